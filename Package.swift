@@ -1,0 +1,95 @@
+// swift-tools-version: 6.2
+//
+// Sluice — a StarRocks-compatible data-loading engine.
+// Module layering follows docs/architecture.md: each target imports only targets listed above it.
+import PackageDescription
+
+/// One settings block for every target (swift-log / Hummingbird pattern).
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let nio = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+
+var targets: [Target] = [
+    // Pure values and byte codecs: types, values, encodings, pages, segments, CRC32C.
+    .target(name: "SluiceFormat"),
+    // File-system protocol, POSIX implementation, CRC-framed record log, lock file.
+    .target(name: "SluiceIO", dependencies: ["SluiceFormat"]),
+    // Expression AST, parser and vectorised evaluator shared by loads and SQL.
+    .target(name: "SluiceExpr", dependencies: ["SluiceFormat"]),
+    // Catalog, tablets, rowsets, segments, versions, compaction, the metadata journal, recovery.
+    .target(name: "SluiceStorage", dependencies: ["SluiceFormat", "SluiceIO", logging]),
+    // SQL statements: parser and executor over storage snapshots.
+    .target(name: "SluiceSQL", dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage"]),
+    // HTTP front: SQL API (and later Stream Load and the transaction API).
+    .target(
+        name: "SluiceHTTP",
+        dependencies: [
+            "SluiceSQL", "SluiceStorage", logging, nio,
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]
+    ),
+    // Composition root: configuration, services, lifecycle.
+    .target(
+        name: "SluiceServer",
+        dependencies: [
+            "SluiceHTTP", "SluiceSQL", "SluiceStorage", "SluiceIO", logging,
+            .product(name: "Configuration", package: "swift-configuration"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]
+    ),
+    .executableTarget(
+        name: "sluice",
+        dependencies: ["SluiceServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+    ),
+    // Test support: simulated file system with crash injection, HTTP helpers, data generators.
+    .target(
+        name: "SluiceTesting",
+        dependencies: [
+            "SluiceFormat", "SluiceIO", "SluiceStorage",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]
+    ),
+    .testTarget(name: "SluiceFormatTests", dependencies: ["SluiceFormat"]),
+    .testTarget(name: "SluiceIOTests", dependencies: ["SluiceIO", "SluiceTesting"]),
+    .testTarget(name: "SluiceExprTests", dependencies: ["SluiceExpr", "SluiceFormat"]),
+    .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "SluiceTesting", "SluiceExpr"]),
+    .testTarget(name: "SluiceSQLTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting"]),
+    .testTarget(name: "SimulationTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting"]),
+    .testTarget(
+        name: "SluiceServerTests",
+        dependencies: [
+            "SluiceServer", "SluiceTesting",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]
+    ),
+]
+
+for index in targets.indices {
+    targets[index].swiftSettings = swiftSettings
+}
+
+let package = Package(
+    name: "sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: targets
+)

@@ -1,0 +1,249 @@
+/// A column of values of one ``ColumnType``: the unit the loader builds, segments store and the
+/// evaluator computes on.
+///
+/// Only the array of the type's ``PhysicalType`` lane is used; the others stay empty. Nulls are a
+/// byte per row (1 = NULL) and `nulls` is empty when the column has no NULL at all, so null-free
+/// columns pay nothing. Strings are `offsets` (count + 1 entries) into `bytes`.
+public struct ColumnVector: Sendable {
+    public var type: ColumnType
+    public var ints: [Int64] = []
+    public var wides: [Int128] = []
+    public var doubles: [Double] = []
+    public var offsets: [Int] = [0]
+    public var bytes: [UInt8] = []
+    /// One byte per row, 1 = NULL; empty when no row is NULL.
+    public var nulls: [UInt8] = []
+    public var count: Int = 0
+
+    public init(type: ColumnType, capacity: Int = 0) {
+        self.type = type
+        guard capacity > 0 else { return }
+        switch type.physical {
+        case .int64: ints.reserveCapacity(capacity)
+        case .int128: wides.reserveCapacity(capacity)
+        case .float64: doubles.reserveCapacity(capacity)
+        case .bytes: offsets.reserveCapacity(capacity + 1)
+        }
+    }
+
+    public init(type: ColumnType, ints: [Int64], nulls: [UInt8] = []) {
+        self.type = type
+        self.ints = ints
+        self.nulls = nulls
+        self.count = ints.count
+    }
+
+    public init(type: ColumnType, wides: [Int128], nulls: [UInt8] = []) {
+        self.type = type
+        self.wides = wides
+        self.nulls = nulls
+        self.count = wides.count
+    }
+
+    public init(type: ColumnType, doubles: [Double], nulls: [UInt8] = []) {
+        self.type = type
+        self.doubles = doubles
+        self.nulls = nulls
+        self.count = doubles.count
+    }
+
+    public init(type: ColumnType, offsets: [Int], bytes: [UInt8], nulls: [UInt8] = []) {
+        self.type = type
+        self.offsets = offsets
+        self.bytes = bytes
+        self.nulls = nulls
+        self.count = offsets.count - 1
+    }
+
+    /// A column of `count` copies of `value`.
+    public init(type: ColumnType, repeating value: Value, count: Int) {
+        self.init(type: type, capacity: count)
+        for _ in 0..<count { append(value) }
+    }
+
+    public var hasNulls: Bool { !nulls.isEmpty }
+
+    @inlinable
+    public func isNull(_ row: Int) -> Bool { !nulls.isEmpty && nulls[row] != 0 }
+
+    public var nullCount: Int {
+        nulls.isEmpty ? 0 : nulls.reduce(0) { $0 + Int($1) }
+    }
+
+    // MARK: Appending
+
+    @usableFromInline
+    internal mutating func markNull(_ isNull: Bool) {
+        if isNull {
+            if nulls.isEmpty { nulls = [UInt8](repeating: 0, count: count) }
+            nulls.append(1)
+        } else if !nulls.isEmpty {
+            nulls.append(0)
+        }
+        count += 1
+    }
+
+    @inlinable
+    public mutating func appendInt(_ v: Int64) {
+        ints.append(v)
+        appendNotNullMark()
+    }
+
+    @inlinable
+    public mutating func appendWide(_ v: Int128) {
+        wides.append(v)
+        appendNotNullMark()
+    }
+
+    @inlinable
+    public mutating func appendDouble(_ v: Double) {
+        doubles.append(v)
+        appendNotNullMark()
+    }
+
+    @inlinable
+    public mutating func appendBytes(_ raw: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: raw)
+        offsets.append(bytes.count)
+        appendNotNullMark()
+    }
+
+    @inlinable
+    public mutating func appendBytes(_ b: some Collection<UInt8>) {
+        bytes.append(contentsOf: b)
+        offsets.append(bytes.count)
+        appendNotNullMark()
+    }
+
+    @inlinable
+    public mutating func appendNotNullMark() {
+        if !nulls.isEmpty { nulls.append(0) }
+        count += 1
+    }
+
+    /// Appends a NULL (a zero placeholder in the value lane).
+    public mutating func appendNull() {
+        switch type.physical {
+        case .int64: ints.append(0)
+        case .int128: wides.append(0)
+        case .float64: doubles.append(0)
+        case .bytes: offsets.append(bytes.count)
+        }
+        markNull(true)
+    }
+
+    /// Appends a value of this column's lane; a value of another lane is converted where exact.
+    public mutating func append(_ value: Value) {
+        switch (value, type.physical) {
+        case (.null, _): appendNull()
+        case (.int(let v), .int64): appendInt(v)
+        case (.int(let v), .int128): appendWide(Int128(v))
+        case (.int(let v), .float64): appendDouble(Double(v))
+        case (.wide(let v), .int128): appendWide(v)
+        case (.wide(let v), .int64): appendInt(Int64(truncatingIfNeeded: v))
+        case (.wide(let v), .float64): appendDouble(Double(v))
+        case (.double(let v), .float64): appendDouble(v)
+        case (.double(let v), .int64): appendInt(Int64(v))
+        case (.double(let v), .int128): appendWide(Int128(v))
+        case (.bytes(let b), .bytes): appendBytes(b)
+        default: appendNull()
+        }
+    }
+
+    /// Appends row `row` of `other` (same lane).
+    @inlinable
+    public mutating func append(from other: ColumnVector, row: Int) {
+        if other.isNull(row) {
+            appendNull()
+            return
+        }
+        switch type.physical {
+        case .int64: appendInt(other.ints[row])
+        case .int128: appendWide(other.wides[row])
+        case .float64: appendDouble(other.doubles[row])
+        case .bytes:
+            let start = other.offsets[row], end = other.offsets[row + 1]
+            other.bytes.withUnsafeBytes { raw in
+                appendBytes(UnsafeRawBufferPointer(rebasing: raw[start..<end]))
+            }
+        }
+    }
+
+    /// Appends every row of `other` (same lane).
+    public mutating func append(contentsOf other: ColumnVector) {
+        let base = count
+        switch type.physical {
+        case .int64: ints.append(contentsOf: other.ints)
+        case .int128: wides.append(contentsOf: other.wides)
+        case .float64: doubles.append(contentsOf: other.doubles)
+        case .bytes:
+            let shift = bytes.count
+            bytes.append(contentsOf: other.bytes)
+            offsets.append(contentsOf: other.offsets.dropFirst().map { $0 + shift })
+        }
+        if !other.nulls.isEmpty || !nulls.isEmpty {
+            if nulls.isEmpty { nulls = [UInt8](repeating: 0, count: base) }
+            if other.nulls.isEmpty {
+                nulls.append(contentsOf: repeatElement(0, count: other.count))
+            } else {
+                nulls.append(contentsOf: other.nulls)
+            }
+        }
+        count = base + other.count
+    }
+
+    // MARK: Reading
+
+    /// The value at `row` in its lane.
+    public func value(at row: Int) -> Value {
+        if isNull(row) { return .null }
+        switch type.physical {
+        case .int64: return .int(ints[row])
+        case .int128: return .wide(wides[row])
+        case .float64: return .double(doubles[row])
+        case .bytes: return .bytes(Array(bytes[offsets[row]..<offsets[row + 1]]))
+        }
+    }
+
+    /// The bytes of row `row` of a bytes column.
+    @inlinable
+    public func byteSlice(_ row: Int) -> ArraySlice<UInt8> {
+        bytes[offsets[row]..<offsets[row + 1]]
+    }
+
+    /// The rows at `indices`, in that order.
+    public func gather(_ indices: [Int]) -> ColumnVector {
+        var out = ColumnVector(type: type, capacity: indices.count)
+        switch type.physical {
+        case .int64: out.ints = indices.map { ints[$0] }
+        case .int128: out.wides = indices.map { wides[$0] }
+        case .float64: out.doubles = indices.map { doubles[$0] }
+        case .bytes:
+            var total = 0
+            for i in indices { total += offsets[i + 1] - offsets[i] }
+            out.bytes.reserveCapacity(total)
+            bytes.withUnsafeBufferPointer { src in
+                for i in indices {
+                    out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: src[offsets[i]..<offsets[i + 1]]))
+                    out.offsets.append(out.bytes.count)
+                }
+            }
+        }
+        if !nulls.isEmpty {
+            let gathered = indices.map { nulls[$0] }
+            if gathered.contains(1) { out.nulls = gathered }
+        }
+        out.count = indices.count
+        return out
+    }
+
+    /// Rows `range` as a new column.
+    public func slice(_ range: Range<Int>) -> ColumnVector {
+        gather(Array(range))
+    }
+
+    /// Approximate heap bytes held (for memory limits).
+    public var memoryFootprint: Int {
+        ints.count * 8 + wides.count * 16 + doubles.count * 8 + offsets.count * 8 + bytes.count + nulls.count
+    }
+}

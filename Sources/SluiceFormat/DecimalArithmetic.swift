@@ -1,0 +1,132 @@
+/// Exact fixed-point helpers for DECIMAL values stored as unscaled `Int128`.
+public enum DecimalArithmetic {
+    /// 10^n for n in 0...38.
+    public static let powersOfTen: [Int128] = {
+        var result: [Int128] = [1]
+        for _ in 1...38 { result.append(result.last! * 10) }
+        return result
+    }()
+
+    /// The largest unscaled magnitude of a DECIMAL(precision, _).
+    public static func maxUnscaled(precision: Int) -> Int128 { powersOfTen[precision] - 1 }
+
+    /// Rescales `value` from scale `from` to scale `to`, rounding half away from zero when reducing.
+    /// - Returns: `nil` on overflow.
+    public static func rescale(_ value: Int128, from: Int, to: Int) -> Int128? {
+        if from == to { return value }
+        if to > from {
+            let (result, overflow) = value.multipliedReportingOverflow(by: powersOfTen[to - from])
+            return overflow ? nil : result
+        }
+        let divisor = powersOfTen[from - to]
+        var quotient = value / divisor
+        let remainder = value % divisor
+        if remainder.magnitude * 2 >= divisor.magnitude { quotient += value < 0 ? -1 : 1 }
+        return quotient
+    }
+
+    /// Parses a decimal literal (`-12.345`, `1e3`, `.5`) into an unscaled value at `scale`.
+    /// - Returns: `nil` when the text is not a number or does not fit `precision`.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, precision: Int, scale: Int) -> Int128? {
+        var i = 0
+        let n = bytes.count
+        guard n > 0 else { return nil }
+        var negative = false
+        if bytes[0] == UInt8(ascii: "-") || bytes[0] == UInt8(ascii: "+") {
+            negative = bytes[0] == UInt8(ascii: "-")
+            i = 1
+        }
+        var unscaled: Int128 = 0
+        var digitsSeen = 0
+        var fractionDigits = 0
+        var inFraction = false
+        var roundUp = false
+        var extraFraction = false
+        while i < n {
+            let c = bytes[i]
+            if c &- 48 < 10 {
+                digitsSeen += 1
+                if inFraction {
+                    if fractionDigits < scale {
+                        unscaled = unscaled * 10 + Int128(c - 48)
+                        fractionDigits += 1
+                    } else if !extraFraction {
+                        extraFraction = true
+                        roundUp = c >= UInt8(ascii: "5")
+                    }
+                } else {
+                    unscaled = unscaled * 10 + Int128(c - 48)
+                    if unscaled > powersOfTen[38] { return nil }
+                }
+            } else if c == UInt8(ascii: "."), !inFraction {
+                inFraction = true
+            } else if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+                // Scientific notation: fall back to a slower exact path through the digits.
+                return parseScientific(bytes, precision: precision, scale: scale)
+            } else {
+                return nil
+            }
+            i += 1
+        }
+        guard digitsSeen > 0 else { return nil }
+        while fractionDigits < scale {
+            unscaled *= 10
+            fractionDigits += 1
+        }
+        if roundUp { unscaled += 1 }
+        guard unscaled <= maxUnscaled(precision: precision) else { return nil }
+        return negative ? -unscaled : unscaled
+    }
+
+    private static func parseScientific(_ bytes: UnsafeBufferPointer<UInt8>, precision: Int, scale: Int) -> Int128? {
+        guard let e = bytes.firstIndex(where: { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) else {
+            return nil
+        }
+        let mantissa = UnsafeBufferPointer(rebasing: bytes[..<e])
+        let exponentText = String(decoding: bytes[(e + 1)...], as: UTF8.self)
+        guard let exponent = Int(exponentText), abs(exponent) <= 38 else { return nil }
+        let innerScale = min(38, max(0, scale - exponent))
+        guard let base = parse(mantissa, precision: 38, scale: innerScale) else { return nil }
+        let shift = exponent + innerScale - scale
+        let result: Int128?
+        if shift >= 0 {
+            result = rescale(base, from: 0, to: shift)
+        } else {
+            result = rescale(base, from: -shift, to: 0)
+        }
+        guard let r = result, r.magnitude <= maxUnscaled(precision: precision).magnitude else { return nil }
+        return r
+    }
+
+    public static func parse(_ string: String, precision: Int, scale: Int) -> Int128? {
+        var s = string
+        return s.withUTF8 { parse($0, precision: precision, scale: scale) }
+    }
+
+    /// Formats an unscaled value with exactly `scale` fraction digits (`"10.50"`).
+    public static func format(_ value: Int128, scale: Int) -> String {
+        var out = [UInt8]()
+        append(value, scale: scale, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func append(_ value: Int128, scale: Int, to out: inout [UInt8]) {
+        var magnitude = value.magnitude
+        var digits = [UInt8]()
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        while digits.count <= scale { digits.append(UInt8(ascii: "0")) }
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        for (i, d) in digits.reversed().enumerated() {
+            if i == digits.count - scale { out.append(UInt8(ascii: ".")) }
+            out.append(d)
+        }
+    }
+
+    /// The value as a `Double` (for mixed arithmetic with floating point).
+    public static func toDouble(_ value: Int128, scale: Int) -> Double {
+        Double(value) / Double(powersOfTen[scale])
+    }
+}

@@ -1,0 +1,147 @@
+public import SluiceFormat
+
+/// Everything the journal decides: catalog, data layout and committed labels.
+///
+/// A value type: copying a ``TableMeta`` out of it is a consistent read snapshot, and applying a
+/// record to a copy never disturbs readers of the old one.
+public struct MetaState: Codable, Sendable {
+    public var databases: [Int64: DatabaseMeta] = [:]
+    /// Next id for databases, tables, partitions, tablets, rowsets and transactions.
+    public var nextID: Int64 = 10_000
+    /// Committed labels per database id.
+    public var labels: [Int64: [String: LabelEntry]] = [:]
+
+    public init() {}
+
+    public func database(named name: String) -> DatabaseMeta? {
+        databases.values.first { $0.name.equalsIgnoringCase(name) }
+    }
+
+    /// Every rowset id referenced by a tablet.
+    public var referencedRowsets: Set<Int64> {
+        var result = Set<Int64>()
+        for db in databases.values {
+            for table in db.tables.values {
+                for partition in table.partitions {
+                    for tablet in partition.tablets { for rowset in tablet.rowsets { result.insert(rowset.id) } }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Every tablet id of every table.
+    public var tabletIDs: Set<Int64> {
+        var result = Set<Int64>()
+        for db in databases.values {
+            for table in db.tables.values {
+                for partition in table.partitions { for tablet in partition.tablets { result.insert(tablet.id) } }
+            }
+        }
+        return result
+    }
+
+    private mutating func reserve(_ id: Int64) {
+        if id >= nextID { nextID = id + 1 }
+    }
+
+    private mutating func updateTable(_ databaseID: Int64, _ tableID: Int64, _ body: (inout TableMeta) -> Void) {
+        guard var table = databases[databaseID]?.tables[tableID] else { return }
+        body(&table)
+        databases[databaseID]!.tables[tableID] = table
+    }
+
+    /// Applies one record. Records were validated before they were journaled, so applying never
+    /// fails; a record naming a dropped object is ignored (it cannot be observed).
+    public mutating func apply(_ record: JournalRecord) {
+        switch record {
+        case .createDatabase(let id, let name):
+            reserve(id)
+            databases[id] = DatabaseMeta(id: id, name: name, tables: [:])
+        case .dropDatabase(let id):
+            databases[id] = nil
+            labels[id] = nil
+        case .createTable(let table):
+            reserve(table.id)
+            for partition in table.partitions { reservePartition(partition) }
+            databases[table.databaseID]?.tables[table.id] = table
+        case .dropTable(let databaseID, let tableID):
+            databases[databaseID]?.tables[tableID] = nil
+        case .addPartitions(let databaseID, let tableID, let partitions):
+            for partition in partitions { reservePartition(partition) }
+            updateTable(databaseID, tableID) { table in
+                table.partitions.append(contentsOf: partitions)
+                table.partitions.sort { compareBounds($0.lower, $1.lower) < 0 }
+            }
+        case .dropPartition(let databaseID, let tableID, let partitionID):
+            updateTable(databaseID, tableID) { $0.partitions.removeAll { $0.id == partitionID } }
+        case .truncateTable(let databaseID, let tableID, let partitions):
+            for partition in partitions { reservePartition(partition) }
+            updateTable(databaseID, tableID) { table in
+                table.partitions = partitions
+                table.version += 1
+            }
+        case .commit(let commit):
+            applyCommit(commit)
+        case .compact(let databaseID, let tableID, let tabletID, let inputs, let output):
+            reserve(output.id)
+            updateTable(databaseID, tableID) { table in
+                for p in table.partitions.indices {
+                    for t in table.partitions[p].tablets.indices where table.partitions[p].tablets[t].id == tabletID {
+                        var rowsets = table.partitions[p].tablets[t].rowsets
+                        let inputSet = Set(inputs)
+                        guard let position = rowsets.firstIndex(where: { inputSet.contains($0.id) }) else { return }
+                        rowsets.removeAll { inputSet.contains($0.id) }
+                        rowsets.insert(output, at: min(position, rowsets.count))
+                        table.partitions[p].tablets[t].rowsets = rowsets
+                    }
+                }
+            }
+        }
+    }
+
+    private mutating func reservePartition(_ partition: PartitionMeta) {
+        reserve(partition.id)
+        for tablet in partition.tablets {
+            reserve(tablet.id)
+            for rowset in tablet.rowsets { reserve(rowset.id) }
+        }
+    }
+
+    private mutating func applyCommit(_ commit: CommitRecord) {
+        reserve(commit.transactionID)
+        for rowset in commit.rowsets.values { reserve(rowset.id) }
+        guard databases[commit.databaseID] != nil else { return }
+        updateTable(commit.databaseID, commit.tableID) { table in
+            table.version = max(table.version, commit.version)
+            for p in table.partitions.indices {
+                var touched = false
+                for t in table.partitions[p].tablets.indices {
+                    if let rowset = commit.rowsets[table.partitions[p].tablets[t].id] {
+                        table.partitions[p].tablets[t].rowsets.append(rowset)
+                        touched = true
+                    }
+                }
+                if touched { table.partitions[p].visibleVersion = commit.version }
+            }
+        }
+        labels[commit.databaseID, default: [:]][commit.label] = LabelEntry(
+            transactionID: commit.transactionID, tableID: commit.tableID, commitTime: commit.commitTime,
+            attachment: commit.attachment)
+    }
+
+    /// Forgets committed labels older than `cutoff` (seconds since the epoch).
+    public mutating func expireLabels(before cutoff: Int64) {
+        for db in labels.keys { labels[db] = labels[db]!.filter { $0.value.commitTime >= cutoff } }
+    }
+}
+
+/// Orders partition lower bounds, `nil` (MINVALUE) first.
+func compareBounds(_ a: Value?, _ b: Value?) -> Int {
+    switch (a, b) {
+    case (nil, nil): 0
+    case (nil, _): -1
+    case (_, nil): 1
+    case (let x?, let y?): compareValues(x, y)
+    }
+}

@@ -1,0 +1,80 @@
+import SluiceIO
+import Synchronization
+public import SluiceFormat
+
+extension StorageEngine {
+    /// Merges every rowset of a tablet into one sorted rowset, swapped in with one journal record.
+    /// Query results do not change: the same rows, in key order.
+    /// - Returns: whether a merge happened.
+    @discardableResult
+    public func compact(table snapshot: TableMeta, tabletID: Int64) throws -> Bool {
+        guard let tablet = snapshot.partitions.lazy.flatMap(\.tablets).first(where: { $0.id == tabletID }),
+            tablet.rowsets.count > 1
+        else { return false }
+        let inputs = tablet.rowsets
+        let all = Array(snapshot.schema.columns.indices)
+        let partition = snapshot.partitions.first { $0.tablets.contains { $0.id == tabletID } }!
+        var single = snapshot
+        single.partitions = [partition]
+        single.partitions[0].tablets = [tablet]
+        let scan = TableScan(engine: self, table: single, columns: all, predicates: [], rowsets: Set(inputs.map(\.id)))
+        defer { scan.close() }
+        var merged = snapshot.schema.columns.map { ColumnVector(type: $0.type) }
+        var segments = [SegmentMeta]()
+        let rowsetID = allocateID()
+        func flush() throws {
+            guard let rows = merged.first?.count, rows > 0 else { return }
+            segments.append(try writeSegment(
+                tablet: tabletID, rowset: rowsetID, index: segments.count, columnIDs: snapshot.schema.columns.map(\.id),
+                columns: merged, keys: snapshot.keyColumnIndices))
+            merged = snapshot.schema.columns.map { ColumnVector(type: $0.type) }
+        }
+        while let batch = try scan.next() {
+            for c in batch.indices { merged[c].append(contentsOf: batch[c]) }
+            if (merged.first?.count ?? 0) >= options.segmentRows { try flush() }
+        }
+        try flush()
+        if !segments.isEmpty { try syncRowsetDirectories(tablet: tabletID, rowset: rowsetID) }
+        let output = RowsetMeta(
+            id: rowsetID, startVersion: inputs.map(\.startVersion).min() ?? 0,
+            endVersion: inputs.map(\.endVersion).max() ?? 0, segments: segments)
+        let swapped = try core.withLock { core -> Bool in
+            guard let current = core.meta.databases[snapshot.databaseID]?.tables[snapshot.id],
+                let now = current.partitions.lazy.flatMap(\.tablets).first(where: { $0.id == tabletID }),
+                Set(inputs.map(\.id)).isSubset(of: Set(now.rowsets.map(\.id)))
+            else { return false }
+            try journal(
+                .compact(databaseID: snapshot.databaseID, tableID: snapshot.id, tabletID: tabletID,
+                         inputs: inputs.map(\.id), output: output),
+                in: &core)
+            return true
+        }
+        if !swapped {
+            removeRowsetFiles(tablet: tabletID, rowset: rowsetID)
+            return false
+        }
+        retire(inputs.map { directory.rowset(tablet: tabletID, rowset: $0.id) })
+        return true
+    }
+
+    /// One compaction pass: merges every tablet with at least ``StorageOptions/compactionThreshold``
+    /// rowsets. - Returns: the number of tablets merged.
+    @discardableResult
+    public func compactDueTablets() throws -> Int {
+        let tables = core.withLock { core in core.meta.databases.values.flatMap { $0.tables.values } }
+        var merged = 0
+        for table in tables {
+            for partition in table.partitions {
+                for tablet in partition.tablets where tablet.rowsets.count >= options.compactionThreshold {
+                    let latest = try? self.table(database: databaseName(table.databaseID) ?? "", name: table.name)
+                    if let latest, try compact(table: latest, tabletID: tablet.id) { merged += 1 }
+                }
+            }
+        }
+        return merged
+    }
+
+    func databaseName(_ id: Int64) -> String? {
+        core.withLock { $0.meta.databases[id]?.name }
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import SluiceIO
+
+/// The one durable log of decisions: checkpoint + journal files in `meta/`.
+///
+/// - ``append(_:)`` writes a record and fsyncs before returning: once it returns, the decision
+///   survives any crash.
+/// - A checkpoint is written beside a fresh journal; old files are removed only after the new
+///   checkpoint is durable, so a crash at any point leaves a recoverable pair.
+/// Not thread-safe: ``StorageEngine`` serialises access.
+final class MetaJournal {
+    static let checkpointRecordType: UInt8 = 100
+
+    private let fileSystem: any FileSystem
+    private let directory: DataDirectory
+    private var writer: RecordLogWriter
+    private(set) var sequence: Int
+    private(set) var recordsSinceCheckpoint = 0
+    private let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    private init(fileSystem: any FileSystem, directory: DataDirectory, writer: RecordLogWriter, sequence: Int) {
+        self.fileSystem = fileSystem
+        self.directory = directory
+        self.writer = writer
+        self.sequence = sequence
+    }
+
+    /// Loads the newest valid checkpoint, replays the journals after it, then starts a new
+    /// checkpoint + journal pair and removes the old files.
+    static func recover(fileSystem: any FileSystem, directory: DataDirectory) throws -> (MetaJournal, MetaState, RecoveryReport) {
+        try fileSystem.createDirectory(directory.metaDirectory)
+        let names = try fileSystem.listDirectory(directory.metaDirectory)
+        let checkpoints = names.compactMap { DataDirectory.sequence(of: $0, prefix: "checkpoint") }.sorted(by: >)
+        let journals = names.compactMap { DataDirectory.sequence(of: $0, prefix: "journal") }.sorted()
+        var report = RecoveryReport()
+        var state = MetaState()
+        var base = 0
+        for candidate in checkpoints {
+            if let loaded = try? loadCheckpoint(fileSystem: fileSystem, path: directory.checkpoint(candidate)) {
+                state = loaded
+                base = candidate
+                break
+            }
+            report.discardedCheckpoints += 1
+        }
+        let decoder = JSONDecoder()
+        for sequence in journals where sequence >= base {
+            let path = directory.journal(sequence)
+            let (records, validLength) = try RecordLogReader.read(fileSystem: fileSystem, path: path)
+            let size = try fileSystem.fileSize(path)
+            if validLength < size { report.tornBytes += size - validLength }
+            for record in records {
+                let decoded = try decoder.decode(JournalRecord.self, from: Data(record.payload))
+                state.apply(decoded)
+                report.replayedRecords += 1
+            }
+        }
+        let next = max(base, journals.last ?? 0) + 1
+        let writer = try RecordLogWriter(fileSystem: fileSystem, path: directory.journal(next))
+        let journal = MetaJournal(fileSystem: fileSystem, directory: directory, writer: writer, sequence: next)
+        try fileSystem.syncDirectory(directory.metaDirectory)
+        try journal.writeCheckpoint(state, sequence: next)
+        return (journal, state, report)
+    }
+
+    private static func loadCheckpoint(fileSystem: any FileSystem, path: String) throws -> MetaState {
+        let (records, _) = try RecordLogReader.read(fileSystem: fileSystem, path: path)
+        guard let record = records.first, record.type == checkpointRecordType else {
+            throw StorageError(.corruption, "checkpoint \(path) is empty or torn")
+        }
+        return try JSONDecoder().decode(MetaState.self, from: Data(record.payload))
+    }
+
+    /// Appends one record and makes it durable.
+    func append(_ record: JournalRecord) throws {
+        let payload = try [UInt8](encoder.encode(record))
+        try writer.append(type: record.typeTag, payload: payload)
+        try writer.sync()
+        recordsSinceCheckpoint += 1
+    }
+
+    /// Starts a new journal file; returns its sequence. The caller then writes the checkpoint of
+    /// the state as of this call with ``writeCheckpoint(_:sequence:)`` (outside its lock if it likes).
+    func rotate() throws -> Int {
+        let next = sequence + 1
+        let newWriter = try RecordLogWriter(fileSystem: fileSystem, path: directory.journal(next))
+        try fileSystem.syncDirectory(directory.metaDirectory)
+        try? writer.close()
+        writer = newWriter
+        sequence = next
+        recordsSinceCheckpoint = 0
+        return next
+    }
+
+    /// Writes `checkpoint-<sequence>` atomically, then removes files older than it.
+    func writeCheckpoint(_ state: MetaState, sequence: Int) throws {
+        let path = directory.checkpoint(sequence)
+        let temporary = path + ".tmp"
+        let payload = try [UInt8](encoder.encode(state))
+        let writer = try RecordLogWriter(fileSystem: fileSystem, path: temporary)
+        try writer.append(type: Self.checkpointRecordType, payload: payload)
+        try writer.sync()
+        try writer.close()
+        try fileSystem.rename(temporary, to: path)
+        try fileSystem.syncDirectory(directory.metaDirectory)
+        for name in try fileSystem.listDirectory(directory.metaDirectory) {
+            let old =
+                (DataDirectory.sequence(of: name, prefix: "checkpoint").map { $0 < sequence } ?? false)
+                || (DataDirectory.sequence(of: name, prefix: "journal").map { $0 < sequence } ?? false)
+                || name.hasSuffix(".tmp")
+            if old { try fileSystem.removeFile(FilePath.join(directory.metaDirectory, name)) }
+        }
+        try fileSystem.syncDirectory(directory.metaDirectory)
+    }
+
+    func close() { try? writer.close() }
+}
+
+/// What recovery found.
+public struct RecoveryReport: Sendable {
+    public var replayedRecords = 0
+    /// Bytes of a half-written journal tail that were ignored.
+    public var tornBytes = 0
+    public var discardedCheckpoints = 0
+    public var removedOrphans = 0
+}

@@ -1,0 +1,214 @@
+import Synchronization
+public import SluiceFormat
+import SluiceIO
+
+/// A range restriction on one column, used to skip partitions and pages by their zone maps.
+///
+/// Bounds are values in the column's lane. A row with NULL never satisfies a predicate.
+public struct ScanPredicate: Sendable, Hashable {
+    public var column: Int
+    public var lower: Value?
+    public var lowerInclusive: Bool
+    public var upper: Value?
+    public var upperInclusive: Bool
+
+    public init(column: Int, lower: Value? = nil, lowerInclusive: Bool = true, upper: Value? = nil, upperInclusive: Bool = true) {
+        self.column = column
+        self.lower = lower
+        self.lowerInclusive = lowerInclusive
+        self.upper = upper
+        self.upperInclusive = upperInclusive
+    }
+
+    /// Whether some value in `[min, max]` may satisfy the predicate.
+    func mayMatch(min: Value, max: Value) -> Bool {
+        if let lower {
+            let c = compareValues(max, lower)
+            if c < 0 || (c == 0 && !lowerInclusive) { return false }
+        }
+        if let upper {
+            let c = compareValues(min, upper)
+            if c > 0 || (c == 0 && !upperInclusive) { return false }
+        }
+        return true
+    }
+
+    /// Whether a partition `[lower, upper)` may hold matching rows.
+    func mayMatch(partition: PartitionMeta) -> Bool {
+        if let upper = self.upper, let pLower = partition.lower {
+            let c = compareValues(pLower, upper)
+            if c > 0 || (c == 0 && !upperInclusive) { return false }
+        }
+        if let lower = self.lower, let pUpper = partition.upper {
+            if compareValues(pUpper, lower) <= 0 { return false }
+        }
+        return true
+    }
+}
+
+/// Counters of a scan (reported as `statistics.scanRows` / `scanBytes`).
+public struct ScanStatistics: Sendable, Hashable {
+    public var rows = 0
+    public var bytes = 0
+    public var pagesSkipped = 0
+    public var partitionsSkipped = 0
+    public init() {}
+}
+
+/// Reads a table snapshot batch by batch (one page group of one segment at a time).
+///
+/// Holds a read lease for its lifetime so compaction never deletes files under it; call
+/// ``close()`` (or read to the end).
+public final class TableScan {
+    private let engine: StorageEngine
+    public let table: TableMeta
+    private let columns: [Int]
+    private let predicates: [ScanPredicate]
+    private var segments: [(tablet: Int64, rowset: Int64, segment: Int)] = []
+    private var segmentCursor = 0
+    private var current: OpenSegment?
+    private var lease: Int?
+    public private(set) var statistics = ScanStatistics()
+
+    struct OpenSegment {
+        var path: String
+        var file: any ReadableFile
+        var footer: SegmentFooter
+        var entries: [ColumnEntry?]
+        var page = 0
+    }
+
+    /// - Parameters:
+    ///   - columns: schema indices of the columns to return, in output order.
+    ///   - predicates: restrictions used for pruning only (rows are not filtered here).
+    init(engine: StorageEngine, table: TableMeta, columns: [Int], predicates: [ScanPredicate], rowsets: Set<Int64>? = nil) {
+        self.engine = engine
+        self.table = table
+        self.columns = columns
+        self.predicates = predicates
+        self.lease = engine.readers.begin()
+        let partitionColumn = table.partitioning.column.flatMap { table.schema.index(of: $0) }
+        for partition in table.partitions {
+            if let partitionColumn,
+                predicates.contains(where: { $0.column == partitionColumn && !$0.mayMatch(partition: partition) })
+            {
+                statistics.partitionsSkipped += 1
+                continue
+            }
+            for tablet in partition.tablets {
+                for rowset in tablet.rowsets where rowsets?.contains(rowset.id) ?? true {
+                    for segment in rowset.segments where segment.rowCount > 0 {
+                        segments.append((tablet.id, rowset.id, segment.index))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The next batch (one column per requested column), or nil at the end.
+    public func next() throws -> [ColumnVector]? {
+        while true {
+            if current == nil {
+                guard segmentCursor < segments.count else {
+                    close()
+                    return nil
+                }
+                let s = segments[segmentCursor]
+                segmentCursor += 1
+                current = try open(engine.directory.segment(tablet: s.tablet, rowset: s.rowset, index: s.segment))
+            }
+            guard var segment = current else { continue }
+            let pageCount = segment.footer.columns.first?.pages.count ?? 0
+            while segment.page < pageCount {
+                let page = segment.page
+                segment.page += 1
+                if !pageMayMatch(segment, page) {
+                    statistics.pagesSkipped += 1
+                    continue
+                }
+                current = segment
+                return try readPage(segment, page)
+            }
+            segment.file.close()
+            current = nil
+        }
+    }
+
+    private func open(_ path: String) throws -> OpenSegment {
+        let file: any ReadableFile
+        do {
+            file = try engine.fileSystem.openForReading(path)
+        } catch {
+            throw StorageError(.io, "cannot open segment \(path): \(error)", underlying: error)
+        }
+        let footer: SegmentFooter
+        if let cached = engine.footers.withLock({ $0[path] }) {
+            footer = cached
+        } else {
+            do {
+                footer = try SegmentReader.footer(fileSize: file.size) { try file.read(offset: $0, length: $1) }
+            } catch let error as FormatError {
+                file.close()
+                throw StorageError(.corruption, "corrupt segment \(path): \(error)", underlying: error)
+            }
+            engine.footers.withLock { $0[path] = footer }
+        }
+        let entries = columns.map { footer.column(id: table.schema.columns[$0].id) }
+        return OpenSegment(path: path, file: file, footer: footer, entries: entries)
+    }
+
+    private func pageMayMatch(_ segment: OpenSegment, _ page: Int) -> Bool {
+        for predicate in predicates {
+            guard let entry = segment.footer.column(id: table.schema.columns[predicate.column].id) else { continue }
+            let p = entry.pages[page]
+            if p.nullCount == p.rowCount { return false }
+            if let zone = p.zone, !predicate.mayMatch(min: zone.min, max: zone.max) { return false }
+        }
+        return true
+    }
+
+    private func readPage(_ segment: OpenSegment, _ page: Int) throws -> [ColumnVector] {
+        var result = [ColumnVector]()
+        result.reserveCapacity(columns.count)
+        let rows = segment.footer.columns.first?.pages[page].rowCount ?? 0
+        statistics.rows += rows
+        for (i, columnIndex) in columns.enumerated() {
+            let type = table.schema.columns[columnIndex].type
+            var vector = ColumnVector(type: type, capacity: rows)
+            guard let entry = segment.entries[i] else {
+                vector = ColumnVector(type: type, repeating: .null, count: rows)
+                result.append(vector)
+                continue
+            }
+            let p = entry.pages[page]
+            do {
+                let bytes = try segment.file.read(offset: p.offset, length: p.size)
+                statistics.bytes += bytes.count
+                try PageCodec.decode(bytes, into: &vector, baseOffset: p.offset)
+            } catch let error as FormatError {
+                throw StorageError(.corruption, "corrupt segment \(segment.path): \(error)", underlying: error)
+            }
+            result.append(vector)
+        }
+        return result
+    }
+
+    /// Releases the read lease (idempotent).
+    public func close() {
+        current?.file.close()
+        current = nil
+        if let lease {
+            self.lease = nil
+            engine.delete(engine.readers.end(lease))
+        }
+    }
+
+    deinit { close() }
+}
+
+extension StorageEngine {
+    /// Starts a scan of a table snapshot.
+    public func scan(_ table: TableMeta, columns: [Int], predicates: [ScanPredicate] = []) -> TableScan {
+        TableScan(engine: self, table: table, columns: columns, predicates: predicates)
+    }
+}

@@ -1,0 +1,116 @@
+import Synchronization
+public import SluiceFormat
+import SluiceIO
+
+/// What a successful commit published.
+public struct CommitInfo: Sendable, Hashable {
+    public var transactionID: Int64
+    public var version: Int64
+}
+
+extension StorageEngine {
+    /// A writer for one load into `database.table`.
+    public func makeWriter(database: String, table: String, options: WriteOptions = .init()) throws -> TableWriter {
+        try TableWriter(engine: self, table: self.table(database: database, name: table), options: options)
+    }
+
+    /// Writes one sorted segment and fsyncs it.
+    func writeSegment(
+        tablet: Int64, rowset: Int64, index: Int, columnIDs: [Int], columns: [ColumnVector], keys: [Int]
+    ) throws -> SegmentMeta {
+        let permutation = sortPermutation(columns, keys: keys)
+        let isSorted = permutation.indices.allSatisfy { permutation[$0] == $0 }
+        let sorted = isSorted ? columns : columns.map { $0.gather(permutation) }
+        let (bytes, footer) = SegmentWriter.encode(columnIDs: columnIDs, columns: sorted)
+        let path = directory.segment(tablet: tablet, rowset: rowset, index: index)
+        do {
+            try fileSystem.createDirectory(directory.rowset(tablet: tablet, rowset: rowset))
+            let file = try fileSystem.createFile(path)
+            try file.append(bytes)
+            try file.sync()
+            try file.close()
+        } catch let error as IOError {
+            let reason = error.code == .noSpace ? "disk is full" : "write failed"
+            throw StorageError(.io, "\(reason) while writing segment \(path): \(error)", underlying: error)
+        }
+        footers.withLock { $0[path] = footer }
+        return SegmentMeta(index: index, rowCount: footer.rowCount, byteCount: bytes.count, checksum: CRC32C.checksum(bytes))
+    }
+
+    /// Makes a rowset directory's entries and its parents' durable.
+    func syncRowsetDirectories(tablet: Int64, rowset: Int64) throws {
+        do {
+            try fileSystem.syncDirectory(directory.rowset(tablet: tablet, rowset: rowset))
+            try fileSystem.syncDirectory(directory.tablet(tablet))
+            try fileSystem.syncDirectory(directory.tabletsDirectory)
+        } catch {
+            throw StorageError(.io, "cannot sync rowset \(rowset) of tablet \(tablet): \(error)", underlying: error)
+        }
+    }
+
+    /// Removes the files of a rowset that was never committed.
+    public func removeRowsetFiles(tablet: Int64, rowset: Int64) {
+        try? fileSystem.removeTree(directory.rowset(tablet: tablet, rowset: rowset))
+    }
+
+    /// Discards a prepared write that will not be committed.
+    public func discard(_ write: PreparedWrite) {
+        for (tablet, rowset) in write.rowsets { removeRowsetFiles(tablet: tablet, rowset: rowset.id) }
+    }
+
+    /// Publishes a prepared write as the table's next version, in one journal record together with
+    /// its label and attachment.
+    ///
+    /// Back-pressure: a tablet holding ``StorageOptions/maxRowsetsPerTablet`` rowsets is compacted
+    /// first, so version counts stay bounded however many small loads arrive.
+    /// - Throws: `.alreadyExists` if the label is taken; `.unknownTable` if the table or a touched
+    ///   partition was dropped meanwhile; `.io` if the journal cannot be written.
+    @discardableResult
+    public func commit(
+        _ write: PreparedWrite, label: String, attachment: [UInt8]? = nil, transactionID: Int64? = nil
+    ) throws -> CommitInfo {
+        try applyBackPressure(write)
+        return try core.withLock { core in
+            guard let table = core.meta.databases[write.databaseID]?.tables[write.tableID] else {
+                throw StorageError(.unknownTable, "table was dropped before the load committed")
+            }
+            if core.meta.labels[write.databaseID]?[label] != nil {
+                throw StorageError(.alreadyExists, "Label [\(label)] has already been used.")
+            }
+            let tablets = Set(table.partitions.flatMap { $0.tablets.map(\.id) })
+            for tablet in write.rowsets.keys where !tablets.contains(tablet) {
+                throw StorageError(.unknownPartition, "a partition of the load was dropped or truncated before it committed")
+            }
+            let version = table.version + 1
+            var rowsets = write.rowsets
+            for key in rowsets.keys {
+                rowsets[key]!.startVersion = version
+                rowsets[key]!.endVersion = version
+            }
+            let txn = transactionID ?? allocateID()
+            let record = CommitRecord(
+                transactionID: txn, label: label, databaseID: write.databaseID, tableID: write.tableID,
+                version: version, rowsets: rowsets, attachment: attachment, commitTime: options.now())
+            try journal(.commit(record), in: &core)
+            return CommitInfo(transactionID: txn, version: version)
+        }
+    }
+
+    /// The committed label's record, if the engine still remembers it.
+    public func committedLabel(database: String, label: String) -> LabelEntry? {
+        core.withLock { core in
+            guard let db = core.meta.database(named: database) else { return nil }
+            return core.meta.labels[db.id]?[label]
+        }
+    }
+
+    private func applyBackPressure(_ write: PreparedWrite) throws {
+        guard let table = core.withLock({ $0.meta.databases[write.databaseID]?.tables[write.tableID] }) else { return }
+        for partition in table.partitions {
+            for tablet in partition.tablets
+            where write.rowsets[tablet.id] != nil && tablet.rowsets.count >= options.maxRowsetsPerTablet {
+                try compact(table: table, tabletID: tablet.id)
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+public import SluiceFormat
+public import SluiceIO
+import Synchronization
+
+/// Settings of the storage engine.
+public struct StorageOptions: Sendable {
+    /// Compaction merges a tablet once it holds at least this many rowsets. Default 8.
+    public var compactionThreshold = 8
+    /// A commit into a tablet with this many rowsets first compacts it (back-pressure). Default 64.
+    public var maxRowsetsPerTablet = 64
+    /// Journal records between automatic checkpoints. Default 10 000.
+    public var checkpointInterval = 10_000
+    /// Rows per segment written by compaction. Default 1 000 000.
+    public var segmentRows = 1_000_000
+    /// Committed labels are remembered this long, in seconds. Default 259 200 (3 days).
+    public var labelKeepSeconds: Int64 = 259_200
+    /// The wall clock in seconds since the epoch (injected for tests).
+    public var now: @Sendable () -> Int64 = { Int64(ContinuousClockEpoch.nowSeconds()) }
+
+    public init() {}
+}
+
+/// The columnar storage engine of one data directory.
+///
+/// Thread-safe. Catalog changes and commits are serialised through one lock around the metadata
+/// journal; readers copy an immutable ``TableMeta`` snapshot and never wait for writers beyond
+/// that copy. Files of rowsets replaced by compaction or dropped are deleted only once no scan
+/// that could still read them is running (``ReadTracker``).
+public final class StorageEngine: Sendable {
+    public let fileSystem: any FileSystem
+    public let directory: DataDirectory
+    public let options: StorageOptions
+    let core: Mutex<Core>
+    let ids: Atomic<Int64>
+    let readers = ReadTracker()
+    let footers = Mutex<[String: SegmentFooter]>([:])
+    private let lock: any FileLock
+    /// What recovery found when the engine opened.
+    public let recovery: RecoveryReport
+
+    struct Core: ~Copyable {
+        var meta: MetaState
+        var journal: MetaJournal
+        var closed = false
+    }
+
+    /// Opens (creating if needed) the data directory at `path`: takes the lock, recovers the
+    /// metadata, removes files no record references.
+    /// - Throws: ``StorageError`` with code `.io` when another process holds the directory.
+    public init(path: String, fileSystem: any FileSystem = PosixFileSystem(), options: StorageOptions = .init()) throws {
+        self.fileSystem = fileSystem
+        self.options = options
+        self.directory = DataDirectory(root: path)
+        do {
+            try fileSystem.createDirectory(path)
+            lock = try fileSystem.lockFile(directory.lockFile)
+        } catch let error as IOError where error.code == .locked {
+            throw StorageError(.io, "data directory \(path) is in use by another process", underlying: error)
+        }
+        do {
+            try fileSystem.createDirectory(directory.tabletsDirectory)
+            try fileSystem.createDirectory(directory.metaDirectory)
+            try fileSystem.createDirectory(directory.errorsDirectory)
+            try fileSystem.syncDirectory(path)
+            var (journal, meta, report) = try MetaJournal.recover(fileSystem: fileSystem, directory: directory)
+            meta.expireLabels(before: options.now() - options.labelKeepSeconds)
+            report.removedOrphans = try Self.removeOrphans(fileSystem: fileSystem, directory: directory, meta: meta)
+            recovery = report
+            ids = Atomic(meta.nextID)
+            core = Mutex(Core(meta: meta, journal: journal))
+        } catch {
+            lock.release()
+            throw error
+        }
+    }
+
+    /// Deletes tablet and rowset directories that no tablet of `meta` references.
+    static func removeOrphans(fileSystem: any FileSystem, directory: DataDirectory, meta: MetaState) throws -> Int {
+        let tablets = meta.tabletIDs
+        let rowsets = meta.referencedRowsets
+        var removed = 0
+        for name in try fileSystem.listDirectory(directory.tabletsDirectory) {
+            let path = FilePath.join(directory.tabletsDirectory, name)
+            guard let tablet = Int64(name), tablets.contains(tablet) else {
+                try fileSystem.removeTree(path)
+                removed += 1
+                continue
+            }
+            for rowsetName in try fileSystem.listDirectory(path) {
+                guard let rowset = Int64(rowsetName), rowsets.contains(rowset) else {
+                    try fileSystem.removeTree(FilePath.join(path, rowsetName))
+                    removed += 1
+                    continue
+                }
+            }
+        }
+        if removed > 0 { try fileSystem.syncDirectory(directory.tabletsDirectory) }
+        return removed
+    }
+
+    /// A fresh id for a database, table, partition, tablet, rowset or transaction.
+    public func allocateID() -> Int64 {
+        ids.add(1, ordering: .relaxed).oldValue
+    }
+
+    /// The whole metadata state (a copy).
+    public var metaState: MetaState { core.withLock { $0.meta } }
+
+    /// Journals `record`, applies it and checkpoints when due. The caller holds the lock.
+    func journal(_ record: JournalRecord, in core: inout Core) throws {
+        guard !core.closed else { throw StorageError(.closed, "storage engine is closed") }
+        do {
+            try core.journal.append(record)
+        } catch {
+            throw StorageError(.io, "cannot write the metadata journal: \(error)", underlying: error)
+        }
+        core.meta.apply(record)
+        if core.journal.recordsSinceCheckpoint >= options.checkpointInterval {
+            try checkpointLocked(&core)
+        }
+    }
+
+    private func checkpointLocked(_ core: inout Core) throws {
+        let sequence = try core.journal.rotate()
+        try core.journal.writeCheckpoint(core.meta, sequence: sequence)
+    }
+
+    /// Writes a checkpoint now and starts a new journal.
+    public func checkpoint() throws {
+        try core.withLock { core in try checkpointLocked(&core) }
+    }
+
+    /// Stops accepting changes and releases the directory lock.
+    public func close() {
+        let wasOpen = core.withLock { core -> Bool in
+            defer { core.closed = true }
+            if !core.closed { core.journal.close() }
+            return !core.closed
+        }
+        if wasOpen { lock.release() }
+    }
+}
+
+/// Wall-clock seconds without Foundation.
+public enum ContinuousClockEpoch {
+    public static func nowSeconds() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return ts.tv_sec
+    }
+
+    public static func nowMicros() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec / 1000)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

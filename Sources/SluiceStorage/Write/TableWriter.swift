@@ -1,0 +1,181 @@
+public import SluiceFormat
+import SluiceIO
+
+/// A row the writer refused (no partition for it, NULL in a NOT NULL column).
+public struct RejectedRow: Sendable, Hashable {
+    /// Row index inside the batch given to ``TableWriter/append(_:)``.
+    public var row: Int
+    public var reason: String
+}
+
+/// Per-load options of a ``TableWriter``.
+public struct WriteOptions: Sendable {
+    /// Only these partitions may receive rows (`partitions` header); nil = any.
+    public var partitions: [String]?
+    /// Buffered bytes above which the largest tablet buffers are flushed to segments.
+    public var memoryLimit: Int
+
+    public init(partitions: [String]? = nil, memoryLimit: Int = 256 << 20) {
+        self.partitions = partitions
+        self.memoryLimit = memoryLimit
+    }
+}
+
+/// The data of a finished write: durable segment files not yet part of any version.
+public struct PreparedWrite: Sendable, Hashable, Codable {
+    public var databaseID: Int64
+    public var tableID: Int64
+    /// One rowset per touched tablet (versions are set at commit).
+    public var rowsets: [Int64: RowsetMeta]
+    public var rowCount: Int
+    public var byteCount: Int
+}
+
+/// Buffers rows per tablet and writes them as sorted, immutable segments.
+///
+/// One writer per load, used from one task at a time. Memory is bounded by
+/// ``WriteOptions/memoryLimit``: above it the largest buffers are flushed as segments, so a body
+/// of any size streams through. ``finish()`` fsyncs every file and directory; the caller then
+/// commits the ``PreparedWrite`` through ``StorageEngine/commit(_:label:attachment:)`` or discards
+/// it with ``abort()``.
+public final class TableWriter {
+    private let engine: StorageEngine
+    private(set) var table: TableMeta
+    private var router: RowRouter
+    private let options: WriteOptions
+    private var buffers: [Int64: TabletBuffer] = [:]
+    private var bufferedBytes = 0
+    private var finished = false
+    private let keyIndices: [Int]
+    private let notNullColumns: [Int]
+
+    struct TabletBuffer {
+        var tabletID: Int64
+        var columns: [ColumnVector]
+        var rowsetID: Int64?
+        var segments: [SegmentMeta] = []
+        var footprint = 0
+        var rows: Int { columns.first?.count ?? 0 }
+    }
+
+    init(engine: StorageEngine, table: TableMeta, options: WriteOptions) throws {
+        self.engine = engine
+        self.table = table
+        self.options = options
+        self.router = try RowRouter(table: table, allowedPartitionNames: options.partitions)
+        self.keyIndices = table.keyColumnIndices
+        self.notNullColumns = table.schema.columns.indices.filter { !table.schema.columns[$0].isNullable }
+    }
+
+    /// The table snapshot the writer routes against.
+    public var tableMeta: TableMeta { table }
+
+    /// Rows buffered or written so far.
+    public private(set) var rowCount = 0
+
+    /// Bytes currently buffered in memory.
+    public var memoryUsage: Int { bufferedBytes }
+
+    /// Adds rows given as one column per table column, in table order.
+    /// - Returns: rows that were not written, with the reason.
+    public func append(_ columns: [ColumnVector]) throws -> [RejectedRow] {
+        precondition(!finished, "append after finish")
+        precondition(columns.count == table.schema.columns.count, "one column per table column")
+        let rows = columns.first?.count ?? 0
+        guard rows > 0 else { return [] }
+        var rejected = [RejectedRow]()
+        var valid = [Bool](repeating: true, count: rows)
+        for c in notNullColumns where columns[c].hasNulls {
+            for r in 0..<rows where columns[c].nulls[r] != 0 && valid[r] {
+                valid[r] = false
+                rejected.append(RejectedRow(row: r, reason: "NULL value in non-nullable column '\(table.schema.columns[c].name)'"))
+            }
+        }
+        var targets = router.route(columns, rowCount: rows)
+        var missing = Set<Int64>()
+        for (r, target) in targets.enumerated() where valid[r] {
+            if case .missingPartition(let lower, _) = target { missing.insert(lower) }
+        }
+        if !missing.isEmpty {
+            table = try engine.addAutomaticPartitions(table: table, lowerBounds: missing.sorted())
+            router = try RowRouter(table: table, allowedPartitionNames: options.partitions)
+            targets = router.route(columns, rowCount: rows)
+        }
+        var perTablet: [Int64: [Int]] = [:]
+        for (r, target) in targets.enumerated() where valid[r] {
+            switch target {
+            case .partition(let p, let bucket):
+                let tablet = table.partitions[p].tablets[bucket % table.partitions[p].tablets.count].id
+                perTablet[tablet, default: []].append(r)
+            case .rejected(let reason):
+                rejected.append(RejectedRow(row: r, reason: reason))
+            case .missingPartition:
+                rejected.append(RejectedRow(row: r, reason: "no partition for the row"))
+            }
+        }
+        let allRows = rejected.isEmpty && perTablet.count == 1
+        for (tablet, indices) in perTablet {
+            var buffer = buffers[tablet] ?? TabletBuffer(
+                tabletID: tablet, columns: table.schema.columns.map { ColumnVector(type: $0.type) })
+            let before = buffer.footprint
+            for c in columns.indices {
+                if allRows {
+                    buffer.columns[c].append(contentsOf: columns[c])
+                } else {
+                    buffer.columns[c].append(contentsOf: columns[c].gather(indices))
+                }
+            }
+            buffer.footprint = buffer.columns.reduce(0) { $0 + $1.memoryFootprint }
+            bufferedBytes += buffer.footprint - before
+            buffers[tablet] = buffer
+            rowCount += indices.count
+        }
+        while bufferedBytes > options.memoryLimit, let largest = buffers.values.max(by: { $0.footprint < $1.footprint }) {
+            try flush(largest.tabletID)
+        }
+        return rejected.sorted { $0.row < $1.row }
+    }
+
+    /// Writes a tablet's buffer as one sorted segment and fsyncs it.
+    private func flush(_ tabletID: Int64) throws {
+        guard var buffer = buffers[tabletID], buffer.rows > 0 else { return }
+        let rowsetID = buffer.rowsetID ?? engine.allocateID()
+        buffer.rowsetID = rowsetID
+        let segment = try engine.writeSegment(
+            tablet: tabletID, rowset: rowsetID, index: buffer.segments.count,
+            columnIDs: table.schema.columns.map(\.id), columns: buffer.columns, keys: keyIndices)
+        buffer.segments.append(segment)
+        bufferedBytes -= buffer.footprint
+        buffer.footprint = 0
+        buffer.columns = table.schema.columns.map { ColumnVector(type: $0.type) }
+        buffers[tabletID] = buffer
+    }
+
+    /// Flushes everything and makes the files and their directories durable.
+    public func finish() throws -> PreparedWrite {
+        precondition(!finished, "finish twice")
+        for tablet in buffers.keys.sorted() { try flush(tablet) }
+        finished = true
+        var rowsets: [Int64: RowsetMeta] = [:]
+        var bytes = 0
+        for buffer in buffers.values {
+            guard let rowsetID = buffer.rowsetID, !buffer.segments.isEmpty else { continue }
+            try engine.syncRowsetDirectories(tablet: buffer.tabletID, rowset: rowsetID)
+            let rowset = RowsetMeta(id: rowsetID, startVersion: 0, endVersion: 0, segments: buffer.segments)
+            bytes += rowset.byteCount
+            rowsets[buffer.tabletID] = rowset
+        }
+        return PreparedWrite(
+            databaseID: table.databaseID, tableID: table.id, rowsets: rowsets, rowCount: rowCount, byteCount: bytes)
+    }
+
+    /// Removes every file written so far (best effort; recovery removes leftovers too).
+    public func abort() {
+        finished = true
+        for buffer in buffers.values {
+            if let rowsetID = buffer.rowsetID { engine.removeRowsetFiles(tablet: buffer.tabletID, rowset: rowsetID) }
+        }
+        buffers.removeAll()
+        bufferedBytes = 0
+    }
+}

@@ -1,0 +1,305 @@
+public import SluiceIO
+import Synchronization
+
+/// An in-memory ``FileSystem`` that models what survives a power cut.
+///
+/// Each file has its current bytes and its durable bytes (as of its last `sync`); each directory
+/// has its current entries and its durable entries (as of its last `syncDirectory`). ``crash()``
+/// throws away everything not durable — unsynced appends, entries created, renamed or removed
+/// since the directory's last sync — optionally keeping a random prefix of unsynced appends
+/// (a torn write). Faults: ``failAfter(writes:)`` makes the Nth following write fail like ENOSPC.
+public final class SimulatedFileSystem: FileSystem, Sendable {
+    struct Node {
+        var data: [UInt8] = []
+        var durable: [UInt8] = []
+    }
+
+    struct Directory {
+        /// name → node id (files) or nil for subdirectories (tracked in `directories`).
+        var entries: [String: Int] = [:]
+        var durableEntries: [String: Int] = [:]
+        var subdirectories: Set<String> = []
+        var durableSubdirectories: Set<String> = []
+    }
+
+    struct State {
+        var nodes: [Int: Node] = [:]
+        var nextNode = 1
+        var directories: [String: Directory] = ["/": Directory()]
+        var writesUntilFailure: Int?
+        var locks: Set<String> = []
+        var rng: UInt64
+        var tornWrites: Bool
+        var operations = 0
+    }
+
+    let state: Mutex<State>
+
+    /// - Parameters:
+    ///   - seed: drives torn-write lengths.
+    ///   - tornWrites: whether ``crash()`` may keep part of unsynced appends.
+    public init(seed: UInt64 = 1, tornWrites: Bool = true) {
+        state = Mutex(State(rng: seed == 0 ? 1 : seed, tornWrites: tornWrites))
+    }
+
+    static func normalize(_ path: String) -> String {
+        var parts = [String]()
+        for part in path.split(separator: "/") where part != "." && !part.isEmpty { parts.append(String(part)) }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    static func split(_ path: String) -> (String, String) {
+        let p = normalize(path)
+        let parent = FilePath.parent(p)
+        return (parent.isEmpty ? "/" : parent, FilePath.name(p))
+    }
+
+    /// Fails the write that comes after `writes` more successful ones (`nil` clears the fault).
+    public func failAfter(writes: Int?) {
+        state.withLock { $0.writesUntilFailure = writes }
+    }
+
+    /// Number of mutating operations so far (used to pick crash points).
+    public var operationCount: Int { state.withLock { $0.operations } }
+
+    /// Drops everything that was not made durable; releases locks (the process died).
+    public func crash() {
+        state.withLock { s in
+            for (path, var dir) in s.directories {
+                dir.entries = dir.durableEntries
+                dir.subdirectories = dir.durableSubdirectories
+                s.directories[path] = dir
+            }
+            // Directories that are not durable entries of their parent disappear with their content.
+            var changed = true
+            while changed {
+                changed = false
+                for path in s.directories.keys where path != "/" {
+                    let (parent, name) = Self.split(path)
+                    if s.directories[parent]?.subdirectories.contains(name) != true {
+                        s.directories[path] = nil
+                        changed = true
+                    }
+                }
+            }
+            for (id, var node) in s.nodes {
+                if s.tornWrites, node.data.count > node.durable.count, node.data.starts(with: node.durable) {
+                    s.rng = s.rng &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    let extra = Int((s.rng >> 33) % UInt64(node.data.count - node.durable.count + 1))
+                    node.data = Array(node.data[0..<(node.durable.count + extra)])
+                } else {
+                    node.data = node.durable
+                }
+                node.durable = node.data
+                s.nodes[id] = node
+            }
+            s.locks.removeAll()
+        }
+    }
+
+    private func withDirectory<T>(_ path: String, _ body: (inout Directory, inout State) throws -> T) throws -> T {
+        try state.withLock { s in
+            let p = Self.normalize(path)
+            guard var dir = s.directories[p] else { throw IOError(.notFound, "no such directory", path: path) }
+            let result = try body(&dir, &s)
+            s.directories[p] = dir
+            return result
+        }
+    }
+
+    private func consumeWrite(_ s: inout State, _ path: String) throws {
+        s.operations += 1
+        if let remaining = s.writesUntilFailure {
+            if remaining <= 0 { throw IOError(.noSpace, "write failed: No space left on device", path: path, errno: 28) }
+            s.writesUntilFailure = remaining - 1
+        }
+    }
+
+    public func createDirectory(_ path: String) throws {
+        let p = Self.normalize(path)
+        if p == "/" { return }
+        let (parent, name) = Self.split(p)
+        if state.withLock({ $0.directories[parent] == nil }) { try createDirectory(parent) }
+        try state.withLock { s in
+            if s.directories[p] != nil { return }
+            guard s.directories[parent]?.entries[name] == nil else { throw IOError(.exists, "file exists", path: path) }
+            s.directories[parent]!.subdirectories.insert(name)
+            s.directories[p] = Directory()
+            s.operations += 1
+        }
+    }
+
+    public func listDirectory(_ path: String) throws -> [String] {
+        try withDirectory(path) { dir, _ in (Array(dir.entries.keys) + dir.subdirectories).sorted() }
+    }
+
+    public func fileExists(_ path: String) -> Bool {
+        let (parent, name) = Self.split(path)
+        return state.withLock { s in
+            s.directories[Self.normalize(path)] != nil || s.directories[parent]?.entries[name] != nil
+        }
+    }
+
+    public func isDirectory(_ path: String) -> Bool {
+        state.withLock { $0.directories[Self.normalize(path)] != nil }
+    }
+
+    private func node(_ path: String) throws -> Int {
+        let (parent, name) = Self.split(path)
+        return try state.withLock { s in
+            guard let id = s.directories[parent]?.entries[name] else { throw IOError(.notFound, "no such file", path: path) }
+            return id
+        }
+    }
+
+    public func fileSize(_ path: String) throws -> Int {
+        let id = try node(path)
+        return state.withLock { $0.nodes[id]!.data.count }
+    }
+
+    public func readFile(_ path: String) throws -> [UInt8] {
+        let id = try node(path)
+        return state.withLock { $0.nodes[id]!.data }
+    }
+
+    public func openForReading(_ path: String) throws -> any ReadableFile {
+        let id = try node(path)
+        return SimulatedReadableFile(data: state.withLock { $0.nodes[id]!.data }, path: path)
+    }
+
+    public func createFile(_ path: String) throws -> any WritableFile {
+        let (parent, name) = Self.split(path)
+        let id = try withDirectory(parent) { dir, s -> Int in
+            try consumeWrite(&s, path)
+            guard !dir.subdirectories.contains(name) else { throw IOError(.exists, "is a directory", path: path) }
+            let id = s.nextNode
+            s.nextNode += 1
+            s.nodes[id] = Node()
+            dir.entries[name] = id
+            return id
+        }
+        return SimulatedWritableFile(fileSystem: self, node: id, path: path)
+    }
+
+    func append(node: Int, bytes: UnsafeRawBufferPointer, path: String) throws {
+        try state.withLock { s in
+            try consumeWrite(&s, path)
+            s.nodes[node]!.data.append(contentsOf: bytes)
+        }
+    }
+
+    func sync(node: Int) {
+        state.withLock { s in
+            s.operations += 1
+            s.nodes[node]!.durable = s.nodes[node]!.data
+        }
+    }
+
+    public func rename(_ from: String, to: String) throws {
+        let (fromParent, fromName) = Self.split(from)
+        let (toParent, toName) = Self.split(to)
+        try state.withLock { s in
+            try consumeWrite(&s, from)
+            guard let id = s.directories[fromParent]?.entries[fromName] else {
+                throw IOError(.notFound, "no such file", path: from)
+            }
+            guard s.directories[toParent] != nil else { throw IOError(.notFound, "no such directory", path: to) }
+            s.directories[fromParent]!.entries[fromName] = nil
+            s.directories[toParent]!.entries[toName] = id
+        }
+    }
+
+    public func removeFile(_ path: String) throws {
+        let (parent, name) = Self.split(path)
+        try withDirectory(parent) { dir, s in
+            s.operations += 1
+            dir.entries[name] = nil
+        }
+    }
+
+    public func removeTree(_ path: String) throws {
+        let p = Self.normalize(path)
+        if !isDirectory(p) {
+            try removeFile(p)
+            return
+        }
+        let (parent, name) = Self.split(p)
+        state.withLock { s in
+            s.operations += 1
+            s.directories[parent]?.subdirectories.remove(name)
+            for key in s.directories.keys where key == p || key.hasPrefix(p + "/") { s.directories[key] = nil }
+        }
+    }
+
+    public func syncDirectory(_ path: String) throws {
+        try withDirectory(path) { dir, s in
+            s.operations += 1
+            dir.durableEntries = dir.entries
+            dir.durableSubdirectories = dir.subdirectories
+        }
+        // A synced directory's own entry becomes durable only when its parent is synced; POSIX
+        // semantics are the same, so nothing more to do.
+    }
+
+    public func lockFile(_ path: String) throws -> any FileLock {
+        let p = Self.normalize(path)
+        try state.withLock { s in
+            guard s.locks.insert(p).inserted else {
+                throw IOError(.locked, "data directory is in use by another process", path: path)
+            }
+        }
+        return SimulatedLock(fileSystem: self, path: p)
+    }
+
+    func unlock(_ path: String) {
+        _ = state.withLock { $0.locks.remove(path) }
+    }
+}
+
+final class SimulatedReadableFile: ReadableFile, Sendable {
+    let data: [UInt8]
+    let path: String
+    init(data: [UInt8], path: String) {
+        self.data = data
+        self.path = path
+    }
+    var size: Int { data.count }
+    func read(offset: Int, length: Int) throws -> [UInt8] {
+        guard offset >= 0, offset + length <= data.count else {
+            throw IOError(.corruption, "unexpected end of file at offset \(offset)", path: path)
+        }
+        return Array(data[offset..<(offset + length)])
+    }
+    func close() {}
+}
+
+final class SimulatedWritableFile: WritableFile {
+    let fileSystem: SimulatedFileSystem
+    let node: Int
+    let path: String
+    private(set) var size = 0
+
+    init(fileSystem: SimulatedFileSystem, node: Int, path: String) {
+        self.fileSystem = fileSystem
+        self.node = node
+        self.path = path
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) throws {
+        try fileSystem.append(node: node, bytes: bytes, path: path)
+        size += bytes.count
+    }
+
+    func sync() throws { fileSystem.sync(node: node) }
+    func close() throws {}
+}
+
+final class SimulatedLock: FileLock, Sendable {
+    let fileSystem: SimulatedFileSystem
+    let path: String
+    init(fileSystem: SimulatedFileSystem, path: String) {
+        self.fileSystem = fileSystem
+        self.path = path
+    }
+    func release() { fileSystem.unlock(path) }
+}
