@@ -1,0 +1,339 @@
+public import SluiceFormat
+
+/// A cursor over tokens with the helpers statement and expression parsers share.
+public struct TokenStream: Sendable {
+    public let tokens: [Token]
+    public var index = 0
+
+    public init(_ tokens: [Token]) { self.tokens = tokens }
+
+    public init(sql: String) throws(ExprError) { self.tokens = try Lexer.tokenize(sql) }
+
+    public var current: Token { tokens[min(index, tokens.count - 1)] }
+    public func peek(_ k: Int = 1) -> Token { tokens[min(index + k, tokens.count - 1)] }
+    public var atEnd: Bool { if case .end = current.kind { return true } else { return false } }
+
+    public mutating func advance() { if index < tokens.count - 1 { index += 1 } }
+
+    /// Consumes `keyword` if it is next.
+    public mutating func accept(_ keyword: String) -> Bool {
+        guard current.isKeyword(keyword) else { return false }
+        advance()
+        return true
+    }
+
+    public mutating func acceptSymbol(_ symbol: String) -> Bool {
+        guard current.isSymbol(symbol) else { return false }
+        advance()
+        return true
+    }
+
+    public mutating func expect(_ keyword: String) throws(ExprError) {
+        guard accept(keyword) else { throw unexpected(expecting: keyword) }
+    }
+
+    public mutating func expectSymbol(_ symbol: String) throws(ExprError) {
+        guard acceptSymbol(symbol) else { throw unexpected(expecting: "'\(symbol)'") }
+    }
+
+    /// An identifier (plain word or backquoted).
+    public mutating func identifier(_ what: String = "identifier") throws(ExprError) -> String {
+        switch current.kind {
+        case .word(let w):
+            advance()
+            return w
+        case .quotedIdentifier(let w):
+            advance()
+            return w
+        default:
+            throw unexpected(expecting: what)
+        }
+    }
+
+    public mutating func stringLiteral(_ what: String = "string literal") throws(ExprError) -> String {
+        guard case .string(let s) = current.kind else { throw unexpected(expecting: what) }
+        advance()
+        return s
+    }
+
+    public mutating func integer(_ what: String = "integer") throws(ExprError) -> Int {
+        guard case .number(let text) = current.kind, let value = Int(text) else { throw unexpected(expecting: what) }
+        advance()
+        return value
+    }
+
+    public func unexpected(expecting: String) -> ExprError {
+        ExprError(.syntax, "Syntax error: unexpected \(current.text), expecting \(expecting)", position: current.offset)
+    }
+}
+
+/// Precedence-climbing parser for SQL expressions (MySQL/StarRocks precedence).
+public enum ExprParser {
+    /// Parses a whole string as one expression.
+    public static func parse(_ sql: String) throws(ExprError) -> Expr {
+        var stream = try TokenStream(sql: sql)
+        let expr = try parseExpression(&stream)
+        guard stream.atEnd else { throw stream.unexpected(expecting: "end of expression") }
+        return expr
+    }
+
+    public static func parseExpression(_ s: inout TokenStream) throws(ExprError) -> Expr {
+        try parseOr(&s)
+    }
+
+    static func parseOr(_ s: inout TokenStream) throws(ExprError) -> Expr {
+        var left = try parseAnd(&s)
+        while s.accept("OR") {
+            left = .binary(.or, left, try parseAnd(&s))
+        }
+        return left
+    }
+
+    static func parseAnd(_ s: inout TokenStream) throws(ExprError) -> Expr {
+        var left = try parseNot(&s)
+        while s.accept("AND") || s.acceptSymbol("&&") {
+            left = .binary(.and, left, try parseNot(&s))
+        }
+        return left
+    }
+
+    static func parseNot(_ s: inout TokenStream) throws(ExprError) -> Expr {
+        if s.accept("NOT") || s.acceptSymbol("!") { return .unary(.not, try parseNot(&s)) }
+        return try parsePredicate(&s)
+    }
+
+    static func parsePredicate(_ s: inout TokenStream) throws(ExprError) -> Expr {
+        let left = try parseAdditive(&s)
+        if s.accept("IS") {
+            let negated = s.accept("NOT")
+            if s.accept("NULL") { return .isNull(left, negated: negated) }
+            if s.accept("TRUE") { return wrapNot(.binary(.equal, left, .literal(.int(1), .boolean)), negated) }
+            if s.accept("FALSE") { return wrapNot(.binary(.equal, left, .literal(.int(0), .boolean)), negated) }
+            throw s.unexpected(expecting: "NULL")
+        }
+        let negated = s.current.isKeyword("NOT") && (s.peek().isKeyword("IN") || s.peek().isKeyword("BETWEEN") || s.peek().isKeyword("LIKE"))
+        if negated { s.advance() }
+        if s.accept("IN") {
+            try s.expectSymbol("(")
+            var list = [try parseExpression(&s)]
+            while s.acceptSymbol(",") { list.append(try parseExpression(&s)) }
+            try s.expectSymbol(")")
+            return .inList(left, list, negated: negated)
+        }
+        if s.accept("BETWEEN") {
+            let lower = try parseAdditive(&s)
+            try s.expect("AND")
+            let upper = try parseAdditive(&s)
+            return .between(left, lower: lower, upper: upper, negated: negated)
+        }
+        if s.accept("LIKE") { return .like(left, pattern: try parseAdditive(&s), negated: negated) }
+        if negated { throw s.unexpected(expecting: "IN, BETWEEN or LIKE") }
+        for (symbol, op) in [("=", BinaryOperator.equal), ("!=", .notEqual), ("<=", .lessEqual), (">=", .greaterEqual),
+                             ("<", .less), (">", .greater), ("<=>", .nullSafeEqual)]
+        where s.acceptSymbol(symbol) {
+            return .binary(op, left, try parseAdditive(&s))
+        }
+        return left
+    }
+
+    private static func wrapNot(_ e: Expr, _ negated: Bool) -> Expr { negated ? .unary(.not, e) : e }
+
+    static func parseAdditive(_ s: inout TokenStream) throws(ExprError) -> Expr {
+        var left = try parseMultiplicative(&s)
+        while true {
+            if s.acceptSymbol("+") {
+                left = .binary(.add, left, try parseMultiplicative(&s))
+            } else if s.acceptSymbol("-") {
+                left = .binary(.subtract, left, try parseMultiplicative(&s))
+            } else if s.acceptSymbol("||") {
+                left = .call(name: "concat", arguments: [left, try parseMultiplicative(&s)], distinct: false)
+            } else {
+                return left
+            }
+        }
+    }
+
+    static func parseMultiplicative(_ s: inout TokenStream) throws(ExprError) -> Expr {
+        var left = try parseUnary(&s)
+        while true {
+            if s.acceptSymbol("*") {
+                left = .binary(.multiply, left, try parseUnary(&s))
+            } else if s.acceptSymbol("/") {
+                left = .binary(.divide, left, try parseUnary(&s))
+            } else if s.acceptSymbol("%") || s.accept("MOD") {
+                left = .binary(.modulo, left, try parseUnary(&s))
+            } else if s.accept("DIV") {
+                left = .binary(.integerDivide, left, try parseUnary(&s))
+            } else {
+                return left
+            }
+        }
+    }
+
+    static func parseUnary(_ s: inout TokenStream) throws(ExprError) -> Expr {
+        if s.acceptSymbol("-") {
+            let operand = try parseUnary(&s)
+            if case .literal(let v, let type) = operand {
+                switch v {
+                case .int(let i): return .literal(.int(-i), type)
+                case .wide(let w): return .literal(.wide(-w), type)
+                case .double(let d): return .literal(.double(-d), type)
+                default: break
+                }
+            }
+            return .unary(.negate, operand)
+        }
+        if s.acceptSymbol("+") { return try parseUnary(&s) }
+        return try parsePrimary(&s)
+    }
+
+    static func parsePrimary(_ s: inout TokenStream) throws(ExprError) -> Expr {
+        let token = s.current
+        switch token.kind {
+        case .number(let text):
+            s.advance()
+            return try numberLiteral(text, position: token.offset)
+        case .string(let text):
+            s.advance()
+            return .literal(.string(text), .varchar(length: max(1, text.utf8.count)))
+        case .symbol("("):
+            s.advance()
+            let inner = try parseExpression(&s)
+            try s.expectSymbol(")")
+            return inner
+        case .symbol("*"):
+            s.advance()
+            return .star
+        case .quotedIdentifier:
+            return try columnReference(&s)
+        case .word(let word):
+            let upper = word.uppercased()
+            switch upper {
+            case "NULL":
+                s.advance()
+                return .literal(.null, nil)
+            case "TRUE", "FALSE":
+                s.advance()
+                return .literal(.int(upper == "TRUE" ? 1 : 0), .boolean)
+            case "CASE":
+                s.advance()
+                return try caseExpression(&s)
+            case "CAST":
+                s.advance()
+                try s.expectSymbol("(")
+                let inner = try parseExpression(&s)
+                try s.expect("AS")
+                let type = try parseType(&s)
+                try s.expectSymbol(")")
+                return .cast(inner, type)
+            case "DATE", "DATETIME", "TIMESTAMP":
+                if case .string(let text) = s.peek().kind {
+                    s.advance()
+                    s.advance()
+                    return .cast(.literal(.string(text), .varchar(length: text.utf8.count)), upper == "DATE" ? .date : .datetime)
+                }
+            case "INTERVAL":
+                break
+            default:
+                break
+            }
+            if s.peek().isSymbol("(") { return try functionCall(&s) }
+            return try columnReference(&s)
+        default:
+            throw s.unexpected(expecting: "an expression")
+        }
+    }
+
+    static func numberLiteral(_ text: String, position: Int) throws(ExprError) -> Expr {
+        if !text.contains("."), !text.lowercased().contains("e") {
+            if let v = Int64(text) {
+                let type: ColumnType = Int32(exactly: v) != nil ? .int : .bigint
+                return .literal(.int(v), type)
+            }
+            if let v = Int128(text) { return .literal(.wide(v), .largeint) }
+            throw ExprError(.syntax, "Number out of range: \(text)", position: position)
+        }
+        if text.lowercased().contains("e") {
+            guard let d = Double(text) else { throw ExprError(.syntax, "Bad number \(text)", position: position) }
+            return .literal(.double(d), .double)
+        }
+        // Exact decimal literal: 0.1 is DECIMAL, so 0.1 + 0.2 = 0.3.
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        let scale = parts.count > 1 ? parts[1].count : 0
+        let digits = parts[0].drop { $0 == "0" }.count + scale
+        let precision = max(1, max(digits, scale))
+        guard precision <= 38, let v = DecimalArithmetic.parse(text, precision: 38, scale: scale) else {
+            guard let d = Double(text) else { throw ExprError(.syntax, "Bad number \(text)", position: position) }
+            return .literal(.double(d), .double)
+        }
+        return .literal(.wide(v), .decimal(precision: precision, scale: scale))
+    }
+
+    static func columnReference(_ s: inout TokenStream) throws(ExprError) -> Expr {
+        let first = try s.identifier("column name")
+        if s.current.isSymbol("."), case .word = s.peek().kind {
+            s.advance()
+            return .column(name: try s.identifier("column name"), qualifier: first)
+        }
+        if s.current.isSymbol("."), case .quotedIdentifier = s.peek().kind {
+            s.advance()
+            return .column(name: try s.identifier("column name"), qualifier: first)
+        }
+        if s.current.isSymbol("."), s.peek().isSymbol("*") {
+            s.advance()
+            s.advance()
+            return .star
+        }
+        return .column(name: first, qualifier: nil)
+    }
+
+    static func functionCall(_ s: inout TokenStream) throws(ExprError) -> Expr {
+        let name = try s.identifier("function name").lowercased()
+        try s.expectSymbol("(")
+        var args = [Expr]()
+        var distinct = false
+        if !s.acceptSymbol(")") {
+            distinct = s.accept("DISTINCT")
+            args.append(try parseExpression(&s))
+            while s.acceptSymbol(",") { args.append(try parseExpression(&s)) }
+            try s.expectSymbol(")")
+        }
+        return .call(name: name, arguments: args, distinct: distinct)
+    }
+
+    static func caseExpression(_ s: inout TokenStream) throws(ExprError) -> Expr {
+        var operand: Expr?
+        if !s.current.isKeyword("WHEN") { operand = try parseExpression(&s) }
+        var branches = [WhenBranch]()
+        while s.accept("WHEN") {
+            let condition = try parseExpression(&s)
+            try s.expect("THEN")
+            branches.append(WhenBranch(condition: condition, result: try parseExpression(&s)))
+        }
+        guard !branches.isEmpty else { throw s.unexpected(expecting: "WHEN") }
+        var otherwise: Expr?
+        if s.accept("ELSE") { otherwise = try parseExpression(&s) }
+        try s.expect("END")
+        return .caseWhen(operand: operand, branches: branches, otherwise: otherwise)
+    }
+
+    /// Parses a type name with optional `(args)`, e.g. `DECIMAL(10, 2)`, `VARCHAR(20)`, `INT`.
+    public static func parseType(_ s: inout TokenStream) throws(ExprError) -> ColumnType {
+        let position = s.current.offset
+        var name = try s.identifier("type name")
+        if name.equalsIgnoringCaseASCII("SIGNED") || name.equalsIgnoringCaseASCII("UNSIGNED") {
+            _ = s.accept("INTEGER") || s.accept("INT")
+            name = "bigint"
+        }
+        var args = [Int]()
+        if s.acceptSymbol("(") {
+            args.append(try s.integer("type length"))
+            while s.acceptSymbol(",") { args.append(try s.integer("type scale")) }
+            try s.expectSymbol(")")
+        }
+        guard let type = ColumnType.named(name, arguments: args) else {
+            throw ExprError(.syntax, "Unknown or invalid type \(name)\(args.isEmpty ? "" : "(\(args.map(String.init).joined(separator: ",")))")", position: position)
+        }
+        return type
+    }
+}
