@@ -133,11 +133,12 @@ public enum FunctionLibrary {
             try arity(lower == "round" ? 1...2 : 1...1)
             let digits = types.count > 1
             if case .decimal(_, let s) = types[0] {
-                var rs = 0
+                var resultScale = 0
                 if lower == "round", digits {
-                    rs = s
-                    if constants.count > 1, case .int(let d)? = constants[1] { rs = Int(max(0, min(Int64(s), d))) }
+                    resultScale = s
+                    if constants.count > 1, case .int(let d)? = constants[1] { resultScale = Int(max(0, min(Int64(s), d))) }
                 }
+                let rs = resultScale
                 let t = ColumnType.decimal(precision: 38, scale: rs)
                 return bind([.decimal(precision: 38, scale: s)] + (digits ? [.bigint] : []), t) { v, _ in
                     guard case .wide(let w) = v[0] else { return .null }
