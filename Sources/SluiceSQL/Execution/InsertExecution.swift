@@ -1,0 +1,126 @@
+import SluiceExpr
+import SluiceFormat
+import SluiceStorage
+
+/// INSERT INTO … VALUES / SELECT, strict like StarRocks' default `enable_insert_strict`: a row
+/// that does not convert or fit fails the whole statement, and nothing becomes visible.
+struct InsertExecution {
+    let engine: StorageEngine
+    let session: Session
+
+    func run(_ insert: InsertStatement) throws -> Int {
+        guard let database = insert.table.database ?? session.database else {
+            throw SQLError(.analysis, "No database selected: qualify '\(insert.table.name)' as db.\(insert.table.name)")
+        }
+        let table = try engine.table(database: database, name: insert.table.name)
+        let schema = table.schema
+        let targets: [Int]
+        if let names = insert.columns {
+            var seen = Set<Int>()
+            targets = try names.map { name in
+                guard let index = schema.index(of: name) else {
+                    throw SQLError(.analysis, "Unknown column '\(name)' in table '\(table.name)'")
+                }
+                guard seen.insert(index).inserted else { throw SQLError(.analysis, "Column '\(name)' specified twice") }
+                return index
+            }
+        } else {
+            targets = Array(schema.columns.indices)
+        }
+        let source = try sourceColumns(insert, targets: targets, schema: schema)
+        let rows = source.first?.count ?? 0
+        guard rows > 0 else { return 0 }
+        var columns = [ColumnVector]()
+        for (index, column) in schema.columns.enumerated() {
+            if let position = targets.firstIndex(of: index) {
+                var failures: [Int]? = []
+                let converted = CastKernel.cast(source[position], to: column.type, failures: &failures)
+                if let row = failures?.first {
+                    let value = source[position].value(at: row).text(as: source[position].type) ?? "NULL"
+                    throw SQLError(.dataQuality, "Insert has filtered data in strict mode: value '\(value)' of row \(row + 1) cannot be converted to \(column.type.sqlName) for column '\(column.name)'")
+                }
+                columns.append(converted)
+            } else {
+                columns.append(try defaultColumn(column, rows: rows))
+            }
+        }
+        let writer = try engine.makeWriter(database: database, table: table.name)
+        do {
+            let rejected = try writer.append(columns)
+            if let first = rejected.first {
+                throw SQLError(.dataQuality, "Insert has filtered data in strict mode: row \(first.row + 1): \(first.reason)")
+            }
+            let prepared = try writer.finish()
+            let label = insert.label ?? "insert_\(Self.randomHex())"
+            do {
+                try engine.commit(prepared, label: label)
+            } catch {
+                engine.discard(prepared)
+                throw error
+            }
+        } catch {
+            writer.abort()
+            throw error
+        }
+        return rows
+    }
+
+    private func sourceColumns(_ insert: InsertStatement, targets: [Int], schema: TableSchema) throws -> [ColumnVector] {
+        switch insert.source {
+        case .values(let rows):
+            let binder = ExprBinder(resolver: NamedColumnResolver(names: [], types: [], qualifiers: []))
+            var columns = targets.map { ColumnVector(type: schema.columns[$0].type) }
+            for (r, row) in rows.enumerated() {
+                guard row.count == targets.count else {
+                    throw SQLError(.analysis, "Column count doesn't match value count at row \(r + 1): expected \(targets.count), got \(row.count)")
+                }
+                for (c, expr) in row.enumerated() {
+                    let target = schema.columns[targets[c]]
+                    let bound = try binder.bind(expr)
+                    let value = try Evaluator.evaluate(bound, batch: [], rows: 1, context: session.evaluationContext)
+                    var failures: [Int]? = []
+                    let converted = CastKernel.cast(value, to: target.type, failures: &failures)
+                    if failures?.isEmpty == false {
+                        throw SQLError(.dataQuality, "Insert has filtered data in strict mode: value \(expr.sql) of row \(r + 1) cannot be converted to \(target.type.sqlName) for column '\(target.name)'")
+                    }
+                    columns[c].append(from: converted, row: 0)
+                }
+            }
+            return columns
+        case .select(let select):
+            let (result, _) = try QueryExecution(engine: engine, session: session).run(select)
+            guard result.columns.count == targets.count else {
+                throw SQLError(.analysis, "Column count doesn't match value count: the table takes \(targets.count), the query returns \(result.columns.count)")
+            }
+            var columns = result.columns.map { ColumnVector(type: $0.type) }
+            for batch in result.batches {
+                for c in batch.indices { columns[c].append(contentsOf: batch[c]) }
+            }
+            return columns
+        }
+    }
+
+    private func defaultColumn(_ column: ColumnSchema, rows: Int) throws -> ColumnVector {
+        guard let text = column.defaultValue else {
+            guard column.isNullable else {
+                throw SQLError(.analysis, "Column '\(column.name)' has no default value and does not allow NULL")
+            }
+            return ColumnVector(type: column.type, repeating: .null, count: rows)
+        }
+        if text == "CURRENT_TIMESTAMP" {
+            let local = session.timeZone.toLocal(utcMicros: session.nowMicros)
+            let now = local - CivilTime.floorDivide(local, CivilTime.microsPerSecond).1
+            let value: Value = column.type == .date ? .int(CivilTime.floorDivide(now, CivilTime.microsPerDay).0) : .int(now)
+            return ColumnVector(type: column.type, repeating: value, count: rows)
+        }
+        guard case .success(let value) = ValueParser.parse(text, as: column.type) else {
+            throw SQLError(.analysis, "Invalid default value '\(text)' of column '\(column.name)'")
+        }
+        return ColumnVector(type: column.type, repeating: value, count: rows)
+    }
+
+    static func randomHex() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String(generator.next() as UInt64, radix: 16) + String(generator.next() as UInt64, radix: 16)
+    }
+}

@@ -1,0 +1,67 @@
+public import SluiceExpr
+public import SluiceFormat
+
+/// A named, typed output column.
+public struct ResultColumn: Sendable, Hashable {
+    public var name: String
+    public var type: ColumnType
+    public init(name: String, type: ColumnType) {
+        self.name = name
+        self.type = type
+    }
+}
+
+/// Rows of a query or SHOW, as column batches.
+public struct ResultSet: Sendable {
+    public var columns: [ResultColumn]
+    public var batches: [[ColumnVector]]
+
+    public init(columns: [ResultColumn], batches: [[ColumnVector]]) {
+        self.columns = columns
+        self.batches = batches
+    }
+
+    public var rowCount: Int { batches.reduce(0) { $0 + ($1.first?.count ?? 0) } }
+
+    /// Every row as SQL text (`nil` = NULL); for tests and the CLI.
+    public var textRows: [[String?]] {
+        var rows = [[String?]]()
+        for batch in batches {
+            let n = batch.first?.count ?? 0
+            for r in 0..<n { rows.append(batch.map { $0.value(at: r).text(as: $0.type) }) }
+        }
+        return rows
+    }
+}
+
+/// `statistics` of the HTTP SQL API.
+public struct QueryStatistics: Sendable, Hashable {
+    public var scanRows = 0
+    public var scanBytes = 0
+    public var returnRows = 0
+    public var affectedRows: Int?
+    public init() {}
+}
+
+/// What a statement produced.
+public enum StatementResult: Sendable {
+    case rows(ResultSet, QueryStatistics)
+    /// DDL, INSERT: no result set.
+    case ok(QueryStatistics)
+}
+
+/// Per-request settings: current database and session variables.
+public struct Session: Sendable {
+    public var database: String?
+    public var timeZone: SessionTimeZone
+    /// Statement start, microseconds since the epoch (UTC).
+    public var nowMicros: Int64
+
+    public init(database: String? = nil, timeZone: SessionTimeZone = .utc, nowMicros: Int64) {
+        self.database = database
+        self.timeZone = timeZone
+        self.nowMicros = nowMicros
+    }
+
+    var evaluationContext: EvaluationContext { EvaluationContext(timeZone: timeZone, nowMicros: nowMicros) }
+}

@@ -1,0 +1,73 @@
+public import SluiceStorage
+import SluiceExpr
+import SluiceFormat
+
+/// Runs statements against a storage engine. Synchronous and blocking: call it off the
+/// cooperative pool.
+public struct SQLExecutor: Sendable {
+    public let engine: StorageEngine
+
+    public init(engine: StorageEngine) { self.engine = engine }
+
+    /// Parses and runs one statement.
+    public func execute(_ sql: String, session: Session) throws(SQLError) -> StatementResult {
+        let statement = try SQLParser.parse(sql)
+        do {
+            return try run(statement, session: session)
+        } catch let error as SQLError {
+            throw error
+        } catch let error as StorageError {
+            throw Self.translate(error)
+        } catch let error as ExprError {
+            throw SQLError(error.code == .syntax ? .syntax : .analysis, error.description)
+        } catch {
+            throw SQLError(.internalError, "\(error)")
+        }
+    }
+
+    static func translate(_ error: StorageError) -> SQLError {
+        switch error.code {
+        case .unknownDatabase, .unknownTable, .unknownPartition: SQLError(.notFound, error.message)
+        case .alreadyExists: SQLError(.alreadyExists, error.message)
+        case .invalidDefinition: SQLError(.analysis, error.message)
+        case .invalidData: SQLError(.dataQuality, error.message)
+        default: SQLError(.internalError, error.message)
+        }
+    }
+
+    func run(_ statement: Statement, session: Session) throws -> StatementResult {
+        switch statement {
+        case .createDatabase(let name, let ifNotExists):
+            try engine.createDatabase(name, ifNotExists: ifNotExists)
+        case .dropDatabase(let name, let ifExists):
+            try engine.dropDatabase(name, ifExists: ifExists)
+        case .createTable(let name, let definition, let ifNotExists):
+            try engine.createTable(database: try database(name, session), definition, ifNotExists: ifNotExists)
+        case .dropTable(let name, let ifExists):
+            try engine.dropTable(database: try database(name, session), name: name.name, ifExists: ifExists)
+        case .truncateTable(let name):
+            try engine.truncateTable(database: try database(name, session), name: name.name)
+        case .addPartitions(let name, let partitions, let buckets):
+            try engine.addPartitions(database: try database(name, session), table: name.name, partitions, buckets: buckets)
+        case .dropPartition(let name, let partition, let ifExists):
+            try engine.dropPartition(database: try database(name, session), table: name.name, partition: partition, ifExists: ifExists)
+        case .showDatabases, .showTables, .describe, .showCreateTable, .showPartitions, .showTablet:
+            return .rows(try ShowExecution(engine: engine, session: session).run(statement), QueryStatistics())
+        case .insert(let insert):
+            var statistics = QueryStatistics()
+            statistics.affectedRows = try InsertExecution(engine: engine, session: session).run(insert)
+            return .ok(statistics)
+        case .select(let select):
+            let (result, statistics) = try QueryExecution(engine: engine, session: session).run(select)
+            return .rows(result, statistics)
+        }
+        return .ok(QueryStatistics())
+    }
+
+    func database(_ name: QualifiedName, _ session: Session) throws -> String {
+        guard let db = name.database ?? session.database else {
+            throw SQLError(.analysis, "No database selected: qualify '\(name.name)' as db.\(name.name)")
+        }
+        return db
+    }
+}

@@ -1,0 +1,104 @@
+import SluiceExpr
+import SluiceFormat
+import SluiceStorage
+
+/// SHOW DATABASES / TABLES / CREATE TABLE / PARTITIONS / TABLET and DESC.
+struct ShowExecution {
+    let engine: StorageEngine
+    let session: Session
+
+    func run(_ statement: Statement) throws -> ResultSet {
+        switch statement {
+        case .showDatabases:
+            return text(["Database"], engine.databaseNames().map { [$0] })
+        case .showTables(let database):
+            guard let db = database ?? session.database else { throw SQLError(.analysis, "No database selected") }
+            let meta = try engine.database(db)
+            return text(["Tables_in_\(meta.name)"], meta.tables.values.map(\.name).sorted().map { [$0] })
+        case .describe(let name):
+            let table = try lookup(name)
+            let rows = table.schema.columns.map { c -> [String?] in
+                [c.name, c.type.sqlName, c.isNullable ? "YES" : "NO", c.isKey ? "true" : "false", c.defaultValue, ""]
+            }
+            return text(["Field", "Type", "Null", "Key", "Default", "Extra"], rows)
+        case .showCreateTable(let name):
+            let table = try lookup(name)
+            return text(["Table", "Create Table"], [[table.name, createStatement(table)]])
+        case .showPartitions(let name):
+            let table = try lookup(name)
+            let key = table.partitioning.column ?? ""
+            let rows = table.partitions.map { p -> [String?] in
+                let type = key.isEmpty ? ColumnType.bigint : (table.schema[key]?.type ?? .bigint)
+                let range = "[\(bound(p.lower, type) ?? "MIN"), \(bound(p.upper, type) ?? "MAX"))"
+                return [String(p.id), p.name, String(p.visibleVersion), "NORMAL", key, key.isEmpty ? "" : range,
+                        table.distribution.columns.joined(separator: ", "), String(p.tablets.count), String(p.rowCount),
+                        String(p.tablets.reduce(0) { $0 + $1.byteCount })]
+            }
+            return text(["PartitionId", "PartitionName", "VisibleVersion", "State", "PartitionKey", "Range",
+                         "DistributionKey", "Buckets", "RowCount", "DataSize"], rows)
+        case .showTablet(let name):
+            let table = try lookup(name)
+            var rows = [[String?]]()
+            for p in table.partitions {
+                for t in p.tablets {
+                    rows.append([String(t.id), p.name, String(t.bucket), String(t.rowsets.map(\.endVersion).max() ?? 1),
+                                 String(t.rowsets.count), String(t.versionCount), String(t.rowCount), String(t.byteCount)])
+                }
+            }
+            return text(["TabletId", "PartitionName", "Bucket", "Version", "RowsetCount", "VersionCount", "RowCount",
+                         "DataSize"], rows)
+        default:
+            throw SQLError(.internalError, "not a SHOW statement")
+        }
+    }
+
+    private func lookup(_ name: QualifiedName) throws -> TableMeta {
+        guard let db = name.database ?? session.database else {
+            throw SQLError(.analysis, "No database selected: qualify '\(name.name)' as db.\(name.name)")
+        }
+        return try engine.table(database: db, name: name.name)
+    }
+
+    private func bound(_ value: Value?, _ type: ColumnType) -> String? {
+        value.flatMap { $0.text(as: type) }
+    }
+
+    private func text(_ names: [String], _ rows: [[String?]]) -> ResultSet {
+        var columns = names.map { _ in ColumnVector(type: .string) }
+        for row in rows {
+            for (i, cell) in row.enumerated() { columns[i].append(cell.map { .string($0) } ?? .null) }
+        }
+        return ResultSet(columns: names.map { ResultColumn(name: $0, type: .string) }, batches: rows.isEmpty ? [] : [columns])
+    }
+
+    func createStatement(_ table: TableMeta) -> String {
+        var lines = [String]()
+        for c in table.schema.columns {
+            var line = "  `\(c.name)` \(c.type.sqlName) \(c.isNullable ? "NULL" : "NOT NULL")"
+            if let d = c.defaultValue { line += d == "CURRENT_TIMESTAMP" ? " DEFAULT CURRENT_TIMESTAMP" : " DEFAULT \"\(d)\"" }
+            if !c.comment.isEmpty { line += " COMMENT \"\(c.comment)\"" }
+            lines.append(line)
+        }
+        var sql = "CREATE TABLE `\(table.name)` (\n" + lines.joined(separator: ",\n") + "\n) ENGINE=OLAP\n"
+        sql += "DUPLICATE KEY(\(table.keyColumns.map { "`\($0)`" }.joined(separator: ", ")))\n"
+        switch table.partitioning {
+        case .none: break
+        case .dateTrunc(let unit, let column): sql += "PARTITION BY date_trunc('\(unit.rawValue)', `\(column)`)\n"
+        case .range(let column):
+            let type = table.schema[column]?.type ?? .bigint
+            let parts = table.partitions.map { p in
+                "PARTITION \(p.name) VALUES [(\"\(bound(p.lower, type) ?? "MINVALUE")\"), (\(p.upper == nil ? "MAXVALUE" : "\"\(bound(p.upper, type)!)\"")))"
+            }
+            sql += "PARTITION BY RANGE(`\(column)`)\n(" + parts.joined(separator: ",\n") + ")\n"
+        }
+        if table.distribution.columns.isEmpty {
+            sql += "DISTRIBUTED BY RANDOM BUCKETS \(table.distribution.buckets)"
+        } else {
+            sql += "DISTRIBUTED BY HASH(\(table.distribution.columns.map { "`\($0)`" }.joined(separator: ", "))) BUCKETS \(table.distribution.buckets)"
+        }
+        if !table.properties.isEmpty {
+            sql += "\nPROPERTIES (\n" + table.properties.sorted { $0.key < $1.key }.map { "\"\($0.key)\" = \"\($0.value)\"" }.joined(separator: ",\n") + "\n)"
+        }
+        return sql + ";"
+    }
+}

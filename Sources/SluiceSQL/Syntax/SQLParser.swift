@@ -1,0 +1,245 @@
+public import SluiceExpr
+import SluiceFormat
+import SluiceStorage
+
+/// Parses one StarRocks-dialect statement (a trailing `;` is allowed).
+public enum SQLParser {
+    public static func parse(_ sql: String) throws(SQLError) -> Statement {
+        do {
+            var s = try TokenStream(sql: sql)
+            let statement = try parseStatement(&s)
+            _ = s.acceptSymbol(";")
+            guard s.atEnd else { throw s.unexpected(expecting: "end of statement") }
+            return statement
+        } catch {
+            throw SQLError(.syntax, "\(error)")
+        }
+    }
+
+    static func parseStatement(_ s: inout TokenStream) throws(ExprError) -> Statement {
+        if s.accept("CREATE") {
+            if s.accept("DATABASE") || s.accept("SCHEMA") {
+                let ifNotExists = try ifNotExistsClause(&s)
+                return .createDatabase(name: try s.identifier("database name"), ifNotExists: ifNotExists)
+            }
+            try s.expect("TABLE")
+            return try TableDefinitionParser.parseCreateTable(&s)
+        }
+        if s.accept("DROP") {
+            if s.accept("DATABASE") || s.accept("SCHEMA") {
+                let ifExists = try ifExistsClause(&s)
+                let name = try s.identifier("database name")
+                _ = s.accept("FORCE")
+                return .dropDatabase(name: name, ifExists: ifExists)
+            }
+            try s.expect("TABLE")
+            let ifExists = try ifExistsClause(&s)
+            let name = try qualifiedName(&s)
+            _ = s.accept("FORCE")
+            return .dropTable(name, ifExists: ifExists)
+        }
+        if s.accept("TRUNCATE") {
+            try s.expect("TABLE")
+            return .truncateTable(try qualifiedName(&s))
+        }
+        if s.accept("ALTER") {
+            try s.expect("TABLE")
+            let table = try qualifiedName(&s)
+            if s.accept("ADD") {
+                try s.expect("PARTITION")
+                let partition = try TableDefinitionParser.partitionDefinition(&s, introduced: true)
+                var buckets: Int?
+                if s.accept("DISTRIBUTED") {
+                    try s.expect("BY")
+                    let distribution = try TableDefinitionParser.distribution(&s)
+                    buckets = distribution.buckets
+                }
+                return .addPartitions(table, [partition], buckets: buckets)
+            }
+            try s.expect("DROP")
+            try s.expect("PARTITION")
+            let ifExists = try ifExistsClause(&s)
+            let name = try s.identifier("partition name")
+            _ = s.accept("FORCE")
+            return .dropPartition(table, partition: name, ifExists: ifExists)
+        }
+        if s.accept("SHOW") { return try parseShow(&s) }
+        if s.accept("DESC") || s.accept("DESCRIBE") { return .describe(try qualifiedName(&s)) }
+        if s.accept("INSERT") { return .insert(try parseInsert(&s)) }
+        if s.current.isKeyword("SELECT") || s.current.isSymbol("(") { return .select(try SelectParser.parse(&s)) }
+        throw s.unexpected(expecting: "a statement")
+    }
+
+    static func parseShow(_ s: inout TokenStream) throws(ExprError) -> Statement {
+        if s.accept("DATABASES") || s.accept("SCHEMAS") { return .showDatabases }
+        if s.accept("TABLES") {
+            var database: String?
+            if s.accept("FROM") || s.accept("IN") { database = try s.identifier("database name") }
+            return .showTables(database: database)
+        }
+        if s.accept("CREATE") {
+            try s.expect("TABLE")
+            return .showCreateTable(try qualifiedName(&s))
+        }
+        if s.accept("PARTITIONS") {
+            try s.expect("FROM")
+            return .showPartitions(try qualifiedName(&s))
+        }
+        if s.accept("TABLET") || s.accept("TABLETS") {
+            try s.expect("FROM")
+            return .showTablet(try qualifiedName(&s))
+        }
+        _ = s.accept("FULL")
+        if s.accept("COLUMNS") {
+            try s.expect("FROM")
+            return .describe(try qualifiedName(&s))
+        }
+        throw s.unexpected(expecting: "DATABASES, TABLES, CREATE TABLE, PARTITIONS or TABLET")
+    }
+
+    static func parseInsert(_ s: inout TokenStream) throws(ExprError) -> InsertStatement {
+        try s.expect("INTO")
+        let table = try qualifiedName(&s)
+        var label: String?
+        if s.accept("WITH") {
+            try s.expect("LABEL")
+            label = try s.identifier("label")
+        }
+        var columns: [String]?
+        if s.current.isSymbol("("), !s.peek().isKeyword("SELECT") {
+            s.advance()
+            var names = [try s.identifier("column name")]
+            while s.acceptSymbol(",") { names.append(try s.identifier("column name")) }
+            try s.expectSymbol(")")
+            columns = names
+        }
+        if s.accept("VALUES") || s.accept("VALUE") {
+            var rows = [[Expr]]()
+            repeat {
+                try s.expectSymbol("(")
+                var row = [Expr]()
+                if !s.current.isSymbol(")") {
+                    row.append(try ExprParser.parseExpression(&s))
+                    while s.acceptSymbol(",") { row.append(try ExprParser.parseExpression(&s)) }
+                }
+                try s.expectSymbol(")")
+                rows.append(row)
+            } while s.acceptSymbol(",")
+            return InsertStatement(table: table, label: label, columns: columns, source: .values(rows))
+        }
+        return InsertStatement(table: table, label: label, columns: columns, source: .select(try SelectParser.parse(&s)))
+    }
+
+    static func qualifiedName(_ s: inout TokenStream) throws(ExprError) -> QualifiedName {
+        let first = try s.identifier("table name")
+        if s.acceptSymbol(".") { return QualifiedName(database: first, name: try s.identifier("table name")) }
+        return QualifiedName(name: first)
+    }
+
+    static func ifNotExistsClause(_ s: inout TokenStream) throws(ExprError) -> Bool {
+        guard s.accept("IF") else { return false }
+        try s.expect("NOT")
+        try s.expect("EXISTS")
+        return true
+    }
+
+    static func ifExistsClause(_ s: inout TokenStream) throws(ExprError) -> Bool {
+        guard s.accept("IF") else { return false }
+        try s.expect("EXISTS")
+        return true
+    }
+}
+
+/// SELECT … FROM … WHERE … GROUP BY … HAVING … ORDER BY … LIMIT …
+enum SelectParser {
+    static let clauseKeywords: Set<String> = [
+        "FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "UNION", "ON", "JOIN", "AS",
+    ]
+
+    static func parse(_ s: inout TokenStream) throws(ExprError) -> SelectStatement {
+        if s.acceptSymbol("(") {
+            let inner = try parse(&s)
+            try s.expectSymbol(")")
+            return inner
+        }
+        try s.expect("SELECT")
+        var select = SelectStatement()
+        select.distinct = s.accept("DISTINCT")
+        _ = s.accept("ALL")
+        repeat {
+            let expr = try ExprParser.parseExpression(&s)
+            select.items.append(.init(expr: expr, alias: try alias(&s)))
+        } while s.acceptSymbol(",")
+        if s.accept("FROM") { select.source = try source(&s) }
+        if s.accept("WHERE") { select.filter = try ExprParser.parseExpression(&s) }
+        if s.accept("GROUP") {
+            try s.expect("BY")
+            repeat { select.groupBy.append(try ExprParser.parseExpression(&s)) } while s.acceptSymbol(",")
+        }
+        if s.accept("HAVING") { select.having = try ExprParser.parseExpression(&s) }
+        if s.accept("ORDER") {
+            try s.expect("BY")
+            repeat {
+                let expr = try ExprParser.parseExpression(&s)
+                let descending = s.accept("DESC")
+                if !descending { _ = s.accept("ASC") }
+                select.orderBy.append(.init(expr: expr, descending: descending))
+            } while s.acceptSymbol(",")
+        }
+        if s.accept("LIMIT") {
+            let first = try s.integer("LIMIT count")
+            if s.acceptSymbol(",") {
+                select.offset = first
+                select.limit = try s.integer("LIMIT count")
+            } else {
+                select.limit = first
+                if s.accept("OFFSET") { select.offset = try s.integer("OFFSET") }
+            }
+        }
+        return select
+    }
+
+    static func alias(_ s: inout TokenStream) throws(ExprError) -> String? {
+        if s.accept("AS") {
+            if case .string(let text) = s.current.kind {
+                s.advance()
+                return text
+            }
+            return try s.identifier("alias")
+        }
+        switch s.current.kind {
+        case .word(let w) where !clauseKeywords.contains(w.uppercased()):
+            s.advance()
+            return w
+        case .quotedIdentifier(let w):
+            s.advance()
+            return w
+        default:
+            return nil
+        }
+    }
+
+    static func source(_ s: inout TokenStream) throws(ExprError) -> SelectStatement.Source {
+        if s.accept("TABLE") {
+            try s.expectSymbol("(")
+            let name = try s.identifier("table function")
+            guard name.lowercased() == "generate_series" else {
+                throw ExprError(.syntax, "Unknown table function \(name)", position: s.current.offset)
+            }
+            try s.expectSymbol("(")
+            let start = try ExprParser.parseExpression(&s)
+            try s.expectSymbol(",")
+            let end = try ExprParser.parseExpression(&s)
+            var step: Expr?
+            if s.acceptSymbol(",") { step = try ExprParser.parseExpression(&s) }
+            try s.expectSymbol(")")
+            try s.expectSymbol(")")
+            return .generateSeries(start: start, end: end, step: step, alias: try alias(&s))
+        }
+        let name = try SQLParser.qualifiedName(&s)
+        if s.current.isKeyword("JOIN") || s.current.isSymbol(",") {
+            throw ExprError(.syntax, "Joins are not supported", position: s.current.offset)
+        }
+        return .table(name, alias: try alias(&s))
+    }
+}
