@@ -1,1 +1,68 @@
-print("sluice")
+import ArgumentParser
+import Foundation
+import Logging
+import SluiceServer
+
+/// `sluice`: the StarRocks-compatible loading engine.
+@main
+struct Sluice: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "A StarRocks-compatible data-loading engine.",
+        subcommands: [Serve.self, SQL.self])
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server on a data directory.")
+
+    @Option(name: .customLong("data-dir"), help: "Data directory (created if missing).") var dataDirectory: String?
+    @Option(name: .customLong("http-port"), help: "HTTP port (default 8030; 0 = any free port).") var httpPort: Int?
+    @Option(name: .customLong("host"), help: "Address to bind (default 127.0.0.1).") var host: String?
+    @Option(name: .customLong("config"), help: "JSON configuration file (see config/sluice.json).") var config: String?
+
+    func run() async throws {
+        var overrides = [String: String]()
+        if let dataDirectory { overrides["data_dir"] = dataDirectory }
+        if let httpPort { overrides["server.http_port"] = String(httpPort) }
+        if let host { overrides["server.host"] = host }
+        let configuration: SluiceConfiguration
+        do {
+            configuration = try await SluiceConfiguration.load(
+                file: config, overrides: overrides, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        try await SluiceServer.run(configuration, logger: Logger(label: "sluice"))
+    }
+}
+
+struct SQL: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run one SQL statement on a running server.")
+
+    @Option(help: "Server host.") var host = "127.0.0.1"
+    @Option(help: "Server HTTP port.") var port = 8030
+    @Option(help: "User name.") var user = "root"
+    @Option(help: "Password.") var password = ""
+    @Option(name: [.customShort("d"), .long], help: "Database for unqualified table names.") var database: String?
+    @Argument(help: "The statement; read from standard input when omitted.") var query: String?
+
+    func run() async throws {
+        let text = query ?? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        let client = SQLClient(host: host, port: port, user: user, password: password)
+        let response = try await client.execute(text, database: database)
+        if let error = response.error {
+            FileHandle.standardError.write(Data("ERROR (HTTP \(response.status)): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        if !response.columns.isEmpty {
+            print(response.columns.joined(separator: "\t"))
+            for row in response.rows { print(row.map { $0 ?? "NULL" }.joined(separator: "\t")) }
+        }
+        if let affected = response.statistics["affectedRows"] { print("\(affected) rows affected") }
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+public import Hummingbird
+import Logging
+import NIOCore
+import SluiceExpr
+import SluiceFormat
+import SluiceIO
+public import SluiceSQL
+import Synchronization
+import HTTPTypes
+
+/// The HTTP SQL API (`spec/http-sql-api.md`): one statement per POST, NDJSON result.
+public struct SQLRoutes: Sendable {
+    public let executor: SQLExecutor
+    public let authenticator: Authenticator
+    /// Largest accepted request body. Default 1 MiB.
+    public var maxRequestBytes = 1 << 20
+    private let connections = ConnectionCounter()
+
+    public init(executor: SQLExecutor, authenticator: Authenticator) {
+        self.executor = executor
+        self.authenticator = authenticator
+    }
+
+    public func register(on router: Router<BasicRequestContext>) {
+        router.post("/api/v1/catalogs/:catalog/databases/:db/sql") { request, context in
+            try await handle(request, context, database: context.parameters.get("db"))
+        }
+        router.post("/api/v1/catalogs/:catalog/sql") { request, context in
+            try await handle(request, context, database: nil)
+        }
+    }
+
+    func handle(_ request: Request, _ context: BasicRequestContext, database: String?) async throws -> Response {
+        switch authenticator.authenticate(request.headers) {
+        case .missing:
+            return Self.failure(.unauthorized, "Need auth information.", authenticate: true)
+        case .denied(let user):
+            return Self.failure(.unauthorized, "Access denied for user '\(user)'", authenticate: true)
+        case .authenticated:
+            break
+        }
+        if let catalog = context.parameters.get("catalog"), catalog != "default_catalog" {
+            return Self.failure(.notFound, "Unknown catalog '\(catalog)'; only default_catalog exists")
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: maxRequestBytes)
+        } catch {
+            return Self.failure(.contentTooLarge, "request body exceeds \(maxRequestBytes) bytes")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
+            let query = object["query"] as? String
+        else {
+            return Self.failure(.badRequest, "request body must be a JSON object with a \"query\" string")
+        }
+        var session = Session(database: database, nowMicros: ContinuousClockEpochMicros.now())
+        if let variables = object["sessionVariables"] as? [String: Any] {
+            for (key, value) in variables where key.lowercased() == "time_zone" {
+                guard let name = value as? String, let zone = SessionTimeZone(name) else {
+                    return Self.failure(.badRequest, "Unknown or incorrect time zone: '\(value)'")
+                }
+                session.timeZone = zone
+            }
+        }
+        let executor = self.executor
+        let statementSession = session
+        let outcome: Result<StatementResult, SQLError> = try await BlockingIO.run {
+            do {
+                return .success(try executor.execute(query, session: statementSession))
+            } catch let error as SQLError {
+                return .failure(error)
+            }
+        }
+        switch outcome {
+        case .failure(let error):
+            return Self.failure(Self.status(for: error.code), error.message)
+        case .success(let result):
+            let connectionID = connections.next()
+            var headers = HTTPFields()
+            headers[.contentType] = "application/x-ndjson; charset=UTF-8"
+            headers[HTTPField.Name("X-StarRocks-Query-Id")!] = UUID().uuidString.lowercased()
+            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                for chunk in NDJSONEncoder.lines(result, connectionID: connectionID) {
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+                try await writer.finish(nil)
+            })
+        }
+    }
+
+    static func status(for code: SQLError.Code) -> HTTPResponse.Status {
+        switch code {
+        case .notFound: .notFound
+        case .internalError: .internalServerError
+        default: .badRequest
+        }
+    }
+
+    /// `{"status":"FAILED","msg":"…"}` with the given HTTP status.
+    static func failure(_ status: HTTPResponse.Status, _ message: String, authenticate: Bool = false) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        if authenticate { headers[.wwwAuthenticate] = "Basic realm=\"\"" }
+        let body = "{\"status\":\"FAILED\",\"msg\":\(JSONText.string(message))}"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// Microseconds since the epoch for statement start times.
+enum ContinuousClockEpochMicros {
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
+}
+
+/// Encodes a statement result as the API's NDJSON lines, in chunks of about 64 KiB.
+enum NDJSONEncoder {
+    static func lines(_ result: StatementResult, connectionID: Int) -> [[UInt8]] {
+        var chunks = [[UInt8]]()
+        var out = [UInt8]()
+        func line(_ text: String) {
+            out.append(contentsOf: Array(text.utf8))
+            out.append(10)
+        }
+        switch result {
+        case .ok(let statistics):
+            line("{\"connectionId\":\(connectionID)}")
+            line(statisticsLine(statistics))
+        case .rows(let set, let statistics):
+            line("{\"connectionId\":\(connectionID)}")
+            let meta = set.columns.map { "{\"name\":\(JSONText.string($0.name)),\"type\":\(JSONText.string($0.type.metaName))}" }
+            line("{\"meta\":[\(meta.joined(separator: ","))]}")
+            for batch in set.batches {
+                let rows = batch.first?.count ?? 0
+                for r in 0..<rows {
+                    out.append(contentsOf: Array("{\"data\":[".utf8))
+                    for (c, column) in batch.enumerated() {
+                        if c > 0 { out.append(UInt8(ascii: ",")) }
+                        JSONText.appendValue(column, r, to: &out)
+                    }
+                    out.append(contentsOf: Array("]}\n".utf8))
+                    if out.count > 65536 {
+                        chunks.append(out)
+                        out.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+            line(statisticsLine(statistics))
+        }
+        chunks.append(out)
+        return chunks
+    }
+
+    static func statisticsLine(_ s: QueryStatistics) -> String {
+        var fields = ["\"scanRows\":\(s.scanRows)", "\"scanBytes\":\(s.scanBytes)", "\"returnRows\":\(s.returnRows)"]
+        if let affected = s.affectedRows { fields.append("\"affectedRows\":\(affected)") }
+        return "{\"statistics\":{\(fields.joined(separator: ","))}}"
+    }
+}
+
+/// Hands out `connectionId`s.
+final class ConnectionCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    func next() -> Int { value.add(1, ordering: .relaxed).newValue }
+}

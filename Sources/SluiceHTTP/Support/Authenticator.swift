@@ -1,0 +1,32 @@
+import Foundation
+public import HTTPTypes
+
+/// HTTP Basic authentication against configured users (StarRocks default: `root` with an empty
+/// password).
+public struct Authenticator: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        case authenticated(user: String)
+        /// No or unparseable `Authorization` header.
+        case missing
+        /// Unknown user or wrong password.
+        case denied(user: String)
+    }
+
+    public var users: [String: String]
+
+    public init(users: [String: String] = ["root": ""]) { self.users = users }
+
+    public func authenticate(_ fields: HTTPFields) -> Outcome {
+        guard let header = fields[.authorization] else { return .missing }
+        let parts = header.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "basic",
+            let data = Data(base64Encoded: String(parts[1])),
+            let decoded = String(data: data, encoding: .utf8),
+            let colon = decoded.firstIndex(of: ":")
+        else { return .missing }
+        let user = String(decoded[..<colon])
+        let password = String(decoded[decoded.index(after: colon)...])
+        guard let expected = users[user], expected == password else { return .denied(user: user) }
+        return .authenticated(user: user)
+    }
+}

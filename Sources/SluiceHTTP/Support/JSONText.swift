@@ -1,0 +1,63 @@
+public import SluiceFormat
+
+/// Minimal JSON writing for hot response paths (no Foundation encoder per row).
+public enum JSONText {
+    /// Appends `text` as a JSON string literal.
+    public static func appendString(_ text: some Collection<UInt8>, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for c in text {
+            switch c {
+            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
+            case 10: out.append(contentsOf: [92, 110])
+            case 13: out.append(contentsOf: [92, 114])
+            case 9: out.append(contentsOf: [92, 116])
+            case 0..<32:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [92, 117, 48, 48, hex[Int(c >> 4)], hex[Int(c & 15)]])
+            default: out.append(c)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    public static func string(_ text: String) -> String {
+        var out = [UInt8]()
+        appendString(text.utf8, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends row `row` of `column` in the HTTP SQL API's value encoding: integers and floats as
+    /// numbers, DECIMAL/DATE/DATETIME/strings as strings, BOOLEAN as 0/1, NULL as `null`.
+    public static func appendValue(_ column: ColumnVector, _ row: Int, to out: inout [UInt8]) {
+        if column.isNull(row) {
+            out.append(contentsOf: Array("null".utf8))
+            return
+        }
+        let type = column.type
+        switch type {
+        case .boolean, .tinyint, .smallint, .int, .bigint:
+            out.append(contentsOf: Array(String(column.ints[row]).utf8))
+        case .largeint:
+            out.append(contentsOf: Array(String(column.wides[row]).utf8))
+        case .float, .double:
+            let d = column.doubles[row]
+            out.append(contentsOf: Array((d.isFinite ? Value.formatDouble(d, isFloat: type == .float) : "null").utf8))
+        case .decimal(_, let scale):
+            out.append(UInt8(ascii: "\""))
+            DecimalArithmetic.append(column.wides[row], scale: scale, to: &out)
+            out.append(UInt8(ascii: "\""))
+        case .date:
+            out.append(UInt8(ascii: "\""))
+            let (y, m, d) = CivilTime.civil(days: column.ints[row])
+            CivilTime.appendDate(y, m, d, to: &out)
+            out.append(UInt8(ascii: "\""))
+        case .datetime:
+            out.append(UInt8(ascii: "\""))
+            CivilTime.appendDateTime(column.ints[row], to: &out)
+            out.append(UInt8(ascii: "\""))
+        case .char, .varchar, .string, .json:
+            appendString(column.byteSlice(row), to: &out)
+        }
+    }
+}

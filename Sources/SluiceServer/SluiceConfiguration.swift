@@ -1,0 +1,92 @@
+public import Configuration
+import SystemPackage
+
+/// Process settings. Sources, highest priority first: command-line flags, environment variables
+/// (`SLUICE_` + the key upper-cased with `_` for `.`, e.g. `SLUICE_SERVER_HTTP_PORT`), the JSON file
+/// given with `--config`, then the built-in defaults below. `config/sluice.json` documents every key.
+public struct SluiceConfiguration: Sendable {
+    /// `data_dir`: the data directory (required).
+    public var dataDirectory: String
+    /// `server.host`: address to bind. Default `127.0.0.1` (loopback only).
+    public var host = "127.0.0.1"
+    /// `server.http_port`: HTTP port (StarRocks FE's 8030). Default 8030; 0 picks a free port.
+    public var httpPort = 8030
+    /// `auth.users`: `user:password` entries. Default `root:` (root, empty password, as StarRocks).
+    public var users: [String: String] = ["root": ""]
+    /// `load.label_keep_max_second`: how long committed labels are remembered. Default 259200 s.
+    public var labelKeepSeconds = 259_200
+    /// `storage.compaction_threshold`: rowsets per tablet that trigger background compaction. Default 8.
+    public var compactionThreshold = 8
+    /// `storage.max_rowsets_per_tablet`: a commit into a tablet this full compacts it first. Default 64.
+    public var maxRowsetsPerTablet = 64
+    /// `storage.compaction_interval_ms`: pause between background compaction passes. Default 1000 ms.
+    public var compactionIntervalMilliseconds = 1000
+    /// `storage.checkpoint_interval`: journal records between checkpoints. Default 10000.
+    public var checkpointInterval = 10_000
+    /// `log.level`: trace, debug, info, notice, warning, error, critical. Default info.
+    public var logLevel = "info"
+
+    public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+
+    /// Reads the configuration.
+    /// - Parameters:
+    ///   - file: JSON file from `--config`; nil = built-in defaults only (no implicit `./config`).
+    ///   - overrides: values from command-line flags, by key.
+    ///   - environment: the process environment (injected for tests).
+    public static func load(
+        file: String?, overrides: [String: String], environment: [String: String]
+    ) async throws -> SluiceConfiguration {
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(values: Dictionary(uniqueKeysWithValues: overrides.map {
+                (AbsoluteConfigKey($0.key.split(separator: ".").map(String.init)), ConfigValue(.string($0.value), isSecret: false))
+            })),
+            EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: ConfigKey("sluice")),
+        ]
+        if let file {
+            providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
+        }
+        let reader = ConfigReader(providers: providers)
+        guard let dataDirectory = reader.string(forKey: "data_dir") else {
+            throw ConfigurationError("data_dir is required (--data-dir, SLUICE_DATA_DIR or \"data_dir\" in the config file)")
+        }
+        var c = SluiceConfiguration(dataDirectory: dataDirectory)
+        c.host = reader.string(forKey: "server.host", default: c.host)
+        c.httpPort = try integer(reader, "server.http_port", c.httpPort, 0...65535)
+        if let entries = reader.stringArray(forKey: "auth.users") {
+            var users = [String: String]()
+            for entry in entries {
+                guard let colon = entry.firstIndex(of: ":") else {
+                    throw ConfigurationError("auth.users entry '\(entry)' must be user:password")
+                }
+                users[String(entry[..<colon])] = String(entry[entry.index(after: colon)...])
+            }
+            c.users = users
+        }
+        c.labelKeepSeconds = try integer(reader, "load.label_keep_max_second", c.labelKeepSeconds, 1...Int(Int32.max))
+        c.compactionThreshold = try integer(reader, "storage.compaction_threshold", c.compactionThreshold, 2...10_000)
+        c.maxRowsetsPerTablet = try integer(reader, "storage.max_rowsets_per_tablet", c.maxRowsetsPerTablet, 2...100_000)
+        c.compactionIntervalMilliseconds = try integer(reader, "storage.compaction_interval_ms", c.compactionIntervalMilliseconds, 10...3_600_000)
+        c.checkpointInterval = try integer(reader, "storage.checkpoint_interval", c.checkpointInterval, 1...10_000_000)
+        c.logLevel = reader.string(forKey: "log.level", default: c.logLevel)
+        return c
+    }
+
+    /// Integers may arrive as JSON numbers or as strings (flags, environment).
+    private static func integer(_ reader: ConfigReader, _ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
+        let value: Int
+        if let text = reader.string(forKey: ConfigKey(key.split(separator: ".").map(String.init))) {
+            guard let parsed = Int(text) else { throw ConfigurationError("\(key) must be an integer, got '\(text)'") }
+            value = parsed
+        } else {
+            value = reader.int(forKey: ConfigKey(key.split(separator: ".").map(String.init)), default: fallback)
+        }
+        guard range.contains(value) else { throw ConfigurationError("\(key) must be within \(range), got \(value)") }
+        return value
+    }
+}
+
+/// A configuration value that is missing or invalid.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

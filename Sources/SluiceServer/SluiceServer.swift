@@ -1,0 +1,58 @@
+public import Foundation
+import Hummingbird
+public import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+import SluiceHTTP
+import SluiceIO
+import SluiceSQL
+public import SluiceStorage
+
+/// The composition root: opens the data directory and runs the HTTP server and background services
+/// until SIGTERM/SIGINT, then shuts down gracefully.
+public enum SluiceServer {
+    /// Runs the server.
+    /// - Parameter onReady: called with the bound port once the server listens.
+    public static func run(
+        _ configuration: SluiceConfiguration, logger: Logger, onReady: @escaping @Sendable (Int) -> Void = { _ in }
+    ) async throws {
+        var options = StorageOptions()
+        options.compactionThreshold = configuration.compactionThreshold
+        options.maxRowsetsPerTablet = configuration.maxRowsetsPerTablet
+        options.checkpointInterval = configuration.checkpointInterval
+        options.labelKeepSeconds = Int64(configuration.labelKeepSeconds)
+        let path = configuration.dataDirectory
+        let storageOptions = options
+        let engine = try await BlockingIO.run { try StorageEngine(path: path, options: storageOptions) }
+        defer { engine.close() }
+        let report = engine.recovery
+        logger.info("data directory opened", metadata: [
+            "path": "\(path)", "replayed": "\(report.replayedRecords)", "orphans_removed": "\(report.removedOrphans)",
+            "torn_bytes": "\(report.tornBytes)",
+        ])
+
+        let router = Router()
+        SQLRoutes(executor: SQLExecutor(engine: engine), authenticator: Authenticator(users: configuration.users))
+            .register(on: router)
+        router.get("/api/health") { _, _ in "{\"status\":\"OK\"}" }
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.httpPort), serverName: "Sluice"),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.httpPort
+                logger.info("Sluice listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+                onReady(port)
+            },
+            logger: logger)
+        let compaction = CompactionService(
+            engine: engine, interval: .milliseconds(configuration.compactionIntervalMilliseconds), logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: app), .init(service: compaction)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+        logger.info("Sluice stopped")
+    }
+}
