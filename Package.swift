@@ -59,7 +59,6 @@ var targets: [Target] = [
         name: "SluiceTesting",
         dependencies: [
             "SluiceFormat", "SluiceIO", "SluiceStorage",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]
     ),
     .testTarget(name: "SluiceFormatTests", dependencies: ["SluiceFormat"]),
@@ -71,7 +70,7 @@ var targets: [Target] = [
     .testTarget(
         name: "SluiceServerTests",
         dependencies: [
-            "SluiceServer", "SluiceTesting",
+            "SluiceServer", "SluiceTesting", "sluice",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]
     ),

@@ -1,0 +1,116 @@
+import Dispatch
+public import Foundation
+import Synchronization
+
+/// A `sluice serve` child process on a loopback port, for integration tests that need the real
+/// binary (signals, `kill -9`, restarts).
+public final class ServerProcess: @unchecked Sendable {
+    // @unchecked: `process` is only touched from the test task; output goes through `log`.
+    public let dataDirectory: String
+    public private(set) var port = 0
+    private let process = Process()
+    private let log = OutputLog()
+    private let ready = DispatchSemaphore(value: 0)
+
+    /// The `sluice` executable next to the test bundle (SwiftPM builds it for the test target).
+    public static var executable: String {
+        let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var directory = testBinary.deletingLastPathComponent()
+        while directory.path != "/" {
+            let candidate = directory.appendingPathComponent("sluice").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return ".build/debug/sluice"
+    }
+
+    /// Starts `sluice serve --data-dir DIR --http-port 0` and waits until it listens.
+    public init(dataDirectory: String, arguments: [String] = [], environment: [String: String] = [:], timeout: Double = 60) throws {
+        self.dataDirectory = dataDirectory
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["serve", "--data-dir", dataDirectory, "--http-port", "0"] + arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        pipe.fileHandleForReading.readabilityHandler = { [log, ready] handle in
+            let data = handle.availableData
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                ready.signal()
+                return
+            }
+            let text = String(decoding: data, as: UTF8.self)
+            let found = log.append(text)
+            if found { ready.signal() }
+        }
+        try process.run()
+        guard ready.wait(timeout: .now() + timeout) == .success else {
+            process.terminate()
+            throw ServerProcessError("server did not start within \(timeout)s:\n\(output)")
+        }
+        let text = output
+        guard let range = text.range(of: #"port=(\d+)"#, options: .regularExpression),
+            let port = Int(text[range].dropFirst(5))
+        else {
+            throw ServerProcessError("server exited before listening:\n\(text)")
+        }
+        self.port = port
+    }
+
+    /// Everything the process printed so far.
+    public var output: String { log.text }
+
+    public var isRunning: Bool { process.isRunning }
+
+    /// Sends SIGTERM and waits; returns the exit status and the seconds it took.
+    @discardableResult
+    public func terminate(timeout: Double = 15) -> (status: Int32, seconds: Double) {
+        let start = Date()
+        process.terminate()
+        while process.isRunning, Date().timeIntervalSince(start) < timeout { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return (process.terminationStatus, Date().timeIntervalSince(start))
+    }
+
+    /// `kill -9`: no shutdown code runs.
+    public func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+public struct ServerProcessError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A fresh empty directory under the system temporary directory.
+public func makeTemporaryDirectory(_ prefix: String = "sluice-test") -> String {
+    let path = NSTemporaryDirectory() + "\(prefix)-\(UInt64.random(in: 0...UInt64.max))"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Collected process output.
+final class OutputLog: Sendable {
+    private let state = Mutex<String>("")
+    /// Appends; returns whether the server announced it is listening.
+    func append(_ text: String) -> Bool {
+        state.withLock { all in
+            all += text
+            return all.contains("Sluice listening")
+        }
+    }
+    var text: String { state.withLock { $0 } }
+}
