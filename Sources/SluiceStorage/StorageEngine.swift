@@ -52,7 +52,10 @@ public final class StorageEngine: Sendable {
         self.options = options
         self.directory = DataDirectory(root: path)
         do {
-            try fileSystem.createDirectory(path)
+            if !fileSystem.isDirectory(path) {
+                try fileSystem.createDirectory(path)
+                try fileSystem.syncDirectory(FilePath.parent(path))
+            }
             lock = try fileSystem.lockFile(directory.lockFile)
         } catch let error as IOError where error.code == .locked {
             throw StorageError(.io, "data directory \(path) is in use by another process", underlying: error)

@@ -26,7 +26,12 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         var nodes: [Int: Node] = [:]
         var nextNode = 1
         var directories: [String: Directory] = ["/": Directory()]
+        /// Removed directories, kept so a crash can resurrect an unsynced removal (as POSIX may).
+        var removedDirectories: [String: Directory] = [:]
         var writesUntilFailure: Int?
+        /// Mutating operations allowed before the simulated process dies (nil = never).
+        var operationsUntilCrash: Int?
+        var crashed = false
         var locks: Set<String> = []
         var rng: UInt64
         var tornWrites: Bool
@@ -59,6 +64,12 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         state.withLock { $0.writesUntilFailure = writes }
     }
 
+    /// Makes the process "die" at the `operations`-th following mutating operation: it and every
+    /// later one fail until ``crash()``.
+    public func crashAfter(operations: Int?) {
+        state.withLock { $0.operationsUntilCrash = operations }
+    }
+
     /// Number of mutating operations so far (used to pick crash points).
     public var operationCount: Int { state.withLock { $0.operations } }
 
@@ -70,6 +81,24 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
                 dir.subdirectories = dir.durableSubdirectories
                 s.directories[path] = dir
             }
+            // A removal that was not made durable is undone: the directory comes back as it was
+            // last synced.
+            var restored = true
+            while restored {
+                restored = false
+                for (path, dir) in s.directories {
+                    for name in dir.subdirectories {
+                        let child = path == "/" ? "/" + name : path + "/" + name
+                        guard s.directories[child] == nil else { continue }
+                        var back = s.removedDirectories[child] ?? Directory()
+                        back.entries = back.durableEntries
+                        back.subdirectories = back.durableSubdirectories
+                        s.directories[child] = back
+                        restored = true
+                    }
+                }
+            }
+            s.removedDirectories.removeAll()
             // Directories that are not durable entries of their parent disappear with their content.
             var changed = true
             while changed {
@@ -94,6 +123,8 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
                 s.nodes[id] = node
             }
             s.locks.removeAll()
+            s.crashed = false
+            s.operationsUntilCrash = nil
         }
     }
 
@@ -107,8 +138,21 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         }
     }
 
-    private func consumeWrite(_ s: inout State, _ path: String) throws {
+    /// Counts one mutating operation; fails it if the simulated process has died.
+    private func tick(_ s: inout State, _ path: String) throws {
+        if s.crashed { throw IOError(.io, "simulated crash", path: path) }
         s.operations += 1
+        if let remaining = s.operationsUntilCrash {
+            if remaining <= 0 {
+                s.crashed = true
+                throw IOError(.io, "simulated crash", path: path)
+            }
+            s.operationsUntilCrash = remaining - 1
+        }
+    }
+
+    private func consumeWrite(_ s: inout State, _ path: String) throws {
+        try tick(&s, path)
         if let remaining = s.writesUntilFailure {
             if remaining <= 0 { throw IOError(.noSpace, "write failed: No space left on device", path: path, errno: 28) }
             s.writesUntilFailure = remaining - 1
@@ -123,9 +167,9 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         try state.withLock { s in
             if s.directories[p] != nil { return }
             guard s.directories[parent]?.entries[name] == nil else { throw IOError(.exists, "file exists", path: path) }
+            try tick(&s, path)
             s.directories[parent]!.subdirectories.insert(name)
             s.directories[p] = Directory()
-            s.operations += 1
         }
     }
 
@@ -188,9 +232,9 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         }
     }
 
-    func sync(node: Int) {
-        state.withLock { s in
-            s.operations += 1
+    func sync(node: Int, path: String) throws {
+        try state.withLock { s in
+            try tick(&s, path)
             s.nodes[node]!.durable = s.nodes[node]!.data
         }
     }
@@ -212,7 +256,7 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
     public func removeFile(_ path: String) throws {
         let (parent, name) = Self.split(path)
         try withDirectory(parent) { dir, s in
-            s.operations += 1
+            try tick(&s, path)
             dir.entries[name] = nil
         }
     }
@@ -224,16 +268,19 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
             return
         }
         let (parent, name) = Self.split(p)
-        state.withLock { s in
-            s.operations += 1
+        try state.withLock { s in
+            try tick(&s, path)
             s.directories[parent]?.subdirectories.remove(name)
-            for key in s.directories.keys where key == p || key.hasPrefix(p + "/") { s.directories[key] = nil }
+            for key in s.directories.keys where key == p || key.hasPrefix(p + "/") {
+                s.removedDirectories[key] = s.directories[key]
+                s.directories[key] = nil
+            }
         }
     }
 
     public func syncDirectory(_ path: String) throws {
         try withDirectory(path) { dir, s in
-            s.operations += 1
+            try tick(&s, path)
             dir.durableEntries = dir.entries
             dir.durableSubdirectories = dir.subdirectories
         }
@@ -290,7 +337,7 @@ final class SimulatedWritableFile: WritableFile {
         size += bytes.count
     }
 
-    func sync() throws { fileSystem.sync(node: node) }
+    func sync() throws { try fileSystem.sync(node: node, path: path) }
     func close() throws {}
 }
 

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what Sluice needs on a Debian machine, skipping what is already there.
+# Swift 6.x must already be on PATH (the toolchain is not an apt package).
+set -euo pipefail
+
+need_apt=()
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
+
+if ((${#need_apt[@]})); then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need_apt[@]}"
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "swift is not on PATH: install Swift 6.x (https://www.swift.org/install/linux/)" >&2
+    exit 1
+fi
