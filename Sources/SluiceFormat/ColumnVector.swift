@@ -242,6 +242,19 @@ public struct ColumnVector: Sendable {
         gather(Array(range))
     }
 
+    /// Orders rows `a` and `b` of this column: NULL first, then by value (bytes lexicographic).
+    @inlinable
+    public func compareRows(_ a: Int, _ b: Int) -> Int {
+        let na = isNull(a), nb = isNull(b)
+        if na || nb { return na == nb ? 0 : (na ? -1 : 1) }
+        switch type.physical {
+        case .int64: return ints[a] < ints[b] ? -1 : (ints[a] > ints[b] ? 1 : 0)
+        case .int128: return wides[a] < wides[b] ? -1 : (wides[a] > wides[b] ? 1 : 0)
+        case .float64: return doubles[a] < doubles[b] ? -1 : (doubles[a] > doubles[b] ? 1 : 0)
+        case .bytes: return compareBytes(byteSlice(a), byteSlice(b))
+        }
+    }
+
     /// Approximate heap bytes held (for memory limits).
     public var memoryFootprint: Int {
         ints.count * 8 + wides.count * 16 + doubles.count * 8 + offsets.count * 8 + bytes.count + nulls.count

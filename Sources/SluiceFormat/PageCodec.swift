@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Encodes and decodes one page: a run of up to ``PageCodec/defaultPageRows`` values of one column.
 ///
 /// Layout (little-endian):
@@ -172,7 +178,8 @@ public enum PageCodec {
             if layout == 1 {
                 var narrow = [Int64]()
                 try IntegerCodec.decode(count: rows, from: &reader, into: &narrow)
-                column.wides.append(contentsOf: narrow.lazy.map { Int128($0) })
+                column.wides.reserveCapacity(column.wides.count + rows)
+                for v in narrow { column.wides.append(Int128(v)) }
             } else {
                 for _ in 0..<rows {
                     let low = try reader.read(UInt64.self)
@@ -210,13 +217,23 @@ public enum PageCodec {
             let data = try reader.readBytes(total)
             var codes = [Int64]()
             try IntegerCodec.decode(count: rows, from: &reader, into: &codes)
-            let base = data.startIndex
+            var outputBytes = 0
             for code in codes {
                 guard code >= 0, Int(code) < entries else {
                     throw FormatError(.corruption, "dictionary code \(code) of \(entries)", offset: reader.position)
                 }
-                column.bytes.append(contentsOf: data[(base + starts[Int(code)])..<(base + starts[Int(code) + 1])])
-                column.offsets.append(column.bytes.count)
+                outputBytes += starts[Int(code) + 1] - starts[Int(code)]
+            }
+            column.bytes.reserveCapacity(column.bytes.count + outputBytes)
+            column.offsets.reserveCapacity(column.offsets.count + rows)
+            data.withUnsafeBufferPointer { dictionary in
+                starts.withUnsafeBufferPointer { starts in
+                    for code in codes {
+                        let c = Int(code)
+                        column.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: dictionary[starts[c]..<starts[c + 1]]))
+                        column.offsets.append(column.bytes.count)
+                    }
+                }
             }
         } else {
             var lengths = [Int64]()
@@ -237,28 +254,38 @@ public enum PageCodec {
     }
 }
 
-/// An open-addressing set of byte strings, numbering each distinct string in insertion order.
-struct ByteDictionary {
-    var data: [UInt8] = []
-    var offsets: [Int] = [0]
+/// An open-addressing set of byte strings, numbering each distinct string in insertion order
+/// (page dictionaries, GROUP BY on one string key).
+public struct ByteDictionary: Sendable {
+    public private(set) var data: [UInt8] = []
+    public private(set) var offsets: [Int] = [0]
     private var slots = [Int32](repeating: -1, count: 64)
-    var count: Int { offsets.count - 1 }
+    public var count: Int { offsets.count - 1 }
 
-    mutating func intern(_ value: UnsafeRawBufferPointer) -> Int {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in value { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
-        var slot = Int(hash & UInt64(slots.count - 1))
-        while true {
-            let entry = slots[slot]
-            if entry < 0 { break }
-            let e = Int(entry)
-            let length = offsets[e + 1] - offsets[e]
-            if length == value.count {
-                let equal = data.withUnsafeBytes { memcmpEqual($0.baseAddress! + offsets[e], value, length) }
-                if equal { return e }
+    public init() {}
+
+    /// The id of `value`, adding it with the next id if new.
+    public mutating func intern(_ value: UnsafeRawBufferPointer) -> Int {
+        let hash = Self.hash(value)
+        let mask = slots.count - 1
+        var slot = Int(hash & UInt64(mask))
+        let found: Int? = slots.withUnsafeBufferPointer { slots in
+            offsets.withUnsafeBufferPointer { offsets in
+                data.withUnsafeBytes { data in
+                    while true {
+                        let entry = Int(slots[slot])
+                        if entry < 0 { return nil }
+                        let start = offsets[entry]
+                        let length = offsets[entry + 1] - start
+                        if length == value.count, memcmpEqual(data.baseAddress.map { $0 + start } ?? UnsafeRawPointer(value.baseAddress!), value, length) {
+                            return entry
+                        }
+                        slot = (slot + 1) & mask
+                    }
+                }
             }
-            slot = (slot + 1) & (slots.count - 1)
         }
+        if let found { return found }
         let index = count
         data.append(contentsOf: value)
         offsets.append(data.count)
@@ -267,11 +294,31 @@ struct ByteDictionary {
         return index
     }
 
+    /// Word-at-a-time multiplicative hash (not Swift's seeded `Hasher`: this is a hot loop).
+    @inline(__always)
+    static func hash(_ value: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(value.count)
+        var i = 0
+        while i + 8 <= value.count {
+            h = (h ^ value.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < value.count {
+            tail |= UInt64(value[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h >> 29)
+    }
+
     private mutating func grow() {
         slots = [Int32](repeating: -1, count: slots.count * 2)
         for e in 0..<count {
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in data[offsets[e]..<offsets[e + 1]] { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
+            let hash = data.withUnsafeBytes { Self.hash(UnsafeRawBufferPointer(rebasing: $0[offsets[e]..<offsets[e + 1]])) }
             var slot = Int(hash & UInt64(slots.count - 1))
             while slots[slot] >= 0 { slot = (slot + 1) & (slots.count - 1) }
             slots[slot] = Int32(e)
@@ -282,6 +329,5 @@ struct ByteDictionary {
 @inline(__always)
 func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawBufferPointer, _ n: Int) -> Bool {
     guard n > 0 else { return true }
-    for i in 0..<n where a.load(fromByteOffset: i, as: UInt8.self) != b[i] { return false }
-    return true
+    return memcmp(a, b.baseAddress!, n) == 0
 }

@@ -37,6 +37,24 @@ public enum CastKernel {
                 if range.contains(v) { out.appendInt(v) } else { fail(r) }
             }
             return out
+        case (.int128, .int128):
+            if case .decimal(let p1, let s1) = source, case .decimal(let p2, let s2) = target {
+                if s1 == s2, p2 >= p1 {
+                    var retagged = input
+                    retagged.type = target
+                    return retagged
+                }
+                let limit = DecimalArithmetic.maxUnscaled(precision: p2)
+                for r in 0..<n {
+                    if input.isNull(r) { out.appendNull(); continue }
+                    if let v = DecimalArithmetic.rescale(input.wides[r], from: s1, to: s2), v.magnitude <= limit.magnitude {
+                        out.appendWide(v)
+                    } else {
+                        fail(r)
+                    }
+                }
+                return out
+            }
         case (.bytes, .bytes):
             if target == .json || target == .string || source == .json {
                 var retagged = input

@@ -86,6 +86,9 @@ struct GroupTable {
     private var intMap: [Int64: Int32] = [:]
     private var intNullGroup: Int32?
     private var byteMap: [[UInt8]: Int32] = [:]
+    private var strings = ByteDictionary()
+    private var stringGroups: [Int32] = []
+    private var stringNullGroup: Int32?
     private(set) var count = 0
 
     mutating func assign(_ keys: [ColumnVector], rows: Int, onNew: (Int) -> Void) -> [Int32] {
@@ -109,6 +112,22 @@ struct GroupTable {
                     let id = newGroup(r, onNew)
                     intMap[column.ints[r]] = id
                     ids[r] = id
+                }
+            }
+            return ids
+        }
+        if keys.count == 1, keys[0].type.physical == .bytes {
+            let column = keys[0]
+            column.bytes.withUnsafeBytes { raw in
+                for r in 0..<rows {
+                    if column.isNull(r) {
+                        if stringNullGroup == nil { stringNullGroup = newGroup(r, onNew) }
+                        ids[r] = stringNullGroup!
+                        continue
+                    }
+                    let id = strings.intern(UnsafeRawBufferPointer(rebasing: raw[column.offsets[r]..<column.offsets[r + 1]]))
+                    if id == stringGroups.count { stringGroups.append(newGroup(r, onNew)) }
+                    ids[r] = stringGroups[id]
                 }
             }
             return ids

@@ -274,21 +274,10 @@ struct QueryExecution {
     func sortRows(_ rows: [Int], _ keys: [ColumnVector], _ descending: [Bool]) -> [Int] {
         rows.sorted { a, b in
             for (k, key) in keys.enumerated() {
-                let c = compareRowValues(key, a, b)
+                let c = key.compareRows(a, b)
                 if c != 0 { return descending[k] ? c > 0 : c < 0 }
             }
             return a < b
-        }
-    }
-
-    func compareRowValues(_ column: ColumnVector, _ a: Int, _ b: Int) -> Int {
-        let na = column.isNull(a), nb = column.isNull(b)
-        if na || nb { return na == nb ? 0 : (na ? -1 : 1) }
-        switch column.type.physical {
-        case .int64: return column.ints[a] < column.ints[b] ? -1 : (column.ints[a] > column.ints[b] ? 1 : 0)
-        case .int128: return column.wides[a] < column.wides[b] ? -1 : (column.wides[a] > column.wides[b] ? 1 : 0)
-        case .float64: return column.doubles[a] < column.doubles[b] ? -1 : (column.doubles[a] > column.doubles[b] ? 1 : 0)
-        case .bytes: return compareBytes(column.byteSlice(a), column.byteSlice(b))
         }
     }
 }

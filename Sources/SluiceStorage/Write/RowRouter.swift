@@ -164,22 +164,10 @@ func sortPermutation(_ columns: [ColumnVector], keys: [Int]) -> [Int] {
     permutation.sort { a, b in
         for key in keys {
             let column = columns[key]
-            let c = compareRows(column, a, b)
+            let c = column.compareRows(a, b)
             if c != 0 { return c < 0 }
         }
         return a < b
     }
     return permutation
-}
-
-@inline(__always)
-func compareRows(_ column: ColumnVector, _ a: Int, _ b: Int) -> Int {
-    let na = column.isNull(a), nb = column.isNull(b)
-    if na || nb { return na == nb ? 0 : (na ? -1 : 1) }
-    switch column.type.physical {
-    case .int64: return column.ints[a] < column.ints[b] ? -1 : (column.ints[a] > column.ints[b] ? 1 : 0)
-    case .int128: return column.wides[a] < column.wides[b] ? -1 : (column.wides[a] > column.wides[b] ? 1 : 0)
-    case .float64: return column.doubles[a] < column.doubles[b] ? -1 : (column.doubles[a] > column.doubles[b] ? 1 : 0)
-    case .bytes: return compareBytes(column.byteSlice(a), column.byteSlice(b))
-    }
 }
