@@ -24,13 +24,19 @@ var targets: [Target] = [
     .target(name: "SluiceExpr", dependencies: ["SluiceFormat"]),
     // Catalog, tablets, rowsets, segments, versions, compaction, the metadata journal, recovery.
     .target(name: "SluiceStorage", dependencies: ["SluiceFormat", "SluiceIO", logging]),
+    // Labels, transaction ids and states of running loads (2PC grows here).
+    .target(name: "SluiceTxn", dependencies: ["SluiceFormat", "SluiceIO", "SluiceStorage"]),
+    // Protocol-neutral loading: parse CSV/JSON bytes, map columns, filter, convert, write.
+    .target(name: "SluiceLoad", dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceIO"]),
     // SQL statements: parser and executor over storage snapshots.
     .target(name: "SluiceSQL", dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage"]),
     // HTTP front: SQL API (and later Stream Load and the transaction API).
     .target(
         name: "SluiceHTTP",
         dependencies: [
-            "SluiceSQL", "SluiceStorage", logging, nio,
+            "SluiceSQL", "SluiceStorage", "SluiceLoad", "SluiceTxn", "SluiceIO", logging, nio,
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ]
@@ -39,7 +45,7 @@ var targets: [Target] = [
     .target(
         name: "SluiceServer",
         dependencies: [
-            "SluiceHTTP", "SluiceSQL", "SluiceStorage", "SluiceIO", logging,
+            "SluiceHTTP", "SluiceSQL", "SluiceStorage", "SluiceIO", "SluiceLoad", "SluiceTxn", logging,
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -65,6 +71,7 @@ var targets: [Target] = [
     .testTarget(name: "SluiceIOTests", dependencies: ["SluiceIO", "SluiceTesting"]),
     .testTarget(name: "SluiceExprTests", dependencies: ["SluiceExpr", "SluiceFormat"]),
     .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "SluiceTesting", "SluiceExpr"]),
+    .testTarget(name: "SluiceLoadTests", dependencies: ["SluiceLoad", "SluiceStorage", "SluiceTxn", "SluiceTesting"]),
     .testTarget(name: "SluiceSQLTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting"]),
     .testTarget(name: "SimulationTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting"]),
     .testTarget(
@@ -95,6 +102,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: targets

@@ -15,6 +15,10 @@ public struct SluiceConfiguration: Sendable {
     public var users: [String: String] = ["root": ""]
     /// `load.label_keep_max_second`: how long committed labels are remembered. Default 259200 s.
     public var labelKeepSeconds = 259_200
+    /// `load.streaming_load_max_mb`: largest Stream Load body, in MiB. Default 102400.
+    public var streamingLoadMaxMegabytes = 102_400
+    /// `load.memory_limit_bytes`: bytes one load buffers before flushing segments. Default 134217728.
+    public var loadMemoryLimitBytes = 128 << 20
     /// `storage.compaction_threshold`: rowsets per tablet that trigger background compaction. Default 8.
     public var compactionThreshold = 8
     /// `storage.max_rowsets_per_tablet`: a commit into a tablet this full compacts it first. Default 64.
@@ -63,6 +67,8 @@ public struct SluiceConfiguration: Sendable {
             c.users = users
         }
         c.labelKeepSeconds = try integer(reader, "load.label_keep_max_second", c.labelKeepSeconds, 1...Int(Int32.max))
+        c.streamingLoadMaxMegabytes = try integer(reader, "load.streaming_load_max_mb", c.streamingLoadMaxMegabytes, 1...Int(Int32.max))
+        c.loadMemoryLimitBytes = try integer(reader, "load.memory_limit_bytes", c.loadMemoryLimitBytes, 1 << 20...Int.max)
         c.compactionThreshold = try integer(reader, "storage.compaction_threshold", c.compactionThreshold, 2...10_000)
         c.maxRowsetsPerTablet = try integer(reader, "storage.max_rowsets_per_tablet", c.maxRowsetsPerTablet, 2...100_000)
         c.compactionIntervalMilliseconds = try integer(reader, "storage.compaction_interval_ms", c.compactionIntervalMilliseconds, 10...3_600_000)

@@ -6,6 +6,8 @@ import ServiceLifecycle
 import UnixSignals
 import SluiceHTTP
 import SluiceIO
+import SluiceLoad
+import SluiceTxn
 import SluiceSQL
 public import SluiceStorage
 
@@ -33,11 +35,19 @@ public enum SluiceServer {
         ])
 
         let router = Router()
-        SQLRoutes(executor: SQLExecutor(engine: engine), authenticator: Authenticator(users: configuration.users))
-            .register(on: router)
+        let authenticator = Authenticator(users: configuration.users)
+        SQLRoutes(executor: SQLExecutor(engine: engine), authenticator: authenticator).register(on: router)
+        let transactions = TransactionManager(engine: engine)
+        var streamLoad = StreamLoadRoutes(
+            service: LoadService(engine: engine, transactions: transactions), authenticator: authenticator,
+            advertisedAddress: "\(configuration.host):\(configuration.httpPort)")
+        streamLoad.streamingLoadMaxBytes = configuration.streamingLoadMaxMegabytes << 20
+        streamLoad.defaultMemoryLimit = configuration.loadMemoryLimitBytes
+        streamLoad.register(on: router)
         router.get("/api/health") { _, _ in "{\"status\":\"OK\"}" }
         let app = Application(
-            router: router,
+            responder: TrailingSlashResponder(router.buildResponder()),
+            server: .http1(configuration: .init(additionalChannelHandlers: SluiceChannelHandlers.make(authenticator: authenticator))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.httpPort), serverName: "Sluice"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.httpPort

@@ -114,3 +114,10 @@ extension StorageEngine {
         }
     }
 }
+
+extension StorageEngine {
+    /// A writer for one load into the table of `snapshot`.
+    public func makeWriter(table snapshot: TableMeta, options: WriteOptions = .init()) throws -> TableWriter {
+        try TableWriter(engine: self, table: snapshot, options: options)
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import HTTPTypes
+import SluiceExpr
+import SluiceLoad
+import SluiceStorage
+
+/// Stream Load headers → ``LoadOptions``, with StarRocks' validation messages (spec §1.2).
+///
+/// Parsing happens in two steps, like StarRocks' BE: ``validateBeforeBegin()`` (format, timeout,
+/// sizes) before the transaction begins, ``configure(_:)`` for everything else after it.
+/// Unknown header names are ignored; Doris spellings (`line_delimiter`, `read_json_by_line`,
+/// `two_phase_commit: false`) are accepted.
+struct StreamLoadHeaders {
+    let fields: HTTPFields
+
+    /// Server limits that apply to every load.
+    struct Limits {
+        var streamingLoadMaxBytes: Int
+        var jsonMaxBytes = 100 * 1024 * 1024
+        var defaultTimeoutSeconds = 600
+        var defaultMemoryLimit: Int
+    }
+
+    func value(_ name: String) -> String? {
+        guard let key = HTTPField.Name(name) else { return nil }
+        return fields[key]
+    }
+
+    var label: String? { value("label").map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// Format, timeout and body-size checks that precede `begin` (spec §1.3 steps 4–6).
+    func validateBeforeBegin(contentLength: Int?, limits: Limits, label: String) throws(LoadError) -> (LoadOptions.Format, Int) {
+        if let contentLength, contentLength > limits.streamingLoadMaxBytes {
+            throw LoadError(.bodyTooLarge, "body size \(contentLength) exceed limit: \(limits.streamingLoadMaxBytes), label=\(label). You can increase the limit by setting streaming_load_max_mb in be.conf.")
+        }
+        let format: LoadOptions.Format
+        switch value("format")?.lowercased() {
+        case nil, "", "csv": format = .csv
+        case "json": format = .json
+        case let other? where ["gzip", "bzip2", "lz4", "deflate", "zstd"].contains(other):
+            throw LoadError(.invalidArgument, "compressed CSV (format=\(other)) is not supported yet; send plain CSV")
+        case let other?:
+            throw LoadError(.invalidArgument, "unknown data format, format=\(value("format") ?? other)")
+        }
+        if format == .json, let contentLength, contentLength > limits.jsonMaxBytes, !isTrue("ignore_json_size") {
+            throw LoadError(.bodyTooLarge, "The size of this batch exceed the max size [\(limits.jsonMaxBytes)]  of json type data  data [ \(contentLength) ]. Set ignore_json_size to skip the check, although it may lead huge memory consuming.")
+        }
+        var timeout = limits.defaultTimeoutSeconds
+        if let text = value("timeout") {
+            guard let parsed = Int32(text.trimmingCharacters(in: .whitespaces)), parsed >= 0 else {
+                throw LoadError(.invalidArgument, "Invalid timeout format")
+            }
+            guard (1...259_200).contains(Int(parsed)) else {
+                throw LoadError(.invalidArgument, "Invalid timeout: \(parsed). Timeout should between 1 and 259200 seconds")
+            }
+            timeout = Int(parsed)
+        }
+        return (format, timeout)
+    }
+
+    func isTrue(_ name: String) -> Bool { value(name)?.lowercased() == "true" }
+
+    /// `true`/`false` in any case; anything else is an error with `message`.
+    func boolean(_ name: String, _ message: String) throws(LoadError) -> Bool? {
+        guard let text = value(name) else { return nil }
+        switch text.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw LoadError(.invalidArgument, message)
+        }
+    }
+
+    /// The headers parsed after `begin`, in StarRocks' order (spec §1.3 step 8).
+    func configure(_ options: inout LoadOptions, limits: Limits) throws(LoadError) {
+        options.columns = value("columns")
+        options.filter = value("where")
+        if let text = value("column_separator") { options.columnSeparator = try separator(text, "column_separator") }
+        if let text = value("row_delimiter") ?? value("line_delimiter") { options.rowDelimiter = try separator(text, "row_delimiter") }
+        if let text = value("skip_header") {
+            guard let n = Int64(text.trimmingCharacters(in: .whitespaces)) else {
+                throw LoadError(.invalidArgument, "Invalid csv load skip_header format")
+            }
+            guard n >= 0 else { throw LoadError(.invalidArgument, "skip_header must be equal or greater than 0") }
+            options.skipHeader = Int(n)
+        }
+        options.trimSpace = try boolean("trim_space", "Invalid trim space format. Must be bool type") ?? false
+        if let text = value("enclose"), let byte = text.utf8.first { options.enclose = byte }
+        if let text = value("escape"), let byte = text.utf8.first { options.escape = byte }
+        if value("partitions") != nil, value("temporary_partitions") != nil {
+            throw LoadError(.invalidArgument, "Can not specify both partitions and temporary partitions")
+        }
+        if value("temporary_partitions") != nil {
+            throw LoadError(.invalidArgument, "temporary_partitions is not supported: Sluice tables have no temporary partitions")
+        }
+        if let text = value("partitions") {
+            options.partitions = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if value("negative") == "true" {
+            throw LoadError(.invalidArgument, "negative loads need an AGGREGATE KEY table; Sluice supports DUPLICATE KEY tables only")
+        }
+        options.strictMode = try boolean("strict_mode", "Invalid strict mode format. Must be bool type") ?? false
+        if let text = value("timezone") ?? value("time_zone") {
+            guard let zone = SessionTimeZone(text) else {
+                throw LoadError(.invalidArgument, "Unknown or incorrect time zone: '\(text)'")
+            }
+            options.timeZone = zone
+        }
+        options.memoryLimit = limits.defaultMemoryLimit
+        if let text = value("load_mem_limit") {
+            guard let n = Int64(text.trimmingCharacters(in: .whitespaces)) else {
+                throw LoadError(.invalidArgument, "Invalid load mem limit format")
+            }
+            guard n >= 0 else { throw LoadError(.invalidArgument, "load_mem_limit must be equal or greater than 0") }
+            if n > 0 { options.memoryLimit = min(Int(n), limits.defaultMemoryLimit * 8) }
+        }
+        if let text = value("exec_mem_limit") {
+            guard let n = Int64(text.trimmingCharacters(in: .whitespaces)) else {
+                throw LoadError(.invalidArgument, "Invalid exec mem limit format")
+            }
+            guard n > 0 else { throw LoadError(.invalidArgument, "exec_mem_limit must be greater than 0") }
+            options.memoryLimit = min(options.memoryLimit, Int(n))
+        }
+        if let text = value("jsonpaths"), !text.isEmpty {
+            guard let data = text.data(using: .utf8), let array = try? JSONSerialization.jsonObject(with: data) as? [String] else {
+                throw LoadError(.invalidArgument, "Invalid jsonpaths: \(text)")
+            }
+            options.jsonPaths = array
+        }
+        options.jsonRoot = value("json_root")
+        options.stripOuterArray = isTrue("strip_outer_array")
+        if try boolean("partial_update", "Invalid partial update flag format. Must be bool type") == true {
+            throw LoadError(.invalidArgument, "partial_update needs a Primary Key table; Sluice supports DUPLICATE KEY tables only")
+        }
+        if let condition = value("merge_condition"), !condition.isEmpty {
+            throw LoadError(.invalidArgument, "merge_condition needs a Primary Key table; Sluice supports DUPLICATE KEY tables only")
+        }
+        if let text = value("load_dop"), Int64(text.trimmingCharacters(in: .whitespaces)) == nil {
+            throw LoadError(.invalidArgument, "Invalid load_dop format")
+        }
+        if let text = value("log_rejected_record_num") {
+            guard let n = Int64(text.trimmingCharacters(in: .whitespaces)) else {
+                throw LoadError(.invalidArgument, "Invalid log_rejected_record_num format")
+            }
+            guard n >= -1 else { throw LoadError(.invalidArgument, "log_rejected_record_num must be equal or greater than -1") }
+            options.errorLogLimit = n == -1 ? Int.max : max(50, Int(n))
+        }
+        if let text = value("max_filter_ratio") { options.maxFilterRatio = strtod(text, nil) }
+        if value("content-encoding") != nil, value("compression") != nil {
+            throw LoadError(.invalidArgument, "Only one of http header content-encoding and compression can be set")
+        }
+        if let encoding = value("compression") ?? value("content-encoding"), !["", "identity"].contains(encoding.lowercased()) {
+            throw LoadError(.invalidArgument, "compression \(encoding) is not supported yet; send the body uncompressed")
+        }
+        if try boolean("two_phase_commit", "Invalid two_phase_commit format. Must be bool type") == true {
+            throw LoadError(.invalidArgument, "two_phase_commit is not supported yet; use /api/transaction/{begin,load,prepare,commit}")
+        }
+        if let text = value("enable_merge_commit"), text.lowercased() != "false" {
+            guard text.lowercased() == "true" else {
+                throw LoadError(.invalidArgument, "Invalid parameter enable_merge_commit. The value must be bool type, but is \(text)")
+            }
+            throw LoadError(.invalidArgument, "enable_merge_commit is not supported yet")
+        }
+    }
+
+    /// A separator: literal text, `\xHH…` hex, or `\t`/`\n`/`\r` escapes; at most 50 bytes.
+    func separator(_ text: String, _ name: String) throws(LoadError) -> [UInt8] {
+        var bytes = Array(text.utf8)
+        let lower = text.lowercased()
+        if lower.hasPrefix("\\x") || lower.hasPrefix("\\\\x") {
+            let hex = Array(lower.drop { $0 == "\\" }.dropFirst())
+            guard !hex.isEmpty, hex.count % 2 == 0 else { throw LoadError(.invalidArgument, "Invalid \(name): \(text)") }
+            bytes = []
+            var i = 0
+            while i < hex.count {
+                guard let b = UInt8(String(hex[i...(i + 1)]), radix: 16) else {
+                    throw LoadError(.invalidArgument, "Invalid \(name): \(text)")
+                }
+                bytes.append(b)
+                i += 2
+            }
+        } else if text == "\\t" {
+            bytes = [9]
+        } else if text == "\\n" {
+            bytes = [10]
+        } else if text == "\\r\\n" {
+            bytes = [13, 10]
+        }
+        guard !bytes.isEmpty, bytes.count <= 50 else {
+            throw LoadError(.invalidArgument, "Invalid \(name): must be 1 to 50 bytes")
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,37 @@
+import SluiceLoad
+
+/// The Stream Load result body: 4-space pretty JSON, keys in StarRocks' order (spec §1.4).
+enum StreamLoadResponse {
+    static func render(_ result: LoadResult, errorURL: String?) -> String {
+        var fields: [(String, String)] = [
+            ("TxnId", String(result.transactionID)),
+            ("Label", JSONText.string(result.label)),
+        ]
+        switch result.status {
+        case .success:
+            fields.append(("Status", "\"Success\""))
+        case .labelAlreadyExists(let existing):
+            fields.append(("Status", "\"Label Already Exists\""))
+            fields.append(("ExistingJobStatus", JSONText.string(existing)))
+        case .fail:
+            fields.append(("Status", "\"Fail\""))
+        }
+        let c = result.counters
+        fields += [
+            ("Message", JSONText.string(result.message)),
+            ("NumberTotalRows", String(c.totalRows)),
+            ("NumberLoadedRows", String(c.loadedRows)),
+            ("NumberFilteredRows", String(c.filteredRows)),
+            ("NumberUnselectedRows", String(c.unselectedRows)),
+            ("LoadBytes", String(c.receivedBytes)),
+            ("LoadTimeMs", String(result.totalMilliseconds)),
+            ("BeginTxnTimeMs", String(result.beginMilliseconds)),
+            ("StreamLoadPlanTimeMs", String(result.planMilliseconds)),
+            ("ReadDataTimeMs", String(result.readMilliseconds)),
+            ("WriteDataTimeMs", String(result.writeMilliseconds)),
+            ("CommitAndPublishTimeMs", String(result.commitMilliseconds)),
+        ]
+        if let errorURL { fields.append(("ErrorURL", JSONText.string(errorURL))) }
+        return "{\n" + fields.map { "    \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}\n"
+    }
+}

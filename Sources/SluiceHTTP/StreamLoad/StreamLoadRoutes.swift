@@ -1,0 +1,155 @@
+import Foundation
+public import Hummingbird
+import HTTPTypes
+import NIOCore
+import SluiceIO
+public import SluiceLoad
+import SluiceStorage
+import SluiceTxn
+
+/// `PUT /api/{db}/{table}/_stream_load`, `GET /api/{db}/get_load_state` and
+/// `GET /api/_load_error_log` (spec §1, §0.3).
+///
+/// One process plays both StarRocks roles: it answers like a BE (no redirect, `Expect` optional,
+/// HTTP 200 with the result JSON for every load outcome) but refuses bad credentials like the FE
+/// (HTTP 401 with `WWW-Authenticate`).
+public struct StreamLoadRoutes: Sendable {
+    public let service: LoadService
+    public let authenticator: Authenticator
+    /// `streaming_load_max_mb` in bytes. Default 100 GiB (StarRocks' 102400 MB).
+    public var streamingLoadMaxBytes = 102_400 << 20
+    /// Memory a load may buffer before flushing segments. Default 128 MiB.
+    public var defaultMemoryLimit = 128 << 20
+    /// Host:port used in `ErrorURL` when the request has no `Host` header.
+    public var advertisedAddress: String
+    /// Bytes handed to the parser per hop off the event loop.
+    static let dispatchBytes = 1 << 20
+
+    public init(service: LoadService, authenticator: Authenticator, advertisedAddress: String) {
+        self.service = service
+        self.authenticator = authenticator
+        self.advertisedAddress = advertisedAddress
+    }
+
+    var limits: StreamLoadHeaders.Limits {
+        .init(streamingLoadMaxBytes: streamingLoadMaxBytes, defaultMemoryLimit: defaultMemoryLimit)
+    }
+
+    public func register(on router: Router<BasicRequestContext>) {
+        // Hummingbird matches a trailing `/` to the same route.
+        router.put("/api/:db/:table/_stream_load") { request, context in try await streamLoad(request, context) }
+        router.get("/api/:db/get_load_state") { request, context in loadState(request, context) }
+        router.get("/api/_load_error_log") { request, _ in try await errorLog(request) }
+    }
+
+    // MARK: Stream Load
+
+    func streamLoad(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        if let denied = RestResult.unauthorized(authenticator.authenticate(request.headers)) { return denied }
+        let database = (context.parameters.get("db") ?? "").removingPercentEncoding ?? ""
+        let table = (context.parameters.get("table") ?? "").removingPercentEncoding ?? ""
+        let headers = StreamLoadHeaders(fields: request.headers)
+        let label = headers.label ?? UUID().uuidString.lowercased()
+        let contentLength = request.headers[.contentLength].flatMap { Int($0) }
+        let host = request.head.authority ?? advertisedAddress
+        let started = ContinuousClock().now
+
+        let format: LoadOptions.Format
+        let timeout: Int
+        do {
+            (format, timeout) = try headers.validateBeforeBegin(contentLength: contentLength, limits: limits, label: label)
+        } catch {
+            return Self.respond(LoadResult(label: label, status: .fail, message: error.message), host: host)
+        }
+        var options = LoadOptions()
+        options.format = format
+        options.nowMicros = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        let limits = self.limits
+        let load: RunningLoad
+        switch service.begin(database: database, table: table, label: label, options: options, configure: { options, _ in
+            try headers.configure(&options, limits: limits)
+        }) {
+        case .failure(let failure):
+            return Self.respond(failure.result, host: host)
+        case .success(let running):
+            load = running
+        }
+
+        let deadline = started + .seconds(timeout)
+        var received = 0
+        var pending = ByteBuffer()
+        do {
+            for try await chunk in request.body {
+                received += chunk.readableBytes
+                if received > streamingLoadMaxBytes {
+                    let result = load.abort("body size \(received) exceed limit: \(streamingLoadMaxBytes), label=\(label). You can increase the limit by setting streaming_load_max_mb in be.conf.", code: .bodyTooLarge)
+                    return Self.respond(result, host: host)
+                }
+                if ContinuousClock().now > deadline {
+                    return Self.respond(load.abort("timeout by txn manager", code: .timeout), host: host)
+                }
+                var chunk = chunk
+                pending.writeBuffer(&chunk)
+                if pending.readableBytes >= Self.dispatchBytes {
+                    let batch = pending
+                    pending = ByteBuffer()
+                    try await BlockingIO.run { try batch.withUnsafeReadableBytes { try load.consume($0) } }
+                }
+            }
+            if pending.readableBytes > 0 {
+                let batch = pending
+                try await BlockingIO.run { try batch.withUnsafeReadableBytes { try load.consume($0) } }
+            }
+        } catch let error as LoadError {
+            return Self.respond(load.abort(error.message, code: error.code), host: host)
+        } catch {
+            // The client went away or the body broke off: nothing becomes visible, the label stays free.
+            return Self.respond(load.abort("receive body don't equal with body bytes", code: .bodyIncomplete), host: host)
+        }
+        if let contentLength, received != contentLength {
+            return Self.respond(load.abort("receive body don't equal with body bytes", code: .bodyIncomplete), host: host)
+        }
+        let result = try await BlockingIO.run { load.finish() }
+        return Self.respond(result, host: host)
+    }
+
+    static func respond(_ result: LoadResult, host: String) -> Response {
+        let url = result.errorLogName.map { "http://\(host)/api/_load_error_log?file=\($0)" }
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        return Response(status: .ok, headers: fields,
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: StreamLoadResponse.render(result, errorURL: url))))
+    }
+
+    // MARK: Label state and error logs
+
+    func loadState(_ request: Request, _ context: BasicRequestContext) -> Response {
+        if let denied = RestResult.unauthorized(authenticator.authenticate(request.headers)) { return denied }
+        guard let database = context.parameters.get("db"), !database.isEmpty else { return RestResult.failed("No database selected.") }
+        guard let label = request.uri.queryParameters.get("label"), !label.isEmpty else {
+            return RestResult.failed("No label selected.")
+        }
+        do {
+            let (state, _, reason) = try service.transactions.state(database: database, label: label)
+            var extra = [("state", JSONText.string(state.rawValue))]
+            if let reason { extra.append(("reason", JSONText.string(reason))) }
+            return RestResult.ok(extra)
+        } catch {
+            return RestResult.failed("\(error)")
+        }
+    }
+
+    func errorLog(_ request: Request) async throws -> Response {
+        guard let name = request.uri.queryParameters.get("file"), ErrorLog.isValidName(name) else {
+            return Response(status: .badRequest, body: ResponseBody(byteBuffer: ByteBuffer(string: "invalid error log file name\n")))
+        }
+        let engine = service.engine
+        let path = FilePath.join(engine.directory.errorsDirectory, name)
+        guard let bytes = try? await BlockingIO.run({ try engine.fileSystem.readFile(path) }) else {
+            return Response(status: .notFound, body: ResponseBody(byteBuffer: ByteBuffer(string: "error log \(name) not found\n")))
+        }
+        var fields = HTTPFields()
+        fields[.contentType] = "text/plain; charset=UTF-8"
+        return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

@@ -1,0 +1,125 @@
+public import SluiceExpr
+public import SluiceFormat
+public import SluiceStorage
+
+/// How source fields become table columns: the `columns` header (or positional mapping), derived
+/// column expressions and the `where` filter, bound once per load.
+public struct ColumnMapping: Sendable {
+    /// Names of the source fields, in file order.
+    public let sourceNames: [String]
+    /// For each table column: how its value is produced.
+    public let targets: [Target]
+    /// `where`, bound against the table's columns.
+    public let filter: BoundExpr?
+
+    public enum Target: Sendable {
+        /// Source field `index`, converted to the column type.
+        case source(Int)
+        /// An expression over source fields.
+        case expression(BoundExpr)
+        /// The column's default (or NULL).
+        case defaultValue(Value)
+    }
+
+    /// Binds `columns` and `where` for `table`.
+    /// - Throws: ``LoadError`` `.analysis` naming the column or expression at fault.
+    public init(table: TableMeta, columns: String?, filter: String?, nowMicros: Int64, timeZone: SessionTimeZone) throws {
+        let schema = table.schema
+        var names = [String]()
+        var derived = [(String, Expr)]()
+        if let columns, !columns.trimmingCharacters(in: " \t").isEmpty {
+            do {
+                var s = try TokenStream(sql: columns)
+                repeat {
+                    let name = try s.identifier("column name")
+                    if s.acceptSymbol("=") {
+                        derived.append((name, try ExprParser.parseExpression(&s)))
+                    } else {
+                        guard derived.isEmpty else {
+                            throw ExprError(.syntax, "source column '\(name)' must come before derived columns")
+                        }
+                        names.append(name)
+                    }
+                } while s.acceptSymbol(",")
+                guard s.atEnd else { throw s.unexpected(expecting: "',' or end of columns") }
+            } catch {
+                throw LoadError(.analysis, "Invalid columns '\(columns)': \(error)")
+            }
+        } else {
+            names = schema.columns.map(\.name)
+        }
+        var seen = Set<String>()
+        for name in names + derived.map(\.0) where !seen.insert(name.lowercased()).inserted {
+            throw LoadError(.analysis, "Duplicate column name '\(name)' in columns")
+        }
+        sourceNames = names
+        let sourceResolver = FieldResolver(names: names, types: names.map { _ in .string })
+        let binder = ExprBinder(resolver: sourceResolver)
+        var targets = [Target]()
+        for column in schema.columns {
+            if let d = derived.first(where: { $0.0.lowercased() == column.name.lowercased() }) {
+                do {
+                    targets.append(.expression(try binder.bind(d.1)))
+                } catch {
+                    throw LoadError(.analysis, "Invalid expression for column '\(column.name)': \(error)")
+                }
+            } else if let index = names.firstIndex(where: { $0.lowercased() == column.name.lowercased() }) {
+                targets.append(.source(index))
+            } else if let text = column.defaultValue {
+                targets.append(.defaultValue(try Self.defaultValue(text, column, nowMicros, timeZone)))
+            } else if column.isNullable {
+                targets.append(.defaultValue(.null))
+            } else {
+                throw LoadError(.analysis, "Column '\(column.name)' has no default value and is not nullable; it must be in columns")
+            }
+        }
+        for (name, _) in derived where schema.index(of: name) == nil {
+            throw LoadError(.analysis, "Unknown column '\(name)' in table '\(table.name)'")
+        }
+        self.targets = targets
+        if let filter, !filter.trimmingCharacters(in: " \t").isEmpty {
+            do {
+                let tableResolver = FieldResolver(names: schema.columns.map(\.name), types: schema.columns.map(\.type))
+                let bound = try ExprBinder(resolver: tableResolver).bind(try ExprParser.parse(filter))
+                self.filter = ExprBinder(resolver: tableResolver).coerce(bound, to: .boolean)
+            } catch {
+                throw LoadError(.analysis, "Invalid where '\(filter)': \(error)")
+            }
+        } else {
+            self.filter = nil
+        }
+    }
+
+    static func defaultValue(_ text: String, _ column: ColumnSchema, _ nowMicros: Int64, _ zone: SessionTimeZone) throws -> Value {
+        if text == "CURRENT_TIMESTAMP" {
+            let local = zone.toLocal(utcMicros: nowMicros)
+            let seconds = local - CivilTime.floorDivide(local, CivilTime.microsPerSecond).1
+            return column.type == .date ? .int(CivilTime.floorDivide(seconds, CivilTime.microsPerDay).0) : .int(seconds)
+        }
+        guard case .success(let value) = ValueParser.parse(text, as: column.type) else {
+            throw LoadError(.analysis, "Invalid default value '\(text)' of column '\(column.name)'")
+        }
+        return value
+    }
+}
+
+struct FieldResolver: ColumnResolver {
+    var names: [String]
+    var types: [ColumnType]
+    func resolveColumn(name: String, qualifier: String?) throws(ExprError) -> (index: Int, type: ColumnType) {
+        guard let i = names.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
+            throw ExprError(.unknownColumn, "Unknown column '\(name)'")
+        }
+        return (i, types[i])
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: String) -> String {
+        let chars = Set(set)
+        var s = Substring(self)
+        while let f = s.first, chars.contains(f) { s = s.dropFirst() }
+        while let l = s.last, chars.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,205 @@
+public import SluiceStorage
+public import SluiceTxn
+import SluiceIO
+
+/// The outcome of one load, protocol-neutral (the HTTP layer renders it as StarRocks' JSON).
+public struct LoadResult: Sendable {
+    public enum Status: Sendable, Equatable {
+        case success
+        /// The label is in use; `existingJobStatus` is `RUNNING` or `FINISHED`.
+        case labelAlreadyExists(existingJobStatus: String)
+        case fail
+    }
+
+    /// -1 when no transaction was begun.
+    public var transactionID: Int64 = -1
+    public var label: String
+    public var status: Status
+    public var message: String
+    public var counters = LoadCounters()
+    public var errorCode: LoadError.Code?
+    /// Milliseconds spent per phase.
+    public var beginMilliseconds = 0
+    public var planMilliseconds = 0
+    public var readMilliseconds = 0
+    public var writeMilliseconds = 0
+    public var commitMilliseconds = 0
+    public var totalMilliseconds = 0
+    /// Name of the error log under `errors/`, when rows were rejected.
+    public var errorLogName: String?
+
+    public init(label: String, status: Status, message: String) {
+        self.label = label
+        self.status = status
+        self.message = message
+    }
+}
+
+/// Runs loads: begin a transaction under the label, stream the body through a ``LoadSession``,
+/// commit (one journal record) or abort. Used by Stream Load over HTTP and, later, Routine Load.
+public final class LoadService: Sendable {
+    public let engine: StorageEngine
+    public let transactions: TransactionManager
+
+    public init(engine: StorageEngine, transactions: TransactionManager) {
+        self.engine = engine
+        self.transactions = transactions
+    }
+
+    /// Begins a load. On failure the result says why (label clash, unknown table, bad mapping).
+    /// - Parameter configure: validates the remaining options after the transaction began
+    ///   (StarRocks parses most headers after `begin`); a thrown ``LoadError`` aborts it.
+    public func begin(
+        database: String, table: String, label: String, options: LoadOptions,
+        configure: (inout LoadOptions, TableMeta) throws -> Void = { _, _ in }
+    ) -> Result<RunningLoad, LoadResultFailure> {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let transaction: Transaction
+        do {
+            transaction = try transactions.begin(database: database, label: label)
+        } catch let error as TransactionError {
+            if error.code == .labelAlreadyExists {
+                return .failure(.init(LoadResult(
+                    label: label, status: .labelAlreadyExists(existingJobStatus: error.existingJobStatus ?? "RUNNING"),
+                    message: error.message)))
+            }
+            return .failure(.init(LoadResult(label: label, status: .fail, message: error.message)))
+        } catch {
+            return .failure(.init(LoadResult(label: label, status: .fail, message: "\(error)")))
+        }
+        let begun = clock.now
+        func fail(_ message: String, code: LoadError.Code?) -> Result<RunningLoad, LoadResultFailure> {
+            transactions.abort(transaction, reason: message)
+            var result = LoadResult(label: label, status: .fail, message: message)
+            result.transactionID = transaction.id
+            result.errorCode = code
+            return .failure(.init(result))
+        }
+        let meta: TableMeta
+        do {
+            meta = try engine.table(database: database, name: table)
+        } catch {
+            return fail("unknown table \"\(database).\(table)\"", code: .analysis)
+        }
+        var options = options
+        do {
+            try configure(&options, meta)
+            let session = try LoadSession(engine: engine, table: meta, options: options)
+            let load = RunningLoad(
+                service: self, transaction: transaction, session: session, startedAt: start,
+                beginMilliseconds: Self.milliseconds(begun - start), planMilliseconds: Self.milliseconds(clock.now - begun))
+            return .success(load)
+        } catch let error as LoadError {
+            return fail(error.message, code: error.code)
+        } catch {
+            return fail("\(error)", code: nil)
+        }
+    }
+
+    static func milliseconds(_ d: Duration) -> Int {
+        Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    /// Writes an error log for `session` and returns its name.
+    func writeErrorLog(_ log: ErrorLog, transaction: Transaction) -> String? {
+        let name = "error_log_\(String(transaction.id, radix: 16))_\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
+        return try? log.write(fileSystem: engine.fileSystem, directory: engine.directory.errorsDirectory, name: name)
+    }
+}
+
+/// A failed ``LoadService/begin(database:table:label:options:configure:)``, carrying its result.
+public struct LoadResultFailure: Error, Sendable {
+    public var result: LoadResult
+    init(_ result: LoadResult) { self.result = result }
+}
+
+/// A load whose transaction is open: feed it the body, then finish or abort it.
+///
+/// Single owner: the caller feeds chunks one at a time (off the cooperative pool, since segment
+/// flushes fsync).
+public final class RunningLoad: @unchecked Sendable {
+    public let transaction: Transaction
+    private let service: LoadService
+    private let session: LoadSession
+    private let startedAt: ContinuousClock.Instant
+    private var result: LoadResult
+    private var readTime = Duration.zero
+    private var closed = false
+
+    init(service: LoadService, transaction: Transaction, session: LoadSession, startedAt: ContinuousClock.Instant,
+         beginMilliseconds: Int, planMilliseconds: Int) {
+        self.service = service
+        self.transaction = transaction
+        self.session = session
+        self.startedAt = startedAt
+        self.result = LoadResult(label: transaction.label, status: .success, message: "OK")
+        result.transactionID = transaction.id
+        result.beginMilliseconds = beginMilliseconds
+        result.planMilliseconds = planMilliseconds
+    }
+
+    public var counters: LoadCounters { session.counters }
+
+    /// Parses and writes a chunk.
+    public func consume(_ chunk: UnsafeRawBufferPointer) throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try session.consume(chunk)
+        readTime += clock.now - start
+    }
+
+    /// Finishes the body, applies the filter ratio, commits. Always ends the transaction.
+    public func finish() -> LoadResult {
+        precondition(!closed, "finish twice")
+        closed = true
+        let clock = ContinuousClock()
+        let writeStart = clock.now
+        let prepared: PreparedWrite
+        do {
+            prepared = try session.finish()
+        } catch let error as LoadError {
+            return failed(error.message, code: error.code)
+        } catch {
+            return failed("\(error)", code: nil)
+        }
+        let commitStart = clock.now
+        result.writeMilliseconds = LoadService.milliseconds(commitStart - writeStart + readTime)
+        result.readMilliseconds = LoadService.milliseconds(readTime)
+        do {
+            try service.transactions.commit(transaction, write: prepared)
+        } catch {
+            service.engine.discard(prepared)
+            service.transactions.abort(transaction, reason: "\(error)")
+            return failed("\(error)", code: .storage, alreadyAborted: true)
+        }
+        result.commitMilliseconds = LoadService.milliseconds(clock.now - commitStart)
+        return completed()
+    }
+
+    /// Aborts with `reason` (client disconnect, timeout, bad body).
+    public func abort(_ reason: String, code: LoadError.Code? = nil) -> LoadResult {
+        guard !closed else { return result }
+        closed = true
+        session.abort()
+        return failed(reason, code: code)
+    }
+
+    private func failed(_ message: String, code: LoadError.Code?, alreadyAborted: Bool = false) -> LoadResult {
+        session.abort()
+        if !alreadyAborted { service.transactions.abort(transaction, reason: message) }
+        result.status = .fail
+        result.message = message
+        result.errorCode = code
+        return completed()
+    }
+
+    private func completed() -> LoadResult {
+        result.counters = session.counters
+        if session.errorLog.rejected > 0 {
+            result.errorLogName = service.writeErrorLog(session.errorLog, transaction: transaction)
+        }
+        result.totalMilliseconds = LoadService.milliseconds(ContinuousClock().now - startedAt)
+        return result
+    }
+}

@@ -1,0 +1,195 @@
+public import SluiceExpr
+public import SluiceFormat
+public import SluiceStorage
+
+/// One load into one table: bytes in, a ``PreparedWrite`` out.
+///
+/// ``consume(_:)`` parses as data arrives and writes through a ``TableWriter`` whose memory is
+/// bounded, so a body of any size streams through. Not thread-safe: one owner feeds it.
+public final class LoadSession {
+    public let table: TableMeta
+    public let options: LoadOptions
+    public let mapping: ColumnMapping
+    public private(set) var counters = LoadCounters()
+    public private(set) var errorLog: ErrorLog
+    private let engine: StorageEngine
+    private let writer: TableWriter
+    private var scanner: CSVScanner
+    private var json: JSONRowReader?
+    private let context: EvaluationContext
+    private var finished = false
+
+    /// Binds the mapping and opens a writer.
+    /// - Throws: ``LoadError`` `.analysis` for a bad `columns`/`where`, `.invalidArgument` for
+    ///   unknown partitions.
+    public init(engine: StorageEngine, table: TableMeta, options: LoadOptions) throws {
+        self.engine = engine
+        self.table = table
+        self.options = options
+        self.mapping = try ColumnMapping(
+            table: table, columns: options.columns, filter: options.filter, nowMicros: options.nowMicros,
+            timeZone: options.timeZone)
+        self.context = EvaluationContext(timeZone: options.timeZone, nowMicros: options.nowMicros)
+        self.errorLog = ErrorLog(limit: options.errorLogLimit)
+        do {
+            self.writer = try engine.makeWriter(
+                table: table, options: WriteOptions(partitions: options.partitions, memoryLimit: options.memoryLimit))
+        } catch let error as StorageError {
+            throw LoadError(.invalidArgument, error.message)
+        }
+        self.scanner = CSVScanner(format: CSVFormat(
+            columnSeparator: options.columnSeparator, rowDelimiter: options.rowDelimiter, enclose: options.enclose,
+            escape: options.escape, trimSpace: options.trimSpace, skipHeader: options.skipHeader))
+        if options.format == .json {
+            self.json = try JSONRowReader(options: options, fieldNames: mapping.sourceNames)
+        }
+    }
+
+    /// Parses and writes a chunk of the body.
+    public func consume(_ chunk: UnsafeRawBufferPointer) throws {
+        precondition(!finished, "consume after finish")
+        counters.receivedBytes += chunk.count
+        if json != nil {
+            try json!.consume(chunk) { fields, raws in try self.process(fields: fields, raws: raws) }
+            drainJSONRejects()
+        } else {
+            try scanner.consume(chunk) { buffer, rows in try self.process(buffer, rows) }
+        }
+    }
+
+    /// Flushes the last row and the writer; applies the filter-ratio rule.
+    /// - Throws: `.tooManyFilteredRows` (the caller keeps ``errorLog``), `.storage`.
+    public func finish() throws -> PreparedWrite {
+        if json != nil {
+            try json!.finish { fields, raws in try self.process(fields: fields, raws: raws) }
+            drainJSONRejects()
+        } else {
+            try scanner.finish { buffer, rows in try self.process(buffer, rows) }
+        }
+        finished = true
+        if counters.exceeds(maxFilterRatio: options.maxFilterRatio) {
+            writer.abort()
+            throw LoadError(.tooManyFilteredRows, "too many filtered rows")
+        }
+        do {
+            return try writer.finish()
+        } catch {
+            writer.abort()
+            throw LoadError(.storage, "\(error)")
+        }
+    }
+
+    /// Removes everything written so far.
+    public func abort() {
+        finished = true
+        writer.abort()
+    }
+
+    // MARK: CSV rows → source columns
+
+    private func process(_ buffer: UnsafeRawBufferPointer, _ rows: CSVRows) throws {
+        let expected = mapping.sourceNames.count
+        var sources = (0..<expected).map { _ in ColumnVector(type: .string, capacity: rows.count) }
+        var raws = [Range<Int>]()
+        raws.reserveCapacity(rows.count)
+        counters.totalRows += rows.count
+        rows.unescaped.withUnsafeBytes { unescaped in
+            for r in 0..<rows.count {
+                let count = rows.fieldCount(r)
+                let raw = rows.rowStarts[r]..<rows.rowEnds[r]
+                guard count == expected else {
+                    reject("Value count does not match column count. Expect \(expected), but got \(count). Column delimiter: \(options.columnSeparator.first ?? 0),Row delimiter: \(options.rowDelimiter.first ?? 0)", buffer[raw])
+                    continue
+                }
+                raws.append(raw)
+                let first = rows.rowFields[r]
+                for j in 0..<expected {
+                    let s = rows.fieldStarts[first + j], e = rows.fieldEnds[first + j]
+                    let field = s < 0
+                        ? UnsafeRawBufferPointer(rebasing: unescaped[(-s - 1)..<e])
+                        : UnsafeRawBufferPointer(rebasing: buffer[s..<e])
+                    if field.count == 2, field[0] == 92, field[1] == 78 {
+                        sources[j].appendNull()
+                    } else {
+                        sources[j].appendBytes(field)
+                    }
+                }
+            }
+        }
+        try convertAndWrite(sources, rows: raws.count) { Array(buffer[raws[$0]]) }
+    }
+
+    /// JSON rows arrive as source columns already (see ``JSONRowReader``).
+    private func process(fields: [ColumnVector], raws: [[UInt8]]) throws {
+        counters.totalRows += raws.count
+        try convertAndWrite(fields, rows: raws.count) { raws[$0] }
+    }
+
+    private func drainJSONRejects() {
+        guard let rejects = json?.rejects, !rejects.isEmpty else { return }
+        json!.rejects.removeAll()
+        for (reason, raw) in rejects {
+            counters.totalRows += 1
+            reject(reason, raw)
+        }
+    }
+
+    private func reject(_ reason: String, _ raw: some Collection<UInt8>) {
+        counters.filteredRows += 1
+        errorLog.record(reason: reason, row: raw)
+    }
+
+    // MARK: Source columns → table columns → writer
+
+    /// - Parameter rawRow: the original text of a row, for the error log (only called on rejects).
+    private func convertAndWrite(_ sources: [ColumnVector], rows: Int, rawRow: (Int) -> [UInt8]) throws {
+        guard rows > 0 else { return }
+        var valid = [Bool](repeating: true, count: rows)
+        var reasons = [Int: String]()
+        var columns = [ColumnVector]()
+        columns.reserveCapacity(table.schema.columns.count)
+        for (c, target) in mapping.targets.enumerated() {
+            let column = table.schema.columns[c]
+            var failures: [Int]? = []
+            let produced: ColumnVector
+            let input: ColumnVector?
+            switch target {
+            case .source(let j):
+                input = sources[j]
+                produced = CastKernel.cast(sources[j], to: column.type, failures: &failures)
+            case .expression(let e):
+                let value = try Evaluator.evaluate(e, batch: sources, rows: rows, context: context)
+                input = value
+                produced = CastKernel.cast(value, to: column.type, failures: &failures)
+            case .defaultValue(let v):
+                input = nil
+                produced = ColumnVector(type: column.type, repeating: v, count: rows)
+            }
+            if options.strictMode, let failures, let input {
+                for r in failures where valid[r] {
+                    valid[r] = false
+                    let text = input.value(at: r).text(as: input.type) ?? "NULL"
+                    reasons[r] = "The value '\(text)' of column '\(column.name)' cannot be converted to \(column.type.sqlName)"
+                }
+            }
+            columns.append(produced)
+        }
+        var candidates = (0..<rows).filter { valid[$0] }
+        for r in 0..<rows where !valid[r] { reject(reasons[r] ?? "invalid value", rawRow(r)) }
+        if let filter = mapping.filter, !candidates.isEmpty {
+            let batch = candidates.count == rows ? columns : columns.map { $0.gather(candidates) }
+            let selected = try Evaluator.select(filter, batch: batch, rows: candidates.count, context: context)
+            counters.unselectedRows += candidates.count - selected.count
+            candidates = selected.map { candidates[$0] }
+        }
+        guard !candidates.isEmpty else { return }
+        let final = candidates.count == rows ? columns : columns.map { $0.gather(candidates) }
+        let rejected: [RejectedRow]
+        do {
+            rejected = try writer.append(final)
+        } catch let error as StorageError {
+            throw LoadError(.storage, error.message)
+        }
+        for row in rejected { reject(row.reason, rawRow(candidates[row.row])) }
+    }
+}
