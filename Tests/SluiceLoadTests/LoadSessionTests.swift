@@ -1,0 +1,136 @@
+import SluiceFormat
+import SluiceLoad
+import SluiceStorage
+import SluiceTesting
+import SluiceTxn
+import Testing
+
+@Suite struct LoadSessionTests {
+    static func engine() throws -> StorageEngine {
+        let engine = try StorageEngine(path: "/data", fileSystem: SimulatedFileSystem())
+        try engine.createDatabase("db")
+        try engine.createTable(database: "db", TableDefinition(
+            name: "t",
+            columns: [
+                ColumnSchema(id: 0, name: "id", type: .int, isNullable: false),
+                ColumnSchema(id: 0, name: "name", type: .varchar(length: 5)),
+                ColumnSchema(id: 0, name: "price", type: .decimal(precision: 8, scale: 2)),
+                ColumnSchema(id: 0, name: "note", type: .string, defaultValue: "none"),
+            ],
+            keyColumns: ["id"], distribution: Distribution(columns: ["id"], buckets: 2)))
+        return engine
+    }
+
+    static func load(_ engine: StorageEngine, _ body: String, _ configure: (inout LoadOptions) -> Void) throws -> (LoadSession, PreparedWrite?) {
+        var options = LoadOptions()
+        options.columnSeparator = [44]
+        configure(&options)
+        let session = try LoadSession(engine: engine, table: try engine.table(database: "db", name: "t"), options: options)
+        try Array(body.utf8).withUnsafeBytes { try session.consume($0) }
+        do {
+            return (session, try session.finish())
+        } catch let error as LoadError where error.code == .tooManyFilteredRows {
+            return (session, nil)
+        }
+    }
+
+    static func rows(_ engine: StorageEngine) throws -> [[String?]] {
+        let table = try engine.table(database: "db", name: "t")
+        let scan = engine.scan(table, columns: [0, 1, 2, 3])
+        var rows = [[String?]]()
+        while let batch = try scan.next() {
+            for r in 0..<batch[0].count { rows.append(batch.map { $0.value(at: r).text(as: $0.type) }) }
+        }
+        return rows.sorted { Int($0[0]!)! < Int($1[0]!)! }
+    }
+
+    @Test func positionalMappingDefaultsAndNulls() throws {
+        let engine = try Self.engine()
+        let (session, write) = try Self.load(engine, "1,ab,1.50,x\n2,\\N,2,\\N\n") { _ in }
+        try engine.commit(write!, label: "a")
+        #expect(session.counters.loadedRows == 2)
+        #expect(try Self.rows(engine) == [["1", "ab", "1.50", "x"], ["2", nil, "2.00", nil]])
+    }
+
+    @Test func columnsWithExpressionsAndWhere() throws {
+        let engine = try Self.engine()
+        let (session, write) = try Self.load(engine, "1,ab,3\n2,cd,4\n3,ef,5\n") {
+            $0.columns = "id, tmp, qty, name = upper(tmp), price = qty * 1.5"
+            $0.filter = "id != 2"
+        }
+        try engine.commit(write!, label: "b")
+        #expect(session.counters.unselectedRows == 1)
+        #expect(session.counters.totalRows == 3)
+        #expect(try Self.rows(engine) == [["1", "AB", "4.50", "none"], ["3", "EF", "7.50", "none"]])
+    }
+
+    @Test func strictModeFiltersBadValuesAndTheRatioDecides() throws {
+        let engine = try Self.engine()
+        let body = "1,ok,1\n2,toolongname,2\n3,ok,abc\nx,ok,1\n5,ok\n"
+        let (lenient, _) = try Self.load(engine, body) {
+            $0.maxFilterRatio = 1
+            $0.columns = "id, name, price"
+        }
+        // Non-strict: too long and bad decimal become NULL; "x" for NOT NULL id and the short row are filtered.
+        #expect(lenient.counters.filteredRows == 2)
+        let (strict, failed) = try Self.load(engine, body) {
+            $0.strictMode = true
+            $0.columns = "id, name, price"
+        }
+        #expect(failed == nil)
+        #expect(strict.counters.filteredRows == 4)
+        #expect(strict.errorLog.entries.count == 4)
+        #expect(strict.errorLog.entries.contains { $0.contains("Value count does not match column count. Expect 3, but got 2") })
+        #expect(strict.errorLog.entries.contains { $0.contains("'toolongname'") && $0.contains("'name'") })
+    }
+
+    @Test func jsonLinesArraysPathsAndMalformedDocuments() throws {
+        let engine = try Self.engine()
+        let (lines, w1) = try Self.load(engine, "{\"id\": 1, \"name\": \"a\", \"price\": 1.25}\n{\"id\": 2, \"price\": \"3\"}\n{oops}\n") {
+            $0.format = .json
+            $0.maxFilterRatio = 0.5
+        }
+        #expect(lines.counters.totalRows == 3)
+        #expect(lines.counters.filteredRows == 1)
+        try engine.commit(w1!, label: "j1")
+        let (nested, w2) = try Self.load(engine, "{\"data\": [{\"x\": {\"k\": 7, \"a.b\": \"q\"}}]}") {
+            $0.format = .json
+            $0.jsonRoot = "$.data"
+            $0.stripOuterArray = true
+            $0.jsonPaths = ["$.x.k", "$.x.\"a.b\""]
+            $0.columns = "id, name"
+        }
+        #expect(nested.counters.loadedRows == 1)
+        try engine.commit(w2!, label: "j2")
+        #expect(try Self.rows(engine) == [["1", "a", "1.25", nil], ["2", nil, "3.00", nil], ["7", "q", nil, "none"]])
+    }
+
+    @Test func badColumnsAreAnalysisErrors() throws {
+        let engine = try Self.engine()
+        #expect(throws: LoadError.self) { _ = try Self.load(engine, "") { $0.columns = "name, price" } }
+        #expect(throws: LoadError.self) { _ = try Self.load(engine, "") { $0.columns = "id, nope = 1" } }
+        #expect(throws: LoadError.self) { _ = try Self.load(engine, "") { $0.filter = "id >" } }
+    }
+
+    @Test func labelsAreUniqueUntilAbortedAndReportState() throws {
+        let engine = try Self.engine()
+        let transactions = TransactionManager(engine: engine)
+        let first = try transactions.begin(database: "db", label: "L")
+        #expect(throws: TransactionError.self) { _ = try transactions.begin(database: "db", label: "L") }
+        #expect(try transactions.state(database: "db", label: "L").state == .prepare)
+        transactions.abort(first, reason: "test")
+        #expect(try transactions.state(database: "db", label: "L").state == .aborted)
+        let second = try transactions.begin(database: "db", label: "L")
+        let (_, write) = try Self.load(engine, "9,z,1\n") { $0.columns = "id, name, price" }
+        try transactions.commit(second, write: write!)
+        #expect(try transactions.state(database: "db", label: "L").state == .visible)
+        do {
+            _ = try transactions.begin(database: "db", label: "L")
+            Issue.record("label reused")
+        } catch let error as TransactionError {
+            #expect(error.existingJobStatus == "FINISHED")
+        }
+        #expect(!TransactionManager.isValidLabel("bad label"))
+        #expect(TransactionManager.isValidLabel("ok-label_1"))
+    }
+}
