@@ -92,7 +92,7 @@ public final class ServerProcess: @unchecked Sendable {
 
 public struct ServerProcessError: Error, CustomStringConvertible {
     public var description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
 
 /// A fresh empty directory under the system temporary directory.

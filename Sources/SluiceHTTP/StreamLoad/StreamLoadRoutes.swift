@@ -109,6 +109,9 @@ public struct StreamLoadRoutes: Sendable {
         if let contentLength, received != contentLength {
             return Self.respond(load.abort("receive body don't equal with body bytes", code: .bodyIncomplete), host: host)
         }
+        if ContinuousClock().now > deadline {
+            return Self.respond(load.abort("timeout by txn manager", code: .timeout), host: host)
+        }
         let result = try await BlockingIO.run { load.finish() }
         return Self.respond(result, host: host)
     }
