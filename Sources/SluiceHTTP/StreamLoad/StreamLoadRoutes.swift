@@ -18,8 +18,8 @@ public struct StreamLoadRoutes: Sendable {
     public let authenticator: Authenticator
     /// `streaming_load_max_mb` in bytes. Default 100 GiB (StarRocks' 102400 MB).
     public var streamingLoadMaxBytes = 102_400 << 20
-    /// Memory a load may buffer before flushing segments. Default 128 MiB.
-    public var defaultMemoryLimit = 128 << 20
+    /// Memory a load may buffer before flushing segments. Default 64 MiB.
+    public var defaultMemoryLimit = 64 << 20
     /// Host:port used in `ErrorURL` when the request has no `Host` header.
     public var advertisedAddress: String
     /// Bytes handed to the parser per hop off the event loop.
@@ -77,7 +77,8 @@ public struct StreamLoadRoutes: Sendable {
 
         let deadline = started + .seconds(timeout)
         var received = 0
-        var pending = ByteBuffer()
+        // One reused buffer: chunks are batched into ~1 MiB hops off the event loop.
+        var pending = ByteBufferAllocator().buffer(capacity: Self.dispatchBytes + (64 << 10))
         do {
             for try await chunk in request.body {
                 received += chunk.readableBytes
@@ -91,15 +92,11 @@ public struct StreamLoadRoutes: Sendable {
                 var chunk = chunk
                 pending.writeBuffer(&chunk)
                 if pending.readableBytes >= Self.dispatchBytes {
-                    let batch = pending
-                    pending = ByteBuffer()
-                    try await BlockingIO.run { try batch.withUnsafeReadableBytes { try load.consume($0) } }
+                    try await Self.feed(pending, to: load)
+                    pending.clear()
                 }
             }
-            if pending.readableBytes > 0 {
-                let batch = pending
-                try await BlockingIO.run { try batch.withUnsafeReadableBytes { try load.consume($0) } }
-            }
+            if pending.readableBytes > 0 { try await Self.feed(pending, to: load) }
         } catch let error as LoadError {
             return Self.respond(load.abort(error.message, code: error.code), host: host)
         } catch {
@@ -114,6 +111,11 @@ public struct StreamLoadRoutes: Sendable {
         }
         let result = try await BlockingIO.run { load.finish() }
         return Self.respond(result, host: host)
+    }
+
+    /// Parses a batch of body bytes on a blocking-I/O thread (segment flushes fsync).
+    static func feed(_ batch: ByteBuffer, to load: RunningLoad) async throws {
+        try await BlockingIO.run { try batch.withUnsafeReadableBytes { try load.consume($0) } }
     }
 
     static func respond(_ result: LoadResult, host: String) -> Response {

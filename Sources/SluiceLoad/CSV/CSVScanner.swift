@@ -93,18 +93,27 @@ public struct CSVScanner {
         try last.withUnsafeBytes { buffer in _ = try scan(buffer, final: true, emit: emit) }
     }
 
-    /// Offset just past the first row delimiter outside an enclosure, or nil.
+    /// Offset just past the first row delimiter outside an enclosure in `chunk`, continuing the
+    /// carried row (whose quote state and partial delimiter are taken into account), or nil.
     private func firstRowEnd(_ chunk: UnsafeRawBufferPointer) -> Int? {
-        // The carried bytes decide whether we start inside quotes: rescan them with the chunk.
-        var probe = carry
-        let base = probe.count
-        probe.append(contentsOf: chunk)
-        let end = probe.withUnsafeBytes { buffer -> Int? in
-            var state = ScanState()
-            return nextRowEnd(buffer, from: 0, state: &state)
+        var state = ScanState()
+        // A delimiter may straddle the boundary: probe the carried tail plus the chunk head.
+        let overlap = min(carry.count, format.rowDelimiter.count - 1)
+        carry.withUnsafeBytes { carried in
+            // Quote state at the end of the carry (enclosures only; plain CSV needs no state).
+            if format.enclose != nil || format.escape != nil {
+                _ = nextRowEnd(UnsafeRawBufferPointer(rebasing: carried[..<(carried.count - overlap)]), from: 0, state: &state)
+            }
         }
-        guard let end, end > base else { return nil }
-        return end - base
+        if overlap > 0 {
+            var probe = Array(carry.suffix(overlap))
+            probe.append(contentsOf: chunk.prefix(format.rowDelimiter.count - 1))
+            var probeState = state
+            if let end = probe.withUnsafeBytes({ nextRowEnd($0, from: 0, state: &probeState) }), end > overlap {
+                return end - overlap
+            }
+        }
+        return nextRowEnd(chunk, from: 0, state: &state)
     }
 
     struct ScanState {
@@ -148,33 +157,41 @@ public struct CSVScanner {
     ) rethrows -> Int {
         let separator = format.columnSeparator, delimiter = format.rowDelimiter
         let s0 = separator[0], d0 = delimiter[0]
+        let sepCount = separator.count, delimCount = delimiter.count
         let enclose = format.enclose, escape = format.escape
         let simple = enclose == nil && escape == nil
         let crlf = delimiter == [10]
+        let trim = format.trimSpace
         let n = b.count
         var i = 0
         var rowStart = 0
         var fieldStart = 0
         var inQuote = false
         var special = false
-        var rowEndsHere = false
-        rows.reset()
+        // Bookkeeping in locals (no `self` access in the byte loop); moved into `rows` per batch.
+        var out = CSVRows()
+        swap(&out, &rows)
+        out.reset()
+        out.fieldStarts.reserveCapacity(batchRows * 8)
+        out.fieldEnds.reserveCapacity(batchRows * 8)
+        var rowFieldStart = 0
 
-        func endField(_ end: Int) {
+        @inline(__always)
+        func endField(_ end: Int, atRowEnd: Bool) {
             var s = fieldStart, e = end
-            if crlf, e > s, b[e - 1] == 13, e == end, rowEndsHere { e -= 1 }
-            if format.trimSpace {
+            if crlf, atRowEnd, e > s, b[e - 1] == 13 { e -= 1 }
+            if trim {
                 while s < e, b[s] == 32 { s += 1 }
                 while e > s, b[e - 1] == 32 { e -= 1 }
             }
             if special {
-                let outStart = rows.unescaped.count
-                unescape(b, s, e)
-                rows.fieldStarts.append(-(outStart + 1))
-                rows.fieldEnds.append(rows.unescaped.count)
+                let outStart = out.unescaped.count
+                unescape(b, s, e, into: &out.unescaped)
+                out.fieldStarts.append(-(outStart + 1))
+                out.fieldEnds.append(out.unescaped.count)
             } else {
-                rows.fieldStarts.append(s)
-                rows.fieldEnds.append(e)
+                out.fieldStarts.append(s)
+                out.fieldEnds.append(e)
             }
             special = false
         }
@@ -196,34 +213,35 @@ public struct CSVScanner {
                     i += 1
                     continue
                 }
+            } else if c != s0 && c != d0 {
+                i += 1
+                continue
             }
-            if c == s0, matches(b, i, separator) {
-                rowEndsHere = false
-                endField(i)
-                i += separator.count
+            if c == s0, sepCount == 1 || matches(b, i, separator) {
+                endField(i, atRowEnd: false)
+                i += sepCount
                 fieldStart = i
                 continue
             }
-            if c == d0, matches(b, i, delimiter) {
+            if c == d0, delimCount == 1 || matches(b, i, delimiter) {
                 let lineEnd = i
-                i += delimiter.count
+                i += delimCount
                 if skipped < format.skipHeader {
                     skipped += 1
-                } else if lineEnd > rowStart || rows.fieldStarts.count > rows.rowFields.last! {
-                    rowEndsHere = true
-                    endField(lineEnd)
-                    rows.rowFields.append(rows.fieldStarts.count)
-                    rows.rowStarts.append(rowStart)
-                    rows.rowEnds.append(crlf && lineEnd > rowStart && b[lineEnd - 1] == 13 ? lineEnd - 1 : lineEnd)
-                    if rows.count >= batchRows {
-                        try emit(b, rows)
-                        rows.reset()
+                    out.fieldStarts.removeLast(out.fieldStarts.count - rowFieldStart)
+                    out.fieldEnds.removeLast(out.fieldEnds.count - rowFieldStart)
+                } else if lineEnd > rowStart || out.fieldStarts.count > rowFieldStart {
+                    endField(lineEnd, atRowEnd: true)
+                    out.rowFields.append(out.fieldStarts.count)
+                    rowFieldStart = out.fieldStarts.count
+                    out.rowStarts.append(rowStart)
+                    out.rowEnds.append(crlf && lineEnd > rowStart && b[lineEnd - 1] == 13 ? lineEnd - 1 : lineEnd)
+                    if out.rowStarts.count >= batchRows {
+                        try emit(b, out)
+                        out.reset()
+                        rowFieldStart = 0
                     }
-                } else {
-                    // An empty line: skipped.
                 }
-                rows.fieldStarts.removeLast(rows.fieldStarts.count - rows.rowFields.last!)
-                rows.fieldEnds.removeLast(rows.fieldEnds.count - rows.rowFields.last!)
                 rowStart = i
                 fieldStart = i
                 special = false
@@ -231,25 +249,26 @@ public struct CSVScanner {
             }
             i += 1
         }
-        if rows.count > 0 { try emit(b, rows) }
-        rows.reset()
+        if out.count > 0 { try emit(b, out) }
+        out.reset()
+        swap(&out, &rows)
         return final ? n : rowStart
     }
 
-    /// Copies field bytes without enclosures and escapes into `rows.unescaped`.
-    private mutating func unescape(_ b: UnsafeRawBufferPointer, _ s: Int, _ e: Int) {
+    /// Copies field bytes without enclosures and escapes into `output`.
+    private func unescape(_ b: UnsafeRawBufferPointer, _ s: Int, _ e: Int, into output: inout [UInt8]) {
         var i = s
         var quoted = false
         while i < e {
             let c = b[i]
             if let escape = format.escape, c == escape, i + 1 < e {
-                rows.unescaped.append(b[i + 1])
+                output.append(b[i + 1])
                 i += 2
                 continue
             }
             if let enclose = format.enclose, c == enclose {
                 if quoted, i + 1 < e, b[i + 1] == enclose {
-                    rows.unescaped.append(enclose)
+                    output.append(enclose)
                     i += 2
                     continue
                 }
@@ -257,7 +276,7 @@ public struct CSVScanner {
                 i += 1
                 continue
             }
-            rows.unescaped.append(c)
+            output.append(c)
             i += 1
         }
     }

@@ -115,7 +115,8 @@ public final class TableWriter {
         }
         let allRows = rejected.isEmpty && perTablet.count == 1
         for (tablet, indices) in perTablet {
-            var buffer = buffers[tablet] ?? TabletBuffer(
+            // Take the buffer out of the dictionary so its arrays stay uniquely referenced (no copy-on-write).
+            var buffer = buffers.removeValue(forKey: tablet) ?? TabletBuffer(
                 tabletID: tablet, columns: table.schema.columns.map { ColumnVector(type: $0.type) })
             let before = buffer.footprint
             for c in columns.indices {
@@ -138,7 +139,9 @@ public final class TableWriter {
 
     /// Writes a tablet's buffer as one sorted segment and fsyncs it.
     private func flush(_ tabletID: Int64) throws {
-        guard var buffer = buffers[tabletID], buffer.rows > 0 else { return }
+        guard var buffer = buffers.removeValue(forKey: tabletID) else { return }
+        defer { buffers[tabletID] = buffer }
+        guard buffer.rows > 0 else { return }
         let rowsetID = buffer.rowsetID ?? engine.allocateID()
         buffer.rowsetID = rowsetID
         let segment = try engine.writeSegment(
@@ -148,7 +151,6 @@ public final class TableWriter {
         bufferedBytes -= buffer.footprint
         buffer.footprint = 0
         buffer.columns = table.schema.columns.map { ColumnVector(type: $0.type) }
-        buffers[tabletID] = buffer
     }
 
     /// Flushes everything and makes the files and their directories durable.
