@@ -43,6 +43,28 @@ import Testing
         #expect(server.terminate().status == 0)
     }
 
+    @Test(.timeLimit(.minutes(2)))
+    func streamLoadExampleScriptLoadsBothFiles() async throws {
+        let directory = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try ServerProcess(dataDirectory: directory)
+        let process = Process()
+        process.executableURL = Self.root.appendingPathComponent("examples/stream-load/stream-load.sh")
+        process.arguments = [String(server.port)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(output.components(separatedBy: "\"Status\": \"Success\"").count == 3, "\(output)")
+        #expect(output.contains("\"state\":\"VISIBLE\""))
+        let client = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
+        let rows = try await client.execute("SELECT event_id, country FROM example.events ORDER BY event_id", database: nil).rows
+        #expect(rows == [["1", "US"], ["2", "DE"], ["3", "CN"], ["5", "JP"]])
+        #expect(server.terminate().status == 0)
+    }
+
     @Test func shippedConfigurationLoads() async throws {
         let file = Self.root.appendingPathComponent("config/sluice.json").path
         let configuration = try await SluiceConfiguration.load(file: file, overrides: [:], environment: [:])

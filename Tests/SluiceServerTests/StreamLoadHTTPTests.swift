@@ -73,6 +73,10 @@ import Testing
                                   "http://127.0.0.1:\(f.server.port)/api/db/t/_stream_load/"])
         #expect(slash.string("Status") == "Success")
         #expect(try await f.rows("SELECT count(*) FROM t") == [["7"]])
+        // E17: an empty body is a successful load of nothing (documented in docs/stream-load.md).
+        let empty = try f.load("", ["label": "empty"])
+        #expect(empty.string("Status") == "Success")
+        #expect(empty.int("NumberTotalRows") == 0)
         let state = try Curl.run(["-u", "root:", "http://127.0.0.1:\(f.server.port)/api/db/get_load_state?label=l1"])
         #expect(state.body == #"{"status":"OK","code":"0","msg":"Success","message":"OK","state":"VISIBLE"}"#)
         let unknown = try Curl.run(["-u", "root:", "http://127.0.0.1:\(f.server.port)/api/db/get_load_state?label=nope"])
