@@ -36,6 +36,7 @@ var targets: [Target] = [
         dependencies: [
             "SluiceSQL", "SluiceStorage", "SluiceLoad", "SluiceTxn", "SluiceIO", logging, nio,
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "CompressNIO", package: "compress-nio"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -103,6 +104,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: targets

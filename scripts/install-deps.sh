@@ -6,6 +6,7 @@ set -euo pipefail
 need_apt=()
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
+dpkg -s zlib1g-dev >/dev/null 2>&1 || need_apt+=(zlib1g-dev)   # gzip Stream Load bodies (compress-nio)
 
 if ((${#need_apt[@]})); then
     SUDO=""

@@ -15,6 +15,8 @@ public struct SluiceConfiguration: Sendable {
     public var users: [String: String] = ["root": ""]
     /// `load.label_keep_max_second`: how long committed labels are remembered. Default 259200 s.
     public var labelKeepSeconds = 259_200
+    /// `load.label_clean_interval_second`: how often expired labels are forgotten. Default 60 s.
+    public var labelCleanIntervalSeconds = 60
     /// `load.streaming_load_max_mb`: largest Stream Load body, in MiB. Default 102400.
     public var streamingLoadMaxMegabytes = 102_400
     /// `load.memory_limit_bytes`: bytes one load buffers before flushing segments. Default 67108864.
@@ -67,6 +69,7 @@ public struct SluiceConfiguration: Sendable {
             c.users = users
         }
         c.labelKeepSeconds = try integer(reader, "load.label_keep_max_second", c.labelKeepSeconds, 1...Int(Int32.max))
+        c.labelCleanIntervalSeconds = try integer(reader, "load.label_clean_interval_second", c.labelCleanIntervalSeconds, 1...86_400)
         c.streamingLoadMaxMegabytes = try integer(reader, "load.streaming_load_max_mb", c.streamingLoadMaxMegabytes, 1...Int(Int32.max))
         c.loadMemoryLimitBytes = try integer(reader, "load.memory_limit_bytes", c.loadMemoryLimitBytes, 1 << 20...Int.max)
         c.compactionThreshold = try integer(reader, "storage.compaction_threshold", c.compactionThreshold, 2...10_000)

@@ -44,10 +44,12 @@ public enum SluiceServer {
         streamLoad.streamingLoadMaxBytes = configuration.streamingLoadMaxMegabytes << 20
         streamLoad.defaultMemoryLimit = configuration.loadMemoryLimitBytes
         streamLoad.register(on: router)
+        let streamLoadRoutes = streamLoad
         router.get("/api/health") { _, _ in "{\"status\":\"OK\"}" }
         let app = Application(
             responder: TrailingSlashResponder(router.buildResponder()),
-            server: .http1(configuration: .init(additionalChannelHandlers: SluiceChannelHandlers.make(authenticator: authenticator))),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: SluiceChannelHandlers.make(authenticator: authenticator, streamLoad: streamLoadRoutes))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.httpPort), serverName: "Sluice"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.httpPort
@@ -55,8 +57,9 @@ public enum SluiceServer {
                 onReady(port)
             },
             logger: logger)
-        let compaction = CompactionService(
-            engine: engine, interval: .milliseconds(configuration.compactionIntervalMilliseconds), logger: logger)
+        let compaction = MaintenanceService(
+            engine: engine, interval: .milliseconds(configuration.compactionIntervalMilliseconds),
+            labelCleanInterval: .seconds(configuration.labelCleanIntervalSeconds), logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: app), .init(service: compaction)],

@@ -121,3 +121,12 @@ extension StorageEngine {
         try TableWriter(engine: self, table: snapshot, options: options)
     }
 }
+
+extension StorageEngine {
+    /// Forgets committed labels older than ``StorageOptions/labelKeepSeconds``; their labels may be
+    /// used again. (Not journaled: recovery applies the same rule when the engine opens.)
+    public func expireLabels() {
+        let cutoff = options.now() - options.labelKeepSeconds
+        core.withLock { $0.meta.expireLabels(before: cutoff) }
+    }
+}

@@ -58,6 +58,9 @@ struct StreamLoadHeaders {
         return (format, timeout)
     }
 
+    /// `compression` or `Content-Encoding`, whichever is set.
+    var contentEncoding: String? { value("compression") ?? value("content-encoding") }
+
     func isTrue(_ name: String) -> Bool { value(name)?.lowercased() == "true" }
 
     /// `true`/`false` in any case; anything else is an error with `message`.
@@ -148,8 +151,8 @@ struct StreamLoadHeaders {
         if value("content-encoding") != nil, value("compression") != nil {
             throw LoadError(.invalidArgument, "Only one of http header content-encoding and compression can be set")
         }
-        if let encoding = value("compression") ?? value("content-encoding"), !["", "identity"].contains(encoding.lowercased()) {
-            throw LoadError(.invalidArgument, "compression \(encoding) is not supported yet; send the body uncompressed")
+        if let encoding = contentEncoding, !["", "identity", "gzip", "x-gzip", "deflate"].contains(encoding.lowercased()) {
+            throw LoadError(.invalidArgument, "compression \(encoding) is not supported; use gzip or deflate, or send the body uncompressed")
         }
         if try boolean("two_phase_commit", "Invalid two_phase_commit format. Must be bool type") == true {
             throw LoadError(.invalidArgument, "two_phase_commit is not supported yet; use /api/transaction/{begin,load,prepare,commit}")

@@ -44,6 +44,13 @@ public struct StreamLoadRoutes: Sendable {
 
     // MARK: Stream Load
 
+    /// Whether the header checks that precede the body pass (used to decide on `100 Continue`).
+    public func acceptsBody(_ head: HTTPRequest) -> Bool {
+        let headers = StreamLoadHeaders(fields: head.headerFields)
+        let length = head.headerFields[.contentLength].flatMap { Int($0) }
+        return (try? headers.validateBeforeBegin(contentLength: length, limits: limits, label: "")) != nil
+    }
+
     func streamLoad(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         if let denied = RestResult.unauthorized(authenticator.authenticate(request.headers)) { return denied }
         let database = (context.parameters.get("db") ?? "").removingPercentEncoding ?? ""
@@ -59,7 +66,8 @@ public struct StreamLoadRoutes: Sendable {
         do {
             (format, timeout) = try headers.validateBeforeBegin(contentLength: contentLength, limits: limits, label: label)
         } catch {
-            return Self.respond(LoadResult(label: label, status: .fail, message: error.message), host: host)
+            // Decided before the body: close so a client that sent no Expect stops uploading.
+            return Self.respond(LoadResult(label: label, status: .fail, message: error.message), host: host, close: true)
         }
         var options = LoadOptions()
         options.format = format
@@ -75,6 +83,9 @@ public struct StreamLoadRoutes: Sendable {
             load = running
         }
 
+        guard let decoder = BodyDecoder(encoding: headers.contentEncoding) else {
+            return Self.respond(load.abort("cannot decode \(headers.contentEncoding ?? "")", code: .invalidArgument), host: host)
+        }
         let deadline = started + .seconds(timeout)
         var received = 0
         // One reused buffer: chunks are batched into ~1 MiB hops off the event loop.
@@ -92,11 +103,11 @@ public struct StreamLoadRoutes: Sendable {
                 var chunk = chunk
                 pending.writeBuffer(&chunk)
                 if pending.readableBytes >= Self.dispatchBytes {
-                    try await Self.feed(pending, to: load)
+                    try await Self.feed(pending, through: decoder, to: load)
                     pending.clear()
                 }
             }
-            if pending.readableBytes > 0 { try await Self.feed(pending, to: load) }
+            if pending.readableBytes > 0 { try await Self.feed(pending, through: decoder, to: load) }
         } catch let error as LoadError {
             return Self.respond(load.abort(error.message, code: error.code), host: host)
         } catch {
@@ -114,14 +125,15 @@ public struct StreamLoadRoutes: Sendable {
     }
 
     /// Parses a batch of body bytes on a blocking-I/O thread (segment flushes fsync).
-    static func feed(_ batch: ByteBuffer, to load: RunningLoad) async throws {
-        try await BlockingIO.run { try batch.withUnsafeReadableBytes { try load.consume($0) } }
+    static func feed(_ batch: ByteBuffer, through decoder: BodyDecoder, to load: RunningLoad) async throws {
+        try await BlockingIO.run { try decoder.feed(batch, to: load) }
     }
 
-    static func respond(_ result: LoadResult, host: String) -> Response {
+    static func respond(_ result: LoadResult, host: String, close: Bool = false) -> Response {
         let url = result.errorLogName.map { "http://\(host)/api/_load_error_log?file=\($0)" }
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
+        if close { fields[.connection] = "close" }
         return Response(status: .ok, headers: fields,
                         body: ResponseBody(byteBuffer: ByteBuffer(string: StreamLoadResponse.render(result, errorURL: url))))
     }

@@ -3,22 +3,23 @@ public import NIOCore
 import NIOHTTPTypes
 
 /// Answers `Expect: 100-continue` as soon as the head arrives, so curl sends the body without its
-/// one-second wait. Requests that will be refused before their body (bad credentials) get no
-/// `100 Continue`: the final response comes first and the body is never uploaded.
+/// one-second wait. Requests that will be refused before their body (bad credentials, a Stream
+/// Load whose headers already fail) get no `100 Continue`: the final response comes first and the
+/// body is never uploaded.
 final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    private let authenticator: Authenticator
+    private let accepts: @Sendable (HTTPRequest) -> Bool
 
-    init(authenticator: Authenticator) { self.authenticator = authenticator }
+    init(accepts: @escaping @Sendable (HTTPRequest) -> Bool) { self.accepts = accepts }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head(let head) = unwrapInboundIn(data),
             head.headerFields[.expect]?.lowercased() == "100-continue",
-            case .authenticated = authenticator.authenticate(head.headerFields)
+            accepts(head)
         {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
         }
@@ -29,7 +30,12 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
 /// Channel handlers the HTTP server needs in front of the router.
 public enum SluiceChannelHandlers {
     /// The `Expect: 100-continue` responder (one instance per connection).
-    public static func make(authenticator: Authenticator) -> [any RemovableChannelHandler] {
-        [ExpectContinueHandler(authenticator: authenticator)]
+    /// - Parameter streamLoad: when given, Stream Load heads that fail their header checks get no 100.
+    public static func make(authenticator: Authenticator, streamLoad: StreamLoadRoutes? = nil) -> [any RemovableChannelHandler] {
+        [ExpectContinueHandler { head in
+            guard case .authenticated = authenticator.authenticate(head.headerFields) else { return false }
+            guard let streamLoad, let path = head.path, path.split(separator: "?")[0].hasSuffix("_stream_load") else { return true }
+            return streamLoad.acceptsBody(head)
+        }]
     }
 }

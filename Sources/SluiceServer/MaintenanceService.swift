@@ -3,14 +3,22 @@ import ServiceLifecycle
 import SluiceIO
 import SluiceStorage
 
-/// Merges small rowsets in the background, so many small loads keep version counts low.
-struct CompactionService: Service {
+/// Background upkeep: merges small rowsets (so many small loads keep version counts low) and
+/// forgets labels older than `load.label_keep_max_second`.
+struct MaintenanceService: Service {
     let engine: StorageEngine
     let interval: Duration
+    let labelCleanInterval: Duration
     let logger: Logger
 
     func run() async throws {
+        let clock = ContinuousClock()
+        var lastLabelClean = clock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if clock.now - lastLabelClean >= labelCleanInterval {
+                engine.expireLabels()
+                lastLabelClean = clock.now
+            }
             do {
                 let merged = try await BlockingIO.run { [engine] in try engine.compactDueTablets() }
                 if merged > 0 { logger.debug("compacted tablets", metadata: ["count": "\(merged)"]) }
