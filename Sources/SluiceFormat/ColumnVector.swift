@@ -211,6 +211,42 @@ public struct ColumnVector: Sendable {
         bytes[offsets[row]..<offsets[row + 1]]
     }
 
+    /// Appends the rows of `other` at `indices` (same lane), without an intermediate column.
+    public mutating func append(from other: ColumnVector, rows indices: [Int]) {
+        let base = count
+        switch type.physical {
+        case .int64:
+            ints.reserveCapacity(ints.count + indices.count)
+            other.ints.withUnsafeBufferPointer { src in for i in indices { ints.append(src[i]) } }
+        case .int128:
+            wides.reserveCapacity(wides.count + indices.count)
+            for i in indices { wides.append(other.wides[i]) }
+        case .float64:
+            doubles.reserveCapacity(doubles.count + indices.count)
+            for i in indices { doubles.append(other.doubles[i]) }
+        case .bytes:
+            var total = 0
+            for i in indices { total += other.offsets[i + 1] - other.offsets[i] }
+            bytes.reserveCapacity(bytes.count + total)
+            offsets.reserveCapacity(offsets.count + indices.count)
+            other.bytes.withUnsafeBufferPointer { src in
+                for i in indices {
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: src[other.offsets[i]..<other.offsets[i + 1]]))
+                    offsets.append(bytes.count)
+                }
+            }
+        }
+        if !other.nulls.isEmpty || !nulls.isEmpty {
+            if nulls.isEmpty { nulls = [UInt8](repeating: 0, count: base) }
+            if other.nulls.isEmpty {
+                nulls.append(contentsOf: repeatElement(0, count: indices.count))
+            } else {
+                for i in indices { nulls.append(other.nulls[i]) }
+            }
+        }
+        count = base + indices.count
+    }
+
     /// The rows at `indices`, in that order.
     public func gather(_ indices: [Int]) -> ColumnVector {
         var out = ColumnVector(type: type, capacity: indices.count)

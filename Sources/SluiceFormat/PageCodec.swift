@@ -75,8 +75,12 @@ public enum PageCodec {
             zone = intZone(column, range) { .double(column.doubles[$0]) }
         case .bytes:
             let dictionary = encodeBytes(column, range: range, into: &out)
-            if dictionary { out.patch(UInt8(1), at: layoutOffset) }
-            zone = bytesZone(column, range)
+            if let dictionary {
+                out.patch(UInt8(1), at: layoutOffset)
+                zone = dictionaryZone(dictionary, column, range)
+            } else {
+                zone = bytesZone(column, range)
+            }
         }
         let crc = CRC32C.checksum(out.bytes)
         out.write(crc)
@@ -111,8 +115,28 @@ public enum PageCodec {
         return ZoneMap(min: .bytes(Array(lo)), max: .bytes(Array(hi)))
     }
 
-    /// Writes strings plainly or as a dictionary; returns whether a dictionary was used.
-    private static func encodeBytes(_ column: ColumnVector, range: Range<Int>, into out: inout ByteWriter) -> Bool {
+    /// Zone map from the distinct values of a dictionary page (few compares instead of one per row).
+    private static func dictionaryZone(_ dictionary: ByteDictionary, _ column: ColumnVector, _ range: Range<Int>) -> ZoneMap? {
+        var hasValue = false
+        for r in range where !column.isNull(r) {
+            hasValue = true
+            break
+        }
+        guard hasValue else { return nil }
+        var lo: ArraySlice<UInt8>?
+        var hi: ArraySlice<UInt8>?
+        for e in 0..<dictionary.count {
+            let v = dictionary.data[dictionary.offsets[e]..<dictionary.offsets[e + 1]]
+            if v.count > maxZoneBytes { return nil }
+            if lo == nil || compareBytes(v, lo!) < 0 { lo = v }
+            if hi == nil || compareBytes(v, hi!) > 0 { hi = v }
+        }
+        guard let lo, let hi else { return nil }
+        return ZoneMap(min: .bytes(Array(lo)), max: .bytes(Array(hi)))
+    }
+
+    /// Writes strings plainly or as a dictionary; returns the dictionary when one was used.
+    private static func encodeBytes(_ column: ColumnVector, range: Range<Int>, into out: inout ByteWriter) -> ByteDictionary? {
         var table = ByteDictionary()
         var codes = [Int64]()
         codes.reserveCapacity(range.count)
@@ -136,12 +160,12 @@ public enum PageCodec {
             lengths.withUnsafeBufferPointer { _ = IntegerCodec.encode($0, into: &out) }
             out.write(bytes: table.data)
             codes.withUnsafeBufferPointer { _ = IntegerCodec.encode($0, into: &out) }
-            return true
+            return table
         }
         let lengths = range.map { Int64(column.offsets[$0 + 1] - column.offsets[$0]) }
         lengths.withUnsafeBufferPointer { _ = IntegerCodec.encode($0, into: &out) }
         out.write(bytes: column.bytes[column.offsets[range.lowerBound]..<column.offsets[range.upperBound]])
-        return false
+        return nil
     }
 
     /// Decodes a page written by ``encode(_:range:)`` and appends its rows to `column`.

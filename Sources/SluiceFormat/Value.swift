@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One scalar in its physical lane; its ``ColumnType`` is carried alongside (by the column or the
 /// expression), so the same `Value` means a DATE or an INT depending on context.
 public enum Value: Hashable, Sendable {
@@ -72,16 +78,12 @@ public func compareValues(_ a: Value, _ b: Value) -> Int {
     }
 }
 
-/// Lexicographic comparison of byte strings.
-@inlinable
+/// Lexicographic comparison of byte strings (memcmp, then length).
 public func compareBytes(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Int {
     let n = min(a.count, b.count)
-    var i = a.startIndex
-    var j = b.startIndex
-    for _ in 0..<n {
-        if a[i] != b[j] { return a[i] < b[j] ? -1 : 1 }
-        i += 1
-        j += 1
+    if n > 0 {
+        let c = a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, n) } }
+        if c != 0 { return c < 0 ? -1 : 1 }
     }
     return a.count < b.count ? -1 : (a.count > b.count ? 1 : 0)
 }

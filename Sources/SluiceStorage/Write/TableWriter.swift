@@ -46,6 +46,7 @@ public final class TableWriter {
     private var buffers: [Int64: TabletBuffer] = [:]
     private var bufferedBytes = 0
     private var finished = false
+    private let flusher = SegmentFlusher()
     private let keyIndices: [Int]
     private let notNullColumns: [Int]
 
@@ -53,7 +54,8 @@ public final class TableWriter {
         var tabletID: Int64
         var columns: [ColumnVector]
         var rowsetID: Int64?
-        var segments: [SegmentMeta] = []
+        /// Segments handed to the flusher so far (their index is this count at submission).
+        var segmentCount = 0
         var footprint = 0
         var rows: Int { columns.first?.count ?? 0 }
     }
@@ -123,7 +125,7 @@ public final class TableWriter {
                 if allRows {
                     buffer.columns[c].append(contentsOf: columns[c])
                 } else {
-                    buffer.columns[c].append(contentsOf: columns[c].gather(indices))
+                    buffer.columns[c].append(from: columns[c], rows: indices)
                 }
             }
             buffer.footprint = buffer.columns.reduce(0) { $0 + $1.memoryFootprint }
@@ -137,20 +139,26 @@ public final class TableWriter {
         return rejected.sorted { $0.row < $1.row }
     }
 
-    /// Writes a tablet's buffer as one sorted segment and fsyncs it.
+    /// Hands a tablet's buffer to the background flusher, which sorts, encodes and fsyncs it as
+    /// one segment.
     private func flush(_ tabletID: Int64) throws {
         guard var buffer = buffers.removeValue(forKey: tabletID) else { return }
         defer { buffers[tabletID] = buffer }
         guard buffer.rows > 0 else { return }
         let rowsetID = buffer.rowsetID ?? engine.allocateID()
         buffer.rowsetID = rowsetID
-        let segment = try engine.writeSegment(
-            tablet: tabletID, rowset: rowsetID, index: buffer.segments.count,
-            columnIDs: table.schema.columns.map(\.id), columns: buffer.columns, keys: keyIndices)
-        buffer.segments.append(segment)
+        let index = buffer.segmentCount
+        buffer.segmentCount += 1
+        let columns = buffer.columns
+        let columnIDs = table.schema.columns.map(\.id)
+        let keys = keyIndices
+        let engine = self.engine
         bufferedBytes -= buffer.footprint
         buffer.footprint = 0
         buffer.columns = table.schema.columns.map { ColumnVector(type: $0.type) }
+        try flusher.submit(tablet: tabletID) {
+            try engine.writeSegment(tablet: tabletID, rowset: rowsetID, index: index, columnIDs: columnIDs, columns: columns, keys: keys)
+        }
     }
 
     /// Flushes everything and makes the files and their directories durable.
@@ -158,12 +166,13 @@ public final class TableWriter {
         precondition(!finished, "finish twice")
         for tablet in buffers.keys.sorted() { try flush(tablet) }
         finished = true
+        let written = try flusher.drain()
         var rowsets: [Int64: RowsetMeta] = [:]
         var bytes = 0
         for buffer in buffers.values {
-            guard let rowsetID = buffer.rowsetID, !buffer.segments.isEmpty else { continue }
+            guard let rowsetID = buffer.rowsetID, let segments = written[buffer.tabletID], !segments.isEmpty else { continue }
             try engine.syncRowsetDirectories(tablet: buffer.tabletID, rowset: rowsetID)
-            let rowset = RowsetMeta(id: rowsetID, startVersion: 0, endVersion: 0, segments: buffer.segments)
+            let rowset = RowsetMeta(id: rowsetID, startVersion: 0, endVersion: 0, segments: segments)
             bytes += rowset.byteCount
             rowsets[buffer.tabletID] = rowset
         }
@@ -174,6 +183,7 @@ public final class TableWriter {
     /// Removes every file written so far (best effort; recovery removes leftovers too).
     public func abort() {
         finished = true
+        flusher.cancel()
         for buffer in buffers.values {
             if let rowsetID = buffer.rowsetID { engine.removeRowsetFiles(tablet: buffer.tabletID, rowset: rowsetID) }
         }

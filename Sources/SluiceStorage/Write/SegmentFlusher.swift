@@ -1,0 +1,54 @@
+import Dispatch
+import Synchronization
+
+/// Encodes and writes segments on a background thread while the load keeps parsing, so a load
+/// uses a second core. At most `depth` flushes are in flight (each holds one tablet buffer), which
+/// bounds memory to about (depth + 1) × the load's memory limit.
+final class SegmentFlusher: Sendable {
+    private let queue = DispatchQueue(label: "sluice.segment-flush")
+    private let group = DispatchGroup()
+    private let slots: DispatchSemaphore
+    private let state = Mutex<State>(State())
+
+    struct State {
+        var written: [Int64: [SegmentMeta]] = [:]
+        var error: (any Error)?
+    }
+
+    init(depth: Int = 2) { slots = DispatchSemaphore(value: depth) }
+
+    /// Queues `work` (blocks while `depth` flushes are already in flight).
+    func submit(tablet: Int64, _ work: @escaping @Sendable () throws -> SegmentMeta) throws {
+        try rethrowFailure()
+        slots.wait()
+        group.enter()
+        queue.async { [self] in
+            defer {
+                slots.signal()
+                group.leave()
+            }
+            do {
+                let segment = try work()
+                state.withLock { $0.written[tablet, default: []].append(segment) }
+            } catch {
+                state.withLock { if $0.error == nil { $0.error = error } }
+            }
+        }
+    }
+
+    /// Waits for every queued flush; returns the segments per tablet, in index order.
+    func drain() throws -> [Int64: [SegmentMeta]] {
+        group.wait()
+        try rethrowFailure()
+        return state.withLock { $0.written.mapValues { $0.sorted { $0.index < $1.index } } }
+    }
+
+    /// Waits for every queued flush and forgets errors (used on abort).
+    func cancel() {
+        group.wait()
+    }
+
+    private func rethrowFailure() throws {
+        if let error = state.withLock({ $0.error }) { throw error }
+    }
+}
