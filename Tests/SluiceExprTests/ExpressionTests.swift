@@ -2,20 +2,8 @@ import SluiceExpr
 import SluiceFormat
 import Testing
 
-/// Resolves columns of a fixed test batch.
-struct BatchResolver: ColumnResolver {
-    var names: [String]
-    var types: [ColumnType]
-    func resolveColumn(name: String, qualifier: String?) throws(ExprError) -> (index: Int, type: ColumnType) {
-        guard let i = names.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
-            throw ExprError(.unknownColumn, "Unknown column '\(name)'")
-        }
-        return (i, types[i])
-    }
-}
-
 func evaluate(_ sql: String, batch: [ColumnVector] = [], names: [String] = [], rows: Int = 1) throws -> [String?] {
-    let resolver = BatchResolver(names: names, types: batch.map(\.type))
+    let resolver = NameResolver(names: names, types: batch.map(\.type))
     let bound = try ExprBinder(resolver: resolver).bind(try ExprParser.parse(sql))
     let context = EvaluationContext(timeZone: SessionTimeZone("UTC")!, nowMicros: 1_700_000_000_000_000)
     let result = try Evaluator.evaluate(bound, batch: batch, rows: rows, context: context)

@@ -4,21 +4,7 @@ public import SluiceFormat
 public enum JSONText {
     /// Appends `text` as a JSON string literal.
     public static func appendString(_ text: some Collection<UInt8>, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for c in text {
-            switch c {
-            case UInt8(ascii: "\""): out.append(contentsOf: [92, 34])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [92, 92])
-            case 10: out.append(contentsOf: [92, 110])
-            case 13: out.append(contentsOf: [92, 114])
-            case 9: out.append(contentsOf: [92, 116])
-            case 0..<32:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [92, 117, 48, 48, hex[Int(c >> 4)], hex[Int(c & 15)]])
-            default: out.append(c)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+        JSONEscaping.appendQuoted(text, to: &out)
     }
 
     public static func string(_ text: String) -> String {

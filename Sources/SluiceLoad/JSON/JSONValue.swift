@@ -1,3 +1,5 @@
+import SluiceFormat
+
 /// A parsed JSON value. Numbers keep their text (so DECIMAL columns stay exact).
 public indirect enum JSONValue: Sendable, Equatable {
     case null
@@ -47,7 +49,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .null: out.append(contentsOf: Array("null".utf8))
         case .bool(let b): out.append(contentsOf: Array((b ? "true" : "false").utf8))
         case .number(let n): out.append(contentsOf: n)
-        case .string(let s): JSONValue.appendQuoted(s, to: &out)
+        case .string(let s): JSONEscaping.appendQuoted(s, to: &out)
         case .array(let items):
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
@@ -59,30 +61,12 @@ public indirect enum JSONValue: Sendable, Equatable {
             out.append(UInt8(ascii: "{"))
             for (i, member) in members.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
-                JSONValue.appendQuoted(member.key, to: &out)
+                JSONEscaping.appendQuoted(member.key, to: &out)
                 out.append(UInt8(ascii: ":"))
                 member.value.write(to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
-    }
-
-    static func appendQuoted(_ s: [UInt8], to out: inout [UInt8]) {
-        out.append(34)
-        for c in s {
-            switch c {
-            case 34: out.append(contentsOf: [92, 34])
-            case 92: out.append(contentsOf: [92, 92])
-            case 10: out.append(contentsOf: [92, 110])
-            case 13: out.append(contentsOf: [92, 114])
-            case 9: out.append(contentsOf: [92, 116])
-            case 0..<32:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [92, 117, 48, 48, hex[Int(c >> 4)], hex[Int(c & 15)]])
-            default: out.append(c)
-            }
-        }
-        out.append(34)
     }
 }
 

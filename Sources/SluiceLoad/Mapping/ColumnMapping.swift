@@ -53,7 +53,7 @@ public struct ColumnMapping: Sendable {
             throw LoadError(.analysis, "Duplicate column name '\(name)' in columns")
         }
         sourceNames = names
-        let sourceResolver = FieldResolver(names: names, types: names.map { _ in .string })
+        let sourceResolver = NameResolver(names: names, types: names.map { _ in .string })
         let binder = ExprBinder(resolver: sourceResolver)
         var targets = [Target]()
         for column in schema.columns {
@@ -79,7 +79,7 @@ public struct ColumnMapping: Sendable {
         self.targets = targets
         if let filter, !filter.trimmingCharacters(in: " \t").isEmpty {
             do {
-                let tableResolver = FieldResolver(names: schema.columns.map(\.name), types: schema.columns.map(\.type))
+                let tableResolver = NameResolver(names: schema.columns.map(\.name), types: schema.columns.map(\.type))
                 let bound = try ExprBinder(resolver: tableResolver).bind(try ExprParser.parse(filter))
                 self.filter = ExprBinder(resolver: tableResolver).coerce(bound, to: .boolean)
             } catch {
@@ -100,17 +100,6 @@ public struct ColumnMapping: Sendable {
             throw LoadError(.analysis, "Invalid default value '\(text)' of column '\(column.name)'")
         }
         return value
-    }
-}
-
-struct FieldResolver: ColumnResolver {
-    var names: [String]
-    var types: [ColumnType]
-    func resolveColumn(name: String, qualifier: String?) throws(ExprError) -> (index: Int, type: ColumnType) {
-        guard let i = names.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
-            throw ExprError(.unknownColumn, "Unknown column '\(name)'")
-        }
-        return (i, types[i])
     }
 }
 

@@ -68,7 +68,7 @@ struct InsertExecution {
     private func sourceColumns(_ insert: InsertStatement, targets: [Int], schema: TableSchema) throws -> [ColumnVector] {
         switch insert.source {
         case .values(let rows):
-            let binder = ExprBinder(resolver: NamedColumnResolver(names: [], types: [], qualifiers: []))
+            let binder = ExprBinder(resolver: NameResolver(names: [], types: [], qualifiers: []))
             var columns = targets.map { ColumnVector(type: schema.columns[$0].type) }
             for (r, row) in rows.enumerated() {
                 guard row.count == targets.count else {

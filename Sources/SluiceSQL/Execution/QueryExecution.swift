@@ -20,7 +20,7 @@ struct QueryExecution {
     func run(_ select: SelectStatement) throws -> (ResultSet, QueryStatistics) {
         var select = select
         let source = try makeSource(&select)
-        let resolver = NamedColumnResolver(names: source.names, types: source.types, qualifiers: source.qualifiers)
+        let resolver = NameResolver(names: source.names, types: source.types, qualifiers: source.qualifiers)
         let binder = ExprBinder(resolver: resolver)
         let context = session.evaluationContext
         let filter = try select.filter.map { try binder.bind($0) }
@@ -63,7 +63,7 @@ struct QueryExecution {
                 return done ? nil : ([], 1)
             }, statistics: { ScanStatistics() })
         case .generateSeries(let startExpr, let endExpr, let stepExpr, let alias):
-            let empty = ExprBinder(resolver: NamedColumnResolver(names: [], types: [], qualifiers: []))
+            let empty = ExprBinder(resolver: NameResolver(names: [], types: [], qualifiers: []))
             func constant(_ e: Expr) throws -> Int64 {
                 let bound = empty.coerce(try empty.bind(e), to: .bigint)
                 let v = try Evaluator.evaluate(bound, batch: [], rows: 1, context: session.evaluationContext)
@@ -237,7 +237,7 @@ struct QueryExecution {
         let aggregated = aggregator.finish()
         let rows = aggregated.first?.count ?? (boundGroups.isEmpty ? 1 : 0)
         let names = groupExprs.indices.map { "__g\($0)" } + aggregateCalls.indices.map { "__a\($0)" }
-        let outputBinder = ExprBinder(resolver: NamedColumnResolver(names: names, types: aggregated.map(\.type), qualifiers: []))
+        let outputBinder = ExprBinder(resolver: NameResolver(names: names, types: aggregated.map(\.type), qualifiers: []))
         func rewrite(_ e: Expr) throws -> BoundExpr {
             let rewritten = e.normalized.rewrite { node in
                 if let g = groupExprs.firstIndex(of: node) { return .column(name: "__g\(g)", qualifier: nil) }

@@ -1,25 +1,6 @@
 import SluiceExpr
 import SluiceFormat
 
-/// Resolves column names against a list of named, typed columns (a table's referenced columns, the
-/// generate_series column, or an aggregation's output).
-struct NamedColumnResolver: ColumnResolver {
-    var names: [String]
-    var types: [ColumnType]
-    /// Table name and alias accepted as qualifiers.
-    var qualifiers: [String]
-
-    func resolveColumn(name: String, qualifier: String?) throws(ExprError) -> (index: Int, type: ColumnType) {
-        if let qualifier, !qualifiers.contains(where: { $0.lowercased() == qualifier.lowercased() }) {
-            throw ExprError(.unknownColumn, "Unknown table '\(qualifier)' in column '\(qualifier).\(name)'")
-        }
-        guard let index = names.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
-            throw ExprError(.unknownColumn, "Unknown column '\(name)'")
-        }
-        return (index, types[index])
-    }
-}
-
 extension Expr {
     /// Every column name referenced (lowercased).
     func collectColumns(into names: inout Set<String>) {
