@@ -74,7 +74,7 @@ var targets: [Target] = [
     .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "SluiceTesting", "SluiceExpr"]),
     .testTarget(name: "SluiceLoadTests", dependencies: ["SluiceLoad", "SluiceStorage", "SluiceTxn", "SluiceTesting"]),
     .testTarget(name: "SluiceSQLTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting"]),
-    .testTarget(name: "SimulationTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting"]),
+    .testTarget(name: "SimulationTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting", "SluiceTxn"]),
     .testTarget(
         name: "SluiceServerTests",
         dependencies: [

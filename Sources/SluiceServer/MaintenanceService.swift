@@ -2,11 +2,14 @@ import Logging
 import ServiceLifecycle
 import SluiceIO
 import SluiceStorage
+import SluiceTxn
 
-/// Background upkeep: merges small rowsets (so many small loads keep version counts low) and
-/// forgets labels older than `load.label_keep_max_second`.
+/// Background upkeep: merges small rowsets (so many small loads keep version counts low), aborts
+/// PREPARED transactions past their timeout, and forgets labels older than
+/// `load.label_keep_max_second`.
 struct MaintenanceService: Service {
     let engine: StorageEngine
+    let transactions: TransactionManager
     let interval: Duration
     let labelCleanInterval: Duration
     let logger: Logger
@@ -15,6 +18,7 @@ struct MaintenanceService: Service {
         let clock = ContinuousClock()
         var lastLabelClean = clock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            transactions.abortExpiredPrepared(nowSeconds: Int64(ContinuousClockEpoch.nowSeconds()))
             if clock.now - lastLabelClean >= labelCleanInterval {
                 engine.expireLabels()
                 lastLabelClean = clock.now

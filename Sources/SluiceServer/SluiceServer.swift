@@ -58,7 +58,7 @@ public enum SluiceServer {
             },
             logger: logger)
         let compaction = MaintenanceService(
-            engine: engine, interval: .milliseconds(configuration.compactionIntervalMilliseconds),
+            engine: engine, transactions: transactions, interval: .milliseconds(configuration.compactionIntervalMilliseconds),
             labelCleanInterval: .seconds(configuration.labelCleanIntervalSeconds), logger: logger)
         let group = ServiceGroup(
             configuration: .init(

@@ -71,29 +71,103 @@ extension StorageEngine {
     ) throws -> CommitInfo {
         try applyBackPressure(write)
         return try core.withLock { core in
-            guard let table = core.meta.databases[write.databaseID]?.tables[write.tableID] else {
-                throw StorageError(.unknownTable, "table was dropped before the load committed")
-            }
-            if core.meta.labels[write.databaseID]?[label] != nil {
-                throw StorageError(.alreadyExists, "Label [\(label)] has already been used.")
-            }
-            let tablets = Set(table.partitions.flatMap { $0.tablets.map(\.id) })
-            for tablet in write.rowsets.keys where !tablets.contains(tablet) {
-                throw StorageError(.unknownPartition, "a partition of the load was dropped or truncated before it committed")
-            }
-            let version = table.version + 1
-            var rowsets = write.rowsets
-            for key in rowsets.keys {
-                rowsets[key]!.startVersion = version
-                rowsets[key]!.endVersion = version
-            }
-            let txn = transactionID ?? allocateID()
-            let record = CommitRecord(
-                transactionID: txn, label: label, databaseID: write.databaseID, tableID: write.tableID,
-                version: version, rowsets: rowsets, attachment: attachment, commitTime: options.now())
-            try journal(.commit(record), in: &core)
-            return CommitInfo(transactionID: txn, version: version)
+            try checkLabelFree(core, databaseID: write.databaseID, label: label, except: nil)
+            return try commitLocked(
+                &core, databaseID: write.databaseID, tableID: write.tableID, rowsets: write.rowsets, label: label,
+                attachment: attachment, transactionID: transactionID ?? allocateID())
         }
+    }
+
+    /// Journals the commit of `rowsets` as the table's next version (the caller holds the lock).
+    private func commitLocked(
+        _ core: inout Core, databaseID: Int64, tableID: Int64, rowsets: [Int64: RowsetMeta], label: String,
+        attachment: [UInt8]?, transactionID: Int64
+    ) throws -> CommitInfo {
+        guard let table = core.meta.databases[databaseID]?.tables[tableID] else {
+            throw StorageError(.unknownTable, "table was dropped before the load committed")
+        }
+        let tablets = Set(table.partitions.flatMap { $0.tablets.map(\.id) })
+        for tablet in rowsets.keys where !tablets.contains(tablet) {
+            throw StorageError(.unknownPartition, "a partition of the load was dropped or truncated before it committed")
+        }
+        let version = table.version + 1
+        var stamped = rowsets
+        for key in stamped.keys {
+            stamped[key]!.startVersion = version
+            stamped[key]!.endVersion = version
+        }
+        let record = CommitRecord(
+            transactionID: transactionID, label: label, databaseID: databaseID, tableID: tableID,
+            version: version, rowsets: stamped, attachment: attachment, commitTime: options.now())
+        try journal(.commit(record), in: &core)
+        return CommitInfo(transactionID: transactionID, version: version)
+    }
+
+    /// Throws `.alreadyExists` if `label` is committed or held by another PREPARED transaction.
+    private func checkLabelFree(_ core: borrowing Core, databaseID: Int64, label: String, except transactionID: Int64?) throws {
+        if core.meta.labels[databaseID]?[label] != nil {
+            throw StorageError(.alreadyExists, "Label [\(label)] has already been used.")
+        }
+        if let prepared = core.meta.preparedTransaction(databaseID: databaseID, label: label), prepared.transactionID != transactionID {
+            throw StorageError(.alreadyExists, "Label [\(label)] has already been used.")
+        }
+    }
+
+    // MARK: Two-phase commit
+
+    /// Makes a write durable but invisible under `label` (2PC prepare): one journal record.
+    /// - Parameter timeoutSeconds: the transaction is aborted if not committed by then.
+    public func prepare(
+        _ write: PreparedWrite, label: String, transactionID: Int64, attachment: [UInt8]? = nil, timeoutSeconds: Int64
+    ) throws -> PreparedTransaction {
+        try core.withLock { core in
+            guard core.meta.databases[write.databaseID]?.tables[write.tableID] != nil else {
+                throw StorageError(.unknownTable, "table was dropped before the transaction prepared")
+            }
+            try checkLabelFree(core, databaseID: write.databaseID, label: label, except: nil)
+            let transaction = PreparedTransaction(
+                transactionID: transactionID, label: label, databaseID: write.databaseID, tableID: write.tableID,
+                rowsets: write.rowsets, attachment: attachment, preparedTime: options.now(), timeoutSeconds: timeoutSeconds,
+                rowCount: write.rowCount, byteCount: write.byteCount)
+            try journal(.prepare(transaction), in: &core)
+            return transaction
+        }
+    }
+
+    /// Publishes a PREPARED transaction: one commit record with its rowsets, label and attachment.
+    /// - Throws: `.unknownTable`/`.unknownPartition` if its table or partitions are gone (the
+    ///   transaction is then aborted); `.invalidData` if no such PREPARED transaction exists.
+    @discardableResult
+    public func commitPrepared(transactionID: Int64) throws -> CommitInfo {
+        do {
+            return try core.withLock { core in
+                guard let transaction = core.meta.prepared[transactionID] else {
+                    throw StorageError(.invalidData, "transaction \(transactionID) is not PREPARED")
+                }
+                try checkLabelFree(core, databaseID: transaction.databaseID, label: transaction.label, except: transactionID)
+                return try commitLocked(
+                    &core, databaseID: transaction.databaseID, tableID: transaction.tableID, rowsets: transaction.rowsets,
+                    label: transaction.label, attachment: transaction.attachment, transactionID: transactionID)
+            }
+        } catch let error as StorageError where error.code == .unknownTable || error.code == .unknownPartition {
+            try abortPrepared(transactionID: transactionID, reason: error.message)
+            throw error
+        }
+    }
+
+    /// Discards a PREPARED transaction (journaled), then removes its files.
+    public func abortPrepared(transactionID: Int64, reason: String) throws {
+        let rowsets = try core.withLock { core -> [Int64: RowsetMeta] in
+            guard let transaction = core.meta.prepared[transactionID] else { return [:] }
+            try journal(.abortPrepared(transactionID: transactionID, reason: reason), in: &core)
+            return transaction.rowsets
+        }
+        for (tablet, rowset) in rowsets { removeRowsetFiles(tablet: tablet, rowset: rowset.id) }
+    }
+
+    /// Every PREPARED transaction (after a restart too).
+    public var preparedTransactions: [PreparedTransaction] {
+        core.withLock { Array($0.meta.prepared.values) }.sorted { $0.transactionID < $1.transactionID }
     }
 
     /// The committed label's record, if the engine still remembers it.

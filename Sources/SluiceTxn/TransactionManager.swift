@@ -79,8 +79,9 @@ public final class TransactionManager: Sendable {
             throw TransactionError(.unknownDatabase, "unknown database, database=\(database)")
         }
         return try state.withLock { s in
-            if s.running[db.id]?[label] != nil || engine.committedLabel(database: database, label: label) != nil {
-                let status = s.running[db.id]?[label] != nil ? TransactionState.prepare : .visible
+            let prepared = engine.metaState.preparedTransaction(databaseID: db.id, label: label) != nil
+            if s.running[db.id]?[label] != nil || prepared || engine.committedLabel(database: database, label: label) != nil {
+                let status = s.running[db.id]?[label] != nil ? TransactionState.prepare : prepared ? .prepared : .visible
                 throw TransactionError(
                     .labelAlreadyExists, "Label [\(label)] has already been used.", existingJobStatus: status.existingJobStatus)
             }
@@ -115,6 +116,56 @@ public final class TransactionManager: Sendable {
         }
     }
 
+    // MARK: Two-phase commit
+
+    /// Makes the transaction's data durable but invisible (PREPARED); it survives restarts until
+    /// committed, rolled back or `timeoutSeconds` pass.
+    public func prepare(
+        _ transaction: Transaction, write: PreparedWrite, attachment: [UInt8]? = nil, timeoutSeconds: Int64
+    ) throws -> PreparedTransaction {
+        defer { finish(transaction) }
+        return try engine.prepare(
+            write, label: transaction.label, transactionID: transaction.id, attachment: attachment, timeoutSeconds: timeoutSeconds)
+    }
+
+    /// The PREPARED transaction under `label`, if any.
+    public func preparedTransaction(database: String, label: String) throws -> PreparedTransaction? {
+        let db: DatabaseMeta
+        do {
+            db = try engine.database(database)
+        } catch {
+            throw TransactionError(.unknownDatabase, "unknown database, database=\(database)")
+        }
+        return engine.metaState.preparedTransaction(databaseID: db.id, label: label)
+    }
+
+    /// Commits a PREPARED transaction.
+    @discardableResult
+    public func commitPrepared(_ transaction: PreparedTransaction) throws -> CommitInfo {
+        try engine.commitPrepared(transactionID: transaction.transactionID)
+    }
+
+    /// Rolls back a PREPARED transaction; its label is free again.
+    public func abortPrepared(_ transaction: PreparedTransaction, reason: String) throws {
+        try engine.abortPrepared(transactionID: transaction.transactionID, reason: reason)
+        recordAborted(databaseID: transaction.databaseID, label: transaction.label, id: transaction.transactionID, reason: reason)
+    }
+
+    /// Aborts PREPARED transactions whose timeout passed (`timeout by txn manager`).
+    /// - Parameter nowSeconds: seconds since the epoch.
+    public func abortExpiredPrepared(nowSeconds: Int64) {
+        for transaction in engine.preparedTransactions where transaction.preparedTime + transaction.timeoutSeconds < nowSeconds {
+            try? abortPrepared(transaction, reason: "timeout by txn manager")
+        }
+    }
+
+    private func recordAborted(databaseID: Int64, label: String, id: Int64, reason: String) {
+        state.withLock { s in
+            s.aborted[databaseID, default: [:]][label] = (id, reason)
+            s.abortedOrder.append((databaseID, label))
+        }
+    }
+
     private func finish(_ transaction: Transaction) {
         _ = state.withLock { s in s.running[transaction.databaseID]?.removeValue(forKey: transaction.label) }
     }
@@ -129,6 +180,9 @@ public final class TransactionManager: Sendable {
         }
         if let committed = engine.committedLabel(database: database, label: label) {
             return (.visible, committed.transactionID, nil)
+        }
+        if let prepared = engine.metaState.preparedTransaction(databaseID: db.id, label: label) {
+            return (.prepared, prepared.transactionID, nil)
         }
         return state.withLock { s in
             if let running = s.running[db.id]?[label] { return (.prepare, running.id, nil) }

@@ -15,6 +15,10 @@ public enum JournalRecord: Codable, Sendable {
     case commit(CommitRecord)
     /// Compaction: `inputs` of a tablet replaced by `output`.
     case compact(databaseID: Int64, tableID: Int64, tabletID: Int64, inputs: [Int64], output: RowsetMeta)
+    /// A transaction's data is durable but invisible (2PC PREPARED); a later `commit` with the same
+    /// transaction id publishes it, `abortPrepared` discards it.
+    case prepare(PreparedTransaction)
+    case abortPrepared(transactionID: Int64, reason: String)
 
     /// The record type byte in the log frame.
     var typeTag: UInt8 {
@@ -28,6 +32,8 @@ public enum JournalRecord: Codable, Sendable {
         case .truncateTable: 7
         case .commit: 8
         case .compact: 9
+        case .prepare: 10
+        case .abortPrepared: 11
         }
     }
 }
@@ -68,4 +74,21 @@ public struct LabelEntry: Codable, Sendable, Hashable {
     public var tableID: Int64
     public var commitTime: Int64
     public var attachment: [UInt8]?
+}
+
+/// A PREPARED transaction: fsynced rowsets not yet part of any version.
+public struct PreparedTransaction: Codable, Sendable, Hashable {
+    public var transactionID: Int64
+    public var label: String
+    public var databaseID: Int64
+    public var tableID: Int64
+    public var rowsets: [Int64: RowsetMeta]
+    public var attachment: [UInt8]?
+    /// Seconds since the epoch.
+    public var preparedTime: Int64
+    /// Seconds after `preparedTime` when the transaction is aborted if not committed.
+    public var timeoutSeconds: Int64
+    /// Rows and bytes of the prepared data (reported by commit answers).
+    public var rowCount: Int
+    public var byteCount: Int
 }

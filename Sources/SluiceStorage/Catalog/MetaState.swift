@@ -10,6 +10,8 @@ public struct MetaState: Codable, Sendable {
     public var nextID: Int64 = 10_000
     /// Committed labels per database id.
     public var labels: [Int64: [String: LabelEntry]] = [:]
+    /// PREPARED transactions by transaction id.
+    public var prepared: [Int64: PreparedTransaction] = [:]
 
     public init() {}
 
@@ -17,9 +19,10 @@ public struct MetaState: Codable, Sendable {
         databases.values.first { $0.name.equalsIgnoringCase(name) }
     }
 
-    /// Every rowset id referenced by a tablet.
+    /// Every rowset id referenced by a tablet or a PREPARED transaction.
     public var referencedRowsets: Set<Int64> {
         var result = Set<Int64>()
+        for transaction in prepared.values { for rowset in transaction.rowsets.values { result.insert(rowset.id) } }
         for db in databases.values {
             for table in db.tables.values {
                 for partition in table.partitions {
@@ -30,9 +33,15 @@ public struct MetaState: Codable, Sendable {
         return result
     }
 
-    /// Every tablet id of every table.
+    /// The PREPARED transaction holding `label` in a database, if any.
+    public func preparedTransaction(databaseID: Int64, label: String) -> PreparedTransaction? {
+        prepared.values.first { $0.databaseID == databaseID && $0.label == label }
+    }
+
+    /// Every tablet id of every table (and of PREPARED transactions, whose tablets may be gone).
     public var tabletIDs: Set<Int64> {
         var result = Set<Int64>()
+        for transaction in prepared.values { result.formUnion(transaction.rowsets.keys) }
         for db in databases.values {
             for table in db.tables.values {
                 for partition in table.partitions { for tablet in partition.tablets { result.insert(tablet.id) } }
@@ -61,6 +70,7 @@ public struct MetaState: Codable, Sendable {
         case .dropDatabase(let id):
             databases[id] = nil
             labels[id] = nil
+            prepared = prepared.filter { $0.value.databaseID != id }
         case .createTable(let table):
             reserve(table.id)
             for partition in table.partitions { reservePartition(partition) }
@@ -82,7 +92,14 @@ public struct MetaState: Codable, Sendable {
                 table.version += 1
             }
         case .commit(let commit):
+            prepared[commit.transactionID] = nil
             applyCommit(commit)
+        case .prepare(let transaction):
+            reserve(transaction.transactionID)
+            for rowset in transaction.rowsets.values { reserve(rowset.id) }
+            prepared[transaction.transactionID] = transaction
+        case .abortPrepared(let transactionID, _):
+            prepared[transactionID] = nil
         case .compact(let databaseID, let tableID, let tabletID, let inputs, let output):
             reserve(output.id)
             updateTable(databaseID, tableID) { table in
