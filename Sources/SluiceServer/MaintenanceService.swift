@@ -3,6 +3,7 @@ import ServiceLifecycle
 import SluiceIO
 import SluiceStorage
 import SluiceTxn
+import SluiceLoad
 
 /// Background upkeep: merges small rowsets (so many small loads keep version counts low), aborts
 /// PREPARED transactions past their timeout, and forgets labels older than
@@ -10,6 +11,7 @@ import SluiceTxn
 struct MaintenanceService: Service {
     let engine: StorageEngine
     let transactions: TransactionManager
+    let transactionLoads: TransactionLoads
     let interval: Duration
     let labelCleanInterval: Duration
     let logger: Logger
@@ -18,6 +20,7 @@ struct MaintenanceService: Service {
         let clock = ContinuousClock()
         var lastLabelClean = clock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            transactionLoads.sweep()
             transactions.abortExpiredPrepared(nowSeconds: Int64(ContinuousClockEpoch.nowSeconds()))
             if clock.now - lastLabelClean >= labelCleanInterval {
                 engine.expireLabels()

@@ -38,13 +38,16 @@ public enum SluiceServer {
         let authenticator = Authenticator(users: configuration.users)
         SQLRoutes(executor: SQLExecutor(engine: engine), authenticator: authenticator).register(on: router)
         let transactions = TransactionManager(engine: engine)
+        let loadService = LoadService(engine: engine, transactions: transactions)
         var streamLoad = StreamLoadRoutes(
-            service: LoadService(engine: engine, transactions: transactions), authenticator: authenticator,
+            service: loadService, authenticator: authenticator,
             advertisedAddress: "\(configuration.host):\(configuration.httpPort)")
         streamLoad.streamingLoadMaxBytes = configuration.streamingLoadMaxMegabytes << 20
         streamLoad.defaultMemoryLimit = configuration.loadMemoryLimitBytes
         streamLoad.register(on: router)
         let streamLoadRoutes = streamLoad
+        let transactionLoads = TransactionLoads(service: loadService)
+        TransactionRoutes(loads: transactionLoads, streamLoad: streamLoad).register(on: router)
         router.get("/api/health") { _, _ in "{\"status\":\"OK\"}" }
         let app = Application(
             responder: TrailingSlashResponder(router.buildResponder()),
@@ -58,7 +61,7 @@ public enum SluiceServer {
             },
             logger: logger)
         let compaction = MaintenanceService(
-            engine: engine, transactions: transactions, interval: .milliseconds(configuration.compactionIntervalMilliseconds),
+            engine: engine, transactions: transactions, transactionLoads: transactionLoads, interval: .milliseconds(configuration.compactionIntervalMilliseconds),
             labelCleanInterval: .seconds(configuration.labelCleanIntervalSeconds), logger: logger)
         let group = ServiceGroup(
             configuration: .init(

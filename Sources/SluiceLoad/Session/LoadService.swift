@@ -69,26 +69,38 @@ public final class LoadService: Sendable {
             return .failure(.init(LoadResult(label: label, status: .fail, message: "\(error)")))
         }
         let begun = clock.now
+        return open(transaction, table: table, options: options, startedAt: start, beginMilliseconds: Self.milliseconds(begun - start),
+                    configure: configure)
+    }
+
+    /// Opens a load for a transaction that already began (the transaction interface's first
+    /// `load`). On failure the transaction is aborted and the result says why.
+    public func open(
+        _ transaction: Transaction, table: String, options: LoadOptions, startedAt start: ContinuousClock.Instant? = nil,
+        beginMilliseconds: Int = 0, configure: (inout LoadOptions, TableMeta) throws -> Void = { _, _ in }
+    ) -> Result<RunningLoad, LoadResultFailure> {
+        let clock = ContinuousClock()
+        let planStart = clock.now
         func fail(_ message: String, code: LoadError.Code?) -> Result<RunningLoad, LoadResultFailure> {
             transactions.abort(transaction, reason: message)
-            var result = LoadResult(label: label, status: .fail, message: message)
+            var result = LoadResult(label: transaction.label, status: .fail, message: message)
             result.transactionID = transaction.id
             result.errorCode = code
             return .failure(.init(result))
         }
         let meta: TableMeta
         do {
-            meta = try engine.table(database: database, name: table)
+            meta = try engine.table(database: transaction.database, name: table)
         } catch {
-            return fail("unknown table \"\(database).\(table)\"", code: .analysis)
+            return fail("unknown table \"\(transaction.database).\(table)\"", code: .analysis)
         }
         var options = options
         do {
             try configure(&options, meta)
             let session = try LoadSession(engine: engine, table: meta, options: options)
             let load = RunningLoad(
-                service: self, transaction: transaction, session: session, startedAt: start,
-                beginMilliseconds: Self.milliseconds(begun - start), planMilliseconds: Self.milliseconds(clock.now - begun))
+                service: self, transaction: transaction, session: session, startedAt: start ?? planStart,
+                beginMilliseconds: beginMilliseconds, planMilliseconds: Self.milliseconds(clock.now - planStart))
             return .success(load)
         } catch let error as LoadError {
             return fail(error.message, code: error.code)
@@ -97,7 +109,8 @@ public final class LoadService: Sendable {
         }
     }
 
-    static func milliseconds(_ d: Duration) -> Int {
+    /// Whole milliseconds of a duration.
+    public static func milliseconds(_ d: Duration) -> Int {
         Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
     }
 
@@ -149,8 +162,20 @@ public final class RunningLoad: @unchecked Sendable {
         readTime += clock.now - start
     }
 
-    /// Finishes the body, applies the filter ratio, commits. Always ends the transaction.
-    public func finish() -> LoadResult {
+    /// How ``finish(_:)`` ends the transaction.
+    public enum Completion: Sendable {
+        /// Publish at once (Stream Load, one-phase commit).
+        case commit
+        /// Make durable but invisible (2PC prepare), aborted after `timeoutSeconds` if not committed.
+        case prepare(timeoutSeconds: Int64)
+    }
+
+    /// Bytes consumed so far.
+    public var receivedBytes: Int { session.counters.receivedBytes }
+
+    /// Finishes the body, applies the filter ratio, commits or prepares. Always ends the
+    /// transaction's open phase.
+    public func finish(_ completion: Completion = .commit) -> LoadResult {
         precondition(!closed, "finish twice")
         closed = true
         let clock = ContinuousClock()
@@ -167,7 +192,12 @@ public final class RunningLoad: @unchecked Sendable {
         result.writeMilliseconds = LoadService.milliseconds(commitStart - writeStart + readTime)
         result.readMilliseconds = LoadService.milliseconds(readTime)
         do {
-            try service.transactions.commit(transaction, write: prepared)
+            switch completion {
+            case .commit:
+                try service.transactions.commit(transaction, write: prepared)
+            case .prepare(let timeout):
+                _ = try service.transactions.prepare(transaction, write: prepared, timeoutSeconds: timeout)
+            }
         } catch {
             service.engine.discard(prepared)
             service.transactions.abort(transaction, reason: "\(error)")

@@ -1,0 +1,208 @@
+import Foundation
+public import Hummingbird
+import HTTPTypes
+import NIOCore
+import SluiceIO
+public import SluiceLoad
+import SluiceStorage
+import SluiceTxn
+
+/// `/api/transaction/{begin,load,prepare,commit,rollback,list}` and `GET /api/{db}/_transactions`
+/// (spec §2): the Stream Load transaction interface over HTTP.
+public struct TransactionRoutes: Sendable {
+    public let loads: TransactionLoads
+    public let streamLoad: StreamLoadRoutes
+
+    /// Default `prepared_timeout`, seconds (StarRocks' `prepared_transaction_default_timeout_second`).
+    public var defaultPreparedTimeout: Int64 = 86_400
+
+    static let dataHeaders = [
+        "format", "columns", "where", "column_separator", "row_delimiter", "line_delimiter", "partitions",
+        "temporary_partitions", "negative", "strict_mode", "timezone", "load_mem_limit", "exec_mem_limit", "jsonpaths",
+        "json_root", "strip_outer_array", "partial_update", "partial_update_mode", "merge_condition", "load_dop",
+        "compression", "content-encoding", "max_filter_ratio", "ignore_json_size", "transmission_compression_type",
+    ]
+
+    public init(loads: TransactionLoads, streamLoad: StreamLoadRoutes) {
+        self.loads = loads
+        self.streamLoad = streamLoad
+    }
+
+    public func register(on router: Router<BasicRequestContext>) {
+        for op in ["begin", "prepare", "commit", "rollback", "list"] {
+            router.post(RouterPath("/api/transaction/\(op)")) { request, context in try await handle(op, request, context) }
+            router.put(RouterPath("/api/transaction/\(op)")) { request, context in try await handle(op, request, context) }
+        }
+        router.put("/api/transaction/load") { request, context in try await handle("load", request, context) }
+        router.post("/api/transaction/:op") { request, context in try await handle(context.parameters.get("op") ?? "", request, context) }
+        router.put("/api/transaction/:op") { request, context in try await handle(context.parameters.get("op") ?? "", request, context) }
+        router.get("/api/:db/_transactions") { request, context in listByPrefix(request, context) }
+    }
+
+    func header(_ request: Request, _ name: String) -> String? {
+        HTTPField.Name(name).flatMap { request.headers[$0] }.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func handle(_ op: String, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        if let denied = RestResult.unauthorized(streamLoad.authenticator.authenticate(request.headers)) { return denied }
+        let host = request.head.authority ?? streamLoad.advertisedAddress
+        guard let operation = TransactionAnswer.Operation(rawValue: op) else {
+            if op == "list" { return list() }
+            return Self.respond(TransactionAnswer(.begin, .failed, "Unknown transaction operation: \(op)").framed(), host: host)
+        }
+        if header(request, "transaction_type")?.lowercased() == "multi" {
+            return Self.respond(TransactionAnswer(operation, .invalidArgument,
+                "Multi-statement transaction requests can only be sent to FE nodes, not BE nodes"), host: host)
+        }
+        guard let label = header(request, "label") else {
+            return Self.respond(TransactionAnswer(operation, .failed, "Empty label.").framed(), host: host)
+        }
+        guard let database = header(request, "db") else {
+            return Self.respond(TransactionAnswer(operation, .failed, "No database selected.", label: label).framed(), host: host)
+        }
+        switch operation {
+        case .begin:
+            guard let table = header(request, "table") else {
+                return Self.respond(TransactionAnswer(.begin, .failed, "No table selected.", label: label).framed(), host: host)
+            }
+            guard let timeout = seconds(header(request, "timeout"), default: 600),
+                let idle = seconds(header(request, "idle_transaction_timeout"), default: -1)
+            else {
+                return Self.respond(TransactionAnswer(.begin, .invalidArgument, "Invalid timeout format", label: label), host: host)
+            }
+            let answer = try await BlockingIO.run {
+                loads.begin(database: database, table: table, label: label, timeoutSeconds: max(1, timeout),
+                            idleTimeoutSeconds: idle > 0 ? idle : nil)
+            }
+            return Self.respond(answer, host: host)
+        case .load:
+            return try await load(request, database: database, label: label, host: host)
+        case .prepare:
+            var timeout = defaultPreparedTimeout
+            if let text = header(request, "prepared_timeout") {
+                guard let value = Int64(text), value > 0 else {
+                    return Self.respond(TransactionAnswer(.prepare, .invalidArgument, "Invalid prepared_timeout: \(text)", label: label), host: host)
+                }
+                timeout = value
+            }
+            let preparedTimeout = timeout
+            return Self.respond(try await BlockingIO.run { loads.prepare(database: database, label: label, timeoutSeconds: preparedTimeout) }, host: host)
+        case .commit:
+            return Self.respond(try await BlockingIO.run { loads.commit(database: database, label: label) }, host: host)
+        case .rollback:
+            return Self.respond(try await BlockingIO.run { loads.rollback(database: database, label: label) }, host: host)
+        }
+    }
+
+    func seconds(_ text: String?, default value: Int) -> Int? {
+        guard let text else { return value }
+        return Int32(text).map(Int.init)
+    }
+
+    func load(_ request: Request, database: String, label: String, host: String) async throws -> Response {
+        let headers = StreamLoadHeaders(fields: request.headers)
+        let contentLength = request.headers[.contentLength].flatMap { Int($0) }
+        let limits = streamLoad.limits
+        let format: LoadOptions.Format
+        do {
+            (format, _) = try headers.validateBeforeBegin(contentLength: contentLength, limits: limits, label: label)
+        } catch {
+            return Self.respond(TransactionAnswer(.load, .invalidArgument, error.message, label: label), host: host, close: true)
+        }
+        var options = LoadOptions()
+        options.format = format
+        options.nowMicros = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        let signature = Self.dataHeaders.map { "\($0)=\(headers.value($0) ?? "")" }.joined(separator: "\n")
+        let ticket: TransactionLoads.LoadTicket
+        switch loads.startLoad(database: database, label: label, table: header(request, "table"), signature: signature,
+                               options: options, configure: { options, _ in try headers.configure(&options, limits: limits) }) {
+        case .failure(let answer): return Self.respond(answer, host: host)
+        case .success(let claimed): ticket = claimed
+        }
+        guard let decoder = BodyDecoder(encoding: headers.contentEncoding) else {
+            return Self.respond(loads.endLoad(ticket, failure: "cannot decode \(headers.contentEncoding ?? "")"), host: host)
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var pending = ByteBufferAllocator().buffer(capacity: StreamLoadRoutes.dispatchBytes + (64 << 10))
+        do {
+            for try await chunk in request.body {
+                var chunk = chunk
+                pending.writeBuffer(&chunk)
+                if pending.readableBytes >= StreamLoadRoutes.dispatchBytes {
+                    try await StreamLoadRoutes.feed(pending, through: decoder, to: ticket.load)
+                    pending.clear()
+                }
+            }
+            if pending.readableBytes > 0 { try await StreamLoadRoutes.feed(pending, through: decoder, to: ticket.load) }
+        } catch let error as LoadError {
+            return Self.respond(loads.endLoad(ticket, failure: error.message), host: host)
+        } catch {
+            return Self.respond(loads.endLoad(ticket, failure: "receive body don't equal with body bytes"), host: host)
+        }
+        var answer = loads.endLoad(ticket)
+        answer.receiveMilliseconds = LoadService.milliseconds(clock.now - start)
+        return Self.respond(answer, host: host)
+    }
+
+    func list() -> Response {
+        let items = loads.openTransactions.map { t in
+            "{\"Label\":\(JSONText.string(t.label)),\"TxnId\":\(t.transactionID),\"InProcessing\":\(t.inProcessing),"
+                + "\"NumberTotalRows\":\(t.counters.totalRows),\"NumberLoadedRows\":\(t.counters.loadedRows),"
+                + "\"NumberFilteredRows\":\(t.counters.filteredRows),\"NumberUnselectedRows\":\(t.counters.unselectedRows),"
+                + "\"LoadBytes\":\(t.counters.receivedBytes)}"
+        }
+        return Self.json("[" + items.joined(separator: ",") + "]")
+    }
+
+    /// `GET /api/{db}/_transactions?label_prefix=P`: committed, PREPARED and open transactions
+    /// whose label starts with P, with their attachments (how a client recovers what committed).
+    func listByPrefix(_ request: Request, _ context: BasicRequestContext) -> Response {
+        if let denied = RestResult.unauthorized(streamLoad.authenticator.authenticate(request.headers)) { return denied }
+        guard let database = context.parameters.get("db") else { return RestResult.failed("No database selected.") }
+        let prefix = request.uri.queryParameters.get("label_prefix").map { String($0) } ?? ""
+        let engine = loads.service.engine
+        let meta = engine.metaState
+        guard let db = meta.database(named: database) else { return RestResult.failed("unknown database, database=\(database)") }
+        var rows = [(String, Int64, String, [UInt8]?)]()
+        for (label, entry) in meta.labels[db.id] ?? [:] where label.hasPrefix(prefix) {
+            rows.append((label, entry.transactionID, "VISIBLE", entry.attachment))
+        }
+        for prepared in meta.prepared.values where prepared.databaseID == db.id && prepared.label.hasPrefix(prefix) {
+            rows.append((prepared.label, prepared.transactionID, "PREPARED", prepared.attachment))
+        }
+        for open in loads.openTransactions where open.database == db.name && open.label.hasPrefix(prefix) {
+            rows.append((open.label, open.transactionID, "PREPARE", nil))
+        }
+        rows.sort { $0.1 < $1.1 }
+        let items = rows.map { row in
+            let attachment = row.3.map { JSONText.string(String(decoding: $0, as: UTF8.self)) } ?? "null"
+            return "{\"Label\":\(JSONText.string(row.0)),\"TxnId\":\(row.1),\"State\":\"\(row.2)\",\"Attachment\":\(attachment)}"
+        }
+        return Self.json("[" + items.joined(separator: ",") + "]")
+    }
+
+    static func json(_ text: String) -> Response {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func respond(_ answer: TransactionAnswer, host: String, close: Bool = false) -> Response {
+        let url = answer.result?.errorLogName.map { "http://\(host)/api/_load_error_log?file=\($0)" }
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        if close { fields[.connection] = "close" }
+        return Response(status: .ok, headers: fields,
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: TransactionResponse.render(answer, errorURL: url))))
+    }
+}
+
+extension TransactionAnswer {
+    /// FE-produced failures (label/db missing, unknown operation).
+    func framed() -> TransactionAnswer {
+        var copy = self
+        copy.producer = .frontend
+        return copy
+    }
+}
