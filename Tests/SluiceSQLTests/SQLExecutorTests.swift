@@ -1,3 +1,4 @@
+import SluiceFormat
 import SluiceSQL
 import SluiceStorage
 import SluiceTesting
@@ -155,4 +156,24 @@ struct SQLHarness {
 
 extension String {
     init(format2 value: Int) { self = value < 10 ? "0\(value)" : "\(value)" }
+}
+
+@Suite struct ShowTransactionTests {
+    @Test func listsCommittedAndPreparedTransactionsWithAttachments() throws {
+        let h = try SQLHarness()
+        try h.run("CREATE TABLE t (i INT)")
+        try h.run("INSERT INTO t WITH LABEL `job-a` VALUES (1)")
+        let writer = try h.engine.makeWriter(database: "db", table: "t")
+        _ = try writer.append([SluiceFormat.ColumnVector(type: .int, ints: [2])])
+        try h.engine.commit(try writer.finish(), label: "job-b", attachment: Array("{\"0\":41}".utf8))
+        let second = try h.engine.makeWriter(database: "db", table: "t")
+        _ = try second.append([SluiceFormat.ColumnVector(type: .int, ints: [3])])
+        _ = try h.engine.prepare(try second.finish(), label: "job-c", transactionID: h.engine.allocateID(), timeoutSeconds: 60)
+        let rows = try h.run("SHOW TRANSACTION WHERE LABEL LIKE 'job-%'")
+        #expect(rows.map { $0[1] } == ["job-c", "job-b", "job-a"])
+        #expect(rows.map { $0[2] } == ["PREPARED", "VISIBLE", "VISIBLE"])
+        #expect(rows[1][5] == "{\"0\":41}")
+        #expect(try h.run("SHOW TRANSACTION FROM db WHERE LABEL = 'job-a'").count == 1)
+        #expect(try h.run("SHOW LOAD WHERE LABEL = 'job-c'").map { $0[2] } == ["PREPARED"])
+    }
 }

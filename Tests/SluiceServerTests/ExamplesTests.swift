@@ -65,6 +65,28 @@ import Testing
         #expect(server.terminate().status == 0)
     }
 
+    @Test(.timeLimit(.minutes(2)))
+    func transactionExampleScriptPreparesThenCommits() async throws {
+        let directory = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try ServerProcess(dataDirectory: directory)
+        let process = Process()
+        process.executableURL = Self.root.appendingPathComponent("examples/stream-load/transaction.sh")
+        process.arguments = [String(server.port)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(output.contains("load request not equal last."))
+        #expect(output.contains("\"state\":\"PREPARED\""))
+        #expect(output.contains("\"state\":\"VISIBLE\""))
+        let client = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
+        #expect(try await client.execute("SELECT count(*) FROM example.events", database: nil).rows == [["3"]])
+        #expect(server.terminate().status == 0)
+    }
+
     @Test func shippedConfigurationLoads() async throws {
         let file = Self.root.appendingPathComponent("config/sluice.json").path
         let configuration = try await SluiceConfiguration.load(file: file, overrides: [:], environment: [:])

@@ -164,10 +164,13 @@ public final class RunningLoad: @unchecked Sendable {
 
     /// How ``finish(_:)`` ends the transaction.
     public enum Completion: Sendable {
-        /// Publish at once (Stream Load, one-phase commit).
-        case commit
-        /// Make durable but invisible (2PC prepare), aborted after `timeoutSeconds` if not committed.
-        case prepare(timeoutSeconds: Int64)
+        /// Publish at once (Stream Load, one-phase commit), storing `attachment` with the commit.
+        case commit(attachment: [UInt8]? = nil)
+        /// Make durable but invisible (2PC prepare), aborted after `timeoutSeconds` if not
+        /// committed; `attachment` is committed with it later.
+        case prepare(timeoutSeconds: Int64, attachment: [UInt8]? = nil)
+
+        public static var commit: Completion { .commit(attachment: nil) }
     }
 
     /// Bytes consumed so far.
@@ -193,10 +196,10 @@ public final class RunningLoad: @unchecked Sendable {
         result.readMilliseconds = LoadService.milliseconds(readTime)
         do {
             switch completion {
-            case .commit:
-                try service.transactions.commit(transaction, write: prepared)
-            case .prepare(let timeout):
-                _ = try service.transactions.prepare(transaction, write: prepared, timeoutSeconds: timeout)
+            case .commit(let attachment):
+                try service.transactions.commit(transaction, write: prepared, attachment: attachment)
+            case .prepare(let timeout, let attachment):
+                _ = try service.transactions.prepare(transaction, write: prepared, attachment: attachment, timeoutSeconds: timeout)
             }
         } catch {
             service.engine.discard(prepared)

@@ -156,12 +156,17 @@ public final class TransactionLoads: Sendable {
 
     // MARK: prepare, commit, rollback
 
-    public func prepare(database: String, label: String, timeoutSeconds: Int64) -> TransactionAnswer {
-        finish(.prepare, database: database, label: label, completion: .prepare(timeoutSeconds: timeoutSeconds))
+    /// Prepares the open transaction; `attachment` (e.g. Kafka offsets) is stored with it and
+    /// committed in the same journal record as its rows.
+    public func prepare(database: String, label: String, timeoutSeconds: Int64, attachment: [UInt8]? = nil) -> TransactionAnswer {
+        finish(.prepare, database: database, label: label, completion: .prepare(timeoutSeconds: timeoutSeconds, attachment: attachment))
     }
 
-    public func commit(database: String, label: String) -> TransactionAnswer {
-        if let answer = finish(.commit, database: database, label: label, completion: .commit, onlyIfOpen: true) { return answer }
+    /// Commits: one-phase for an open transaction (with `attachment`), or a PREPARED one.
+    public func commit(database: String, label: String, attachment: [UInt8]? = nil) -> TransactionAnswer {
+        if let answer = finish(.commit, database: database, label: label, completion: .commit(attachment: attachment), onlyIfOpen: true) {
+            return answer
+        }
         return settle(.commit, database: database, label: label)
     }
 

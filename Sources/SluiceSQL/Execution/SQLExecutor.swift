@@ -51,7 +51,7 @@ public struct SQLExecutor: Sendable {
             try engine.addPartitions(database: try database(name, session), table: name.name, partitions, buckets: buckets)
         case .dropPartition(let name, let partition, let ifExists):
             try engine.dropPartition(database: try database(name, session), table: name.name, partition: partition, ifExists: ifExists)
-        case .showDatabases, .showTables, .describe, .showCreateTable, .showPartitions, .showTablet:
+        case .showDatabases, .showTables, .describe, .showCreateTable, .showPartitions, .showTablet, .showTransactions:
             return .rows(try ShowExecution(engine: engine, session: session).run(statement), QueryStatistics())
         case .insert(let insert):
             var statistics = QueryStatistics()

@@ -47,9 +47,51 @@ struct ShowExecution {
             }
             return text(["TabletId", "PartitionName", "Bucket", "Version", "RowsetCount", "VersionCount", "RowCount",
                          "DataSize"], rows)
+        case .showTransactions(let database, let filter, let asLoads):
+            return try transactions(database, filter, asLoads: asLoads)
         default:
             throw SQLError(.internalError, "not a SHOW statement")
         }
+    }
+
+    /// Committed (VISIBLE) and PREPARED transactions the journal remembers, newest first.
+    private func transactions(_ database: String?, _ filter: TransactionFilter?, asLoads: Bool) throws -> ResultSet {
+        guard let name = database ?? session.database else { throw SQLError(.analysis, "No database selected") }
+        let db = try engine.database(name)
+        let meta = engine.metaState
+        var rows = [(id: Int64, label: String, state: String, table: Int64, time: Int64, attachment: [UInt8]?)]()
+        for (label, entry) in meta.labels[db.id] ?? [:] {
+            rows.append((entry.transactionID, label, "VISIBLE", entry.tableID, entry.commitTime, entry.attachment))
+        }
+        for prepared in meta.prepared.values where prepared.databaseID == db.id {
+            rows.append((prepared.transactionID, prepared.label, "PREPARED", prepared.tableID, prepared.preparedTime, prepared.attachment))
+        }
+        rows = rows.filter { row in
+            switch filter {
+            case nil: true
+            case .label(let l): row.label == l
+            case .labelLike(let pattern): Self.like(row.label, pattern)
+            case .id(let id): row.id == id
+            }
+        }
+        rows.sort { $0.id > $1.id }
+        func time(_ seconds: Int64) -> String { CivilTime.formatDateTime(seconds * CivilTime.microsPerSecond) }
+        func tableName(_ id: Int64) -> String { db.tables[id]?.name ?? String(id) }
+        if asLoads {
+            return text(["JobId", "Label", "State", "Type", "TableName", "CreateTime", "LoadFinishTime"], rows.map { r in
+                [String(r.id), r.label, r.state == "VISIBLE" ? "FINISHED" : "PREPARED", "STREAM_LOAD", tableName(r.table), time(r.time),
+                 r.state == "VISIBLE" ? time(r.time) : nil]
+            })
+        }
+        return text(["TransactionId", "Label", "TransactionStatus", "TableName", "CommitTime", "Attachment"], rows.map { r in
+            [String(r.id), r.label, r.state, tableName(r.table), r.state == "VISIBLE" ? time(r.time) : nil,
+             r.attachment.map { String(decoding: $0, as: UTF8.self) }]
+        })
+    }
+
+    static func like(_ text: String, _ pattern: String) -> Bool {
+        if pattern.hasSuffix("%"), !pattern.dropLast().contains("%") { return text.hasPrefix(pattern.dropLast()) }
+        return text == pattern
     }
 
     private func lookup(_ name: QualifiedName) throws -> TableMeta {

@@ -89,6 +89,29 @@ public enum SQLParser {
             try s.expect("FROM")
             return .showTablet(try qualifiedName(&s))
         }
+        if s.accept("TRANSACTION") || s.accept("TRANSACTIONS") || s.accept("LOAD") {
+            let asLoads = s.tokens[s.index - 1].isKeyword("LOAD")
+            var database: String?
+            if s.accept("FROM") || s.accept("IN") { database = try s.identifier("database name") }
+            var filter: TransactionFilter?
+            if s.accept("WHERE") {
+                let field = try s.identifier("LABEL or ID").uppercased()
+                if field == "LABEL" {
+                    if s.accept("LIKE") {
+                        filter = .labelLike(try s.stringLiteral("label pattern"))
+                    } else {
+                        try s.expectSymbol("=")
+                        filter = .label(try s.stringLiteral("label"))
+                    }
+                } else if field == "ID" {
+                    try s.expectSymbol("=")
+                    filter = .id(Int64(try s.integer("transaction id")))
+                } else {
+                    throw ExprError(.syntax, "SHOW TRANSACTION filters on LABEL or ID", position: s.current.offset)
+                }
+            }
+            return .showTransactions(database: database, filter: filter, asLoads: asLoads)
+        }
         _ = s.accept("FULL")
         if s.accept("COLUMNS") {
             try s.expect("FROM")
@@ -103,7 +126,12 @@ public enum SQLParser {
         var label: String?
         if s.accept("WITH") {
             try s.expect("LABEL")
-            label = try s.identifier("label")
+            if case .string(let text) = s.current.kind {
+                s.advance()
+                label = text
+            } else {
+                label = try s.identifier("label")
+            }
         }
         var columns: [String]?
         if s.current.isSymbol("("), !s.peek().isKeyword("SELECT") {

@@ -27,6 +27,8 @@ public enum Statement: Sendable {
     case showCreateTable(QualifiedName)
     case showPartitions(QualifiedName)
     case showTablet(QualifiedName)
+    /// `SHOW TRANSACTION [FROM db] [WHERE LABEL = 'l' | LABEL LIKE 'p%' | ID = n]` (also `SHOW LOAD`).
+    case showTransactions(database: String?, filter: TransactionFilter?, asLoads: Bool)
     case insert(InsertStatement)
     case select(SelectStatement)
 }
@@ -70,4 +72,11 @@ public struct SelectStatement: Sendable {
     public var orderBy: [OrderItem] = []
     public var limit: Int?
     public var offset: Int = 0
+}
+
+/// A `WHERE` of SHOW TRANSACTION / SHOW LOAD.
+public enum TransactionFilter: Sendable {
+    case label(String)
+    case labelLike(String)
+    case id(Int64)
 }
