@@ -20,6 +20,19 @@ import Testing
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
+    /// Runs an example script with the server's port; returns its exit status and output.
+    static func runExample(_ path: String, port: Int) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = root.appendingPathComponent(path)
+        process.arguments = [String(port)]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
     @Test(.timeLimit(.minutes(5)))
     func demoSQLRunsAndQueriesBack() async throws {
         let directory = makeTemporaryDirectory()
@@ -48,15 +61,8 @@ import Testing
         let directory = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let server = try ServerProcess(dataDirectory: directory)
-        let process = Process()
-        process.executableURL = Self.root.appendingPathComponent("examples/stream-load/stream-load.sh")
-        process.arguments = [String(server.port)]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, output) = try Self.runExample("examples/stream-load/stream-load.sh", port: server.port)
+        #expect(status == 0)
         #expect(output.components(separatedBy: "\"Status\": \"Success\"").count == 3, "\(output)")
         #expect(output.contains("\"state\":\"VISIBLE\""))
         let client = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
@@ -70,15 +76,8 @@ import Testing
         let directory = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let server = try ServerProcess(dataDirectory: directory)
-        let process = Process()
-        process.executableURL = Self.root.appendingPathComponent("examples/stream-load/transaction.sh")
-        process.arguments = [String(server.port)]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let (status, output) = try Self.runExample("examples/stream-load/transaction.sh", port: server.port)
+        #expect(status == 0)
         #expect(output.contains("load request not equal last."))
         #expect(output.contains("\"state\":\"PREPARED\""))
         #expect(output.contains("\"state\":\"VISIBLE\""))

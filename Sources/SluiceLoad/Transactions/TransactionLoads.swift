@@ -171,14 +171,7 @@ public final class TransactionLoads: Sendable {
     }
 
     public func rollback(database: String, label: String) -> TransactionAnswer {
-        let key = Key(database: database, label: label)
-        let claimed: Entry?? = open.withLock { entries in
-            guard let entry = entries[key] else { return .some(nil) }
-            if entry.busy { return nil }
-            entries[key] = nil
-            return .some(entry)
-        }
-        switch claimed {
+        switch takeOpen(Key(database: database, label: label)) {
         case .none:
             return TransactionAnswer(.rollback, .inProcessing, "Transaction with label \(label) is in processing", label: label)
         case .some(.some(let entry)):
@@ -193,20 +186,24 @@ public final class TransactionLoads: Sendable {
         }
     }
 
+    /// Removes and returns the open transaction of `key`: `.some(nil)` when there is none, `nil`
+    /// when a request is still working on it (busy).
+    private func takeOpen(_ key: Key) -> Entry?? {
+        open.withLock { entries in
+            guard let entry = entries[key] else { return .some(nil) }
+            if entry.busy { return nil }
+            entries[key] = nil
+            return .some(entry)
+        }
+    }
+
     /// Ends the open phase (prepare or one-phase commit). With `onlyIfOpen`, returns nil when the
     /// label has no open transaction.
     private func finish(
         _ operation: TransactionAnswer.Operation, database: String, label: String, completion: RunningLoad.Completion,
         onlyIfOpen: Bool = false
     ) -> TransactionAnswer! {
-        let key = Key(database: database, label: label)
-        let claimed: Entry?? = open.withLock { entries in
-            guard let entry = entries[key] else { return .some(nil) }
-            if entry.busy { return nil }
-            entries[key] = nil
-            return .some(entry)
-        }
-        switch claimed {
+        switch takeOpen(Key(database: database, label: label)) {
         case .none:
             return TransactionAnswer(operation, .inProcessing, "Transaction with label \(label) is in processing", label: label)
         case .some(.none):
