@@ -134,3 +134,42 @@ import Testing
         #expect(TransactionManager.isValidLabel("ok-label_1"))
     }
 }
+
+@Suite struct JSONFastPathTests {
+    @Test func flatObjectsEscapesNestingAndCaseAllLoadTheSame() throws {
+        let engine = try StorageEngine(path: "/data", fileSystem: SimulatedFileSystem())
+        try engine.createDatabase("db")
+        try engine.createTable(database: "db", TableDefinition(name: "j", columns: [
+            ColumnSchema(id: 0, name: "id", type: .int), ColumnSchema(id: 0, name: "Name", type: .string),
+            ColumnSchema(id: 0, name: "doc", type: .json), ColumnSchema(id: 0, name: "ok", type: .boolean),
+        ]))
+        var options = LoadOptions()
+        options.format = .json
+        let session = try LoadSession(engine: engine, table: try engine.table(database: "db", name: "j"), options: options)
+        let body = """
+            {"id": 1, "name": "plain", "doc": {"a": [1, 2]}, "ok": true}
+            {"ID": 2, "Name": "esc\\"aped\\u00e9", "doc": null, "ok": false, "extra": 5}
+            { "id" : -3 , "name" : "" }
+            {"id": 4, "name": "bad" "x"}
+            """
+        try Array(body.utf8).withUnsafeBytes { try session.consume($0) }
+        let write = try? session.finish()
+        #expect(write == nil)  // one malformed row, default max_filter_ratio 0
+        #expect(session.counters.totalRows == 4)
+        #expect(session.counters.filteredRows == 1)
+        #expect(session.errorLog.entries.first?.contains("Malformed JSON") == true)
+
+        var lenient = options
+        lenient.maxFilterRatio = 1
+        let again = try LoadSession(engine: engine, table: try engine.table(database: "db", name: "j"), options: lenient)
+        try Array(body.utf8).withUnsafeBytes { try again.consume($0) }
+        try engine.commit(try again.finish(), label: "j")
+        let scan = engine.scan(try engine.table(database: "db", name: "j"), columns: [0, 1, 2, 3])
+        var rows = [[String?]]()
+        while let batch = try scan.next() {
+            for r in 0..<batch[0].count { rows.append(batch.map { $0.value(at: r).text(as: $0.type) }) }
+        }
+        rows.sort { Int($0[0]!)! < Int($1[0]!)! }
+        #expect(rows == [["-3", "", nil, nil], ["1", "plain", "{\"a\": [1, 2]}", "1"], ["2", "esc\"apedé", nil, "0"]])
+    }
+}

@@ -1,4 +1,7 @@
 import SluiceFormat
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Turns a stream of JSON documents (JSON lines, concatenated objects, or one array with
 /// `strip_outer_array`) into rows of source fields.
@@ -16,8 +19,14 @@ struct JSONRowReader {
     let fieldNames: [[UInt8]]
     private var buffer: [UInt8] = []
     private var outerOpen = false
-    private var pendingRows: [[JSONValue?]] = []
-    private var pendingRaws: [[UInt8]] = []
+    /// Rows waiting to be emitted, already as source columns, plus their raw text.
+    private var pendingColumns: [ColumnVector]
+    private var pendingRawBytes: [UInt8] = []
+    private var pendingRawOffsets: [Int] = [0]
+    private var pendingCount: Int { pendingRawOffsets.count - 1 }
+    /// Scratch space of the fast object parser.
+    private var scratch: [UInt8] = []
+    private var spans: [Range<Int>?] = []
     var batchRows = 4096
     /// Rows rejected while splitting/parsing (reason, raw text); drained by the session.
     var rejects: [(reason: String, raw: [UInt8])] = []
@@ -44,6 +53,8 @@ struct JSONRowReader {
             paths = nil
         }
         self.fieldNames = fieldNames.map { Array($0.utf8) }
+        self.pendingColumns = fieldNames.map { _ in ColumnVector(type: .string) }
+        self.spans = Array(repeating: nil, count: fieldNames.count)
     }
 
     mutating func consume(_ chunk: UnsafeRawBufferPointer, emit: Emit) throws {
@@ -98,7 +109,17 @@ struct JSONRowReader {
             }
             return found
         }
+        let fast = paths == nil && root == nil
         for range in values {
+            if fast {
+                let parsed = buffer.withUnsafeBytes { b in appendObject(UnsafeRawBufferPointer(rebasing: b[range])) }
+                if parsed {
+                    pendingRawBytes.append(contentsOf: buffer[range])
+                    pendingRawOffsets.append(pendingRawBytes.count)
+                    if pendingCount >= batchRows { try flush(emit) }
+                    continue
+                }
+            }
             let raw = Array(buffer[range])
             let parsed = raw.withUnsafeBytes { bytes in Result { () throws(JSONParser.Failure) in try JSONParser.parse(bytes) } }
             switch parsed {
@@ -172,34 +193,165 @@ struct JSONRowReader {
     }
 
     private mutating func addRow(_ row: JSONValue, raw: [UInt8], emit: Emit) throws {
+        let values: [JSONValue?]
         if let paths {
-            pendingRows.append(paths.map { $0.evaluate(row) })
+            values = paths.map { $0.evaluate(row) }
         } else {
             guard case .object(let members) = row else {
                 rejects.append(("JSON data is not an object", raw))
                 return
             }
-            pendingRows.append(fieldNames.map { name in
+            values = fieldNames.map { name in
                 if let exact = members.first(where: { $0.key == name }) { return exact.value }
-                let lower = name.map { $0 | ($0 >= 65 && $0 <= 90 ? 0x20 : 0) }
-                return members.first { $0.key.map { $0 | ($0 >= 65 && $0 <= 90 ? 0x20 : 0) } == lower }?.value
-            })
-        }
-        pendingRaws.append(raw)
-        if pendingRows.count >= batchRows { try flush(emit) }
-    }
-
-    private mutating func flush(_ emit: Emit) throws {
-        guard !pendingRows.isEmpty else { return }
-        var columns = fieldNames.map { _ in ColumnVector(type: .string, capacity: pendingRows.count) }
-        for row in pendingRows {
-            for (j, value) in row.enumerated() {
-                if let text = value?.fieldText { columns[j].appendBytes(text) } else { columns[j].appendNull() }
+                let lower = Self.lowercased(name)
+                return members.first { Self.lowercased($0.key) == lower }?.value
             }
         }
-        let raws = pendingRaws
-        pendingRows.removeAll(keepingCapacity: true)
-        pendingRaws.removeAll(keepingCapacity: true)
+        for (j, value) in values.enumerated() {
+            if let text = value?.fieldText { pendingColumns[j].appendBytes(text) } else { pendingColumns[j].appendNull() }
+        }
+        pendingRawBytes.append(contentsOf: raw)
+        pendingRawOffsets.append(pendingRawBytes.count)
+        if pendingCount >= batchRows { try flush(emit) }
+    }
+
+    static func lowercased(_ bytes: [UInt8]) -> [UInt8] { bytes.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 } }
+
+    private mutating func flush(_ emit: Emit) throws {
+        guard pendingCount > 0 else { return }
+        let columns = pendingColumns
+        var raws = [[UInt8]]()
+        raws.reserveCapacity(pendingCount)
+        for r in 0..<pendingCount { raws.append(Array(pendingRawBytes[pendingRawOffsets[r]..<pendingRawOffsets[r + 1]])) }
+        pendingColumns = fieldNames.map { _ in ColumnVector(type: .string, capacity: batchRows) }
+        pendingRawBytes.removeAll(keepingCapacity: true)
+        pendingRawOffsets.removeAll(keepingCapacity: true)
+        pendingRawOffsets.append(0)
         try emit(columns, raws)
     }
+
+    // MARK: Fast path
+
+    /// Parses one flat JSON object straight into the pending columns (simple mode: keys matched to
+    /// field names). Returns false — appending nothing — for anything it does not handle
+    /// (not an object, escapes in strings, malformed text); the DOM path then decides.
+    mutating func appendObject(_ b: UnsafeRawBufferPointer) -> Bool {
+        let n = b.count
+        var i = 0
+        @inline(__always) func skipSpace() { while i < n, b[i] == 32 || b[i] == 10 || b[i] == 13 || b[i] == 9 { i += 1 } }
+        skipSpace()
+        guard i < n, b[i] == UInt8(ascii: "{") else { return false }
+        i += 1
+        scratch.removeAll(keepingCapacity: true)
+        for j in spans.indices { spans[j] = nil }
+        skipSpace()
+        if i < n, b[i] == UInt8(ascii: "}") {
+            i += 1
+        } else {
+            while true {
+                skipSpace()
+                guard i < n, b[i] == 34 else { return false }
+                let keyStart = i + 1
+                i = keyStart
+                while i < n, b[i] != 34 {
+                    if b[i] == 92 { return false }
+                    i += 1
+                }
+                guard i < n else { return false }
+                let key = UnsafeRawBufferPointer(rebasing: b[keyStart..<i])
+                i += 1
+                skipSpace()
+                guard i < n, b[i] == UInt8(ascii: ":") else { return false }
+                i += 1
+                skipSpace()
+                guard i < n else { return false }
+                let field = fieldIndex(key)
+                let c = b[i]
+                if c == 34 {
+                    let start = i + 1
+                    i = start
+                    while i < n, b[i] != 34 {
+                        if b[i] == 92 || b[i] < 32 { return false }
+                        i += 1
+                    }
+                    guard i < n else { return false }
+                    if let field { stage(field, UnsafeRawBufferPointer(rebasing: b[start..<i])) }
+                    i += 1
+                } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                    guard let end = Self.valueEnd(b, from: i) else { return false }
+                    if let field { stage(field, UnsafeRawBufferPointer(rebasing: b[i..<end])) }
+                    i = end
+                } else {
+                    let start = i
+                    while i < n, b[i] != UInt8(ascii: ","), b[i] != UInt8(ascii: "}"), b[i] != 32, b[i] != 10, b[i] != 13, b[i] != 9 {
+                        i += 1
+                    }
+                    let scalar = UnsafeRawBufferPointer(rebasing: b[start..<i])
+                    guard Self.isScalar(scalar) else { return false }
+                    if let field, !(scalar.count == 4 && scalar[0] == UInt8(ascii: "n")) { stage(field, scalar) }
+                }
+                skipSpace()
+                guard i < n else { return false }
+                if b[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                guard b[i] == UInt8(ascii: "}") else { return false }
+                i += 1
+                break
+            }
+        }
+        skipSpace()
+        guard i == n else { return false }
+        scratch.withUnsafeBufferPointer { scratch in
+            for j in spans.indices {
+                if let span = spans[j] {
+                    pendingColumns[j].appendBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[span]))
+                } else {
+                    pendingColumns[j].appendNull()
+                }
+            }
+        }
+        return true
+    }
+
+    private mutating func stage(_ field: Int, _ bytes: UnsafeRawBufferPointer) {
+        let start = scratch.count
+        scratch.append(contentsOf: bytes)
+        spans[field] = start..<scratch.count
+    }
+
+    /// The field a key names: exact match first, then ASCII case-insensitive.
+    private func fieldIndex(_ key: UnsafeRawBufferPointer) -> Int? {
+        for (j, name) in fieldNames.enumerated() where name.count == key.count {
+            if name.withUnsafeBytes({ memcmpBytes($0, key) }) { return j }
+        }
+        @inline(__always) func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
+        for (j, name) in fieldNames.enumerated() where name.count == key.count {
+            if (0..<key.count).allSatisfy({ lower(name[$0]) == lower(key[$0]) }) { return j }
+        }
+        return nil
+    }
+
+    /// `true`, `false`, `null` or a JSON number.
+    static func isScalar(_ s: UnsafeRawBufferPointer) -> Bool {
+        guard let first = s.first else { return false }
+        if first == UInt8(ascii: "t") { return s.elementsEqual("true".utf8) }
+        if first == UInt8(ascii: "f") { return s.elementsEqual("false".utf8) }
+        if first == UInt8(ascii: "n") { return s.elementsEqual("null".utf8) }
+        var digits = 0
+        for c in s {
+            if c &- 48 < 10 { digits += 1; continue }
+            if c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".") || c | 0x20 == UInt8(ascii: "e") { continue }
+            return false
+        }
+        return digits > 0
+    }
+}
+
+@inline(__always)
+func memcmpBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    guard a.count == b.count else { return false }
+    guard a.count > 0 else { return true }
+    return memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
 }
