@@ -28,6 +28,12 @@ var targets: [Target] = [
     .target(name: "SluiceTxn", dependencies: ["SluiceFormat", "SluiceIO", "SluiceStorage"]),
     // Protocol-neutral loading: parse CSV/JSON bytes, map columns, filter, convert, write.
     .target(name: "SluiceLoad", dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceIO"]),
+    // Routine Load: jobs, micro-batches, exactly-once progress; reads through `MessageSource`.
+    .target(name: "SluiceRoutineLoad", dependencies: ["SluiceLoad", "SluiceTxn"]),
+    // librdkafka (Debian librdkafka-dev), found by pkg-config. Only SluiceKafka imports it.
+    .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+    // librdkafka-backed MessageSource, producer and embedded mock cluster.
+    .target(name: "SluiceKafka", dependencies: ["SluiceRoutineLoad", "CRdKafka"]),
     // SQL statements: parser and executor over storage snapshots.
     .target(name: "SluiceSQL", dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage"]),
     // HTTP front: SQL API (and later Stream Load and the transaction API).
@@ -59,7 +65,7 @@ var targets: [Target] = [
     ),
     .executableTarget(
         name: "sluice",
-        dependencies: ["SluiceServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        dependencies: ["SluiceServer", "SluiceKafka", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     // Test support: simulated file system with crash injection, HTTP helpers, data generators.
     .target(
@@ -72,6 +78,7 @@ var targets: [Target] = [
     .testTarget(name: "SluiceIOTests", dependencies: ["SluiceIO", "SluiceTesting"]),
     .testTarget(name: "SluiceExprTests", dependencies: ["SluiceExpr", "SluiceFormat"]),
     .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "SluiceTesting", "SluiceExpr"]),
+    .testTarget(name: "SluiceKafkaTests", dependencies: ["SluiceKafka", "SluiceRoutineLoad", "SluiceTesting", "sluice"]),
     .testTarget(name: "SluiceLoadTests", dependencies: ["SluiceLoad", "SluiceStorage", "SluiceTxn", "SluiceTesting"]),
     .testTarget(name: "SluiceSQLTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting"]),
     .testTarget(name: "SimulationTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting", "SluiceTxn"]),
@@ -84,7 +91,7 @@ var targets: [Target] = [
     ),
 ]
 
-for index in targets.indices {
+for index in targets.indices where targets[index].type != .system {
     targets[index].swiftSettings = swiftSettings
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SluiceKafka
 import SluiceServer
 
 /// `sluice`: the StarRocks-compatible loading engine.
@@ -8,7 +9,7 @@ import SluiceServer
 struct Sluice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A StarRocks-compatible data-loading engine.",
-        subcommands: [Serve.self, SQL.self])
+        subcommands: [Serve.self, SQL.self, KafkaMock.self, Produce.self])
 }
 
 struct Serve: AsyncParsableCommand {
@@ -64,5 +65,59 @@ struct SQL: AsyncParsableCommand {
             for row in response.rows { print(row.map { $0 ?? "NULL" }.joined(separator: "\t")) }
         }
         if let affected = response.statistics["affectedRows"] { print("\(affected) rows affected") }
+    }
+}
+
+struct KafkaMock: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kafka-mock", abstract: "Run librdkafka's embedded mock Kafka cluster (development broker).")
+
+    @Option(help: "Number of brokers.") var brokers = 3
+    @Option(name: .customLong("topic"), help: "Topic to create, as name:partitions (repeatable).") var topics: [String] = []
+
+    func run() async throws {
+        let cluster = try MockCluster(brokers: brokers)
+        for spec in topics {
+            let parts = spec.split(separator: ":")
+            guard parts.count <= 2, let name = parts.first, let count = Int(parts.count == 2 ? parts[1] : "1"), count > 0 else {
+                throw ValidationError("--topic takes name:partitions, got \(spec)")
+            }
+            try cluster.createTopic(String(name), partitions: count)
+        }
+        print("bootstrap servers: \(cluster.bootstrapServers)")
+        fflush(nil)
+        await Termination.wait()
+        withExtendedLifetime(cluster) {}
+    }
+}
+
+struct Produce: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Produce each line of a file (or stdin) as one Kafka message.")
+
+    @Option(help: "Bootstrap servers (host:port,...).") var brokers: String
+    @Option(help: "Topic.") var topic: String
+    @Option(help: "Spread messages round-robin over this many partitions (default: librdkafka decides).") var partitions: Int?
+    @Argument(help: "File to read; '-' or nothing for standard input.") var file: String?
+
+    func run() async throws {
+        let producer = try KafkaProducer(bootstrapServers: brokers, topic: topic)
+        let handle = file == nil || file == "-" ? FileHandle.standardInput : try FileHandle(forReadingFrom: URL(fileURLWithPath: file!))
+        var count = 0
+        var pending = Data()
+        func emit(_ line: Data) throws {
+            let partition = partitions.map { Int32(count % $0) }
+            try line.withUnsafeBytes { try producer.send($0, partition: partition) }
+            count += 1
+        }
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            pending.append(chunk)
+            while let newline = pending.firstIndex(of: 10) {
+                try emit(pending[pending.startIndex..<newline])
+                pending.removeSubrange(pending.startIndex...newline)
+            }
+        }
+        if !pending.isEmpty { try emit(pending) }
+        try producer.flush()
+        print("produced \(count) messages to \(topic)")
     }
 }

@@ -1,0 +1,29 @@
+import CRdKafka
+
+/// Builds an `rd_kafka_conf_t` from key/value settings.
+enum KafkaConf {
+    static func make(_ settings: [String: String]) throws -> OpaquePointer {
+        guard let conf = rd_kafka_conf_new() else { throw KafkaError("rd_kafka_conf_new failed") }
+        var errorText = [CChar](repeating: 0, count: 512)
+        for (key, value) in settings.sorted(by: { $0.key < $1.key }) {
+            if rd_kafka_conf_set(conf, key, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
+                rd_kafka_conf_destroy(conf)
+                throw KafkaError("invalid Kafka setting \(key)=\(value): \(String(cString: errorText))")
+            }
+        }
+        return conf
+    }
+
+    /// Creates a client handle; the configuration is consumed.
+    static func client(_ type: rd_kafka_type_t, _ settings: [String: String]) throws -> OpaquePointer {
+        let conf = try make(settings)
+        var errorText = [CChar](repeating: 0, count: 512)
+        guard let rk = rd_kafka_new(type, conf, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(conf)
+            throw KafkaError("cannot create Kafka client: \(String(cString: errorText))")
+        }
+        return rk
+    }
+
+    static func errorText(_ code: rd_kafka_resp_err_t) -> String { String(cString: rd_kafka_err2str(code)) }
+}

@@ -1,0 +1,9 @@
+import UnixSignals
+
+/// Suspends until SIGTERM or SIGINT (for foreground tools such as `sluice kafka-mock`).
+public enum Termination {
+    public static func wait() async {
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        for await _ in signals { return }
+    }
+}

@@ -1,0 +1,47 @@
+public import Foundation
+
+/// `sluice kafka-mock` as a separate process: a real broker endpoint for tests (the daemon and
+/// kcat connect to it over TCP, as to any Kafka).
+public final class KafkaMockProcess: @unchecked Sendable {
+    // @unchecked: `process` is only touched from the owning test.
+    private let process = Process()
+    public let bootstrapServers: String
+
+    /// Starts `brokers` brokers with `topics` (name → partitions) and waits for the bootstrap line.
+    public init(brokers: Int = 3, topics: [String: Int]) throws {
+        process.executableURL = URL(fileURLWithPath: ServerProcess.executable)
+        process.arguments = ["kafka-mock", "--brokers", String(brokers)] + topics.sorted { $0.key < $1.key }.flatMap {
+            ["--topic", "\($0.key):\($0.value)"]
+        }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        var text = ""
+        while !text.contains("\n") {
+            let data = pipe.fileHandleForReading.availableData
+            guard !data.isEmpty else { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        guard let line = text.split(separator: "\n").first, line.hasPrefix("bootstrap servers: ") else {
+            process.terminate()
+            throw ServerProcessError("kafka-mock did not start: \(text)")
+        }
+        bootstrapServers = String(line.dropFirst("bootstrap servers: ".count))
+    }
+
+    public func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
+
+/// Runs blocking work on a dedicated thread (never on the cooperative pool) and awaits it.
+public func onDedicatedThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.start()
+    }
+}
