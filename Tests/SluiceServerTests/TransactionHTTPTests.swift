@@ -122,12 +122,68 @@ import Testing
         #expect(quality.string("Status") == "INTERNAL_ERROR")
         #expect(quality.string("Message") == "too many filtered rows")
         #expect(quality.string("ErrorURL") != nil)
+        // The same rule at a one-phase commit.
+        #expect(try f.call("begin", "q2").string("Status") == "OK")
+        #expect(try f.call("load", "q2", body: "y,bad\n").string("Status") == "OK")
+        let quality2 = try f.call("commit", "q2")
+        #expect(quality2.string("Status") == "INTERNAL_ERROR")
+        #expect(quality2.string("Message") == "too many filtered rows")
+        #expect(quality2.string("ErrorURL") != nil)
+        #expect(try f.call("commit", "q2").string("Message")?.hasPrefix("Can not commit ABORTED transaction") == true)
         // Unknown operation; list; label-prefix listing.
         #expect(try f.call("frobnicate", "z").string("Message") == "Unknown transaction operation: frobnicate")
         let list = try Curl.run(["-u", "root:", "-X", "POST", "http://127.0.0.1:\(f.port)/api/transaction/list"])
         #expect(list.body.contains("\"Label\":\"e\""))
         let byPrefix = try Curl.run(["-u", "root:", "http://127.0.0.1:\(f.port)/api/db/_transactions?label_prefix=a"])
         #expect(byPrefix.body == "[{\"Label\":\"a\",\"TxnId\":\(id),\"State\":\"VISIBLE\",\"Attachment\":null}]")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func timeoutsConcurrencyAndAuthentication() async throws {
+        let f = try await Fixture()
+        defer {
+            f.server.terminate()
+            try? FileManager.default.removeItem(atPath: f.directory)
+        }
+        // T17: credentials are checked like every other endpoint.
+        let anonymous = try Curl.run(["-X", "POST", "-H", "label: x", "-H", "db: db", "http://127.0.0.1:\(f.port)/api/transaction/begin"])
+        #expect(anonymous.status == 401)
+        // T10: a PREPARED transaction past prepared_timeout is aborted by the sweeper.
+        #expect(try f.call("begin", "late").string("Status") == "OK")
+        #expect(try f.call("load", "late", body: "1,a\n").string("Status") == "OK")
+        #expect(try f.call("prepare", "late", ["prepared_timeout": "1"]).string("Status") == "OK")
+        // Open transactions: the whole-transaction timeout and the idle timeout.
+        #expect(try f.call("begin", "slow", ["timeout": "1"]).string("Status") == "OK")
+        #expect(try f.call("begin", "idle", ["idle_transaction_timeout": "1"]).string("Status") == "OK")
+        var states = [String: String]()
+        for _ in 0..<80 {
+            for label in ["late", "slow", "idle"] {
+                states[label] = try Curl.run(["-u", "root:", "http://127.0.0.1:\(f.port)/api/db/get_load_state?label=\(label)"]).string("state")
+            }
+            if states.values.allSatisfy({ $0 == "ABORTED" }) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(states == ["late": "ABORTED", "slow": "ABORTED", "idle": "ABORTED"])
+        let commitLate = try f.call("commit", "late")
+        #expect(commitLate.string("Status") == "FAILED")
+        #expect(commitLate.string("Message")?.hasPrefix("Can not commit ABORTED transaction") == true)
+        #expect(try f.call("load", "slow", body: "2,b\n").string("Status") == "TXN_NOT_EXISTS")
+        // T11: a second request while a load streams gets TXN_IN_PROCESSING.
+        #expect(try f.call("begin", "busy").string("Status") == "OK")
+        let socket = try RawHTTP(port: f.port)
+        try socket.send("PUT /api/transaction/load HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cm9vdDo=\r\nlabel: busy\r\ndb: db\r\ntable: t\r\ncolumn_separator: ,\r\nContent-Length: 8\r\n\r\n1,a\n")
+        var busy: Curl.Response?
+        for _ in 0..<50 {
+            busy = try f.call("commit", "busy")
+            if busy?.string("Status") == "TXN_IN_PROCESSING" { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(busy?.string("Status") == "TXN_IN_PROCESSING")
+        #expect(busy?.string("Label") == "busy")
+        try socket.send("2,b\n")
+        _ = socket.receive()
+        socket.close()
+        #expect(try f.call("commit", "busy").int("NumberLoadedRows") == 2)
     }
 
     @Test(.timeLimit(.minutes(3)))
