@@ -216,17 +216,13 @@ import Testing
         let sql = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
         _ = try await sql.execute("CREATE DATABASE db", database: nil)
         _ = try await sql.execute("CREATE TABLE t (id INT, s VARCHAR(20)) DISTRIBUTED BY HASH(id) BUCKETS 2", database: "db")
-        let file = NSTemporaryDirectory() + "sluice-kill-\(UInt64.random(in: 0...UInt64.max))"
-        try Data(String(repeating: "1,abcdefghij\n", count: 400_000).utf8).write(to: URL(fileURLWithPath: file))
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        let port = server.port
-        let upload = Task.detached {
-            try? Curl.run(["-u", "root:", "-H", "label: big", "-H", "column_separator: ,", "--limit-rate", "1M", "-T", file,
-                           "http://127.0.0.1:\(port)/api/db/t/_stream_load"])
-        }
-        try await Task.sleep(for: .milliseconds(1500))
+        // Half of a large body arrives (enough to flush segments), then the server dies.
+        let socket = try RawHTTP(port: server.port)
+        let half = String(repeating: "1,abcdefghij\n", count: 200_000)
+        try socket.send("PUT /api/db/t/_stream_load HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cm9vdDo=\r\nlabel: big\r\ncolumn_separator: ,\r\nload_mem_limit: 1048576\r\nContent-Length: \(half.utf8.count * 2)\r\n\r\n" + half)
+        try await Task.sleep(for: .milliseconds(500))
         server.kill9()
-        _ = await upload.value
+        socket.close()
         let restarted = try ServerProcess(dataDirectory: directory)
         let again = SQLClient(host: "127.0.0.1", port: restarted.port, user: "root", password: "")
         #expect(try await again.execute("SELECT count(*) FROM t", database: "db").rows == [["0"]])

@@ -11,6 +11,9 @@ public struct ColumnMapping: Sendable {
     public let targets: [Target]
     /// `where`, bound against the table's columns.
     public let filter: BoundExpr?
+    /// For each source field: the table column it feeds directly, when nothing else reads it
+    /// (then the CSV path parses it straight into that column's type).
+    public let directTargets: [Int?]
 
     public enum Target: Sendable {
         /// Source field `index`, converted to the column type.
@@ -77,6 +80,18 @@ public struct ColumnMapping: Sendable {
             throw LoadError(.analysis, "Unknown column '\(name)' in table '\(table.name)'")
         }
         self.targets = targets
+        var referenced = Set<Int>()
+        for target in targets { if case .expression(let e) = target { e.collectColumns(into: &referenced) } }
+        var direct = [Int?](repeating: nil, count: names.count)
+        var uses = [Int](repeating: 0, count: names.count)
+        for (c, target) in targets.enumerated() {
+            if case .source(let j) = target {
+                uses[j] += 1
+                direct[j] = c
+            }
+        }
+        for j in names.indices where uses[j] != 1 || referenced.contains(j) { direct[j] = nil }
+        self.directTargets = direct
         if let filter, !filter.trimmingCharacters(in: " \t").isEmpty {
             do {
                 let tableResolver = NameResolver(names: schema.columns.map(\.name), types: schema.columns.map(\.type))
@@ -110,5 +125,16 @@ extension String {
         while let f = s.first, chars.contains(f) { s = s.dropFirst() }
         while let l = s.last, chars.contains(l) { s = s.dropLast() }
         return String(s)
+    }
+}
+
+extension BoundExpr {
+    /// Input column indices this expression reads.
+    func collectColumns(into set: inout Set<Int>) {
+        switch self {
+        case .column(let i, _): set.insert(i)
+        case .literal: break
+        case .call(_, let args, _): for a in args { a.collectColumns(into: &set) }
+        }
     }
 }

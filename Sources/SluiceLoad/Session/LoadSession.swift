@@ -89,7 +89,12 @@ public final class LoadSession {
 
     private func process(_ buffer: UnsafeRawBufferPointer, _ rows: CSVRows) throws {
         let expected = mapping.sourceNames.count
-        var sources = (0..<expected).map { _ in ColumnVector(type: .string, capacity: rows.count) }
+        let direct = mapping.directTargets
+        // Fields read by expressions stay text; fields mapped 1:1 to a column are parsed into its type.
+        var sources = (0..<expected).map { j in
+            ColumnVector(type: direct[j].map { table.schema.columns[$0].type } ?? .string, capacity: rows.count)
+        }
+        var failures = [[(row: Int, text: String)]](repeating: [], count: expected)
         var raws = [Range<Int>]()
         raws.reserveCapacity(rows.count)
         counters.totalRows += rows.count
@@ -101,6 +106,7 @@ public final class LoadSession {
                     reject("Value count does not match column count. Expect \(expected), but got \(count). Column delimiter: \(options.columnSeparator.first ?? 0),Row delimiter: \(options.rowDelimiter.first ?? 0)", buffer[raw])
                     continue
                 }
+                let row = raws.count
                 raws.append(raw)
                 let first = rows.rowFields[r]
                 for j in 0..<expected {
@@ -110,13 +116,19 @@ public final class LoadSession {
                         : UnsafeRawBufferPointer(rebasing: buffer[s..<e])
                     if field.count == 2, field[0] == 92, field[1] == 78 {
                         sources[j].appendNull()
+                    } else if direct[j] != nil {
+                        if !FieldParser.append(field, to: &sources[j]) {
+                            failures[j].append((row, String(decoding: field, as: UTF8.self)))
+                        }
                     } else {
                         sources[j].appendBytes(field)
                     }
                 }
             }
         }
-        try convertAndWrite(sources, rows: raws.count) { Array(buffer[raws[$0]]) }
+        var parsed = [Int: (ColumnVector, [(row: Int, text: String)])]()
+        for j in 0..<expected { if let c = direct[j] { parsed[c] = (sources[j], failures[j]) } }
+        try convertAndWrite(sources, rows: raws.count, parsed: parsed) { Array(buffer[raws[$0]]) }
     }
 
     /// JSON rows arrive as source columns already (see ``JSONRowReader``).
@@ -142,7 +154,12 @@ public final class LoadSession {
     // MARK: Source columns → table columns → writer
 
     /// - Parameter rawRow: the original text of a row, for the error log (only called on rejects).
-    private func convertAndWrite(_ sources: [ColumnVector], rows: Int, rawRow: (Int) -> [UInt8]) throws {
+    /// - Parameter parsed: table columns already converted by the CSV fast path, with the rows
+    ///   whose text failed to convert.
+    private func convertAndWrite(
+        _ sources: [ColumnVector], rows: Int, parsed: [Int: (ColumnVector, [(row: Int, text: String)])] = [:],
+        rawRow: (Int) -> [UInt8]
+    ) throws {
         guard rows > 0 else { return }
         var valid = [Bool](repeating: true, count: rows)
         var reasons = [Int: String]()
@@ -154,6 +171,16 @@ public final class LoadSession {
             let produced: ColumnVector
             let input: ColumnVector?
             switch target {
+            case .source where parsed[c] != nil:
+                let (column_, parseFailures) = parsed[c]!
+                produced = column_
+                input = nil
+                if options.strictMode {
+                    for (r, text) in parseFailures where valid[r] {
+                        valid[r] = false
+                        reasons[r] = "The value '\(text)' of column '\(column.name)' cannot be converted to \(column.type.sqlName)"
+                    }
+                }
             case .source(let j):
                 input = sources[j]
                 produced = CastKernel.cast(sources[j], to: column.type, failures: &failures)
