@@ -216,19 +216,19 @@ public struct ColumnVector: Sendable {
         let base = count
         switch type.physical {
         case .int64:
-            ints.reserveCapacity(ints.count + indices.count)
+            ints.grow(toHold: indices.count)
             other.ints.withUnsafeBufferPointer { src in for i in indices { ints.append(src[i]) } }
         case .int128:
-            wides.reserveCapacity(wides.count + indices.count)
+            wides.grow(toHold: indices.count)
             for i in indices { wides.append(other.wides[i]) }
         case .float64:
-            doubles.reserveCapacity(doubles.count + indices.count)
+            doubles.grow(toHold: indices.count)
             for i in indices { doubles.append(other.doubles[i]) }
         case .bytes:
             var total = 0
             for i in indices { total += other.offsets[i + 1] - other.offsets[i] }
-            bytes.reserveCapacity(bytes.count + total)
-            offsets.reserveCapacity(offsets.count + indices.count)
+            bytes.grow(toHold: total)
+            offsets.grow(toHold: indices.count)
             other.bytes.withUnsafeBufferPointer { src in
                 for i in indices {
                     bytes.append(contentsOf: UnsafeBufferPointer(rebasing: src[other.offsets[i]..<other.offsets[i + 1]]))
@@ -294,5 +294,15 @@ public struct ColumnVector: Sendable {
     /// Approximate heap bytes held (for memory limits).
     public var memoryFootprint: Int {
         ints.count * 8 + wides.count * 16 + doubles.count * 8 + offsets.count * 8 + bytes.count + nulls.count
+    }
+}
+
+extension Array {
+    /// Makes room for `extra` more elements with geometric growth (a bare `reserveCapacity` of
+    /// exactly `count + extra` would reallocate and copy on every call).
+    @inlinable
+    mutating func grow(toHold extra: Int) {
+        let needed = count + extra
+        if capacity < needed { reserveCapacity(Swift.max(needed, capacity * 2)) }
     }
 }

@@ -97,38 +97,57 @@ public final class LoadSession {
         var failures = [[(row: Int, text: String)]](repeating: [], count: expected)
         var raws = [Range<Int>]()
         raws.reserveCapacity(rows.count)
+        var mismatched = [(raw: Range<Int>, count: Int)]()
         counters.totalRows += rows.count
         rows.unescaped.withUnsafeBytes { unescaped in
-            for r in 0..<rows.count {
-                let count = rows.fieldCount(r)
-                let raw = rows.rowStarts[r]..<rows.rowEnds[r]
-                guard count == expected else {
-                    reject("Value count does not match column count. Expect \(expected), but got \(count). Column delimiter: \(options.columnSeparator.first ?? 0),Row delimiter: \(options.rowDelimiter.first ?? 0)", buffer[raw])
-                    continue
-                }
-                let row = raws.count
-                raws.append(raw)
-                let first = rows.rowFields[r]
-                for j in 0..<expected {
-                    let s = rows.fieldStarts[first + j], e = rows.fieldEnds[first + j]
-                    let field = s < 0
-                        ? UnsafeRawBufferPointer(rebasing: unescaped[(-s - 1)..<e])
-                        : UnsafeRawBufferPointer(rebasing: buffer[s..<e])
-                    if field.count == 2, field[0] == 92, field[1] == 78 {
-                        sources[j].appendNull()
-                    } else if direct[j] != nil {
-                        if !FieldParser.append(field, to: &sources[j]) {
-                            failures[j].append((row, String(decoding: field, as: UTF8.self)))
-                        }
-                    } else {
-                        sources[j].appendBytes(field)
-                    }
-                }
-            }
+            Self.fill(buffer, unescaped, rows, expected: expected, direct: direct, sources: &sources, failures: &failures,
+                      raws: &raws, mismatched: &mismatched)
+        }
+        for (raw, count) in mismatched {
+            reject("Value count does not match column count. Expect \(expected), but got \(count). Column delimiter: \(options.columnSeparator.first ?? 0),Row delimiter: \(options.rowDelimiter.first ?? 0)", buffer[raw])
         }
         var parsed = [Int: (ColumnVector, [(row: Int, text: String)])]()
         for j in 0..<expected { if let c = direct[j] { parsed[c] = (sources[j], failures[j]) } }
         try convertAndWrite(sources, rows: raws.count, parsed: parsed) { Array(buffer[raws[$0]]) }
+    }
+
+    /// The per-field loop of the CSV path, written as a static function over `inout` locals so the
+    /// compiler checks exclusivity statically (no per-access runtime checks in the hot loop).
+    private static func fill(
+        _ buffer: UnsafeRawBufferPointer, _ unescaped: UnsafeRawBufferPointer, _ rows: CSVRows, expected: Int, direct: [Int?],
+        sources: inout [ColumnVector], failures: inout [[(row: Int, text: String)]], raws: inout [Range<Int>],
+        mismatched: inout [(raw: Range<Int>, count: Int)]
+    ) {
+        rows.fieldStarts.withUnsafeBufferPointer { starts in
+            rows.fieldEnds.withUnsafeBufferPointer { ends in
+                for r in 0..<rows.count {
+                    let count = rows.fieldCount(r)
+                    let raw = rows.rowStarts[r]..<rows.rowEnds[r]
+                    guard count == expected else {
+                        mismatched.append((raw, count))
+                        continue
+                    }
+                    let row = raws.count
+                    raws.append(raw)
+                    let first = rows.rowFields[r]
+                    for j in 0..<expected {
+                        let s = starts[first + j], e = ends[first + j]
+                        let field = s < 0
+                            ? UnsafeRawBufferPointer(rebasing: unescaped[(-s - 1)..<e])
+                            : UnsafeRawBufferPointer(rebasing: buffer[s..<e])
+                        if field.count == 2, field[0] == 92, field[1] == 78 {
+                            sources[j].appendNull()
+                        } else if direct[j] != nil {
+                            if !FieldParser.append(field, to: &sources[j]) {
+                                failures[j].append((row, String(decoding: field, as: UTF8.self)))
+                            }
+                        } else {
+                            sources[j].appendBytes(field)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// JSON rows arrive as source columns already (see ``JSONRowReader``).
