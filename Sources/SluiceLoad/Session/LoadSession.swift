@@ -1,17 +1,40 @@
 public import SluiceExpr
 public import SluiceFormat
 public import SluiceStorage
+import Dispatch
+import Synchronization
 
 /// One load into one table: bytes in, a ``PreparedWrite`` out.
 ///
 /// ``consume(_:)`` parses as data arrives and writes through a ``TableWriter`` whose memory is
 /// bounded, so a body of any size streams through. Not thread-safe: one owner feeds it.
-public final class LoadSession {
+public final class LoadSession: @unchecked Sendable {
+    // @unchecked: one owner thread calls consume/finish/abort; conversion and writing run on the
+    // serial `converter` queue; what both touch (counters, error log, first error) sits in `shared`.
     public let table: TableMeta
     public let options: LoadOptions
     public let mapping: ColumnMapping
-    public private(set) var counters = LoadCounters()
-    public private(set) var errorLog: ErrorLog
+    private let shared: Mutex<Shared>
+    private var receivedBytes = 0
+    /// Conversion and writing run here, at most two batches behind parsing, on another core.
+    private let converter = DispatchQueue(label: "sluice.load-convert")
+    private let converterSlots = DispatchSemaphore(value: 2)
+    private let converterGroup = DispatchGroup()
+
+    struct Shared {
+        var counters = LoadCounters()
+        var errorLog: ErrorLog
+        var failure: (any Error)?
+    }
+
+    /// Counters so far (bytes as received; rows as converted).
+    public var counters: LoadCounters {
+        var c = shared.withLock { $0.counters }
+        c.receivedBytes = receivedBytes
+        return c
+    }
+
+    public var errorLog: ErrorLog { shared.withLock { $0.errorLog } }
     private let engine: StorageEngine
     private let writer: TableWriter
     private var scanner: CSVScanner
@@ -30,7 +53,7 @@ public final class LoadSession {
             table: table, columns: options.columns, filter: options.filter, nowMicros: options.nowMicros,
             timeZone: options.timeZone)
         self.context = EvaluationContext(timeZone: options.timeZone, nowMicros: options.nowMicros)
-        self.errorLog = ErrorLog(limit: options.errorLogLimit)
+        self.shared = Mutex(Shared(errorLog: ErrorLog(limit: options.errorLogLimit)))
         do {
             self.writer = try engine.makeWriter(
                 table: table, options: WriteOptions(partitions: options.partitions, memoryLimit: options.memoryLimit))
@@ -48,7 +71,8 @@ public final class LoadSession {
     /// Parses and writes a chunk of the body.
     public func consume(_ chunk: UnsafeRawBufferPointer) throws {
         precondition(!finished, "consume after finish")
-        counters.receivedBytes += chunk.count
+        try rethrowConverterFailure()
+        receivedBytes += chunk.count
         if json != nil {
             try json!.consume(chunk) { fields, raws in try self.process(fields: fields, raws: raws) }
             drainJSONRejects()
@@ -67,6 +91,13 @@ public final class LoadSession {
             try scanner.finish { buffer, rows in try self.process(buffer, rows) }
         }
         finished = true
+        converterGroup.wait()
+        do {
+            try rethrowConverterFailure()
+        } catch {
+            writer.abort()
+            throw error
+        }
         if counters.exceeds(maxFilterRatio: options.maxFilterRatio) {
             writer.abort()
             throw LoadError(.tooManyFilteredRows, "too many filtered rows")
@@ -82,7 +113,31 @@ public final class LoadSession {
     /// Removes everything written so far.
     public func abort() {
         finished = true
+        converterGroup.wait()
         writer.abort()
+    }
+
+    private func rethrowConverterFailure() throws {
+        if let failure = shared.withLock({ $0.failure }) { throw failure }
+    }
+
+    /// Runs `work` on the converter queue (blocking while two batches are already queued).
+    private func enqueue(_ work: @escaping @Sendable () throws -> Void) throws {
+        try rethrowConverterFailure()
+        converterSlots.wait()
+        converterGroup.enter()
+        converter.async { [self] in
+            defer {
+                converterSlots.signal()
+                converterGroup.leave()
+            }
+            guard shared.withLock({ $0.failure == nil }) else { return }
+            do {
+                try work()
+            } catch {
+                shared.withLock { if $0.failure == nil { $0.failure = error } }
+            }
+        }
     }
 
     // MARK: CSV rows → source columns
@@ -98,17 +153,25 @@ public final class LoadSession {
         var raws = [Range<Int>]()
         raws.reserveCapacity(rows.count)
         var mismatched = [(raw: Range<Int>, count: Int)]()
-        counters.totalRows += rows.count
         rows.unescaped.withUnsafeBytes { unescaped in
             Self.fill(buffer, unescaped, rows, expected: expected, direct: direct, sources: &sources, failures: &failures,
                       raws: &raws, mismatched: &mismatched)
         }
-        for (raw, count) in mismatched {
-            reject("Value count does not match column count. Expect \(expected), but got \(count). Column delimiter: \(options.columnSeparator.first ?? 0),Row delimiter: \(options.rowDelimiter.first ?? 0)", buffer[raw])
-        }
+        let total = rows.count
+        let mismatchReasons = mismatched.map { ("Value count does not match column count. Expect \(expected), but got \($0.count). Column delimiter: \(options.columnSeparator.first ?? 0),Row delimiter: \(options.rowDelimiter.first ?? 0)", Array(buffer[$0.raw])) }
         var parsed = [Int: (ColumnVector, [(row: Int, text: String)])]()
         for j in 0..<expected { if let c = direct[j] { parsed[c] = (sources[j], failures[j]) } }
-        try convertAndWrite(sources, rows: raws.count, parsed: parsed) { Array(buffer[raws[$0]]) }
+        // The chunk's memory is gone once this returns: keep this batch's raw text for error logs.
+        let base = raws.first?.lowerBound ?? 0
+        let rawText = Array(buffer[base..<(raws.last?.upperBound ?? base)])
+        let localRaws = raws.map { ($0.lowerBound - base)..<($0.upperBound - base) }
+        let readySources = sources
+        let readyParsed = parsed
+        try enqueue { [self] in
+            shared.withLock { $0.counters.totalRows += total }
+            for (reason, raw) in mismatchReasons { reject(reason, raw) }
+            try convertAndWrite(readySources, rows: localRaws.count, parsed: readyParsed) { Array(rawText[localRaws[$0]]) }
+        }
     }
 
     /// The per-field loop of the CSV path, written as a static function over `inout` locals so the
@@ -152,22 +215,29 @@ public final class LoadSession {
 
     /// JSON rows arrive as source columns already (see ``JSONRowReader``).
     private func process(fields: [ColumnVector], raws: [[UInt8]]) throws {
-        counters.totalRows += raws.count
-        try convertAndWrite(fields, rows: raws.count) { raws[$0] }
+        try enqueue { [self] in
+            shared.withLock { $0.counters.totalRows += raws.count }
+            try convertAndWrite(fields, rows: raws.count) { raws[$0] }
+        }
     }
 
     private func drainJSONRejects() {
         guard let rejects = json?.rejects, !rejects.isEmpty else { return }
         json!.rejects.removeAll()
-        for (reason, raw) in rejects {
-            counters.totalRows += 1
-            reject(reason, raw)
+        try? enqueue { [self] in
+            for (reason, raw) in rejects {
+                shared.withLock { $0.counters.totalRows += 1 }
+                reject(reason, raw)
+            }
         }
     }
 
+    /// Counts a filtered row and logs it (converter thread).
     private func reject(_ reason: String, _ raw: some Collection<UInt8>) {
-        counters.filteredRows += 1
-        errorLog.record(reason: reason, row: raw)
+        shared.withLock { s in
+            s.counters.filteredRows += 1
+            s.errorLog.record(reason: reason, row: raw)
+        }
     }
 
     // MARK: Source columns → table columns → writer
@@ -225,7 +295,7 @@ public final class LoadSession {
         if let filter = mapping.filter, !candidates.isEmpty {
             let batch = candidates.count == rows ? columns : columns.map { $0.gather(candidates) }
             let selected = try Evaluator.select(filter, batch: batch, rows: candidates.count, context: context)
-            counters.unselectedRows += candidates.count - selected.count
+            shared.withLock { $0.counters.unselectedRows += candidates.count - selected.count }
             candidates = selected.map { candidates[$0] }
         }
         guard !candidates.isEmpty else { return }
