@@ -24,7 +24,7 @@ public struct LoadOptions: Sendable {
     /// Only these partitions may receive rows.
     public var partitions: [String]?
     /// Bytes the load may buffer before flushing segments.
-    public var memoryLimit: Int = 64 << 20
+    public var memoryLimit: Int = 48 << 20
     /// Leading lines to skip (`skip_header`).
     public var skipHeader = 0
     /// Drop spaces around separators outside enclosures (`trim_space`).

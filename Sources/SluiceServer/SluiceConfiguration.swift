@@ -19,8 +19,8 @@ public struct SluiceConfiguration: Sendable {
     public var labelCleanIntervalSeconds = 60
     /// `load.streaming_load_max_mb`: largest Stream Load body, in MiB. Default 102400.
     public var streamingLoadMaxMegabytes = 102_400
-    /// `load.memory_limit_bytes`: bytes one load buffers before flushing segments. Default 67108864.
-    public var loadMemoryLimitBytes = 64 << 20
+    /// `load.memory_limit_bytes`: bytes one load buffers before flushing segments. Default 50331648.
+    public var loadMemoryLimitBytes = 48 << 20
     /// `storage.compaction_threshold`: rowsets per tablet that trigger background compaction. Default 8.
     public var compactionThreshold = 8
     /// `storage.max_rowsets_per_tablet`: a commit into a tablet this full compacts it first. Default 64.

@@ -18,8 +18,8 @@ public struct StreamLoadRoutes: Sendable {
     public let authenticator: Authenticator
     /// `streaming_load_max_mb` in bytes. Default 100 GiB (StarRocks' 102400 MB).
     public var streamingLoadMaxBytes = 102_400 << 20
-    /// Memory a load may buffer before flushing segments. Default 64 MiB.
-    public var defaultMemoryLimit = 64 << 20
+    /// Memory a load may buffer before flushing segments. Default 48 MiB.
+    public var defaultMemoryLimit = 48 << 20
     /// Host:port used in `ErrorURL` when the request has no `Host` header.
     public var advertisedAddress: String
     /// Bytes handed to the parser per hop off the event loop.

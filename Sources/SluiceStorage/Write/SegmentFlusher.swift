@@ -15,7 +15,7 @@ final class SegmentFlusher: Sendable {
         var error: (any Error)?
     }
 
-    init(depth: Int = 2) { slots = DispatchSemaphore(value: depth) }
+    init(depth: Int = 1) { slots = DispatchSemaphore(value: depth) }
 
     /// Queues `work` (blocks while `depth` flushes are already in flight).
     func submit(tablet: Int64, _ work: @escaping @Sendable () throws -> SegmentMeta) throws {
