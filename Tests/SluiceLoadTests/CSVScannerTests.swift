@@ -68,3 +68,52 @@ import Testing
         }
     }
 }
+
+@Suite struct ParallelCSVScanTests {
+    final class Collector: @unchecked Sendable {
+        let lock = NSLockForTests()
+        var rows = [String]()
+    }
+
+    final class NSLockForTests: @unchecked Sendable {
+        private var locked = pthread_mutex_t()
+        init() { pthread_mutex_init(&locked, nil) }
+        func run(_ body: () -> Void) {
+            pthread_mutex_lock(&locked)
+            body()
+            pthread_mutex_unlock(&locked)
+        }
+    }
+
+    @Test func parallelScanningFindsTheSameRowsAtAnyChunking() throws {
+        let text = (0..<60_000).map { "\($0),name\($0 % 97),\($0 * 3)\n" }.joined()
+        let bytes = Array(text.utf8)
+        let expected = text.split(separator: "\n").map(String.init).sorted()
+        for chunkSize in [300_000, 777_777, bytes.count] {
+            var scanner = CSVScanner(format: CSVFormat(columnSeparator: [44]))
+            #expect(scanner.canScanInParallel)
+            let collector = Collector()
+            let emit: @Sendable (UnsafeRawBufferPointer, CSVRows) throws -> Void = { buffer, rows in
+                var found = [String]()
+                for r in 0..<rows.count {
+                    found.append((rows.rowFields[r]..<rows.rowFields[r + 1]).map { f in
+                        String(decoding: buffer[rows.fieldStarts[f]..<rows.fieldEnds[f]], as: UTF8.self)
+                    }.joined(separator: ","))
+                }
+                collector.lock.run { collector.rows.append(contentsOf: found) }
+            }
+            var start = 0
+            while start < bytes.count {
+                let end = min(bytes.count, start + chunkSize)
+                try bytes[start..<end].withUnsafeBytes { try scanner.consumeInParallel($0, emit: emit) }
+                start = end
+            }
+            try scanner.finish(emit: emit)
+            #expect(collector.rows.sorted() == expected, "chunk size \(chunkSize)")
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

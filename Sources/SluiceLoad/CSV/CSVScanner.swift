@@ -1,3 +1,6 @@
+import Dispatch
+import Synchronization
+
 /// Splits CSV bytes into rows and fields as they stream in.
 ///
 /// Handles multi-byte separators and delimiters, RFC 4180 enclosures (doubled quotes inside),
@@ -25,7 +28,7 @@ public struct CSVFormat: Sendable {
 /// Rows found in one buffer: field byte ranges plus each row's raw range (for error logs).
 /// Ranges index into the buffer passed to the callback; fields that were quoted or escaped are
 /// already unescaped into `unescaped` and point there instead (negative start = index − 1 into it).
-public struct CSVRows {
+public struct CSVRows: Sendable {
     public var fieldStarts: [Int] = []
     public var fieldEnds: [Int] = []
     /// Index into the field arrays where row `r` starts; `count + 1` entries.
@@ -50,10 +53,10 @@ public struct CSVRows {
     }
 }
 
-public struct CSVScanner {
+public struct CSVScanner: Sendable {
     public let format: CSVFormat
     private var carry: [UInt8] = []
-    private var skipped = 0
+    fileprivate var skipped = 0
     private var rows = CSVRows()
     /// Rows are handed out in batches of at most this many.
     public var batchRows = 4096
@@ -82,6 +85,64 @@ public struct CSVScanner {
         let rest = UnsafeRawBufferPointer(rebasing: chunk[offset...])
         let consumed = try scan(rest, final: false, emit: emit)
         carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[consumed...]))
+    }
+
+    /// Whether chunks may be split at any row delimiter and scanned in parallel (no quotes or
+    /// escapes that could hide a delimiter, no header lines left to skip).
+    public var canScanInParallel: Bool {
+        format.enclose == nil && format.escape == nil && skipped >= format.skipHeader
+    }
+
+    /// Like ``consume(_:emit:)`` but scans the two halves of a large chunk on two threads;
+    /// `emit` may run concurrently from both. Requires ``canScanInParallel``.
+    public mutating func consumeInParallel(
+        _ chunk: UnsafeRawBufferPointer, emit: @escaping @Sendable (UnsafeRawBufferPointer, CSVRows) throws -> Void
+    ) throws {
+        guard canScanInParallel, chunk.count >= 256 << 10, carry.isEmpty || firstRowEnd(chunk) != nil else {
+            try consume(chunk, emit: emit)
+            return
+        }
+        var offset = 0
+        if !carry.isEmpty, let end = firstRowEnd(chunk) {
+            carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<end]))
+            let joined = carry
+            carry.removeAll(keepingCapacity: true)
+            try joined.withUnsafeBytes { buffer in _ = try scan(buffer, final: true, emit: emit) }
+            offset = end
+        }
+        let rest = UnsafeRawBufferPointer(rebasing: chunk[offset...])
+        // Split after the first row delimiter past the middle.
+        var split: Int?
+        var probe = ScanState()
+        split = nextRowEnd(rest, from: rest.count / 2, state: &probe)
+        guard let split, split < rest.count else {
+            let consumed = try scan(rest, final: false, emit: emit)
+            carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[consumed...]))
+            return
+        }
+        // The chunk outlives both halves: concurrentPerform returns only when they are done.
+        let head = SendableBytes(bytes: UnsafeRawBufferPointer(rebasing: rest[0..<split]))
+        let tail = SendableBytes(bytes: UnsafeRawBufferPointer(rebasing: rest[split...]))
+        let format = self.format
+        let batchRows = self.batchRows
+        let box = ParallelScan()
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            var scanner = CSVScanner(format: format)
+            scanner.batchRows = batchRows
+            scanner.skipped = format.skipHeader
+            do {
+                if part == 0 {
+                    _ = try scanner.scan(head.bytes, final: true, emit: emit)
+                } else {
+                    let consumed = try scanner.scan(tail.bytes, final: false, emit: emit)
+                    box.set(consumed: consumed)
+                }
+            } catch {
+                box.fail(error)
+            }
+        }
+        if let error = box.error { throw error }
+        carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: tail.bytes[box.consumed...]))
     }
 
     /// Flushes a last row without a trailing delimiter.
@@ -280,4 +341,25 @@ public struct CSVScanner {
             i += 1
         }
     }
+}
+
+/// Results of the two halves of ``CSVScanner/consumeInParallel(_:emit:)``.
+final class ParallelScan: @unchecked Sendable {
+    private let lock = NSLockLike()
+    private(set) var consumed = 0
+    private(set) var error: (any Error)?
+
+    func set(consumed: Int) { lock.withLock { self.consumed = consumed } }
+    func fail(_ error: any Error) { lock.withLock { if self.error == nil { self.error = error } } }
+}
+
+/// A tiny mutex (Synchronization.Mutex is non-copyable; this one can live in a class field).
+final class NSLockLike: @unchecked Sendable {
+    private let mutex = Mutex(())
+    func withLock<T>(_ body: () throws -> T) rethrows -> T { try mutex.withLock { _ in try body() } }
+}
+
+/// Bytes handed to a parallel scan (valid until `concurrentPerform` returns).
+struct SendableBytes: @unchecked Sendable {
+    let bytes: UnsafeRawBufferPointer
 }

@@ -76,6 +76,8 @@ public final class LoadSession: @unchecked Sendable {
         if json != nil {
             try json!.consume(chunk) { fields, raws in try self.process(fields: fields, raws: raws) }
             drainJSONRejects()
+        } else if scanner.canScanInParallel {
+            try scanner.consumeInParallel(chunk) { [self] buffer, rows in try process(buffer, rows) }
         } else {
             try scanner.consume(chunk) { buffer, rows in try self.process(buffer, rows) }
         }
