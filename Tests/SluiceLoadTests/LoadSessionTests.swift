@@ -173,3 +173,36 @@ import Testing
         #expect(rows == [["-3", "", nil, nil], ["1", "plain", "{\"a\": [1, 2]}", "1"], ["2", "esc\"apedé", nil, "0"]])
     }
 }
+
+@Suite struct ParallelJSONTests {
+    @Test func largeJSONLinesLoadTheSameInHalves() throws {
+        let engine = try StorageEngine(path: "/data", fileSystem: SimulatedFileSystem())
+        try engine.createDatabase("db")
+        try engine.createTable(database: "db", TableDefinition(name: "j", columns: [
+            ColumnSchema(id: 0, name: "id", type: .bigint), ColumnSchema(id: 0, name: "s", type: .string),
+        ]))
+        var options = LoadOptions()
+        options.format = .json
+        options.maxFilterRatio = 1
+        let session = try LoadSession(engine: engine, table: try engine.table(database: "db", name: "j"), options: options)
+        // Flat lines, a pretty-printed multi-line object, and a malformed line in the middle.
+        var body = (0..<30_000).map { "{\"id\": \($0), \"s\": \"v\($0)\"}\n" }.joined()
+        body += "{\n  \"id\": 30000,\n  \"s\": \"pretty\"\n}\n{broken\n"
+        body += (30_001..<60_000).map { "{\"id\": \($0), \"s\": \"v\($0)\"}\r\n" }.joined()
+        let bytes = Array(body.utf8)
+        var start = 0
+        while start < bytes.count {
+            let end = min(bytes.count, start + 400_000)
+            try bytes[start..<end].withUnsafeBytes { try session.consume($0) }
+            start = end
+        }
+        try engine.commit(try session.finish(), label: "p")
+        #expect(session.counters.loadedRows == 60_000)
+        #expect(session.counters.filteredRows == 1)
+        let scan = engine.scan(try engine.table(database: "db", name: "j"), columns: [0])
+        var ids = [Int64]()
+        while let batch = try scan.next() { ids.append(contentsOf: batch[0].ints) }
+        let sorted = ids.sorted()
+        #expect(sorted.count == 60_000 && sorted.first == 0 && sorted.last == 59_999 && Set(sorted).count == 60_000)
+    }
+}

@@ -1,3 +1,4 @@
+import Dispatch
 import SluiceFormat
 #if canImport(Glibc)
 import Glibc
@@ -9,8 +10,9 @@ import Glibc
 /// Order of operations as in StarRocks: strip the outer array → `json_root` → `jsonpaths` (or,
 /// without paths, match object keys to field names). Values are split out of the stream as they
 /// complete, so only an unfinished value is carried between chunks.
-struct JSONRowReader {
+struct JSONRowReader: @unchecked Sendable {
     typealias Emit = (_ fields: [ColumnVector], _ raws: [[UInt8]]) throws -> Void
+    typealias SendableEmit = @Sendable (_ fields: [ColumnVector], _ raws: [[UInt8]]) throws -> Void
     typealias Reject = (_ reason: String, _ raw: [UInt8]) -> Void
 
     let stripOuterArray: Bool
@@ -63,6 +65,88 @@ struct JSONRowReader {
         buffer.removeFirst(consumed)
     }
 
+    /// Whether JSON lines may be split at a `}\n{` boundary and parsed in two halves.
+    var canParseInParallel: Bool { paths == nil && root == nil && !stripOuterArray }
+
+    /// Like ``consume(_:emit:)`` but parses the two halves of a large buffer on two threads;
+    /// `emit` may run concurrently. A half is cut only at `}` newline `{`, which in JSON can only
+    /// separate two top-level objects (strings cannot hold raw newlines; nested objects in
+    /// arrays are separated by commas).
+    mutating func consumeInParallel(_ chunk: UnsafeRawBufferPointer, emit: @escaping SendableEmit) throws {
+        buffer.append(contentsOf: chunk)
+        guard canParseInParallel, buffer.count >= 256 << 10, let cut = Self.topLevelBoundary(buffer, near: buffer.count / 2) else {
+            let consumed = try split(final: false, emit: emit)
+            buffer.removeFirst(consumed)
+            return
+        }
+        var first = self
+        first.buffer = Array(buffer[..<cut])
+        first.resetPending()
+        var second = self
+        second.buffer = Array(buffer[cut...])
+        second.resetPending()
+        let halves = Halves(first: first, second: second)
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            halves.run(part, emit: emit)
+        }
+        if let error = halves.error { throw error }
+        rejects.append(contentsOf: halves.first.rejects)
+        rejects.append(contentsOf: halves.second.rejects)
+        buffer = Array(halves.second.buffer[halves.secondConsumed...])
+    }
+
+    /// Offset just after a `}` + newline(s) + `{` boundary at or after `near`, cut before the `{`.
+    static func topLevelBoundary(_ bytes: [UInt8], near start: Int) -> Int? {
+        var i = start
+        let n = bytes.count
+        while i + 2 < n {
+            if bytes[i] == 10 {
+                var before = i - 1
+                while before > 0, bytes[before] == 13 || bytes[before] == 32 { before -= 1 }
+                var after = i + 1
+                while after < n, bytes[after] == 10 || bytes[after] == 13 || bytes[after] == 32 { after += 1 }
+                if before >= 0, bytes[before] == UInt8(ascii: "}"), after < n, bytes[after] == UInt8(ascii: "{") { return after }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    mutating func resetPending() {
+        pendingColumns = fieldNames.map { _ in ColumnVector(type: .string) }
+        pendingRawBytes = []
+        pendingRawOffsets = [0]
+        rejects = []
+    }
+
+    /// Two half-readers parsed concurrently.
+    final class Halves: @unchecked Sendable {
+        var first: JSONRowReader
+        var second: JSONRowReader
+        var secondConsumed = 0
+        var error: (any Error)?
+        private let lock = NSLockLike()
+
+        init(first: JSONRowReader, second: JSONRowReader) {
+            self.first = first
+            self.second = second
+        }
+
+        func run(_ part: Int, emit: @escaping SendableEmit) {
+            do {
+                if part == 0 {
+                    _ = try first.split(final: true, emit: emit)
+                    try first.flush(emit)
+                } else {
+                    secondConsumed = try second.split(final: false, emit: emit)
+                    try second.flush(emit)
+                }
+            } catch {
+                lock.withLock { if self.error == nil { self.error = error } }
+            }
+        }
+    }
+
     mutating func finish(emit: Emit) throws {
         _ = try split(final: true, emit: emit)
         buffer.removeAll()
@@ -70,7 +154,7 @@ struct JSONRowReader {
     }
 
     /// Extracts complete top-level values; returns the bytes consumed.
-    private mutating func split(final: Bool, emit: Emit) throws -> Int {
+    fileprivate mutating func split(final: Bool, emit: Emit) throws -> Int {
         let stripAtTop = stripOuterArray && root == nil
         var position = 0
         let values: [(Range<Int>)] = buffer.withUnsafeBytes { b in
@@ -161,6 +245,11 @@ struct JSONRowReader {
                 }
             } else if c == 34 {
                 inString = true
+            } else if c == 10, depth > 0, i + 1 < n, b[i + 1] == UInt8(ascii: "{") {
+                // An unindented `{` after a newline starts the next document: the value before
+                // it is unterminated (malformed). Ending it here keeps one bad line from
+                // swallowing the rest of the body.
+                return i
             } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
                 depth += 1
             } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
@@ -217,7 +306,7 @@ struct JSONRowReader {
 
     static func lowercased(_ bytes: [UInt8]) -> [UInt8] { bytes.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 } }
 
-    private mutating func flush(_ emit: Emit) throws {
+    fileprivate mutating func flush(_ emit: Emit) throws {
         guard pendingCount > 0 else { return }
         let columns = pendingColumns
         var raws = [[UInt8]]()

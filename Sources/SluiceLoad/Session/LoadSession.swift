@@ -74,7 +74,11 @@ public final class LoadSession: @unchecked Sendable {
         try rethrowConverterFailure()
         receivedBytes += chunk.count
         if json != nil {
-            try json!.consume(chunk) { fields, raws in try self.process(fields: fields, raws: raws) }
+            if json!.canParseInParallel {
+                try json!.consumeInParallel(chunk) { [self] fields, raws in try process(fields: fields, raws: raws) }
+            } else {
+                try json!.consume(chunk) { fields, raws in try self.process(fields: fields, raws: raws) }
+            }
             drainJSONRejects()
         } else if scanner.canScanInParallel {
             try scanner.consumeInParallel(chunk) { [self] buffer, rows in try process(buffer, rows) }
