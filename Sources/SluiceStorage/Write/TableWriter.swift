@@ -134,7 +134,12 @@ public final class TableWriter {
             rowCount += indices.count
         }
         while bufferedBytes > options.memoryLimit, let largest = buffers.values.max(by: { $0.footprint < $1.footprint }) {
-            try flush(largest.tabletID)
+            do {
+                try flush(largest.tabletID)
+            } catch {
+                flusher.cancel()
+                throw error
+            }
         }
         return rejected.sorted { $0.row < $1.row }
     }
@@ -164,9 +169,15 @@ public final class TableWriter {
     /// Flushes everything and makes the files and their directories durable.
     public func finish() throws -> PreparedWrite {
         precondition(!finished, "finish twice")
-        for tablet in buffers.keys.sorted() { try flush(tablet) }
         finished = true
-        let written = try flusher.drain()
+        let written: [Int64: [SegmentMeta]]
+        do {
+            for tablet in buffers.keys.sorted() { try flush(tablet) }
+            written = try flusher.drain()
+        } catch {
+            flusher.cancel()
+            throw error
+        }
         var rowsets: [Int64: RowsetMeta] = [:]
         var bytes = 0
         for buffer in buffers.values {
@@ -179,6 +190,9 @@ public final class TableWriter {
         return PreparedWrite(
             databaseID: table.databaseID, tableID: table.id, rowsets: rowsets, rowCount: rowCount, byteCount: bytes)
     }
+
+    /// No background flush outlives its writer (a crashed or abandoned load leaves no stray writes).
+    deinit { flusher.cancel() }
 
     /// Removes every file written so far (best effort; recovery removes leftovers too).
     public func abort() {
