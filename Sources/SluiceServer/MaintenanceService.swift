@@ -14,6 +14,8 @@ struct MaintenanceService: Service {
     let transactionLoads: TransactionLoads
     let interval: Duration
     let labelCleanInterval: Duration
+    /// Error logs older than this are removed (`load.error_log_reserve_hours`).
+    let errorLogReserve: Duration
     let logger: Logger
 
     func run() async throws {
@@ -24,6 +26,9 @@ struct MaintenanceService: Service {
             transactions.abortExpiredPrepared(nowSeconds: Int64(ContinuousClockEpoch.nowSeconds()))
             if clock.now - lastLabelClean >= labelCleanInterval {
                 engine.expireLabels()
+                ErrorLog.removeExpired(
+                    fileSystem: engine.fileSystem, directory: engine.directory.errorsDirectory,
+                    before: Int64(ContinuousClockEpoch.nowSeconds()) - errorLogReserve.components.seconds)
                 lastLabelClean = clock.now
             }
             do {

@@ -17,6 +17,8 @@ public struct SluiceConfiguration: Sendable {
     public var labelKeepSeconds = 259_200
     /// `load.label_clean_interval_second`: how often expired labels are forgotten. Default 60 s.
     public var labelCleanIntervalSeconds = 60
+    /// `load.error_log_reserve_hours`: error logs (ErrorURL) are kept this long. Default 48 h.
+    public var errorLogReserveHours = 48
     /// `load.streaming_load_max_mb`: largest Stream Load body, in MiB. Default 102400.
     public var streamingLoadMaxMegabytes = 102_400
     /// `load.memory_limit_bytes`: bytes one load buffers before flushing segments. Default 50331648.
@@ -70,6 +72,7 @@ public struct SluiceConfiguration: Sendable {
         }
         c.labelKeepSeconds = try integer(reader, "load.label_keep_max_second", c.labelKeepSeconds, 1...Int(Int32.max))
         c.labelCleanIntervalSeconds = try integer(reader, "load.label_clean_interval_second", c.labelCleanIntervalSeconds, 1...86_400)
+        c.errorLogReserveHours = try integer(reader, "load.error_log_reserve_hours", c.errorLogReserveHours, 1...87_600)
         c.streamingLoadMaxMegabytes = try integer(reader, "load.streaming_load_max_mb", c.streamingLoadMaxMegabytes, 1...Int(Int32.max))
         c.loadMemoryLimitBytes = try integer(reader, "load.memory_limit_bytes", c.loadMemoryLimitBytes, 1 << 20...Int.max)
         c.compactionThreshold = try integer(reader, "storage.compaction_threshold", c.compactionThreshold, 2...10_000)

@@ -62,7 +62,8 @@ public enum SluiceServer {
             logger: logger)
         let compaction = MaintenanceService(
             engine: engine, transactions: transactions, transactionLoads: transactionLoads, interval: .milliseconds(configuration.compactionIntervalMilliseconds),
-            labelCleanInterval: .seconds(configuration.labelCleanIntervalSeconds), logger: logger)
+            labelCleanInterval: .seconds(configuration.labelCleanIntervalSeconds),
+            errorLogReserve: .seconds(configuration.errorLogReserveHours * 3600), logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: app), .init(service: compaction)],

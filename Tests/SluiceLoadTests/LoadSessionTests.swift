@@ -206,3 +206,22 @@ import Testing
         #expect(sorted.count == 60_000 && sorted.first == 0 && sorted.last == 59_999 && Set(sorted).count == 60_000)
     }
 }
+
+@Suite struct ErrorLogTests {
+    @Test func expiredLogsAreRemovedAndNamesAreChecked() throws {
+        let fs = SimulatedFileSystem()
+        try fs.createDirectory("/errors")
+        var log = ErrorLog(limit: 2)
+        for i in 0..<5 { log.record(reason: "bad \(i)", row: Array("row\(i)".utf8)) }
+        #expect(log.entries.count == 2)
+        #expect(log.rejected == 5)
+        let old = ErrorLog.name(createdAt: 1_000, transactionID: 7)
+        let fresh = ErrorLog.name(createdAt: 5_000, transactionID: 8)
+        for name in [old, fresh] { _ = try log.write(fileSystem: fs, directory: "/errors", name: name) }
+        #expect(ErrorLog.removeExpired(fileSystem: fs, directory: "/errors", before: 2_000) == 1)
+        #expect(try fs.listDirectory("/errors") == [fresh])
+        #expect(ErrorLog.isValidName(fresh))
+        #expect(!ErrorLog.isValidName("../meta/checkpoint"))
+        #expect(!ErrorLog.isValidName("error_log_1/../../x"))
+    }
+}

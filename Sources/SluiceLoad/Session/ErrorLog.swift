@@ -28,6 +28,25 @@ public struct ErrorLog: Sendable {
         return name
     }
 
+    /// `error_log_<created seconds>_<txn hex>_<random hex>`: unguessable, and dated for retention.
+    public static func name(createdAt seconds: Int64, transactionID: Int64) -> String {
+        "error_log_\(seconds)_\(String(transactionID, radix: 16))_\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
+    }
+
+    /// Removes error logs in `directory` created before `cutoff` (seconds since the epoch;
+    /// `load_error_log_reserve_hours`). - Returns: how many were removed.
+    @discardableResult
+    public static func removeExpired(fileSystem: any FileSystem, directory: String, before cutoff: Int64) -> Int {
+        guard let names = try? fileSystem.listDirectory(directory) else { return 0 }
+        var removed = 0
+        for name in names where isValidName(name) {
+            let parts = name.dropFirst("error_log_".count).split(separator: "_")
+            guard let created = parts.first.flatMap({ Int64($0) }), created < cutoff else { continue }
+            if (try? fileSystem.removeFile(FilePath.join(directory, name))) != nil { removed += 1 }
+        }
+        return removed
+    }
+
     /// Whether `name` is a name this type writes (guards the HTTP route against path tricks).
     public static func isValidName(_ name: String) -> Bool {
         name.hasPrefix("error_log_") && name.utf8.allSatisfy { c in

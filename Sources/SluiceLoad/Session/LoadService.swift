@@ -116,7 +116,7 @@ public final class LoadService: Sendable {
 
     /// Writes an error log for `session` and returns its name.
     func writeErrorLog(_ log: ErrorLog, transaction: Transaction) -> String? {
-        let name = "error_log_\(String(transaction.id, radix: 16))_\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
+        let name = ErrorLog.name(createdAt: Int64(ContinuousClockEpoch.nowSeconds()), transactionID: transaction.id)
         return try? log.write(fileSystem: engine.fileSystem, directory: engine.directory.errorsDirectory, name: name)
     }
 }
