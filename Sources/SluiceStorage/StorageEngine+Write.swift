@@ -165,6 +165,25 @@ extension StorageEngine {
         for (tablet, rowset) in rowsets { removeRowsetFiles(tablet: tablet, rowset: rowset.id) }
     }
 
+    /// Journals that a transaction which never prepared was aborted, so its state survives a
+    /// restart. Best effort: an I/O failure only loses the remembered state, never data.
+    public func recordAbort(databaseID: Int64, transactionID: Int64, label: String, reason: String) {
+        let record = AbortedTransaction(
+            databaseID: databaseID, transactionID: transactionID, label: label, reason: reason, abortTime: options.now())
+        try? core.withLock { core in
+            guard core.meta.databases[databaseID] != nil else { return }
+            try journal(.abortTransaction(record), in: &core)
+        }
+    }
+
+    /// The remembered abort of `label`, if any.
+    public func abortedTransaction(database: String, label: String) -> AbortedTransaction? {
+        core.withLock { core in
+            guard let db = core.meta.database(named: database) else { return nil }
+            return core.meta.aborted[db.id]?[label]
+        }
+    }
+
     /// Every PREPARED transaction (after a restart too).
     public var preparedTransactions: [PreparedTransaction] {
         core.withLock { Array($0.meta.prepared.values) }.sorted { $0.transactionID < $1.transactionID }

@@ -43,12 +43,7 @@ public final class TransactionManager: Sendable {
 
     struct State {
         var running: [Int64: [String: Transaction]] = [:]
-        /// Recently aborted labels with their reason (bounded), for `get_load_state`.
-        var aborted: [Int64: [String: (id: Int64, reason: String)]] = [:]
-        var abortedOrder: [(Int64, String)] = []
     }
-
-    static let abortedMemory = 10_000
 
     public init(engine: StorageEngine, maxRunningPerDatabase: Int = 1000, clock: @escaping @Sendable () -> Int64 = { ContinuousClockEpoch.nowMicros() }) {
         self.engine = engine
@@ -90,7 +85,6 @@ public final class TransactionManager: Sendable {
             }
             let transaction = Transaction(id: engine.allocateID(), label: label, databaseID: db.id, database: db.name, beginMicros: clock())
             s.running[db.id, default: [:]][label] = transaction
-            s.aborted[db.id]?[label] = nil
             return transaction
         }
     }
@@ -103,17 +97,11 @@ public final class TransactionManager: Sendable {
         return try engine.commit(write, label: transaction.label, attachment: attachment, transactionID: transaction.id)
     }
 
-    /// Aborts: the label is free again at once.
+    /// Aborts: the label is free again at once; the abort is journaled so `get_load_state` and
+    /// repeated commit/rollback answer ABORTED after a restart too.
     public func abort(_ transaction: Transaction, reason: String) {
-        state.withLock { s in
-            s.running[transaction.databaseID]?[transaction.label] = nil
-            s.aborted[transaction.databaseID, default: [:]][transaction.label] = (transaction.id, reason)
-            s.abortedOrder.append((transaction.databaseID, transaction.label))
-            if s.abortedOrder.count > Self.abortedMemory {
-                let (db, label) = s.abortedOrder.removeFirst()
-                if s.aborted[db]?[label] != nil, s.running[db]?[label] == nil { s.aborted[db]?[label] = nil }
-            }
-        }
+        _ = state.withLock { s in s.running[transaction.databaseID]?.removeValue(forKey: transaction.label) }
+        engine.recordAbort(databaseID: transaction.databaseID, transactionID: transaction.id, label: transaction.label, reason: reason)
     }
 
     // MARK: Two-phase commit
@@ -148,7 +136,6 @@ public final class TransactionManager: Sendable {
     /// Rolls back a PREPARED transaction; its label is free again.
     public func abortPrepared(_ transaction: PreparedTransaction, reason: String) throws {
         try engine.abortPrepared(transactionID: transaction.transactionID, reason: reason)
-        recordAborted(databaseID: transaction.databaseID, label: transaction.label, id: transaction.transactionID, reason: reason)
     }
 
     /// Aborts PREPARED transactions whose timeout passed (`timeout by txn manager`).
@@ -159,12 +146,6 @@ public final class TransactionManager: Sendable {
         }
     }
 
-    private func recordAborted(databaseID: Int64, label: String, id: Int64, reason: String) {
-        state.withLock { s in
-            s.aborted[databaseID, default: [:]][label] = (id, reason)
-            s.abortedOrder.append((databaseID, label))
-        }
-    }
 
     private func finish(_ transaction: Transaction) {
         _ = state.withLock { s in s.running[transaction.databaseID]?.removeValue(forKey: transaction.label) }
@@ -184,10 +165,10 @@ public final class TransactionManager: Sendable {
         if let prepared = engine.metaState.preparedTransaction(databaseID: db.id, label: label) {
             return (.prepared, prepared.transactionID, nil)
         }
-        return state.withLock { s in
-            if let running = s.running[db.id]?[label] { return (.prepare, running.id, nil) }
-            if let aborted = s.aborted[db.id]?[label] { return (.aborted, aborted.id, aborted.reason) }
-            return (.unknown, nil, nil)
+        if let running = state.withLock({ $0.running[db.id]?[label] }) { return (.prepare, running.id, nil) }
+        if let aborted = engine.abortedTransaction(database: database, label: label) {
+            return (.aborted, aborted.transactionID, aborted.reason)
         }
+        return (.unknown, nil, nil)
     }
 }

@@ -203,9 +203,19 @@ import Testing
         #expect(try f.call("commit", "keep").string("Status") == "OK")
         #expect(try f.call("rollback", "drop").string("Status") == "OK")
         #expect(try await f.count() == "1000")
+        // An open (never prepared) transaction rolled back before the crash.
+        #expect(try f.call("begin", "open").string("Status") == "OK")
+        #expect(try f.call("rollback", "open").string("Status") == "OK")
         f.server.kill9()
         f = try await Fixture(directory: f.directory)
         #expect(try await f.count() == "1000")
+        // Aborts are journaled: after the restart both labels still read ABORTED.
+        for label in ["drop", "open"] {
+            let state = try Curl.run(["-u", "root:", "http://127.0.0.1:\(f.port)/api/db/get_load_state?label=\(label)"])
+            #expect(state.string("state") == "ABORTED", "\(label)")
+            #expect(try f.call("commit", label).string("Message")?.hasPrefix("Can not commit ABORTED transaction") == true)
+            #expect(try f.call("rollback", label).string("Message")?.hasSuffix("has already aborted, label is \(label)") == true)
+        }
         #expect(try f.call("begin", "drop").string("Status") == "OK")
         #expect(f.server.terminate().status == 0)
     }

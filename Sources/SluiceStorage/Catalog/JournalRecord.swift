@@ -19,6 +19,8 @@ public enum JournalRecord: Codable, Sendable {
     /// transaction id publishes it, `abortPrepared` discards it.
     case prepare(PreparedTransaction)
     case abortPrepared(transactionID: Int64, reason: String)
+    /// A transaction that never prepared was aborted (its label is free; the state is remembered).
+    case abortTransaction(AbortedTransaction)
 
     /// The record type byte in the log frame.
     var typeTag: UInt8 {
@@ -34,6 +36,7 @@ public enum JournalRecord: Codable, Sendable {
         case .compact: 9
         case .prepare: 10
         case .abortPrepared: 11
+        case .abortTransaction: 12
         }
     }
 }
@@ -91,4 +94,23 @@ public struct PreparedTransaction: Codable, Sendable, Hashable {
     /// Rows and bytes of the prepared data (reported by commit answers).
     public var rowCount: Int
     public var byteCount: Int
+}
+
+/// What the engine remembers of an aborted transaction (for `get_load_state` and idempotent
+/// commit/rollback answers), until its label is reused or expires.
+public struct AbortedTransaction: Codable, Sendable, Hashable {
+    public var databaseID: Int64
+    public var transactionID: Int64
+    public var label: String
+    public var reason: String
+    /// Seconds since the epoch.
+    public var abortTime: Int64
+
+    public init(databaseID: Int64, transactionID: Int64, label: String, reason: String, abortTime: Int64) {
+        self.databaseID = databaseID
+        self.transactionID = transactionID
+        self.label = label
+        self.reason = reason
+        self.abortTime = abortTime
+    }
 }

@@ -12,6 +12,11 @@ public struct MetaState: Codable, Sendable {
     public var labels: [Int64: [String: LabelEntry]] = [:]
     /// PREPARED transactions by transaction id.
     public var prepared: [Int64: PreparedTransaction] = [:]
+    /// Aborted transactions per database id and label (at most ``abortedPerDatabase`` each).
+    public var aborted: [Int64: [String: AbortedTransaction]] = [:]
+
+    /// How many aborted transactions a database remembers (oldest forgotten first).
+    public static let abortedPerDatabase = 10_000
 
     public init() {}
 
@@ -70,6 +75,7 @@ public struct MetaState: Codable, Sendable {
         case .dropDatabase(let id):
             databases[id] = nil
             labels[id] = nil
+            aborted[id] = nil
             prepared = prepared.filter { $0.value.databaseID != id }
         case .createTable(let table):
             reserve(table.id)
@@ -93,13 +99,22 @@ public struct MetaState: Codable, Sendable {
             }
         case .commit(let commit):
             prepared[commit.transactionID] = nil
+            aborted[commit.databaseID]?[commit.label] = nil
             applyCommit(commit)
         case .prepare(let transaction):
             reserve(transaction.transactionID)
             for rowset in transaction.rowsets.values { reserve(rowset.id) }
             prepared[transaction.transactionID] = transaction
-        case .abortPrepared(let transactionID, _):
-            prepared[transactionID] = nil
+            aborted[transaction.databaseID]?[transaction.label] = nil
+        case .abortPrepared(let transactionID, let reason):
+            if let transaction = prepared.removeValue(forKey: transactionID) {
+                remember(AbortedTransaction(
+                    databaseID: transaction.databaseID, transactionID: transactionID, label: transaction.label, reason: reason,
+                    abortTime: transaction.preparedTime))
+            }
+        case .abortTransaction(let transaction):
+            reserve(transaction.transactionID)
+            remember(transaction)
         case .compact(let databaseID, let tableID, let tabletID, let inputs, let output):
             reserve(output.id)
             updateTable(databaseID, tableID) { table in
@@ -115,6 +130,15 @@ public struct MetaState: Codable, Sendable {
                 }
             }
         }
+    }
+
+    private mutating func remember(_ transaction: AbortedTransaction) {
+        var entries = aborted[transaction.databaseID, default: [:]]
+        entries[transaction.label] = transaction
+        if entries.count > Self.abortedPerDatabase, let oldest = entries.values.min(by: { $0.transactionID < $1.transactionID }) {
+            entries[oldest.label] = nil
+        }
+        aborted[transaction.databaseID] = entries
     }
 
     private mutating func reservePartition(_ partition: PartitionMeta) {
@@ -150,6 +174,7 @@ public struct MetaState: Codable, Sendable {
     /// Forgets committed labels older than `cutoff` (seconds since the epoch).
     public mutating func expireLabels(before cutoff: Int64) {
         for db in labels.keys { labels[db] = labels[db]!.filter { $0.value.commitTime >= cutoff } }
+        for db in aborted.keys { aborted[db] = aborted[db]!.filter { $0.value.abortTime >= cutoff } }
     }
 }
 
