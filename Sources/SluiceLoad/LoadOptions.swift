@@ -39,6 +39,9 @@ public struct LoadOptions: Sendable {
     public var jsonRoot: String?
     /// Rejected rows kept in the error log (the log always keeps the first 50).
     public var errorLogLimit = 50
+    /// `log_rejected_record_num`: 0 = do not save rejected records, -1 = all, n = up to n. Saved
+    /// records (the raw rows) are reported as `RejectedRecordPath`.
+    public var rejectedRecordLimit = 0
     /// Statement start in microseconds since the epoch (for `now()` in expressions).
     public var nowMicros: Int64 = 0
 

@@ -154,6 +154,14 @@ import Testing
         #expect(tolerant.string("Status") == "Success")
         #expect(tolerant.string("ErrorURL") != nil)
         #expect(try await f.rows("SELECT count(*) FROM t") == [["2"]])
+        // log_rejected_record_num saves the raw rejected rows and reports RejectedRecordPath.
+        let saved = try f.load(body, ["column_separator": ",", "max_filter_ratio": "1", "log_rejected_record_num": "-1"])
+        let path = try #require(saved.string("RejectedRecordPath"))
+        #expect(path.hasPrefix("127.0.0.1:"))
+        let file = String(path.dropFirst("127.0.0.1:".count))
+        let records = try String(contentsOfFile: file.hasPrefix("/") ? file : f.directory + "/" + file, encoding: .utf8)
+        #expect(records == "bad,b,2,2024-01-02\n3,c,3,2025-06-01\n")
+        #expect(try f.load(body, ["column_separator": ",", "max_filter_ratio": "1"]).string("RejectedRecordPath") == nil)
         // where: unselected rows are not errors and do not count in the ratio.
         let filtered = try f.load("10,x,1,2024-01-01\n11,y,1,2024-01-01\n12,z,1,2024-01-01\n",
                                   ["column_separator": ",", "where": "id != 11"])

@@ -146,6 +146,7 @@ struct StreamLoadHeaders {
             }
             guard n >= -1 else { throw LoadError(.invalidArgument, "log_rejected_record_num must be equal or greater than -1") }
             options.errorLogLimit = n == -1 ? Int.max : max(50, Int(n))
+            options.rejectedRecordLimit = n == -1 ? Int.max : Int(n)
         }
         if let text = value("max_filter_ratio") { options.maxFilterRatio = strtod(text, nil) }
         if value("content-encoding") != nil, value("compression") != nil {

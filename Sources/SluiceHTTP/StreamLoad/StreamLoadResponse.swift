@@ -2,7 +2,8 @@ import SluiceLoad
 
 /// The Stream Load result body: 4-space pretty JSON, keys in StarRocks' order (spec §1.4).
 enum StreamLoadResponse {
-    static func render(_ result: LoadResult, errorURL: String?) -> String {
+    /// - Parameter host: the host name (no port) for `RejectedRecordPath` (`<host>:<path>`).
+    static func render(_ result: LoadResult, errorURL: String?, host: String = "127.0.0.1") -> String {
         var fields: [(String, String)] = [
             ("TxnId", String(result.transactionID)),
             ("Label", JSONText.string(result.label)),
@@ -32,6 +33,7 @@ enum StreamLoadResponse {
             ("CommitAndPublishTimeMs", String(result.commitMilliseconds)),
         ]
         if let errorURL { fields.append(("ErrorURL", JSONText.string(errorURL))) }
+        if let path = result.rejectedRecordPath { fields.append(("RejectedRecordPath", JSONText.string("\(host):\(path)"))) }
         return "{\n" + fields.map { "    \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}\n"
     }
 }

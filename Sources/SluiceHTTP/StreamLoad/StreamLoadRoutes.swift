@@ -135,7 +135,8 @@ public struct StreamLoadRoutes: Sendable {
         fields[.contentType] = "application/json"
         if close { fields[.connection] = "close" }
         return Response(status: .ok, headers: fields,
-                        body: ResponseBody(byteBuffer: ByteBuffer(string: StreamLoadResponse.render(result, errorURL: url))))
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: StreamLoadResponse.render(
+                            result, errorURL: url, host: String(host.split(separator: ":").first ?? "127.0.0.1")))))
     }
 
     // MARK: Label state and error logs

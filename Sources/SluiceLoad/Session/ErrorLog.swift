@@ -10,8 +10,13 @@ public struct ErrorLog: Sendable {
 
     public init(limit: Int = 50) { self.limit = limit }
 
+    /// Raw rejected rows kept for `RejectedRecordPath` (`log_rejected_record_num`).
+    public private(set) var records: [[UInt8]] = []
+    public var recordLimit = 0
+
     public mutating func record(reason: String, row: some Collection<UInt8>) {
         rejected += 1
+        if records.count < recordLimit { records.append(Array(row)) }
         guard entries.count < limit else { return }
         var raw = Array(row)
         if raw.count > 4096 { raw = Array(raw.prefix(4096)) }
@@ -23,6 +28,21 @@ public struct ErrorLog: Sendable {
         guard !entries.isEmpty else { return nil }
         let file = try fileSystem.createFile(FilePath.join(directory, name))
         try file.append(Array((entries.joined(separator: "\n") + "\n").utf8))
+        try file.sync()
+        try file.close()
+        return name
+    }
+
+    /// Writes the saved raw records (one per line) as `errors/<name>`; nil when none were saved.
+    public func writeRecords(fileSystem: any FileSystem, directory: String, name: String) throws -> String? {
+        guard !records.isEmpty else { return nil }
+        let file = try fileSystem.createFile(FilePath.join(directory, name))
+        var bytes = [UInt8]()
+        for record in records {
+            bytes.append(contentsOf: record)
+            bytes.append(10)
+        }
+        try file.append(bytes)
         try file.sync()
         try file.close()
         return name

@@ -27,6 +27,8 @@ public struct LoadResult: Sendable {
     public var totalMilliseconds = 0
     /// Name of the error log under `errors/`, when rows were rejected.
     public var errorLogName: String?
+    /// Local path of the saved rejected records (`log_rejected_record_num`), when any were saved.
+    public var rejectedRecordPath: String?
 
     public init(label: String, status: Status, message: String) {
         self.label = label
@@ -230,7 +232,13 @@ public final class RunningLoad: @unchecked Sendable {
     private func completed() -> LoadResult {
         result.counters = session.counters
         if session.errorLog.rejected > 0 {
-            result.errorLogName = service.writeErrorLog(session.errorLog, transaction: transaction)
+            let log = session.errorLog
+            result.errorLogName = service.writeErrorLog(log, transaction: transaction)
+            let engine = service.engine
+            let name = ErrorLog.name(createdAt: Int64(ContinuousClockEpoch.nowSeconds()), transactionID: transaction.id) + "_rejected"
+            if let written = try? log.writeRecords(fileSystem: engine.fileSystem, directory: engine.directory.errorsDirectory, name: name) {
+                result.rejectedRecordPath = FilePath.join(engine.directory.errorsDirectory, written)
+            }
         }
         result.totalMilliseconds = LoadService.milliseconds(ContinuousClock().now - startedAt)
         return result

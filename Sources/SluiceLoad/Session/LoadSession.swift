@@ -53,7 +53,9 @@ public final class LoadSession: @unchecked Sendable {
             table: table, columns: options.columns, filter: options.filter, nowMicros: options.nowMicros,
             timeZone: options.timeZone)
         self.context = EvaluationContext(timeZone: options.timeZone, nowMicros: options.nowMicros)
-        self.shared = Mutex(Shared(errorLog: ErrorLog(limit: options.errorLogLimit)))
+        var log = ErrorLog(limit: options.errorLogLimit)
+        log.recordLimit = options.rejectedRecordLimit
+        self.shared = Mutex(Shared(errorLog: log))
         do {
             self.writer = try engine.makeWriter(
                 table: table, options: WriteOptions(partitions: options.partitions, memoryLimit: options.memoryLimit))
