@@ -1,4 +1,5 @@
 import SluiceLoad
+import Synchronization
 import Testing
 
 @Suite struct CSVScannerTests {
@@ -70,19 +71,8 @@ import Testing
 }
 
 @Suite struct ParallelCSVScanTests {
-    final class Collector: @unchecked Sendable {
-        let lock = NSLockForTests()
-        var rows = [String]()
-    }
-
-    final class NSLockForTests: @unchecked Sendable {
-        private var locked = pthread_mutex_t()
-        init() { pthread_mutex_init(&locked, nil) }
-        func run(_ body: () -> Void) {
-            pthread_mutex_lock(&locked)
-            body()
-            pthread_mutex_unlock(&locked)
-        }
+    final class Collector: Sendable {
+        let rows = Mutex<[String]>([])
     }
 
     @Test func parallelScanningFindsTheSameRowsAtAnyChunking() throws {
@@ -100,7 +90,7 @@ import Testing
                         String(decoding: buffer[rows.fieldStarts[f]..<rows.fieldEnds[f]], as: UTF8.self)
                     }.joined(separator: ","))
                 }
-                collector.lock.run { collector.rows.append(contentsOf: found) }
+                collector.rows.withLock { $0.append(contentsOf: found) }
             }
             var start = 0
             while start < bytes.count {
@@ -109,11 +99,7 @@ import Testing
                 start = end
             }
             try scanner.finish(emit: emit)
-            #expect(collector.rows.sorted() == expected, "chunk size \(chunkSize)")
+            #expect(collector.rows.withLock { $0 }.sorted() == expected, "chunk size \(chunkSize)")
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

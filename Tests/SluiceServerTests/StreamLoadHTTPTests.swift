@@ -218,12 +218,8 @@ import Testing
 
     @Test(.timeLimit(.minutes(3)))
     func killNineMidLoadLeavesNothingVisibleAndTheLabelFree() async throws {
-        let directory = makeTemporaryDirectory()
+        let (directory, server, _) = try await startServer(tables: ["CREATE TABLE t (id INT, s VARCHAR(20)) DISTRIBUTED BY HASH(id) BUCKETS 2"])
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let server = try ServerProcess(dataDirectory: directory)
-        let sql = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
-        _ = try await sql.execute("CREATE DATABASE db", database: nil)
-        _ = try await sql.execute("CREATE TABLE t (id INT, s VARCHAR(20)) DISTRIBUTED BY HASH(id) BUCKETS 2", database: "db")
         // Half of a large body arrives (enough to flush segments), then the server dies.
         let socket = try RawHTTP(port: server.port)
         let half = String(repeating: "1,abcdefghij\n", count: 200_000)

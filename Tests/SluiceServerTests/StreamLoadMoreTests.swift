@@ -18,12 +18,8 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func gzipBodiesAndSizeChecksBeforeTheBody() async throws {
-        let directory = makeTemporaryDirectory()
+        let (directory, server, sql) = try await startServer(tables: ["CREATE TABLE t (id INT, s VARCHAR(20)) DISTRIBUTED BY HASH(id) BUCKETS 2"])
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let server = try ServerProcess(dataDirectory: directory)
-        let sql = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
-        _ = try await sql.execute("CREATE DATABASE db", database: nil)
-        _ = try await sql.execute("CREATE TABLE t (id INT, s VARCHAR(20)) DISTRIBUTED BY HASH(id) BUCKETS 2", database: "db")
         let text = (0..<50_000).map { "\($0),row\($0)\n" }.joined()
         let file = try Self.gzip(text)
         defer { try? FileManager.default.removeItem(at: file) }
@@ -55,14 +51,9 @@ import Testing
 
     @Test(.timeLimit(.minutes(3)))
     func concurrentLoadsAreEachAtomic() async throws {
-        let directory = makeTemporaryDirectory()
+        let (directory, server, sql) = try await startServer(
+            tables: ["a", "b"].map { "CREATE TABLE \($0) (load INT, i INT) DISTRIBUTED BY HASH(i) BUCKETS 3" })
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let server = try ServerProcess(dataDirectory: directory)
-        let sql = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
-        _ = try await sql.execute("CREATE DATABASE db", database: nil)
-        for table in ["a", "b"] {
-            _ = try await sql.execute("CREATE TABLE \(table) (load INT, i INT) DISTRIBUTED BY HASH(i) BUCKETS 3", database: "db")
-        }
         let port = server.port
         // 24 loads at once; every third one has a bad row and must leave nothing behind.
         let outcomes = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
@@ -90,14 +81,10 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func labelsCanBeReusedAfterTheirRetention() async throws {
-        let directory = makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let server = try ServerProcess(dataDirectory: directory, environment: [
+        let (directory, server, sql) = try await startServer(tables: ["CREATE TABLE t (i INT)"], environment: [
             "SLUICE_LOAD_LABEL_KEEP_MAX_SECOND": "1", "SLUICE_LOAD_LABEL_CLEAN_INTERVAL_SECOND": "1",
         ])
-        let sql = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
-        _ = try await sql.execute("CREATE DATABASE db", database: nil)
-        _ = try await sql.execute("CREATE TABLE t (i INT)", database: "db")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try Curl.streamLoad(port: server.port, database: "db", table: "t", body: "1\n", headers: ["label": "keep"])
         #expect(first.string("Status") == "Success")
         let clash = try Curl.streamLoad(port: server.port, database: "db", table: "t", body: "1\n", headers: ["label": "keep"])

@@ -345,7 +345,7 @@ public struct CSVScanner: Sendable {
 
 /// Results of the two halves of ``CSVScanner/consumeInParallel(_:emit:)``.
 final class ParallelScan: @unchecked Sendable {
-    private let lock = NSLockLike()
+    private let lock = SmallLock()
     private(set) var consumed = 0
     private(set) var error: (any Error)?
 
@@ -353,8 +353,8 @@ final class ParallelScan: @unchecked Sendable {
     func fail(_ error: any Error) { lock.withLock { if self.error == nil { self.error = error } } }
 }
 
-/// A tiny mutex (Synchronization.Mutex is non-copyable; this one can live in a class field).
-final class NSLockLike: @unchecked Sendable {
+/// A lock that can be a stored property of a class and be shared (Mutex is non-copyable).
+final class SmallLock: @unchecked Sendable {
     private let mutex = Mutex(())
     func withLock<T>(_ body: () throws -> T) rethrows -> T { try mutex.withLock { _ in try body() } }
 }

@@ -29,34 +29,28 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
             return out
         }
         while i < b.count {
-            if b[i] == UInt8(ascii: ".") {
-                i += 1
-                guard i < b.count else { return nil }
-                if b[i] == 34 || b[i] == 39 {
-                    guard let key = quoted(b[i]) else { return nil }
-                    steps.append(.key(key))
-                } else {
-                    let start = i
-                    while i < b.count, b[i] != UInt8(ascii: "."), b[i] != UInt8(ascii: "[") { i += 1 }
-                    guard i > start else { return nil }
-                    steps.append(.key(Array(b[start..<i])))
-                }
-            } else if b[i] == UInt8(ascii: "[") {
-                i += 1
-                guard i < b.count else { return nil }
-                if b[i] == 34 || b[i] == 39 {
-                    guard let key = quoted(b[i]) else { return nil }
-                    steps.append(.key(key))
-                } else {
-                    let start = i
-                    while i < b.count, b[i] &- 48 < 10 { i += 1 }
-                    guard i > start, let index = Int(String(decoding: b[start..<i], as: UTF8.self)) else { return nil }
-                    steps.append(.index(index))
-                }
+            // `.key`, `."quoted.key"`, `[0]` or `["quoted.key"]`.
+            let bracket = b[i] == UInt8(ascii: "[")
+            guard bracket || b[i] == UInt8(ascii: ".") else { return nil }
+            i += 1
+            guard i < b.count else { return nil }
+            if b[i] == 34 || b[i] == 39 {
+                guard let key = quoted(b[i]) else { return nil }
+                steps.append(.key(key))
+            } else if bracket {
+                let start = i
+                while i < b.count, b[i] &- 48 < 10 { i += 1 }
+                guard i > start, let index = Int(String(decoding: b[start..<i], as: UTF8.self)) else { return nil }
+                steps.append(.index(index))
+            } else {
+                let start = i
+                while i < b.count, b[i] != UInt8(ascii: "."), b[i] != UInt8(ascii: "[") { i += 1 }
+                guard i > start else { return nil }
+                steps.append(.key(Array(b[start..<i])))
+            }
+            if bracket {
                 guard i < b.count, b[i] == UInt8(ascii: "]") else { return nil }
                 i += 1
-            } else {
-                return nil
             }
         }
         self.steps = steps

@@ -125,7 +125,7 @@ struct JSONRowReader: @unchecked Sendable {
         var second: JSONRowReader
         var secondConsumed = 0
         var error: (any Error)?
-        private let lock = NSLockLike()
+        private let lock = SmallLock()
 
         init(first: JSONRowReader, second: JSONRowReader) {
             self.first = first
