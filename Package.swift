@@ -29,13 +29,14 @@ var targets: [Target] = [
     // Protocol-neutral loading: parse CSV/JSON bytes, map columns, filter, convert, write.
     .target(name: "SluiceLoad", dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceIO"]),
     // Routine Load: jobs, micro-batches, exactly-once progress; reads through `MessageSource`.
-    .target(name: "SluiceRoutineLoad", dependencies: ["SluiceLoad", "SluiceTxn"]),
+    .target(
+        name: "SluiceRoutineLoad", dependencies: ["SluiceLoad", "SluiceTxn", "SluiceStorage", "SluiceExpr", "SluiceFormat", logging]),
     // librdkafka (Debian librdkafka-dev), found by pkg-config. Only SluiceKafka imports it.
     .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
     // librdkafka-backed MessageSource, producer and embedded mock cluster.
     .target(name: "SluiceKafka", dependencies: ["SluiceRoutineLoad", "CRdKafka"]),
     // SQL statements: parser and executor over storage snapshots.
-    .target(name: "SluiceSQL", dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage"]),
+    .target(name: "SluiceSQL", dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceRoutineLoad"]),
     // HTTP front: SQL API (and later Stream Load and the transaction API).
     .target(
         name: "SluiceHTTP",
@@ -52,7 +53,8 @@ var targets: [Target] = [
     .target(
         name: "SluiceServer",
         dependencies: [
-            "SluiceHTTP", "SluiceSQL", "SluiceStorage", "SluiceIO", "SluiceLoad", "SluiceTxn", logging,
+            "SluiceHTTP", "SluiceSQL", "SluiceStorage", "SluiceIO", "SluiceLoad", "SluiceTxn", "SluiceRoutineLoad", "SluiceKafka",
+            logging,
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -71,14 +73,16 @@ var targets: [Target] = [
     .target(
         name: "SluiceTesting",
         dependencies: [
-            "SluiceFormat", "SluiceIO", "SluiceStorage",
+            "SluiceFormat", "SluiceIO", "SluiceStorage", "SluiceRoutineLoad",
         ]
     ),
     .testTarget(name: "SluiceFormatTests", dependencies: ["SluiceFormat"]),
     .testTarget(name: "SluiceIOTests", dependencies: ["SluiceIO", "SluiceTesting"]),
     .testTarget(name: "SluiceExprTests", dependencies: ["SluiceExpr", "SluiceFormat"]),
     .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "SluiceTesting", "SluiceExpr"]),
-    .testTarget(name: "SluiceRoutineLoadTests", dependencies: ["SluiceRoutineLoad"]),
+    .testTarget(
+        name: "SluiceRoutineLoadTests",
+        dependencies: ["SluiceRoutineLoad", "SluiceLoad", "SluiceStorage", "SluiceTxn", "SluiceTesting"]),
     .testTarget(name: "SluiceKafkaTests", dependencies: ["SluiceKafka", "SluiceRoutineLoad", "SluiceTesting", "sluice"]),
     .testTarget(name: "SluiceLoadTests", dependencies: ["SluiceLoad", "SluiceStorage", "SluiceTxn", "SluiceTesting"]),
     .testTarget(name: "SluiceSQLTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting"]),

@@ -20,7 +20,11 @@ public final class KafkaConsumer: MessageSource {
             "reconnect.backoff.max.ms": "1000", "log_level": "3",
         ]
         for (k, v) in settings { all[k] = v }
-        handle = try KafkaConf.client(RD_KAFKA_CONSUMER, all)
+        do {
+            handle = try KafkaConf.client(RD_KAFKA_CONSUMER, all)
+        } catch {
+            throw SourceError(.permanent, "\(error)")
+        }
         rd_kafka_poll_set_consumer(handle)
         guard let q = rd_kafka_queue_get_consumer(handle) else {
             rd_kafka_destroy(handle)
@@ -30,8 +34,38 @@ public final class KafkaConsumer: MessageSource {
         self.topic = topic
     }
 
+    /// The topic's partitions from broker metadata.
+    public func partitions() throws -> [Int32] {
+        guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else {
+            throw SourceError(.permanent, "cannot open topic \(topic)")
+        }
+        defer { rd_kafka_topic_destroy(topicHandle) }
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let error = rd_kafka_metadata(handle, 0, topicHandle, &metadata, 5000)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw SourceError(.transient, "cannot fetch metadata of topic \(topic): \(KafkaConf.errorText(error))")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        guard metadata.pointee.topic_cnt > 0, let entry = metadata.pointee.topics?.pointee else {
+            throw SourceError(.transient, "no metadata for topic \(topic)")
+        }
+        if entry.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART {
+            throw SourceError(.permanent, "unknown topic \(topic)")
+        }
+        guard entry.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw SourceError(.transient, "metadata of topic \(topic): \(KafkaConf.errorText(entry.err))")
+        }
+        return (0..<Int(entry.partition_cnt)).map { entry.partitions[$0].id }.sorted()
+    }
+
+    public func cachedHighWatermark(partition: Int32) -> Int64? {
+        var low: Int64 = 0, high: Int64 = 0
+        let error = rd_kafka_get_watermark_offsets(handle, topic, partition, &low, &high)
+        return error == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0 ? high : nil
+    }
+
     public func assign(_ starts: [Int32: Int64]) throws {
-        guard let list = rd_kafka_topic_partition_list_new(Int32(starts.count)) else { throw KafkaError("out of memory") }
+        guard let list = rd_kafka_topic_partition_list_new(Int32(starts.count)) else { throw SourceError(.permanent, "out of memory") }
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for (partition, offset) in starts.sorted(by: { $0.key < $1.key }) {
             let entry = rd_kafka_topic_partition_list_add(list, topic, partition)
@@ -39,7 +73,7 @@ public final class KafkaConsumer: MessageSource {
         }
         let error = rd_kafka_assign(handle, list)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw KafkaError("assign failed: \(KafkaConf.errorText(error))", code: error.rawValue)
+            throw SourceError(.permanent, "assign failed: \(KafkaConf.errorText(error))")
         }
     }
 
@@ -50,18 +84,16 @@ public final class KafkaConsumer: MessageSource {
             rd_kafka_consume_batch_queue(queue, Int32(timeoutMilliseconds), buffer.baseAddress, wanted)
         }
         guard count >= 0 else {
-            throw KafkaError("consume failed: \(KafkaConf.errorText(rd_kafka_last_error()))", isRetriable: true)
+            throw SourceError(.transient, "consume failed: \(KafkaConf.errorText(rd_kafka_last_error()))")
         }
-        var failure: KafkaError?
+        var failure: SourceError?
         for i in 0..<count {
             guard let message = messages[i] else { continue }
             defer { rd_kafka_message_destroy(message) }
             let m = message.pointee
             if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
                 if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
-                let fatal = m.err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET || m.err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE
-                failure = failure ?? KafkaError(
-                    "partition \(m.partition): \(KafkaConf.errorText(m.err))", code: m.err.rawValue, isRetriable: !fatal)
+                failure = failure ?? Self.classify(m.err, partition: m.partition, offset: m.offset)
                 continue
             }
             var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
@@ -73,12 +105,25 @@ public final class KafkaConsumer: MessageSource {
         return batch
     }
 
+    static func classify(_ error: rd_kafka_resp_err_t, partition: Int32, offset: Int64) -> SourceError {
+        let text = "partition \(partition): \(KafkaConf.errorText(error))"
+        switch error {
+        case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET, RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
+            return SourceError(.offsetOutOfRange(partition: partition), "Offset out of range: \(text)")
+        case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION,
+             RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR__AUTHENTICATION, RD_KAFKA_RESP_ERR__SSL:
+            return SourceError(.permanent, text)
+        default:
+            return SourceError(.transient, text)
+        }
+    }
+
     /// Low and high watermarks of a partition (the high one is the next offset to be produced).
-    public func watermarks(partition: Int32, timeoutMilliseconds: Int32 = 5000) throws -> (low: Int64, high: Int64) {
+    public func watermarks(partition: Int32) throws -> (low: Int64, high: Int64) {
         var low: Int64 = 0, high: Int64 = 0
-        let error = rd_kafka_query_watermark_offsets(handle, topic, partition, &low, &high, timeoutMilliseconds)
+        let error = rd_kafka_query_watermark_offsets(handle, topic, partition, &low, &high, 5000)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw KafkaError("watermarks of partition \(partition): \(KafkaConf.errorText(error))", code: error.rawValue, isRetriable: true)
+            throw SourceError(.transient, "watermarks of partition \(partition): \(KafkaConf.errorText(error))")
         }
         return (low, high)
     }
@@ -87,5 +132,14 @@ public final class KafkaConsumer: MessageSource {
         rd_kafka_queue_destroy(queue)
         rd_kafka_consumer_close(handle)
         rd_kafka_destroy(handle)
+    }
+}
+
+/// Opens ``KafkaConsumer``s for Routine Load jobs.
+public struct KafkaSourceFactory: MessageSourceFactory {
+    public init() {}
+
+    public func makeSource(brokers: String, topic: String, groupID: String, settings: [String: String]) throws -> any MessageSource {
+        try KafkaConsumer(bootstrapServers: brokers, topic: topic, groupID: groupID, settings: settings)
     }
 }

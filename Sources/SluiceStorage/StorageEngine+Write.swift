@@ -67,21 +67,22 @@ extension StorageEngine {
     ///   partition was dropped meanwhile; `.io` if the journal cannot be written.
     @discardableResult
     public func commit(
-        _ write: PreparedWrite, label: String, attachment: [UInt8]? = nil, transactionID: Int64? = nil
+        _ write: PreparedWrite, label: String, attachment: [UInt8]? = nil, source: SourceBatch? = nil,
+        transactionID: Int64? = nil
     ) throws -> CommitInfo {
         try applyBackPressure(write)
         return try core.withLock { core in
             try checkLabelFree(core, databaseID: write.databaseID, label: label, except: nil)
             return try commitLocked(
                 &core, databaseID: write.databaseID, tableID: write.tableID, rowsets: write.rowsets, label: label,
-                attachment: attachment, transactionID: transactionID ?? allocateID())
+                attachment: attachment, source: source, transactionID: transactionID ?? allocateID())
         }
     }
 
     /// Journals the commit of `rowsets` as the table's next version (the caller holds the lock).
     private func commitLocked(
         _ core: inout Core, databaseID: Int64, tableID: Int64, rowsets: [Int64: RowsetMeta], label: String,
-        attachment: [UInt8]?, transactionID: Int64
+        attachment: [UInt8]?, source: SourceBatch?, transactionID: Int64
     ) throws -> CommitInfo {
         guard let table = core.meta.databases[databaseID]?.tables[tableID] else {
             throw StorageError(.unknownTable, "table was dropped before the load committed")
@@ -98,7 +99,10 @@ extension StorageEngine {
         }
         let record = CommitRecord(
             transactionID: transactionID, label: label, databaseID: databaseID, tableID: tableID,
-            version: version, rowsets: stamped, attachment: attachment, commitTime: options.now())
+            version: version, rowsets: stamped, attachment: attachment, source: source, commitTime: options.now())
+        if let source, core.meta.jobs[source.jobID] == nil {
+            throw StorageError(.unknownJob, "routine load job \(source.jobID) was removed before its batch committed")
+        }
         try journal(.commit(record), in: &core)
         return CommitInfo(transactionID: transactionID, version: version)
     }
@@ -118,7 +122,8 @@ extension StorageEngine {
     /// Makes a write durable but invisible under `label` (2PC prepare): one journal record.
     /// - Parameter timeoutSeconds: the transaction is aborted if not committed by then.
     public func prepare(
-        _ write: PreparedWrite, label: String, transactionID: Int64, attachment: [UInt8]? = nil, timeoutSeconds: Int64
+        _ write: PreparedWrite, label: String, transactionID: Int64, attachment: [UInt8]? = nil, source: SourceBatch? = nil,
+        timeoutSeconds: Int64
     ) throws -> PreparedTransaction {
         try core.withLock { core in
             guard core.meta.databases[write.databaseID]?.tables[write.tableID] != nil else {
@@ -127,7 +132,7 @@ extension StorageEngine {
             try checkLabelFree(core, databaseID: write.databaseID, label: label, except: nil)
             let transaction = PreparedTransaction(
                 transactionID: transactionID, label: label, databaseID: write.databaseID, tableID: write.tableID,
-                rowsets: write.rowsets, attachment: attachment, preparedTime: options.now(), timeoutSeconds: timeoutSeconds,
+                rowsets: write.rowsets, attachment: attachment, source: source, preparedTime: options.now(), timeoutSeconds: timeoutSeconds,
                 rowCount: write.rowCount, byteCount: write.byteCount)
             try journal(.prepare(transaction), in: &core)
             return transaction
@@ -147,7 +152,8 @@ extension StorageEngine {
                 try checkLabelFree(core, databaseID: transaction.databaseID, label: transaction.label, except: transactionID)
                 return try commitLocked(
                     &core, databaseID: transaction.databaseID, tableID: transaction.tableID, rowsets: transaction.rowsets,
-                    label: transaction.label, attachment: transaction.attachment, transactionID: transactionID)
+                    label: transaction.label, attachment: transaction.attachment, source: transaction.source,
+                    transactionID: transactionID)
             }
         } catch let error as StorageError where error.code == .unknownTable || error.code == .unknownPartition {
             try abortPrepared(transactionID: transactionID, reason: error.message)

@@ -2,7 +2,7 @@
 public struct StorageError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String {
-            case unknownDatabase, unknownTable, unknownPartition, alreadyExists, invalidDefinition
+            case unknownDatabase, unknownTable, unknownPartition, unknownJob, alreadyExists, invalidDefinition
             case invalidData, corruption, io, closed, tooManyVersions
         }
         private let base: Base
@@ -10,6 +10,8 @@ public struct StorageError: Error, Sendable, CustomStringConvertible {
         public static let unknownDatabase = Code(.unknownDatabase)
         public static let unknownTable = Code(.unknownTable)
         public static let unknownPartition = Code(.unknownPartition)
+        /// A source job (Routine Load) does not exist.
+        public static let unknownJob = Code(.unknownJob)
         public static let alreadyExists = Code(.alreadyExists)
         /// A CREATE/ALTER statement that cannot be honoured (bad partition bounds, unknown column…).
         public static let invalidDefinition = Code(.invalidDefinition)

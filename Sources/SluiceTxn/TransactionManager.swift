@@ -92,9 +92,11 @@ public final class TransactionManager: Sendable {
     /// Commits the transaction's data: one journal record with the rows, the label and `attachment`.
     /// The transaction is finished afterwards whether the commit succeeded or threw.
     @discardableResult
-    public func commit(_ transaction: Transaction, write: PreparedWrite, attachment: [UInt8]? = nil) throws -> CommitInfo {
+    public func commit(
+        _ transaction: Transaction, write: PreparedWrite, attachment: [UInt8]? = nil, source: SourceBatch? = nil
+    ) throws -> CommitInfo {
         defer { finish(transaction) }
-        return try engine.commit(write, label: transaction.label, attachment: attachment, transactionID: transaction.id)
+        return try engine.commit(write, label: transaction.label, attachment: attachment, source: source, transactionID: transaction.id)
     }
 
     /// Aborts: the label is free again at once; the abort is journaled so `get_load_state` and
@@ -109,11 +111,13 @@ public final class TransactionManager: Sendable {
     /// Makes the transaction's data durable but invisible (PREPARED); it survives restarts until
     /// committed, rolled back or `timeoutSeconds` pass.
     public func prepare(
-        _ transaction: Transaction, write: PreparedWrite, attachment: [UInt8]? = nil, timeoutSeconds: Int64
+        _ transaction: Transaction, write: PreparedWrite, attachment: [UInt8]? = nil, source: SourceBatch? = nil,
+        timeoutSeconds: Int64
     ) throws -> PreparedTransaction {
         defer { finish(transaction) }
         return try engine.prepare(
-            write, label: transaction.label, transactionID: transaction.id, attachment: attachment, timeoutSeconds: timeoutSeconds)
+            write, label: transaction.label, transactionID: transaction.id, attachment: attachment, source: source,
+            timeoutSeconds: timeoutSeconds)
     }
 
     /// The PREPARED transaction under `label`, if any.

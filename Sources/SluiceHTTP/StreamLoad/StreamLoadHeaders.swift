@@ -166,32 +166,7 @@ struct StreamLoadHeaders {
         }
     }
 
-    /// A separator: literal text, `\xHH…` hex, or `\t`/`\n`/`\r` escapes; at most 50 bytes.
     func separator(_ text: String, _ name: String) throws(LoadError) -> [UInt8] {
-        var bytes = Array(text.utf8)
-        let lower = text.lowercased()
-        if lower.hasPrefix("\\x") || lower.hasPrefix("\\\\x") {
-            let hex = Array(lower.drop { $0 == "\\" }.dropFirst())
-            guard !hex.isEmpty, hex.count % 2 == 0 else { throw LoadError(.invalidArgument, "Invalid \(name): \(text)") }
-            bytes = []
-            var i = 0
-            while i < hex.count {
-                guard let b = UInt8(String(hex[i...(i + 1)]), radix: 16) else {
-                    throw LoadError(.invalidArgument, "Invalid \(name): \(text)")
-                }
-                bytes.append(b)
-                i += 2
-            }
-        } else if text == "\\t" {
-            bytes = [9]
-        } else if text == "\\n" {
-            bytes = [10]
-        } else if text == "\\r\\n" {
-            bytes = [13, 10]
-        }
-        guard !bytes.isEmpty, bytes.count <= 50 else {
-            throw LoadError(.invalidArgument, "Invalid \(name): must be 1 to 50 bytes")
-        }
-        return bytes
+        try LoadOptions.separator(text, name: name)
     }
 }

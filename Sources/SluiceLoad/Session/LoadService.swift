@@ -166,13 +166,14 @@ public final class RunningLoad: @unchecked Sendable {
 
     /// How ``finish(_:)`` ends the transaction.
     public enum Completion: Sendable {
-        /// Publish at once (Stream Load, one-phase commit), storing `attachment` with the commit.
-        case commit(attachment: [UInt8]? = nil)
+        /// Publish at once (Stream Load, one-phase commit), storing `attachment` and the source
+        /// offsets `source` with the commit.
+        case commit(attachment: [UInt8]? = nil, source: SourceBatch? = nil)
         /// Make durable but invisible (2PC prepare), aborted after `timeoutSeconds` if not
-        /// committed; `attachment` is committed with it later.
-        case prepare(timeoutSeconds: Int64, attachment: [UInt8]? = nil)
+        /// committed; `attachment` and `source` are committed with it later.
+        case prepare(timeoutSeconds: Int64, attachment: [UInt8]? = nil, source: SourceBatch? = nil)
 
-        public static var commit: Completion { .commit(attachment: nil) }
+        public static var commit: Completion { .commit(attachment: nil, source: nil) }
     }
 
     /// Bytes consumed so far.
@@ -198,10 +199,11 @@ public final class RunningLoad: @unchecked Sendable {
         result.readMilliseconds = LoadService.milliseconds(readTime)
         do {
             switch completion {
-            case .commit(let attachment):
-                try service.transactions.commit(transaction, write: prepared, attachment: attachment)
-            case .prepare(let timeout, let attachment):
-                _ = try service.transactions.prepare(transaction, write: prepared, attachment: attachment, timeoutSeconds: timeout)
+            case .commit(let attachment, let source):
+                try service.transactions.commit(transaction, write: prepared, attachment: attachment, source: counted(source))
+            case .prepare(let timeout, let attachment, let source):
+                _ = try service.transactions.prepare(
+                    transaction, write: prepared, attachment: attachment, source: counted(source), timeoutSeconds: timeout)
             }
         } catch {
             service.engine.discard(prepared)
@@ -210,6 +212,18 @@ public final class RunningLoad: @unchecked Sendable {
         }
         result.commitMilliseconds = LoadService.milliseconds(clock.now - commitStart)
         return completed()
+    }
+
+    /// `source` with this load's final row and byte counters filled in.
+    private func counted(_ source: SourceBatch?) -> SourceBatch? {
+        guard var source else { return nil }
+        let c = session.counters
+        source.counters.totalRows = Int64(c.totalRows)
+        source.counters.errorRows = Int64(c.filteredRows)
+        source.counters.unselectedRows = Int64(c.unselectedRows)
+        source.counters.loadedRows = Int64(c.loadedRows)
+        source.counters.receivedBytes = Int64(c.receivedBytes)
+        return source
     }
 
     /// Aborts with `reason` (client disconnect, timeout, bad body).

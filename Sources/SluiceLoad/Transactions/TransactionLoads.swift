@@ -158,13 +158,18 @@ public final class TransactionLoads: Sendable {
 
     /// Prepares the open transaction; `attachment` (e.g. Kafka offsets) is stored with it and
     /// committed in the same journal record as its rows.
-    public func prepare(database: String, label: String, timeoutSeconds: Int64, attachment: [UInt8]? = nil) -> TransactionAnswer {
-        finish(.prepare, database: database, label: label, completion: .prepare(timeoutSeconds: timeoutSeconds, attachment: attachment))
+    public func prepare(
+        database: String, label: String, timeoutSeconds: Int64, attachment: [UInt8]? = nil, source: SourceBatch? = nil
+    ) -> TransactionAnswer {
+        finish(.prepare, database: database, label: label,
+               completion: .prepare(timeoutSeconds: timeoutSeconds, attachment: attachment, source: source))
     }
 
     /// Commits: one-phase for an open transaction (with `attachment`), or a PREPARED one.
-    public func commit(database: String, label: String, attachment: [UInt8]? = nil) -> TransactionAnswer {
-        if let answer = finish(.commit, database: database, label: label, completion: .commit(attachment: attachment), onlyIfOpen: true) {
+    public func commit(database: String, label: String, attachment: [UInt8]? = nil, source: SourceBatch? = nil) -> TransactionAnswer {
+        if let answer = finish(
+            .commit, database: database, label: label, completion: .commit(attachment: attachment, source: source), onlyIfOpen: true)
+        {
             return answer
         }
         return settle(.commit, database: database, label: label)

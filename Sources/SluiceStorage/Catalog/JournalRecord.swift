@@ -21,6 +21,16 @@ public enum JournalRecord: Codable, Sendable {
     case abortPrepared(transactionID: Int64, reason: String)
     /// A transaction that never prepared was aborted (its label is free; the state is remembered).
     case abortTransaction(AbortedTransaction)
+    /// Creates a source job or replaces its definition (progress is kept).
+    case putJob(id: Int64, databaseID: Int64, name: String, definition: [UInt8])
+    /// Sets a job's consume position (ALTER … kafka_offsets); committed ranges are untouched.
+    case setJobPosition(id: Int64, position: [Int32: Int64])
+    /// Records (`ranges` non-nil) or abandons a job's planned batch before/after its load.
+    case planJobBatch(id: Int64, label: String, ranges: [Int32: OffsetRange]?)
+    case dropJob(id: Int64)
+    /// A batch whose every offset an earlier commit already loaded: ranges and counters advance
+    /// without data (nothing to load twice).
+    case advanceJob(SourceBatch)
 
     /// The record type byte in the log frame.
     var typeTag: UInt8 {
@@ -37,6 +47,11 @@ public enum JournalRecord: Codable, Sendable {
         case .prepare: 10
         case .abortPrepared: 11
         case .abortTransaction: 12
+        case .putJob: 13
+        case .setJobPosition: 14
+        case .planJobBatch: 15
+        case .dropJob: 16
+        case .advanceJob: 17
         }
     }
 }
@@ -53,13 +68,16 @@ public struct CommitRecord: Codable, Sendable, Hashable {
     public var rowsets: [Int64: RowsetMeta]
     /// Opaque caller payload stored with the commit (Routine Load keeps Kafka offsets here).
     public var attachment: [UInt8]?
+    /// The source offsets this commit covers (Routine Load), applied to its job atomically.
+    public var source: SourceBatch?
     /// Seconds since the epoch.
     public var commitTime: Int64
 
     public init(
         transactionID: Int64, label: String, databaseID: Int64, tableID: Int64, version: Int64,
-        rowsets: [Int64: RowsetMeta], attachment: [UInt8]?, commitTime: Int64
+        rowsets: [Int64: RowsetMeta], attachment: [UInt8]?, source: SourceBatch? = nil, commitTime: Int64
     ) {
+        self.source = source
         self.transactionID = transactionID
         self.label = label
         self.databaseID = databaseID
@@ -87,6 +105,8 @@ public struct PreparedTransaction: Codable, Sendable, Hashable {
     public var tableID: Int64
     public var rowsets: [Int64: RowsetMeta]
     public var attachment: [UInt8]?
+    /// Source offsets committed with it (Routine Load).
+    public var source: SourceBatch?
     /// Seconds since the epoch.
     public var preparedTime: Int64
     /// Seconds after `preparedTime` when the transaction is aborted if not committed.

@@ -14,11 +14,26 @@ public struct MetaState: Codable, Sendable {
     public var prepared: [Int64: PreparedTransaction] = [:]
     /// Aborted transactions per database id and label (at most ``abortedPerDatabase`` each).
     public var aborted: [Int64: [String: AbortedTransaction]] = [:]
+    /// Source jobs (Routine Load) by id, with their committed progress.
+    public var jobs: [Int64: SourceJob] = [:]
 
     /// How many aborted transactions a database remembers (oldest forgotten first).
     public static let abortedPerDatabase = 10_000
 
     public init() {}
+
+    private enum CodingKeys: String, CodingKey { case databases, nextID, labels, prepared, aborted, jobs }
+
+    /// Checkpoints written before a field existed decode it as empty.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        databases = try c.decode([Int64: DatabaseMeta].self, forKey: .databases)
+        nextID = try c.decode(Int64.self, forKey: .nextID)
+        labels = try c.decodeIfPresent([Int64: [String: LabelEntry]].self, forKey: .labels) ?? [:]
+        prepared = try c.decodeIfPresent([Int64: PreparedTransaction].self, forKey: .prepared) ?? [:]
+        aborted = try c.decodeIfPresent([Int64: [String: AbortedTransaction]].self, forKey: .aborted) ?? [:]
+        jobs = try c.decodeIfPresent([Int64: SourceJob].self, forKey: .jobs) ?? [:]
+    }
 
     public func database(named name: String) -> DatabaseMeta? {
         databases.values.first { $0.name.equalsIgnoringCase(name) }
@@ -115,6 +130,20 @@ public struct MetaState: Codable, Sendable {
         case .abortTransaction(let transaction):
             reserve(transaction.transactionID)
             remember(transaction)
+        case .putJob(let id, let databaseID, let name, let definition):
+            reserve(id)
+            var job = jobs[id] ?? SourceJob(id: id, databaseID: databaseID, name: name, definition: definition)
+            job.definition = definition
+            job.name = name
+            jobs[id] = job
+        case .setJobPosition(let id, let position):
+            for (partition, offset) in position { jobs[id]?.position[partition] = offset }
+        case .planJobBatch(let id, let label, let ranges):
+            jobs[id]?.intents[label] = ranges
+        case .dropJob(let id):
+            jobs[id] = nil
+        case .advanceJob(let batch):
+            jobs[batch.jobID]?.apply(batch, label: nil)
         case .compact(let databaseID, let tableID, let tabletID, let inputs, let output):
             reserve(output.id)
             updateTable(databaseID, tableID) { table in
@@ -166,6 +195,7 @@ public struct MetaState: Codable, Sendable {
                 if touched { table.partitions[p].visibleVersion = commit.version }
             }
         }
+        if let source = commit.source { jobs[source.jobID]?.apply(source, label: commit.label) }
         labels[commit.databaseID, default: [:]][commit.label] = LabelEntry(
             transactionID: commit.transactionID, tableID: commit.tableID, commitTime: commit.commitTime,
             attachment: commit.attachment)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a partition starts reading (spec §3.3): an explicit next offset or a sentinel resolved
 /// against the broker when the job is scheduled.
 public enum KafkaStartOffset: Sendable, Hashable, Codable {
@@ -44,6 +46,10 @@ public struct JobProperties: Sendable, Hashable, Codable {
     public var logRejectedRecordNum: Int64 = 0
     public var taskConsumeSecond = 15
     public var taskTimeoutSecond = 60
+    /// `offset_out_of_range_policy`: `skip` records the gap and continues; otherwise the job pauses.
+    public var skipOutOfRangeOffsets = false
+    /// `reload_committed_offsets`: load offsets again even if an earlier batch committed them.
+    public var reloadCommittedOffsets = false
 
     public var brokerList: String = ""
     public var topic: String = ""
@@ -62,6 +68,7 @@ public struct JobProperties: Sendable, Hashable, Codable {
         "log_rejected_record_num", "task_consume_second", "task_timeout_second", "partial_update", "partial_update_mode",
         "merge_condition", "trim_space", "enclose", "escape", "enable_profile", "pause_on_fatal_parse_error",
         "skip_on_fatal_parse_error", "fill_mismatch_column_with", "warehouse",
+        "offset_out_of_range_policy", "reload_committed_offsets",
     ]
     static let sourceKeys: Set<String> = ["kafka_broker_list", "kafka_topic", "kafka_partitions", "kafka_offsets",
                                           "confluent.schema.registry.url"]
@@ -120,7 +127,18 @@ public struct JobProperties: Sendable, Hashable, Codable {
             case "enable_profile":
                 guard Self.bool(value) != nil else { throw fail("enable_profileshould be a boolean") }
             case "timezone": timezone = value
-            case "jsonpaths": jsonPaths = value.isEmpty ? nil : value
+            case "jsonpaths":
+                if !value.isEmpty { _ = try Self.parseJSONPaths(value) }
+                jsonPaths = value.isEmpty ? nil : value
+            case "offset_out_of_range_policy":
+                switch value.lowercased() {
+                case "skip": skipOutOfRangeOffsets = true
+                case "error", "pause": skipOutOfRangeOffsets = false
+                default: throw fail("offset_out_of_range_policy should be one of: pause, skip")
+                }
+            case "reload_committed_offsets":
+                guard let b = Self.bool(value) else { throw fail("reload_committed_offsets should be a boolean") }
+                reloadCommittedOffsets = b
             case "strip_outer_array": stripOuterArray = Self.bool(value) ?? false
             case "json_root": jsonRoot = value.isEmpty ? nil : value
             case "task_consume_second":
@@ -187,6 +205,14 @@ public struct JobProperties: Sendable, Hashable, Codable {
             }
             offsets = parsed
         }
+    }
+
+    /// The paths of a `jsonpaths` JSON array of strings.
+    public static func parseJSONPaths(_ text: String) throws(RoutineLoadError) -> [String] {
+        guard let array = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String] else {
+            throw RoutineLoadError(.invalidProperty, "Invalid jsonpaths: \(text)")
+        }
+        return array
     }
 
     static func bool(_ text: String) -> Bool? {

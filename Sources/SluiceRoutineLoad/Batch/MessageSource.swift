@@ -26,12 +26,47 @@ public struct MessageBatch: Sendable {
     }
 }
 
+/// A failure of a message source, classified the way the job reacts to it.
+public struct SourceError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// Broker down, timeout, leader change: retry with backoff, never pause.
+        case transient
+        /// The broker no longer has the requested offset (retention deleted unread data).
+        case offsetOutOfRange(partition: Int32)
+        /// Bad configuration, unknown topic, authentication: pause the job.
+        case permanent
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
 /// Where Routine Load reads messages from: a Kafka consumer in production, a fake in tests.
 ///
 /// Implementations block; callers run them on a dedicated thread, never on the cooperative pool.
+/// They throw ``SourceError``.
 public protocol MessageSource: AnyObject {
+    /// The topic's partition ids.
+    func partitions() throws -> [Int32]
+    /// Low watermark (first offset kept) and high watermark (next offset to be produced).
+    func watermarks(partition: Int32) throws -> (low: Int64, high: Int64)
+    /// The high watermark last seen by fetches (no broker round trip), if known.
+    func cachedHighWatermark(partition: Int32) -> Int64?
     /// Starts reading `partition` at `nextOffset` (replacing any earlier assignment).
     func assign(_ starts: [Int32: Int64]) throws
     /// Up to `maxMessages` messages, waiting at most `timeoutMilliseconds` for the first.
     func poll(maxMessages: Int, timeoutMilliseconds: Int) throws -> MessageBatch
+}
+
+/// Opens message sources for jobs (one per task, owned by the task's thread).
+public protocol MessageSourceFactory: Sendable {
+    /// - Parameter settings: the job's `property.*` (librdkafka settings).
+    func makeSource(brokers: String, topic: String, groupID: String, settings: [String: String]) throws -> any MessageSource
 }

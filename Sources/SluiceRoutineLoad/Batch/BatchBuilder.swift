@@ -1,0 +1,116 @@
+public import SluiceStorage
+
+/// Why a micro-batch closed (SHOW ROUTINE LOAD TASK's `BatchCloseReason`).
+public enum BatchCloseReason: String, Sendable, Codable {
+    /// `max_batch_rows` messages.
+    case rows = "ROWS"
+    /// `max_batch_size` bytes.
+    case bytes = "BYTES"
+    /// `max_batch_interval` seconds since the batch's first message.
+    case time = "TIME"
+    /// A planned batch (an intent left by a crash) was read completely.
+    case planned = "PLANNED"
+}
+
+/// When a batch closes.
+public struct BatchLimits: Sendable, Hashable {
+    public var rows: Int
+    public var bytes: Int
+    public var interval: Duration
+
+    public init(rows: Int, bytes: Int, interval: Duration) {
+        self.rows = rows
+        self.bytes = bytes
+        self.interval = interval
+    }
+}
+
+/// Forms one micro-batch from polled messages: appends each message's payload to the load body
+/// (plus the row delimiter), skips offsets an earlier batch committed, tracks the covered range
+/// per partition and decides when the batch closes. Pure: no I/O, time passed in.
+public struct BatchBuilder: Sendable {
+    /// Next offset per partition when the batch started; ranges begin here.
+    public let starts: [Int32: Int64]
+    /// For a planned batch: the exact ranges to read again.
+    public let plan: [Int32: OffsetRange]?
+    private let committed: [Int32: OffsetRangeSet]
+    private let skipCommitted: Bool
+    private let delimiter: [UInt8]
+    private let limits: BatchLimits
+
+    /// The load body.
+    public private(set) var body: [UInt8] = []
+    /// Messages appended to the body.
+    public private(set) var rows = 0
+    /// Messages in range that an earlier commit already loaded.
+    public private(set) var skipped = 0
+    /// Offset of the last message taken per partition.
+    public private(set) var last: [Int32: Int64] = [:]
+    /// Kafka timestamp of the last message taken per partition.
+    public private(set) var timestamps: [Int32: Int64] = [:]
+    /// (partition, offset) of each appended message, in body order (error-log attribution).
+    public private(set) var origins: [(partition: Int32, offset: Int64)] = []
+    public private(set) var firstMessageAt: ContinuousClock.Instant?
+    public private(set) var closeReason: BatchCloseReason?
+
+    public init(starts: [Int32: Int64], committed: [Int32: OffsetRangeSet], skipCommitted: Bool, delimiter: [UInt8],
+                limits: BatchLimits, plan: [Int32: OffsetRange]? = nil) {
+        self.starts = plan.map { $0.mapValues(\.first) } ?? starts
+        self.plan = plan
+        self.committed = committed
+        self.skipCommitted = skipCommitted
+        self.delimiter = delimiter
+        self.limits = limits
+    }
+
+    public var isEmpty: Bool { rows == 0 && skipped == 0 }
+
+    /// Messages the next poll may take without passing the row limit.
+    public var remainingRows: Int { max(1, limits.rows - rows - skipped) }
+
+    /// The covered range per partition: from the start position to the last message taken.
+    public var ranges: [Int32: OffsetRange] {
+        var result = [Int32: OffsetRange]()
+        for (partition, lastOffset) in last {
+            result[partition] = OffsetRange(starts[partition] ?? lastOffset, lastOffset)
+        }
+        return result
+    }
+
+    /// Takes the messages of one poll and returns why the batch is now closed, if it is.
+    public mutating func add(_ batch: MessageBatch, now: ContinuousClock.Instant) -> BatchCloseReason? {
+        for i in 0..<batch.count {
+            let partition = batch.partitions[i]
+            let offset = batch.offsets[i]
+            guard let start = starts[partition], offset >= start, offset > (last[partition] ?? Int64.min) else { continue }
+            if let plan, offset > plan[partition]?.last ?? Int64.min { continue }
+            if firstMessageAt == nil { firstMessageAt = now }
+            last[partition] = offset
+            timestamps[partition] = batch.timestamps[i]
+            if skipCommitted, committed[partition]?.contains(offset) == true {
+                skipped += 1
+                continue
+            }
+            let message = batch.message(i)
+            body.append(contentsOf: message)
+            body.append(contentsOf: delimiter)
+            rows += 1
+            origins.append((partition, offset))
+        }
+        closeReason = check(now: now)
+        return closeReason
+    }
+
+    /// Re-evaluates the time limit (call when a poll returned nothing).
+    public mutating func check(now: ContinuousClock.Instant) -> BatchCloseReason? {
+        if let plan {
+            let complete = plan.allSatisfy { partition, range in (last[partition] ?? Int64.min) >= range.last }
+            closeReason = complete ? .planned : nil
+            return closeReason
+        }
+        if rows + skipped >= limits.rows { closeReason = .rows }
+        else if body.count >= limits.bytes { closeReason = .bytes }
+        else if let first = firstMessageAt, now - first >= limits.interval { closeReason = .time }
+        return closeReason
+    }
+}

@@ -1,0 +1,104 @@
+public import SluiceLoad
+import SluiceExpr
+
+/// The load clauses of CREATE/ALTER ROUTINE LOAD (spec §3.1), as written.
+public struct LoadClauses: Sendable, Codable, Hashable {
+    public var columnSeparator: String?
+    public var rowDelimiter: String?
+    /// The text inside `COLUMNS (…)`, as Stream Load's `columns` header.
+    public var columns: String?
+    /// The `WHERE` predicate text.
+    public var filter: String?
+    public var partitions: [String]?
+
+    public init(columnSeparator: String? = nil, rowDelimiter: String? = nil, columns: String? = nil, filter: String? = nil,
+                partitions: [String]? = nil) {
+        self.columnSeparator = columnSeparator
+        self.rowDelimiter = rowDelimiter
+        self.columns = columns
+        self.filter = filter
+        self.partitions = partitions
+    }
+
+    /// Replaces the clauses given in `other` (ALTER).
+    public mutating func merge(_ other: LoadClauses) {
+        if let v = other.columnSeparator { columnSeparator = v }
+        if let v = other.rowDelimiter { rowDelimiter = v }
+        if let v = other.columns { columns = v }
+        if let v = other.filter { filter = v }
+        if let v = other.partitions { partitions = v }
+    }
+}
+
+/// Everything durable about a job except its progress (which lives in commit records). Encoded
+/// into the storage journal's job record.
+public struct JobDefinition: Sendable, Codable, Hashable {
+    public var id: Int64
+    public var name: String
+    public var database: String
+    public var table: String
+    public var clauses: LoadClauses
+    public var properties: JobProperties
+    /// The job and source properties as the user gave them (SHOW CREATE ROUTINE LOAD).
+    public var rawProperties: [String: String]
+    public var state: JobState
+    public var reason: ErrorReason?
+    /// Seconds since the epoch.
+    public var createTime: Int64
+    public var pauseTime: Int64?
+    public var endTime: Int64?
+    /// Names of the last three error logs (under `errors/`).
+    public var errorLogNames: [String] = []
+    /// Start offsets not yet resolved against the broker (sentinels, or offsets given before
+    /// scheduling), by partition.
+    public var pendingOffsets: [Int32: KafkaStartOffset] = [:]
+    /// Bumped by ALTER … "reload_committed_offsets"="true": committed ranges are loaded again.
+    public var reloadEpoch = 0
+    /// Offset ranges Kafka deleted before the job read them, skipped by policy (data loss).
+    public var skippedGaps: [String] = []
+    public var groupID: String
+
+    public init(id: Int64, name: String, database: String, table: String, clauses: LoadClauses, properties: JobProperties,
+                rawProperties: [String: String], createTime: Int64, groupID: String) {
+        self.id = id
+        self.name = name
+        self.database = database
+        self.table = table
+        self.clauses = clauses
+        self.properties = properties
+        self.rawProperties = rawProperties
+        self.state = .needSchedule
+        self.createTime = createTime
+        self.groupID = groupID
+    }
+
+    /// What follows each message in a batch's body: the row delimiter (CSV) or a newline (JSON).
+    public func messageDelimiter() throws -> [UInt8] {
+        if properties.format == "json" { return [UInt8(ascii: "\n")] }
+        return try clauses.rowDelimiter.map { try LoadOptions.separator($0, name: "row delimiter") } ?? [10]
+    }
+
+    /// The Stream Load options each batch runs with.
+    /// - Throws: ``LoadError`` for a bad separator or time zone.
+    public func loadOptions(memoryLimit: Int) throws -> LoadOptions {
+        var options = LoadOptions()
+        options.format = properties.format == "json" ? .json : .csv
+        options.columnSeparator = try clauses.columnSeparator.map { try LoadOptions.separator($0, name: "column separator") } ?? [9]
+        options.rowDelimiter = try clauses.rowDelimiter.map { try LoadOptions.separator($0, name: "row delimiter") } ?? [10]
+        options.columns = clauses.columns
+        options.filter = clauses.filter
+        options.partitions = clauses.partitions
+        options.maxFilterRatio = properties.maxFilterRatio
+        options.strictMode = properties.strictMode
+        guard let zone = SessionTimeZone(properties.timezone) else {
+            throw LoadError(.invalidArgument, "Unknown or incorrect time zone: '\(properties.timezone)'")
+        }
+        options.timeZone = zone
+        options.memoryLimit = memoryLimit
+        if let paths = properties.jsonPaths { options.jsonPaths = try JobProperties.parseJSONPaths(paths) }
+        options.jsonRoot = properties.jsonRoot
+        options.stripOuterArray = properties.stripOuterArray
+        options.rejectedRecordLimit = Int(properties.logRejectedRecordNum)
+        return options
+    }
+}

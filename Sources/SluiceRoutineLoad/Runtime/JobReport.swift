@@ -1,0 +1,165 @@
+import SluiceFormat
+import SluiceStorage
+import Synchronization
+
+/// SHOW ROUTINE LOAD and SHOW ROUTINE LOAD TASK rows (spec §3.9, §3.10).
+extension RoutineLoadManager {
+    /// SHOW ROUTINE LOAD's columns, in StarRocks' order.
+    public static let showColumns = [
+        "Id", "Name", "CreateTime", "PauseTime", "EndTime", "DbName", "TableName", "State", "DataSourceType",
+        "CurrentTaskNum", "JobProperties", "DataSourceProperties", "CustomProperties", "Statistic", "Progress",
+        "TimestampProgress", "ReasonOfStateChanged", "ErrorLogUrls", "TrackingSQL", "OtherMsg", "LatestSourcePosition",
+    ]
+
+    /// SHOW ROUTINE LOAD TASK's columns, plus `BatchCloseReason`.
+    public static let taskColumns = [
+        "TaskId", "TxnId", "TxnStatus", "JobId", "CreateTime", "LastScheduledTime", "ExecuteStartTime", "Timeout", "BeId",
+        "DataSourceProperties", "Message", "BatchCloseReason",
+    ]
+
+    /// Rows of SHOW [ALL] ROUTINE LOAD [FOR job | FROM db].
+    /// - Parameter errorLogBase: `http://host:port` clients reach, for ErrorLogUrls.
+    public func show(database: String?, name: String?, includeHistory: Bool, errorLogBase: String) throws(RoutineLoadError) -> [[String?]] {
+        let selected = allJobs.filter { runtime in
+            let d = runtime.definition
+            if let database, d.database != database { return false }
+            if let name, d.name != name { return false }
+            return includeHistory || !d.state.isFinal
+        }
+        if selected.isEmpty, let name {
+            throw RoutineLoadError(.notFound, "There is no running job named \(name) in db \(database ?? ""). Include history? \(includeHistory), you can try `show all routine load job for job_name` if you want to list stopped and cancelled jobs")
+        }
+        return selected.map { row($0, errorLogBase: errorLogBase) }
+    }
+
+    /// Rows of SHOW ROUTINE LOAD TASK WHERE JobName = name.
+    public func showTasks(database: String?, name: String) throws(RoutineLoadError) -> [[String?]] {
+        let matching = allJobs.filter { $0.definition.name == name && (database == nil || $0.definition.database == database) }
+        guard let runtime = matching.last(where: { !$0.definition.state.isFinal }) ?? matching.last else {
+            throw RoutineLoadError(.notFound, "There is no running job named \(name) in db \(database ?? "")")
+        }
+        let (tasks, running) = runtime.state.withLock { ($0.tasks, $0.definition.state.isRunnable) }
+        guard running else { return [] }
+        return tasks.sorted { $0.key < $1.key }.map { _, t in
+            [
+                t.taskID, "\(t.transactionID)", t.transactionStatus, "\(runtime.id)", Self.formatTime(t.createTime),
+                Self.formatTime(t.lastScheduledTime), t.executeStartTime.map(Self.formatTime), "\(t.timeoutSeconds)",
+                "\(options.backendID)", JSONObject.numbers(t.positions.sorted { $0.key < $1.key }.map { ("\($0.key)", $0.value) }),
+                t.message.isEmpty ? nil : t.message, t.closeReason?.rawValue,
+            ]
+        }
+    }
+
+    private func row(_ runtime: JobRuntime, errorLogBase: String) -> [String?] {
+        let (d, taskCount, aborted, latest, otherMessage) = runtime.state.withLock {
+            ($0.definition, $0.definition.state.isRunnable ? $0.tasks.count : 0, $0.abortedTasks, $0.latest, $0.otherMessage)
+        }
+        let progress = engine.sourceJob(id: runtime.id)
+        let p = d.properties
+        let jobProperties: [(String, String)] = [
+            ("partitions", d.clauses.partitions?.joined(separator: ",") ?? "*"),
+            ("columnToColumnExpr", d.clauses.columns ?? "*"),
+            ("whereExpr", d.clauses.filter ?? "*"),
+            ("columnSeparator", "'\(d.clauses.columnSeparator ?? "\\t")'"),
+            ("rowDelimiter", "'\(d.clauses.rowDelimiter ?? "\\n")'"),
+            ("maxErrorNum", "\(p.maxErrorNumber)"),
+            ("maxFilterRatio", "\(p.maxFilterRatio)"),
+            ("maxBatchIntervalS", "\(p.maxBatchInterval)"),
+            ("maxBatchRows", "\(p.maxBatchRows)"),
+            ("currentTaskConcurrentNum", "\(taskCount)"),
+            ("desireTaskConcurrentNum", "\(p.desiredConcurrentNumber)"),
+            ("format", p.format),
+            ("jsonpaths", p.jsonPaths ?? ""),
+            ("json_root", p.jsonRoot ?? ""),
+            ("strip_outer_array", "\(p.stripOuterArray)"),
+            ("strict_mode", "\(p.strictMode)"),
+            ("timezone", p.timezone),
+            ("partial_update", "false"),
+            ("partial_update_mode", "row"),
+            ("log_rejected_record_num", "\(p.logRejectedRecordNum)"),
+            ("taskConsumeSecond", "\(p.taskConsumeSecond)"),
+            ("taskTimeoutSecond", "\(p.taskTimeoutSecond)"),
+            ("offset_out_of_range_policy", p.skipOutOfRangeOffsets ? "skip" : "pause"),
+            ("reload_committed_offsets", "\(p.reloadCommittedOffsets)"),
+        ]
+        let partitions = (p.partitions ?? progress.map { Array($0.position.keys) } ?? []).sorted()
+        let sourceProperties: [(String, String)] = [
+            ("topic", p.topic), ("currentKafkaPartitions", partitions.map(String.init).joined(separator: ",")),
+            ("brokerList", p.brokerList),
+        ]
+        var custom = p.clientProperties.sorted { $0.key < $1.key }.map { key, value in
+            (key, key.contains("password") || key.contains("secret") ? "******" : value)
+        }
+        custom.append(("group.id", d.groupID))
+        custom.append(("kafka_default_offsets", Self.offsetName(p.defaultOffset)))
+        let c = progress?.counters ?? SourceCounters()
+        let executeMs = max(1, c.taskExecuteMilliseconds)
+        let statistic: [(String, Int64)] = [
+            ("receivedBytes", c.receivedBytes), ("errorRows", c.errorRows), ("committedTaskNum", c.committedTasks),
+            ("loadedRows", c.loadedRows), ("loadRowsRate", c.loadedRows * 1000 / executeMs), ("abortedTaskNum", aborted),
+            ("totalRows", c.totalRows), ("unselectedRows", c.unselectedRows),
+            ("receivedBytesRate", c.receivedBytes * 1000 / executeMs), ("taskExecuteTimeMs", executeMs),
+            ("skippedRows", c.skippedRows),
+        ]
+        var positions = [(String, String)]()
+        for partition in partitions {
+            let display: String
+            if let pending = d.pendingOffsets[partition] {
+                display = Self.offsetName(pending, asProgress: true)
+            } else if let next = progress?.position[partition] {
+                display = next == 0 ? "OFFSET_ZERO" : "\(next - 1)"
+            } else {
+                display = Self.offsetName(p.defaultOffset, asProgress: true)
+            }
+            positions.append(("\(partition)", display))
+        }
+        let timestamps = (progress?.timestamps ?? [:]).sorted { $0.key < $1.key }.map { ("\($0.key)", "\($0.value)") }
+        let latestPositions = latest.sorted { $0.key < $1.key }.map { ("\($0.key)", "\($0.value)") }
+        let urls = d.errorLogNames.map { "\(errorLogBase)/api/_load_error_log?file=\($0)" }.joined(separator: ", ")
+        var other = otherMessage
+        if !d.skippedGaps.isEmpty { other = ([other].filter { !$0.isEmpty } + d.skippedGaps).joined(separator: "; ") }
+        return [
+            "\(d.id)", d.name, Self.formatTime(d.createTime), d.pauseTime.map(Self.formatTime), d.endTime.map(Self.formatTime),
+            d.database, d.table, d.state.rawValue, "KAFKA", "\(taskCount)", JSONObject.strings(jobProperties),
+            JSONObject.strings(sourceProperties), JSONObject.strings(custom), JSONObject.numbers(statistic),
+            JSONObject.strings(positions), JSONObject.strings(timestamps),
+            d.state == .paused || d.state == .cancelled || d.state == .stopped ? d.reason?.description ?? "" : "",
+            urls, c.errorRows > 0 ? "select tracking_log from information_schema.load_tracking_logs where job_id=\(d.id)" : "",
+            other, JSONObject.strings(latestPositions),
+        ]
+    }
+
+    static func offsetName(_ offset: KafkaStartOffset, asProgress: Bool = false) -> String {
+        switch offset {
+        case .beginning: "OFFSET_BEGINNING"
+        case .end: "OFFSET_END"
+        case .offset(let n): asProgress ? (n == 0 ? "OFFSET_ZERO" : "\(n - 1)") : "\(n)"
+        }
+    }
+}
+
+/// Compact JSON objects with keys in the given order.
+enum JSONObject {
+    static func strings(_ pairs: [(String, String)]) -> String {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (i, (key, value)) in pairs.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONEscaping.appendQuoted(Array(key.utf8), to: &out)
+            out.append(UInt8(ascii: ":"))
+            JSONEscaping.appendQuoted(Array(value.utf8), to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func numbers(_ pairs: [(String, Int64)]) -> String {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (i, (key, value)) in pairs.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            JSONEscaping.appendQuoted(Array(key.utf8), to: &out)
+            out.append(contentsOf: ":\(value)".utf8)
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+}

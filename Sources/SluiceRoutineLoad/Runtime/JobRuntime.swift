@@ -1,0 +1,49 @@
+import Synchronization
+
+/// What SHOW ROUTINE LOAD TASK shows of one task (the batch it is forming or loading).
+public struct TaskStatus: Sendable, Hashable {
+    public var taskID: String
+    /// -1 until the batch's transaction begins.
+    public var transactionID: Int64 = -1
+    /// `UNKNOWN`, `PREPARE`, `PREPARED`, `COMMITTED`, `VISIBLE` or `ABORTED`.
+    public var transactionStatus = "UNKNOWN"
+    /// Seconds since the epoch.
+    public var createTime: Int64
+    public var lastScheduledTime: Int64
+    public var executeStartTime: Int64?
+    public var timeoutSeconds: Int
+    /// Next offset per owned partition.
+    public var positions: [Int32: Int64]
+    public var message = ""
+    /// Why the task's last batch closed.
+    public var closeReason: BatchCloseReason?
+}
+
+/// A job's live state: its definition (the durable part, journaled on every change), task
+/// statuses, the error window and what SHOW needs beyond the journal. Shared by the job's
+/// threads and the statement API.
+final class JobRuntime: Sendable {
+    let id: Int64
+    let state: Mutex<Shared>
+
+    struct Shared {
+        var definition: JobDefinition
+        var tasks: [Int: TaskStatus] = [:]
+        var taskCount = 0
+        /// §3.8 error window.
+        var windowTotalRows: Int64 = 0
+        var windowErrorRows: Int64 = 0
+        var abortedTasks: Int64 = 0
+        /// Partition end offsets last observed.
+        var latest: [Int32: Int64] = [:]
+        var otherMessage = ""
+        var runner: JobRunner?
+    }
+
+    init(definition: JobDefinition) {
+        id = definition.id
+        state = Mutex(Shared(definition: definition))
+    }
+
+    var definition: JobDefinition { state.withLock { $0.definition } }
+}

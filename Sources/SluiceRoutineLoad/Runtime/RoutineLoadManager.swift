@@ -1,0 +1,443 @@
+public import Logging
+public import SluiceLoad
+public import SluiceStorage
+import Foundation
+import SluiceTxn
+import Synchronization
+
+/// CREATE ROUTINE LOAD, as parsed.
+public struct CreateRoutineLoad: Sendable {
+    public var database: String
+    public var name: String
+    public var table: String
+    public var clauses: LoadClauses
+    public var properties: [String: String]
+    public var source: [String: String]
+
+    public init(database: String, name: String, table: String, clauses: LoadClauses, properties: [String: String],
+                source: [String: String]) {
+        self.database = database
+        self.name = name
+        self.table = table
+        self.clauses = clauses
+        self.properties = properties
+        self.source = source
+    }
+}
+
+/// ALTER ROUTINE LOAD, as parsed.
+public struct AlterRoutineLoad: Sendable {
+    public var database: String
+    public var name: String
+    public var clauses: LoadClauses
+    public var properties: [String: String]
+    public var source: [String: String]
+
+    public init(database: String, name: String, clauses: LoadClauses, properties: [String: String], source: [String: String]) {
+        self.database = database
+        self.name = name
+        self.clauses = clauses
+        self.properties = properties
+        self.source = source
+    }
+}
+
+/// The Routine Load daemon: owns every job, runs the runnable ones on dedicated threads and
+/// answers the job statements. Durable state lives in the storage journal: job definitions as
+/// job records, progress only in commit records (so data and offsets commit together).
+public final class RoutineLoadManager: Sendable {
+    public let service: LoadService
+    public let options: RoutineLoadOptions
+    let factory: any MessageSourceFactory
+    let logger: Logger
+    private let jobs = Mutex<[Int64: JobRuntime]>([:])
+    /// Serialises job statements (they may wait for a job's threads).
+    private let statements = Mutex<Void>(())
+
+    public var engine: StorageEngine { service.engine }
+
+    public init(service: LoadService, factory: any MessageSourceFactory, options: RoutineLoadOptions = .init(), logger: Logger) {
+        self.service = service
+        self.factory = factory
+        self.options = options
+        self.logger = logger
+    }
+
+    // MARK: Lifecycle
+
+    /// Loads every job from the journal and starts the runnable ones. Batches a crash left
+    /// planned are settled first (by the job's scheduler, or here for jobs that do not run).
+    public func start() {
+        let decoder = JSONDecoder()
+        for record in engine.sourceJobs {
+            guard let definition = try? decoder.decode(JobDefinition.self, from: Data(record.definition)) else {
+                logger.error("routine load job \(record.id) has an unreadable definition; skipped")
+                continue
+            }
+            let runtime = JobRuntime(definition: definition)
+            jobs.withLock { $0[record.id] = runtime }
+            if definition.state.isRunnable {
+                schedule(runtime)
+            } else {
+                settleIntentsWithoutRunning(record, definition: definition)
+            }
+        }
+    }
+
+    /// Stops every job's threads (SIGTERM): batches being formed are dropped, batches being
+    /// loaded finish. Job states are unchanged, so runnable jobs resume on the next start.
+    public func shutdown(timeout: Duration = .seconds(8)) {
+        let runners = jobs.withLock { $0.values.compactMap { $0.state.withLock { $0.runner } } }
+        for runner in runners { runner.stop() }
+        let deadline = ContinuousClock.now + timeout
+        for runner in runners where !runner.join(timeout: max(.zero, deadline - .now)) {
+            logger.warning("routine load job \(runner.runtime.id) did not stop in time")
+        }
+    }
+
+    private func settleIntentsWithoutRunning(_ record: SourceJob, definition: JobDefinition) {
+        for label in record.intents.keys {
+            if let prepared = try? service.transactions.preparedTransaction(database: definition.database, label: label) {
+                _ = try? service.transactions.commitPrepared(prepared)
+            } else {
+                try? engine.planSourceBatch(id: record.id, label: label, ranges: nil)
+            }
+        }
+    }
+
+    private func schedule(_ runtime: JobRuntime) {
+        let previous = runtime.state.withLock { $0.runner }
+        previous?.stop()
+        previous?.join(timeout: .seconds(30))
+        let runner = JobRunner(runtime: runtime, manager: self)
+        runtime.state.withLock {
+            $0.runner = runner
+            $0.windowTotalRows = 0
+            $0.windowErrorRows = 0
+            $0.tasks = [:]
+        }
+        runner.start()
+    }
+
+    // MARK: Statements
+
+    /// CREATE ROUTINE LOAD. Jobs declared in the configuration use this too.
+    public func create(_ statement: CreateRoutineLoad) throws(RoutineLoadError) {
+        try serialized { () throws(RoutineLoadError) in
+            let properties = try Self.checked { try JobProperties(properties: statement.properties, source: statement.source) }
+            if jobsNamed(statement.name, database: statement.database).contains(where: { !$0.definition.state.isFinal }) {
+                throw RoutineLoadError(.alreadyExists, "Name \(statement.name) already used in db \(statement.database)")
+            }
+            var definition = JobDefinition(
+                id: 0, name: statement.name, database: statement.database, table: statement.table, clauses: statement.clauses,
+                properties: properties, rawProperties: statement.properties.merging(statement.source) { a, _ in a },
+                createTime: options.now(), groupID: properties.clientProperties["group.id"] ?? "")
+            if let partitions = properties.partitions, let offsets = properties.offsets {
+                definition.pendingOffsets = Dictionary(uniqueKeysWithValues: zip(partitions, offsets))
+            }
+            try validate(definition)
+            let encoder = JSONEncoder()
+            let id: Int64
+            do {
+                id = try engine.createSourceJob(database: statement.database, name: statement.name) { id in
+                    definition.id = id
+                    if definition.groupID.isEmpty { definition.groupID = "\(statement.name)_sluice_\(id)" }
+                    return Array(try encoder.encode(definition))
+                }
+            } catch {
+                throw RoutineLoadError(.storage, "\(error)")
+            }
+            definition.id = id
+            if definition.groupID.isEmpty { definition.groupID = "\(statement.name)_sluice_\(id)" }
+            let runtime = JobRuntime(definition: definition)
+            jobs.withLock { $0[id] = runtime }
+            logger.info("routine load job created", metadata: ["job": "\(statement.database).\(statement.name)", "id": "\(id)"])
+            schedule(runtime)
+        }
+    }
+
+    public func pause(database: String, name: String, user: String = "root") throws(RoutineLoadError) {
+        try serialized { () throws(RoutineLoadError) in
+            let runtime = try operable(database: database, name: name)
+            try transition(runtime, .pause(user: user))
+            join(runtime)
+        }
+    }
+
+    public func resume(database: String, name: String) throws(RoutineLoadError) {
+        try serialized { () throws(RoutineLoadError) in
+            let runtime = try operable(database: database, name: name)
+            try transition(runtime, .resume)
+            runtime.state.withLock { $0.otherMessage = "" }
+            schedule(runtime)
+        }
+    }
+
+    public func stop(database: String, name: String, user: String = "root") throws(RoutineLoadError) {
+        try serialized { () throws(RoutineLoadError) in
+            let runtime = try operable(database: database, name: name)
+            try transition(runtime, .stop(user: user))
+            join(runtime)
+        }
+    }
+
+    /// ALTER of a PAUSED job: properties, load clauses, partitions' offsets, `property.*`.
+    public func alter(_ statement: AlterRoutineLoad) throws(RoutineLoadError) {
+        try serialized { () throws(RoutineLoadError) in
+            let runtime = try operable(database: statement.database, name: statement.name)
+            var machine = JobStateMachine(state: runtime.definition.state)
+            try machine.handle(.alter, jobName: statement.name)
+            var definition = runtime.definition
+            let reloadBefore = definition.properties.reloadCommittedOffsets
+            try Self.checked { try definition.properties.apply(properties: statement.properties) }
+            definition.clauses.merge(statement.clauses)
+            var source = definition.properties
+            source.partitions = nil
+            source.offsets = nil
+            try Self.checked { try source.apply(source: statement.source, creating: false) }
+            if let partitions = source.partitions {
+                let consumed = Set(definition.properties.partitions ?? engine.sourceJob(id: runtime.id).map { Array($0.position.keys) } ?? [])
+                for p in partitions where !consumed.contains(p) {
+                    throw RoutineLoadError(.invalidProperty, definition.properties.partitions == nil
+                        ? "The specified partition is not in the consumed partitions " : "The specified partition \(p) is not in the custom partitions")
+                }
+                if let offsets = source.offsets {
+                    for (p, offset) in zip(partitions, offsets) { definition.pendingOffsets[p] = offset }
+                }
+            }
+            source.partitions = definition.properties.partitions
+            source.offsets = definition.properties.offsets
+            definition.properties = source
+            if definition.properties.reloadCommittedOffsets, !reloadBefore { definition.reloadEpoch += 1 }
+            for (key, value) in statement.properties.merging(statement.source, uniquingKeysWith: { a, _ in a }) {
+                definition.rawProperties[key] = value
+            }
+            try validate(definition)
+            let explicit = definition.pendingOffsets.compactMapValues { if case .offset(let n) = $0 { n } else { nil } }
+            do {
+                if !explicit.isEmpty { try engine.setSourcePosition(id: runtime.id, position: explicit) }
+            } catch {
+                throw RoutineLoadError(.storage, "\(error)")
+            }
+            for p in explicit.keys { definition.pendingOffsets[p] = nil }
+            let final = definition
+            try update(runtime) { $0 = final }
+        }
+    }
+
+    // MARK: Lookup
+
+    func jobsNamed(_ name: String, database: String) -> [JobRuntime] {
+        jobs.withLock { Array($0.values) }.filter {
+            let d = $0.definition
+            return d.name == name && d.database == database
+        }.sorted { $0.id < $1.id }
+    }
+
+    /// The non-final job of that name (PAUSE, RESUME, STOP, ALTER).
+    private func operable(database: String, name: String) throws(RoutineLoadError) -> JobRuntime {
+        guard let runtime = jobsNamed(name, database: database).last(where: { !$0.definition.state.isFinal }) else {
+            throw RoutineLoadError(.notFound, "There is not operable routine load job with name \(name)")
+        }
+        return runtime
+    }
+
+    var allJobs: [JobRuntime] { jobs.withLock { Array($0.values) }.sorted { $0.id < $1.id } }
+
+    private func validate(_ definition: JobDefinition) throws(RoutineLoadError) {
+        do {
+            let table = try engine.table(database: definition.database, name: definition.table)
+            var options = try definition.loadOptions(memoryLimit: options.memoryLimit)
+            options.nowMicros = 0
+            _ = try ColumnMapping(
+                table: table, columns: options.columns, filter: options.filter, nowMicros: 0, timeZone: options.timeZone)
+            for partition in definition.clauses.partitions ?? [] where !table.partitions.contains(where: { $0.name == partition }) {
+                throw RoutineLoadError(.notFound, "Partition \(partition) does not exist")
+            }
+        } catch let error as RoutineLoadError {
+            throw error
+        } catch let error as StorageError {
+            throw RoutineLoadError(.notFound, error.message)
+        } catch let error as LoadError {
+            throw RoutineLoadError(.invalidProperty, error.message)
+        } catch {
+            throw RoutineLoadError(.invalidProperty, "\(error)")
+        }
+    }
+
+    /// Runs property validation, whose errors are all ``RoutineLoadError``s.
+    private static func checked<T>(_ body: () throws -> T) throws(RoutineLoadError) -> T {
+        do { return try body() } catch let error as RoutineLoadError { throw error } catch {
+            throw RoutineLoadError(.invalidProperty, "\(error)")
+        }
+    }
+
+    private func serialized<T>(_ body: () throws(RoutineLoadError) -> T) throws(RoutineLoadError) -> T {
+        let result: Result<T, RoutineLoadError> = statements.withLock { _ in
+            do throws(RoutineLoadError) { return .success(try body()) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    private func join(_ runtime: JobRuntime) {
+        let runner = runtime.state.withLock { $0.runner }
+        runner?.stop()
+        runner?.join(timeout: .seconds(30))
+    }
+
+    // MARK: State changes (journaled)
+
+    /// Mutates the definition and journals it.
+    func update(_ runtime: JobRuntime, _ body: (inout JobDefinition) -> Void) throws(RoutineLoadError) {
+        let result: Result<Void, RoutineLoadError> = runtime.state.withLock { shared in
+            var definition = shared.definition
+            body(&definition)
+            do {
+                try engine.updateSourceJob(id: runtime.id, definition: Array(try JSONEncoder().encode(definition)))
+            } catch {
+                return .failure(RoutineLoadError(.storage, "\(error)"))
+            }
+            shared.definition = definition
+            return .success(())
+        }
+        try result.get()
+    }
+
+    private func transition(_ runtime: JobRuntime, _ event: JobStateMachine.Event) throws(RoutineLoadError) {
+        var machine = JobStateMachine(state: runtime.definition.state, reason: runtime.definition.reason)
+        try machine.handle(event, jobName: runtime.definition.name)
+        let now = options.now()
+        try update(runtime) { d in
+            d.state = machine.state
+            d.reason = machine.reason
+            switch machine.state {
+            case .paused: d.pauseTime = now
+            case .stopped, .cancelled: d.endTime = now
+            case .needSchedule, .running: d.pauseTime = nil
+            }
+        }
+        logger.info("routine load job \(machine.state.rawValue)", metadata: [
+            "job": "\(runtime.definition.database).\(runtime.definition.name)", "reason": "\(machine.reason?.description ?? "")",
+        ])
+        if !machine.state.isRunnable { runtime.state.withLock { $0.runner }?.stop() }
+    }
+
+    /// A task or the scheduler pauses the job (error rows, data loss, bad configuration).
+    func fail(_ runtime: JobRuntime, _ reason: ErrorReason) {
+        do { try transition(runtime, .fail(reason)) } catch { logger.error("cannot pause job \(runtime.id): \(error)") }
+    }
+
+    /// The job's table or database is gone.
+    func cancel(_ runtime: JobRuntime, _ reason: ErrorReason) {
+        do { try transition(runtime, .cancel(reason)) } catch { logger.error("cannot cancel job \(runtime.id): \(error)") }
+    }
+
+    func markRunning(_ runtime: JobRuntime, taskCount: Int) {
+        runtime.state.withLock {
+            $0.taskCount = taskCount
+            $0.otherMessage = ""
+        }
+        if runtime.definition.state == .needSchedule { try? transition(runtime, .scheduled) }
+    }
+
+    func note(_ runtime: JobRuntime, _ message: String) {
+        let stamp = Self.formatTime(options.now())
+        runtime.state.withLock { $0.otherMessage = "\(stamp): \(message)" }
+    }
+
+    func observe(_ runtime: JobRuntime, latest: [Int32: Int64]) {
+        runtime.state.withLock { $0.latest.merge(latest) { _, new in new } }
+    }
+
+    func recordGap(_ runtime: JobRuntime, partition: Int32, from first: Int64, to last: Int64) throws(RoutineLoadError) {
+        let text = "partition \(partition) offsets \(first)-\(last) were deleted by Kafka before they were read; skipped (data loss)"
+        logger.warning("\(text)", metadata: ["job": "\(runtime.definition.name)"])
+        try update(runtime) { $0.skippedGaps.append(text) }
+        note(runtime, text)
+    }
+
+    // MARK: Task bookkeeping
+
+    func taskScheduled(_ runtime: JobRuntime, task: Int, positions: [Int32: Int64]) {
+        let now = options.now()
+        let timeout = runtime.definition.properties.taskTimeoutSecond
+        runtime.state.withLock { s in
+            let previous = s.tasks[task]
+            s.tasks[task] = TaskStatus(
+                taskID: UUID().uuidString.lowercased(), createTime: now, lastScheduledTime: now, timeoutSeconds: timeout,
+                positions: positions, message: previous?.message ?? "", closeReason: previous?.closeReason)
+        }
+    }
+
+    func taskIdle(_ runtime: JobRuntime, task: Int, interval: Int) {
+        runtime.state.withLock {
+            $0.tasks[task]?.message = "there is no new data in kafka/pulsar, wait for \(interval) seconds to schedule again"
+        }
+    }
+
+    func taskClosed(_ runtime: JobRuntime, task: Int, reason: BatchCloseReason) {
+        let now = options.now()
+        runtime.state.withLock {
+            $0.tasks[task]?.closeReason = reason
+            $0.tasks[task]?.executeStartTime = now
+            $0.tasks[task]?.message = ""
+        }
+    }
+
+    func taskStarted(_ runtime: JobRuntime, task: Int, transactionID: Int64) {
+        runtime.state.withLock {
+            $0.tasks[task]?.transactionID = transactionID
+            $0.tasks[task]?.transactionStatus = "PREPARE"
+        }
+    }
+
+    func taskRetry(_ runtime: JobRuntime, task: Int, reason: String) {
+        let stamp = Self.formatTime(options.now())
+        runtime.state.withLock {
+            $0.tasks[task]?.message = "previous task aborted because of \(reason)"
+            $0.otherMessage = "\(stamp): The \($0.tasks[task]?.taskID ?? "") task failed due to: \(reason)"
+        }
+        logger.warning("routine load batch retried", metadata: ["job": "\(runtime.definition.name)", "reason": "\(reason)"])
+    }
+
+    func taskAborted(_ runtime: JobRuntime, task: Int, reason: String, errorLog: String?) {
+        runtime.state.withLock {
+            $0.abortedTasks += 1
+            $0.tasks[task]?.transactionStatus = "ABORTED"
+        }
+        if let errorLog { try? update(runtime) { Self.remember(errorLog, in: &$0) } }
+    }
+
+    /// §3.8: after each committed batch the error window may pause the job.
+    func taskCommitted(_ runtime: JobRuntime, task: Int, counters: LoadCounters, errorLog: String?) {
+        let maxErrors = runtime.definition.properties.maxErrorNumber
+        let window = Int64(runtime.definition.properties.maxBatchRows) * 10
+        let tooMany: Bool = runtime.state.withLock { s in
+            s.tasks[task]?.transactionStatus = "VISIBLE"
+            s.windowTotalRows += Int64(counters.totalRows)
+            s.windowErrorRows += Int64(counters.filteredRows)
+            var exceeded = false
+            if s.windowTotalRows > window {
+                exceeded = s.windowErrorRows > maxErrors
+                s.windowTotalRows = 0
+                s.windowErrorRows = 0
+            } else if s.windowErrorRows > maxErrors {
+                exceeded = true
+                s.windowTotalRows = 0
+                s.windowErrorRows = 0
+            }
+            return exceeded
+        }
+        if let errorLog { try? update(runtime) { Self.remember(errorLog, in: &$0) } }
+        if tooMany {
+            fail(runtime, ErrorReason(ErrorReason.tooManyFailureRows, "current error rows is more than max error num"))
+        }
+    }
+
+    private static func remember(_ errorLog: String, in definition: inout JobDefinition) {
+        definition.errorLogNames.append(errorLog)
+        if definition.errorLogNames.count > 3 { definition.errorLogNames.removeFirst(definition.errorLogNames.count - 3) }
+    }
+
+    static func formatTime(_ seconds: Int64) -> String { CivilTimeFormat.dateTime(seconds: seconds) }
+}

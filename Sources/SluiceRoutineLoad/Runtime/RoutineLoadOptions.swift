@@ -1,0 +1,24 @@
+import SluiceStorage
+
+/// Settings of the Routine Load daemon (server configuration, tests).
+public struct RoutineLoadOptions: Sendable {
+    /// Memory budget of each batch's load.
+    public var memoryLimit = 48 << 20
+    /// Upper bound on a job's tasks (StarRocks' `max_routine_load_task_concurrent_num`).
+    public var maxConcurrentTasks = 5
+    /// Shown as `BeId` of running tasks.
+    public var backendID: Int64 = 10_001
+    /// How long one poll waits for messages; bounds how fast a task notices a stop.
+    public var pollMilliseconds = 100
+    /// Backoff after a transient fault doubles from `minBackoff` up to `maxBackoff`.
+    public var minBackoff: Duration = .milliseconds(200)
+    public var maxBackoff: Duration = .seconds(5)
+    /// Replaces every job's `max_batch_interval` (tests only: StarRocks' minimum is 5 s).
+    public var batchIntervalOverride: Duration?
+    /// Wall-clock seconds since the epoch (injected for tests).
+    public var now: @Sendable () -> Int64 = { Int64(ContinuousClockEpoch.nowSeconds()) }
+    /// Fault points (tests and the chaos harness): called with a point's name; may crash the process.
+    public var faultPoint: @Sendable (String) -> Void = { _ in }
+
+    public init() {}
+}

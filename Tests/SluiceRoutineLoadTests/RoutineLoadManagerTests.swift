@@ -1,0 +1,280 @@
+import Foundation
+import Logging
+import SluiceFormat
+import SluiceLoad
+import SluiceRoutineLoad
+import SluiceStorage
+import SluiceTesting
+import SluiceTxn
+import Synchronization
+import Testing
+
+/// Routine Load end to end in process: jobs over a fake topic, real storage on a simulated file
+/// system, real threads. Every test checks the table holds each produced message exactly once.
+@Suite struct RoutineLoadManagerTests {
+    /// A fresh engine with `db.t (id BIGINT, name VARCHAR)`.
+    final class Harness: @unchecked Sendable {
+        let fs: SimulatedFileSystem
+        var engine: StorageEngine
+        var manager: RoutineLoadManager
+        let topic: FakeTopic
+        var faultPoint: @Sendable (String) -> Void
+
+        init(partitions: Int = 3, seed: UInt64 = 1, faultPoint: @escaping @Sendable (String) -> Void = { _ in }) throws {
+            fs = SimulatedFileSystem(seed: seed)
+            topic = FakeTopic(partitions: partitions)
+            self.faultPoint = faultPoint
+            engine = try StorageEngine(path: "/data", fileSystem: fs)
+            try engine.createDatabase("db")
+            try engine.createTable(database: "db", TableDefinition(
+                name: "t",
+                columns: [
+                    ColumnSchema(id: 0, name: "id", type: .bigint, isNullable: false),
+                    ColumnSchema(id: 0, name: "name", type: .varchar(length: 20)),
+                ],
+                keyColumns: ["id"], distribution: Distribution(columns: ["id"], buckets: 2)))
+            manager = Self.makeManager(engine, topic, faultPoint)
+            manager.start()
+        }
+
+        static func makeManager(_ engine: StorageEngine, _ topic: FakeTopic, _ faultPoint: @escaping @Sendable (String) -> Void) -> RoutineLoadManager {
+            var options = RoutineLoadOptions()
+            options.batchIntervalOverride = .milliseconds(150)
+            options.pollMilliseconds = 20
+            options.minBackoff = .milliseconds(20)
+            options.maxBackoff = .milliseconds(200)
+            options.faultPoint = faultPoint
+            let service = LoadService(engine: engine, transactions: TransactionManager(engine: engine))
+            var logger = Logger(label: "routine-load-test")
+            logger.logLevel = .error
+            return RoutineLoadManager(service: service, factory: topic, options: options, logger: logger)
+        }
+
+        /// Stops the daemon, optionally crashes the file system, reopens and starts again.
+        func restart(crash: Bool) throws {
+            manager.shutdown()
+            if crash { fs.crash() } else { engine.close() }
+            engine = try StorageEngine(path: "/data", fileSystem: fs)
+            manager = Self.makeManager(engine, topic, faultPoint)
+            manager.start()
+        }
+
+        func create(_ name: String = "job1", properties: [String: String] = [:], source: [String: String] = [:],
+                    clauses: LoadClauses = LoadClauses(columnSeparator: ",")) throws(RoutineLoadError) {
+            var sourceProperties = ["kafka_broker_list": "fake:9092", "kafka_topic": "events",
+                                    "property.kafka_default_offsets": "OFFSET_BEGINNING"]
+            sourceProperties.merge(source) { _, new in new }
+            try manager.create(CreateRoutineLoad(
+                database: "db", name: name, table: "t", clauses: clauses, properties: properties, source: sourceProperties))
+        }
+
+        /// Produces `count` rows `id,name<id>` per partition, ids continuing from `start`.
+        @discardableResult
+        func produce(_ count: Int, from start: Int) -> Int {
+            var id = start
+            for p in 0..<topic.endOffsets().count {
+                topic.produce(partition: Int32(p), (0..<count).map { _ in id += 1; return "\(id),n\(id)" })
+            }
+            return id
+        }
+
+        func ids() throws -> [Int64] {
+            let scan = engine.scan(try engine.table(database: "db", name: "t"), columns: [0])
+            var ids = [Int64]()
+            while let batch = try scan.next() { ids.append(contentsOf: batch[0].ints) }
+            return ids.sorted()
+        }
+
+        func show(_ name: String = "job1", all: Bool = false) throws -> [String: String] {
+            let rows = try manager.show(database: "db", name: name, includeHistory: all, errorLogBase: "http://h:1")
+            let row = try #require(rows.last)
+            return Dictionary(uniqueKeysWithValues: zip(RoutineLoadManager.showColumns, row.map { $0 ?? "NULL" }))
+        }
+
+        /// Waits until `condition` holds (10 s at most).
+        func eventually(_ what: String, _ condition: () throws -> Bool) throws {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline {
+                if try condition() { return }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            Issue.record("timed out waiting for \(what)")
+        }
+    }
+
+    @Test func loadsEveryMessageOnceAndReportsProgress() throws {
+        let h = try Harness()
+        defer { h.manager.shutdown() }
+        h.produce(100, from: 0)
+        try h.create(properties: ["max_batch_interval": "5"])
+        try h.eventually("300 rows") { try h.ids().count == 300 }
+        #expect(try h.ids() == (1...300).map(Int64.init))
+        try h.eventually("progress") { try h.show()["Progress"] == #"{"0":"99","1":"99","2":"99"}"# }
+        let row = try h.show()
+        #expect(row["State"] == "RUNNING")
+        #expect(row["Statistic"]?.contains(#""loadedRows":300"#) == true)
+        #expect(row["Statistic"]?.contains(#""skippedRows":0"#) == true)
+        #expect(row["DataSourceProperties"]?.contains(#""currentKafkaPartitions":"0,1,2""#) == true)
+        let tasks = try h.manager.showTasks(database: "db", name: "job1")
+        #expect(!tasks.isEmpty)
+        #expect(tasks.contains { $0[11] == "TIME" })
+    }
+
+    @Test func statementsFollowTheStateMachine() throws {
+        let h = try Harness()
+        defer { h.manager.shutdown() }
+        try h.create()
+        #expect(throws: RoutineLoadError.self) { try h.create() }
+        do { try h.create(); Issue.record("duplicate name accepted") } catch { #expect(error.message == "Name job1 already used in db db") }
+        do {
+            try h.manager.alter(AlterRoutineLoad(database: "db", name: "job1", clauses: LoadClauses(), properties: ["max_batch_interval": "6"], source: [:]))
+            Issue.record("ALTER of a running job accepted")
+        } catch { #expect(error.message == "Only supports modification of PAUSED jobs") }
+        try h.manager.pause(database: "db", name: "job1")
+        #expect(try h.show()["State"] == "PAUSED")
+        #expect(try h.show()["ReasonOfStateChanged"] == "ErrorReason{errCode = 100, msg='User root pauses routine load job'}")
+        do { try h.manager.pause(database: "db", name: "job1"); Issue.record("paused twice") } catch {
+            #expect(error.message == "Could not transform PAUSED to PAUSED")
+        }
+        h.produce(10, from: 0)
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(try h.ids().isEmpty)
+        try h.manager.resume(database: "db", name: "job1")
+        try h.eventually("30 rows") { try h.ids().count == 30 }
+        try h.manager.stop(database: "db", name: "job1")
+        do { try h.manager.resume(database: "db", name: "job1"); Issue.record("resumed a stopped job") } catch {
+            #expect(error.message == "There is not operable routine load job with name job1")
+        }
+        #expect(throws: RoutineLoadError.self) { _ = try h.show() }
+        #expect(try h.show(all: true)["State"] == "STOPPED")
+        try h.create()  // the name is free again once the old job is final
+    }
+
+    @Test func restartsContinueWithoutDuplicates() throws {
+        let h = try Harness()
+        defer { h.manager.shutdown() }
+        var next = h.produce(50, from: 0)
+        try h.create()
+        try h.eventually("150 rows") { try h.ids().count == 150 }
+        try h.restart(crash: false)
+        next = h.produce(50, from: next)
+        try h.eventually("300 rows") { try h.ids().count == 300 }
+        try h.restart(crash: true)
+        h.produce(50, from: next)
+        try h.eventually("450 rows") { try h.ids().count == 450 }
+        #expect(try h.ids() == (1...450).map(Int64.init))
+    }
+
+    @Test func rewindingSkipsCommittedOffsetsUnlessReloadIsAsked() throws {
+        let h = try Harness()
+        defer { h.manager.shutdown() }
+        h.produce(40, from: 0)
+        try h.create()
+        try h.eventually("120 rows") { try h.ids().count == 120 }
+        try h.manager.pause(database: "db", name: "job1")
+        try h.manager.alter(AlterRoutineLoad(
+            database: "db", name: "job1", clauses: LoadClauses(), properties: [:],
+            source: ["kafka_partitions": "0,1,2", "kafka_offsets": "OFFSET_BEGINNING,10,OFFSET_BEGINNING"]))
+        #expect(try h.show()["Progress"] == #"{"0":"OFFSET_BEGINNING","1":"9","2":"OFFSET_BEGINNING"}"#)
+        try h.manager.resume(database: "db", name: "job1")
+        try h.eventually("replayed offsets skipped") { try h.show()["Statistic"]?.contains(#""skippedRows":110"#) == true }
+        #expect(try h.ids().count == 120)
+        h.produce(5, from: 120)
+        try h.eventually("135 rows") { try h.ids().count == 135 }
+        #expect(try h.ids() == (1...135).map(Int64.init))
+        // An explicit reload loads the committed range again.
+        try h.manager.pause(database: "db", name: "job1")
+        try h.manager.alter(AlterRoutineLoad(
+            database: "db", name: "job1", clauses: LoadClauses(), properties: ["reload_committed_offsets": "true"],
+            source: ["kafka_partitions": "0", "kafka_offsets": "0"]))
+        try h.manager.resume(database: "db", name: "job1")
+        try h.eventually("partition 0 reloaded") { try h.ids().count == 135 + 45 }
+    }
+
+    @Test func badRowCommitsTheGoodRowsThenPauses() throws {
+        let h = try Harness(partitions: 1)
+        defer { h.manager.shutdown() }
+        h.topic.produce(partition: 0, ["1,a", "x,b", "3,c"])
+        try h.create()
+        try h.eventually("paused") { try h.show()["State"] == "PAUSED" }
+        #expect(try h.ids() == [1, 3])
+        let row = try h.show()
+        #expect(row["ReasonOfStateChanged"] == "ErrorReason{errCode = 102, msg='current error rows is more than max error num'}")
+        #expect(row["ErrorLogUrls"]?.hasPrefix("http://h:1/api/_load_error_log?file=error_log_") == true)
+        #expect(row["Progress"] == #"{"0":"2"}"#)
+        #expect(row["Statistic"]?.contains(#""errorRows":1"#) == true)
+    }
+
+    @Test func filterRatioBelowOneAbortsTheBatchAndPauses() throws {
+        let h = try Harness(partitions: 1)
+        defer { h.manager.shutdown() }
+        h.topic.produce(partition: 0, ["1,a", "x,b", "3,c"])
+        try h.create(properties: ["max_filter_ratio": "0.1"])
+        try h.eventually("paused") { try h.show()["State"] == "PAUSED" }
+        #expect(try h.ids().isEmpty)
+        #expect(try h.show()["ReasonOfStateChanged"]?.contains("errCode = 102") == true)
+        #expect(try h.show()["Progress"] == #"{"0":"OFFSET_ZERO"}"#)
+    }
+
+    @Test func brokerOutagesRetryWithoutPausing() throws {
+        let h = try Harness()
+        defer { h.manager.shutdown() }
+        h.topic.setDown(true)
+        try h.create()
+        var next = h.produce(20, from: 0)
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(try h.show()["State"] == "NEED_SCHEDULE")
+        h.topic.setDown(false)
+        try h.eventually("60 rows") { try h.ids().count == 60 }
+        for _ in 0..<3 {
+            h.topic.setDown(true)
+            next = h.produce(20, from: next)
+            Thread.sleep(forTimeInterval: 0.1)
+            #expect(try h.show()["State"] == "RUNNING")
+            h.topic.setDown(false)
+        }
+        try h.eventually("240 rows") { try h.ids().count == 240 }
+        #expect(try h.ids() == (1...240).map(Int64.init))
+    }
+
+    @Test func retentionGapPausesOrIsSkippedByPolicy() throws {
+        let h = try Harness(partitions: 1)
+        defer { h.manager.shutdown() }
+        h.produce(10, from: 0)
+        h.topic.deleteBefore(partition: 0, offset: 4)
+        try h.create(source: ["kafka_partitions": "0", "kafka_offsets": "0"])
+        try h.eventually("paused") { try h.show()["State"] == "PAUSED" }
+        #expect(try h.show()["ReasonOfStateChanged"]?.contains("data loss") == true)
+        #expect(try h.ids().isEmpty)
+        try h.manager.alter(AlterRoutineLoad(
+            database: "db", name: "job1", clauses: LoadClauses(), properties: ["offset_out_of_range_policy": "skip"], source: [:]))
+        try h.manager.resume(database: "db", name: "job1")
+        try h.eventually("6 rows") { try h.ids().count == 6 }
+        #expect(try h.ids() == (5...10).map(Int64.init))
+        #expect(try h.show()["OtherMsg"]?.contains("partition 0 offsets 0-3 were deleted") == true)
+    }
+
+    /// A crash at each step of a batch's commit protocol: on restart the batch is committed
+    /// exactly once (PREPARED → committed; planned → read again under the same label).
+    @Test(arguments: ["routine_load.after_plan", "routine_load.after_write", "routine_load.after_prepare", "routine_load.after_commit"])
+    func crashAtEachStepLoadsExactlyOnce(point: String) throws {
+        let crashed = Mutex(false)
+        let fs = Mutex<SimulatedFileSystem?>(nil)
+        let h = try Harness(partitions: 2) { name in
+            guard name == point else { return }
+            let first = crashed.withLock { c in defer { c = true }; return !c }
+            // The process "dies" here: every later write fails until the restart's crash().
+            if first { fs.withLock { $0?.crashAfter(operations: 0) } }
+        }
+        fs.withLock { $0 = h.fs }
+        defer { h.manager.shutdown() }
+        h.produce(30, from: 0)
+        try h.create()
+        try h.eventually("crash") { crashed.withLock { $0 } }
+        try h.restart(crash: true)
+        try h.eventually("60 rows") { try h.ids().count == 60 }
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(try h.ids() == (1...60).map(Int64.init))
+        #expect(h.engine.sourceJobs.first?.intents.isEmpty == true)
+    }
+}
