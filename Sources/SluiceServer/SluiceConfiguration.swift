@@ -33,6 +33,13 @@ public struct SluiceConfiguration: Sendable {
     public var checkpointInterval = 10_000
     /// `log.level`: trace, debug, info, notice, warning, error, critical. Default info.
     public var logLevel = "info"
+    /// `routine_load.jobs`: CREATE ROUTINE LOAD statements (database-qualified) whose jobs are
+    /// created at start-up unless a job of that name is already active.
+    public var routineLoadJobs: [String] = []
+    /// `routine_load.max_concurrent_tasks`: cap on a job's tasks. Default 5.
+    public var routineLoadMaxTasks = 5
+    /// `server.advertised_address`: `host:port` in URLs when a request has no Host header.
+    public var advertisedAddress: String?
 
     public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
 
@@ -80,6 +87,9 @@ public struct SluiceConfiguration: Sendable {
         c.compactionIntervalMilliseconds = try integer(reader, "storage.compaction_interval_ms", c.compactionIntervalMilliseconds, 10...3_600_000)
         c.checkpointInterval = try integer(reader, "storage.checkpoint_interval", c.checkpointInterval, 1...10_000_000)
         c.logLevel = reader.string(forKey: "log.level", default: c.logLevel)
+        c.routineLoadJobs = reader.stringArray(forKey: "routine_load.jobs") ?? []
+        c.routineLoadMaxTasks = try integer(reader, "routine_load.max_concurrent_tasks", c.routineLoadMaxTasks, 1...64)
+        c.advertisedAddress = reader.string(forKey: "server.advertised_address")
         return c
     }
 

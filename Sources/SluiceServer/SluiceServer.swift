@@ -6,7 +6,9 @@ import ServiceLifecycle
 import UnixSignals
 import SluiceHTTP
 import SluiceIO
+import SluiceKafka
 import SluiceLoad
+import SluiceRoutineLoad
 import SluiceTxn
 import SluiceSQL
 public import SluiceStorage
@@ -36,12 +38,19 @@ public enum SluiceServer {
 
         let router = Router()
         let authenticator = Authenticator(users: configuration.users)
-        SQLRoutes(executor: SQLExecutor(engine: engine), authenticator: authenticator).register(on: router)
         let transactions = TransactionManager(engine: engine)
         let loadService = LoadService(engine: engine, transactions: transactions)
-        var streamLoad = StreamLoadRoutes(
-            service: loadService, authenticator: authenticator,
-            advertisedAddress: "\(configuration.host):\(configuration.httpPort)")
+        let advertised = configuration.advertisedAddress ?? "\(configuration.host):\(configuration.httpPort)"
+        var routineLoadOptions = RoutineLoadOptions()
+        routineLoadOptions.memoryLimit = configuration.loadMemoryLimitBytes
+        routineLoadOptions.maxConcurrentTasks = configuration.routineLoadMaxTasks
+        let routineLoad = RoutineLoadManager(
+            service: loadService, factory: KafkaSourceFactory(), options: routineLoadOptions, logger: logger)
+        let executor = SQLExecutor(engine: engine, routineLoad: routineLoad)
+        var sqlRoutes = SQLRoutes(executor: executor, authenticator: authenticator)
+        sqlRoutes.advertisedAddress = advertised
+        sqlRoutes.register(on: router)
+        var streamLoad = StreamLoadRoutes(service: loadService, authenticator: authenticator, advertisedAddress: advertised)
         streamLoad.streamingLoadMaxBytes = configuration.streamingLoadMaxMegabytes << 20
         streamLoad.defaultMemoryLimit = configuration.loadMemoryLimitBytes
         streamLoad.register(on: router)
@@ -66,7 +75,11 @@ public enum SluiceServer {
             errorLogReserve: .seconds(configuration.errorLogReserveHours * 3600), logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: app), .init(service: compaction)],
+                services: [
+                    .init(service: app), .init(service: compaction),
+                    .init(service: RoutineLoadService(
+                        manager: routineLoad, executor: executor, declaredJobs: configuration.routineLoadJobs, logger: logger)),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         try await group.run()

@@ -5,9 +5,38 @@ public struct TokenStream: Sendable {
     public let tokens: [Token]
     public var index = 0
 
-    public init(_ tokens: [Token]) { self.tokens = tokens }
+    /// The statement's UTF-8 text (empty when built from tokens).
+    public let source: [UInt8]
 
-    public init(sql: String) throws(ExprError) { self.tokens = try Lexer.tokenize(sql) }
+    public init(_ tokens: [Token]) {
+        self.tokens = tokens
+        self.source = []
+    }
+
+    public init(sql: String) throws(ExprError) {
+        self.tokens = try Lexer.tokenize(sql)
+        self.source = Array(sql.utf8)
+    }
+
+    /// The source text from token `from` up to (not including) token `to`, trimmed.
+    public func text(fromToken from: Int, toToken to: Int) -> String {
+        let start = tokens[min(from, tokens.count - 1)].offset
+        let end = min(tokens[min(to, tokens.count - 1)].offset, source.count)
+        guard start < end else { return "" }
+        var slice = source[start..<end]
+        while let last = slice.last, last == 32 || last == 9 || last == 10 || last == 13 { slice = slice.dropLast() }
+        return String(decoding: slice, as: UTF8.self)
+    }
+
+    /// The current string literal exactly as written between its quotes (no escape processing:
+    /// `'\t'` stays backslash-t, `'\x01'` stays hex), then advances.
+    public mutating func rawStringLiteral(_ what: String) throws(ExprError) -> String {
+        guard case .string = current.kind else { throw unexpected(expecting: what) }
+        let raw = text(fromToken: index, toToken: index + 1)
+        advance()
+        guard raw.count >= 2 else { return "" }
+        return String(raw.dropFirst().dropLast())
+    }
 
     public var current: Token { tokens[min(index, tokens.count - 1)] }
     public func peek(_ k: Int = 1) -> Token { tokens[min(index + k, tokens.count - 1)] }

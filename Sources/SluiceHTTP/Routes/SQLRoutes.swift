@@ -17,6 +17,9 @@ public struct SQLRoutes: Sendable {
     public var maxRequestBytes = 1 << 20
     private let connections = ConnectionCounter()
 
+    /// `host:port` for URLs in results when the request has no Host header.
+    public var advertisedAddress = "127.0.0.1:8030"
+
     public init(executor: SQLExecutor, authenticator: Authenticator) {
         self.executor = executor
         self.authenticator = authenticator
@@ -54,7 +57,8 @@ public struct SQLRoutes: Sendable {
         else {
             return Self.failure(.badRequest, "request body must be a JSON object with a \"query\" string")
         }
-        var session = Session(database: database, nowMicros: ContinuousClockEpochMicros.now())
+        var session = Session(
+            database: database, nowMicros: ContinuousClockEpochMicros.now(), address: request.head.authority ?? advertisedAddress)
         if let variables = object["sessionVariables"] as? [String: Any] {
             for (key, value) in variables where key.lowercased() == "time_zone" {
                 guard let name = value as? String, let zone = SessionTimeZone(name) else {

@@ -163,3 +163,43 @@ enum JSONObject {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+extension RoutineLoadManager {
+    /// SHOW CREATE ROUTINE LOAD: the job re-rendered with every property explicit.
+    public func createStatement(database: String, name: String) throws(RoutineLoadError) -> String {
+        guard let runtime = jobsNamed(name, database: database).last else {
+            throw RoutineLoadError(.notFound, "Routine load job [\(name)] does not exist in db [\(database)]")
+        }
+        let d = runtime.definition
+        let p = d.properties
+        var clauses = [String]()
+        if let v = d.clauses.columnSeparator { clauses.append("COLUMNS TERMINATED BY '\(v)'") }
+        if let v = d.clauses.rowDelimiter { clauses.append("ROWS TERMINATED BY '\(v)'") }
+        if let v = d.clauses.columns { clauses.append("COLUMNS(\(v))") }
+        if let v = d.clauses.filter { clauses.append("WHERE \(v)") }
+        if let v = d.clauses.partitions { clauses.append("PARTITION(\(v.joined(separator: ", ")))") }
+        let properties: [(String, String)] = [
+            ("desired_concurrent_number", "\(p.desiredConcurrentNumber)"), ("max_error_number", "\(p.maxErrorNumber)"),
+            ("max_filter_ratio", "\(p.maxFilterRatio)"), ("max_batch_interval", "\(p.maxBatchInterval)"),
+            ("max_batch_rows", "\(p.maxBatchRows)"), ("task_consume_second", "\(p.taskConsumeSecond)"),
+            ("task_timeout_second", "\(p.taskTimeoutSecond)"), ("format", p.format), ("jsonpaths", p.jsonPaths ?? ""),
+            ("strip_outer_array", "\(p.stripOuterArray)"), ("json_root", p.jsonRoot ?? ""), ("strict_mode", "\(p.strictMode)"),
+            ("timezone", p.timezone), ("log_rejected_record_num", "\(p.logRejectedRecordNum)"),
+            ("offset_out_of_range_policy", p.skipOutOfRangeOffsets ? "skip" : "pause"),
+            ("reload_committed_offsets", "\(p.reloadCommittedOffsets)"),
+        ]
+        var source: [(String, String)] = [("kafka_broker_list", p.brokerList), ("kafka_topic", p.topic)]
+        if let partitions = p.partitions { source.append(("kafka_partitions", partitions.map(String.init).joined(separator: ","))) }
+        for (key, value) in p.clientProperties.sorted(by: { $0.key < $1.key }) {
+            source.append(("property.\(key)", key.contains("password") || key.contains("secret") ? "******" : value))
+        }
+        source.append(("property.kafka_default_offsets", Self.offsetName(p.defaultOffset)))
+        func list(_ pairs: [(String, String)]) -> String {
+            pairs.map { "\"\($0.0)\"=\"\($0.1)\"" }.joined(separator: ",\n")
+        }
+        var text = "CREATE ROUTINE LOAD \(d.database).\(d.name) ON \(d.table)\n"
+        if !clauses.isEmpty { text += clauses.joined(separator: ",\n") + "\n" }
+        text += "PROPERTIES (\n\(list(properties))\n)\nFROM KAFKA (\n\(list(source))\n);"
+        return text
+    }
+}

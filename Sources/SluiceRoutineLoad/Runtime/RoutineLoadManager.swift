@@ -234,6 +234,11 @@ public final class RoutineLoadManager: Sendable {
         }.sorted { $0.id < $1.id }
     }
 
+    /// Whether a non-final job of that name exists.
+    public func isActive(database: String, name: String) -> Bool {
+        jobsNamed(name, database: database).contains { !$0.definition.state.isFinal }
+    }
+
     /// The non-final job of that name (PAUSE, RESUME, STOP, ALTER).
     private func operable(database: String, name: String) throws(RoutineLoadError) -> JobRuntime {
         guard let runtime = jobsNamed(name, database: database).last(where: { !$0.definition.state.isFinal }) else {

@@ -56,8 +56,11 @@ public struct Session: Sendable {
     public var timeZone: SessionTimeZone
     /// Statement start, microseconds since the epoch (UTC).
     public var nowMicros: Int64
+    /// `host:port` the client reached (error-log URLs in SHOW output).
+    public var address: String?
 
-    public init(database: String? = nil, timeZone: SessionTimeZone = .utc, nowMicros: Int64) {
+    public init(database: String? = nil, timeZone: SessionTimeZone = .utc, nowMicros: Int64, address: String? = nil) {
+        self.address = address
         self.database = database
         self.timeZone = timeZone
         self.nowMicros = nowMicros

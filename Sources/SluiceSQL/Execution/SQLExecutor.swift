@@ -1,3 +1,4 @@
+public import SluiceRoutineLoad
 public import SluiceStorage
 import SluiceExpr
 import SluiceFormat
@@ -6,8 +7,13 @@ import SluiceFormat
 /// cooperative pool.
 public struct SQLExecutor: Sendable {
     public let engine: StorageEngine
+    /// Runs the Routine Load statements; nil where no daemon runs (they then fail).
+    public let routineLoad: RoutineLoadManager?
 
-    public init(engine: StorageEngine) { self.engine = engine }
+    public init(engine: StorageEngine, routineLoad: RoutineLoadManager? = nil) {
+        self.engine = engine
+        self.routineLoad = routineLoad
+    }
 
     /// Parses and runs one statement.
     public func execute(_ sql: String, session: Session) throws(SQLError) -> StatementResult {
@@ -60,6 +66,9 @@ public struct SQLExecutor: Sendable {
         case .select(let select):
             let (result, statistics) = try QueryExecution(engine: engine, session: session).run(select)
             return .rows(result, statistics)
+        case .routineLoad(let statement):
+            guard let routineLoad else { throw SQLError(.analysis, "Routine Load is not available in this process") }
+            return try RoutineLoadExecution(manager: routineLoad, session: session).run(statement)
         }
         return .ok(QueryStatistics())
     }

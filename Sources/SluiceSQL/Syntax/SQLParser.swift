@@ -17,6 +17,7 @@ public enum SQLParser {
     }
 
     static func parseStatement(_ s: inout TokenStream) throws(ExprError) -> Statement {
+        if let statement = try routineLoadStatement(&s) { return statement }
         if s.accept("CREATE") {
             if s.accept("DATABASE") || s.accept("SCHEMA") {
                 let ifNotExists = try ifNotExistsClause(&s)
@@ -68,6 +69,30 @@ public enum SQLParser {
         if s.accept("INSERT") { return .insert(try parseInsert(&s)) }
         if s.current.isKeyword("SELECT") || s.current.isSymbol("(") { return .select(try SelectParser.parse(&s)) }
         throw s.unexpected(expecting: "a statement")
+    }
+
+    /// CREATE / ALTER / PAUSE / RESUME / STOP / SHOW [ALL] … ROUTINE LOAD, or nil.
+    static func routineLoadStatement(_ s: inout TokenStream) throws(ExprError) -> Statement? {
+        let verb = s.current
+        var next = 1
+        if verb.isKeyword("SHOW") {
+            if s.peek(1).isKeyword("ALL") { next = 2 }
+            if s.peek(1).isKeyword("CREATE") { next = 2 }
+        }
+        guard s.peek(next).isKeyword("ROUTINE"), s.peek(next + 1).isKeyword("LOAD") else { return nil }
+        let all = verb.isKeyword("SHOW") && s.peek(1).isKeyword("ALL")
+        let showCreate = verb.isKeyword("SHOW") && s.peek(1).isKeyword("CREATE")
+        for _ in 0..<(next + 2) { s.advance() }
+        if verb.isKeyword("CREATE") { return try RoutineLoadParser.create(&s) }
+        if verb.isKeyword("ALTER") { return try RoutineLoadParser.alter(&s) }
+        if showCreate { return .routineLoad(.showCreate(try qualifiedName(&s))) }
+        if verb.isKeyword("SHOW") { return try RoutineLoadParser.show(&s, all: all) }
+        try s.expect("FOR")
+        let job = try qualifiedName(&s)
+        if verb.isKeyword("PAUSE") { return .routineLoad(.pause(job)) }
+        if verb.isKeyword("RESUME") { return .routineLoad(.resume(job)) }
+        if verb.isKeyword("STOP") { return .routineLoad(.stop(job)) }
+        throw ExprError(.syntax, "Syntax error: unexpected \(verb.text) ROUTINE LOAD", position: verb.offset)
     }
 
     static func parseShow(_ s: inout TokenStream) throws(ExprError) -> Statement {

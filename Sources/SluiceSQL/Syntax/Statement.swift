@@ -31,6 +31,7 @@ public enum Statement: Sendable {
     case showTransactions(database: String?, filter: TransactionFilter?, asLoads: Bool)
     case insert(InsertStatement)
     case select(SelectStatement)
+    case routineLoad(RoutineLoadStatement)
 }
 
 public struct InsertStatement: Sendable {

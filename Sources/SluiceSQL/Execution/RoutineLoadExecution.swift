@@ -1,0 +1,81 @@
+import SluiceFormat
+import SluiceRoutineLoad
+
+/// Runs Routine Load statements against the daemon's job manager.
+struct RoutineLoadExecution {
+    let manager: RoutineLoadManager
+    let session: Session
+
+    func run(_ statement: RoutineLoadStatement) throws -> StatementResult {
+        do {
+            switch statement {
+            case .create(let job, let table, let clauses, let properties, let source):
+                try manager.create(CreateRoutineLoad(
+                    database: try database(job), name: job.name, table: table, clauses: clauses, properties: properties,
+                    source: source))
+            case .alter(let job, let clauses, let properties, let source):
+                try manager.alter(AlterRoutineLoad(
+                    database: try database(job), name: job.name, clauses: clauses, properties: properties, source: source))
+            case .pause(let job):
+                try manager.pause(database: try database(job), name: job.name)
+            case .resume(let job):
+                try manager.resume(database: try database(job), name: job.name)
+            case .stop(let job):
+                try manager.stop(database: try database(job), name: job.name)
+            case .show(let job, let db, let all, let state, let orderBy, let descending, let limit, let offset):
+                let database = job?.database ?? db ?? session.database
+                var rows = try manager.show(
+                    database: database, name: job?.name, includeHistory: all || state != nil,
+                    errorLogBase: "http://\(session.address ?? "127.0.0.1:8030")")
+                let columns = RoutineLoadManager.showColumns
+                if let state, let index = columns.firstIndex(of: "State") { rows = rows.filter { $0[index] == state } }
+                if let orderBy {
+                    guard let index = columns.firstIndex(where: { $0.lowercased() == orderBy.lowercased() }) else {
+                        throw SQLError(.analysis, "Unknown column '\(orderBy)' in ORDER BY of SHOW ROUTINE LOAD")
+                    }
+                    let numeric = ["Id", "CurrentTaskNum"].contains(columns[index])
+                    rows.sort { a, b in
+                        let x = a[index] ?? "", y = b[index] ?? ""
+                        let less = numeric ? (Int64(x) ?? 0) < (Int64(y) ?? 0) : x < y
+                        return descending ? !less && x != y : less
+                    }
+                }
+                rows = Array(rows.dropFirst(offset).prefix(limit ?? Int.max))
+                return .rows(Self.text(columns, rows), QueryStatistics())
+            case .showTasks(let db, let job):
+                let rows = try manager.showTasks(database: db ?? session.database, name: job)
+                return .rows(Self.text(RoutineLoadManager.taskColumns, rows), QueryStatistics())
+            case .showCreate(let job):
+                let text = try manager.createStatement(database: try database(job), name: job.name)
+                return .rows(Self.text(["Job", "Create Job"], [[job.name, text]]), QueryStatistics())
+            }
+        } catch let error as RoutineLoadError {
+            throw Self.translate(error)
+        }
+        return .ok(QueryStatistics())
+    }
+
+    static func translate(_ error: RoutineLoadError) -> SQLError {
+        switch error.code {
+        case .notFound: SQLError(.notFound, error.message)
+        case .alreadyExists: SQLError(.alreadyExists, error.message)
+        case .storage, .source: SQLError(.internalError, error.message)
+        default: SQLError(.analysis, error.message)
+        }
+    }
+
+    private func database(_ name: QualifiedName) throws -> String {
+        guard let db = name.database ?? session.database else {
+            throw SQLError(.analysis, "No database selected: qualify '\(name.name)' as db.\(name.name)")
+        }
+        return db
+    }
+
+    static func text(_ names: [String], _ rows: [[String?]]) -> ResultSet {
+        var columns = names.map { _ in ColumnVector(type: .string) }
+        for row in rows {
+            for (i, value) in row.enumerated() { columns[i].append(value.map { .string($0) } ?? .null) }
+        }
+        return ResultSet(columns: names.map { ResultColumn(name: $0, type: .string) }, batches: rows.isEmpty ? [] : [columns])
+    }
+}
