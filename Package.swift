@@ -90,7 +90,7 @@ var targets: [Target] = [
     .testTarget(
         name: "SluiceServerTests",
         dependencies: [
-            "SluiceServer", "SluiceTesting", "sluice",
+            "SluiceServer", "SluiceTesting", "SluiceKafka", "sluice",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]
     ),

@@ -38,6 +38,9 @@ public struct SluiceConfiguration: Sendable {
     public var routineLoadJobs: [String] = []
     /// `routine_load.max_concurrent_tasks`: cap on a job's tasks. Default 5.
     public var routineLoadMaxTasks = 5
+    /// `routine_load.test_batch_interval_ms`: replaces every job's max_batch_interval (tests and
+    /// demos only; StarRocks' minimum is 5 s). 0 = off.
+    public var routineLoadTestBatchIntervalMilliseconds = 0
     /// `server.advertised_address`: `host:port` in URLs when a request has no Host header.
     public var advertisedAddress: String?
 
@@ -90,6 +93,8 @@ public struct SluiceConfiguration: Sendable {
         c.routineLoadJobs = reader.stringArray(forKey: "routine_load.jobs") ?? []
         c.routineLoadMaxTasks = try integer(reader, "routine_load.max_concurrent_tasks", c.routineLoadMaxTasks, 1...64)
         c.advertisedAddress = reader.string(forKey: "server.advertised_address")
+        c.routineLoadTestBatchIntervalMilliseconds = try integer(
+            reader, "routine_load.test_batch_interval_ms", c.routineLoadTestBatchIntervalMilliseconds, 0...3_600_000)
         return c
     }
 

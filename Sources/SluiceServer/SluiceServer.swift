@@ -44,6 +44,9 @@ public enum SluiceServer {
         var routineLoadOptions = RoutineLoadOptions()
         routineLoadOptions.memoryLimit = configuration.loadMemoryLimitBytes
         routineLoadOptions.maxConcurrentTasks = configuration.routineLoadMaxTasks
+        if configuration.routineLoadTestBatchIntervalMilliseconds > 0 {
+            routineLoadOptions.batchIntervalOverride = .milliseconds(configuration.routineLoadTestBatchIntervalMilliseconds)
+        }
         let routineLoad = RoutineLoadManager(
             service: loadService, factory: KafkaSourceFactory(), options: routineLoadOptions, logger: logger)
         let executor = SQLExecutor(engine: engine, routineLoad: routineLoad)

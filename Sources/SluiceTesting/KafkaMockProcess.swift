@@ -5,16 +5,21 @@ public import Foundation
 public final class KafkaMockProcess: @unchecked Sendable {
     // @unchecked: `process` is only touched from the owning test.
     private let process = Process()
+    private let input = Pipe()
     public let bootstrapServers: String
+    /// Broker ids are 1...brokers.
+    public let brokers: Int
 
     /// Starts `brokers` brokers with `topics` (name → partitions) and waits for the bootstrap line.
     public init(brokers: Int = 3, topics: [String: Int]) throws {
+        self.brokers = brokers
         process.executableURL = URL(fileURLWithPath: ServerProcess.executable)
         process.arguments = ["kafka-mock", "--brokers", String(brokers)] + topics.sorted { $0.key < $1.key }.flatMap {
             ["--topic", "\($0.key):\($0.value)"]
         }
         let pipe = Pipe()
         process.standardOutput = pipe
+        process.standardInput = input
         try process.run()
         var text = ""
         while !text.contains("\n") {
@@ -27,6 +32,16 @@ public final class KafkaMockProcess: @unchecked Sendable {
             throw ServerProcessError("kafka-mock did not start: \(text)")
         }
         bootstrapServers = String(line.dropFirst("bootstrap servers: ".count))
+    }
+
+    /// Stops (connections refused) or restarts one broker of the running cluster.
+    public func setBroker(_ id: Int, up: Bool) {
+        input.fileHandleForWriting.write(Data("\(up ? "up" : "down") \(id)\n".utf8))
+    }
+
+    /// Takes every broker down or up.
+    public func setAllBrokers(up: Bool) {
+        for id in 1...brokers { setBroker(id, up: up) }
     }
 
     public func stop() {

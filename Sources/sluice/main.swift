@@ -70,7 +70,8 @@ struct SQL: AsyncParsableCommand {
 
 struct KafkaMock: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "kafka-mock", abstract: "Run librdkafka's embedded mock Kafka cluster (development broker).")
+        commandName: "kafka-mock", abstract: "Run librdkafka's embedded mock Kafka cluster (development broker).",
+        discussion: "Reads 'down <id>' / 'up <id>' lines on standard input to stop or restart a broker (ids 1...N).")
 
     @Option(help: "Number of brokers.") var brokers = 3
     @Option(name: .customLong("topic"), help: "Topic to create, as name:partitions (repeatable).") var topics: [String] = []
@@ -86,6 +87,21 @@ struct KafkaMock: AsyncParsableCommand {
         }
         print("bootstrap servers: \(cluster.bootstrapServers)")
         fflush(nil)
+        // Fault injection for tests and demos: "down <broker id>", "up <broker id>" on stdin.
+        let control = Thread {
+            while let line = readLine() {
+                let words = line.split(separator: " ")
+                guard words.count == 2, let id = Int32(words[1]) else { continue }
+                switch words[0] {
+                case "down": cluster.setBroker(id, up: false)
+                case "up": cluster.setBroker(id, up: true)
+                default: continue
+                }
+                print("ok \(line)")
+                fflush(nil)
+            }
+        }
+        control.start()
         await Termination.wait()
         withExtendedLifetime(cluster) {}
     }

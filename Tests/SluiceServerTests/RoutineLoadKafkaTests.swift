@@ -1,0 +1,188 @@
+import Foundation
+import SluiceKafka
+import SluiceServer
+import SluiceTesting
+import Testing
+
+/// Routine Load end to end: `sluice serve` as a child process consuming, through librdkafka, a
+/// mock Kafka cluster running as another process; messages come from real producers. Every test
+/// ends by checking each produced id is in the table exactly once.
+@Suite(.serialized) struct RoutineLoadKafkaTests {
+    static let table = "CREATE TABLE t (id BIGINT, name VARCHAR(32), amount DECIMAL(10,2)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 4"
+    /// Batches close after 300 ms instead of max_batch_interval (≥ 5 s) so the suite stays short.
+    static let fastBatches = ["SLUICE_ROUTINE_LOAD_TEST_BATCH_INTERVAL_MS": "300"]
+
+    static func produce(_ servers: String, topic: String, partitions: Int, ids: ClosedRange<Int>, json: Bool = false) async throws {
+        try await onDedicatedThread {
+            let producer = try KafkaProducer(bootstrapServers: servers, topic: topic)
+            for id in ids {
+                let line = json ? #"{"id": \#(id), "info": {"name": "n\#(id)"}, "amount": \#(id % 100).5}"# : "\(id),n\(id),\(id % 100).5"
+                try producer.send(line, partition: Int32(id % partitions))
+            }
+            try producer.flush()
+        }
+    }
+
+    /// Polls until the table holds `count` rows (or 60 s pass), then checks they are exactly `ids`.
+    static func expectExactly(_ ids: ClosedRange<Int>, _ sql: SQLClient) async throws {
+        let deadline = Date().addingTimeInterval(60)
+        var last = ""
+        while Date() < deadline {
+            let r = try await sql.execute("SELECT count(*) FROM t", database: "db")
+            last = r.rows.first?.first.flatMap { $0 } ?? "?"
+            if last == String(ids.count) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let r = try await sql.execute("SELECT count(*), count(DISTINCT id), min(id), max(id), sum(id) FROM t", database: "db")
+        let expected = [ids.count, ids.count, ids.lowerBound, ids.upperBound, ids.reduce(0, +)].map { String($0) }
+        #expect(r.rows.first?.map { $0 ?? "NULL" } == expected, "table holds \(last) rows")
+    }
+
+    static func show(_ sql: SQLClient, _ job: String = "job1") async throws -> [String: String] {
+        let r = try await sql.execute("SHOW ALL ROUTINE LOAD FOR \(job)", database: "db")
+        guard let row = r.rows.last else { return ["error": r.error ?? "no row"] }
+        return Dictionary(uniqueKeysWithValues: zip(r.columns, row.map { $0 ?? "NULL" }))
+    }
+
+    static func waitFor(_ what: String, timeout: Double = 30, _ condition: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("timed out waiting for \(what)")
+    }
+
+    static func createJob(_ sql: SQLClient, _ servers: String, name: String = "job1", properties: String = "", clauses: String = "COLUMNS TERMINATED BY ','") async throws {
+        let props = properties.isEmpty ? "" : "PROPERTIES (\(properties))"
+        let r = try await sql.execute("""
+            CREATE ROUTINE LOAD db.\(name) ON t \(clauses)
+            \(props)
+            FROM KAFKA ("kafka_broker_list" = "\(servers)", "kafka_topic" = "events",
+                        "property.kafka_default_offsets" = "OFFSET_BEGINNING")
+            """, database: "db")
+        #expect(r.error == nil, "\(r.error ?? "")")
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func csvJobPauseAlterResumeAndRestartLoadEachMessageOnce() async throws {
+        let broker = try KafkaMockProcess(brokers: 3, topics: ["events": 8])
+        defer { broker.stop() }
+        let (directory, server, sql) = try await startServer(tables: [Self.table], environment: Self.fastBatches)
+        defer { _ = server.terminate(); try? FileManager.default.removeItem(atPath: directory) }
+        try await Self.produce(broker.bootstrapServers, topic: "events", partitions: 8, ids: 1...20_000)
+        try await Self.createJob(sql, broker.bootstrapServers, properties: #""desired_concurrent_number" = "2""#)
+        try await Self.expectExactly(1...20_000, sql)
+        try await Self.waitFor("progress") {
+            try await Self.show(sql)["Progress"] == #"{"0":"2499","1":"2499","2":"2499","3":"2499","4":"2499","5":"2499","6":"2499","7":"2499"}"#
+        }
+        #expect(try await Self.show(sql)["CurrentTaskNum"] == "2")
+
+        _ = try await sql.execute("PAUSE ROUTINE LOAD FOR job1", database: "db")
+        try await Self.produce(broker.bootstrapServers, topic: "events", partitions: 8, ids: 20_001...24_000)
+        try await Task.sleep(for: .seconds(1))
+        try await Self.expectExactly(1...20_000, sql)
+        let running = try await sql.execute("ALTER ROUTINE LOAD FOR job1 PROPERTIES (\"max_batch_interval\" = \"3\")", database: "db")
+        #expect(running.error?.contains("max_batch_interval should >= 5") == true)
+        let altered = try await sql.execute("ALTER ROUTINE LOAD FOR job1 PROPERTIES (\"max_error_number\" = \"5\")", database: "db")
+        #expect(altered.error == nil)
+        _ = try await sql.execute("RESUME ROUTINE LOAD FOR job1", database: "db")
+        try await Self.expectExactly(1...24_000, sql)
+
+        // kill -9 while messages keep arriving, then restart: nothing lost, nothing twice.
+        try await Self.produce(broker.bootstrapServers, topic: "events", partitions: 8, ids: 24_001...30_000)
+        server.kill9()
+        let restarted = try ServerProcess(dataDirectory: directory, environment: Self.fastBatches)
+        defer { _ = restarted.terminate() }
+        let sql2 = SQLClient(host: "127.0.0.1", port: restarted.port, user: "root", password: "")
+        try await Self.expectExactly(1...30_000, sql2)
+        #expect(try await Self.show(sql2)["State"] == "RUNNING")
+        let stopped = restarted.terminate()
+        #expect(stopped.status == 0)
+        #expect(stopped.seconds < 10)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func jsonJobWithJsonpaths() async throws {
+        let broker = try KafkaMockProcess(brokers: 1, topics: ["events": 4])
+        defer { broker.stop() }
+        let (directory, server, sql) = try await startServer(tables: [Self.table], environment: Self.fastBatches)
+        defer { _ = server.terminate(); try? FileManager.default.removeItem(atPath: directory) }
+        try await Self.produce(broker.bootstrapServers, topic: "events", partitions: 4, ids: 1...3000, json: true)
+        try await Self.createJob(
+            sql, broker.bootstrapServers,
+            properties: #""format" = "json", "jsonpaths" = "[\"$.id\", \"$.info.name\", \"$.amount\"]""#,
+            clauses: "COLUMNS (id, name, amount)")
+        try await Self.expectExactly(1...3000, sql)
+        let r = try await sql.execute("SELECT name, amount FROM t WHERE id = 42", database: "db")
+        #expect(r.rows.first == ["n42", "42.50"])
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func badRowsPauseWithReasonAndAnErrorLog() async throws {
+        let broker = try KafkaMockProcess(brokers: 1, topics: ["events": 1])
+        defer { broker.stop() }
+        let (directory, server, sql) = try await startServer(tables: [Self.table], environment: Self.fastBatches)
+        defer { _ = server.terminate(); try? FileManager.default.removeItem(atPath: directory) }
+        try await onDedicatedThread {
+            let producer = try KafkaProducer(bootstrapServers: broker.bootstrapServers, topic: "events")
+            for line in ["1,a,1.0", "oops-not-three-fields", "3,c,3.0"] { try producer.send(line, partition: 0) }
+            try producer.flush()
+        }
+        try await Self.createJob(sql, broker.bootstrapServers)
+        try await Self.waitFor("PAUSED") { try await Self.show(sql)["State"] == "PAUSED" }
+        let row = try await Self.show(sql)
+        #expect(row["ReasonOfStateChanged"] == "ErrorReason{errCode = 102, msg='current error rows is more than max error num'}")
+        #expect(row["Progress"] == #"{"0":"2"}"#)
+        let url = try #require(row["ErrorLogUrls"]?.split(separator: ",").first.map(String.init))
+        #expect(url.hasPrefix("http://127.0.0.1:\(server.port)/api/_load_error_log?file="))
+        let log = try Curl.run(["-s", url])
+        #expect(log.body.contains("oops"))
+        let r = try await sql.execute("SELECT id FROM t ORDER BY id", database: "db")
+        #expect(r.rows == [["1"], ["3"]])
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func brokerOutagesNeitherPauseNorDuplicate() async throws {
+        let broker = try KafkaMockProcess(brokers: 2, topics: ["events": 4])
+        defer { broker.stop() }
+        let (directory, server, sql) = try await startServer(tables: [Self.table], environment: Self.fastBatches)
+        defer { _ = server.terminate(); try? FileManager.default.removeItem(atPath: directory) }
+        try await Self.produce(broker.bootstrapServers, topic: "events", partitions: 4, ids: 1...2000)
+        try await Self.createJob(sql, broker.bootstrapServers)
+        try await Self.expectExactly(1...2000, sql)
+        for round in 0..<2 {
+            broker.setAllBrokers(up: false)
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await Self.show(sql)["State"] == "RUNNING")
+            broker.setAllBrokers(up: true)
+            let first = 2001 + round * 2000
+            try await Self.produce(broker.bootstrapServers, topic: "events", partitions: 4, ids: first...(first + 1999))
+        }
+        try await Self.expectExactly(1...6000, sql)
+    }
+
+    @Test func statementErrorsUseStarRocksMessages() async throws {
+        let (directory, server, sql) = try await startServer(tables: [Self.table])
+        defer { _ = server.terminate(); try? FileManager.default.removeItem(atPath: directory) }
+        func error(_ statement: String) async throws -> String {
+            try await sql.execute(statement, database: "db").error ?? "no error"
+        }
+        let source = #"FROM KAFKA ("kafka_broker_list" = "127.0.0.1:9", "kafka_topic" = "events""#
+        #expect(try await error("CREATE ROUTINE LOAD j ON t PROPERTIES (\"foo\" = \"1\") \(source))").contains("foo is invalid property"))
+        #expect(try await error("CREATE ROUTINE LOAD j ON t \(source), \"kafka_foo\" = \"1\")").contains("kafka_foo is invalid kafka custom property"))
+        #expect(try await error("CREATE ROUTINE LOAD j ON t \(source), \"kafka_partitions\" = \"0,1,2\", \"kafka_offsets\" = \"0,0\")")
+            .contains("Partitions number should be equals to offsets number"))
+        #expect(try await error("CREATE ROUTINE LOAD j ON t \(source), \"kafka_partitions\" = \"0\", \"kafka_offsets\" = \"-5\")")
+            .contains("Can not specify offset smaller than 0"))
+        #expect(try await error("CREATE ROUTINE LOAD j ON t COLUMNS TERMINATED BY ',', COLUMNS TERMINATED BY ';' \(source))")
+            .contains("repeat setting of column separator"))
+        #expect(try await error("CREATE ROUTINE LOAD j ON nope \(source))").contains("nope"))
+        #expect(try await error("PAUSE ROUTINE LOAD FOR nope").contains("There is not operable routine load job with name nope"))
+        #expect(try await error("SHOW ROUTINE LOAD FOR nope").contains("There is no running job named nope in db db"))
+        #expect(try await error("CREATE ROUTINE LOAD j ON t \(source))") == "no error")
+        #expect(try await error("CREATE ROUTINE LOAD j ON t \(source))").contains("Name j already used in db db"))
+        let create = try await sql.execute("SHOW CREATE ROUTINE LOAD j", database: "db")
+        #expect(create.rows.first?.last??.contains("\"max_batch_interval\"=\"10\"") == true)
+    }
+}
