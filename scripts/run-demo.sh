@@ -1,34 +1,60 @@
 #!/usr/bin/env bash
-# Starts the release server on ./data with config/sluice.json, loads examples/sql/demo.sql and
-# shows a query. The server keeps running in the foreground; Ctrl-C (SIGINT) stops it cleanly.
+# The main job, end to end: starts librdkafka's mock Kafka cluster (3 brokers, topic events:8),
+# the Sluice daemon on ./data, the demo table of examples/sql/demo.sql and the Routine Load job of
+# examples/routine-load/events-job.sql, then a producer writing 200 generated events per second.
+# Rows arrive in demo.events every max_batch_interval (5 s). Ctrl-C stops everything cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=.build/release/sluice
+bin=${SLUICE_BIN:-.build/release/sluice}
 port=${SLUICE_SERVER_HTTP_PORT:-8030}
+data=${SLUICE_DATA_DIR:-data}
+rate=${DEMO_RATE:-200}
+pids=()
+cleanup() {
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill -TERM "${pids[i]}" 2>/dev/null || true; wait "${pids[i]}" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 0' INT TERM
 
-"$bin" serve --config config/sluice.json --data-dir "${SLUICE_DATA_DIR:-data}" --http-port "$port" &
-server=$!
-trap 'kill -INT $server 2>/dev/null; wait $server' INT TERM
+echo "== starting the mock Kafka cluster (3 brokers, topic events with 8 partitions)"
+mkdir -p "$data"
+"$bin" kafka-mock --brokers 3 --topic events:8 > "$data/kafka-mock.out" 2>&1 </dev/null &
+pids+=($!)
+for _ in $(seq 1 100); do grep -q "bootstrap servers" "$data/kafka-mock.out" 2>/dev/null && break; sleep 0.1; done
+brokers=$(sed -n 's/^bootstrap servers: //p' "$data/kafka-mock.out")
+echo "   brokers: $brokers"
 
-for _ in $(seq 1 100); do
-    curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && break
-    sleep 0.1
-done
+echo "== starting sluice serve on 127.0.0.1:$port (data in $data/)"
+"$bin" serve --config config/sluice.json --data-dir "$data" --http-port "$port" &
+pids+=($!)
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
 
-echo "== loading examples/sql/demo.sql"
-"$bin" sql --port "$port" < <(echo "CREATE DATABASE IF NOT EXISTS demo")
+echo "== loading examples/sql/demo.sql (100,000 rows)"
+"$bin" sql --port "$port" "CREATE DATABASE IF NOT EXISTS demo" >/dev/null
+"$bin" sql --port "$port" -d demo "STOP ROUTINE LOAD FOR events_from_kafka" >/dev/null 2>&1 || true
 while IFS= read -r statement; do
     [ -n "$statement" ] || continue
     "$bin" sql --port "$port" -d demo "$statement" >/dev/null
 done < <(python3 scripts/split-sql.py examples/sql/demo.sql)
 
-echo "== SELECT country, count(*), sum(amount) FROM demo.events GROUP BY country ORDER BY 2 DESC LIMIT 5"
-"$bin" sql --port "$port" -d demo "SELECT country, count(*), sum(amount) FROM events GROUP BY country ORDER BY 2 DESC LIMIT 5"
+echo "== creating the Routine Load job (examples/routine-load/events-job.sql)"
+sed "s|\${KAFKA_BROKERS}|$brokers|" examples/routine-load/events-job.sql | grep -v '^--' | "$bin" sql --port "$port" >/dev/null
+
+echo "== producing $rate events/s to topic events (event_id from 1,000,001)"
+"$bin" produce --brokers "$brokers" --topic events --partitions 8 --generate-events 100000000 --start-id 1000001 \
+    --rate "$rate" >/dev/null &
+pids+=($!)
+
+sleep 7
+echo "== rows arrived from Kafka so far:"
+"$bin" sql --port "$port" -d demo "SELECT count(*) AS from_kafka, max(event_id) FROM events WHERE event_id > 1000000"
 cat <<MSG
 
-Sluice is running on http://127.0.0.1:$port (user root, empty password). Try:
-  $bin sql --port $port -d demo "SELECT * FROM events ORDER BY event_id LIMIT 5"
-  curl -u root: -X POST -d '{"query":"SHOW TABLET FROM demo.events"}' http://127.0.0.1:$port/api/v1/catalogs/default_catalog/sql
+Sluice is consuming Kafka into demo.events (user root, empty password). Try:
+  $bin sql --port $port -d demo "SELECT count(*) FROM events WHERE event_id > 1000000"
+  $bin sql --port $port -d demo "SHOW ROUTINE LOAD FOR events_from_kafka"
+  $bin sql --port $port -d demo "SHOW ROUTINE LOAD TASK WHERE JobName = 'events_from_kafka'"
+  $bin sql --port $port -d demo "PAUSE ROUTINE LOAD FOR events_from_kafka"
 Press Ctrl-C to stop.
 MSG
-wait $server
+while true; do sleep 5; done

@@ -45,6 +45,9 @@ public struct LoadOptions: Sendable {
     /// Statement start in microseconds since the epoch (for `now()` in expressions).
     public var nowMicros: Int64 = 0
 
+    /// Names where a rejected row came from, for the error log (Routine Load sets it).
+    public var describeOrigin: (@Sendable ([UInt8]) -> String?)?
+
     public init() {}
 }
 

@@ -86,6 +86,105 @@ import Testing
         #expect(server.terminate().status == 0)
     }
 
+    /// `make run`'s script: mock cluster, daemon, demo table, the example job and a producer;
+    /// rows must arrive from Kafka and Ctrl-C (SIGTERM here) must stop everything cleanly.
+    @Test(.timeLimit(.minutes(3)))
+    func runDemoScriptConsumesKafka() async throws {
+        let directory = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Through python3 to unblock signals and restore default SIGTERM/SIGINT handling: the test
+        // runner's threads block signals, and a blocked mask survives exec (bash could not trap).
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c",
+            "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, set()); "
+                + "[signal.signal(s, signal.SIG_DFL) for s in (signal.SIGTERM, signal.SIGINT)]; os.execv(sys.argv[1], sys.argv[1:])",
+            Self.root.appendingPathComponent("scripts/run-demo.sh").path,
+        ]
+        var environment = ProcessInfo.processInfo.environment
+        environment["SLUICE_BIN"] = ServerProcess.executable
+        environment["SLUICE_DATA_DIR"] = directory
+        environment["SLUICE_SERVER_HTTP_PORT"] = String(Int.random(in: 20_000...29_999))
+        environment["SLUICE_ROUTINE_LOAD_TEST_BATCH_INTERVAL_MS"] = "500"
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var output = ""
+        let deadline = Date().addingTimeInterval(150)
+        while !output.contains("Press Ctrl-C"), Date() < deadline, process.isRunning {
+            let data = pipe.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            output += String(decoding: data, as: UTF8.self)
+        }
+        print("run-demo.sh printed:\n\(output)")
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        let lines = output.split(separator: "\n")
+        let counts = try #require(lines.firstIndex { $0.hasPrefix("from_kafka") }.map { lines[$0 + 1].split(separator: "\t") })
+        #expect((Int(counts[0]) ?? 0) > 0, "\(output)")
+    }
+
+    /// examples/routine-load/events-job.sql declared in a config file: created at start-up,
+    /// it loads generated events (sluice produce --generate-events) with the generator's values.
+    @Test(.timeLimit(.minutes(3)))
+    func declaredRoutineLoadJobLoadsGeneratedEvents() async throws {
+        let broker = try KafkaMockProcess(brokers: 1, topics: ["events": 8])
+        defer { broker.stop() }
+        let directory = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // The table first (a job needs its table), then a restart with the job declared.
+        var server = try ServerProcess(dataDirectory: directory)
+        var client = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
+        _ = try await client.execute("CREATE DATABASE demo", database: nil)
+        let create = try Self.statements("examples/sql/demo.sql").first { $0.hasPrefix("CREATE TABLE") }
+        #expect(try await client.execute(try #require(create), database: "demo").error == nil)
+        #expect(server.terminate().status == 0)
+
+        let job = try String(contentsOf: Self.root.appendingPathComponent("examples/routine-load/events-job.sql"), encoding: .utf8)
+            .split(separator: "\n").filter { !$0.hasPrefix("--") }.joined(separator: " ")
+            .replacingOccurrences(of: "${KAFKA_BROKERS}", with: broker.bootstrapServers)
+        let config = directory + "/config.json"
+        let json = try JSONSerialization.data(withJSONObject: ["data_dir": directory, "routine_load": ["jobs": [job]]])
+        try json.write(to: URL(fileURLWithPath: config))
+        server = try ServerProcess(
+            dataDirectory: directory, arguments: ["--config", config], environment: ["SLUICE_ROUTINE_LOAD_TEST_BATCH_INTERVAL_MS": "300"])
+        defer { _ = server.terminate() }
+        client = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
+
+        let produce = Process()
+        produce.executableURL = URL(fileURLWithPath: ServerProcess.executable)
+        produce.arguments = ["produce", "--brokers", broker.bootstrapServers, "--topic", "events", "--partitions", "8",
+                             "--generate-events", "5000", "--start-id", "1000001"]
+        produce.standardOutput = FileHandle.nullDevice
+        try produce.run()
+        produce.waitUntilExit()
+        #expect(produce.terminationStatus == 0)
+
+        let deadline = Date().addingTimeInterval(60)
+        var count = ""
+        while Date() < deadline {
+            count = try await client.execute("SELECT count(*) FROM events", database: "demo").rows.first?.first.flatMap { $0 } ?? ""
+            if count == "5000" { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(count == "5000")
+        let quantity = (1_000_001...1_005_000).reduce(0) { $0 + $1 % 10 + 1 }
+        let totals = try await client.execute("SELECT count(DISTINCT event_id), sum(quantity), count(DISTINCT country) FROM events", database: "demo")
+        #expect(totals.rows == [["5000", "\(quantity)", "50"]])
+        let row = try await client.execute(
+            "SELECT user_id, event_time, event_date, device, url, amount, is_member FROM events WHERE event_id = 1000003", database: "demo")
+        // Values of scripts/bench_load.py's generator for event 1000003.
+        let url = "https://example.com/" + String(repeating: "r", count: 30) + "/p/12"
+        #expect(row.rows == [["23757", "2025-02-04 17:20:09", "2025-02-04", "tv", url, "0.93", "0"]])
+        let jobs = try await client.execute("SHOW ROUTINE LOAD", database: "demo")
+        #expect(jobs.rows.count == 1)
+        #expect(server.terminate().status == 0)
+    }
+
     @Test func shippedConfigurationLoads() async throws {
         let file = Self.root.appendingPathComponent("config/sluice.json").path
         let configuration = try await SluiceConfiguration.load(file: file, overrides: [:], environment: [:])

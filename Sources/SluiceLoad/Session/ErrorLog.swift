@@ -13,14 +13,17 @@ public struct ErrorLog: Sendable {
     /// Raw rejected rows kept for `RejectedRecordPath` (`log_rejected_record_num`).
     public private(set) var records: [[UInt8]] = []
     public var recordLimit = 0
+    /// Names where a rejected row came from (Routine Load: topic, partition, offset), if known.
+    public var describeOrigin: (@Sendable ([UInt8]) -> String?)?
 
     public mutating func record(reason: String, row: some Collection<UInt8>) {
         rejected += 1
         if records.count < recordLimit { records.append(Array(row)) }
         guard entries.count < limit else { return }
         var raw = Array(row)
+        let origin = describeOrigin?(raw).map { ". Source: \($0)" } ?? ""
         if raw.count > 4096 { raw = Array(raw.prefix(4096)) }
-        entries.append("Error: \(reason). Row: \(String(decoding: raw, as: UTF8.self))")
+        entries.append("Error: \(reason). Row: \(String(decoding: raw, as: UTF8.self))\(origin)")
     }
 
     /// Writes the log as `errors/<name>` and returns the name (nil when nothing was rejected).

@@ -55,6 +55,7 @@ public final class LoadSession: @unchecked Sendable {
         self.context = EvaluationContext(timeZone: options.timeZone, nowMicros: options.nowMicros)
         var log = ErrorLog(limit: options.errorLogLimit)
         log.recordLimit = options.rejectedRecordLimit
+        log.describeOrigin = options.describeOrigin
         self.shared = Mutex(Shared(errorLog: log))
         do {
             self.writer = try engine.makeWriter(

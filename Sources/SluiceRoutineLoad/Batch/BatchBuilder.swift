@@ -1,4 +1,5 @@
 public import SluiceStorage
+import Synchronization
 
 /// Why a micro-batch closed (SHOW ROUTINE LOAD TASK's `BatchCloseReason`).
 public enum BatchCloseReason: String, Sendable, Codable {
@@ -50,6 +51,8 @@ public struct BatchBuilder: Sendable {
     public private(set) var timestamps: [Int32: Int64] = [:]
     /// (partition, offset) of each appended message, in body order (error-log attribution).
     public private(set) var origins: [(partition: Int32, offset: Int64)] = []
+    /// Where each appended message's payload lies in ``body`` (without its delimiter).
+    public private(set) var messageSpans: [Range<Int>] = []
     public private(set) var firstMessageAt: ContinuousClock.Instant?
     public private(set) var closeReason: BatchCloseReason?
 
@@ -92,7 +95,9 @@ public struct BatchBuilder: Sendable {
                 continue
             }
             let message = batch.message(i)
+            let payloadStart = body.count
             body.append(contentsOf: message)
+            messageSpans.append(payloadStart..<body.count)
             body.append(contentsOf: delimiter)
             rows += 1
             origins.append((partition, offset))
@@ -112,5 +117,44 @@ public struct BatchBuilder: Sendable {
         else if body.count >= limits.bytes { closeReason = .bytes }
         else if let first = firstMessageAt, now - first >= limits.interval { closeReason = .time }
         return closeReason
+    }
+}
+
+extension BatchBuilder {
+    /// Maps a rejected row's text back to the messages with that payload:
+    /// `topic events, partition 3, offset 17`.
+    public func originIndex(topic: String) -> @Sendable ([UInt8]) -> String? {
+        let index = OriginIndex(body: body, spans: messageSpans, origins: origins)
+        return { row in
+            guard let found = index.lookup(row), !found.isEmpty else { return nil }
+            let places = found.prefix(3).map { "partition \($0.partition), offset \($0.offset)" }.joined(separator: "; ")
+            return "topic \(topic), \(places)"
+        }
+    }
+}
+
+/// Payload → origins, built on the first lookup (rejected rows are rare; most batches never
+/// build it).
+final class OriginIndex: Sendable {
+    private let body: [UInt8]
+    private let spans: [Range<Int>]
+    private let origins: [(partition: Int32, offset: Int64)]
+    private let map = Mutex<[[UInt8]: [(partition: Int32, offset: Int64)]]?>(nil)
+
+    init(body: [UInt8], spans: [Range<Int>], origins: [(partition: Int32, offset: Int64)]) {
+        self.body = body
+        self.spans = spans
+        self.origins = origins
+    }
+
+    func lookup(_ row: [UInt8]) -> [(partition: Int32, offset: Int64)]? {
+        map.withLock { map in
+            if map == nil {
+                var built = [[UInt8]: [(partition: Int32, offset: Int64)]]()
+                for (i, span) in spans.enumerated() { built[Array(body[span]), default: []].append(origins[i]) }
+                map = built
+            }
+            return map?[row]
+        }
     }
 }

@@ -41,6 +41,7 @@ extension JobRunner {
             return .stopped
         }
         options.nowMicros = manager.options.now() * 1_000_000
+        options.describeOrigin = batch.originIndex(topic: definition.properties.topic)
         let running: RunningLoad
         switch manager.service.begin(database: definition.database, table: definition.table, label: label, options: options) {
         case .failure(let failure):

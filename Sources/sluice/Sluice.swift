@@ -114,9 +114,17 @@ struct Produce: AsyncParsableCommand {
     @Option(help: "Topic.") var topic: String
     @Option(help: "Spread messages round-robin over this many partitions (default: librdkafka decides).") var partitions: Int?
     @Argument(help: "File to read; '-' or nothing for standard input.") var file: String?
+    @Option(name: .customLong("generate-events"), help: "Instead of a file, produce this many generated events rows (CSV).")
+    var generatedEvents: Int?
+    @Option(name: .customLong("start-id"), help: "First event_id of --generate-events (default 1).") var startID: Int64 = 1
+    @Option(help: "Messages per second for --generate-events (default: as fast as possible).") var rate: Int?
 
     func run() async throws {
         let producer = try KafkaProducer(bootstrapServers: brokers, topic: topic)
+        if let generatedEvents {
+            try produceGenerated(generatedEvents, producer: producer)
+            return
+        }
         let handle = file == nil || file == "-" ? FileHandle.standardInput : try FileHandle(forReadingFrom: URL(fileURLWithPath: file!))
         var count = 0
         var pending = Data()
@@ -135,5 +143,27 @@ struct Produce: AsyncParsableCommand {
         if !pending.isEmpty { try emit(pending) }
         try producer.flush()
         print("produced \(count) messages to \(topic)")
+    }
+
+    /// Generated events, optionally paced at `rate` messages per second.
+    private func produceGenerated(_ count: Int, producer: KafkaProducer) throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var line = [UInt8]()
+        for i in 0..<count {
+            line.removeAll(keepingCapacity: true)
+            EventGenerator.appendLine(startID + Int64(i), to: &line)
+            let partition = partitions.map { Int32(i % $0) }
+            try line.withUnsafeBytes { try producer.send($0, partition: partition) }
+            if let rate, rate > 0, i % max(1, rate / 20) == 0 {
+                let due = start + .milliseconds(Int64(i) * 1000 / Int64(rate))
+                let wait = due - clock.now
+                if wait > .zero {
+                    Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
+                }
+            }
+        }
+        try producer.flush()
+        print("produced \(count) generated events to \(topic)")
     }
 }
