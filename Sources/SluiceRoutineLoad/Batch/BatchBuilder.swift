@@ -81,13 +81,22 @@ public struct BatchBuilder: Sendable {
     }
 
     /// Takes the messages of one poll and returns why the batch is now closed, if it is.
-    public mutating func add(_ batch: MessageBatch, now: ContinuousClock.Instant) -> BatchCloseReason? {
+    /// - Parameter wallClockMilliseconds: now since the epoch; the batch's clock starts at its
+    ///   first message's Kafka timestamp (at most `interval` back), so messages that waited in
+    ///   Kafka while the previous batch loaded do not wait a full interval more.
+    public mutating func add(_ batch: MessageBatch, now: ContinuousClock.Instant, wallClockMilliseconds: Int64? = nil) -> BatchCloseReason? {
         for i in 0..<batch.count {
             let partition = batch.partitions[i]
             let offset = batch.offsets[i]
             guard let start = starts[partition], offset >= start, offset > (last[partition] ?? Int64.min) else { continue }
             if let plan, offset > plan[partition]?.last ?? Int64.min { continue }
-            if firstMessageAt == nil { firstMessageAt = now }
+            if firstMessageAt == nil {
+                var age = Duration.zero
+                if let wall = wallClockMilliseconds, batch.timestamps[i] > 0 {
+                    age = min(limits.interval, .milliseconds(max(0, wall - batch.timestamps[i])))
+                }
+                firstMessageAt = now - age
+            }
             last[partition] = offset
             timestamps[partition] = batch.timestamps[i]
             if skipCommitted, committed[partition]?.contains(offset) == true {

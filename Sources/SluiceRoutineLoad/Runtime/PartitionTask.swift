@@ -14,6 +14,9 @@ struct PartitionTask: Sendable {
         var source: (any MessageSource)?
         var assigned = false
         var backoff = manager.options.minBackoff
+        // How long loading a batch takes (moving average): a time-closed batch closes this much
+        // before max_batch_interval so its rows are visible about when the interval ends.
+        var loadEstimate = Duration.zero
         while !runner.isStopping {
             do {
                 let definition = runtime.definition
@@ -32,9 +35,10 @@ struct PartitionTask: Sendable {
                     assigned = true
                 }
                 manager.taskScheduled(runtime, task: index, positions: starts)
+                let interval = manager.options.batchIntervalOverride ?? .seconds(properties.maxBatchInterval)
                 let limits = BatchLimits(
                     rows: properties.maxBatchRows, bytes: Int(min(properties.maxBatchSize, Int64(Int.max))),
-                    interval: manager.options.batchIntervalOverride ?? .seconds(properties.maxBatchInterval))
+                    interval: max(interval / 2, interval - loadEstimate))
                 var batch = BatchBuilder(
                     starts: starts, committed: job.committed, skipCommitted: !properties.reloadCommittedOffsets,
                     delimiter: try definition.messageDelimiter(), limits: limits)
@@ -43,7 +47,11 @@ struct PartitionTask: Sendable {
                 while batch.closeReason == nil, !runner.isStopping {
                     let polled = try source.poll(
                         maxMessages: min(10_000, batch.remainingRows), timeoutMilliseconds: manager.options.pollMilliseconds)
-                    if polled.count > 0 { _ = batch.add(polled, now: .now) } else { _ = batch.check(now: .now) }
+                    if polled.count > 0 {
+                        _ = batch.add(polled, now: .now, wallClockMilliseconds: manager.options.nowMilliseconds())
+                    } else {
+                        _ = batch.check(now: .now)
+                    }
                     if batch.isEmpty, !idleNoted, ContinuousClock.now - idleSince >= limits.interval {
                         idleNoted = true
                         manager.taskIdle(runtime, task: index, interval: properties.maxBatchInterval)
@@ -54,9 +62,11 @@ struct PartitionTask: Sendable {
                 manager.observe(runtime, latest: latest.compactMapValues { $0 })
                 guard let reason = batch.closeReason, !runner.isStopping else { return }
                 manager.taskClosed(runtime, task: index, reason: reason)
+                let loadStart = ContinuousClock.now
                 switch runner.load(batch, task: index) {
                 case .committed:
                     backoff = manager.options.minBackoff
+                    loadEstimate = loadEstimate * 0.7 + (ContinuousClock.now - loadStart) * 0.3
                 case .retry(let message):
                     manager.taskRetry(runtime, task: index, reason: message)
                     assigned = false

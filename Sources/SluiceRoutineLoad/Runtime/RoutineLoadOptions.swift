@@ -17,6 +17,8 @@ public struct RoutineLoadOptions: Sendable {
     public var batchIntervalOverride: Duration?
     /// Wall-clock seconds since the epoch (injected for tests).
     public var now: @Sendable () -> Int64 = { Int64(ContinuousClockEpoch.nowSeconds()) }
+    /// Wall-clock milliseconds since the epoch (compared with Kafka message timestamps).
+    public var nowMilliseconds: @Sendable () -> Int64 = { ContinuousClockEpoch.nowMicros() / 1000 }
     /// Fault points (tests and the chaos harness): called with a point's name; may crash the process.
     public var faultPoint: @Sendable (String) -> Void = { _ in }
 
