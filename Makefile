@@ -1,7 +1,7 @@
 # Sluice — two commands do everything on a fresh Debian machine:
 #   make run    install what is missing, build, start the server with the demo loaded
 #   make test   install what is missing, run the whole test suite
-.PHONY: run test deps build release bench clean
+.PHONY: run test deps build release bench bench-load bench-routine-load clean
 
 deps:
 	scripts/install-deps.sh
@@ -20,6 +20,12 @@ test: deps
 
 bench: deps release
 	scripts/bench-query.sh
+
+bench-load: deps release
+	scripts/bench-load.sh
+
+bench-routine-load: deps release
+	scripts/bench-routine-load.sh
 
 clean:
 	rm -rf .build data bench-out
