@@ -205,6 +205,21 @@ import Testing
         #expect(row["Statistic"]?.contains(#""errorRows":1"#) == true)
     }
 
+    /// One JSON document per message; strip_outer_array applies per message; a malformed
+    /// message is one error row (within max_error_number the job keeps running).
+    @Test func jsonMessagesArePerMessageDocuments() throws {
+        let h = try Harness(partitions: 1)
+        defer { h.manager.shutdown() }
+        h.topic.produce(partition: 0, [#"{"id": 1, "name": "a"}"#, #"[{"id": 2, "name": "b"}, {"id": 3, "name": "c"}]"#,
+                                       #"{"id": "#, #"{"name": "d", "id": 4}"#])
+        try h.create(properties: ["format": "json", "strip_outer_array": "true", "max_error_number": "5"],
+                     clauses: LoadClauses())
+        try h.eventually("4 rows") { try h.ids() == [1, 2, 3, 4] }
+        try h.eventually("statistics") { try h.show()["Statistic"]?.contains(#""errorRows":1"#) == true }
+        #expect(try h.show()["State"] == "RUNNING")
+        #expect(try h.show()["Progress"] == #"{"0":"3"}"#)
+    }
+
     @Test func filterRatioBelowOneAbortsTheBatchAndPauses() throws {
         let h = try Harness(partitions: 1)
         defer { h.manager.shutdown() }

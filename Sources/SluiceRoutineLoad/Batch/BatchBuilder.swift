@@ -53,7 +53,13 @@ public struct BatchBuilder: Sendable {
     public private(set) var origins: [(partition: Int32, offset: Int64)] = []
     /// Where each appended message's payload lies in ``body`` (without its delimiter).
     public private(set) var messageSpans: [Range<Int>] = []
+    /// When the batch's first message was produced (its Kafka timestamp mapped onto this clock,
+    /// at most `interval` back), or taken when there is no timestamp.
     public private(set) var firstMessageAt: ContinuousClock.Instant?
+    /// When the batch took its first message.
+    public private(set) var firstTakenAt: ContinuousClock.Instant?
+    /// Whether the last poll drained what was available (fewer messages than asked for).
+    private var drained = false
     public private(set) var closeReason: BatchCloseReason?
 
     public init(starts: [Int32: Int64], committed: [Int32: OffsetRangeSet], skipCommitted: Bool, delimiter: [UInt8],
@@ -84,7 +90,13 @@ public struct BatchBuilder: Sendable {
     /// - Parameter wallClockMilliseconds: now since the epoch; the batch's clock starts at its
     ///   first message's Kafka timestamp (at most `interval` back), so messages that waited in
     ///   Kafka while the previous batch loaded do not wait a full interval more.
-    public mutating func add(_ batch: MessageBatch, now: ContinuousClock.Instant, wallClockMilliseconds: Int64? = nil) -> BatchCloseReason? {
+    /// - Parameter drained: the poll returned fewer messages than asked for (the consumer caught
+    ///   up). Only then may the Kafka timestamp close the batch before a full interval of reading:
+    ///   a backlog fills batches up to `max_batch_rows`.
+    public mutating func add(
+        _ batch: MessageBatch, now: ContinuousClock.Instant, wallClockMilliseconds: Int64? = nil, drained: Bool = true
+    ) -> BatchCloseReason? {
+        self.drained = drained
         for i in 0..<batch.count {
             let partition = batch.partitions[i]
             let offset = batch.offsets[i]
@@ -96,6 +108,7 @@ public struct BatchBuilder: Sendable {
                     age = min(limits.interval, .milliseconds(max(0, wall - batch.timestamps[i])))
                 }
                 firstMessageAt = now - age
+                firstTakenAt = now
             }
             last[partition] = offset
             timestamps[partition] = batch.timestamps[i]
@@ -111,12 +124,17 @@ public struct BatchBuilder: Sendable {
             rows += 1
             origins.append((partition, offset))
         }
-        closeReason = check(now: now)
+        closeReason = evaluate(now: now)
         return closeReason
     }
 
-    /// Re-evaluates the time limit (call when a poll returned nothing).
+    /// Re-evaluates the time limit (call when a poll returned nothing: the consumer caught up).
     public mutating func check(now: ContinuousClock.Instant) -> BatchCloseReason? {
+        drained = true
+        return evaluate(now: now)
+    }
+
+    private mutating func evaluate(now: ContinuousClock.Instant) -> BatchCloseReason? {
         if let plan {
             let complete = plan.allSatisfy { partition, range in (last[partition] ?? Int64.min) >= range.last }
             closeReason = complete ? .planned : nil
@@ -124,7 +142,11 @@ public struct BatchBuilder: Sendable {
         }
         if rows + skipped >= limits.rows { closeReason = .rows }
         else if body.count >= limits.bytes { closeReason = .bytes }
-        else if let first = firstMessageAt, now - first >= limits.interval { closeReason = .time }
+        else if let first = firstMessageAt, let taken = firstTakenAt, now - first >= limits.interval,
+            drained || now - taken >= limits.interval
+        {
+            closeReason = .time
+        }
         return closeReason
     }
 }

@@ -45,10 +45,11 @@ struct PartitionTask: Sendable {
                 let idleSince = ContinuousClock.now
                 var idleNoted = false
                 while batch.closeReason == nil, !runner.isStopping {
-                    let polled = try source.poll(
-                        maxMessages: min(10_000, batch.remainingRows), timeoutMilliseconds: manager.options.pollMilliseconds)
+                    let wanted = min(10_000, batch.remainingRows)
+                    let polled = try source.poll(maxMessages: wanted, timeoutMilliseconds: manager.options.pollMilliseconds)
                     if polled.count > 0 {
-                        _ = batch.add(polled, now: .now, wallClockMilliseconds: manager.options.nowMilliseconds())
+                        _ = batch.add(
+                            polled, now: .now, wallClockMilliseconds: manager.options.nowMilliseconds(), drained: polled.count < wanted)
                     } else {
                         _ = batch.check(now: .now)
                     }
