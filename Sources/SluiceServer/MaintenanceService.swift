@@ -4,6 +4,7 @@ import SluiceIO
 import SluiceStorage
 import SluiceTxn
 import SluiceLoad
+import SluiceRoutineLoad
 
 /// Background upkeep: merges small rowsets (so many small loads keep version counts low), aborts
 /// PREPARED transactions past their timeout, and forgets labels older than
@@ -12,6 +13,9 @@ struct MaintenanceService: Service {
     let engine: StorageEngine
     let transactions: TransactionManager
     let transactionLoads: TransactionLoads
+    let routineLoad: RoutineLoadManager
+    /// STOPPED/CANCELLED Routine Load jobs are forgotten this long after they ended.
+    let jobKeep: Duration
     let interval: Duration
     let labelCleanInterval: Duration
     /// Error logs older than this are removed (`load.error_log_reserve_hours`).
@@ -26,6 +30,7 @@ struct MaintenanceService: Service {
             transactions.abortExpiredPrepared(nowSeconds: Int64(ContinuousClockEpoch.nowSeconds()))
             if clock.now - lastLabelClean >= labelCleanInterval {
                 engine.expireLabels()
+                routineLoad.removeExpiredJobs(keepSeconds: jobKeep.components.seconds)
                 ErrorLog.removeExpired(
                     fileSystem: engine.fileSystem, directory: engine.directory.errorsDirectory,
                     before: Int64(ContinuousClockEpoch.nowSeconds()) - errorLogReserve.components.seconds)

@@ -73,7 +73,8 @@ public enum SluiceServer {
             },
             logger: logger)
         let compaction = MaintenanceService(
-            engine: engine, transactions: transactions, transactionLoads: transactionLoads, interval: .milliseconds(configuration.compactionIntervalMilliseconds),
+            engine: engine, transactions: transactions, transactionLoads: transactionLoads, routineLoad: routineLoad,
+            jobKeep: .seconds(configuration.labelKeepSeconds), interval: .milliseconds(configuration.compactionIntervalMilliseconds),
             labelCleanInterval: .seconds(configuration.labelCleanIntervalSeconds),
             errorLogReserve: .seconds(configuration.errorLogReserveHours * 3600), logger: logger)
         let group = ServiceGroup(

@@ -115,6 +115,7 @@ import Testing
         #expect(row["Statistic"]?.contains(#""loadedRows":300"#) == true)
         #expect(row["Statistic"]?.contains(#""skippedRows":0"#) == true)
         #expect(row["DataSourceProperties"]?.contains(#""currentKafkaPartitions":"0,1,2""#) == true)
+        #expect(row["Lag"] == #"{"0":0,"1":0,"2":0}"#)
         let tasks = try h.manager.showTasks(database: "db", name: "job1")
         #expect(!tasks.isEmpty)
         #expect(tasks.contains { $0[11] == "TIME" })
@@ -148,6 +149,9 @@ import Testing
         #expect(throws: RoutineLoadError.self) { _ = try h.show() }
         #expect(try h.show(all: true)["State"] == "STOPPED")
         try h.create()  // the name is free again once the old job is final
+        #expect(h.manager.removeExpiredJobs(keepSeconds: -10) == 1)
+        #expect(try h.manager.show(database: "db", name: nil, includeHistory: true, errorLogBase: "").count == 1)
+        #expect(h.engine.sourceJobs.count == 1)
     }
 
     @Test func restartsContinueWithoutDuplicates() throws {

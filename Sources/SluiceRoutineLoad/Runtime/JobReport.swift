@@ -9,6 +9,7 @@ extension RoutineLoadManager {
         "Id", "Name", "CreateTime", "PauseTime", "EndTime", "DbName", "TableName", "State", "DataSourceType",
         "CurrentTaskNum", "JobProperties", "DataSourceProperties", "CustomProperties", "Statistic", "Progress",
         "TimestampProgress", "ReasonOfStateChanged", "ErrorLogUrls", "TrackingSQL", "OtherMsg", "LatestSourcePosition",
+        "Lag",
     ]
 
     /// SHOW ROUTINE LOAD TASK's columns, plus `BatchCloseReason`.
@@ -115,6 +116,11 @@ extension RoutineLoadManager {
         }
         let timestamps = (progress?.timestamps ?? [:]).sorted { $0.key < $1.key }.map { ("\($0.key)", "\($0.value)") }
         let latestPositions = latest.sorted { $0.key < $1.key }.map { ("\($0.key)", "\($0.value)") }
+        // Messages not yet loaded per partition: end offset − next offset to read.
+        let lag = latest.sorted { $0.key < $1.key }.compactMap { partition, end -> (String, Int64)? in
+            guard let next = progress?.position[partition] else { return nil }
+            return ("\(partition)", max(0, end - next))
+        }
         let urls = d.errorLogNames.map { "\(errorLogBase)/api/_load_error_log?file=\($0)" }.joined(separator: ", ")
         var other = otherMessage
         if !d.skippedGaps.isEmpty { other = ([other].filter { !$0.isEmpty } + d.skippedGaps).joined(separator: "; ") }
@@ -125,7 +131,7 @@ extension RoutineLoadManager {
             JSONObject.strings(positions), JSONObject.strings(timestamps),
             d.state == .paused || d.state == .cancelled || d.state == .stopped ? d.reason?.description ?? "" : "",
             urls, c.errorRows > 0 ? "select tracking_log from information_schema.load_tracking_logs where job_id=\(d.id)" : "",
-            other, JSONObject.strings(latestPositions),
+            other, JSONObject.strings(latestPositions), JSONObject.numbers(lag),
         ]
     }
 

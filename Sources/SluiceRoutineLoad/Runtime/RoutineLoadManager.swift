@@ -225,6 +225,26 @@ public final class RoutineLoadManager: Sendable {
         }
     }
 
+    /// Forgets STOPPED and CANCELLED jobs that ended more than `keepSeconds` ago (StarRocks
+    /// keeps them for `label_keep_max_second`). - Returns: how many were removed.
+    @discardableResult
+    public func removeExpiredJobs(keepSeconds: Int64) -> Int {
+        let cutoff = options.now() - keepSeconds
+        let expired = allJobs.filter { runtime in
+            let d = runtime.definition
+            return d.state.isFinal && (d.endTime ?? d.createTime) < cutoff
+        }
+        for runtime in expired {
+            do {
+                try engine.dropSourceJob(id: runtime.id)
+                _ = jobs.withLock { $0.removeValue(forKey: runtime.id) }
+            } catch {
+                logger.warning("cannot remove expired routine load job \(runtime.id): \(error)")
+            }
+        }
+        return expired.count
+    }
+
     // MARK: Lookup
 
     func jobsNamed(_ name: String, database: String) -> [JobRuntime] {
