@@ -67,7 +67,7 @@ var targets: [Target] = [
     ),
     .executableTarget(
         name: "sluice",
-        dependencies: ["SluiceServer", "SluiceKafka", "SluiceFormat", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        dependencies: ["SluiceServer", "SluiceKafka", "SluiceFormat", "SluiceStorage", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
     // Test support: simulated file system with crash injection, HTTP helpers, data generators.
     .target(

@@ -3,13 +3,14 @@ import Foundation
 import Logging
 import SluiceKafka
 import SluiceServer
+import SluiceStorage
 
 /// `sluice`: the StarRocks-compatible loading engine.
 @main
 struct Sluice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A StarRocks-compatible data-loading engine.",
-        subcommands: [Serve.self, SQL.self, KafkaMock.self, Produce.self])
+        subcommands: [Serve.self, SQL.self, KafkaMock.self, Produce.self, Fsck.self])
 }
 
 struct Serve: AsyncParsableCommand {
@@ -165,5 +166,22 @@ struct Produce: AsyncParsableCommand {
         }
         try producer.flush()
         print("produced \(count) generated events to \(topic)")
+    }
+}
+
+struct Fsck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify a stopped data directory: journal, every referenced file and its checksum, no orphan files.")
+
+    @Option(name: .customLong("data-dir"), help: "The data directory (its server must be stopped).") var dataDirectory: String
+
+    func run() throws {
+        let report = try DataDirectoryCheck.run(path: dataDirectory)
+        print("journal records: \(report.journalRecords), tables: \(report.tables), routine load jobs: \(report.routineLoadJobs)")
+        print("segments checked: \(report.segmentsChecked) (\(report.bytesChecked) bytes)")
+        for note in report.notes { print("note: \(note)") }
+        for problem in report.problems { print("problem: \(problem)") }
+        print("\(report.problems.count) problems")
+        if !report.isClean { throw ExitCode(1) }
     }
 }

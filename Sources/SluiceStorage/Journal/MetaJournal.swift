@@ -33,6 +33,21 @@ final class MetaJournal {
     /// checkpoint + journal pair and removes the old files.
     static func recover(fileSystem: any FileSystem, directory: DataDirectory) throws -> (MetaJournal, MetaState, RecoveryReport) {
         try fileSystem.createDirectory(directory.metaDirectory)
+        let (state, report, base, lastJournal) = try read(fileSystem: fileSystem, directory: directory)
+        let next = max(base, lastJournal ?? 0) + 1
+        let writer = try RecordLogWriter(fileSystem: fileSystem, path: directory.journal(next))
+        let journal = MetaJournal(fileSystem: fileSystem, directory: directory, writer: writer, sequence: next)
+        try fileSystem.syncDirectory(directory.metaDirectory)
+        try journal.writeCheckpoint(state, sequence: next)
+        return (journal, state, report)
+    }
+
+    /// Loads the newest valid checkpoint and replays the journals after it, without writing
+    /// anything (recovery and fsck). - Returns: the state, what was found, the checkpoint's
+    /// sequence and the newest journal's.
+    static func read(
+        fileSystem: any FileSystem, directory: DataDirectory
+    ) throws -> (MetaState, RecoveryReport, base: Int, lastJournal: Int?) {
         let names = try fileSystem.listDirectory(directory.metaDirectory)
         let checkpoints = names.compactMap { DataDirectory.sequence(of: $0, prefix: "checkpoint") }.sorted(by: >)
         let journals = names.compactMap { DataDirectory.sequence(of: $0, prefix: "journal") }.sorted()
@@ -53,18 +68,18 @@ final class MetaJournal {
             let (records, validLength) = try RecordLogReader.read(fileSystem: fileSystem, path: path)
             let size = try fileSystem.fileSize(path)
             if validLength < size { report.tornBytes += size - validLength }
-            for record in records {
-                let decoded = try decoder.decode(JournalRecord.self, from: Data(record.payload))
+            for (index, record) in records.enumerated() {
+                let decoded: JournalRecord
+                do {
+                    decoded = try decoder.decode(JournalRecord.self, from: Data(record.payload))
+                } catch {
+                    throw StorageError(.corruption, "journal \(path) record \(index) does not decode: \(error)")
+                }
                 state.apply(decoded)
                 report.replayedRecords += 1
             }
         }
-        let next = max(base, journals.last ?? 0) + 1
-        let writer = try RecordLogWriter(fileSystem: fileSystem, path: directory.journal(next))
-        let journal = MetaJournal(fileSystem: fileSystem, directory: directory, writer: writer, sequence: next)
-        try fileSystem.syncDirectory(directory.metaDirectory)
-        try journal.writeCheckpoint(state, sequence: next)
-        return (journal, state, report)
+        return (state, report, base, journals.last)
     }
 
     private static func loadCheckpoint(fileSystem: any FileSystem, path: String) throws -> MetaState {

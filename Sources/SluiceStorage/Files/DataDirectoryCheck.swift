@@ -1,0 +1,134 @@
+import SluiceFormat
+public import SluiceIO
+
+/// What ``DataDirectoryCheck`` found.
+public struct CheckReport: Sendable {
+    /// Everything that is wrong: missing or damaged files, orphans, an unreadable journal.
+    public var problems: [String] = []
+    /// Things worth knowing that are not damage (a torn journal tail left by a crash).
+    public var notes: [String] = []
+    public var journalRecords = 0
+    public var segmentsChecked = 0
+    public var bytesChecked = 0
+    public var tables = 0
+    public var routineLoadJobs = 0
+
+    public var isClean: Bool { problems.isEmpty }
+}
+
+/// `sluice fsck`: verifies a stopped data directory without changing it — the journal replays,
+/// every file a record references exists with its recorded size and checksum, and no file is
+/// left that no record references.
+public enum DataDirectoryCheck {
+    /// - Throws: ``StorageError`` `.io` when a running process holds the directory.
+    public static func run(path: String, fileSystem: any FileSystem = PosixFileSystem()) throws -> CheckReport {
+        let directory = DataDirectory(root: path)
+        var report = CheckReport()
+        guard fileSystem.isDirectory(path) else {
+            report.problems.append("\(path) is not a directory")
+            return report
+        }
+        let lock: any FileLock
+        do {
+            lock = try fileSystem.lockFile(directory.lockFile)
+        } catch let error as IOError where error.code == .locked {
+            throw StorageError(.io, "data directory \(path) is in use by another process; stop it first", underlying: error)
+        }
+        defer { lock.release() }
+
+        let meta: MetaState
+        do {
+            let (state, recovery, _, _) = try MetaJournal.read(fileSystem: fileSystem, directory: directory)
+            meta = state
+            report.journalRecords = recovery.replayedRecords
+            if recovery.tornBytes > 0 {
+                report.notes.append("journal ends with \(recovery.tornBytes) torn bytes (a crash while appending; ignored by recovery)")
+            }
+            if recovery.discardedCheckpoints > 0 {
+                report.problems.append("\(recovery.discardedCheckpoints) checkpoint(s) do not read back")
+            }
+        } catch {
+            report.problems.append("metadata journal: \(error)")
+            return report
+        }
+        report.tables = meta.databases.values.reduce(0) { $0 + $1.tables.count }
+        report.routineLoadJobs = meta.jobs.count
+
+        // Every referenced segment: present, recorded size and checksum, readable footer.
+        var expected = [Int64: [Int64: [SegmentMeta]]]()
+        for db in meta.databases.values {
+            for table in db.tables.values {
+                for partition in table.partitions {
+                    for tablet in partition.tablets {
+                        expected[tablet.id, default: [:]] = expected[tablet.id, default: [:]]
+                        for rowset in tablet.rowsets { expected[tablet.id, default: [:]][rowset.id] = rowset.segments }
+                    }
+                }
+            }
+        }
+        for prepared in meta.prepared.values {
+            for (tablet, rowset) in prepared.rowsets { expected[tablet, default: [:]][rowset.id] = rowset.segments }
+        }
+        for (tablet, rowsets) in expected {
+            for (rowset, segments) in rowsets {
+                for segment in segments {
+                    check(segment, path: directory.segment(tablet: tablet, rowset: rowset, index: segment.index),
+                          fileSystem: fileSystem, report: &report)
+                }
+            }
+        }
+
+        // Nothing on disk that no record references.
+        let tabletNames = (try? fileSystem.listDirectory(directory.tabletsDirectory)) ?? []
+        for name in tabletNames.sorted() {
+            let tabletPath = FilePath.join(directory.tabletsDirectory, name)
+            guard let tablet = Int64(name), let rowsets = expected[tablet] else {
+                report.problems.append("orphan: \(tabletPath) belongs to no table")
+                continue
+            }
+            for rowsetName in ((try? fileSystem.listDirectory(tabletPath)) ?? []).sorted() {
+                let rowsetPath = FilePath.join(tabletPath, rowsetName)
+                guard let rowset = Int64(rowsetName), let segments = rowsets[rowset] else {
+                    report.problems.append("orphan: \(rowsetPath) belongs to no rowset of the tablet")
+                    continue
+                }
+                let known = Set(segments.map { FilePath.name(directory.segment(tablet: tablet, rowset: rowset, index: $0.index)) })
+                for file in ((try? fileSystem.listDirectory(rowsetPath)) ?? []).sorted() where !known.contains(file) {
+                    report.problems.append("orphan: \(FilePath.join(rowsetPath, file)) is not a segment of the rowset")
+                }
+            }
+        }
+        for name in ((try? fileSystem.listDirectory(directory.metaDirectory)) ?? []).sorted() where name.hasSuffix(".tmp") {
+            report.problems.append("orphan: \(FilePath.join(directory.metaDirectory, name)) (an unfinished checkpoint)")
+        }
+        return report
+    }
+
+    private static func check(_ segment: SegmentMeta, path: String, fileSystem: any FileSystem, report: inout CheckReport) {
+        let bytes: [UInt8]
+        do {
+            bytes = try fileSystem.readFile(path)
+        } catch {
+            report.problems.append("missing: \(path) (\(error))")
+            return
+        }
+        report.segmentsChecked += 1
+        report.bytesChecked += bytes.count
+        guard bytes.count == segment.byteCount else {
+            report.problems.append("damaged: \(path) has \(bytes.count) bytes, the journal recorded \(segment.byteCount)")
+            return
+        }
+        guard CRC32C.checksum(bytes) == segment.checksum else {
+            report.problems.append("damaged: \(path) fails its checksum")
+            return
+        }
+        do {
+            let footer = try SegmentReader.footer(fileSize: bytes.count) { offset, length in Array(bytes[offset..<(offset + length)]) }
+            if footer.rowCount != segment.rowCount {
+                report.problems.append("damaged: \(path) holds \(footer.rowCount) rows, the journal recorded \(segment.rowCount)")
+            }
+        } catch {
+            report.problems.append("damaged: \(path): \(error)")
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import SluiceFormat
+import SluiceIO
+import SluiceStorage
+import SluiceTesting
+import Testing
+
+/// `sluice fsck`: a clean directory has no problems; a damaged, missing or orphan file is named.
+@Suite struct DataDirectoryCheckTests {
+    /// A stopped directory with two committed loads; returns the file system and one segment path.
+    static func directory() throws -> (SimulatedFileSystem, String) {
+        let fs = SimulatedFileSystem()
+        let engine = try StorageEngine(path: "/data", fileSystem: fs)
+        try engine.createDatabase("db")
+        try engine.createTable(database: "db", StorageEngineTests.eventsDefinition())
+        for (i, label) in ["a", "b"].enumerated() {
+            let writer = try engine.makeWriter(database: "db", table: "events")
+            _ = try writer.append(StorageEngineTests.rows((i * 100)..<(i * 100 + 100)))
+            try engine.commit(try writer.finish(), label: label)
+        }
+        let table = try engine.table(database: "db", name: "events")
+        let tablet = try #require(table.partitions.flatMap(\.tablets).first { !$0.rowsets.isEmpty })
+        let path = engine.directory.segment(tablet: tablet.id, rowset: tablet.rowsets[0].id, index: 0)
+        engine.close()
+        return (fs, path)
+    }
+
+    @Test func cleanDirectoryHasNoProblems() throws {
+        let (fs, _) = try Self.directory()
+        let report = try DataDirectoryCheck.run(path: "/data", fileSystem: fs)
+        #expect(report.problems == [])
+        #expect(report.segmentsChecked >= 2)
+        #expect(report.tables == 1)
+    }
+
+    @Test func damagedMissingAndOrphanFilesAreNamed() throws {
+        let (fs, segment) = try Self.directory()
+        var bytes = try fs.readFile(segment)
+        bytes[bytes.count / 2] ^= 0xFF
+        let file = try fs.createFile(segment)
+        try file.append(bytes)
+        try file.sync()
+        try file.close()
+        try fs.createDirectory("/data/tablets/424242")
+        var report = try DataDirectoryCheck.run(path: "/data", fileSystem: fs)
+        #expect(report.problems.contains("damaged: \(segment) fails its checksum"))
+        #expect(report.problems.contains("orphan: /data/tablets/424242 belongs to no table"))
+        try fs.removeFile(segment)
+        report = try DataDirectoryCheck.run(path: "/data", fileSystem: fs)
+        #expect(report.problems.contains { $0.hasPrefix("missing: \(segment)") })
+    }
+
+    @Test func aRunningDirectoryIsRefused() throws {
+        let (fs, _) = try Self.directory()
+        let engine = try StorageEngine(path: "/data", fileSystem: fs)
+        defer { engine.close() }
+        #expect(throws: StorageError.self) { _ = try DataDirectoryCheck.run(path: "/data", fileSystem: fs) }
+    }
+}
