@@ -90,7 +90,7 @@ var targets: [Target] = [
     .testTarget(
         name: "SluiceServerTests",
         dependencies: [
-            "SluiceServer", "SluiceTesting", "SluiceKafka", "sluice",
+            "SluiceServer", "SluiceTesting", "SluiceKafka", "SluiceStorage", "sluice",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]
     ),

@@ -24,6 +24,7 @@ extension StorageEngine {
         let (bytes, footer) = SegmentWriter.encode(columnIDs: columnIDs, columns: sorted)
         let path = directory.segment(tablet: tablet, rowset: rowset, index: index)
         do {
+            try FaultPoints.hit("storage.segment_write")
             try fileSystem.createDirectory(directory.rowset(tablet: tablet, rowset: rowset))
             let file = try fileSystem.createFile(path)
             try file.append(bytes)

@@ -117,14 +117,21 @@ public final class StorageEngine: Sendable {
         } catch {
             throw StorageError(.io, "cannot write the metadata journal: \(error)", underlying: error)
         }
+        if case .commit = record {
+            // Crash-only point: the commit is durable, not yet visible in memory.
+            try? FaultPoints.hit("storage.after_commit_record")
+        }
         core.meta.apply(record)
         if core.journal.recordsSinceCheckpoint >= options.checkpointInterval {
-            try checkpointLocked(&core)
+            // The record is durable and applied: a failed checkpoint must not fail it. The
+            // journal keeps growing and the next record tries again.
+            try? checkpointLocked(&core)
         }
     }
 
     private func checkpointLocked(_ core: inout Core) throws {
         let sequence = try core.journal.rotate()
+        try FaultPoints.hit("storage.mid_checkpoint")
         try core.journal.writeCheckpoint(core.meta, sequence: sequence)
     }
 

@@ -103,6 +103,7 @@ public struct StreamLoadRoutes: Sendable {
                 var chunk = chunk
                 pending.writeBuffer(&chunk)
                 if pending.readableBytes >= Self.dispatchBytes {
+                    try FaultPoints.hit("stream_load.mid_body")
                     try await Self.feed(pending, through: decoder, to: load)
                     pending.clear()
                 }
@@ -110,6 +111,8 @@ public struct StreamLoadRoutes: Sendable {
             if pending.readableBytes > 0 { try await Self.feed(pending, through: decoder, to: load) }
         } catch let error as LoadError {
             return Self.respond(load.abort(error.message, code: error.code), host: host)
+        } catch let error as SluiceIO.IOError {
+            return Self.respond(load.abort("\(error)", code: .storage), host: host)
         } catch {
             // The client went away or the body broke off: nothing becomes visible, the label stays free.
             return Self.respond(load.abort("receive body don't equal with body bytes", code: .bodyIncomplete), host: host)

@@ -63,6 +63,7 @@ struct PartitionTask: Sendable {
                 manager.observe(runtime, latest: latest.compactMapValues { $0 })
                 guard let reason = batch.closeReason, !runner.isStopping else { return }
                 manager.taskClosed(runtime, task: index, reason: reason)
+                manager.options.faultPoint("routine_load.after_consume")
                 let loadStart = ContinuousClock.now
                 switch runner.load(batch, task: index) {
                 case .committed:

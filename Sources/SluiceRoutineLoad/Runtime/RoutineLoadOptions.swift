@@ -1,3 +1,4 @@
+import SluiceIO
 import SluiceStorage
 
 /// Settings of the Routine Load daemon (server configuration, tests).
@@ -19,8 +20,9 @@ public struct RoutineLoadOptions: Sendable {
     public var now: @Sendable () -> Int64 = { Int64(ContinuousClockEpoch.nowSeconds()) }
     /// Wall-clock milliseconds since the epoch (compared with Kafka message timestamps).
     public var nowMilliseconds: @Sendable () -> Int64 = { ContinuousClockEpoch.nowMicros() / 1000 }
-    /// Fault points (tests and the chaos harness): called with a point's name; may crash the process.
-    public var faultPoint: @Sendable (String) -> Void = { _ in }
+    /// Fault points (tests and the chaos harness): called with a point's name; may crash the
+    /// process. By default the process-wide ``FaultPoints`` (armed by `SLUICE_FAULTS`).
+    public var faultPoint: @Sendable (String) -> Void = { try? FaultPoints.hit($0) }
 
     public init() {}
 }

@@ -38,6 +38,12 @@ extension StorageEngine {
         let output = RowsetMeta(
             id: rowsetID, startVersion: inputs.map(\.startVersion).min() ?? 0,
             endVersion: inputs.map(\.endVersion).max() ?? 0, segments: segments)
+        do {
+            try FaultPoints.hit("storage.before_compaction_swap")
+        } catch {
+            removeRowsetFiles(tablet: tabletID, rowset: rowsetID)
+            throw StorageError(.io, "compaction of tablet \(tabletID) failed: \(error)", underlying: error)
+        }
         let swapped = try core.withLock { core -> Bool in
             guard let current = core.meta.databases[snapshot.databaseID]?.tables[snapshot.id],
                 let now = current.partitions.lazy.flatMap(\.tablets).first(where: { $0.id == tabletID }),
@@ -53,6 +59,7 @@ extension StorageEngine {
             removeRowsetFiles(tablet: tabletID, rowset: rowsetID)
             return false
         }
+        try? FaultPoints.hit("storage.after_compaction_swap")
         retire(inputs.map { directory.rowset(tablet: tabletID, rowset: $0.id) })
         return true
     }

@@ -187,6 +187,7 @@ public final class TableWriter {
             bytes += rowset.byteCount
             rowsets[buffer.tabletID] = rowset
         }
+        try FaultPoints.hit("storage.after_segments")
         return PreparedWrite(
             databaseID: table.databaseID, tableID: table.id, rowsets: rowsets, rowCount: rowCount, byteCount: bytes)
     }

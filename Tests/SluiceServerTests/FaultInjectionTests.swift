@@ -1,0 +1,57 @@
+import Foundation
+import SluiceServer
+import SluiceStorage
+import SluiceTesting
+import Testing
+
+/// Named fault points armed through `SLUICE_FAULTS` in a real server process.
+@Suite(.serialized) struct FaultInjectionTests {
+    static let table = "CREATE TABLE t (id BIGINT, v VARCHAR(16)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1"
+
+    static func load(_ port: Int, label: String, ids: Range<Int>) throws -> Curl.Response {
+        let body = ids.map { "\($0),v\($0)\n" }.joined()
+        return try Curl.streamLoad(port: port, database: "db", table: "t", body: body, headers: ["label": label, "column_separator": ","])
+    }
+
+    /// Disk full while writing segments: the load fails with a clear error, committed data and
+    /// reads are untouched, later loads succeed, and nothing is left behind.
+    @Test(.timeLimit(.minutes(2)))
+    func diskFullFailsTheLoadOnly() async throws {
+        let (directory, server, sql) = try await startServer(tables: [Self.table], environment: ["SLUICE_FAULTS": "storage.segment_write=fail@2*2"])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(try Self.load(server.port, label: "a", ids: 0..<100).string("Status") == "Success")
+        for label in ["b", "c"] {
+            let failed = try Self.load(server.port, label: label, ids: 100..<200)
+            #expect(failed.string("Status") == "Fail")
+            #expect(failed.string("Message")?.contains("No space left on device") == true, "\(failed.json ?? [:])")
+            let rows = try await sql.execute("SELECT count(*) FROM t", database: "db")
+            #expect(rows.rows == [["100"]])
+        }
+        #expect(try Self.load(server.port, label: "b", ids: 100..<200).string("Status") == "Success")
+        #expect(try await sql.execute("SELECT count(*), count(DISTINCT id) FROM t", database: "db").rows == [["200", "200"]])
+        #expect(server.terminate().status == 0)
+        let report = try DataDirectoryCheck.run(path: directory)
+        #expect(report.problems == [])
+    }
+
+    /// The process dies inside a Stream Load body: after restart nothing of it is visible and the
+    /// label loads once.
+    @Test(.timeLimit(.minutes(2)))
+    func crashMidBodyLeavesNothing() async throws {
+        let (directory, server, sql) = try await startServer(tables: [Self.table], environment: ["SLUICE_FAULTS": "stream_load.mid_body=crash@1"])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(try Self.load(server.port, label: "small", ids: 0..<10).string("Status") == "Success")
+        _ = try? Self.load(server.port, label: "big", ids: 1000..<300_000)
+        for _ in 0..<100 where server.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!server.isRunning)
+        let restarted = try ServerProcess(dataDirectory: directory)
+        defer { _ = restarted.terminate() }
+        let sql2 = SQLClient(host: "127.0.0.1", port: restarted.port, user: "root", password: "")
+        #expect(try await sql2.execute("SELECT count(*) FROM t", database: "db").rows == [["10"]])
+        #expect(try Self.load(restarted.port, label: "big", ids: 1000..<300_000).string("Status") == "Success")
+        #expect(try await sql2.execute("SELECT count(*), count(DISTINCT id) FROM t", database: "db").rows == [["299010", "299010"]])
+        _ = sql
+        #expect(restarted.terminate().status == 0)
+        #expect(try DataDirectoryCheck.run(path: directory).problems == [])
+    }
+}
