@@ -20,11 +20,15 @@ import Testing
         let topic: FakeTopic
         var faultPoint: @Sendable (String) -> Void
 
-        init(partitions: Int = 3, seed: UInt64 = 1, faultPoint: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        let storageOptions: StorageOptions
+
+        init(partitions: Int = 3, seed: UInt64 = 1, storageOptions: StorageOptions = .init(),
+             faultPoint: @escaping @Sendable (String) -> Void = { _ in }) throws {
             fs = SimulatedFileSystem(seed: seed)
             topic = FakeTopic(partitions: partitions)
             self.faultPoint = faultPoint
-            engine = try StorageEngine(path: "/data", fileSystem: fs)
+            self.storageOptions = storageOptions
+            engine = try StorageEngine(path: "/data", fileSystem: fs, options: storageOptions)
             try engine.createDatabase("db")
             try engine.createTable(database: "db", TableDefinition(
                 name: "t",
@@ -54,9 +58,18 @@ import Testing
         func restart(crash: Bool) throws {
             manager.shutdown()
             if crash { fs.crash() } else { engine.close() }
-            engine = try StorageEngine(path: "/data", fileSystem: fs)
+            engine = try StorageEngine(path: "/data", fileSystem: fs, options: storageOptions)
             manager = Self.makeManager(engine, topic, faultPoint)
             manager.start()
+        }
+
+        func rewind(_ offsets: [Int32: String], properties: [String: String] = [:]) throws {
+            try manager.pause(database: "db", name: "job1")
+            let sorted = offsets.sorted { $0.key < $1.key }
+            try manager.alter(AlterRoutineLoad(
+                database: "db", name: "job1", clauses: LoadClauses(), properties: properties,
+                source: ["kafka_partitions": sorted.map { "\($0.key)" }.joined(separator: ","),
+                         "kafka_offsets": sorted.map(\.value).joined(separator: ",")]))
         }
 
         func create(_ name: String = "job1", properties: [String: String] = [:], source: [String: String] = [:],
@@ -193,6 +206,40 @@ import Testing
             source: ["kafka_partitions": "0", "kafka_offsets": "0"]))
         try h.manager.resume(database: "db", name: "job1")
         try h.eventually("partition 0 reloaded") { try h.ids().count == 135 + 45 }
+    }
+
+    /// The users' replay cases: an overlapping range, a replay after restart, and a replay after
+    /// the labels' retention passed — committed ranges still prevent every duplicate.
+    @Test func offsetReplaysNeverDuplicate() throws {
+        var options = StorageOptions()
+        options.labelKeepSeconds = -60  // every label is past its retention
+        let h = try Harness(partitions: 2, storageOptions: options)
+        defer { h.manager.shutdown() }
+        var next = h.produce(30, from: 0)
+        try h.create()
+        try h.eventually("60 rows") { try h.ids().count == 60 }
+        // Overlapping: back into the middle of the committed range, with new data beyond it.
+        try h.rewind([0: "10", 1: "25"])
+        next = h.produce(10, from: next)
+        try h.manager.resume(database: "db", name: "job1")
+        try h.eventually("80 rows") { try h.ids().count == 80 }
+        // After a restart.
+        try h.rewind([0: "OFFSET_BEGINNING", 1: "OFFSET_BEGINNING"])
+        try h.restart(crash: false)
+        try h.manager.resume(database: "db", name: "job1")
+        next = h.produce(5, from: next)
+        try h.eventually("90 rows") { try h.ids().count == 90 }
+        // After the labels expired: the committed ranges alone dedupe.
+        h.engine.expireLabels()
+        let remaining = h.engine.metaState.labels.values.reduce(0) { $0 + $1.count }
+        #expect(remaining == 0)
+        try h.rewind([0: "0", 1: "0"])
+        try h.manager.resume(database: "db", name: "job1")
+        h.produce(5, from: next)
+        try h.eventually("100 rows") { try h.ids().count == 100 }
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(try h.ids() == (1...100).map(Int64.init))
+        #expect(try h.show()["Statistic"]?.contains(#""skippedRows":"#) == true)
     }
 
     @Test func badRowCommitsTheGoodRowsThenPauses() throws {

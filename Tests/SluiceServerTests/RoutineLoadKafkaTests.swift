@@ -162,6 +162,45 @@ import Testing
         try await Self.expectExactly(1...6000, sql)
     }
 
+    /// The mock broker keeps ~5 MiB per partition: produce more, and offset 0 is gone. The job
+    /// pauses with a data-loss reason; with offset_out_of_range_policy=skip it records the gap and
+    /// loads what is left, exactly once.
+    @Test(.timeLimit(.minutes(2)))
+    func retentionGapPausesThenSkipRecordsIt() async throws {
+        let broker = try KafkaMockProcess(brokers: 1, topics: ["events": 1])
+        defer { broker.stop() }
+        let (directory, server, sql) = try await startServer(tables: [Self.table], environment: Self.fastBatches)
+        defer { _ = server.terminate(); try? FileManager.default.removeItem(atPath: directory) }
+        let servers = broker.bootstrapServers
+        let total = 90_000
+        let low = try await onDedicatedThread { () -> Int64 in
+            let producer = try KafkaProducer(bootstrapServers: servers, topic: "events")
+            let padding = String(repeating: "x", count: 80)
+            for id in 1...total { try producer.send("\(id),\(padding),1.0", partition: 0) }
+            try producer.flush()
+            let consumer = try KafkaConsumer(bootstrapServers: servers, topic: "events", groupID: "probe")
+            return try consumer.watermarks(partition: 0).low
+        }
+        try #require(low > 0, "the mock broker kept every message; produce more")
+        let create = try await sql.execute("""
+            CREATE ROUTINE LOAD db.job1 ON t COLUMNS TERMINATED BY ','
+            FROM KAFKA ("kafka_broker_list" = "\(servers)", "kafka_topic" = "events",
+                        "kafka_partitions" = "0", "kafka_offsets" = "0")
+            """, database: "db")
+        #expect(create.error == nil)
+        try await Self.waitFor("PAUSED") { try await Self.show(sql)["State"] == "PAUSED" }
+        let reason = try await Self.show(sql)["ReasonOfStateChanged"] ?? ""
+        #expect(reason.contains("errCode = 104") && reason.contains("data loss") && reason.contains("partition 0 offset 0"), "\(reason)")
+        #expect(try await sql.execute("SELECT count(*) FROM t", database: "db").rows == [["0"]])
+
+        let altered = try await sql.execute(#"ALTER ROUTINE LOAD FOR job1 PROPERTIES ("offset_out_of_range_policy" = "skip")"#, database: "db")
+        #expect(altered.error == nil)
+        _ = try await sql.execute("RESUME ROUTINE LOAD FOR job1", database: "db")
+        try await Self.expectExactly(Int(low + 1)...total, sql)
+        let other = try await Self.show(sql)["OtherMsg"] ?? ""
+        #expect(other.contains("partition 0 offsets 0-\(low - 1) were deleted by Kafka before they were read"), "\(other)")
+    }
+
     @Test func statementErrorsUseStarRocksMessages() async throws {
         let (directory, server, sql) = try await startServer(tables: [Self.table])
         defer { _ = server.terminate(); try? FileManager.default.removeItem(atPath: directory) }
