@@ -126,6 +126,7 @@ import Testing
                 armed["SLUICE_FAULTS"] = "\(point)=crash@\(hit)"
                 server = try ServerProcess(dataDirectory: directory, environment: armed)
                 current.set(server.port)
+                if point == "stream_load.mid_body" { loads.requestBig() }
                 try produce(perRound / 4)
                 let deadline = Date().addingTimeInterval(6)
                 while server.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
@@ -221,14 +222,14 @@ import Testing
 /// label is acknowledged by `Success` or by `Label Already Exists` with `ExistingJobStatus:
 /// FINISHED`.
 final class StreamLoadClient: Sendable {
-    /// Rows of label `sl-<n>`: 50, and every 20th load 60,000 (a body over 1 MiB, so the
-    /// `stream_load.mid_body` fault point is reached).
-    static func rows(_ label: String) -> Int {
-        let n = Int(label.dropFirst(3)) ?? 0
-        return n % 20 == 0 ? 60_000 : 50
-    }
+    /// Rows of a label: `sl-<n>` 50, `sb-<n>` 60,000 (a body over 1 MiB, which reaches the
+    /// `stream_load.mid_body` fault point). Every 20th load is big, and the next one after
+    /// ``requestBig()``.
+    static func rows(_ label: String) -> Int { label.hasPrefix("sb-") ? 60_000 : 50 }
+
+    func requestBig() { state.withLock { $0.big = true } }
     private let current: ChaosTests.Current
-    private let state = Mutex<(stopped: Bool, acknowledged: [String], attempted: Int)>((false, [], 0))
+    private let state = Mutex<(stopped: Bool, acknowledged: [String], attempted: Int, big: Bool)>((false, [], 0, false))
     private let finished = DispatchSemaphore(value: 0)
 
     init(current: ChaosTests.Current) { self.current = current }
@@ -250,7 +251,11 @@ final class StreamLoadClient: Sendable {
         var n = 0
         while !isStopped {
             n += 1
-            let label = "sl-\(n)"
+            let big = state.withLock { s in
+                defer { s.big = false }
+                return s.big
+            } || n % 20 == 0
+            let label = big ? "sb-\(n)" : "sl-\(n)"
             state.withLock { $0.attempted += 1 }
             let body = (0..<Self.rows(label)).map { "\(n * 100_000 + $0),\(label)\n" }.joined()
             // Retry until an answer (the server may be down or restarting); give up only when the

@@ -54,4 +54,24 @@ import Testing
         #expect(restarted.terminate().status == 0)
         #expect(try DataDirectoryCheck.run(path: directory).problems == [])
     }
+
+    /// Regression (found with the fault points): a checkpoint that fails after a commit record is
+    /// durable used to fail that commit, so a client saw an error for data that became visible.
+    @Test(.timeLimit(.minutes(2)))
+    func failedCheckpointDoesNotFailTheCommit() async throws {
+        let (directory, server, sql) = try await startServer(
+            tables: [Self.table], environment: ["SLUICE_FAULTS": "storage.mid_checkpoint=fail@1*3", "SLUICE_STORAGE_CHECKPOINT_INTERVAL": "2"])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for i in 0..<6 {
+            let answer = try Self.load(server.port, label: "l\(i)", ids: (i * 10)..<(i * 10 + 10))
+            #expect(answer.string("Status") == "Success", "load \(i): \(answer.json ?? [:])")
+        }
+        #expect(try await sql.execute("SELECT count(*) FROM t", database: "db").rows == [["60"]])
+        server.kill9()
+        let restarted = try ServerProcess(dataDirectory: directory)
+        let sql2 = SQLClient(host: "127.0.0.1", port: restarted.port, user: "root", password: "")
+        #expect(try await sql2.execute("SELECT count(*), count(DISTINCT id) FROM t", database: "db").rows == [["60", "60"]])
+        #expect(restarted.terminate().status == 0)
+        #expect(try DataDirectoryCheck.run(path: directory).problems == [])
+    }
 }
