@@ -222,10 +222,10 @@ import Testing
 /// label is acknowledged by `Success` or by `Label Already Exists` with `ExistingJobStatus:
 /// FINISHED`.
 final class StreamLoadClient: Sendable {
-    /// Rows of a label: `sl-<n>` 50, `sb-<n>` 60,000 (a body over 1 MiB, which reaches the
+    /// Rows of a label: `sl-<n>` 50, `sb-<n>` 100,000 (a body of ~1.6 MB, which reaches the
     /// `stream_load.mid_body` fault point). Every 20th load is big, and the next one after
     /// ``requestBig()``.
-    static func rows(_ label: String) -> Int { label.hasPrefix("sb-") ? 60_000 : 50 }
+    static func rows(_ label: String) -> Int { label.hasPrefix("sb-") ? 100_000 : 50 }
 
     func requestBig() { state.withLock { $0.big = true } }
     private let current: ChaosTests.Current
@@ -257,7 +257,7 @@ final class StreamLoadClient: Sendable {
             } || n % 20 == 0
             let label = big ? "sb-\(n)" : "sl-\(n)"
             state.withLock { $0.attempted += 1 }
-            let body = (0..<Self.rows(label)).map { "\(n * 100_000 + $0),\(label)\n" }.joined()
+            let body = (0..<Self.rows(label)).map { "\(n * 1_000_000 + $0),\(label)\n" }.joined()
             // Retry until an answer (the server may be down or restarting); give up only when the
             // run is over, leaving the label unacknowledged (all-or-nothing is still checked).
             while true {
