@@ -16,8 +16,10 @@ let nio = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 
 var targets: [Target] = [
+    // Small C helpers: the CPU's CRC32C instruction, glibc malloc tuning.
+    .target(name: "CSluiceSupport"),
     // Pure values and byte codecs: types, values, encodings, pages, segments, CRC32C.
-    .target(name: "SluiceFormat"),
+    .target(name: "SluiceFormat", dependencies: ["CSluiceSupport"]),
     // File-system protocol, POSIX implementation, CRC-framed record log, lock file.
     .target(name: "SluiceIO", dependencies: ["SluiceFormat"]),
     // Expression AST, parser and vectorised evaluator shared by loads and SQL.
@@ -54,6 +56,7 @@ var targets: [Target] = [
         name: "SluiceServer",
         dependencies: [
             "SluiceHTTP", "SluiceSQL", "SluiceStorage", "SluiceIO", "SluiceLoad", "SluiceTxn", "SluiceRoutineLoad", "SluiceKafka",
+            "CSluiceSupport",
             logging,
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,7 +99,7 @@ var targets: [Target] = [
     ),
 ]
 
-for index in targets.indices where targets[index].type != .system {
+for index in targets.indices where targets[index].type != .system && targets[index].name != "CSluiceSupport" {
     targets[index].swiftSettings = swiftSettings
 }
 

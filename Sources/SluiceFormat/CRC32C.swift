@@ -1,7 +1,11 @@
+import CSluiceSupport
+
 /// CRC-32C (Castagnoli), the checksum of every page, footer and journal record.
 ///
-/// Slicing-by-8 over a 8×256 table: about 1–2 GB/s in release builds, with no platform intrinsics.
+/// The CPU's CRC32 instruction where there is one (SSE4.2; ~10+ GB/s), else slicing-by-8 over a
+/// 8×256 table (about 1–2 GB/s). Both give the same values.
 public enum CRC32C {
+    private static let hardware = sluice_crc32c_hardware_available() != 0
     private static let polynomial: UInt32 = 0x82F6_3B78
 
     private static let tables: [[UInt32]] = {
@@ -22,6 +26,15 @@ public enum CRC32C {
 
     /// The checksum of `bytes`, continuing from `crc` (pass the previous result to chain).
     public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        if hardware {
+            guard let base = bytes.baseAddress else { return crc }
+            return ~sluice_crc32c_hardware(~crc, base, bytes.count)
+        }
+        return software(bytes, continuing: crc)
+    }
+
+    /// The table-driven implementation (also the reference the tests compare against).
+    public static func software(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         var crc = ~crc
         var index = 0
         let count = bytes.count

@@ -21,6 +21,7 @@ public enum SluiceServer {
     public static func run(
         _ configuration: SluiceConfiguration, logger: Logger, onReady: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
+        MemoryTuning.apply()
         if let faults = ProcessInfo.processInfo.environment["SLUICE_FAULTS"], !faults.isEmpty {
             try FaultPoints.configure(faults)
             logger.warning("fault points armed (SLUICE_FAULTS)", metadata: ["faults": "\(faults)"])

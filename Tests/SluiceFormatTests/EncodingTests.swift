@@ -7,6 +7,14 @@ import Testing
         let long = (0..<1000).map { UInt8($0 % 251) }
         let chained = CRC32C.checksum(Array(long[500...]), continuing: CRC32C.checksum(Array(long[..<500])))
         #expect(chained == CRC32C.checksum(long))
+        // The CPU instruction path (when present) and the table path agree at every length/offset.
+        var rng = SystemRandomNumberGenerator()
+        for length in [0, 1, 7, 8, 9, 63, 64, 65, 4093] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            bytes.withUnsafeBytes { b in
+                #expect(CRC32C.checksum(b, continuing: 0x1234) == CRC32C.software(b, continuing: 0x1234))
+            }
+        }
     }
 
     static func roundTrip(_ values: [Int64]) throws -> (IntegerEncoding, [Int64]) {
