@@ -7,6 +7,7 @@ import duckdb
 CSV_ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 5_000_000
 JSON_ROWS = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
 PORT = 18931
+RUNS = 2
 
 COLUMNS = """
     i AS event_id,
@@ -78,6 +79,7 @@ def main():
     gen.execute(f"COPY (SELECT {COLUMNS} FROM range(1, {CSV_ROWS + 1}) t(i)) TO '{csv_path}' (HEADER false, DELIMITER ',')")
     gen.execute(f"COPY (SELECT {COLUMNS} FROM range(1, {JSON_ROWS + 1}) t(i)) TO '{json_path}' (FORMAT JSON)")
     gen.close()
+    os.sync()  # the generated files' writeback must not overlap the first measured load
     csv_mb = os.path.getsize(csv_path) / 1e6
     json_mb = os.path.getsize(json_path) / 1e6
     results = {}
@@ -86,12 +88,18 @@ def main():
         sql("CREATE DATABASE bench")
         sql(DDL_SLUICE, "bench")
         sql(DDL_SLUICE.replace("events", "events_json"), "bench")
-        t, r = curl_load("events", csv_path, {"column_separator": ","})
-        results["sluice_csv"] = t
-        assert r["NumberLoadedRows"] == CSV_ROWS, r
-        t, r = curl_load("events_json", json_path, {"format": "json", "ignore_json_size": "true"})
-        results["sluice_json"] = t
-        assert r["NumberLoadedRows"] == JSON_ROWS, r
+        # Best of RUNS for every loader (this 2-core machine varies 10-20% between runs).
+        for run in range(RUNS):
+            suffix = "" if run == 0 else f"_{run}"
+            if run > 0:
+                sql(DDL_SLUICE.replace("events", "events" + suffix), "bench")
+                sql(DDL_SLUICE.replace("events", "events_json" + suffix), "bench")
+            t, r = curl_load("events" + suffix, csv_path, {"column_separator": ","})
+            results["sluice_csv"] = min(t, results.get("sluice_csv", t))
+            assert r["NumberLoadedRows"] == CSV_ROWS, r
+            t, r = curl_load("events_json" + suffix, json_path, {"format": "json", "ignore_json_size": "true"})
+            results["sluice_json"] = min(t, results.get("sluice_json", t))
+            assert r["NumberLoadedRows"] == JSON_ROWS, r
         count = sql("SELECT count(*), sum(amount) FROM events", "bench")
         server.terminate(); server.wait()
 
@@ -108,15 +116,18 @@ def main():
         server.terminate(); server.wait()
 
         for threads in (1, 2):
-            con = duckdb.connect(os.path.join(work, f"duck{threads}.db"))
-            con.execute(f"SET threads={threads}")
-            start = time.perf_counter()
-            con.execute(f"CREATE TABLE events AS SELECT * FROM read_csv('{csv_path}', header=false, delim=',', columns={DUCK_COLUMNS})")
-            results[f"duck_csv_{threads}"] = time.perf_counter() - start
-            start = time.perf_counter()
-            con.execute(f"CREATE TABLE events_json AS SELECT * FROM read_json('{json_path}', format='newline_delimited', columns={DUCK_COLUMNS})")
-            results[f"duck_json_{threads}"] = time.perf_counter() - start
-            con.close()
+            for run in range(RUNS):
+                con = duckdb.connect(os.path.join(work, f"duck{threads}_{run}.db"))
+                con.execute(f"SET threads={threads}")
+                start = time.perf_counter()
+                con.execute(f"CREATE TABLE events AS SELECT * FROM read_csv('{csv_path}', header=false, delim=',', columns={DUCK_COLUMNS})")
+                t = time.perf_counter() - start
+                results[f"duck_csv_{threads}"] = min(t, results.get(f"duck_csv_{threads}", t))
+                start = time.perf_counter()
+                con.execute(f"CREATE TABLE events_json AS SELECT * FROM read_json('{json_path}', format='newline_delimited', columns={DUCK_COLUMNS})")
+                t = time.perf_counter() - start
+                results[f"duck_json_{threads}"] = min(t, results.get(f"duck_json_{threads}", t))
+                con.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -124,7 +135,7 @@ def main():
         return f"| {name} | {seconds:.2f} | {rows / seconds:,.0f} |"
     lines = [
         "# Load benchmarks", "",
-        "Measured by `scripts/bench-load.sh` (release build, one run, same files for both engines). "
+        f"Measured by `scripts/bench-load.sh` (release build, best of {RUNS} runs for every loader, same files for both engines). "
         "Sluice: `curl -T file` Stream Load over loopback, wall time of the request. "
         "DuckDB: `CREATE TABLE … AS SELECT * FROM read_csv/read_json(…)` into a persistent database file.", "",
         f"## CSV: {CSV_ROWS:,} rows ({csv_mb:.0f} MB)", "",
