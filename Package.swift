@@ -36,7 +36,7 @@ var targets: [Target] = [
     // librdkafka (Debian librdkafka-dev), found by pkg-config. Only SluiceKafka imports it.
     .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
     // librdkafka-backed MessageSource, producer and embedded mock cluster.
-    .target(name: "SluiceKafka", dependencies: ["SluiceRoutineLoad", "CRdKafka"]),
+    .target(name: "SluiceKafka", dependencies: ["SluiceRoutineLoad", "CRdKafka", logging]),
     // SQL statements: parser and executor over storage snapshots.
     .target(name: "SluiceSQL", dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceRoutineLoad"]),
     // HTTP front: SQL API (and later Stream Load and the transaction API).

@@ -1,9 +1,27 @@
 import CRdKafka
+import Logging
+
+/// librdkafka's own log lines (broker connects and disconnects, retries) go through swift-log
+/// instead of raw stderr: syslog levels 0–3 as warnings (a broker outage is an expected, retried
+/// fault for the daemon), 4–5 as notices, the rest as debug.
+let kafkaLogger = Logger(label: "librdkafka")
+
+let kafkaLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
+    _, level, facility, text in
+    let message = text.map { String(cString: $0) } ?? ""
+    let metadata: Logger.Metadata = ["facility": "\(facility.map { String(cString: $0) } ?? "")"]
+    switch level {
+    case ...3: kafkaLogger.warning("\(message)", metadata: metadata)
+    case 4...5: kafkaLogger.notice("\(message)", metadata: metadata)
+    default: kafkaLogger.debug("\(message)", metadata: metadata)
+    }
+}
 
 /// Builds an `rd_kafka_conf_t` from key/value settings.
 enum KafkaConf {
     static func make(_ settings: [String: String]) throws -> OpaquePointer {
         guard let conf = rd_kafka_conf_new() else { throw KafkaError("rd_kafka_conf_new failed") }
+        rd_kafka_conf_set_log_cb(conf, kafkaLogCallback)
         var errorText = [CChar](repeating: 0, count: 512)
         for (key, value) in settings.sorted(by: { $0.key < $1.key }) {
             if rd_kafka_conf_set(conf, key, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
