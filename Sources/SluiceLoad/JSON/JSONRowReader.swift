@@ -4,6 +4,15 @@ import SluiceFormat
 import Glibc
 #endif
 
+/// The raw text of a batch of rows, back to back: row `i` is `bytes[offsets[i]..<offsets[i + 1]]`.
+struct RawRows: Sendable {
+    var bytes: [UInt8]
+    var offsets: [Int]
+
+    var count: Int { offsets.count - 1 }
+    subscript(i: Int) -> [UInt8] { Array(bytes[offsets[i]..<offsets[i + 1]]) }
+}
+
 /// Turns a stream of JSON documents (JSON lines, concatenated objects, or one array with
 /// `strip_outer_array`) into rows of source fields.
 ///
@@ -11,8 +20,8 @@ import Glibc
 /// without paths, match object keys to field names). Values are split out of the stream as they
 /// complete, so only an unfinished value is carried between chunks.
 struct JSONRowReader: @unchecked Sendable {
-    typealias Emit = (_ fields: [ColumnVector], _ raws: [[UInt8]]) throws -> Void
-    typealias SendableEmit = @Sendable (_ fields: [ColumnVector], _ raws: [[UInt8]]) throws -> Void
+    typealias Emit = (_ fields: [ColumnVector], _ raws: RawRows) throws -> Void
+    typealias SendableEmit = @Sendable (_ fields: [ColumnVector], _ raws: RawRows) throws -> Void
     typealias Reject = (_ reason: String, _ raw: [UInt8]) -> Void
 
     let stripOuterArray: Bool
@@ -309,13 +318,13 @@ struct JSONRowReader: @unchecked Sendable {
     fileprivate mutating func flush(_ emit: Emit) throws {
         guard pendingCount > 0 else { return }
         let columns = pendingColumns
-        var raws = [[UInt8]]()
-        raws.reserveCapacity(pendingCount)
-        for r in 0..<pendingCount { raws.append(Array(pendingRawBytes[pendingRawOffsets[r]..<pendingRawOffsets[r + 1]])) }
+        // The batch's raw text moves out whole (error logs slice it only for rejected rows).
+        let raws = RawRows(bytes: pendingRawBytes, offsets: pendingRawOffsets)
         pendingColumns = fieldNames.map { _ in ColumnVector(type: .string, capacity: batchRows) }
-        pendingRawBytes.removeAll(keepingCapacity: true)
-        pendingRawOffsets.removeAll(keepingCapacity: true)
-        pendingRawOffsets.append(0)
+        pendingRawBytes = []
+        pendingRawBytes.reserveCapacity(raws.bytes.count)
+        pendingRawOffsets = [0]
+        pendingRawOffsets.reserveCapacity(batchRows + 1)
         try emit(columns, raws)
     }
 

@@ -223,7 +223,7 @@ public final class LoadSession: @unchecked Sendable {
     }
 
     /// JSON rows arrive as source columns already (see ``JSONRowReader``).
-    private func process(fields: [ColumnVector], raws: [[UInt8]]) throws {
+    private func process(fields: [ColumnVector], raws: RawRows) throws {
         try enqueue { [self] in
             shared.withLock { $0.counters.totalRows += raws.count }
             try convertAndWrite(fields, rows: raws.count) { raws[$0] }
