@@ -207,6 +207,42 @@ import Testing
     }
 }
 
+extension ParallelJSONTests {
+    /// Objects cut anywhere by tiny chunks (inside keys, strings, nested values) load the same.
+    @Test func tinyChunksCutObjectsAnywhere() throws {
+        let engine = try StorageEngine(path: "/data", fileSystem: SimulatedFileSystem())
+        try engine.createDatabase("db")
+        try engine.createTable(database: "db", TableDefinition(name: "j", columns: [
+            ColumnSchema(id: 0, name: "id", type: .bigint), ColumnSchema(id: 0, name: "s", type: .string),
+            ColumnSchema(id: 0, name: "doc", type: .json),
+        ]))
+        var options = LoadOptions()
+        options.format = .json
+        options.maxFilterRatio = 1
+        let session = try LoadSession(engine: engine, table: try engine.table(database: "db", name: "j"), options: options)
+        var body = (0..<2_000).map { "{\"id\": \($0), \"s\": \"v\($0)\", \"doc\": {\"k\": [\($0), {\"x\": \"}\"}]}}\n" }.joined()
+        body += "{\n  \"id\": 2000,\n  \"s\": \"pretty\"\n}\n{broken\n"
+        let bytes = Array(body.utf8)
+        var rng = SeededRandom(seed: 7)
+        var start = 0
+        while start < bytes.count {
+            let end = min(bytes.count, start + Int.random(in: 1...300, using: &rng))
+            try bytes[start..<end].withUnsafeBytes { try session.consume($0) }
+            start = end
+        }
+        try engine.commit(try session.finish(), label: "t")
+        #expect(session.counters.loadedRows == 2_001)
+        #expect(session.counters.filteredRows == 1)
+        let scan = engine.scan(try engine.table(database: "db", name: "j"), columns: [0, 2])
+        var docs = [Int64: String]()
+        while let batch = try scan.next() {
+            for r in 0..<batch[0].count { docs[batch[0].ints[r]] = batch[1].value(at: r).text(as: batch[1].type) ?? "NULL" }
+        }
+        #expect(docs.count == 2_001)
+        #expect(docs[1_234] == #"{"k": [1234, {"x": "}"}]}"#)
+    }
+}
+
 @Suite struct ErrorLogTests {
     @Test func expiredLogsAreRemovedAndNamesAreChecked() throws {
         let fs = SimulatedFileSystem()

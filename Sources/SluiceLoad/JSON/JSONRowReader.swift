@@ -165,6 +165,7 @@ struct JSONRowReader: @unchecked Sendable {
     /// Extracts complete top-level values; returns the bytes consumed.
     fileprivate mutating func split(final: Bool, emit: Emit) throws -> Int {
         let stripAtTop = stripOuterArray && root == nil
+        let fast = paths == nil && root == nil
         var position = 0
         let values: [(Range<Int>)] = buffer.withUnsafeBytes { b in
             var found = [Range<Int>]()
@@ -189,6 +190,15 @@ struct JSONRowReader: @unchecked Sendable {
                     position = i
                     continue
                 }
+                // Flat objects are parsed in place, in one pass (the object's end is where the
+                // parse ends); anything else is delimited first and goes through the DOM below.
+                if fast, c == UInt8(ascii: "{"), let end = appendObject(b, from: i) {
+                    pendingRawBytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[i..<end]))
+                    pendingRawOffsets.append(pendingRawBytes.count)
+                    i = end
+                    position = end
+                    continue
+                }
                 guard let end = Self.valueEnd(b, from: i) else {
                     if final {
                         found.append(i..<n)
@@ -202,17 +212,8 @@ struct JSONRowReader: @unchecked Sendable {
             }
             return found
         }
-        let fast = paths == nil && root == nil
+        if pendingCount >= batchRows { try flush(emit) }
         for range in values {
-            if fast {
-                let parsed = buffer.withUnsafeBytes { b in appendObject(UnsafeRawBufferPointer(rebasing: b[range])) }
-                if parsed {
-                    pendingRawBytes.append(contentsOf: buffer[range])
-                    pendingRawOffsets.append(pendingRawBytes.count)
-                    if pendingCount >= batchRows { try flush(emit) }
-                    continue
-                }
-            }
             let raw = Array(buffer[range])
             let parsed = raw.withUnsafeBytes { bytes in Result { () throws(JSONParser.Failure) in try JSONParser.parse(bytes) } }
             switch parsed {
@@ -333,12 +334,14 @@ struct JSONRowReader: @unchecked Sendable {
     /// Parses one flat JSON object straight into the pending columns (simple mode: keys matched to
     /// field names). Returns false — appending nothing — for anything it does not handle
     /// (not an object, escapes in strings, malformed text); the DOM path then decides.
-    mutating func appendObject(_ b: UnsafeRawBufferPointer) -> Bool {
+    /// Returns the end of the object (after its `}`), or nil — appending nothing — when it is not
+    /// a flat object this parser handles or is not complete in `b` yet.
+    mutating func appendObject(_ b: UnsafeRawBufferPointer, from start: Int) -> Int? {
         let n = b.count
-        var i = 0
+        var i = start
         @inline(__always) func skipSpace() { while i < n, b[i] == 32 || b[i] == 10 || b[i] == 13 || b[i] == 9 { i += 1 } }
         skipSpace()
-        guard i < n, b[i] == UInt8(ascii: "{") else { return false }
+        guard i < n, b[i] == UInt8(ascii: "{") else { return nil }
         i += 1
         scratch.removeAll(keepingCapacity: true)
         for j in spans.indices { spans[j] = nil }
@@ -348,35 +351,35 @@ struct JSONRowReader: @unchecked Sendable {
         } else {
             while true {
                 skipSpace()
-                guard i < n, b[i] == 34 else { return false }
+                guard i < n, b[i] == 34 else { return nil }
                 let keyStart = i + 1
                 i = keyStart
                 while i < n, b[i] != 34 {
-                    if b[i] == 92 { return false }
+                    if b[i] == 92 { return nil }
                     i += 1
                 }
-                guard i < n else { return false }
+                guard i < n else { return nil }
                 let key = UnsafeRawBufferPointer(rebasing: b[keyStart..<i])
                 i += 1
                 skipSpace()
-                guard i < n, b[i] == UInt8(ascii: ":") else { return false }
+                guard i < n, b[i] == UInt8(ascii: ":") else { return nil }
                 i += 1
                 skipSpace()
-                guard i < n else { return false }
+                guard i < n else { return nil }
                 let field = fieldIndex(key)
                 let c = b[i]
                 if c == 34 {
                     let start = i + 1
                     i = start
                     while i < n, b[i] != 34 {
-                        if b[i] == 92 || b[i] < 32 { return false }
+                        if b[i] == 92 || b[i] < 32 { return nil }
                         i += 1
                     }
-                    guard i < n else { return false }
+                    guard i < n else { return nil }
                     if let field { stage(field, UnsafeRawBufferPointer(rebasing: b[start..<i])) }
                     i += 1
                 } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
-                    guard let end = Self.valueEnd(b, from: i) else { return false }
+                    guard let end = Self.valueEnd(b, from: i) else { return nil }
                     if let field { stage(field, UnsafeRawBufferPointer(rebasing: b[i..<end])) }
                     i = end
                 } else {
@@ -385,22 +388,20 @@ struct JSONRowReader: @unchecked Sendable {
                         i += 1
                     }
                     let scalar = UnsafeRawBufferPointer(rebasing: b[start..<i])
-                    guard Self.isScalar(scalar) else { return false }
+                    guard Self.isScalar(scalar) else { return nil }
                     if let field, !(scalar.count == 4 && scalar[0] == UInt8(ascii: "n")) { stage(field, scalar) }
                 }
                 skipSpace()
-                guard i < n else { return false }
+                guard i < n else { return nil }
                 if b[i] == UInt8(ascii: ",") {
                     i += 1
                     continue
                 }
-                guard b[i] == UInt8(ascii: "}") else { return false }
+                guard b[i] == UInt8(ascii: "}") else { return nil }
                 i += 1
                 break
             }
         }
-        skipSpace()
-        guard i == n else { return false }
         scratch.withUnsafeBufferPointer { scratch in
             for j in spans.indices {
                 if let span = spans[j] {
@@ -410,7 +411,7 @@ struct JSONRowReader: @unchecked Sendable {
                 }
             }
         }
-        return true
+        return i
     }
 
     private mutating func stage(_ field: Int, _ bytes: UnsafeRawBufferPointer) {
