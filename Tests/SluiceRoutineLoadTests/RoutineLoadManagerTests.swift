@@ -167,6 +167,37 @@ import Testing
         #expect(h.engine.sourceJobs.count == 1)
     }
 
+    @Test func alterReplacesBrokersClientPropertiesAndClauses() throws {
+        let h = try Harness(partitions: 1)
+        defer { h.manager.shutdown() }
+        try h.create(source: ["property.client.id": "a", "property.sasl.password": "secret"])
+        try h.manager.pause(database: "db", name: "job1")
+        try h.manager.alter(AlterRoutineLoad(
+            database: "db", name: "job1", clauses: LoadClauses(filter: "id > 1"),
+            properties: ["max_batch_interval": "7", "strict_mode": "true"],
+            source: ["kafka_broker_list": "h2:9092", "property.client.id": "b"]))
+        let row = try h.show()
+        #expect(row["DataSourceProperties"]?.contains(#""brokerList":"h2:9092""#) == true)
+        #expect(row["CustomProperties"]?.contains(#""client.id":"b""#) == true)
+        #expect(row["CustomProperties"]?.contains(#""sasl.password":"******""#) == true)
+        #expect(row["JobProperties"]?.contains(#""maxBatchIntervalS":"7""#) == true)
+        #expect(row["JobProperties"]?.contains(#""whereExpr":"id > 1""#) == true)
+        #expect(row["JobProperties"]?.contains(#""strict_mode":"true""#) == true)
+        do {
+            try h.manager.alter(AlterRoutineLoad(database: "db", name: "job1", clauses: LoadClauses(), properties: ["nope": "1"], source: [:]))
+            Issue.record("unknown property accepted")
+        } catch { #expect(error.message == "nope is invalid property") }
+        do {
+            try h.manager.alter(AlterRoutineLoad(database: "db", name: "job1", clauses: LoadClauses(), properties: [:],
+                                                 source: ["kafka_partitions": "5", "kafka_offsets": "0"]))
+            Issue.record("unknown partition accepted")
+        } catch { #expect(error.message.hasPrefix("The specified partition")) }
+        // The altered where applies once resumed.
+        h.produce(3, from: 0)
+        try h.manager.resume(database: "db", name: "job1")
+        try h.eventually("2 rows") { try h.ids() == [2, 3] }
+    }
+
     @Test func restartsContinueWithoutDuplicates() throws {
         let h = try Harness()
         defer { h.manager.shutdown() }
