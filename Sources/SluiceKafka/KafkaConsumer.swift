@@ -110,9 +110,10 @@ public final class KafkaConsumer: MessageSource {
         switch error {
         case RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET, RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE:
             return SourceError(.offsetOutOfRange(partition: partition), "Offset out of range: \(text)")
-        case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION,
-             RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR__AUTHENTICATION, RD_KAFKA_RESP_ERR__SSL:
+        case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED, RD_KAFKA_RESP_ERR__AUTHENTICATION, RD_KAFKA_RESP_ERR__SSL:
             return SourceError(.permanent, text)
+        // Unknown topic/partition errors also show up transiently while brokers restart or
+        // leaders move: retried like any broker fault (a missing topic is caught at scheduling).
         default:
             return SourceError(.transient, text)
         }
