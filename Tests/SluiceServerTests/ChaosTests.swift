@@ -42,6 +42,16 @@ import Testing
         func set(_ p: Int) { port.withLock { $0 = p } }
     }
 
+    /// Starts a server on a dedicated thread (waiting for it must not block the cooperative pool,
+    /// which the other suites share).
+    static func start(_ directory: String, _ environment: [String: String]) async throws -> ServerProcess {
+        try await onDedicatedThread { try ServerProcess(dataDirectory: directory, environment: environment) }
+    }
+
+    static func kill(_ server: ServerProcess) async throws {
+        try await onDedicatedThread { server.kill9() }
+    }
+
     @Test(.timeLimit(.minutes(15)))
     func killsFaultsRewindsAndRetriesLoadEverythingExactlyOnce() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -58,7 +68,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let base = ["SLUICE_ROUTINE_LOAD_TEST_BATCH_INTERVAL_MS": "250", "SLUICE_STORAGE_CHECKPOINT_INTERVAL": "40",
                     "SLUICE_STORAGE_COMPACTION_THRESHOLD": "3"]
-        var server = try ServerProcess(dataDirectory: directory, environment: base)
+        var server = try await Self.start(directory, base)
         let current = Current()
         current.set(server.port)
         var sql = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
@@ -79,17 +89,21 @@ import Testing
 
         var tally = Tally()
         let producer = try KafkaProducer(bootstrapServers: broker.bootstrapServers, topic: "chaos")
-        func produce(_ count: Int) throws {
-            for _ in 0..<count {
-                tally.produced += 1
-                let id = tally.produced
-                try producer.send("\(id),\(id % Self.partitions),v\(id)", partition: Int32(id % Self.partitions))
+        let sendable = UncheckedBox(producer)
+        func produce(_ count: Int) async throws {
+            let first = tally.produced + 1
+            tally.produced += count
+            let last = tally.produced
+            try await onDedicatedThread {
+                for id in first...last {
+                    try sendable.value.send("\(id),\(id % Self.partitions),v\(id)", partition: Int32(id % Self.partitions))
+                }
+                try sendable.value.flush()
             }
-            try producer.flush()
         }
 
         for round in 0..<rounds {
-            try produce(perRound)
+            try await produce(perRound)
             if round % 5 == 2 {
                 // Broker faults: one broker, or all of them, down for a while.
                 let all = Bool.random(using: &rng)
@@ -114,36 +128,36 @@ import Testing
             // A kill: at a random moment, or at a fault point the restarted server is armed with.
             if round % 2 == 0 {
                 try await Task.sleep(for: .milliseconds(Int.random(in: 100...1200, using: &rng)))
-                server.kill9()
+                try await Self.kill(server)
                 tally.randomKills += 1
-                server = try ServerProcess(dataDirectory: directory, environment: base)
+                server = try await Self.start(directory, base)
             } else {
                 // Fault points in turn, so a run of 2 × points rounds hits each at least once.
                 let point = Self.crashPoints[(round / 2) % Self.crashPoints.count]
                 let hit = Int.random(in: 1...3, using: &rng)
-                server.kill9()
+                try await Self.kill(server)
                 var armed = base
                 armed["SLUICE_FAULTS"] = "\(point)=crash@\(hit)"
-                server = try ServerProcess(dataDirectory: directory, environment: armed)
+                server = try await Self.start(directory, armed)
                 current.set(server.port)
                 if point == "stream_load.mid_body" { loads.requestBig() }
-                try produce(perRound / 4)
+                try await produce(perRound / 4)
                 let deadline = Date().addingTimeInterval(6)
                 while server.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
                 if server.isRunning {
                     tally.faultsNotReached += 1
-                    server.kill9()
+                    try await Self.kill(server)
                 } else {
                     tally.faultKills[point, default: 0] += 1
                 }
-                server = try ServerProcess(dataDirectory: directory, environment: base)
+                server = try await Self.start(directory, base)
             }
             current.set(server.port)
             sql = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
         }
 
         // Settle: no more faults; every message and every retried label must land exactly once.
-        loads.stop()
+        try await onDedicatedThread { loads.stop() }
         let deadline = Date().addingTimeInterval(180)
         var count = 0
         while Date() < deadline {
@@ -181,7 +195,8 @@ import Testing
         for label in acknowledged { #expect(visible[label] == StreamLoadClient.rows(label), "label \(label)") }
         for (label, rows) in visible { #expect(rows == StreamLoadClient.rows(label), "label \(label) is partial") }
 
-        #expect(server.terminate().status == 0)
+        let final = server
+        #expect(try await onDedicatedThread { final.terminate().status } == 0)
         let fsck = try DataDirectoryCheck.run(path: directory)
         #expect(fsck.problems == [], "seed \(seed)")
         let kills = tally.randomKills + tally.faultKills.values.reduce(0, +) + tally.faultsNotReached
@@ -275,4 +290,10 @@ final class StreamLoadClient: Sendable {
             usleep(100_000)
         }
     }
+}
+
+/// Hands a value the caller knows is used from one thread at a time to a dedicated thread.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

@@ -8,9 +8,12 @@ import Testing
 @Suite(.serialized) struct FaultInjectionTests {
     static let table = "CREATE TABLE t (id BIGINT, v VARCHAR(16)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1"
 
-    static func load(_ port: Int, label: String, ids: Range<Int>) throws -> Curl.Response {
-        let body = ids.map { "\($0),v\($0)\n" }.joined()
-        return try Curl.streamLoad(port: port, database: "db", table: "t", body: body, headers: ["label": label, "column_separator": ","])
+    /// A Stream Load through curl, on a dedicated thread (never blocking the cooperative pool).
+    static func load(_ port: Int, label: String, ids: Range<Int>) async throws -> Curl.Response {
+        try await onDedicatedThread {
+            let body = ids.map { "\($0),v\($0)\n" }.joined()
+            return try Curl.streamLoad(port: port, database: "db", table: "t", body: body, headers: ["label": label, "column_separator": ","])
+        }
     }
 
     /// Disk full while writing segments: the load fails with a clear error, committed data and
@@ -19,15 +22,15 @@ import Testing
     func diskFullFailsTheLoadOnly() async throws {
         let (directory, server, sql) = try await startServer(tables: [Self.table], environment: ["SLUICE_FAULTS": "storage.segment_write=fail@2*2"])
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        #expect(try Self.load(server.port, label: "a", ids: 0..<100).string("Status") == "Success")
+        #expect(try await Self.load(server.port, label: "a", ids: 0..<100).string("Status") == "Success")
         for label in ["b", "c"] {
-            let failed = try Self.load(server.port, label: label, ids: 100..<200)
+            let failed = try await Self.load(server.port, label: label, ids: 100..<200)
             #expect(failed.string("Status") == "Fail")
             #expect(failed.string("Message")?.contains("No space left on device") == true, "\(failed.json ?? [:])")
             let rows = try await sql.execute("SELECT count(*) FROM t", database: "db")
             #expect(rows.rows == [["100"]])
         }
-        #expect(try Self.load(server.port, label: "b", ids: 100..<200).string("Status") == "Success")
+        #expect(try await Self.load(server.port, label: "b", ids: 100..<200).string("Status") == "Success")
         #expect(try await sql.execute("SELECT count(*), count(DISTINCT id) FROM t", database: "db").rows == [["200", "200"]])
         #expect(server.terminate().status == 0)
         let report = try DataDirectoryCheck.run(path: directory)
@@ -40,15 +43,15 @@ import Testing
     func crashMidBodyLeavesNothing() async throws {
         let (directory, server, sql) = try await startServer(tables: [Self.table], environment: ["SLUICE_FAULTS": "stream_load.mid_body=crash@1"])
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        #expect(try Self.load(server.port, label: "small", ids: 0..<10).string("Status") == "Success")
-        _ = try? Self.load(server.port, label: "big", ids: 1000..<300_000)
+        #expect(try await Self.load(server.port, label: "small", ids: 0..<10).string("Status") == "Success")
+        _ = try? await Self.load(server.port, label: "big", ids: 1000..<300_000)
         for _ in 0..<100 where server.isRunning { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!server.isRunning)
         let restarted = try ServerProcess(dataDirectory: directory)
         defer { _ = restarted.terminate() }
         let sql2 = SQLClient(host: "127.0.0.1", port: restarted.port, user: "root", password: "")
         #expect(try await sql2.execute("SELECT count(*) FROM t", database: "db").rows == [["10"]])
-        #expect(try Self.load(restarted.port, label: "big", ids: 1000..<300_000).string("Status") == "Success")
+        #expect(try await Self.load(restarted.port, label: "big", ids: 1000..<300_000).string("Status") == "Success")
         #expect(try await sql2.execute("SELECT count(*), count(DISTINCT id) FROM t", database: "db").rows == [["299010", "299010"]])
         _ = sql
         #expect(restarted.terminate().status == 0)
@@ -63,7 +66,7 @@ import Testing
             tables: [Self.table], environment: ["SLUICE_FAULTS": "storage.mid_checkpoint=fail@1*3", "SLUICE_STORAGE_CHECKPOINT_INTERVAL": "2"])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for i in 0..<6 {
-            let answer = try Self.load(server.port, label: "l\(i)", ids: (i * 10)..<(i * 10 + 10))
+            let answer = try await Self.load(server.port, label: "l\(i)", ids: (i * 10)..<(i * 10 + 10))
             #expect(answer.string("Status") == "Success", "load \(i): \(answer.json ?? [:])")
         }
         #expect(try await sql.execute("SELECT count(*) FROM t", database: "db").rows == [["60"]])

@@ -9,6 +9,7 @@ import Testing
 @Suite(.serialized) struct KillRecoveryTests {
     final class Acknowledged: Sendable {
         let batches = Mutex<[Int]>([])
+        let killed = Mutex(false)
     }
 
     @Test(.timeLimit(.minutes(3)))
@@ -23,12 +24,16 @@ import Testing
         let acknowledged = Acknowledged()
         let writer = Task {
             for batch in 0..<100_000 {
+                // After the kill, stop: the freed port may already belong to another test's
+                // process (a mock Kafka broker never answers HTTP), so do not send there.
+                if acknowledged.killed.withLock({ $0 }) { return }
                 let query = "INSERT INTO t SELECT \(batch), generate_series FROM TABLE(generate_series(1, 100))"
                 guard let response = try? await client.execute(query, database: "k"), response.error == nil else { return }
                 acknowledged.batches.withLock { $0.append(batch) }
             }
         }
         while acknowledged.batches.withLock({ $0.count }) < 20 { try await Task.sleep(for: .milliseconds(20)) }
+        acknowledged.killed.withLock { $0 = true }
         server.kill9()
         await writer.value
         let acked = Set(acknowledged.batches.withLock { $0 })
