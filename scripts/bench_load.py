@@ -30,20 +30,22 @@ DUCK_COLUMNS = ("{'event_id': 'BIGINT', 'user_id': 'INTEGER', 'event_time': 'TIM
                 "'quantity': 'INTEGER', 'is_member': 'BOOLEAN'}")
 
 
-def sql(query, db=None):
+def sql(query, db=None, port=PORT):
+    """One statement over the HTTP SQL API; the NDJSON lines as objects (also used by bench_routine_load.py)."""
     path = f"/api/v1/catalogs/default_catalog/databases/{db}/sql" if db else "/api/v1/catalogs/default_catalog/sql"
-    request = urllib.request.Request(f"http://127.0.0.1:{PORT}{path}", data=json.dumps({"query": query}).encode(),
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps({"query": query}).encode(),
                                      headers={"Authorization": "Basic " + base64.b64encode(b"root:").decode()})
     with urllib.request.urlopen(request, timeout=3600) as response:
         return [json.loads(l) for l in response.read().splitlines() if l]
 
 
-def start_server(directory):
-    server = subprocess.Popen([".build/release/sluice", "serve", "--data-dir", directory, "--http-port", str(PORT)],
+def start_server(directory, port=PORT):
+    """The release server on `directory`, once it answers /api/health (also used by bench_routine_load.py)."""
+    server = subprocess.Popen([".build/release/sluice", "serve", "--data-dir", directory, "--http-port", str(port)],
                               stderr=subprocess.DEVNULL)
     for _ in range(200):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/health", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1)
             return server
         except Exception:
             time.sleep(0.05)

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Routine Load vs kcat vs confluent-kafka+DuckDB on the same topic, reported as ratios."""
-import base64, json, os, shutil, subprocess, sys, tempfile, time, urllib.request
+import os, shutil, subprocess, sys, tempfile, time
 
 import duckdb
+
+import bench_load  # sql() and start_server(), shared with the Stream Load benchmark
 from confluent_kafka import Consumer, TopicPartition, OFFSET_BEGINNING
 
 MESSAGES = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
@@ -23,11 +25,7 @@ DUCK_COLUMNS = ("{'event_id': 'BIGINT', 'user_id': 'INTEGER', 'event_time': 'TIM
 
 
 def sql(query, db="bench"):
-    path = f"/api/v1/catalogs/default_catalog/databases/{db}/sql" if db else "/api/v1/catalogs/default_catalog/sql"
-    request = urllib.request.Request(f"http://127.0.0.1:{PORT}{path}", data=json.dumps({"query": query}).encode(),
-                                     headers={"Authorization": "Basic " + base64.b64encode(b"root:").decode()})
-    with urllib.request.urlopen(request, timeout=600) as response:
-        lines = [json.loads(l) for l in response.read().splitlines() if l]
+    lines = bench_load.sql(query, db, port=PORT)
     for line in lines:
         if line.get("status") == "FAILED":
             raise SystemExit(f"{query}: {line.get('msg')}")
@@ -47,14 +45,7 @@ def start_mock(topics):
 
 
 def start_server(directory):
-    server = subprocess.Popen([BIN, "serve", "--data-dir", directory, "--http-port", str(PORT)], stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/health", timeout=1)
-            return server
-        except Exception:
-            time.sleep(0.05)
-    raise SystemExit("server did not start")
+    return bench_load.start_server(directory, PORT)
 
 
 def watermarks(brokers, topic, partitions):

@@ -1,4 +1,5 @@
 public import SluiceExpr
+import Foundation
 
 /// Protocol-neutral settings of one load (what Stream Load headers and Routine Load job
 /// properties both become).
@@ -79,5 +80,13 @@ extension LoadOptions {
             throw LoadError(.invalidArgument, "Invalid \(name): must be 1 to 50 bytes")
         }
         return bytes
+    }
+
+    /// The paths of a `jsonpaths` value: a JSON array of strings.
+    public static func jsonPaths(_ text: String) throws(LoadError) -> [String] {
+        guard let array = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String] else {
+            throw LoadError(.invalidArgument, "Invalid jsonpaths: \(text)")
+        }
+        return array
     }
 }

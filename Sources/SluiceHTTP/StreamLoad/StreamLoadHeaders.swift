@@ -123,12 +123,7 @@ struct StreamLoadHeaders {
             guard n > 0 else { throw LoadError(.invalidArgument, "exec_mem_limit must be greater than 0") }
             options.memoryLimit = min(options.memoryLimit, Int(n))
         }
-        if let text = value("jsonpaths"), !text.isEmpty {
-            guard let data = text.data(using: .utf8), let array = try? JSONSerialization.jsonObject(with: data) as? [String] else {
-                throw LoadError(.invalidArgument, "Invalid jsonpaths: \(text)")
-            }
-            options.jsonPaths = array
-        }
+        if let text = value("jsonpaths"), !text.isEmpty { options.jsonPaths = try LoadOptions.jsonPaths(text) }
         options.jsonRoot = value("json_root")
         options.stripOuterArray = isTrue("strip_outer_array")
         if try boolean("partial_update", "Invalid partial update flag format. Must be bool type") == true {

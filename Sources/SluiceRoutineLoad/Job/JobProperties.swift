@@ -1,4 +1,4 @@
-import Foundation
+import SluiceLoad
 
 /// Where a partition starts reading (spec §3.3): an explicit next offset or a sentinel resolved
 /// against the broker when the job is scheduled.
@@ -209,10 +209,7 @@ public struct JobProperties: Sendable, Hashable, Codable {
 
     /// The paths of a `jsonpaths` JSON array of strings.
     public static func parseJSONPaths(_ text: String) throws(RoutineLoadError) -> [String] {
-        guard let array = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String] else {
-            throw RoutineLoadError(.invalidProperty, "Invalid jsonpaths: \(text)")
-        }
-        return array
+        do { return try LoadOptions.jsonPaths(text) } catch { throw RoutineLoadError(.invalidProperty, error.message) }
     }
 
     static func bool(_ text: String) -> Bool? {

@@ -61,7 +61,7 @@ final class JobRunner: Sendable {
             do {
                 let groups = try prepareTasks()
                 guard !isStopping else { return }
-                manager.markRunning(runtime, taskCount: groups.count)
+                manager.markRunning(runtime)
                 for (index, partitions) in groups.enumerated() {
                     let task = PartitionTask(runner: self, index: index, partitions: partitions)
                     spawn(name: "sluice-rl-\(runtime.id)-\(index)") { task.run() }

@@ -29,7 +29,6 @@ final class JobRuntime: Sendable {
     struct Shared {
         var definition: JobDefinition
         var tasks: [Int: TaskStatus] = [:]
-        var taskCount = 0
         /// §3.8 error window.
         var windowTotalRows: Int64 = 0
         var windowErrorRows: Int64 = 0

@@ -2,6 +2,7 @@ public import Logging
 public import SluiceLoad
 public import SluiceStorage
 import Foundation
+import SluiceFormat
 import SluiceTxn
 import Synchronization
 
@@ -147,8 +148,7 @@ public final class RoutineLoadManager: Sendable {
             } catch {
                 throw RoutineLoadError(.storage, "\(error)")
             }
-            definition.id = id
-            if definition.groupID.isEmpty { definition.groupID = "\(statement.name)_sluice_\(id)" }
+            precondition(definition.id == id, "the journaled definition carries its id")
             let runtime = JobRuntime(definition: definition)
             jobs.withLock { $0[id] = runtime }
             logger.info("routine load job created", metadata: ["job": "\(statement.database).\(statement.name)", "id": "\(id)"])
@@ -357,11 +357,8 @@ public final class RoutineLoadManager: Sendable {
         do { try transition(runtime, .cancel(reason)) } catch { logger.error("cannot cancel job \(runtime.id): \(error)") }
     }
 
-    func markRunning(_ runtime: JobRuntime, taskCount: Int) {
-        runtime.state.withLock {
-            $0.taskCount = taskCount
-            $0.otherMessage = ""
-        }
+    func markRunning(_ runtime: JobRuntime) {
+        runtime.state.withLock { $0.otherMessage = "" }
         if runtime.definition.state == .needSchedule { try? transition(runtime, .scheduled) }
     }
 
@@ -464,5 +461,6 @@ public final class RoutineLoadManager: Sendable {
         if definition.errorLogNames.count > 3 { definition.errorLogNames.removeFirst(definition.errorLogNames.count - 3) }
     }
 
-    static func formatTime(_ seconds: Int64) -> String { CivilTimeFormat.dateTime(seconds: seconds) }
+    /// `yyyy-MM-dd HH:mm:ss` (UTC) for SHOW output and messages.
+    static func formatTime(_ seconds: Int64) -> String { CivilTime.formatDateTime(seconds * CivilTime.microsPerSecond) }
 }

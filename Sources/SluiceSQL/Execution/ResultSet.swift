@@ -23,6 +23,15 @@ public struct ResultSet: Sendable {
 
     public var rowCount: Int { batches.reduce(0) { $0 + ($1.first?.count ?? 0) } }
 
+    /// A result of text columns (SHOW output), `nil` cells as NULL.
+    static func strings(_ names: [String], _ rows: [[String?]]) -> ResultSet {
+        var columns = names.map { _ in ColumnVector(type: .string) }
+        for row in rows {
+            for (i, cell) in row.enumerated() { columns[i].append(cell.map { .string($0) } ?? .null) }
+        }
+        return ResultSet(columns: names.map { ResultColumn(name: $0, type: .string) }, batches: rows.isEmpty ? [] : [columns])
+    }
+
     /// Every row as SQL text (`nil` = NULL); for tests and the CLI.
     public var textRows: [[String?]] {
         var rows = [[String?]]()

@@ -41,13 +41,13 @@ struct RoutineLoadExecution {
                     }
                 }
                 rows = Array(rows.dropFirst(offset).prefix(limit ?? Int.max))
-                return .rows(Self.text(columns, rows), QueryStatistics())
+                return .rows(ResultSet.strings(columns, rows), QueryStatistics())
             case .showTasks(let db, let job):
                 let rows = try manager.showTasks(database: db ?? session.database, name: job)
-                return .rows(Self.text(RoutineLoadManager.taskColumns, rows), QueryStatistics())
+                return .rows(ResultSet.strings(RoutineLoadManager.taskColumns, rows), QueryStatistics())
             case .showCreate(let job):
                 let text = try manager.createStatement(database: try database(job), name: job.name)
-                return .rows(Self.text(["Job", "Create Job"], [[job.name, text]]), QueryStatistics())
+                return .rows(ResultSet.strings(["Job", "Create Job"], [[job.name, text]]), QueryStatistics())
             }
         } catch let error as RoutineLoadError {
             throw Self.translate(error)
@@ -64,18 +64,5 @@ struct RoutineLoadExecution {
         }
     }
 
-    private func database(_ name: QualifiedName) throws -> String {
-        guard let db = name.database ?? session.database else {
-            throw SQLError(.analysis, "No database selected: qualify '\(name.name)' as db.\(name.name)")
-        }
-        return db
-    }
-
-    static func text(_ names: [String], _ rows: [[String?]]) -> ResultSet {
-        var columns = names.map { _ in ColumnVector(type: .string) }
-        for row in rows {
-            for (i, value) in row.enumerated() { columns[i].append(value.map { .string($0) } ?? .null) }
-        }
-        return ResultSet(columns: names.map { ResultColumn(name: $0, type: .string) }, batches: rows.isEmpty ? [] : [columns])
-    }
+    private func database(_ name: QualifiedName) throws -> String { try SQLExecutor.database(name, session) }
 }

@@ -48,15 +48,15 @@ public struct SQLExecutor: Sendable {
         case .dropDatabase(let name, let ifExists):
             try engine.dropDatabase(name, ifExists: ifExists)
         case .createTable(let name, let definition, let ifNotExists):
-            try engine.createTable(database: try database(name, session), definition, ifNotExists: ifNotExists)
+            try engine.createTable(database: try Self.database(name, session), definition, ifNotExists: ifNotExists)
         case .dropTable(let name, let ifExists):
-            try engine.dropTable(database: try database(name, session), name: name.name, ifExists: ifExists)
+            try engine.dropTable(database: try Self.database(name, session), name: name.name, ifExists: ifExists)
         case .truncateTable(let name):
-            try engine.truncateTable(database: try database(name, session), name: name.name)
+            try engine.truncateTable(database: try Self.database(name, session), name: name.name)
         case .addPartitions(let name, let partitions, let buckets):
-            try engine.addPartitions(database: try database(name, session), table: name.name, partitions, buckets: buckets)
+            try engine.addPartitions(database: try Self.database(name, session), table: name.name, partitions, buckets: buckets)
         case .dropPartition(let name, let partition, let ifExists):
-            try engine.dropPartition(database: try database(name, session), table: name.name, partition: partition, ifExists: ifExists)
+            try engine.dropPartition(database: try Self.database(name, session), table: name.name, partition: partition, ifExists: ifExists)
         case .showDatabases, .showTables, .describe, .showCreateTable, .showPartitions, .showTablet, .showTransactions:
             return .rows(try ShowExecution(engine: engine, session: session).run(statement), QueryStatistics())
         case .insert(let insert):
@@ -73,7 +73,8 @@ public struct SQLExecutor: Sendable {
         return .ok(QueryStatistics())
     }
 
-    func database(_ name: QualifiedName, _ session: Session) throws -> String {
+    /// The database of `name`, or the session's.
+    static func database(_ name: QualifiedName, _ session: Session) throws -> String {
         guard let db = name.database ?? session.database else {
             throw SQLError(.analysis, "No database selected: qualify '\(name.name)' as db.\(name.name)")
         }

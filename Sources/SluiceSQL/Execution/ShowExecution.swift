@@ -105,13 +105,7 @@ struct ShowExecution {
         value.flatMap { $0.text(as: type) }
     }
 
-    private func text(_ names: [String], _ rows: [[String?]]) -> ResultSet {
-        var columns = names.map { _ in ColumnVector(type: .string) }
-        for row in rows {
-            for (i, cell) in row.enumerated() { columns[i].append(cell.map { .string($0) } ?? .null) }
-        }
-        return ResultSet(columns: names.map { ResultColumn(name: $0, type: .string) }, batches: rows.isEmpty ? [] : [columns])
-    }
+    private func text(_ names: [String], _ rows: [[String?]]) -> ResultSet { ResultSet.strings(names, rows) }
 
     func createStatement(_ table: TableMeta) -> String {
         var lines = [String]()

@@ -60,8 +60,8 @@ public enum DataDirectoryCheck {
             for table in db.tables.values {
                 for partition in table.partitions {
                     for tablet in partition.tablets {
-                        expected[tablet.id, default: [:]] = expected[tablet.id, default: [:]]
-                        for rowset in tablet.rowsets { expected[tablet.id, default: [:]][rowset.id] = rowset.segments }
+                        // An empty tablet is expected too (its directory is not an orphan).
+                        expected[tablet.id] = Dictionary(uniqueKeysWithValues: tablet.rowsets.map { ($0.id, $0.segments) })
                     }
                 }
             }
