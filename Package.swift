@@ -18,8 +18,10 @@ let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 var targets: [Target] = [
     // Small C helpers: the CPU's CRC32C instruction, glibc malloc tuning.
     .target(name: "CSluiceSupport"),
+    // LZ4 block compression (Debian liblz4-dev), found by pkg-config. Only SluiceFormat imports it.
+    .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
     // Pure values and byte codecs: types, values, encodings, pages, segments, CRC32C.
-    .target(name: "SluiceFormat", dependencies: ["CSluiceSupport"]),
+    .target(name: "SluiceFormat", dependencies: ["CSluiceSupport", "CLZ4"]),
     // File-system protocol, POSIX implementation, CRC-framed record log, lock file.
     .target(name: "SluiceIO", dependencies: ["SluiceFormat"]),
     // Expression AST, parser and vectorised evaluator shared by loads and SQL.

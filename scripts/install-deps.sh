@@ -7,6 +7,7 @@ need_apt=()
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || need_apt+=(zlib1g-dev)   # gzip Stream Load bodies (compress-nio)
+dpkg -s liblz4-dev >/dev/null 2>&1 || need_apt+=(liblz4-dev)   # segment page compression (CLZ4)
 dpkg -s librdkafka-dev >/dev/null 2>&1 || need_apt+=(librdkafka-dev)   # Kafka client (CRdKafka)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)   # peer in the Routine Load benchmark

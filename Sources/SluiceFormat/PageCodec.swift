@@ -18,7 +18,8 @@ import Darwin
 /// Payloads: `int64` → ``IntegerCodec``; `int128` → layout 1 = ``IntegerCodec`` when every value
 /// fits 64 bits, layout 0 = 16 bytes each; `float64` → 8 bytes each; `bytes` → layout 0 = plain
 /// (lengths through ``IntegerCodec`` + data), layout 1 = dictionary (entries + codes through
-/// ``IntegerCodec``).
+/// ``IntegerCodec``); a `bytes` payload may be LZ4-compressed (``PageCompression``, flag 0x80 in
+/// the layout byte).
 public enum PageCodec {
     public static let defaultPageRows = 8192
 
@@ -74,13 +75,17 @@ public enum PageCodec {
             for v in column.doubles[range] { out.write(v) }
             zone = intZone(column, range) { .double(column.doubles[$0]) }
         case .bytes:
+            let payloadStart = out.count
             let dictionary = encodeBytes(column, range: range, into: &out)
+            var layout: UInt8 = 0
             if let dictionary {
-                out.patch(UInt8(1), at: layoutOffset)
+                layout = 1
                 zone = dictionaryZone(dictionary, column, range)
             } else {
                 zone = bytesZone(column, range)
             }
+            if PageCompression.compressTail(of: &out, from: payloadStart) { layout |= PageCompression.flag }
+            out.patch(layout, at: layoutOffset)
         }
         let crc = CRC32C.checksum(out.bytes)
         out.write(crc)
@@ -214,7 +219,15 @@ public enum PageCodec {
         case .float64:
             for _ in 0..<rows { column.doubles.append(try reader.readDouble()) }
         case .bytes:
-            try decodeBytes(rows: rows, dictionary: layout == 1, reader: &reader, into: &column)
+            if layout & PageCompression.flag != 0 {
+                var payload = ByteReader(try PageCompression.decompress(&reader))
+                try decodeBytes(rows: rows, dictionary: layout & 1 == 1, reader: &payload, into: &column)
+                guard payload.isAtEnd else {
+                    throw FormatError(.corruption, "\(payload.remaining) trailing bytes in compressed payload", offset: baseOffset)
+                }
+            } else {
+                try decodeBytes(rows: rows, dictionary: layout == 1, reader: &reader, into: &column)
+            }
         }
         column.count = base + rows
         guard reader.isAtEnd else {
