@@ -31,7 +31,8 @@ var targets: [Target] = [
     // Labels, transaction ids and states of running loads (2PC grows here).
     .target(name: "SluiceTxn", dependencies: ["SluiceFormat", "SluiceIO", "SluiceStorage"]),
     // Protocol-neutral loading: parse CSV/JSON bytes, map columns, filter, convert, write.
-    .target(name: "SluiceLoad", dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceIO"]),
+    .target(
+        name: "SluiceLoad", dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceIO", "CSluiceSupport"]),
     // Routine Load: jobs, micro-batches, exactly-once progress; reads through `MessageSource`.
     .target(
         name: "SluiceRoutineLoad", dependencies: ["SluiceLoad", "SluiceTxn", "SluiceStorage", "SluiceExpr", "SluiceFormat", logging]),

@@ -44,3 +44,39 @@ void sluice_tune_malloc(int mmap_threshold, int trim_threshold) {
     mallopt(M_MMAP_THRESHOLD, mmap_threshold);
     mallopt(M_TRIM_THRESHOLD, trim_threshold);
 }
+
+#if defined(__x86_64__)
+#include <emmintrin.h>
+
+static inline uint64_t sluice_match_mask16(const uint8_t *p, __m128i va, __m128i vb) {
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    return (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)));
+}
+#endif
+
+size_t sluice_find_either(const uint8_t *data, size_t length, uint8_t a, uint8_t b, uint32_t *positions,
+                          size_t capacity, size_t *examined) {
+    size_t i = 0;
+    size_t count = 0;
+#if defined(__x86_64__)
+    const __m128i va = _mm_set1_epi8((char)a);
+    const __m128i vb = _mm_set1_epi8((char)b);
+    while (i + 64 <= length && count + 64 <= capacity) {
+        uint64_t mask = sluice_match_mask16(data + i, va, vb)
+            | sluice_match_mask16(data + i + 16, va, vb) << 16
+            | sluice_match_mask16(data + i + 32, va, vb) << 32
+            | sluice_match_mask16(data + i + 48, va, vb) << 48;
+        while (mask != 0) {
+            positions[count++] = (uint32_t)(i + (size_t)__builtin_ctzll(mask));
+            mask &= mask - 1;
+        }
+        i += 64;
+    }
+#endif
+    while (i < length && count < capacity) {
+        if (data[i] == a || data[i] == b) positions[count++] = (uint32_t)i;
+        i += 1;
+    }
+    *examined = i;
+    return count;
+}

@@ -56,6 +56,57 @@ import Testing
         #expect(Self.rows("id,name\n 1 , a \n", format: format) == [["1", "a"]])
     }
 
+    /// Plain CSV (the vectorised delimiter search) against a naive split of the same bytes, for
+    /// single- and multi-byte separators, fields longer than a 64-byte search block and random
+    /// chunking (seeded).
+    @Test(arguments: [(",", "\n"), ("|", "\n"), ("||", "<EOR>"), ("\u{1}", "\u{2}"), ("\t", "\r\n"), ("ab", "a\n")])
+    func plainScanMatchesANaiveSplit(separator: String, delimiter: String) {
+        var state: UInt64 = 0x5EED ^ UInt64(separator.utf8.count * 31 + delimiter.utf8.count)
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let alphabet = Array("abcxyz019 -_.|<\r".utf8)
+        let sep = Array(separator.utf8), delim = Array(delimiter.utf8)
+        var bytes = [UInt8]()
+        for _ in 0..<600 {
+            for f in 0..<(1 + next(6)) {
+                if f > 0 { bytes += sep }
+                bytes += (0..<[0, 3, 13, 70, 150][next(5)]).map { _ in alphabet[next(alphabet.count)] }
+            }
+            bytes += delim
+        }
+        /// Leftmost non-overlapping split, like the scanner.
+        func split(_ b: ArraySlice<UInt8>, _ pattern: [UInt8]) -> [ArraySlice<UInt8>] {
+            var parts = [ArraySlice<UInt8>](), start = b.startIndex, i = b.startIndex
+            while i + pattern.count <= b.endIndex {
+                if b[i..<(i + pattern.count)].elementsEqual(pattern) {
+                    parts.append(b[start..<i])
+                    i += pattern.count
+                    start = i
+                } else {
+                    i += 1
+                }
+            }
+            parts.append(b[start...])
+            return parts
+        }
+        let expected = split(bytes[...], delim).filter { !$0.isEmpty }.map { line in
+            var fields = split(line, sep)
+            if delim == [10], fields[fields.count - 1].last == 13 { fields[fields.count - 1].removeLast() }
+            return fields.map { String(decoding: $0, as: UTF8.self) }
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let format = CSVFormat(columnSeparator: sep, rowDelimiter: delim)
+        let whole = Self.rows(text, format: format)
+        #expect(whole.count == expected.count)
+        #expect(whole == expected)
+        for _ in 0..<5 {
+            let splits = (0..<8).map { _ in next(bytes.count) }.sorted()
+            #expect(Self.rows(text, format: format, splits: splits) == whole, "splits \(splits)")
+        }
+    }
+
     @Test func chunkBoundariesAnywhereGiveTheSameRows() {
         let text = "1,\"a,b\",x\r\n22,\"c\"\"d\",\r\n333,e,\"multi\nline\"\n4,f,g"
         let format = CSVFormat(columnSeparator: [44], enclose: 34)

@@ -236,8 +236,15 @@ public struct CSVScanner: Sendable {
         out.fieldStarts.reserveCapacity(batchRows * 8)
         out.fieldEnds.reserveCapacity(batchRows * 8)
         var rowFieldStart = 0
+        // Plain CSV: jump from one separator or delimiter byte to the next.
+        var cursor = simple ? DelimiterCursor(b, s0, d0) : nil
+        defer { cursor?.deallocate() }
 
         while i < n {
+            if simple {
+                guard let next = cursor!.first(atOrAfter: i) else { break }
+                i = next
+            }
             let c = b[i]
             if !simple {
                 if let escape, c == escape, i + 1 < n {
