@@ -174,6 +174,56 @@ import Testing
     }
 }
 
+extension JSONFastPathTests {
+    /// Fields that feed a column directly are parsed into its type while the JSON is read, on the
+    /// fast path and the DOM path (escaped strings) alike; failures behave as in CSV.
+    @Test func typedFieldsFilterInStrictModeAndBecomeNullOtherwise() throws {
+        let engine = try StorageEngine(path: "/data", fileSystem: SimulatedFileSystem())
+        try engine.createDatabase("db")
+        try engine.createTable(database: "db", TableDefinition(name: "t", columns: [
+            ColumnSchema(id: 0, name: "id", type: .int), ColumnSchema(id: 0, name: "amount", type: .decimal(precision: 6, scale: 2)),
+            ColumnSchema(id: 0, name: "day", type: .date), ColumnSchema(id: 0, name: "tag", type: .varchar(length: 3)),
+        ]))
+        let body = """
+            {"id": 1, "amount": 1.5, "day": "2025-01-02", "tag": "a"}
+            {"id": "x2", "amount": 2, "day": "2025-01-03", "tag": "b"}
+            {"id": 3, "amount": "12345.678", "day": "2025-13-01", "tag": "c"}
+            {"id": 4, "amount": 4, "day": "2025-01-05", "tag": "t\\u0041oolong"}
+            {"id": "5", "amount": "5.25", "day": "2025-01-06", "tag": "\\u0041"}
+            """
+        func load(strict: Bool, label: String) throws -> (LoadSession, [[String?]]) {
+            var options = LoadOptions()
+            options.format = .json
+            options.strictMode = strict
+            options.maxFilterRatio = 1
+            let session = try LoadSession(engine: engine, table: try engine.table(database: "db", name: "t"), options: options)
+            try Array(body.utf8).withUnsafeBytes { try session.consume($0) }
+            try engine.commit(try session.finish(), label: label)
+            let scan = engine.scan(try engine.table(database: "db", name: "t"), columns: [0, 1, 2, 3])
+            var rows = [[String?]]()
+            while let batch = try scan.next() {
+                for r in 0..<batch[0].count { rows.append(batch.map { $0.value(at: r).text(as: $0.type) }) }
+            }
+            try engine.truncateTable(database: "db", name: "t")
+            return (session, rows.sorted { ($0[2] ?? "") < ($1[2] ?? "") })
+        }
+        let (strict, kept) = try load(strict: true, label: "strict")
+        #expect(kept == [["1", "1.50", "2025-01-02", "a"], ["5", "5.25", "2025-01-06", "A"]])
+        #expect(strict.counters.filteredRows == 3)
+        let log = strict.errorLog.entries
+        #expect(log.contains { $0.contains("The value 'x2' of column 'id' cannot be converted to int(11)") && $0.contains("\"x2\"") })
+        #expect(log.contains { $0.contains("of column 'amount'") && $0.contains("\"id\": 3") })
+        #expect(log.contains { $0.contains("The value 'tAoolong' of column 'tag'") && $0.contains("\"id\": 4") })
+
+        let (lenient, all) = try load(strict: false, label: "lenient")
+        #expect(lenient.counters.filteredRows == 0)
+        #expect(all.count == 5)
+        #expect(all.contains { $0 == [nil, "2.00", "2025-01-03", "b"] })
+        #expect(all.contains { $0 == ["3", nil, nil, "c"] })
+        #expect(all.contains { $0 == ["4", "4.00", "2025-01-05", nil] })
+    }
+}
+
 @Suite struct ParallelJSONTests {
     @Test func largeJSONLinesLoadTheSameInHalves() throws {
         let engine = try StorageEngine(path: "/data", fileSystem: SimulatedFileSystem())

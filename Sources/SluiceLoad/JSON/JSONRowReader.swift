@@ -20,29 +20,37 @@ struct RawRows: Sendable {
 /// without paths, match object keys to field names). Values are split out of the stream as they
 /// complete, so only an unfinished value is carried between chunks.
 struct JSONRowReader: @unchecked Sendable {
-    typealias Emit = (_ fields: [ColumnVector], _ raws: RawRows) throws -> Void
-    typealias SendableEmit = @Sendable (_ fields: [ColumnVector], _ raws: RawRows) throws -> Void
+    /// A batch of rows: one column per field (typed where the field feeds a column directly,
+    /// else text), the values that failed to convert per field, and the rows' raw text.
+    typealias Emit = (_ fields: [ColumnVector], _ failures: [[(row: Int, text: String)]], _ raws: RawRows) throws -> Void
+    typealias SendableEmit = @Sendable (_ fields: [ColumnVector], _ failures: [[(row: Int, text: String)]], _ raws: RawRows) throws -> Void
     typealias Reject = (_ reason: String, _ raw: [UInt8]) -> Void
 
     let stripOuterArray: Bool
     let root: JSONPath?
     let paths: [JSONPath]?
     let fieldNames: [[UInt8]]
+    /// Per field: the column type its text is parsed into right away, or nil to keep it as text
+    /// (fields read by expressions).
+    let fieldTypes: [ColumnType?]
     private var buffer: [UInt8] = []
     private var outerOpen = false
     /// Rows waiting to be emitted, already as source columns, plus their raw text.
     private var pendingColumns: [ColumnVector]
+    private var pendingFailures: [[(row: Int, text: String)]]
     private var pendingRawBytes: [UInt8] = []
     private var pendingRawOffsets: [Int] = [0]
     private var pendingCount: Int { pendingRawOffsets.count - 1 }
-    /// Scratch space of the fast object parser.
-    private var scratch: [UInt8] = []
+    /// Where the fast object parser found each field's text in the object being parsed.
     private var spans: [Range<Int>?] = []
+    /// The field the n-th key of the previous object named (objects usually repeat their key order).
+    private var keyOrder: [Int] = []
     var batchRows = 4096
     /// Rows rejected while splitting/parsing (reason, raw text); drained by the session.
     var rejects: [(reason: String, raw: [UInt8])] = []
 
-    init(options: LoadOptions, fieldNames: [String]) throws {
+    /// - Parameter fieldTypes: per field, the type to parse its text into (nil = keep text).
+    init(options: LoadOptions, fieldNames: [String], fieldTypes: [ColumnType?]? = nil) throws {
         stripOuterArray = options.stripOuterArray
         if let text = options.jsonRoot, !text.isEmpty {
             guard let path = JSONPath(text) else { throw LoadError(.invalidArgument, "Invalid json_root: \(text)") }
@@ -64,14 +72,25 @@ struct JSONRowReader: @unchecked Sendable {
             paths = nil
         }
         self.fieldNames = fieldNames.map { Array($0.utf8) }
-        self.pendingColumns = fieldNames.map { _ in ColumnVector(type: .string) }
+        self.fieldTypes = fieldTypes ?? fieldNames.map { _ in nil }
+        self.pendingColumns = self.fieldTypes.map { ColumnVector(type: $0 ?? .string) }
+        self.pendingFailures = fieldNames.map { _ in [] }
         self.spans = Array(repeating: nil, count: fieldNames.count)
     }
 
     mutating func consume(_ chunk: UnsafeRawBufferPointer, emit: Emit) throws {
-        buffer.append(contentsOf: chunk)
-        let consumed = try split(final: false, emit: emit)
-        buffer.removeFirst(consumed)
+        var data = takeBuffer()
+        data.append(contentsOf: chunk)
+        let consumed = try data.withUnsafeBytes { try split($0, final: false, emit: emit) }
+        data.removeFirst(consumed)
+        buffer = data
+    }
+
+    /// The carried bytes, moved out so they can be read while `self` is mutated.
+    private mutating func takeBuffer() -> [UInt8] {
+        var data = [UInt8]()
+        swap(&data, &buffer)
+        return data
     }
 
     /// Whether JSON lines may be split at a `}\n{` boundary and parsed in two halves.
@@ -82,26 +101,32 @@ struct JSONRowReader: @unchecked Sendable {
     /// separate two top-level objects (strings cannot hold raw newlines; nested objects in
     /// arrays are separated by commas).
     mutating func consumeInParallel(_ chunk: UnsafeRawBufferPointer, emit: @escaping SendableEmit) throws {
-        buffer.append(contentsOf: chunk)
-        guard canParseInParallel, buffer.count >= 256 << 10, let cut = Self.topLevelBoundary(buffer, near: buffer.count / 2) else {
-            let consumed = try split(final: false, emit: emit)
-            buffer.removeFirst(consumed)
+        var data = takeBuffer()
+        data.append(contentsOf: chunk)
+        guard canParseInParallel, data.count >= 256 << 10, let cut = Self.topLevelBoundary(data, near: data.count / 2) else {
+            let consumed = try data.withUnsafeBytes { try split($0, final: false, emit: emit) }
+            data.removeFirst(consumed)
+            buffer = data
             return
         }
         var first = self
-        first.buffer = Array(buffer[..<cut])
         first.resetPending()
         var second = self
-        second.buffer = Array(buffer[cut...])
         second.resetPending()
         let halves = Halves(first: first, second: second)
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
-            halves.run(part, emit: emit)
+        // `data` outlives both halves: concurrentPerform returns only when they are done.
+        data.withUnsafeBytes { all in
+            let parts = [SendableBytes(bytes: UnsafeRawBufferPointer(rebasing: all[..<cut])),
+                         SendableBytes(bytes: UnsafeRawBufferPointer(rebasing: all[cut...]))]
+            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                halves.run(part, parts[part].bytes, emit: emit)
+            }
         }
         if let error = halves.error { throw error }
         rejects.append(contentsOf: halves.first.rejects)
         rejects.append(contentsOf: halves.second.rejects)
-        buffer = Array(halves.second.buffer[halves.secondConsumed...])
+        keyOrder = halves.second.keyOrder
+        buffer = Array(data[(cut + halves.secondConsumed)...])
     }
 
     /// Offset just after a `}` + newline(s) + `{` boundary at or after `near`, cut before the `{`.
@@ -122,7 +147,8 @@ struct JSONRowReader: @unchecked Sendable {
     }
 
     mutating func resetPending() {
-        pendingColumns = fieldNames.map { _ in ColumnVector(type: .string) }
+        pendingColumns = fieldTypes.map { ColumnVector(type: $0 ?? .string) }
+        pendingFailures = fieldNames.map { _ in [] }
         pendingRawBytes = []
         pendingRawOffsets = [0]
         rejects = []
@@ -141,13 +167,13 @@ struct JSONRowReader: @unchecked Sendable {
             self.second = second
         }
 
-        func run(_ part: Int, emit: @escaping SendableEmit) {
+        func run(_ part: Int, _ bytes: UnsafeRawBufferPointer, emit: @escaping SendableEmit) {
             do {
                 if part == 0 {
-                    _ = try first.split(final: true, emit: emit)
+                    _ = try first.split(bytes, final: true, emit: emit)
                     try first.flush(emit)
                 } else {
-                    secondConsumed = try second.split(final: false, emit: emit)
+                    secondConsumed = try second.split(bytes, final: false, emit: emit)
                     try second.flush(emit)
                 }
             } catch {
@@ -157,17 +183,17 @@ struct JSONRowReader: @unchecked Sendable {
     }
 
     mutating func finish(emit: Emit) throws {
-        _ = try split(final: true, emit: emit)
-        buffer.removeAll()
+        let data = takeBuffer()
+        _ = try data.withUnsafeBytes { try split($0, final: true, emit: emit) }
         try flush(emit)
     }
 
-    /// Extracts complete top-level values; returns the bytes consumed.
-    fileprivate mutating func split(final: Bool, emit: Emit) throws -> Int {
+    /// Extracts the complete top-level values of `b`; returns the bytes consumed.
+    fileprivate mutating func split(_ b: UnsafeRawBufferPointer, final: Bool, emit: Emit) throws -> Int {
         let stripAtTop = stripOuterArray && root == nil
         let fast = paths == nil && root == nil
         var position = 0
-        let values: [(Range<Int>)] = buffer.withUnsafeBytes { b in
+        let values: [(Range<Int>)] = {
             var found = [Range<Int>]()
             var i = 0
             let n = b.count
@@ -211,10 +237,10 @@ struct JSONRowReader: @unchecked Sendable {
                 position = end
             }
             return found
-        }
+        }()
         if pendingCount >= batchRows { try flush(emit) }
         for range in values {
-            let raw = Array(buffer[range])
+            let raw = Array(b[range])
             let parsed = raw.withUnsafeBytes { bytes in Result { () throws(JSONParser.Failure) in try JSONParser.parse(bytes) } }
             switch parsed {
             case .failure(let failure):
@@ -307,7 +333,11 @@ struct JSONRowReader: @unchecked Sendable {
             }
         }
         for (j, value) in values.enumerated() {
-            if let text = value?.fieldText { pendingColumns[j].appendBytes(text) } else { pendingColumns[j].appendNull() }
+            if let text = value?.fieldText {
+                text.withUnsafeBytes { appendField(j, $0) }
+            } else {
+                pendingColumns[j].appendNull()
+            }
         }
         pendingRawBytes.append(contentsOf: raw)
         pendingRawOffsets.append(pendingRawBytes.count)
@@ -316,17 +346,32 @@ struct JSONRowReader: @unchecked Sendable {
 
     static func lowercased(_ bytes: [UInt8]) -> [UInt8] { bytes.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 } }
 
+    /// Appends field `j`'s text to its pending column: parsed into the column's type when the
+    /// field feeds a column directly (a failure becomes NULL and is remembered), else as text.
+    @inline(__always)
+    private mutating func appendField(_ j: Int, _ text: UnsafeRawBufferPointer) {
+        guard fieldTypes[j] != nil else {
+            pendingColumns[j].appendBytes(text)
+            return
+        }
+        if !FieldParser.append(text, to: &pendingColumns[j]) {
+            pendingFailures[j].append((pendingCount, String(decoding: text, as: UTF8.self)))
+        }
+    }
+
     fileprivate mutating func flush(_ emit: Emit) throws {
         guard pendingCount > 0 else { return }
         let columns = pendingColumns
+        let failures = pendingFailures
         // The batch's raw text moves out whole (error logs slice it only for rejected rows).
         let raws = RawRows(bytes: pendingRawBytes, offsets: pendingRawOffsets)
-        pendingColumns = fieldNames.map { _ in ColumnVector(type: .string, capacity: batchRows) }
+        pendingColumns = fieldTypes.map { ColumnVector(type: $0 ?? .string, capacity: batchRows) }
+        pendingFailures = fieldNames.map { _ in [] }
         pendingRawBytes = []
         pendingRawBytes.reserveCapacity(raws.bytes.count)
         pendingRawOffsets = [0]
         pendingRawOffsets.reserveCapacity(batchRows + 1)
-        try emit(columns, raws)
+        try emit(columns, failures, raws)
     }
 
     // MARK: Fast path
@@ -343,8 +388,8 @@ struct JSONRowReader: @unchecked Sendable {
         skipSpace()
         guard i < n, b[i] == UInt8(ascii: "{") else { return nil }
         i += 1
-        scratch.removeAll(keepingCapacity: true)
         for j in spans.indices { spans[j] = nil }
+        var ordinal = 0
         skipSpace()
         if i < n, b[i] == UInt8(ascii: "}") {
             i += 1
@@ -366,7 +411,8 @@ struct JSONRowReader: @unchecked Sendable {
                 i += 1
                 skipSpace()
                 guard i < n else { return nil }
-                let field = fieldIndex(key)
+                let field = fieldIndex(key, ordinal: ordinal)
+                ordinal += 1
                 let c = b[i]
                 if c == 34 {
                     let start = i + 1
@@ -376,11 +422,11 @@ struct JSONRowReader: @unchecked Sendable {
                         i += 1
                     }
                     guard i < n else { return nil }
-                    if let field { stage(field, UnsafeRawBufferPointer(rebasing: b[start..<i])) }
+                    if let field { spans[field] = start..<i }
                     i += 1
                 } else if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
                     guard let end = Self.valueEnd(b, from: i) else { return nil }
-                    if let field { stage(field, UnsafeRawBufferPointer(rebasing: b[i..<end])) }
+                    if let field { spans[field] = i..<end }
                     i = end
                 } else {
                     let start = i
@@ -389,7 +435,7 @@ struct JSONRowReader: @unchecked Sendable {
                     }
                     let scalar = UnsafeRawBufferPointer(rebasing: b[start..<i])
                     guard Self.isScalar(scalar) else { return nil }
-                    if let field, !(scalar.count == 4 && scalar[0] == UInt8(ascii: "n")) { stage(field, scalar) }
+                    if let field, !(scalar.count == 4 && scalar[0] == UInt8(ascii: "n")) { spans[field] = start..<i }
                 }
                 skipSpace()
                 guard i < n else { return nil }
@@ -402,26 +448,32 @@ struct JSONRowReader: @unchecked Sendable {
                 break
             }
         }
-        scratch.withUnsafeBufferPointer { scratch in
-            for j in spans.indices {
-                if let span = spans[j] {
-                    pendingColumns[j].appendBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[span]))
-                } else {
-                    pendingColumns[j].appendNull()
-                }
+        // Complete and well-formed: only now does the row reach the columns.
+        for j in spans.indices {
+            if let span = spans[j] {
+                appendField(j, UnsafeRawBufferPointer(rebasing: b[span]))
+            } else {
+                pendingColumns[j].appendNull()
             }
         }
         return i
     }
 
-    private mutating func stage(_ field: Int, _ bytes: UnsafeRawBufferPointer) {
-        let start = scratch.count
-        scratch.append(contentsOf: bytes)
-        spans[field] = start..<scratch.count
+    /// The field a key names: exact match first, then ASCII case-insensitive. The field the key
+    /// at the same position named in the previous object is tried first.
+    private mutating func fieldIndex(_ key: UnsafeRawBufferPointer, ordinal: Int) -> Int? {
+        if ordinal < keyOrder.count, keyOrder[ordinal] >= 0,
+            fieldNames[keyOrder[ordinal]].withUnsafeBytes({ Self.equal($0, key) })
+        {
+            return keyOrder[ordinal]
+        }
+        let found = searchField(key)
+        if ordinal >= keyOrder.count { keyOrder.append(contentsOf: repeatElement(-1, count: ordinal + 1 - keyOrder.count)) }
+        keyOrder[ordinal] = found ?? -1
+        return found
     }
 
-    /// The field a key names: exact match first, then ASCII case-insensitive.
-    private func fieldIndex(_ key: UnsafeRawBufferPointer) -> Int? {
+    private func searchField(_ key: UnsafeRawBufferPointer) -> Int? {
         for (j, name) in fieldNames.enumerated() where name.count == key.count {
             if name.withUnsafeBytes({ memcmpBytes($0, key) }) { return j }
         }
@@ -430,6 +482,23 @@ struct JSONRowReader: @unchecked Sendable {
             if (0..<key.count).allSatisfy({ lower(name[$0]) == lower(key[$0]) }) { return j }
         }
         return nil
+    }
+
+    /// Byte equality without a library call (keys are short).
+    @inline(__always)
+    static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        let n = a.count
+        guard n == b.count else { return false }
+        var i = 0
+        while i + 8 <= n {
+            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
+            i += 8
+        }
+        while i < n {
+            if a[i] != b[i] { return false }
+            i += 1
+        }
+        return true
     }
 
     /// `true`, `false`, `null` or a JSON number.

@@ -67,7 +67,9 @@ public final class LoadSession: @unchecked Sendable {
             columnSeparator: options.columnSeparator, rowDelimiter: options.rowDelimiter, enclose: options.enclose,
             escape: options.escape, trimSpace: options.trimSpace, skipHeader: options.skipHeader))
         if options.format == .json {
-            self.json = try JSONRowReader(options: options, fieldNames: mapping.sourceNames)
+            let direct = mapping.directTargets
+            self.json = try JSONRowReader(
+                options: options, fieldNames: mapping.sourceNames, fieldTypes: direct.map { $0.map { table.schema.columns[$0].type } })
         }
     }
 
@@ -78,9 +80,9 @@ public final class LoadSession: @unchecked Sendable {
         receivedBytes += chunk.count
         if json != nil {
             if json!.canParseInParallel {
-                try json!.consumeInParallel(chunk) { [self] fields, raws in try process(fields: fields, raws: raws) }
+                try json!.consumeInParallel(chunk) { [self] in try process(fields: $0, failures: $1, raws: $2) }
             } else {
-                try json!.consume(chunk) { fields, raws in try self.process(fields: fields, raws: raws) }
+                try json!.consume(chunk) { try self.process(fields: $0, failures: $1, raws: $2) }
             }
             drainJSONRejects()
         } else if scanner.canScanInParallel {
@@ -94,7 +96,7 @@ public final class LoadSession: @unchecked Sendable {
     /// - Throws: `.tooManyFilteredRows` (the caller keeps ``errorLog``), `.storage`.
     public func finish() throws -> PreparedWrite {
         if json != nil {
-            try json!.finish { fields, raws in try self.process(fields: fields, raws: raws) }
+            try json!.finish { try self.process(fields: $0, failures: $1, raws: $2) }
             drainJSONRejects()
         } else {
             try scanner.finish { buffer, rows in try self.process(buffer, rows) }
@@ -222,11 +224,15 @@ public final class LoadSession: @unchecked Sendable {
         }
     }
 
-    /// JSON rows arrive as source columns already (see ``JSONRowReader``).
-    private func process(fields: [ColumnVector], raws: RawRows) throws {
+    /// JSON rows arrive as source columns already, fields that feed a column directly parsed
+    /// into its type (see ``JSONRowReader``).
+    private func process(fields: [ColumnVector], failures: [[(row: Int, text: String)]], raws: RawRows) throws {
+        var parsed = [Int: (ColumnVector, [(row: Int, text: String)])]()
+        for (j, target) in mapping.directTargets.enumerated() { if let c = target { parsed[c] = (fields[j], failures[j]) } }
+        let ready = parsed
         try enqueue { [self] in
             shared.withLock { $0.counters.totalRows += raws.count }
-            try convertAndWrite(fields, rows: raws.count) { raws[$0] }
+            try convertAndWrite(fields, rows: raws.count, parsed: ready) { raws[$0] }
         }
     }
 
