@@ -146,12 +146,15 @@ public enum PageCodec {
         var codes = [Int64]()
         codes.reserveCapacity(range.count)
         let limit = max(16, range.count / 4)
+        // Give up early on mostly distinct values (URLs, ids): after a probe of 512 rows with
+        // more than 3/4 of them distinct, a dictionary will not pay.
+        let probe = 512
         var useDictionary = true
         column.bytes.withUnsafeBytes { raw in
             for r in range {
                 let slice = UnsafeRawBufferPointer(rebasing: raw[column.offsets[r]..<column.offsets[r + 1]])
                 codes.append(Int64(table.intern(slice)))
-                if table.count > limit {
+                if table.count > limit || (codes.count == probe && table.count > probe * 3 / 4) {
                     useDictionary = false
                     break
                 }

@@ -134,7 +134,7 @@ import Testing
             var scanner = CSVScanner(format: CSVFormat(columnSeparator: [44]))
             #expect(scanner.canScanInParallel)
             let collector = Collector()
-            let emit: @Sendable (UnsafeRawBufferPointer, CSVRows) throws -> Void = { buffer, rows in
+            let emit: @Sendable (Int, UnsafeRawBufferPointer, CSVRows) throws -> Void = { _, buffer, rows in
                 var found = [String]()
                 for r in 0..<rows.count {
                     found.append((rows.rowFields[r]..<rows.rowFields[r + 1]).map { f in
@@ -149,7 +149,7 @@ import Testing
                 try bytes[start..<end].withUnsafeBytes { try scanner.consumeInParallel($0, emit: emit) }
                 start = end
             }
-            try scanner.finish(emit: emit)
+            try scanner.finish { try emit(0, $0, $1) }
             #expect(collector.rows.withLock { $0 }.sorted() == expected, "chunk size \(chunkSize)")
         }
     }

@@ -94,12 +94,14 @@ public struct CSVScanner: Sendable {
     }
 
     /// Like ``consume(_:emit:)`` but scans the two halves of a large chunk on two threads;
-    /// `emit` may run concurrently from both. Requires ``canScanInParallel``.
+    /// `emit` may run concurrently from both and says which half a batch came from: every row of
+    /// half 0 comes before every row of half 1 in the input (within a half, batches are in
+    /// order). Requires ``canScanInParallel``.
     public mutating func consumeInParallel(
-        _ chunk: UnsafeRawBufferPointer, emit: @escaping @Sendable (UnsafeRawBufferPointer, CSVRows) throws -> Void
+        _ chunk: UnsafeRawBufferPointer, emit: @escaping @Sendable (_ half: Int, UnsafeRawBufferPointer, CSVRows) throws -> Void
     ) throws {
         guard canScanInParallel, chunk.count >= 256 << 10, carry.isEmpty || firstRowEnd(chunk) != nil else {
-            try consume(chunk, emit: emit)
+            try consume(chunk) { try emit(0, $0, $1) }
             return
         }
         var offset = 0
@@ -107,7 +109,7 @@ public struct CSVScanner: Sendable {
             carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<end]))
             let joined = carry
             carry.removeAll(keepingCapacity: true)
-            try joined.withUnsafeBytes { buffer in _ = try scan(buffer, final: true, emit: emit) }
+            try joined.withUnsafeBytes { buffer in _ = try scan(buffer, final: true) { try emit(0, $0, $1) } }
             offset = end
         }
         let rest = UnsafeRawBufferPointer(rebasing: chunk[offset...])
@@ -116,7 +118,7 @@ public struct CSVScanner: Sendable {
         var probe = ScanState()
         split = nextRowEnd(rest, from: rest.count / 2, state: &probe)
         guard let split, split < rest.count else {
-            let consumed = try scan(rest, final: false, emit: emit)
+            let consumed = try scan(rest, final: false) { try emit(0, $0, $1) }
             carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[consumed...]))
             return
         }
@@ -132,9 +134,9 @@ public struct CSVScanner: Sendable {
             scanner.skipped = format.skipHeader
             do {
                 if part == 0 {
-                    _ = try scanner.scan(head.bytes, final: true, emit: emit)
+                    _ = try scanner.scan(head.bytes, final: true) { try emit(0, $0, $1) }
                 } else {
-                    let consumed = try scanner.scan(tail.bytes, final: false, emit: emit)
+                    let consumed = try scanner.scan(tail.bytes, final: false) { try emit(1, $0, $1) }
                     box.set(consumed: consumed)
                 }
             } catch {

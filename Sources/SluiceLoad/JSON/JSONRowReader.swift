@@ -96,10 +96,11 @@ struct JSONRowReader: @unchecked Sendable {
     /// Whether JSON lines may be split at a `}\n{` boundary and parsed in two halves.
     var canParseInParallel: Bool { paths == nil && root == nil && !stripOuterArray }
 
-    /// Like ``consume(_:emit:)`` but parses the two halves of a large buffer on two threads;
-    /// `emit` may run concurrently. A half is cut only at `}` newline `{`, which in JSON can only
-    /// separate two top-level objects (strings cannot hold raw newlines; nested objects in
-    /// arrays are separated by commas).
+    /// Like ``consume(_:emit:)`` but parses the two halves of a large buffer on two threads. The
+    /// first half emits as it goes; the second half's batches are emitted after it, so rows keep
+    /// their input order. A half is cut only at `}` newline `{`, which in JSON can only separate
+    /// two top-level objects (strings cannot hold raw newlines; nested objects in arrays are
+    /// separated by commas).
     mutating func consumeInParallel(_ chunk: UnsafeRawBufferPointer, emit: @escaping SendableEmit) throws {
         var data = takeBuffer()
         data.append(contentsOf: chunk)
@@ -123,6 +124,7 @@ struct JSONRowReader: @unchecked Sendable {
             }
         }
         if let error = halves.error { throw error }
+        for batch in halves.secondBatches { try emit(batch.fields, batch.failures, batch.raws) }
         rejects.append(contentsOf: halves.first.rejects)
         rejects.append(contentsOf: halves.second.rejects)
         keyOrder = halves.second.keyOrder
@@ -159,6 +161,8 @@ struct JSONRowReader: @unchecked Sendable {
         var first: JSONRowReader
         var second: JSONRowReader
         var secondConsumed = 0
+        /// What the second half parsed, held back until the first half's rows are out.
+        var secondBatches: [(fields: [ColumnVector], failures: [[(row: Int, text: String)]], raws: RawRows)] = []
         var error: (any Error)?
         private let lock = SmallLock()
 
@@ -173,8 +177,9 @@ struct JSONRowReader: @unchecked Sendable {
                     _ = try first.split(bytes, final: true, emit: emit)
                     try first.flush(emit)
                 } else {
-                    secondConsumed = try second.split(bytes, final: false, emit: emit)
-                    try second.flush(emit)
+                    let hold: Emit = { self.secondBatches.append(($0, $1, $2)) }
+                    secondConsumed = try second.split(bytes, final: false, emit: hold)
+                    try second.flush(hold)
                 }
             } catch {
                 lock.withLock { if self.error == nil { self.error = error } }

@@ -86,7 +86,14 @@ public final class LoadSession: @unchecked Sendable {
             }
             drainJSONRejects()
         } else if scanner.canScanInParallel {
-            try scanner.consumeInParallel(chunk) { [self] buffer, rows in try process(buffer, rows) }
+            // Batches of the second half wait until the first half's are queued, so rows reach the
+            // writer in input order (sorted input stays sorted: no sort pass when flushing).
+            let secondHalf = Mutex<[@Sendable () throws -> Void]>([])
+            try scanner.consumeInParallel(chunk) { [self] half, buffer, rows in
+                let work = prepare(buffer, rows)
+                if half == 0 { try enqueue(work) } else { secondHalf.withLock { $0.append(work) } }
+            }
+            for work in secondHalf.withLock({ $0 }) { try enqueue(work) }
         } else {
             try scanner.consume(chunk) { buffer, rows in try self.process(buffer, rows) }
         }
@@ -154,6 +161,12 @@ public final class LoadSession: @unchecked Sendable {
     // MARK: CSV rows → source columns
 
     private func process(_ buffer: UnsafeRawBufferPointer, _ rows: CSVRows) throws {
+        try enqueue(prepare(buffer, rows))
+    }
+
+    /// Splits a batch's fields into source columns (the calling thread's work) and returns the
+    /// rest — conversion and writing — for the converter queue.
+    private func prepare(_ buffer: UnsafeRawBufferPointer, _ rows: CSVRows) -> @Sendable () throws -> Void {
         let expected = mapping.sourceNames.count
         let direct = mapping.directTargets
         // Fields read by expressions stay text; fields mapped 1:1 to a column are parsed into its type.
@@ -178,7 +191,7 @@ public final class LoadSession: @unchecked Sendable {
         let localRaws = raws.map { ($0.lowerBound - base)..<($0.upperBound - base) }
         let readySources = sources
         let readyParsed = parsed
-        try enqueue { [self] in
+        return { [self] in
             shared.withLock { $0.counters.totalRows += total }
             for (reason, raw) in mismatchReasons { reject(reason, raw) }
             try convertAndWrite(readySources, rows: localRaws.count, parsed: readyParsed) { Array(rawText[localRaws[$0]]) }
@@ -194,6 +207,17 @@ public final class LoadSession: @unchecked Sendable {
     ) {
         rows.fieldStarts.withUnsafeBufferPointer { starts in
             rows.fieldEnds.withUnsafeBufferPointer { ends in
+                // Text columns get their whole batch's bytes reserved up front (no regrowth copies).
+                for j in 0..<expected where sources[j].type.physical == .bytes {
+                    var total = 0
+                    for r in 0..<rows.count where rows.fieldCount(r) == expected {
+                        let s = starts[rows.rowFields[r] + j]
+                        total += ends[rows.rowFields[r] + j] - (s < 0 ? -s - 1 : s)
+                    }
+                    sources[j].bytes.reserveCapacity(total)
+                }
+                // Columns through a buffer pointer: no uniqueness check of `sources` itself per field.
+                sources.withUnsafeMutableBufferPointer { sources in
                 for r in 0..<rows.count {
                     let count = rows.fieldCount(r)
                     let raw = rows.rowStarts[r]..<rows.rowEnds[r]
@@ -221,6 +245,7 @@ public final class LoadSession: @unchecked Sendable {
                     }
                 }
             }
+        }
         }
     }
 
