@@ -15,14 +15,17 @@ public struct ColumnVector: Sendable {
     public var nulls: [UInt8] = []
     public var count: Int = 0
 
-    public init(type: ColumnType, capacity: Int = 0) {
+    /// An empty column with room for `capacity` rows (and `byteCapacity` bytes of text).
+    public init(type: ColumnType, capacity: Int = 0, byteCapacity: Int = 0) {
         self.type = type
         guard capacity > 0 else { return }
         switch type.physical {
         case .int64: ints.reserveCapacity(capacity)
         case .int128: wides.reserveCapacity(capacity)
         case .float64: doubles.reserveCapacity(capacity)
-        case .bytes: offsets.reserveCapacity(capacity + 1)
+        case .bytes:
+            offsets.reserveCapacity(capacity + 1)
+            bytes.reserveCapacity(byteCapacity)
         }
     }
 
@@ -212,27 +215,35 @@ public struct ColumnVector: Sendable {
     }
 
     /// Appends the rows of `other` at `indices` (same lane), without an intermediate column.
+    /// Values are copied through buffer pointers: one capacity check per call, not per row.
     public mutating func append(from other: ColumnVector, rows indices: [Int]) {
         let base = count
         switch type.physical {
-        case .int64:
-            ints.grow(toHold: indices.count)
-            other.ints.withUnsafeBufferPointer { src in for i in indices { ints.append(src[i]) } }
-        case .int128:
-            wides.grow(toHold: indices.count)
-            for i in indices { wides.append(other.wides[i]) }
-        case .float64:
-            doubles.grow(toHold: indices.count)
-            for i in indices { doubles.append(other.doubles[i]) }
+        case .int64: other.ints.withUnsafeBufferPointer { src in ints.append(contentsOf: indices.lazy.map { src[$0] }) }
+        case .int128: other.wides.withUnsafeBufferPointer { src in wides.append(contentsOf: indices.lazy.map { src[$0] }) }
+        case .float64: other.doubles.withUnsafeBufferPointer { src in doubles.append(contentsOf: indices.lazy.map { src[$0] }) }
         case .bytes:
-            var total = 0
-            for i in indices { total += other.offsets[i + 1] - other.offsets[i] }
-            bytes.grow(toHold: total)
-            offsets.grow(toHold: indices.count)
-            other.bytes.withUnsafeBufferPointer { src in
-                for i in indices {
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: src[other.offsets[i]..<other.offsets[i + 1]]))
-                    offsets.append(bytes.count)
+            other.offsets.withUnsafeBufferPointer { starts in
+                var total = 0
+                for i in indices { total += starts[i + 1] - starts[i] }
+                var end = bytes.count
+                let first = end
+                offsets.append(contentsOf: indices.lazy.map { i in
+                    end += starts[i + 1] - starts[i]
+                    return end
+                })
+                bytes.grow(toHold: total)
+                bytes.append(contentsOf: repeatElement(0, count: total))
+                bytes.withUnsafeMutableBytes { target in
+                    other.bytes.withUnsafeBytes { source in
+                        var at = first
+                        for i in indices {
+                            let length = starts[i + 1] - starts[i]
+                            guard length > 0 else { continue }
+                            (target.baseAddress! + at).copyMemory(from: source.baseAddress! + starts[i], byteCount: length)
+                            at += length
+                        }
+                    }
                 }
             }
         }
@@ -241,7 +252,7 @@ public struct ColumnVector: Sendable {
             if other.nulls.isEmpty {
                 nulls.append(contentsOf: repeatElement(0, count: indices.count))
             } else {
-                for i in indices { nulls.append(other.nulls[i]) }
+                other.nulls.withUnsafeBufferPointer { src in nulls.append(contentsOf: indices.lazy.map { src[$0] }) }
             }
         }
         count = base + indices.count
@@ -250,26 +261,8 @@ public struct ColumnVector: Sendable {
     /// The rows at `indices`, in that order.
     public func gather(_ indices: [Int]) -> ColumnVector {
         var out = ColumnVector(type: type, capacity: indices.count)
-        switch type.physical {
-        case .int64: out.ints = indices.map { ints[$0] }
-        case .int128: out.wides = indices.map { wides[$0] }
-        case .float64: out.doubles = indices.map { doubles[$0] }
-        case .bytes:
-            var total = 0
-            for i in indices { total += offsets[i + 1] - offsets[i] }
-            out.bytes.reserveCapacity(total)
-            bytes.withUnsafeBufferPointer { src in
-                for i in indices {
-                    out.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: src[offsets[i]..<offsets[i + 1]]))
-                    out.offsets.append(out.bytes.count)
-                }
-            }
-        }
-        if !nulls.isEmpty {
-            let gathered = indices.map { nulls[$0] }
-            if gathered.contains(1) { out.nulls = gathered }
-        }
-        out.count = indices.count
+        out.append(from: self, rows: indices)
+        if out.hasNulls, !out.nulls.contains(1) { out.nulls = [] }
         return out
     }
 

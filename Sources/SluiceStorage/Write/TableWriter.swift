@@ -160,7 +160,8 @@ public final class TableWriter {
         let engine = self.engine
         bufferedBytes -= buffer.footprint
         buffer.footprint = 0
-        buffer.columns = table.schema.columns.map { ColumnVector(type: $0.type) }
+        // The next buffer will likely fill up like this one: reserving its size avoids regrowth copies.
+        buffer.columns = columns.map { ColumnVector(type: $0.type, capacity: $0.count, byteCapacity: $0.bytes.count) }
         try flusher.submit(tablet: tabletID) {
             try engine.writeSegment(tablet: tabletID, rowset: rowsetID, index: index, columnIDs: columnIDs, columns: columns, keys: keys)
         }
