@@ -15,17 +15,15 @@ public struct ColumnVector: Sendable {
     public var nulls: [UInt8] = []
     public var count: Int = 0
 
-    /// An empty column with room for `capacity` rows (and `byteCapacity` bytes of text).
-    public init(type: ColumnType, capacity: Int = 0, byteCapacity: Int = 0) {
+    /// An empty column with room for `capacity` rows.
+    public init(type: ColumnType, capacity: Int = 0) {
         self.type = type
         guard capacity > 0 else { return }
         switch type.physical {
         case .int64: ints.reserveCapacity(capacity)
         case .int128: wides.reserveCapacity(capacity)
         case .float64: doubles.reserveCapacity(capacity)
-        case .bytes:
-            offsets.reserveCapacity(capacity + 1)
-            bytes.reserveCapacity(byteCapacity)
+        case .bytes: offsets.reserveCapacity(capacity + 1)
         }
     }
 

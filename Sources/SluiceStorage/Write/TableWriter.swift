@@ -160,8 +160,9 @@ public final class TableWriter {
         let engine = self.engine
         bufferedBytes -= buffer.footprint
         buffer.footprint = 0
-        // The next buffer will likely fill up like this one: reserving its size avoids regrowth copies.
-        buffer.columns = columns.map { ColumnVector(type: $0.type, capacity: $0.count, byteCapacity: $0.bytes.count) }
+        // No up-front reservation: a fresh block of the whole size would come as new zeroed pages
+        // (measured: 7% of a CSV load in clear_page), regrowth reuses freed heap blocks.
+        buffer.columns = table.schema.columns.map { ColumnVector(type: $0.type) }
         try flusher.submit(tablet: tabletID) {
             try engine.writeSegment(tablet: tabletID, rowset: rowsetID, index: index, columnIDs: columnIDs, columns: columns, keys: keys)
         }
