@@ -124,17 +124,8 @@ public struct TransactionRoutes: Sendable {
         }
         let clock = ContinuousClock()
         let start = clock.now
-        var pending = ByteBufferAllocator().buffer(capacity: StreamLoadRoutes.dispatchBytes + (64 << 10))
         do {
-            for try await chunk in request.body {
-                var chunk = chunk
-                pending.writeBuffer(&chunk)
-                if pending.readableBytes >= StreamLoadRoutes.dispatchBytes {
-                    try await StreamLoadRoutes.feed(pending, through: decoder, to: ticket.load)
-                    pending.clear()
-                }
-            }
-            if pending.readableBytes > 0 { try await StreamLoadRoutes.feed(pending, through: decoder, to: ticket.load) }
+            _ = try await FeedPipeline.stream(request.body, decoder: decoder, load: ticket.load) { _ in }
         } catch let error as LoadError {
             return Self.respond(loads.endLoad(ticket, failure: error.message), host: host)
         } catch {

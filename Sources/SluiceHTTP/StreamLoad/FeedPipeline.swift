@@ -1,0 +1,76 @@
+import Hummingbird
+import NIOCore
+import SluiceIO
+import SluiceLoad
+
+/// Hands body hops to a load one at a time, off the event loop, while the request keeps
+/// receiving the next hop: receiving and parsing overlap, and at most one hop is parsed at once
+/// (a load has one feeder).
+///
+/// Every path out of the request must ``drain()`` or ``settle()`` before finishing or aborting
+/// the load, so nothing is still feeding it.
+struct FeedPipeline {
+    private let decoder: BodyDecoder
+    private let load: RunningLoad
+    private var inFlight: Task<Void, any Error>?
+
+    init(decoder: BodyDecoder, load: RunningLoad) {
+        self.decoder = decoder
+        self.load = load
+    }
+
+    /// Waits for the hop in flight, then starts parsing `hop`.
+    mutating func submit(_ hop: ByteBuffer) async throws {
+        try await drain()
+        let decoder = self.decoder, load = self.load
+        inFlight = Task { try await BlockingIO.run { try decoder.feed(hop, to: load) } }
+    }
+
+    /// Waits for the hop in flight; rethrows its error.
+    mutating func drain() async throws {
+        guard let task = inFlight else { return }
+        inFlight = nil
+        try await task.value
+    }
+
+    /// Waits for the hop in flight, ignoring its outcome (the request already failed).
+    mutating func settle() async {
+        _ = try? await drain()
+    }
+}
+
+extension FeedPipeline {
+    /// Bytes handed to the parser per hop off the event loop (4 MiB measured ~4% faster than
+    /// 1 MiB: fewer thread hand-offs per byte).
+    static let hopBytes = 4 << 20
+
+    /// Streams a request body into `load` in hops, one parsed while the next arrives, and returns
+    /// the bytes received. `check` sees the running byte count after every chunk and stops the
+    /// request by throwing. Nothing is feeding the load once this returns or throws.
+    static func stream(
+        _ body: RequestBody, decoder: BodyDecoder, load: RunningLoad, check: (_ received: Int) throws -> Void
+    ) async throws -> Int {
+        var pipeline = FeedPipeline(decoder: decoder, load: load)
+        var pending = ByteBufferAllocator().buffer(capacity: hopBytes + (64 << 10))
+        var received = 0
+        do {
+            for try await chunk in body {
+                received += chunk.readableBytes
+                try check(received)
+                var chunk = chunk
+                pending.writeBuffer(&chunk)
+                if pending.readableBytes >= hopBytes {
+                    try FaultPoints.hit("stream_load.mid_body")
+                    try await pipeline.submit(pending)
+                    pending = ByteBufferAllocator().buffer(capacity: hopBytes + (64 << 10))
+                }
+            }
+            if pending.readableBytes > 0 { try await pipeline.submit(pending) }
+            try await pipeline.drain()
+            return received
+        } catch {
+            await pipeline.settle()
+            throw error
+        }
+    }
+}
