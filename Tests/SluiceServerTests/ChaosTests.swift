@@ -235,10 +235,10 @@ import Testing
 /// label is acknowledged by `Success` or by `Label Already Exists` with `ExistingJobStatus:
 /// FINISHED`.
 final class StreamLoadClient: Sendable {
-    /// Rows of a label: `sl-<n>` 50, `sb-<n>` 100,000 (a body of ~1.6 MB, which reaches the
+    /// Rows of a label: `sl-<n>` 50, `sb-<n>` 300,000 (a body of ~6 MB: over one 4 MiB hop, so it reaches the
     /// `stream_load.mid_body` fault point). Every 20th load is big, and the next one after
     /// ``requestBig()``.
-    static func rows(_ label: String) -> Int { label.hasPrefix("sb-") ? 100_000 : 50 }
+    static func rows(_ label: String) -> Int { label.hasPrefix("sb-") ? 300_000 : 50 }
 
     func requestBig() { state.withLock { $0.big = true } }
     private let current: ChaosTests.Current

@@ -44,15 +44,15 @@ import Testing
         let (directory, server, sql) = try await startServer(tables: [Self.table], environment: ["SLUICE_FAULTS": "stream_load.mid_body=crash@1"])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(try await Self.load(server.port, label: "small", ids: 0..<10).string("Status") == "Success")
-        _ = try? await Self.load(server.port, label: "big", ids: 1000..<300_000)
+        _ = try? await Self.load(server.port, label: "big", ids: 1000..<600_000)
         for _ in 0..<100 where server.isRunning { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!server.isRunning)
         let restarted = try ServerProcess(dataDirectory: directory)
         defer { _ = restarted.terminate() }
         let sql2 = SQLClient(host: "127.0.0.1", port: restarted.port, user: "root", password: "")
         #expect(try await sql2.execute("SELECT count(*) FROM t", database: "db").rows == [["10"]])
-        #expect(try await Self.load(restarted.port, label: "big", ids: 1000..<300_000).string("Status") == "Success")
-        #expect(try await sql2.execute("SELECT count(*), count(DISTINCT id) FROM t", database: "db").rows == [["299010", "299010"]])
+        #expect(try await Self.load(restarted.port, label: "big", ids: 1000..<600_000).string("Status") == "Success")
+        #expect(try await sql2.execute("SELECT count(*), count(DISTINCT id) FROM t", database: "db").rows == [["599010", "599010"]])
         _ = sql
         #expect(restarted.terminate().status == 0)
         #expect(try DataDirectoryCheck.run(path: directory).problems == [])
