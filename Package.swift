@@ -18,8 +18,12 @@ let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 var targets: [Target] = [
     // Small C helpers: the CPU's CRC32C instruction, glibc malloc tuning.
     .target(name: "CSluiceSupport"),
-    // LZ4 block compression (Debian liblz4-dev), found by pkg-config. Only SluiceFormat imports it.
+    // LZ4 block and frame compression (Debian liblz4-dev), found by pkg-config: segment pages
+    // (SluiceFormat) and lz4_frame Stream Load bodies (SluiceHTTP).
     .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+    // zstd and bzip2 (Debian libzstd-dev, libbz2-dev) for compressed Stream Load bodies.
+    .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+    .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"])]),
     // Pure values and byte codecs: types, values, encodings, pages, segments, CRC32C.
     .target(name: "SluiceFormat", dependencies: ["CSluiceSupport", "CLZ4"]),
     // File-system protocol, POSIX implementation, CRC-framed record log, lock file.
@@ -46,7 +50,7 @@ var targets: [Target] = [
     .target(
         name: "SluiceHTTP",
         dependencies: [
-            "SluiceSQL", "SluiceStorage", "SluiceLoad", "SluiceTxn", "SluiceIO", logging, nio,
+            "SluiceSQL", "SluiceStorage", "SluiceLoad", "SluiceTxn", "SluiceIO", "CLZ4", "CZstd", "CBzip2", logging, nio,
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "CompressNIO", package: "compress-nio"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -96,7 +100,7 @@ var targets: [Target] = [
     .testTarget(
         name: "SluiceServerTests",
         dependencies: [
-            "SluiceServer", "SluiceTesting", "SluiceKafka", "SluiceStorage", "sluice",
+            "SluiceServer", "SluiceTesting", "SluiceKafka", "SluiceStorage", "sluice", "CLZ4", "CZstd", "CBzip2",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]
     ),

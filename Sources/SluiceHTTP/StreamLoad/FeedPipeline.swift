@@ -67,6 +67,7 @@ extension FeedPipeline {
             }
             if pending.readableBytes > 0 { try await pipeline.submit(pending) }
             try await pipeline.drain()
+            try decoder.finish()
             return received
         } catch {
             await pipeline.settle()

@@ -37,8 +37,7 @@ struct StreamLoadHeaders {
         switch value("format")?.lowercased() {
         case nil, "", "csv": format = .csv
         case "json": format = .json
-        case let other? where ["gzip", "bzip2", "lz4", "deflate", "zstd"].contains(other):
-            throw LoadError(.invalidArgument, "compressed CSV (format=\(other)) is not supported yet; send plain CSV")
+        case let other? where Self.compressedFormats.contains(other): format = .csv
         case let other?:
             throw LoadError(.invalidArgument, "unknown data format, format=\(value("format") ?? other)")
         }
@@ -58,8 +57,16 @@ struct StreamLoadHeaders {
         return (format, timeout)
     }
 
-    /// `compression` or `Content-Encoding`, whichever is set.
-    var contentEncoding: String? { value("compression") ?? value("content-encoding") }
+    /// `format` values that mean CSV compressed this way (the BE's spelling).
+    static let compressedFormats: Set<String> = ["gzip", "bzip2", "lz4", "deflate", "zstd"]
+
+    /// The body's compression: `compression` or `Content-Encoding`, whichever is set, else the
+    /// compression a `format` such as `gzip` names.
+    var contentEncoding: String? {
+        value("compression") ?? value("content-encoding") ?? value("format").map { $0.lowercased() }.flatMap {
+            Self.compressedFormats.contains($0) ? $0 : nil
+        }
+    }
 
     func isTrue(_ name: String) -> Bool { value(name)?.lowercased() == "true" }
 
@@ -147,8 +154,13 @@ struct StreamLoadHeaders {
         if value("content-encoding") != nil, value("compression") != nil {
             throw LoadError(.invalidArgument, "Only one of http header content-encoding and compression can be set")
         }
-        if let encoding = contentEncoding, !["", "identity", "gzip", "x-gzip", "deflate"].contains(encoding.lowercased()) {
-            throw LoadError(.invalidArgument, "compression \(encoding) is not supported; use gzip or deflate, or send the body uncompressed")
+        if let format = value("format"), Self.compressedFormats.contains(format.lowercased()),
+            value("compression") != nil || value("content-encoding") != nil
+        {
+            throw LoadError(.invalidArgument, "format=\(format) already names the body's compression; do not also set compression or Content-Encoding")
+        }
+        if let encoding = contentEncoding, !BodyDecoder.supports(encoding) {
+            throw LoadError(.invalidArgument, "compression \(encoding) is not supported; use gzip, deflate, lz4_frame, zstd or bzip2, or send the body uncompressed")
         }
         if try boolean("two_phase_commit", "Invalid two_phase_commit format. Must be bool type") == true {
             throw LoadError(.invalidArgument, "two_phase_commit is not supported yet; use /api/transaction/{begin,load,prepare,commit}")
