@@ -66,6 +66,8 @@ public enum SluiceServer {
         let transactionLoads = TransactionLoads(service: loadService)
         TransactionRoutes(loads: transactionLoads, streamLoad: streamLoad).register(on: router)
         router.get("/api/health") { _, _ in "{\"status\":\"OK\"}" }
+        let readiness = Readiness()
+        HealthRoutes(loads: loadService, transactions: transactions, routineLoad: routineLoad, readiness: readiness).register(on: router)
         let app = Application(
             responder: TrailingSlashResponder(router.buildResponder()),
             server: .http1(configuration: .init(
@@ -88,6 +90,7 @@ public enum SluiceServer {
                     .init(service: app), .init(service: compaction),
                     .init(service: RoutineLoadService(
                         manager: routineLoad, executor: executor, declaredJobs: configuration.routineLoadJobs, logger: logger)),
+                    .init(service: ReadinessService(readiness: readiness)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))

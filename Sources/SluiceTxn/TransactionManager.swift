@@ -51,6 +51,9 @@ public final class TransactionManager: Sendable {
         self.clock = clock
     }
 
+    /// Transactions begun and not yet committed, prepared or aborted.
+    public var runningCount: Int { state.withLock { $0.running.values.reduce(0) { $0 + $1.count } } }
+
     /// Whether `label` matches StarRocks' `^[-\w]{1,128}$`.
     public static func isValidLabel(_ label: String) -> Bool {
         let bytes = Array(label.utf8)

@@ -10,6 +10,7 @@ import SluiceStorage
 struct Sluice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A StarRocks-compatible data-loading engine.",
+        version: SluiceVersion.current,
         subcommands: [Serve.self, SQL.self, KafkaMock.self, Produce.self, Fsck.self])
 }
 

@@ -8,14 +8,9 @@ enum StreamLoadResponse {
             ("TxnId", String(result.transactionID)),
             ("Label", JSONText.string(result.label)),
         ]
-        switch result.status {
-        case .success:
-            fields.append(("Status", "\"Success\""))
-        case .labelAlreadyExists(let existing):
-            fields.append(("Status", "\"Label Already Exists\""))
+        fields.append(("Status", JSONText.string(result.status.name)))
+        if case .labelAlreadyExists(let existing) = result.status {
             fields.append(("ExistingJobStatus", JSONText.string(existing)))
-        case .fail:
-            fields.append(("Status", "\"Fail\""))
         }
         let c = result.counters
         fields += [

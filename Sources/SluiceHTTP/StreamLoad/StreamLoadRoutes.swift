@@ -64,7 +64,7 @@ public struct StreamLoadRoutes: Sendable {
             (format, timeout) = try headers.validateBeforeBegin(contentLength: contentLength, limits: limits, label: label)
         } catch {
             // Decided before the body: close so a client that sent no Expect stops uploading.
-            return Self.respond(LoadResult(label: label, status: .fail, message: error.message), host: host, close: true)
+            return respond(LoadResult(label: label, status: .fail, message: error.message), host: host, close: true)
         }
         var options = LoadOptions()
         options.format = format
@@ -75,13 +75,13 @@ public struct StreamLoadRoutes: Sendable {
             try headers.configure(&options, limits: limits)
         }) {
         case .failure(let failure):
-            return Self.respond(failure.result, host: host)
+            return respond(failure.result, host: host)
         case .success(let running):
             load = running
         }
 
         guard let decoder = BodyDecoder(encoding: headers.contentEncoding) else {
-            return Self.respond(load.abort("cannot decode \(headers.contentEncoding ?? "")", code: .invalidArgument), host: host)
+            return respond(load.abort("cannot decode \(headers.contentEncoding ?? "")", code: .invalidArgument), host: host)
         }
         let deadline = started + .seconds(timeout)
         let received: Int
@@ -93,24 +93,26 @@ public struct StreamLoadRoutes: Sendable {
                 if ContinuousClock().now > deadline { throw LoadError(.timeout, "timeout by txn manager") }
             }
         } catch let error as LoadError {
-            return Self.respond(load.abort(error.message, code: error.code), host: host)
+            return respond(load.abort(error.message, code: error.code), host: host)
         } catch let error as SluiceIO.IOError {
-            return Self.respond(load.abort("\(error)", code: .storage), host: host)
+            return respond(load.abort("\(error)", code: .storage), host: host)
         } catch {
             // The client went away or the body broke off: nothing becomes visible, the label stays free.
-            return Self.respond(load.abort("receive body don't equal with body bytes", code: .bodyIncomplete), host: host)
+            return respond(load.abort("receive body don't equal with body bytes", code: .bodyIncomplete), host: host)
         }
         if let contentLength, received != contentLength {
-            return Self.respond(load.abort("receive body don't equal with body bytes", code: .bodyIncomplete), host: host)
+            return respond(load.abort("receive body don't equal with body bytes", code: .bodyIncomplete), host: host)
         }
         if ContinuousClock().now > deadline {
-            return Self.respond(load.abort("timeout by txn manager", code: .timeout), host: host)
+            return respond(load.abort("timeout by txn manager", code: .timeout), host: host)
         }
         let result = try await BlockingIO.run { load.finish() }
-        return Self.respond(result, host: host)
+        return respond(result, host: host)
     }
 
-    static func respond(_ result: LoadResult, host: String, close: Bool = false) -> Response {
+    /// The answer to a Stream Load request (counted for `/metrics` by its `Status`).
+    func respond(_ result: LoadResult, host: String, close: Bool = false) -> Response {
+        service.recordAnswer(result.status)
         let url = result.errorLogName.map { "http://\(host)/api/_load_error_log?file=\($0)" }
         var fields = HTTPFields()
         fields[.contentType] = "application/json"

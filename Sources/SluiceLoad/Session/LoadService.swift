@@ -1,4 +1,5 @@
 public import SluiceStorage
+import Synchronization
 public import SluiceTxn
 import SluiceIO
 
@@ -9,6 +10,15 @@ public struct LoadResult: Sendable {
         /// The label is in use; `existingJobStatus` is `RUNNING` or `FINISHED`.
         case labelAlreadyExists(existingJobStatus: String)
         case fail
+
+        /// StarRocks' `Status` string.
+        public var name: String {
+            switch self {
+            case .success: "Success"
+            case .labelAlreadyExists: "Label Already Exists"
+            case .fail: "Fail"
+            }
+        }
     }
 
     /// -1 when no transaction was begun.
@@ -42,6 +52,19 @@ public struct LoadResult: Sendable {
 public final class LoadService: Sendable {
     public let engine: StorageEngine
     public let transactions: TransactionManager
+    private let totals = Mutex(LoadStatistics())
+
+    /// Totals over the loads of this process so far.
+    public var statistics: LoadStatistics { totals.withLock { $0 } }
+
+    /// Counts a Stream Load answer by its `Status` (called once per answered request).
+    public func recordAnswer(_ status: LoadResult.Status) {
+        totals.withLock { $0.answers[status.name, default: 0] += 1 }
+    }
+
+    func recordWritten(_ counters: LoadCounters) {
+        totals.withLock { $0.addWritten(counters) }
+    }
 
     public init(engine: StorageEngine, transactions: TransactionManager) {
         self.engine = engine
@@ -245,6 +268,7 @@ public final class RunningLoad: @unchecked Sendable {
 
     private func completed() -> LoadResult {
         result.counters = session.counters
+        service.recordWritten(session.counters)
         if session.errorLog.rejected > 0 {
             let log = session.errorLog
             result.errorLogName = service.writeErrorLog(log, transaction: transaction)

@@ -1,0 +1,35 @@
+public import SluiceStorage
+import Synchronization
+
+/// What monitoring needs of one job, cheaply: state (user-paused told apart from error-paused),
+/// lag and the cumulative counters of its commit records.
+public struct JobHealth: Sendable, Hashable {
+    public var database: String
+    public var name: String
+    public var state: JobState
+    /// Paused by a fault (error rows, data loss, missing table) rather than by a user.
+    public var pausedByError: Bool
+    /// Messages between the next offset to read and the latest end offset, per partition.
+    public var lag: [Int32: Int64]
+    public var counters: SourceCounters
+    public var abortedTasks: Int64
+}
+
+extension RoutineLoadManager {
+    /// Every job not yet final, for `/metrics`.
+    public func health() -> [JobHealth] {
+        allJobs.compactMap { runtime in
+            let (d, aborted, latest) = runtime.state.withLock { ($0.definition, $0.abortedTasks, $0.latest) }
+            guard !d.state.isFinal else { return nil }
+            let progress = engine.sourceJob(id: runtime.id)
+            var lag = [Int32: Int64]()
+            for (partition, end) in latest {
+                if let next = progress?.position[partition] { lag[partition] = max(0, end - next) }
+            }
+            let manual = d.reason?.code == ErrorReason.manualPause
+            return JobHealth(
+                database: d.database, name: d.name, state: d.state, pausedByError: d.state == .paused && !manual, lag: lag,
+                counters: progress?.counters ?? SourceCounters(), abortedTasks: aborted)
+        }
+    }
+}

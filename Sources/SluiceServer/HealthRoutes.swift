@@ -1,0 +1,152 @@
+import Hummingbird
+import Prometheus
+import ServiceLifecycle
+import SluiceLoad
+import SluiceRoutineLoad
+import SluiceStorage
+import SluiceTxn
+import Synchronization
+
+/// Whether the server should receive traffic: false from the moment shutdown begins.
+final class Readiness: Sendable {
+    private let draining = Atomic<Bool>(false)
+    var isReady: Bool { !draining.load(ordering: .relaxed) }
+    func markDraining() { draining.store(true, ordering: .relaxed) }
+}
+
+/// Flips ``Readiness`` to draining when graceful shutdown starts. Listed last in the service
+/// group, so it hears of the shutdown first (services stop in reverse order).
+struct ReadinessService: Service {
+    let readiness: Readiness
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        readiness.markDraining()
+    }
+}
+
+/// `GET /livez` (the process answers), `GET /readyz` (503 once draining) and `GET /metrics`
+/// (Prometheus text format), without authentication, as monitoring expects.
+///
+/// Metrics are read from the engine's own state at scrape time — load totals, transactions,
+/// Routine Load jobs with their journaled counters and lag — so nothing on a load's path pays
+/// for them. Totals that only grow are exported as counters (advanced by what grew since the
+/// previous scrape); a job's series disappear with the job.
+final class HealthRoutes: Sendable {
+    private let loads: LoadService
+    private let transactions: TransactionManager
+    private let routineLoad: RoutineLoadManager
+    private let readiness: Readiness
+    private let registry = PrometheusCollectorRegistry()
+    private let exported = Mutex(Exported())
+
+    private struct Exported {
+        /// Last total exported per counter series, keyed by name and labels.
+        var totals: [String: Int64] = [:]
+        /// Per-job series, by job, so they can be removed with the job.
+        var jobCounters: [String: [Counter]] = [:]
+        var jobGauges: [String: [Gauge]] = [:]
+    }
+
+    init(loads: LoadService, transactions: TransactionManager, routineLoad: RoutineLoadManager, readiness: Readiness) {
+        self.loads = loads
+        self.transactions = transactions
+        self.routineLoad = routineLoad
+        self.readiness = readiness
+        registry.makeGauge(name: "sluice_build_info", labels: [("version", SluiceVersion.current)], help: "Sluice build").set(to: 1)
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/livez") { _, _ in "ok\n" }
+        router.get("/readyz") { [readiness] _, _ -> Response in
+            readiness.isReady
+                ? Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ready\n")))
+                : Response(status: .serviceUnavailable, body: ResponseBody(byteBuffer: ByteBuffer(string: "draining\n")))
+        }
+        router.get("/metrics") { [self] _, _ -> Response in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: scrape())))
+        }
+    }
+
+    /// The exposition text: current values of every series.
+    func scrape() -> [UInt8] {
+        exported.withLock { state in
+            let stats = loads.statistics
+            for (status, count) in stats.answers {
+                advance(&state, "sluice_stream_load_requests_total", [("status", status)], to: count,
+                        help: "Stream Load requests answered, by Status")
+            }
+            for (result, count) in [("loaded", stats.loadedRows), ("filtered", stats.filteredRows), ("unselected", stats.unselectedRows)] {
+                advance(&state, "sluice_load_rows_total", [("result", result)], to: count,
+                        help: "Rows of loads whose data was written (committed or prepared), by result")
+            }
+            advance(&state, "sluice_load_bytes_total", [], to: stats.receivedBytes, help: "Bytes received by loads whose data was written")
+            advance(&state, "sluice_loads_total", [], to: stats.writtenLoads, help: "Loads whose data was written")
+            gauge("sluice_transactions", [("state", "running")], transactions.runningCount, help: "Open load transactions, by state")
+            gauge("sluice_transactions", [("state", "prepared")], loads.engine.preparedTransactions.count,
+                  help: "Open load transactions, by state")
+            exportJobs(&state)
+            return registry.emitToBuffer()
+        }
+    }
+
+    private func exportJobs(_ state: inout Exported) {
+        let jobs = routineLoad.health()
+        for jobState in JobState.allCases where !jobState.isFinal {
+            gauge("sluice_routine_load_jobs", [("state", jobState.rawValue)], jobs.filter { $0.state == jobState }.count,
+                  help: "Routine Load jobs, by state")
+        }
+        gauge("sluice_routine_load_error_paused_jobs", [], jobs.filter(\.pausedByError).count,
+              help: "Routine Load jobs paused by a fault rather than by a user")
+        var present = Set<String>()
+        for job in jobs {
+            let name = "\(job.database).\(job.name)"
+            present.insert(name)
+            let labels = [("job", name)]
+            let c = job.counters
+            var counters = [Counter]()
+            for (result, total) in [("loaded", c.loadedRows), ("filtered", c.errorRows), ("unselected", c.unselectedRows),
+                                    ("skipped", c.skippedRows)] {
+                counters.append(advance(&state, "sluice_routine_load_rows_total", labels + [("result", result)], to: Int(total),
+                                        help: "Rows of committed Routine Load batches, by result (skipped = already loaded)"))
+            }
+            counters.append(advance(&state, "sluice_routine_load_tasks_total", labels + [("outcome", "committed")],
+                                    to: Int(c.committedTasks), help: "Routine Load batches, by outcome"))
+            counters.append(advance(&state, "sluice_routine_load_tasks_total", labels + [("outcome", "aborted")],
+                                    to: Int(job.abortedTasks), help: "Routine Load batches, by outcome"))
+            state.jobCounters[name] = counters
+            state.jobGauges[name] = [
+                gauge("sluice_routine_load_lag", labels, Int(job.lag.values.reduce(0, +)),
+                      help: "Messages not yet loaded, summed over the job's partitions"),
+                gauge("sluice_routine_load_max_lag", labels, Int(job.lag.values.max() ?? 0),
+                      help: "Messages not yet loaded in the job's most lagging partition"),
+            ]
+        }
+        for name in Set(state.jobCounters.keys).subtracting(present) {
+            for counter in state.jobCounters.removeValue(forKey: name) ?? [] { registry.unregisterCounter(counter) }
+            for gauge in state.jobGauges.removeValue(forKey: name) ?? [] { registry.unregisterGauge(gauge) }
+            state.totals = state.totals.filter { !$0.key.contains("job=\(name)|") }
+        }
+    }
+
+    /// The counter for `name` and `labels`, advanced to `total` (a total that went down — a job
+    /// dropped and created again under its name — only moves the baseline).
+    @discardableResult
+    private func advance(_ state: inout Exported, _ name: String, _ labels: [(String, String)], to total: Int, help: String) -> Counter {
+        let counter = registry.makeCounter(name: name, labels: labels, help: help)
+        let key = name + "{" + labels.map { "\($0.0)=\($0.1)|" }.joined() + "}"
+        let previous = state.totals[key] ?? 0
+        if Int64(total) > previous { counter.increment(by: Int64(total) - previous) }
+        state.totals[key] = Int64(total)
+        return counter
+    }
+
+    @discardableResult
+    private func gauge(_ name: String, _ labels: [(String, String)], _ value: Int, help: String) -> Gauge {
+        let gauge = registry.makeGauge(name: name, labels: labels, help: help)
+        gauge.set(to: Double(value))
+        return gauge
+    }
+}
