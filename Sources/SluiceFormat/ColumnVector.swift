@@ -224,22 +224,21 @@ public struct ColumnVector: Sendable {
             other.offsets.withUnsafeBufferPointer { starts in
                 var total = 0
                 for i in indices { total += starts[i + 1] - starts[i] }
-                var end = bytes.count
-                let first = end
-                offsets.append(contentsOf: indices.lazy.map { i in
-                    end += starts[i + 1] - starts[i]
-                    return end
-                })
+                let firstOffset = offsets.count, firstByte = bytes.count
+                offsets.grow(toHold: indices.count)
+                offsets.append(contentsOf: repeatElement(0, count: indices.count))
                 bytes.grow(toHold: total)
                 bytes.append(contentsOf: repeatElement(0, count: total))
-                bytes.withUnsafeMutableBytes { target in
-                    other.bytes.withUnsafeBytes { source in
-                        var at = first
-                        for i in indices {
-                            let length = starts[i + 1] - starts[i]
-                            guard length > 0 else { continue }
-                            (target.baseAddress! + at).copyMemory(from: source.baseAddress! + starts[i], byteCount: length)
-                            at += length
+                offsets.withUnsafeMutableBufferPointer { ends in
+                    bytes.withUnsafeMutableBytes { target in
+                        other.bytes.withUnsafeBytes { source in
+                            var at = firstByte
+                            for (k, i) in indices.enumerated() {
+                                let length = starts[i + 1] - starts[i]
+                                if length > 0 { (target.baseAddress! + at).copyMemory(from: source.baseAddress! + starts[i], byteCount: length) }
+                                at += length
+                                ends[firstOffset + k] = at
+                            }
                         }
                     }
                 }

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Encodes and decodes one page: a run of up to ``PageCodec/defaultPageRows`` values of one column.
 ///
 /// Layout (little-endian):
@@ -264,14 +258,22 @@ public enum PageCodec {
                 }
                 outputBytes += starts[Int(code) + 1] - starts[Int(code)]
             }
-            column.bytes.reserveCapacity(column.bytes.count + outputBytes)
-            column.offsets.reserveCapacity(column.offsets.count + rows)
-            data.withUnsafeBufferPointer { dictionary in
-                starts.withUnsafeBufferPointer { starts in
-                    for code in codes {
-                        let c = Int(code)
-                        column.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: dictionary[starts[c]..<starts[c + 1]]))
-                        column.offsets.append(column.bytes.count)
+            // Materialize through buffer pointers: one capacity check per page, not per row.
+            let firstOffset = column.offsets.count, firstByte = column.bytes.count
+            column.offsets.append(contentsOf: repeatElement(0, count: rows))
+            column.bytes.append(contentsOf: repeatElement(0, count: outputBytes))
+            starts.withUnsafeBufferPointer { starts in
+                column.offsets.withUnsafeMutableBufferPointer { offsets in
+                    column.bytes.withUnsafeMutableBytes { target in
+                        data.withUnsafeBytes { dictionary in
+                            var at = firstByte
+                            for (i, code) in codes.enumerated() {
+                                let start = starts[Int(code)], length = starts[Int(code) + 1] - start
+                                if length > 0 { (target.baseAddress! + at).copyMemory(from: dictionary.baseAddress! + start, byteCount: length) }
+                                at += length
+                                offsets[firstOffset + i] = at
+                            }
+                        }
                     }
                 }
             }
@@ -317,7 +319,7 @@ public struct ByteDictionary: Sendable {
                         if entry < 0 { return nil }
                         let start = offsets[entry]
                         let length = offsets[entry + 1] - start
-                        if length == value.count, memcmpEqual(data.baseAddress.map { $0 + start } ?? UnsafeRawPointer(value.baseAddress!), value, length) {
+                        if length == value.count, length == 0 || bytesEqual(data.baseAddress! + start, value.baseAddress!, count: length) {
                             return entry
                         }
                         slot = (slot + 1) & mask
@@ -364,10 +366,4 @@ public struct ByteDictionary: Sendable {
             slots[slot] = Int32(e)
         }
     }
-}
-
-@inline(__always)
-func memcmpEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawBufferPointer, _ n: Int) -> Bool {
-    guard n > 0 else { return true }
-    return memcmp(a, b.baseAddress!, n) == 0
 }

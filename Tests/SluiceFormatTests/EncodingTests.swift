@@ -146,3 +146,28 @@ import Testing
         #expect(DecimalArithmetic.format(-5, scale: 2) == "-0.05")
     }
 }
+
+@Suite struct ColumnVectorTests {
+    /// Gathers and per-row appends of every lane, with and without NULLs, against the values.
+    @Test func gatherAndAppendRowsKeepValuesAndNulls() {
+        let strings = ColumnVector(type: .string, offsets: [0, 1, 1, 4, 9], bytes: Array("aabcdefgh".utf8), nulls: [0, 1, 0, 0])
+        let columns = [
+            ColumnVector(type: .bigint, ints: [10, 20, 30, 40], nulls: [0, 0, 1, 0]),
+            ColumnVector(type: .decimal(precision: 20, scale: 2), wides: [1, 2, 3, 4]),
+            ColumnVector(type: .double, doubles: [0.5, 1.5, 2.5, 3.5]),
+            strings,
+        ]
+        let picks = [3, 0, 3, 1, 2]
+        for column in columns {
+            let gathered = column.gather(picks)
+            #expect(gathered.count == picks.count)
+            for (k, i) in picks.enumerated() { #expect(gathered.value(at: k) == column.value(at: i), "\(column.type) row \(k)") }
+            var appended = column.gather([0])
+            appended.append(from: column, rows: picks)
+            #expect(appended.count == picks.count + 1)
+            for (k, i) in picks.enumerated() { #expect(appended.value(at: k + 1) == column.value(at: i)) }
+            #expect(column.gather([0, 3]).hasNulls == false, "no NULL picked: no null bitmap")
+        }
+        #expect(strings.gather([2, 3]).byteSlice(1) == Array("defgh".utf8)[...])
+    }
+}

@@ -1,8 +1,5 @@
 import Dispatch
 import SluiceFormat
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The raw text of a batch of rows, back to back: row `i` is `bytes[offsets[i]..<offsets[i + 1]]`.
 struct RawRows: Sendable {
@@ -468,7 +465,7 @@ struct JSONRowReader: @unchecked Sendable {
     /// at the same position named in the previous object is tried first.
     private mutating func fieldIndex(_ key: UnsafeRawBufferPointer, ordinal: Int) -> Int? {
         if ordinal < keyOrder.count, keyOrder[ordinal] >= 0,
-            fieldNames[keyOrder[ordinal]].withUnsafeBytes({ Self.equal($0, key) })
+            fieldNames[keyOrder[ordinal]].withUnsafeBytes({ bytesEqual($0, key) })
         {
             return keyOrder[ordinal]
         }
@@ -480,30 +477,13 @@ struct JSONRowReader: @unchecked Sendable {
 
     private func searchField(_ key: UnsafeRawBufferPointer) -> Int? {
         for (j, name) in fieldNames.enumerated() where name.count == key.count {
-            if name.withUnsafeBytes({ memcmpBytes($0, key) }) { return j }
+            if name.withUnsafeBytes({ bytesEqual($0, key) }) { return j }
         }
         @inline(__always) func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c | 0x20 : c }
         for (j, name) in fieldNames.enumerated() where name.count == key.count {
             if (0..<key.count).allSatisfy({ lower(name[$0]) == lower(key[$0]) }) { return j }
         }
         return nil
-    }
-
-    /// Byte equality without a library call (keys are short).
-    @inline(__always)
-    static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-        let n = a.count
-        guard n == b.count else { return false }
-        var i = 0
-        while i + 8 <= n {
-            if a.loadUnaligned(fromByteOffset: i, as: UInt64.self) != b.loadUnaligned(fromByteOffset: i, as: UInt64.self) { return false }
-            i += 8
-        }
-        while i < n {
-            if a[i] != b[i] { return false }
-            i += 1
-        }
-        return true
     }
 
     /// `true`, `false`, `null` or a JSON number.
@@ -520,11 +500,4 @@ struct JSONRowReader: @unchecked Sendable {
         }
         return digits > 0
     }
-}
-
-@inline(__always)
-func memcmpBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-    guard a.count == b.count else { return false }
-    guard a.count > 0 else { return true }
-    return memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
 }
