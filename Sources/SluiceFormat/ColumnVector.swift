@@ -14,6 +14,16 @@ public struct ColumnVector: Sendable {
     /// One byte per row, 1 = NULL; empty when no row is NULL.
     public var nulls: [UInt8] = []
     public var count: Int = 0
+    /// Set when the column was decoded from one dictionary page: row `r` is entry `codes[r]`.
+    /// A hint only (the strings are there as well); read it through ``dictionaryCodes``.
+    var pageDictionary: (codes: [Int64], entries: Int)?
+
+    /// The dictionary codes of a column decoded from one dictionary page (equal codes = equal
+    /// strings, codes in `0..<entries`), or nil. Any append since decoding makes it nil.
+    public var dictionaryCodes: (codes: [Int64], entries: Int)? {
+        guard let pageDictionary, pageDictionary.codes.count == count else { return nil }
+        return pageDictionary
+    }
 
     /// An empty column with room for `capacity` rows.
     public init(type: ColumnType, capacity: Int = 0) {

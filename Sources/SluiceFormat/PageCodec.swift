@@ -259,6 +259,7 @@ public enum PageCodec {
                 outputBytes += starts[Int(code) + 1] - starts[Int(code)]
             }
             // Materialize through buffer pointers: one capacity check per page, not per row.
+            if column.count == 0 { column.pageDictionary = (codes, entries) }
             let firstOffset = column.offsets.count, firstByte = column.bytes.count
             column.offsets.append(contentsOf: repeatElement(0, count: rows))
             column.bytes.append(contentsOf: repeatElement(0, count: outputBytes))

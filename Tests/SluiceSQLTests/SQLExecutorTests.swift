@@ -81,6 +81,37 @@ struct SQLHarness {
         #expect(try h.run("SELECT DISTINCT country FROM events ORDER BY country LIMIT 2") == [["c0"], ["c1"]])
     }
 
+    /// GROUP BY a string read from dictionary pages (codes mapped to groups once per page) and from
+    /// plain pages (hashed per row) give the same groups, NULL included, across pages, segments and
+    /// loads; a WHERE (rows gathered, codes dropped) too.
+    @Test func groupingOnDictionaryPagesMatchesPerRowHashing() throws {
+        let h = try SQLHarness()
+        try h.run("CREATE TABLE g (id BIGINT, tag VARCHAR(16), label STRING) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 3")
+        for (start, end) in [(1, 30_000), (30_001, 50_000)] {
+            // `tag`: 7 values and NULL (dictionary pages); `label`: mostly distinct (plain pages).
+            try h.run("""
+                INSERT INTO g SELECT generate_series, if(generate_series % 11 = 0, NULL, concat('t', generate_series % 7)),
+                concat('l', generate_series % 20000) FROM TABLE(generate_series(\(start), \(end)))
+                """)
+        }
+        var expected = [String: Int]()
+        var filtered = [String: Int]()
+        for i in 1...50_000 {
+            let key = i % 11 == 0 ? "NULL" : "t\(i % 7)"
+            expected[key, default: 0] += 1
+            if i % 3 == 0 { filtered[key, default: 0] += 1 }
+        }
+        func groups(_ sql: String) throws -> [String: Int] {
+            Dictionary(uniqueKeysWithValues: try h.run(sql).map { ($0[0] ?? "NULL", Int($0[1]!)!) })
+        }
+        #expect(try groups("SELECT tag, count(*) FROM g GROUP BY tag") == expected)
+        #expect(try groups("SELECT tag, count(*) FROM g WHERE id % 3 = 0 GROUP BY tag") == filtered)
+        let labels = try groups("SELECT label, count(*) FROM g GROUP BY label")
+        #expect(labels.count == 20_000)
+        #expect(labels["l1"] == 3 && labels["l0"] == 2)
+        #expect(try h.run("SELECT count(DISTINCT tag) FROM g") == [["7"]])
+    }
+
     @Test func selectWithoutFromAndExactDecimals() throws {
         let h = try SQLHarness()
         #expect(try h.run("SELECT 1") == [["1"]])

@@ -116,6 +116,28 @@ struct GroupTable {
             }
             return ids
         }
+        if keys.count == 1, keys[0].type.physical == .bytes, let dictionary = keys[0].dictionaryCodes {
+            // One dictionary page: hash each distinct string once, then map codes to groups.
+            let column = keys[0]
+            var entryGroups = [Int32](repeating: -1, count: dictionary.entries)
+            column.bytes.withUnsafeBytes { raw in
+                for r in 0..<rows {
+                    if column.isNull(r) {
+                        if stringNullGroup == nil { stringNullGroup = newGroup(r, onNew) }
+                        ids[r] = stringNullGroup!
+                        continue
+                    }
+                    let code = Int(dictionary.codes[r])
+                    if entryGroups[code] < 0 {
+                        let id = strings.intern(UnsafeRawBufferPointer(rebasing: raw[column.offsets[r]..<column.offsets[r + 1]]))
+                        if id == stringGroups.count { stringGroups.append(newGroup(r, onNew)) }
+                        entryGroups[code] = stringGroups[id]
+                    }
+                    ids[r] = entryGroups[code]
+                }
+            }
+            return ids
+        }
         if keys.count == 1, keys[0].type.physical == .bytes {
             let column = keys[0]
             column.bytes.withUnsafeBytes { raw in
