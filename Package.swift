@@ -96,7 +96,7 @@ var targets: [Target] = [
         dependencies: ["SluiceRoutineLoad", "SluiceLoad", "SluiceStorage", "SluiceTxn", "SluiceTesting"]),
     .testTarget(name: "SluiceKafkaTests", dependencies: ["SluiceKafka", "SluiceRoutineLoad", "SluiceTesting", "sluice"]),
     .testTarget(name: "SluiceLoadTests", dependencies: ["SluiceLoad", "SluiceStorage", "SluiceTxn", "SluiceTesting"]),
-    .testTarget(name: "SluiceSQLTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting"]),
+    .testTarget(name: "SluiceSQLTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting", "SluiceIO"]),
     .testTarget(name: "SimulationTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting", "SluiceTxn"]),
     .testTarget(
         name: "SluiceServerTests",

@@ -1,4 +1,5 @@
 import SluiceFormat
+import SluiceIO
 import SluiceSQL
 import SluiceStorage
 import SluiceTesting
@@ -206,5 +207,44 @@ extension String {
         #expect(rows[1][5] == "{\"0\":41}")
         #expect(try h.run("SHOW TRANSACTION FROM db WHERE LABEL = 'job-a'").count == 1)
         #expect(try h.run("SHOW LOAD WHERE LABEL = 'job-c'").map { $0[2] } == ["PREPARED"])
+    }
+}
+
+@Suite struct ScanPrefetchTests {
+    /// Pages are decoded on a prefetch thread: a damaged segment still fails the query with the
+    /// corruption error naming the file, later queries on other tables work, and repeated
+    /// queries leave no reader behind (each one ends its prefetch thread).
+    @Test func corruptionCrossesThePrefetchThreadAndQueriesKeepWorking() throws {
+        let fs = SimulatedFileSystem()
+        let dir = "/data"
+        let engine = try StorageEngine(path: dir, fileSystem: fs)
+        let executor = SQLExecutor(engine: engine)
+        let session = Session(database: "db", nowMicros: 0)
+        func run(_ sql: String) throws -> [[String?]] {
+            if case .rows(let result, _) = try executor.execute(sql, session: session) { return result.textRows }
+            return []
+        }
+        _ = try executor.execute("CREATE DATABASE db", session: Session(nowMicros: 0))
+        _ = try run("CREATE TABLE good (id BIGINT) DISTRIBUTED BY HASH(id) BUCKETS 1")
+        _ = try run("CREATE TABLE bad (id BIGINT) DISTRIBUTED BY HASH(id) BUCKETS 1")
+        _ = try run("INSERT INTO good SELECT generate_series FROM TABLE(generate_series(1, 30000))")
+        _ = try run("INSERT INTO bad SELECT generate_series FROM TABLE(generate_series(1, 30000))")
+        let table = try engine.table(database: "db", name: "bad")
+        let tablet = table.partitions[0].tablets[0].id
+        let rowsetDirectory = "\(dir)/tablets/\(tablet)"
+        let rowset = try fs.listDirectory(rowsetDirectory).first!
+        let path = "\(rowsetDirectory)/\(rowset)/0.seg"
+        var bytes = try fs.readFile(path)
+        bytes[bytes.count / 2] ^= 0xFF
+        let file = try fs.createFile(path)
+        try file.append(bytes)
+        try file.close()
+        #expect(throws: SQLError.self) { try run("SELECT sum(id) FROM bad") }
+        do {
+            _ = try run("SELECT sum(id) FROM bad")
+        } catch let error as SQLError {
+            #expect(error.message.contains(path), "\(error.message)")
+        }
+        for _ in 0..<50 { #expect(try run("SELECT count(*), sum(id) FROM good") == [["30000", "450015000"]]) }
     }
 }

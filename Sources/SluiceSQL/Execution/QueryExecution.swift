@@ -15,11 +15,14 @@ struct QueryExecution {
         var qualifiers: [String]
         var next: () throws -> (columns: [ColumnVector], rows: Int)?
         var statistics: () -> ScanStatistics
+        /// Called once the query is done with the source (stops read-ahead).
+        var close: () -> Void = {}
     }
 
     func run(_ select: SelectStatement) throws -> (ResultSet, QueryStatistics) {
         var select = select
         let source = try makeSource(&select)
+        defer { source.close() }
         let resolver = NameResolver(names: source.names, types: source.types, qualifiers: source.qualifiers)
         let binder = ExprBinder(resolver: resolver)
         let context = session.evaluationContext
@@ -108,17 +111,26 @@ struct QueryExecution {
             let countOnly = indices.isEmpty
             if countOnly { indices = [0] }
             let predicates = PruningPredicates.extract(select.filter, table: table)
-            let scan = engine.scan(table, columns: indices, predicates: predicates)
+            // Handed to the prefetch thread, which alone uses it from here on.
+            nonisolated(unsafe) let scan = engine.scan(table, columns: indices, predicates: predicates)
             let qualifiers = [name.name] + (alias.map { [$0] } ?? [])
+            // The scan decodes pages on the prefetch thread; its statistics are read there too,
+            // after its last batch (the hand-over orders them before the consumer sees the end).
+            let finalStatistics = StatisticsBox()
+            let prefetcher = BatchPrefetcher {
+                guard let batch = try scan.next() else {
+                    finalStatistics.value = scan.statistics
+                    return nil
+                }
+                return (countOnly ? [] : batch, batch.first?.count ?? 0)
+            }
             return Source(
                 names: countOnly ? [] : indices.map { allNames[$0] },
                 types: countOnly ? [] : indices.map { table.schema.columns[$0].type },
                 qualifiers: qualifiers,
-                next: {
-                    guard let batch = try scan.next() else { return nil }
-                    return (countOnly ? [] : batch, batch.first?.count ?? 0)
-                },
-                statistics: { scan.statistics })
+                next: { try prefetcher.next() },
+                statistics: { finalStatistics.value },
+                close: { prefetcher.cancel() })
         }
     }
 
@@ -280,4 +292,10 @@ struct QueryExecution {
             return a < b
         }
     }
+}
+
+/// Scan statistics handed from the prefetch thread to the query (written before the end-of-scan
+/// hand-over, read after it).
+final class StatisticsBox: @unchecked Sendable {
+    var value = ScanStatistics()
 }
