@@ -16,31 +16,53 @@ final class BodyDecoder: @unchecked Sendable {
 
     private var codec: Codec
 
+    /// The encodings this build decodes, by the names clients use (lowercased).
+    private enum Encoding {
+        case identity, gzip, deflate, lz4Frame, zstd, bzip2
+
+        init?(_ name: String?) {
+            switch name?.lowercased() {
+            case nil, "", "identity": self = .identity
+            case "gzip", "x-gzip": self = .gzip
+            case "deflate": self = .deflate
+            case "lz4_frame", "lz4frame", "lz4": self = .lz4Frame
+            case "zstd": self = .zstd
+            case "bzip2", "bz2": self = .bzip2
+            default: return nil
+            }
+        }
+    }
+
     /// Whether `encoding` names something this build decodes (case-insensitive).
-    static func supports(_ encoding: String) -> Bool { BodyDecoder(encoding: encoding) != nil }
+    static func supports(_ encoding: String) -> Bool { Encoding(encoding) != nil }
 
     /// - Returns: nil for an encoding this build cannot decode.
     init?(encoding: String?) {
-        switch encoding?.lowercased() {
-        case nil, "", "identity":
+        switch Encoding(encoding) {
+        case nil:
+            return nil
+        case .identity:
             codec = .identity
-        case "gzip", "x-gzip":
-            guard let z = try? ZlibDecompressor(algorithm: .gzip) else { return nil }
-            codec = .zlib(z, window: ByteBufferAllocator().buffer(capacity: 1 << 20))
-        case "deflate":
-            guard let z = try? ZlibDecompressor(algorithm: .zlib) else { return nil }
-            codec = .zlib(z, window: ByteBufferAllocator().buffer(capacity: 1 << 20))
-        case "lz4_frame", "lz4frame", "lz4":
+        case .gzip:
+            guard let zlib = Self.zlib(.gzip) else { return nil }
+            codec = zlib
+        case .deflate:
+            guard let zlib = Self.zlib(.zlib) else { return nil }
+            codec = zlib
+        case .lz4Frame:
             guard let lz4 = LZ4FrameDecompressor() else { return nil }
             codec = .stream(lz4)
-        case "zstd":
+        case .zstd:
             guard let zstd = ZstdDecompressor() else { return nil }
             codec = .stream(zstd)
-        case "bzip2", "bz2":
+        case .bzip2:
             codec = .stream(Bzip2Decompressor())
-        default:
-            return nil
         }
+    }
+
+    private static func zlib(_ algorithm: ZlibAlgorithm) -> Codec? {
+        guard let inflater = try? ZlibDecompressor(algorithm: algorithm) else { return nil }
+        return .zlib(inflater, window: ByteBufferAllocator().buffer(capacity: 1 << 20))
     }
 
     /// Decodes `input` and hands the plain bytes to `load`.

@@ -19,8 +19,8 @@ struct RawRows: Sendable {
 struct JSONRowReader: @unchecked Sendable {
     /// A batch of rows: one column per field (typed where the field feeds a column directly,
     /// else text), the values that failed to convert per field, and the rows' raw text.
-    typealias Emit = (_ fields: [ColumnVector], _ failures: [[(row: Int, text: String)]], _ raws: RawRows) throws -> Void
-    typealias SendableEmit = @Sendable (_ fields: [ColumnVector], _ failures: [[(row: Int, text: String)]], _ raws: RawRows) throws -> Void
+    typealias Emit = (_ fields: [ColumnVector], _ failures: [ParseFailures], _ raws: RawRows) throws -> Void
+    typealias SendableEmit = @Sendable (_ fields: [ColumnVector], _ failures: [ParseFailures], _ raws: RawRows) throws -> Void
     typealias Reject = (_ reason: String, _ raw: [UInt8]) -> Void
 
     let stripOuterArray: Bool
@@ -34,7 +34,7 @@ struct JSONRowReader: @unchecked Sendable {
     private var outerOpen = false
     /// Rows waiting to be emitted, already as source columns, plus their raw text.
     private var pendingColumns: [ColumnVector]
-    private var pendingFailures: [[(row: Int, text: String)]]
+    private var pendingFailures: [ParseFailures]
     private var pendingRawBytes: [UInt8] = []
     private var pendingRawOffsets: [Int] = [0]
     private var pendingCount: Int { pendingRawOffsets.count - 1 }
@@ -47,7 +47,7 @@ struct JSONRowReader: @unchecked Sendable {
     var rejects: [(reason: String, raw: [UInt8])] = []
 
     /// - Parameter fieldTypes: per field, the type to parse its text into (nil = keep text).
-    init(options: LoadOptions, fieldNames: [String], fieldTypes: [ColumnType?]? = nil) throws {
+    init(options: LoadOptions, fieldNames: [String], fieldTypes: [ColumnType?]) throws {
         stripOuterArray = options.stripOuterArray
         if let text = options.jsonRoot, !text.isEmpty {
             guard let path = JSONPath(text) else { throw LoadError(.invalidArgument, "Invalid json_root: \(text)") }
@@ -69,7 +69,7 @@ struct JSONRowReader: @unchecked Sendable {
             paths = nil
         }
         self.fieldNames = fieldNames.map { Array($0.utf8) }
-        self.fieldTypes = fieldTypes ?? fieldNames.map { _ in nil }
+        self.fieldTypes = fieldTypes
         self.pendingColumns = self.fieldTypes.map { ColumnVector(type: $0 ?? .string) }
         self.pendingFailures = fieldNames.map { _ in [] }
         self.spans = Array(repeating: nil, count: fieldNames.count)
@@ -159,7 +159,7 @@ struct JSONRowReader: @unchecked Sendable {
         var second: JSONRowReader
         var secondConsumed = 0
         /// What the second half parsed, held back until the first half's rows are out.
-        var secondBatches: [(fields: [ColumnVector], failures: [[(row: Int, text: String)]], raws: RawRows)] = []
+        var secondBatches: [(fields: [ColumnVector], failures: [ParseFailures], raws: RawRows)] = []
         var error: (any Error)?
         private let lock = SmallLock()
 

@@ -173,7 +173,7 @@ public final class LoadSession: @unchecked Sendable {
         var sources = (0..<expected).map { j in
             ColumnVector(type: direct[j].map { table.schema.columns[$0].type } ?? .string, capacity: rows.count)
         }
-        var failures = [[(row: Int, text: String)]](repeating: [], count: expected)
+        var failures = [ParseFailures](repeating: [], count: expected)
         var raws = [Range<Int>]()
         raws.reserveCapacity(rows.count)
         var mismatched = [(raw: Range<Int>, count: Int)]()
@@ -183,18 +183,16 @@ public final class LoadSession: @unchecked Sendable {
         }
         let total = rows.count
         let mismatchReasons = mismatched.map { ("Value count does not match column count. Expect \(expected), but got \($0.count). Column delimiter: \(options.columnSeparator.first ?? 0),Row delimiter: \(options.rowDelimiter.first ?? 0)", Array(buffer[$0.raw])) }
-        var parsed = [Int: (ColumnVector, [(row: Int, text: String)])]()
-        for j in 0..<expected { if let c = direct[j] { parsed[c] = (sources[j], failures[j]) } }
+        let parsed = parsedTargets(sources, failures)
         // The chunk's memory is gone once this returns: keep this batch's raw text for error logs.
         let base = raws.first?.lowerBound ?? 0
         let rawText = Array(buffer[base..<(raws.last?.upperBound ?? base)])
         let localRaws = raws.map { ($0.lowerBound - base)..<($0.upperBound - base) }
         let readySources = sources
-        let readyParsed = parsed
         return { [self] in
             shared.withLock { $0.counters.totalRows += total }
             for (reason, raw) in mismatchReasons { reject(reason, raw) }
-            try convertAndWrite(readySources, rows: localRaws.count, parsed: readyParsed) { Array(rawText[localRaws[$0]]) }
+            try convertAndWrite(readySources, rows: localRaws.count, parsed: parsed) { Array(rawText[localRaws[$0]]) }
         }
     }
 
@@ -202,7 +200,7 @@ public final class LoadSession: @unchecked Sendable {
     /// compiler checks exclusivity statically (no per-access runtime checks in the hot loop).
     private static func fill(
         _ buffer: UnsafeRawBufferPointer, _ unescaped: UnsafeRawBufferPointer, _ rows: CSVRows, expected: Int, direct: [Int?],
-        sources: inout [ColumnVector], failures: inout [[(row: Int, text: String)]], raws: inout [Range<Int>],
+        sources: inout [ColumnVector], failures: inout [ParseFailures], raws: inout [Range<Int>],
         mismatched: inout [(raw: Range<Int>, count: Int)]
     ) {
         rows.fieldStarts.withUnsafeBufferPointer { starts in
@@ -218,46 +216,44 @@ public final class LoadSession: @unchecked Sendable {
                 }
                 // Columns through a buffer pointer: no uniqueness check of `sources` itself per field.
                 sources.withUnsafeMutableBufferPointer { sources in
-                for r in 0..<rows.count {
-                    let count = rows.fieldCount(r)
-                    let raw = rows.rowStarts[r]..<rows.rowEnds[r]
-                    guard count == expected else {
-                        mismatched.append((raw, count))
-                        continue
-                    }
-                    let row = raws.count
-                    raws.append(raw)
-                    let first = rows.rowFields[r]
-                    for j in 0..<expected {
-                        let s = starts[first + j], e = ends[first + j]
-                        let field = s < 0
-                            ? UnsafeRawBufferPointer(rebasing: unescaped[(-s - 1)..<e])
-                            : UnsafeRawBufferPointer(rebasing: buffer[s..<e])
-                        if field.count == 2, field[0] == 92, field[1] == 78 {
-                            sources[j].appendNull()
-                        } else if direct[j] != nil {
-                            if !FieldParser.append(field, to: &sources[j]) {
-                                failures[j].append((row, String(decoding: field, as: UTF8.self)))
+                    for r in 0..<rows.count {
+                        let count = rows.fieldCount(r)
+                        let raw = rows.rowStarts[r]..<rows.rowEnds[r]
+                        guard count == expected else {
+                            mismatched.append((raw, count))
+                            continue
+                        }
+                        let row = raws.count
+                        raws.append(raw)
+                        let first = rows.rowFields[r]
+                        for j in 0..<expected {
+                            let s = starts[first + j], e = ends[first + j]
+                            let field = s < 0
+                                ? UnsafeRawBufferPointer(rebasing: unescaped[(-s - 1)..<e])
+                                : UnsafeRawBufferPointer(rebasing: buffer[s..<e])
+                            if field.count == 2, field[0] == 92, field[1] == 78 {
+                                sources[j].appendNull()
+                            } else if direct[j] != nil {
+                                if !FieldParser.append(field, to: &sources[j]) {
+                                    failures[j].append((row, String(decoding: field, as: UTF8.self)))
+                                }
+                            } else {
+                                sources[j].appendBytes(field)
                             }
-                        } else {
-                            sources[j].appendBytes(field)
                         }
                     }
                 }
             }
         }
-        }
     }
 
     /// JSON rows arrive as source columns already, fields that feed a column directly parsed
     /// into its type (see ``JSONRowReader``).
-    private func process(fields: [ColumnVector], failures: [[(row: Int, text: String)]], raws: RawRows) throws {
-        var parsed = [Int: (ColumnVector, [(row: Int, text: String)])]()
-        for (j, target) in mapping.directTargets.enumerated() { if let c = target { parsed[c] = (fields[j], failures[j]) } }
-        let ready = parsed
+    private func process(fields: [ColumnVector], failures: [ParseFailures], raws: RawRows) throws {
+        let parsed = parsedTargets(fields, failures)
         try enqueue { [self] in
             shared.withLock { $0.counters.totalRows += raws.count }
-            try convertAndWrite(fields, rows: raws.count, parsed: ready) { raws[$0] }
+            try convertAndWrite(fields, rows: raws.count, parsed: parsed) { raws[$0] }
         }
     }
 
@@ -270,6 +266,14 @@ public final class LoadSession: @unchecked Sendable {
                 reject(reason, raw)
             }
         }
+    }
+
+    /// The source columns that feed a table column directly (already in its type), by table
+    /// column, with the values that failed to convert.
+    private func parsedTargets(_ sources: [ColumnVector], _ failures: [ParseFailures]) -> [Int: (ColumnVector, ParseFailures)] {
+        var parsed = [Int: (ColumnVector, ParseFailures)]()
+        for (j, target) in mapping.directTargets.enumerated() { if let c = target { parsed[c] = (sources[j], failures[j]) } }
+        return parsed
     }
 
     /// Counts a filtered row and logs it (converter thread).
@@ -286,7 +290,7 @@ public final class LoadSession: @unchecked Sendable {
     /// - Parameter parsed: table columns already converted by the CSV fast path, with the rows
     ///   whose text failed to convert.
     private func convertAndWrite(
-        _ sources: [ColumnVector], rows: Int, parsed: [Int: (ColumnVector, [(row: Int, text: String)])] = [:],
+        _ sources: [ColumnVector], rows: Int, parsed: [Int: (ColumnVector, ParseFailures)],
         rawRow: (Int) -> [UInt8]
     ) throws {
         guard rows > 0 else { return }

@@ -116,40 +116,29 @@ struct GroupTable {
             }
             return ids
         }
-        if keys.count == 1, keys[0].type.physical == .bytes, let dictionary = keys[0].dictionaryCodes {
-            // One dictionary page: hash each distinct string once, then map codes to groups.
-            let column = keys[0]
-            var entryGroups = [Int32](repeating: -1, count: dictionary.entries)
-            column.bytes.withUnsafeBytes { raw in
-                for r in 0..<rows {
-                    if column.isNull(r) {
-                        if stringNullGroup == nil { stringNullGroup = newGroup(r, onNew) }
-                        ids[r] = stringNullGroup!
-                        continue
-                    }
-                    let code = Int(dictionary.codes[r])
-                    if entryGroups[code] < 0 {
-                        let id = strings.intern(UnsafeRawBufferPointer(rebasing: raw[column.offsets[r]..<column.offsets[r + 1]]))
-                        if id == stringGroups.count { stringGroups.append(newGroup(r, onNew)) }
-                        entryGroups[code] = stringGroups[id]
-                    }
-                    ids[r] = entryGroups[code]
-                }
-            }
-            return ids
-        }
         if keys.count == 1, keys[0].type.physical == .bytes {
             let column = keys[0]
+            // From one dictionary page: hash each distinct string once, then map codes to groups.
+            let dictionary = column.dictionaryCodes
+            var entryGroups = [Int32](repeating: -1, count: dictionary?.entries ?? 0)
+            let codes = dictionary?.codes ?? []
             column.bytes.withUnsafeBytes { raw in
-                for r in 0..<rows {
-                    if column.isNull(r) {
-                        if stringNullGroup == nil { stringNullGroup = newGroup(r, onNew) }
-                        ids[r] = stringNullGroup!
-                        continue
+                codes.withUnsafeBufferPointer { codes in
+                    for r in 0..<rows {
+                        if column.isNull(r) {
+                            if stringNullGroup == nil { stringNullGroup = newGroup(r, onNew) }
+                            ids[r] = stringNullGroup!
+                            continue
+                        }
+                        if !codes.isEmpty, entryGroups[Int(codes[r])] >= 0 {
+                            ids[r] = entryGroups[Int(codes[r])]
+                            continue
+                        }
+                        let id = strings.intern(UnsafeRawBufferPointer(rebasing: raw[column.offsets[r]..<column.offsets[r + 1]]))
+                        if id == stringGroups.count { stringGroups.append(newGroup(r, onNew)) }
+                        ids[r] = stringGroups[id]
+                        if !codes.isEmpty { entryGroups[Int(codes[r])] = ids[r] }
                     }
-                    let id = strings.intern(UnsafeRawBufferPointer(rebasing: raw[column.offsets[r]..<column.offsets[r + 1]]))
-                    if id == stringGroups.count { stringGroups.append(newGroup(r, onNew)) }
-                    ids[r] = stringGroups[id]
                 }
             }
             return ids
