@@ -29,7 +29,7 @@ var targets: [Target] = [
     // File-system protocol, POSIX implementation, CRC-framed record log, lock file.
     .target(name: "SluiceIO", dependencies: ["SluiceFormat"]),
     // Expression AST, parser and vectorised evaluator shared by loads and SQL.
-    .target(name: "SluiceExpr", dependencies: ["SluiceFormat"]),
+    .target(name: "SluiceExpr", dependencies: ["SluiceFormat", "CSluiceSupport"]),
     // Catalog, tablets, rowsets, segments, versions, compaction, the metadata journal, recovery.
     .target(name: "SluiceStorage", dependencies: ["SluiceFormat", "SluiceIO", logging]),
     // Labels, transaction ids and states of running loads (2PC grows here).

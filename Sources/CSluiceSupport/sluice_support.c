@@ -1,3 +1,6 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "sluice_support.h"
 
 #include <malloc.h>
@@ -79,4 +82,24 @@ size_t sluice_find_either(const uint8_t *data, size_t length, uint8_t a, uint8_t
     }
     *examined = i;
     return count;
+}
+
+#if defined(__linux__)
+#include <pthread.h>
+#endif
+
+static __thread uintptr_t stack_low_bound_cache;
+
+uintptr_t sluice_stack_low_bound(void) {
+    if (stack_low_bound_cache != 0) return stack_low_bound_cache;
+#if defined(__linux__)
+    pthread_attr_t attr;
+    void *address = 0;
+    size_t size = 0;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0) return 0;
+    if (pthread_attr_getstack(&attr, &address, &size) != 0) address = 0;
+    pthread_attr_destroy(&attr);
+    stack_low_bound_cache = (uintptr_t)address;
+#endif
+    return stack_low_bound_cache;
 }

@@ -1,7 +1,7 @@
 /// An expression that does not parse, does not type-check or fails while evaluating.
 public struct ExprError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String { case syntax, unknownColumn, unknownFunction, typeMismatch, evaluation }
+        private enum Base: String { case syntax, unknownColumn, unknownFunction, typeMismatch, evaluation, tooComplex }
         private let base: Base
         private init(_ base: Base) { self.base = base }
         public static let syntax = Code(.syntax)
@@ -9,6 +9,8 @@ public struct ExprError: Error, Sendable, CustomStringConvertible {
         public static let unknownFunction = Code(.unknownFunction)
         public static let typeMismatch = Code(.typeMismatch)
         public static let evaluation = Code(.evaluation)
+        /// The expression exceeds a depth, size or stack limit (``ExprLimits``).
+        public static let tooComplex = Code(.tooComplex)
         public var description: String { base.rawValue }
     }
 

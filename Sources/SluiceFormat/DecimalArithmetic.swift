@@ -48,15 +48,16 @@ public enum DecimalArithmetic {
                 digitsSeen += 1
                 if inFraction {
                     if fractionDigits < scale {
-                        unscaled = unscaled * 10 + Int128(c - 48)
+                        guard let next = appendingDigit(unscaled, c - 48) else { return nil }
+                        unscaled = next
                         fractionDigits += 1
                     } else if !extraFraction {
                         extraFraction = true
                         roundUp = c >= UInt8(ascii: "5")
                     }
                 } else {
-                    unscaled = unscaled * 10 + Int128(c - 48)
-                    if unscaled > powersOfTen[38] { return nil }
+                    guard let next = appendingDigit(unscaled, c - 48) else { return nil }
+                    unscaled = next
                 }
             } else if c == UInt8(ascii: "."), !inFraction {
                 inFraction = true
@@ -70,12 +71,21 @@ public enum DecimalArithmetic {
         }
         guard digitsSeen > 0 else { return nil }
         while fractionDigits < scale {
-            unscaled *= 10
+            guard let next = appendingDigit(unscaled, 0) else { return nil }
+            unscaled = next
             fractionDigits += 1
         }
-        if roundUp { unscaled += 1 }
+        if roundUp { unscaled += 1 }  // ≤ 10^38, far below Int128.max
         guard unscaled <= maxUnscaled(precision: precision) else { return nil }
         return negative ? -unscaled : unscaled
+    }
+
+    /// `value * 10 + digit`, or nil when that would need more than 38 digits (more than any
+    /// DECIMAL holds). Checked before multiplying, so it never overflows `Int128`.
+    @inline(__always)
+    private static func appendingDigit(_ value: Int128, _ digit: UInt8) -> Int128? {
+        guard value < powersOfTen[37] else { return nil }
+        return value * 10 + Int128(digit)
     }
 
     private static func parseScientific(_ bytes: UnsafeBufferPointer<UInt8>, precision: Int, scale: Int) -> Int128? {
@@ -84,7 +94,7 @@ public enum DecimalArithmetic {
         }
         let mantissa = UnsafeBufferPointer(rebasing: bytes[..<e])
         let exponentText = String(decoding: bytes[(e + 1)...], as: UTF8.self)
-        guard let exponent = Int(exponentText), abs(exponent) <= 38 else { return nil }
+        guard let exponent = Int(exponentText), exponent.magnitude <= 38 else { return nil }
         let innerScale = min(38, max(0, scale - exponent))
         guard let base = parse(mantissa, precision: 38, scale: innerScale) else { return nil }
         let shift = exponent + innerScale - scale

@@ -32,7 +32,7 @@ public enum FaultPoints {
         "routine_load.after_consume", "routine_load.after_plan", "routine_load.after_write",
         "routine_load.after_prepare", "routine_load.after_commit", "storage.after_segments",
         "storage.after_commit_record", "storage.before_compaction_swap", "storage.after_compaction_swap",
-        "storage.mid_checkpoint", "storage.segment_write", "stream_load.mid_body",
+        "storage.mid_checkpoint", "storage.segment_write", "storage.journal_write", "stream_load.mid_body",
     ]
 
     /// Arms `name`: `action` at hits `from`…`from + count − 1` (1-based).

@@ -42,6 +42,9 @@ public protocol WritableFile: AnyObject {
     func append(_ bytes: UnsafeRawBufferPointer) throws
     /// Makes everything appended so far durable (`fsync`).
     func sync() throws
+    /// Cuts the file back to `length` bytes (≤ ``size``); later appends continue from there.
+    /// Used to take back a partly written record after a failed write.
+    func truncate(to length: Int) throws
     func close() throws
 }
 

@@ -168,10 +168,12 @@ final class PosixWritableFile: WritableFile {
         self.path = path
     }
 
+    /// Writes at the tracked end (`pwrite`), so a write that failed half-way leaves ``size`` at
+    /// the last complete append and the next append overwrites the partial bytes.
     func append(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
-            let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(size + done))
             if n < 0 {
                 if errno == EINTR { continue }
                 throw PosixFileSystem.failure("write", path)
@@ -179,6 +181,12 @@ final class PosixWritableFile: WritableFile {
             done += n
         }
         size += bytes.count
+    }
+
+    func truncate(to length: Int) throws {
+        precondition(length >= 0 && length <= size, "truncate beyond the end of \(path)")
+        if ftruncate(fd, off_t(length)) != 0 { throw PosixFileSystem.failure("ftruncate", path) }
+        size = length
     }
 
     func sync() throws {

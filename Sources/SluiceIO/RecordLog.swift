@@ -3,11 +3,22 @@ public import SluiceFormat
 /// An append-only log of CRC-framed records — the metadata journal's container.
 ///
 /// Frame: `u32 length` (of type + payload), `u32 crc32c(type + payload)`, `u8 type`, payload.
-/// A torn or corrupt frame ends the log: ``RecordLogReader`` returns the records before it and
-/// where the valid prefix ends, so recovery ignores a half-written tail.
+///
+/// The writer never leaves a partial frame in front of later ones: a failed append or sync cuts
+/// the file back to the last good frame boundary (the end of the last synced frame after a
+/// failed sync — those records were never acknowledged). If the cut itself fails, the writer
+/// refuses every append until a later attempt at the cut succeeds. So a reader only ever sees
+/// a torn frame at the very end of a log (a crash while appending); a torn frame followed by
+/// valid ones is corruption (``RecordLogContents/corruptionOffset``).
 public final class RecordLogWriter {
     private let file: any WritableFile
     public let path: String
+    /// End of the last complete, written frame.
+    private var goodSize = 0
+    /// End of the last frame made durable by ``sync()``.
+    private var syncedSize = 0
+    /// Set when a cut back to `goodSize` failed: the file may end in garbage.
+    private var needsRepair = false
 
     /// Creates (truncating) a log file.
     public init(fileSystem: any FileSystem, path: String) throws {
@@ -15,11 +26,15 @@ public final class RecordLogWriter {
         self.path = path
     }
 
-    /// Bytes written so far.
-    public var size: Int { file.size }
+    /// Bytes of complete frames written so far.
+    public var size: Int { goodSize }
 
-    /// Appends one record (not yet durable; call ``sync()``).
-    public func append(type: UInt8, payload: [UInt8]) throws {
+    /// Appends one record (not yet durable; call ``sync()``). When it throws, the log holds
+    /// exactly the frames it held before the call.
+    /// - Parameter faultPoint: a ``FaultPoints`` name; when armed to fail, half of the frame is
+    ///   written before the error (the short write a full disk produces).
+    public func append(type: UInt8, payload: [UInt8], faultPoint: String? = nil) throws {
+        try ensureIntact()
         var frame = ByteWriter(capacity: payload.count + 9)
         frame.write(UInt32(payload.count + 1))
         var crc = CRC32C.checksum([type])
@@ -27,11 +42,62 @@ public final class RecordLogWriter {
         frame.write(crc)
         frame.write(type)
         frame.write(bytes: payload)
-        try file.append(frame.bytes)
+        do {
+            if let faultPoint {
+                do {
+                    try FaultPoints.hit(faultPoint)
+                } catch {
+                    try file.append(Array(frame.bytes.prefix(frame.bytes.count / 2)))
+                    throw error
+                }
+            }
+            try file.append(frame.bytes)
+        } catch {
+            cut(to: goodSize)
+            throw error
+        }
+        goodSize = file.size
     }
 
-    public func sync() throws { try file.sync() }
+    /// Makes every appended record durable. When it throws, the records appended since the
+    /// last successful sync are taken back (they were never durable, so never acknowledged).
+    public func sync() throws {
+        try ensureIntact()
+        do {
+            try file.sync()
+        } catch {
+            cut(to: syncedSize)
+            throw error
+        }
+        syncedSize = goodSize
+    }
+
     public func close() throws { try file.close() }
+
+    private func cut(to length: Int) {
+        do {
+            try file.truncate(to: length)
+            goodSize = length
+            syncedSize = min(syncedSize, length)
+            needsRepair = false
+        } catch {
+            needsRepair = true
+        }
+    }
+
+    /// Throws unless the file ends at a frame boundary (retrying a failed cut first).
+    public func ensureIntact() throws {
+        guard needsRepair else { return }
+        do {
+            try file.truncate(to: syncedSize)
+            goodSize = syncedSize
+            needsRepair = false
+        } catch {
+            throw IOError(
+                .io, "the log cannot be cut back to its last good record after a failed write (\(error)); "
+                    + "free disk space or restart the server", path: path)
+        }
+    }
 }
 
 /// One decoded record of a ``RecordLogWriter`` log.
@@ -42,23 +108,61 @@ public struct LogRecord: Sendable {
     public var offset: Int
 }
 
+/// What ``RecordLogReader`` found in a log file.
+public struct RecordLogContents: Sendable {
+    /// Every intact record before the first torn or corrupt frame.
+    public var records: [LogRecord]
+    /// Byte length of that valid prefix.
+    public var validLength: Int
+    /// The file's size.
+    public var size: Int
+    /// Offset of a torn frame that has intact frames after it (nil for a clean log or a torn
+    /// tail). A writer never produces this — it is damage, not a crash.
+    public var corruptionOffset: Int?
+    /// How many intact frames follow that torn frame.
+    public var framesAfterCorruption = 0
+
+    /// Bytes after the valid prefix.
+    public var tornBytes: Int { size - validLength }
+}
+
 public enum RecordLogReader {
-    /// Reads every intact record; stops at the first torn or corrupt frame.
-    /// - Returns: the records and the byte length of the valid prefix.
-    public static func read(fileSystem: any FileSystem, path: String) throws -> (records: [LogRecord], validLength: Int) {
+    /// Reads every intact record; stops at the first torn or corrupt frame, then looks past it
+    /// for intact frames to tell a torn tail (a crash) from damage in the middle.
+    public static func read(fileSystem: any FileSystem, path: String) throws -> RecordLogContents {
         let bytes = try fileSystem.readFile(path)
         var records = [LogRecord]()
         var position = 0
-        while position + 9 <= bytes.count {
-            var reader = ByteReader(bytes, start: position)
-            guard let length = try? reader.read(UInt32.self), let crc = try? reader.read(UInt32.self),
-                length >= 1, position + 8 + Int(length) <= bytes.count
-            else { break }
-            let body = bytes[(position + 8)..<(position + 8 + Int(length))]
-            guard CRC32C.checksum(body) == crc else { break }
+        while let length = frameLength(bytes, at: position) {
+            let body = bytes[(position + 8)..<(position + length)]
             records.append(LogRecord(type: body.first!, payload: Array(body.dropFirst()), offset: position))
-            position += 8 + Int(length)
+            position += length
         }
-        return (records, position)
+        var contents = RecordLogContents(records: records, validLength: position, size: bytes.count)
+        // Resynchronise: any intact frame at a later byte offset means the torn frame was not
+        // the tail. Frames are checked by length bound and CRC, so garbage rarely qualifies.
+        var probe = position + 1
+        while probe + 9 <= bytes.count {
+            if let length = frameLength(bytes, at: probe) {
+                if contents.corruptionOffset == nil { contents.corruptionOffset = position }
+                contents.framesAfterCorruption += 1
+                probe += length
+            } else {
+                probe += 1
+            }
+        }
+        return contents
+    }
+
+    /// The length of the intact frame at `position` (header included), or nil.
+    private static func frameLength(_ bytes: [UInt8], at position: Int) -> Int? {
+        guard position + 9 <= bytes.count else { return nil }
+        var reader = ByteReader(bytes, start: position)
+        guard let length = try? reader.read(UInt32.self), let crc = try? reader.read(UInt32.self),
+            length >= 1, Int(length) <= bytes.count - position - 8
+        else { return nil }
+        let body = bytes[(position + 8)..<(position + 8 + Int(length))]
+        guard CRC32C.checksum(body) == crc else { return nil }
+        return 8 + Int(length)
     }
 }

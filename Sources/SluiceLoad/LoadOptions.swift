@@ -17,6 +17,9 @@ public struct LoadOptions: Sendable {
     public var columns: String?
     /// The `where` header text, if any.
     public var filter: String?
+    /// Longest single JSON value (object, array, string) a JSON load carries between chunks.
+    /// Default 100 MiB (StarRocks' JSON body limit).
+    public var maxJSONValueBytes = 100 << 20
     /// Largest tolerated share of filtered rows (`max_filter_ratio`). Default 0.
     public var maxFilterRatio: Double = 0
     /// Count failed conversions as filtered rows instead of NULL (`strict_mode`).
@@ -90,3 +93,19 @@ extension LoadOptions {
         return array
     }
 }
+
+extension LoadOptions {
+    /// Parses `max_filter_ratio`: a finite number from 0 to 1 (StarRocks' Routine Load rule,
+    /// applied to every load so `NaN` or `abc` cannot silently allow or forbid filtering).
+    public static func filterRatio(_ text: String) throws(LoadError) -> Double {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let ratio = Double(trimmed), ratio.isFinite else {
+            throw LoadError(.invalidArgument, "Incorrect format of max_filter_ratio: '\(text)' is not a number; use a value from 0 to 1")
+        }
+        guard ratio >= 0, ratio <= 1 else {
+            throw LoadError(.invalidArgument, "max_filter_ratio must between 0.0 and 1.0. (got \(text))")
+        }
+        return ratio
+    }
+}
+

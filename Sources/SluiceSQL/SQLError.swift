@@ -3,7 +3,7 @@
 /// The HTTP layer maps ``Code`` to a status: syntax/analysis/notFound → 4xx, internal → 5xx.
 public struct SQLError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String { case syntax, analysis, notFound, alreadyExists, dataQuality, internalError }
+        private enum Base: String { case syntax, analysis, notFound, alreadyExists, dataQuality, internalError, timeout, cancelled, memoryLimit }
         private let base: Base
         private init(_ base: Base) { self.base = base }
         public static let syntax = Code(.syntax)
@@ -14,6 +14,12 @@ public struct SQLError: Error, Sendable, CustomStringConvertible {
         /// INSERT rows that do not fit the table.
         public static let dataQuality = Code(.dataQuality)
         public static let internalError = Code(.internalError)
+        /// The statement ran past `query_timeout`.
+        public static let timeout = Code(.timeout)
+        /// The client went away or the server is stopping.
+        public static let cancelled = Code(.cancelled)
+        /// The statement needed more memory than `query_mem_limit`.
+        public static let memoryLimit = Code(.memoryLimit)
         public var description: String { base.rawValue }
     }
 

@@ -28,14 +28,17 @@ public struct SQLClient: Sendable {
     }
 
     /// Runs one statement.
-    public func execute(_ query: String, database: String?) async throws -> Response {
+    /// - Parameter sessionVariables: sent as the request's `sessionVariables` (e.g. `query_timeout`).
+    public func execute(_ query: String, database: String?, sessionVariables: [String: Any] = [:]) async throws -> Response {
         let path = database.map { "/api/v1/catalogs/default_catalog/databases/\($0)/sql" } ?? "/api/v1/catalogs/default_catalog/sql"
         var request = HTTPClientRequest(url: "http://\(host):\(port)\(path)")
         request.method = .POST
         let token = Data("\(user):\(password)".utf8).base64EncodedString()
         request.headers.add(name: "Authorization", value: "Basic \(token)")
         request.headers.add(name: "Content-Type", value: "application/json")
-        let body = try JSONSerialization.data(withJSONObject: ["query": query])
+        var object: [String: Any] = ["query": query]
+        if !sessionVariables.isEmpty { object["sessionVariables"] = sessionVariables }
+        let body = try JSONSerialization.data(withJSONObject: object)
         request.body = .bytes(ByteBuffer(data: body))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(3600))
         let bytes = try await response.body.collect(upTo: 1 << 30)

@@ -43,6 +43,12 @@ public struct SluiceConfiguration: Sendable {
     public var routineLoadTestBatchIntervalMilliseconds = 0
     /// `server.advertised_address`: `host:port` in URLs when a request has no Host header.
     public var advertisedAddress: String?
+    /// `server.idle_timeout_seconds`: a connection that sends nothing (no request, or a request
+    /// head that never completes) for this long is closed. Default 60.
+    public var idleTimeoutSeconds = 60
+    /// `server.shutdown_grace_seconds`: on SIGTERM, requests still running after this long
+    /// (a stalled upload) are cancelled and their loads aborted. Default 10.
+    public var shutdownGraceSeconds = 10
 
     public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
 
@@ -93,6 +99,8 @@ public struct SluiceConfiguration: Sendable {
         c.routineLoadJobs = reader.stringArray(forKey: "routine_load.jobs") ?? []
         c.routineLoadMaxTasks = try integer(reader, "routine_load.max_concurrent_tasks", c.routineLoadMaxTasks, 1...64)
         c.advertisedAddress = reader.string(forKey: "server.advertised_address")
+        c.idleTimeoutSeconds = try integer(reader, "server.idle_timeout_seconds", c.idleTimeoutSeconds, 1...86_400)
+        c.shutdownGraceSeconds = try integer(reader, "server.shutdown_grace_seconds", c.shutdownGraceSeconds, 0...3_600)
         c.routineLoadTestBatchIntervalMilliseconds = try integer(
             reader, "routine_load.test_batch_interval_ms", c.routineLoadTestBatchIntervalMilliseconds, 0...3_600_000)
         return c

@@ -71,7 +71,8 @@ public enum SluiceServer {
         let app = Application(
             responder: TrailingSlashResponder(router.buildResponder()),
             server: .http1(configuration: .init(
-                additionalChannelHandlers: SluiceChannelHandlers.make(authenticator: authenticator, streamLoad: streamLoadRoutes))),
+                additionalChannelHandlers: SluiceChannelHandlers.make(authenticator: authenticator, streamLoad: streamLoadRoutes),
+                idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.httpPort), serverName: "Sluice"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.httpPort
@@ -84,16 +85,19 @@ public enum SluiceServer {
             jobKeep: .seconds(configuration.labelKeepSeconds), interval: .milliseconds(configuration.compactionIntervalMilliseconds),
             labelCleanInterval: .seconds(configuration.labelCleanIntervalSeconds),
             errorLogReserve: .seconds(configuration.errorLogReserveHours * 3600), logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: app), .init(service: compaction),
-                    .init(service: RoutineLoadService(
-                        manager: routineLoad, executor: executor, declaredJobs: configuration.routineLoadJobs, logger: logger)),
-                    .init(service: ReadinessService(readiness: readiness)),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [
+                .init(service: app), .init(service: compaction),
+                .init(service: RoutineLoadService(
+                    manager: routineLoad, executor: executor, declaredJobs: configuration.routineLoadJobs, logger: logger)),
+                .init(service: ReadinessService(readiness: readiness)),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        // A stalled client must not hold the process: past the grace, running requests are
+        // cancelled (their loads abort, nothing of them becomes visible).
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.shutdownGraceSeconds)
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
         logger.info("Sluice stopped")
     }

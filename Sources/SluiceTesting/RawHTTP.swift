@@ -19,6 +19,13 @@ public final class RawHTTP {
         guard result == 0 else { throw ServerProcessError("connect failed: errno \(errno)") }
     }
 
+    /// Bounds every later ``receive(limit:)`` wait (so a test cannot hang on a server that
+    /// never answers).
+    public func setReceiveTimeout(seconds: Int) {
+        var value = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     public func send(_ text: String) throws {
         let bytes = Array(text.utf8)
         var sent = 0

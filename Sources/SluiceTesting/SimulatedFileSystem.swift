@@ -7,7 +7,8 @@ import Synchronization
 /// has its current entries and its durable entries (as of its last `syncDirectory`). ``crash()``
 /// throws away everything not durable — unsynced appends, entries created, renamed or removed
 /// since the directory's last sync — optionally keeping a random prefix of unsynced appends
-/// (a torn write). Faults: ``failAfter(writes:)`` makes the Nth following write fail like ENOSPC.
+/// (a torn write). Faults: ``failAfter(writes:count:shortWrites:)`` makes writes fail like ENOSPC,
+/// optionally after storing part of their bytes.
 public final class SimulatedFileSystem: FileSystem, Sendable {
     struct Node {
         var data: [UInt8] = []
@@ -29,6 +30,10 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         /// Removed directories, kept so a crash can resurrect an unsynced removal (as POSIX may).
         var removedDirectories: [String: Directory] = [:]
         var writesUntilFailure: Int?
+        /// How many writes fail once `writesUntilFailure` runs out (then the disk has room again).
+        var failingWrites = Int.max
+        /// Whether a failing append first writes a seeded prefix of its bytes (a short write).
+        var shortWrites = false
         /// Mutating operations allowed before the simulated process dies (nil = never).
         var operationsUntilCrash: Int?
         var crashed = false
@@ -36,6 +41,8 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         var rng: UInt64
         var tornWrites: Bool
         var operations = 0
+        var failedWrites = 0
+        var writes = 0
     }
 
     let state: Mutex<State>
@@ -59,10 +66,22 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         return (parent.isEmpty ? "/" : parent, FilePath.name(p))
     }
 
-    /// Fails the write that comes after `writes` more successful ones (`nil` clears the fault).
-    public func failAfter(writes: Int?) {
-        state.withLock { $0.writesUntilFailure = writes }
+    /// Fails the write that comes after `writes` more successful ones, and the `count - 1`
+    /// writes after it, like ENOSPC (`nil` clears the fault). With `shortWrites`, a failing
+    /// append first stores a seeded prefix of its bytes, as a real short write does.
+    public func failAfter(writes: Int?, count: Int = .max, shortWrites: Bool = false) {
+        state.withLock {
+            $0.writesUntilFailure = writes
+            $0.failingWrites = count
+            $0.shortWrites = shortWrites
+        }
     }
+
+    /// Writes (file creations, appends, renames) so far, failed ones included.
+    public var writeCount: Int { state.withLock { $0.writes } }
+
+    /// Writes that failed by ``failAfter(writes:count:shortWrites:)`` so far.
+    public var failedWrites: Int { state.withLock { $0.failedWrites } }
 
     /// Makes the process "die" at the `operations`-th following mutating operation: it and every
     /// later one fail until ``crash()``.
@@ -151,12 +170,24 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         }
     }
 
-    private func consumeWrite(_ s: inout State, _ path: String) throws {
+    /// Counts one write; returns the ENOSPC error it must fail with, if any.
+    private func consumeWrite(_ s: inout State, _ path: String) throws -> IOError? {
         try tick(&s, path)
-        if let remaining = s.writesUntilFailure {
-            if remaining <= 0 { throw IOError(.noSpace, "write failed: No space left on device", path: path, errno: 28) }
+        s.writes += 1
+        guard let remaining = s.writesUntilFailure else { return nil }
+        if remaining > 0 {
             s.writesUntilFailure = remaining - 1
+            return nil
         }
+        s.failedWrites += 1
+        s.failingWrites -= 1
+        if s.failingWrites <= 0 { s.writesUntilFailure = nil }
+        return IOError(.noSpace, "write failed: No space left on device", path: path, errno: 28)
+    }
+
+    private func nextRandom(_ s: inout State, below bound: Int) -> Int {
+        s.rng = s.rng &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return bound <= 0 ? 0 : Int((s.rng >> 33) % UInt64(bound))
     }
 
     public func createDirectory(_ path: String) throws {
@@ -214,7 +245,7 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
     public func createFile(_ path: String) throws -> any WritableFile {
         let (parent, name) = Self.split(path)
         let id = try withDirectory(parent) { dir, s -> Int in
-            try consumeWrite(&s, path)
+            if let error = try consumeWrite(&s, path) { throw error }
             guard !dir.subdirectories.contains(name) else { throw IOError(.exists, "is a directory", path: path) }
             let id = s.nextNode
             s.nextNode += 1
@@ -225,10 +256,26 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         return SimulatedWritableFile(fileSystem: self, node: id, path: path)
     }
 
-    func append(node: Int, bytes: UnsafeRawBufferPointer, path: String) throws {
+    /// Appends at `offset` (the writer's idea of the end; bytes past it are a failed write's).
+    func append(node: Int, offset: Int, bytes: UnsafeRawBufferPointer, path: String) throws {
         try state.withLock { s in
-            try consumeWrite(&s, path)
-            s.nodes[node]!.data.append(contentsOf: bytes)
+            let failure = try consumeWrite(&s, path)
+            var data = s.nodes[node]!.data
+            data.removeSubrange(min(offset, data.count)...)
+            if let failure {
+                if s.shortWrites { data.append(contentsOf: bytes.prefix(nextRandom(&s, below: bytes.count))) }
+                s.nodes[node]!.data = data
+                throw failure
+            }
+            data.append(contentsOf: bytes)
+            s.nodes[node]!.data = data
+        }
+    }
+
+    func truncate(node: Int, to length: Int, path: String) throws {
+        try state.withLock { s in
+            try tick(&s, path)
+            s.nodes[node]!.data.removeSubrange(min(length, s.nodes[node]!.data.count)...)
         }
     }
 
@@ -243,7 +290,7 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         let (fromParent, fromName) = Self.split(from)
         let (toParent, toName) = Self.split(to)
         try state.withLock { s in
-            try consumeWrite(&s, from)
+            if let error = try consumeWrite(&s, from) { throw error }
             guard let id = s.directories[fromParent]?.entries[fromName] else {
                 throw IOError(.notFound, "no such file", path: from)
             }
@@ -333,8 +380,14 @@ final class SimulatedWritableFile: WritableFile {
     }
 
     func append(_ bytes: UnsafeRawBufferPointer) throws {
-        try fileSystem.append(node: node, bytes: bytes, path: path)
+        try fileSystem.append(node: node, offset: size, bytes: bytes, path: path)
         size += bytes.count
+    }
+
+    func truncate(to length: Int) throws {
+        precondition(length >= 0 && length <= size, "truncate beyond the end of \(path)")
+        try fileSystem.truncate(node: node, to: length, path: path)
+        size = length
     }
 
     func sync() throws { try fileSystem.sync(node: node, path: path) }

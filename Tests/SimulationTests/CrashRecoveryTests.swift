@@ -40,8 +40,9 @@ import Testing
         }
 
         /// Runs until done or until the file system "dies". Returns acknowledged batches and the
-        /// batch that was in flight.
-        func run(_ fs: SimulatedFileSystem) -> (acknowledged: Set<Int>, inFlight: Int?) {
+        /// batch that was in flight. With `pastFailures`, a failed batch or maintenance step is
+        /// noted and the workload goes on (a disk that fills up and frees again).
+        func run(_ fs: SimulatedFileSystem, pastFailures: Bool = false) -> (acknowledged: Set<Int>, inFlight: Int?) {
             var acknowledged = Set<Int>()
             var rng = SeededRandom(seed: seed)
             var options = StorageOptions()
@@ -63,6 +64,7 @@ import Testing
                     try engine.commit(try writer.finish(), label: "batch-\(b)")
                     acknowledged.insert(b)
                 } catch {
+                    if pastFailures { continue }
                     return (acknowledged, b)
                 }
                 do {
@@ -72,6 +74,7 @@ import Testing
                     default: break
                     }
                 } catch {
+                    if pastFailures { continue }
                     return (acknowledged, nil)
                 }
             }
@@ -141,5 +144,48 @@ import Testing
         }
         #expect(crashPoints >= 1_000)
     }
-}
 
+    /// D10: the disk fills up at every write of the workload (journal appends, segment files,
+    /// checkpoints; each failing write first stores part of its bytes), frees up again one to
+    /// three writes later, and the workload goes on. After a crash and recovery every
+    /// acknowledged batch is visible exactly once and no failed batch is visible at all.
+    @Test func survivesAFullDiskAtEveryWrite() throws {
+        let base = SeededRandom.seedFromEnvironment(default: 20_261_204)
+        var points = 0
+        for seed in base..<(base + 3) {
+            let workload = Workload(seed: seed)
+            let dry = SimulatedFileSystem(seed: seed)
+            _ = workload.run(dry)
+            let total = dry.writeCount
+            let stride = seed == base ? 1 : max(1, total / 60)
+            for point in Swift.stride(from: 0, to: total, by: stride) {
+                let context = "seed \(seed), disk full at write \(point)"
+                let fs = SimulatedFileSystem(seed: seed &* 17 &+ UInt64(point))
+                fs.failAfter(writes: point, count: 1 + point % 3, shortWrites: true)
+                let (acknowledged, _) = workload.run(fs, pastFailures: true)
+                try #require(fs.failedWrites > 0, "no write failed; \(context)")
+                fs.failAfter(writes: nil)  // the disk has room again
+                if point % 2 == 0 { fs.crash() }
+                let engine: StorageEngine
+                do {
+                    engine = try StorageEngine(path: "/data", fileSystem: fs)
+                } catch {
+                    Issue.record("recovery failed: \(error); \(context)")
+                    return
+                }
+                let visible = try Self.visibleBatches(engine)
+                for b in acknowledged {
+                    #expect(visible[Int64(b)] == workload.batchRows(b), "acknowledged batch \(b) lost; \(context)")
+                }
+                for b in visible.keys {
+                    #expect(acknowledged.contains(Int(b)), "failed batch \(b) visible; \(context)")
+                }
+                engine.close()
+                let check = try DataDirectoryCheck.run(path: "/data", fileSystem: fs)
+                #expect(check.isClean, "fsck: \(check.problems); \(context)")
+                points += 1
+            }
+        }
+        #expect(points > 100)
+    }
+}

@@ -191,6 +191,8 @@ import Testing
         #expect(configuration.dataDirectory == "data")
         #expect(configuration.httpPort == 8030)
         #expect(configuration.users == ["root": ""])
+        #expect(configuration.idleTimeoutSeconds == 60)
+        #expect(configuration.shutdownGraceSeconds == 10)
         let overridden = try await SluiceConfiguration.load(
             file: file, overrides: ["server.http_port": "9000"], environment: ["SLUICE_STORAGE_COMPACTION_THRESHOLD": "4", "SLUICE_SERVER_HTTP_PORT": "7000"])
         #expect(overridden.httpPort == 9000)

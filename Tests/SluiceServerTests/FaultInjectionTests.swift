@@ -27,6 +27,7 @@ import Testing
             let failed = try await Self.load(server.port, label: label, ids: 100..<200)
             #expect(failed.string("Status") == "Fail")
             #expect(failed.string("Message")?.contains("No space left on device") == true, "\(failed.json ?? [:])")
+            #expect(failed.int("NumberLoadedRows") == 0, "\(failed.json ?? [:])")
             let rows = try await sql.execute("SELECT count(*) FROM t", database: "db")
             #expect(rows.rows == [["100"]])
         }
@@ -76,5 +77,28 @@ import Testing
         #expect(try await sql2.execute("SELECT count(*), count(DISTINCT id) FROM t", database: "db").rows == [["60", "60"]])
         #expect(restarted.terminate().status == 0)
         #expect(try DataDirectoryCheck.run(path: directory).problems == [])
+    }
+
+    /// D10: a journal write that fails half-way (a full disk) must not hide the records written
+    /// after it. The failed CREATE TABLE leaves nothing; the INSERT and Stream Load acknowledged
+    /// after it survive a restart, and fsck is clean.
+    @Test(.timeLimit(.minutes(2)))
+    func aShortJournalWriteLosesNoLaterCommit() async throws {
+        // Journal records: CREATE DATABASE (1), CREATE TABLE t (2), INSERT (3), CREATE TABLE u (4).
+        let (directory, server, sql) = try await startServer(
+            tables: [Self.table], environment: ["SLUICE_FAULTS": "storage.journal_write=fail@4"])
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(try await sql.execute("INSERT INTO t VALUES (1, 'a')", database: "db").error == nil)
+        let failed = try await sql.execute("CREATE TABLE u (id BIGINT) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1", database: "db")
+        #expect(failed.error?.contains("No space left on device") == true, "\(failed)")
+        #expect(try await sql.execute("INSERT INTO t VALUES (2, 'b')", database: "db").error == nil)
+        #expect(try await Self.load(server.port, label: "after", ids: 10..<20).string("Status") == "Success")
+        #expect(server.terminate().status == 0)
+        #expect(try DataDirectoryCheck.run(path: directory).problems == [])
+        let restarted = try ServerProcess(dataDirectory: directory)
+        let sql2 = SQLClient(host: "127.0.0.1", port: restarted.port, user: "root", password: "")
+        #expect(try await sql2.execute("SELECT count(*), sum(id) FROM t", database: "db").rows == [["12", "148"]])
+        #expect(try await sql2.execute("SHOW TABLES", database: "db").rows == [["t"]])
+        #expect(restarted.terminate().status == 0)
     }
 }

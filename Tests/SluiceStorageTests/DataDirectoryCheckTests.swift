@@ -55,4 +55,28 @@ import Testing
         defer { engine.close() }
         #expect(throws: StorageError.self) { _ = try DataDirectoryCheck.run(path: "/data", fileSystem: fs) }
     }
+
+    /// D10's damage (a torn journal frame with acknowledged records after it): the engine refuses
+    /// to open and names it, and fsck reports it, instead of silently dropping the later records.
+    @Test func aTornFrameBeforeIntactRecordsRefusesToStart() throws {
+        let (fs, _) = try Self.directory()
+        let engine = try StorageEngine(path: "/data", fileSystem: fs)
+        try engine.createDatabase("second")
+        try engine.createDatabase("third")
+        engine.close()
+        let newest = "/data/meta/" + (try fs.listDirectory("/data/meta").filter { $0.hasPrefix("journal") }.last!)
+        let log = try RecordLogReader.read(fileSystem: fs, path: newest)
+        try #require(log.records.count == 2)
+        var bytes = try fs.readFile(newest)
+        // Damage the first record's payload: it no longer passes its CRC, the second one does.
+        bytes[log.records[0].offset + 12] ^= 0x5A
+        let file = try fs.createFile(newest)
+        try file.append(bytes)
+        try file.sync()
+        let error = #expect(throws: StorageError.self) { _ = try StorageEngine(path: "/data", fileSystem: fs) }
+        #expect(error?.code == .corruption)
+        #expect(error?.message.contains("followed by 1 intact record") == true)
+        let report = try DataDirectoryCheck.run(path: "/data", fileSystem: fs)
+        #expect(report.problems.contains { $0.contains("is damaged: a torn record at byte 0") })
+    }
 }

@@ -22,4 +22,8 @@ void sluice_tune_malloc(int mmap_threshold, int trim_threshold);
 size_t sluice_find_either(const uint8_t *data, size_t length, uint8_t a, uint8_t b, uint32_t *positions,
                           size_t capacity, size_t *examined);
 
+/// The lowest usable address of the calling thread's stack (0 when unknown), cached per thread.
+/// Recursive code compares a local's address against it to stop before overflowing.
+uintptr_t sluice_stack_low_bound(void);
+
 #endif

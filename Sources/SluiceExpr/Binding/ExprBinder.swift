@@ -14,6 +14,7 @@ public struct ExprBinder {
     public init(resolver: any ColumnResolver) { self.resolver = resolver }
 
     public func bind(_ expr: Expr) throws(ExprError) -> BoundExpr {
+        try StackGuard.check()
         switch expr {
         case .literal(let value, let type):
             return .literal(value, type ?? .boolean)
@@ -156,6 +157,7 @@ public enum Evaluator {
 
     /// Constants come back as 1-row columns; kernels broadcast them.
     static func evaluateRaw(_ expr: BoundExpr, batch: [ColumnVector], rows: Int, context: EvaluationContext) throws -> ColumnVector {
+        try StackGuard.check()
         switch expr {
         case .column(let index, _):
             return batch[index]

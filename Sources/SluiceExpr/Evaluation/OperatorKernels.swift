@@ -63,15 +63,20 @@ enum OperatorKernels {
                         let (v, o) = x[i].multipliedReportingOverflow(by: y[i])
                         result = o ? nil : DecimalArithmetic.rescale(v, from: s1 + s2, to: rs)
                     case .divide:
-                        if y[i] != 0, let scaled = DecimalArithmetic.rescale(x[i], from: s1, to: rs + s2 + 1) {
-                            var q = scaled / y[i]
-                            q = q >= 0 ? (q + 5) / 10 : (q - 5) / 10
-                            result = q
+                        if y[i] != 0, !(y[i] == -1 && x[i] == .min),
+                            let scaled = DecimalArithmetic.rescale(x[i], from: s1, to: rs + s2 + 1)
+                        {
+                            let q = scaled / y[i]
+                            // Round half away from zero on the extra digit (q / 10 never overflows).
+                            let (tenth, digit) = q.quotientAndRemainder(dividingBy: 10)
+                            result = digit >= 5 ? tenth + 1 : digit <= -5 ? tenth - 1 : tenth
                         }
                     case .modulo:
-                        result = y[i] == 0 ? nil : x[i] % y[i]
+                        result = y[i] == 0 ? nil : y[i] == -1 ? 0 : x[i] % y[i]
                     case .integerDivide:
-                        result = y[i] == 0 ? nil : DecimalArithmetic.rescale(x[i], from: s1, to: s2).map { $0 / y[i] }
+                        result = y[i] == 0 ? nil : DecimalArithmetic.rescale(x[i], from: s1, to: s2).flatMap {
+                            y[i] == -1 && $0 == .min ? nil : $0 / y[i]
+                        }
                     default: preconditionFailure("not a decimal arithmetic operator")
                     }
                     if let result { out[i] = result } else { markNull(i) }
@@ -199,33 +204,56 @@ enum OperatorKernels {
     }
 
     /// `x IN (list)`: args[0] is x, the rest the list (all of one type).
+    /// `x [NOT] IN (…)`. A list of constants (the usual case, up to ``ExprLimits/maxChildren``
+    /// items) becomes one hash set per call, probed once per row; only non-constant items are
+    /// compared row by row. SQL's three-valued logic: no match and a NULL item give NULL.
     static func inList(negated: Bool) -> ScalarFunction {
         ScalarFunction(name: "in") { args, n, _ in
             let x = expand(args[0], n)
-            let list = args.dropFirst().map { expand($0, n) }
+            let items = args.dropFirst()
+            let constantItems = items.filter { $0.count == 1 && n != 1 }
+            let rowItems = items.filter { !($0.count == 1 && n != 1) }.map { expand($0, n) }
+            var constantNull = false
+            var intSet = Set<Int64>()
+            var valueSet = Set<Value>()
+            let intLane = x.type.physical == .int64
+            for c in constantItems {
+                if c.isNull(0) {
+                    constantNull = true
+                } else if intLane {
+                    intSet.insert(c.ints[0])
+                } else {
+                    valueSet.insert(c.value(at: 0))
+                }
+            }
+            let hasConstants = !intSet.isEmpty || !valueSet.isEmpty
             var out = [Int64](repeating: 0, count: n)
             var nulls = [UInt8]()
-            func setNull(_ i: Int) {
-                if nulls.isEmpty { nulls = [UInt8](repeating: 0, count: n) }
-                nulls[i] = 1
-            }
-            let constants = list.allSatisfy { $0.count == n } ? list.map { $0.value(at: 0) } : []
-            let constantSet = Set(constants.filter { !$0.isNull })
-            let allConstant = args.dropFirst().allSatisfy { $0.count == 1 }
             for i in 0..<n {
-                if x.isNull(i) { setNull(i); continue }
-                let v = x.value(at: i)
+                if x.isNull(i) {
+                    if nulls.isEmpty { nulls = [UInt8](repeating: 0, count: n) }
+                    nulls[i] = 1
+                    continue
+                }
                 var found = false
-                var sawNull = false
-                if allConstant {
-                    found = constantSet.contains(v)
-                    sawNull = constants.contains(.null)
-                } else {
-                    for c in list {
+                if hasConstants {
+                    found = intLane ? intSet.contains(x.ints[i]) : valueSet.contains(x.value(at: i))
+                }
+                var sawNull = constantNull
+                if !found, !rowItems.isEmpty {
+                    let v = x.value(at: i)
+                    for c in rowItems {
                         if c.isNull(i) { sawNull = true } else if compareValues(c.value(at: i), v) == 0 { found = true; break }
                     }
                 }
-                if found { out[i] = negated ? 0 : 1 } else if sawNull { setNull(i) } else { out[i] = negated ? 1 : 0 }
+                if found {
+                    out[i] = negated ? 0 : 1
+                } else if sawNull {
+                    if nulls.isEmpty { nulls = [UInt8](repeating: 0, count: n) }
+                    nulls[i] = 1
+                } else {
+                    out[i] = negated ? 1 : 0
+                }
             }
             return ColumnVector(type: .boolean, ints: out, nulls: nulls)
         }

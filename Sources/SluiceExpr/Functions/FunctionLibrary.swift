@@ -83,22 +83,25 @@ public enum FunctionLibrary {
                 guard case .bytes(let b) = v[0], case .int(let a) = v[1] else { return .null }
                 let chars = Array(String(decoding: b, as: UTF8.self))
                 let count = chars.count
+                // Positions and lengths are clamped to the string before any arithmetic, so
+                // Int64.min / Int64.max arguments cannot overflow.
+                let position = Int(clamping: max(-Int64(count) - 1, min(a, Int64(count) + 1)))
                 var start: Int
                 var length: Int
                 switch lower {
-                case "left": start = 0; length = Int(a)
-                case "right": start = max(0, count - Int(a)); length = Int(a)
+                case "left": start = 0; length = position
+                case "right": start = max(0, count - position); length = position
                 default:
                     if a == 0 { return .string("") }
-                    start = a > 0 ? Int(a) - 1 : count + Int(a)
+                    start = position > 0 ? position - 1 : count + position
                     length = count
                     if v.count > 2 {
                         guard case .int(let l) = v[2] else { return .null }
-                        length = Int(l)
+                        length = Int(clamping: max(-1, min(l, Int64(count))))
                     }
                 }
                 guard start >= 0, start < count, length > 0 else { return .string("") }
-                return .string(String(chars[start..<min(count, start + length)]))
+                return .string(String(chars[start..<(start + min(length, count - start))]))
             }
         case "replace":
             try arity(3...3)
@@ -113,7 +116,8 @@ public enum FunctionLibrary {
                 guard let s = v[0].stringValue, let sep = v[1].stringValue, case .int(let index) = v[2], !sep.isEmpty, index != 0
                 else { return .null }
                 let parts = s.splitAll(sep)
-                let i = index > 0 ? Int(index) - 1 : parts.count + Int(index)
+                let clamped = Int(clamping: max(-Int64(parts.count) - 1, min(index, Int64(parts.count) + 1)))
+                let i = clamped > 0 ? clamped - 1 : parts.count + clamped
                 guard i >= 0, i < parts.count else { return .null }
                 return .string(parts[i])
             }
@@ -166,10 +170,13 @@ public enum FunctionLibrary {
                 case "round":
                     var places: Int64 = 0
                     if digits { guard case .int(let p) = v[1] else { return .null }; places = p }
-                    let f = pow10(Int(places))
-                    return .double((d * f).rounded(.toNearestOrAwayFromZero) / f)
-                case "floor": return .int(Int64(d.rounded(.down)))
-                default: return .int(Int64(d.rounded(.up)))
+                    // Beyond ±308 places every double rounds to itself or to 0.
+                    let f = pow10(Int(clamping: max(-308, min(places, 308))))
+                    let rounded = (d * f).rounded(.toNearestOrAwayFromZero) / f
+                    return .double(rounded.isFinite ? rounded : d)
+                // Outside BIGINT's range (or NaN/∞) the result is NULL, as a failed cast is.
+                case "floor": return Int64(exactly: d.rounded(.down)).map { .int($0) } ?? .null
+                default: return Int64(exactly: d.rounded(.up)).map { .int($0) } ?? .null
                 }
             }
         case "mod":

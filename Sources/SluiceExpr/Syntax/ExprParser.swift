@@ -4,6 +4,8 @@ public import SluiceFormat
 public struct TokenStream: Sendable {
     public let tokens: [Token]
     public var index = 0
+    /// Nesting depth of the expression being parsed (see ``ExprLimits``).
+    public var depth = 0
 
     /// The statement's UTF-8 text (empty when built from tokens).
     public let source: [UInt8]
@@ -91,6 +93,21 @@ public struct TokenStream: Sendable {
         return value
     }
 
+    /// Enters one level of expression nesting. - Throws: `.tooComplex` past the depth limit or
+    /// near the end of the thread's stack.
+    public mutating func enterNesting() throws(ExprError) {
+        guard depth < ExprLimits.maxDepth else { throw ExprLimits.depthError(position: current.offset) }
+        try StackGuard.check(position: current.offset)
+        depth += 1
+    }
+
+    public mutating func leaveNesting() { depth -= 1 }
+
+    /// - Throws: `.tooComplex` when a list has more items than ``ExprLimits/maxChildren``.
+    public func checkChildren(_ count: Int) throws(ExprError) {
+        if count > ExprLimits.maxChildren { throw ExprLimits.childrenError(count, position: current.offset) }
+    }
+
     public func unexpected(expecting: String) -> ExprError {
         ExprError(.syntax, "Syntax error: unexpected \(current.text), expecting \(expecting)", position: current.offset)
     }
@@ -106,8 +123,14 @@ public enum ExprParser {
         return expr
     }
 
+    /// Parses one expression; a whole (outermost) one is checked against ``ExprLimits``, since
+    /// operator chains deepen the tree without nesting the parse.
     public static func parseExpression(_ s: inout TokenStream) throws(ExprError) -> Expr {
-        try parseOr(&s)
+        try s.enterNesting()
+        defer { s.leaveNesting() }
+        let expr = try parseOr(&s)
+        if s.depth == 1 { _ = try expr.checkedDepth() }
+        return expr
     }
 
     static func parseOr(_ s: inout TokenStream) throws(ExprError) -> Expr {
@@ -127,7 +150,11 @@ public enum ExprParser {
     }
 
     static func parseNot(_ s: inout TokenStream) throws(ExprError) -> Expr {
-        if s.accept("NOT") || s.acceptSymbol("!") { return .unary(.not, try parseNot(&s)) }
+        if s.accept("NOT") || s.acceptSymbol("!") {
+            try s.enterNesting()
+            defer { s.leaveNesting() }
+            return .unary(.not, try parseNot(&s))
+        }
         return try parsePredicate(&s)
     }
 
@@ -145,7 +172,10 @@ public enum ExprParser {
         if s.accept("IN") {
             try s.expectSymbol("(")
             var list = [try parseExpression(&s)]
-            while s.acceptSymbol(",") { list.append(try parseExpression(&s)) }
+            while s.acceptSymbol(",") {
+                list.append(try parseExpression(&s))
+                try s.checkChildren(list.count)
+            }
             try s.expectSymbol(")")
             return .inList(left, list, negated: negated)
         }
@@ -201,18 +231,24 @@ public enum ExprParser {
 
     static func parseUnary(_ s: inout TokenStream) throws(ExprError) -> Expr {
         if s.acceptSymbol("-") {
+            try s.enterNesting()
+            defer { s.leaveNesting() }
             let operand = try parseUnary(&s)
             if case .literal(let v, let type) = operand {
                 switch v {
-                case .int(let i): return .literal(.int(-i), type)
-                case .wide(let w): return .literal(.wide(-w), type)
+                case .int(let i) where i != .min: return .literal(.int(-i), type)
+                case .wide(let w) where w != .min: return .literal(.wide(-w), type)
                 case .double(let d): return .literal(.double(-d), type)
                 default: break
                 }
             }
             return .unary(.negate, operand)
         }
-        if s.acceptSymbol("+") { return try parseUnary(&s) }
+        if s.acceptSymbol("+") {
+            try s.enterNesting()
+            defer { s.leaveNesting() }
+            return try parseUnary(&s)
+        }
         return try parsePrimary(&s)
     }
 
@@ -324,7 +360,10 @@ public enum ExprParser {
         if !s.acceptSymbol(")") {
             distinct = s.accept("DISTINCT")
             args.append(try parseExpression(&s))
-            while s.acceptSymbol(",") { args.append(try parseExpression(&s)) }
+            while s.acceptSymbol(",") {
+                args.append(try parseExpression(&s))
+                try s.checkChildren(args.count)
+            }
             try s.expectSymbol(")")
         }
         return .call(name: name, arguments: args, distinct: distinct)
@@ -338,6 +377,7 @@ public enum ExprParser {
             let condition = try parseExpression(&s)
             try s.expect("THEN")
             branches.append(WhenBranch(condition: condition, result: try parseExpression(&s)))
+            try s.checkChildren(branches.count * 2)
         }
         guard !branches.isEmpty else { throw s.unexpected(expecting: "WHEN") }
         var otherwise: Expr?

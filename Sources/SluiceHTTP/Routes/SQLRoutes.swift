@@ -60,21 +60,44 @@ public struct SQLRoutes: Sendable {
         var session = Session(
             database: database, nowMicros: ContinuousClockEpochMicros.now(), address: request.head.authority ?? advertisedAddress)
         if let variables = object["sessionVariables"] as? [String: Any] {
-            for (key, value) in variables where key.lowercased() == "time_zone" {
-                guard let name = value as? String, let zone = SessionTimeZone(name) else {
-                    return Self.failure(.badRequest, "Unknown or incorrect time zone: '\(value)'")
+            for (key, value) in variables {
+                switch key.lowercased() {
+                case "time_zone":
+                    guard let name = value as? String, let zone = SessionTimeZone(name) else {
+                        return Self.failure(.badRequest, "Unknown or incorrect time zone: '\(value)'")
+                    }
+                    session.timeZone = zone
+                case "query_timeout":
+                    guard let seconds = Self.positiveInteger(value), seconds <= 259_200 else {
+                        return Self.failure(.badRequest, "query_timeout must be a whole number of seconds from 1 to 259200, not '\(value)'")
+                    }
+                    session.queryTimeoutSeconds = seconds
+                case "query_mem_limit", "exec_mem_limit":
+                    guard let bytes = Self.positiveInteger(value) else {
+                        return Self.failure(.badRequest, "\(key) must be a positive number of bytes, not '\(value)'")
+                    }
+                    session.queryMemoryLimit = bytes
+                default:
+                    continue
                 }
-                session.timeZone = zone
             }
         }
         let executor = self.executor
+        let cancellation = QueryCancellation()
+        session.cancellation = cancellation
         let statementSession = session
-        let outcome: Result<StatementResult, SQLError> = try await BlockingIO.run {
-            do {
-                return .success(try executor.execute(query, session: statementSession))
-            } catch let error as SQLError {
-                return .failure(error)
+        // A cancelled request task (client gone, server stopping) stops the statement at its
+        // next batch.
+        let outcome: Result<StatementResult, SQLError> = try await withTaskCancellationHandler {
+            try await BlockingIO.run {
+                do {
+                    return .success(try executor.execute(query, session: statementSession))
+                } catch let error as SQLError {
+                    return .failure(error)
+                }
             }
+        } onCancel: {
+            cancellation.cancel()
         }
         switch outcome {
         case .failure(let error):
@@ -91,6 +114,20 @@ public struct SQLRoutes: Sendable {
                 try await writer.finish(nil)
             })
         }
+    }
+
+    /// A JSON number or numeric string that is a positive integer.
+    static func positiveInteger(_ value: Any) -> Int? {
+        let number: Int?
+        if let text = value as? String {
+            number = Int(text.trimmingCharacters(in: .whitespaces))
+        } else if let n = value as? NSNumber {
+            number = Int(exactly: n.doubleValue)
+        } else {
+            number = nil
+        }
+        guard let number, number > 0 else { return nil }
+        return number
     }
 
     static func status(for code: SQLError.Code) -> HTTPResponse.Status {

@@ -75,3 +75,26 @@ extension FeedPipeline {
         }
     }
 }
+
+extension FeedPipeline {
+    /// ``stream(_:decoder:load:check:)`` bounded by `deadline`: a timer, not the next chunk,
+    /// decides, so a client that stops sending mid-body is cut off on time (the body task is
+    /// cancelled) and fails with `.timeout`.
+    static func stream(
+        _ body: RequestBody, decoder: BodyDecoder, load: RunningLoad, deadline: ContinuousClock.Instant,
+        check: @escaping @Sendable (_ received: Int) throws -> Void
+    ) async throws -> Int {
+        try await withThrowingTaskGroup(of: Int?.self) { group in
+            group.addTask { try await stream(body, decoder: decoder, load: load, check: check) }
+            group.addTask {
+                try await Task.sleep(until: deadline, clock: .continuous)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let received = first else {
+                throw LoadError(.timeout, "timeout by txn manager")
+            }
+            return received
+        }
+    }
+}

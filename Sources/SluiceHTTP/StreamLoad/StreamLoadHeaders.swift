@@ -150,7 +150,7 @@ struct StreamLoadHeaders {
             options.errorLogLimit = n == -1 ? Int.max : max(50, Int(n))
             options.rejectedRecordLimit = n == -1 ? Int.max : Int(n)
         }
-        if let text = value("max_filter_ratio") { options.maxFilterRatio = strtod(text, nil) }
+        if let text = value("max_filter_ratio") { options.maxFilterRatio = try LoadOptions.filterRatio(text) }
         if value("content-encoding") != nil, value("compression") != nil {
             throw LoadError(.invalidArgument, "Only one of http header content-encoding and compression can be set")
         }

@@ -16,7 +16,7 @@ enum StreamLoadResponse {
         fields += [
             ("Message", JSONText.string(result.message)),
             ("NumberTotalRows", String(c.totalRows)),
-            ("NumberLoadedRows", String(c.loadedRows)),
+            ("NumberLoadedRows", String(result.loadedRows)),
             ("NumberFilteredRows", String(c.filteredRows)),
             ("NumberUnselectedRows", String(c.unselectedRows)),
             ("LoadBytes", String(c.receivedBytes)),

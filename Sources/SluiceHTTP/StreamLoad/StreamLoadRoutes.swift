@@ -86,14 +86,15 @@ public struct StreamLoadRoutes: Sendable {
         let deadline = started + .seconds(timeout)
         let received: Int
         do {
-            received = try await FeedPipeline.stream(request.body, decoder: decoder, load: load) { received in
-                if received > streamingLoadMaxBytes {
-                    throw LoadError(.bodyTooLarge, "body size \(received) exceed limit: \(streamingLoadMaxBytes), label=\(label). You can increase the limit by setting streaming_load_max_mb in be.conf.")
+            let maxBytes = streamingLoadMaxBytes
+            received = try await FeedPipeline.stream(request.body, decoder: decoder, load: load, deadline: deadline) { received in
+                if received > maxBytes {
+                    throw LoadError(.bodyTooLarge, "body size \(received) exceed limit: \(maxBytes), label=\(label). You can increase the limit by setting streaming_load_max_mb in be.conf.")
                 }
-                if ContinuousClock().now > deadline { throw LoadError(.timeout, "timeout by txn manager") }
             }
         } catch let error as LoadError {
-            return respond(load.abort(error.message, code: error.code), host: host)
+            // A body cut off by the timer was not read to its end: close the connection.
+            return respond(load.abort(error.message, code: error.code), host: host, close: error.code == .timeout)
         } catch let error as SluiceIO.IOError {
             return respond(load.abort("\(error)", code: .storage), host: host)
         } catch {

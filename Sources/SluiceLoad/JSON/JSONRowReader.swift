@@ -43,12 +43,16 @@ struct JSONRowReader: @unchecked Sendable {
     /// The field the n-th key of the previous object named (objects usually repeat their key order).
     private var keyOrder: [Int] = []
     var batchRows = 4096
+    /// Longest value carried between chunks: an unclosed `{`, `[` or string fails the load
+    /// here instead of buffering the rest of the body.
+    let maxValueBytes: Int
     /// Rows rejected while splitting/parsing (reason, raw text); drained by the session.
     var rejects: [(reason: String, raw: [UInt8])] = []
 
     /// - Parameter fieldTypes: per field, the type to parse its text into (nil = keep text).
     init(options: LoadOptions, fieldNames: [String], fieldTypes: [ColumnType?]) throws {
         stripOuterArray = options.stripOuterArray
+        maxValueBytes = options.maxJSONValueBytes
         if let text = options.jsonRoot, !text.isEmpty {
             guard let path = JSONPath(text) else { throw LoadError(.invalidArgument, "Invalid json_root: \(text)") }
             root = path
@@ -81,6 +85,16 @@ struct JSONRowReader: @unchecked Sendable {
         let consumed = try data.withUnsafeBytes { try split($0, final: false, emit: emit) }
         data.removeFirst(consumed)
         buffer = data
+        try checkCarried()
+    }
+
+    /// - Throws: `.invalidArgument` when the unfinished value is longer than ``maxValueBytes``.
+    private func checkCarried() throws(LoadError) {
+        guard buffer.count > maxValueBytes else { return }
+        throw LoadError(
+            .invalidArgument,
+            "A JSON value runs past \(maxValueBytes) bytes without ending: the body is not well-formed JSON "
+                + "(an unclosed '{', '[' or string?). Fix the data, or send each row as its own line")
     }
 
     /// The carried bytes, moved out so they can be read while `self` is mutated.
@@ -105,6 +119,7 @@ struct JSONRowReader: @unchecked Sendable {
             let consumed = try data.withUnsafeBytes { try split($0, final: false, emit: emit) }
             data.removeFirst(consumed)
             buffer = data
+            try checkCarried()
             return
         }
         var first = self
@@ -126,6 +141,7 @@ struct JSONRowReader: @unchecked Sendable {
         rejects.append(contentsOf: halves.second.rejects)
         keyOrder = halves.second.keyOrder
         buffer = Array(data[(cut + halves.secondConsumed)...])
+        try checkCarried()
     }
 
     /// Offset just after a `}` + newline(s) + `{` boundary at or after `near`, cut before the `{`.
@@ -234,9 +250,11 @@ struct JSONRowReader: @unchecked Sendable {
                     }
                     return found
                 }
-                found.append(i..<end)
-                i = end
-                position = end
+                // valueEnd always returns past `i`; the max keeps a future change from looping.
+                let next = max(end, i + 1)
+                found.append(i..<next)
+                i = next
+                position = next
             }
             return found
         }()
@@ -261,6 +279,11 @@ struct JSONRowReader: @unchecked Sendable {
         var i = start
         let n = b.count
         let first = b[start]
+        if first == UInt8(ascii: "}") || first == UInt8(ascii: "]") || first == UInt8(ascii: ",") {
+            // A stray closing bracket or comma is a (malformed) value of its own: one byte, so
+            // the caller always moves forward.
+            return start + 1
+        }
         if first != UInt8(ascii: "{"), first != UInt8(ascii: "["), first != 34 {
             // A bare scalar: runs to the next separator.
             while i < n {

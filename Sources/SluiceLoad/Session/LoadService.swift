@@ -40,6 +40,13 @@ public struct LoadResult: Sendable {
     /// Local path of the saved rejected records (`log_rejected_record_num`), when any were saved.
     public var rejectedRecordPath: String?
 
+    /// Rows this load wrote: none when it failed for a reason other than data quality (a full
+    /// disk, a timeout, a dropped table); for `too many filtered rows` StarRocks still reports
+    /// the rows that passed.
+    public var loadedRows: Int {
+        status == .fail && errorCode != .tooManyFilteredRows ? 0 : counters.loadedRows
+    }
+
     public init(label: String, status: Status, message: String) {
         self.label = label
         self.status = status

@@ -69,6 +69,12 @@ struct HashAggregator {
     }
 
     /// Ensures one (empty) group exists for a global aggregate over no rows.
+    /// Approximate bytes held: the group keys plus a hash entry and one accumulator per
+    /// aggregate per group (DISTINCT sets are not counted).
+    var approximateBytes: Int {
+        keys.reduce(0) { $0 + $1.memoryFootprint } + groups.count * (48 + 24 * specs.count)
+    }
+
     mutating func ensureGlobalGroup() {
         guard keyTypes.isEmpty, groups.count == 0 else { return }
         _ = groups.assign([], rows: 1) { _ in }

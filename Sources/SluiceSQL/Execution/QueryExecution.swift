@@ -21,8 +21,14 @@ struct QueryExecution {
 
     func run(_ select: SelectStatement) throws -> (ResultSet, QueryStatistics) {
         var select = select
-        let source = try makeSource(&select)
+        let budget = QueryBudget(session: session)
+        var source = try makeSource(&select)
         defer { source.close() }
+        let next = source.next
+        source.next = {
+            try budget.check()
+            return try next()
+        }
         let resolver = NameResolver(names: source.names, types: source.types, qualifiers: source.qualifiers)
         let binder = ExprBinder(resolver: resolver)
         let context = session.evaluationContext
@@ -35,15 +41,15 @@ struct QueryExecution {
         var keys: [ColumnVector]
         var columns: [ResultColumn]
         if isAggregate {
-            (outputs, keys, columns) = try aggregate(select, orderExprs, source, binder, filter, context)
+            (outputs, keys, columns) = try aggregate(select, orderExprs, source, binder, filter, context, budget)
         } else {
-            (outputs, keys, columns) = try project(select, orderExprs, source, binder, filter, context)
+            (outputs, keys, columns) = try project(select, orderExprs, source, binder, filter, context, budget)
         }
         var rows = Array(0..<(outputs.first?.count ?? keys.first?.count ?? 0))
         if select.distinct { rows = distinctRows(outputs, rows) }
         if !keys.isEmpty { rows = sortRows(rows, keys, select.orderBy.map(\.descending)) }
         let start = min(select.offset, rows.count)
-        let end = select.limit.map { min(rows.count, start + $0) } ?? rows.count
+        let end = select.limit.map { min(rows.count, start.addingReportingOverflow($0).overflow ? rows.count : start + $0) } ?? rows.count
         let window = Array(rows[start..<end])
         let identity = window.count == (outputs.first?.count ?? 0) && window.enumerated().allSatisfy { $0.offset == $0.element }
         let final = identity ? outputs : outputs.map { $0.gather(window) }
@@ -78,18 +84,19 @@ struct QueryExecution {
             let start = try constant(startExpr), end = try constant(endExpr)
             let step = try stepExpr.map(constant) ?? 1
             guard step != 0 else { throw SQLError(.analysis, "generate_series step must not be 0") }
-            var cursor = start
+            // nil once the series has passed `end` (or would overflow past BIGINT's ends).
+            var cursor: Int64? = (step > 0 ? start <= end : start >= end) ? start : nil
             expandStar(&select, names: ["generate_series"])
             return Source(
                 names: ["generate_series"], types: [.bigint], qualifiers: alias.map { [$0] } ?? [],
                 next: {
-                    guard step > 0 ? cursor <= end : cursor >= end else { return nil }
+                    guard cursor != nil else { return nil }
                     var values = [Int64]()
                     values.reserveCapacity(65536)
-                    while values.count < 65536, step > 0 ? cursor <= end : cursor >= end {
-                        values.append(cursor)
-                        let (next, overflow) = cursor.addingReportingOverflow(step)
-                        if overflow { cursor = step > 0 ? .max : .min; if values.last == cursor { break } } else { cursor = next }
+                    while values.count < 65536, let current = cursor {
+                        values.append(current)
+                        let (next, overflow) = current.addingReportingOverflow(step)
+                        cursor = !overflow && (step > 0 ? next <= end : next >= end) ? next : nil
                     }
                     return ([ColumnVector(type: .bigint, ints: values)], values.count)
                 },
@@ -185,13 +192,13 @@ struct QueryExecution {
 
     func project(
         _ select: SelectStatement, _ orderExprs: [Expr], _ source: Source, _ binder: ExprBinder,
-        _ filter: BoundExpr?, _ context: EvaluationContext
+        _ filter: BoundExpr?, _ context: EvaluationContext, _ budget: QueryBudget
     ) throws -> ([ColumnVector], [ColumnVector], [ResultColumn]) {
         let items = try select.items.map { try binder.bind($0.expr) }
         let orders = try orderExprs.map { try binder.bind($0) }
         var outputs = items.map { ColumnVector(type: $0.type) }
         var keys = orders.map { ColumnVector(type: $0.type) }
-        let earlyStop = orders.isEmpty && !select.distinct ? select.limit.map { $0 + select.offset } : nil
+        let earlyStop = orders.isEmpty && !select.distinct ? select.limit.map { $0.addingReportingOverflow(select.offset).overflow ? Int.max : $0 + select.offset } : nil
         while let raw = try source.next() {
             let batch = try filtered(raw, filter, context)
             guard batch.rows > 0 else { continue }
@@ -202,6 +209,7 @@ struct QueryExecution {
                 keys[i].append(contentsOf: try Evaluator.evaluate(e, batch: batch.columns, rows: batch.rows, context: context))
             }
             if let earlyStop, (outputs.first?.count ?? 0) >= earlyStop { break }
+            try budget.check(memory: (outputs + keys).reduce(0) { $0 + $1.memoryFootprint })
         }
         let columns = zip(select.items, items).map { ResultColumn(name: Self.outputName($0), type: $1.type) }
         return (outputs, keys, columns)
@@ -211,7 +219,7 @@ struct QueryExecution {
 
     func aggregate(
         _ select: SelectStatement, _ orderExprs: [Expr], _ source: Source, _ binder: ExprBinder,
-        _ filter: BoundExpr?, _ context: EvaluationContext
+        _ filter: BoundExpr?, _ context: EvaluationContext, _ budget: QueryBudget
     ) throws -> ([ColumnVector], [ColumnVector], [ResultColumn]) {
         let groupExprs = select.groupBy.map { resolveOrderExpr($0, select.items).normalized }
         var aggregateCalls = [Expr]()
@@ -244,6 +252,7 @@ struct QueryExecution {
             let keyColumns = try boundGroups.map { try Evaluator.evaluate($0, batch: batch.columns, rows: batch.rows, context: context) }
             let arguments = try argumentExprs.map { e in try e.map { try Evaluator.evaluate($0, batch: batch.columns, rows: batch.rows, context: context) } }
             aggregator.add(keyColumns: keyColumns, arguments: arguments, rows: batch.rows)
+            try budget.check(memory: aggregator.approximateBytes)
         }
         aggregator.ensureGlobalGroup()
         let aggregated = aggregator.finish()

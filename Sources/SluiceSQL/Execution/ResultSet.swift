@@ -67,6 +67,16 @@ public struct Session: Sendable {
     public var nowMicros: Int64
     /// `host:port` the client reached (error-log URLs in SHOW output).
     public var address: String?
+    /// `query_timeout`: seconds a SELECT may run. Default 300, as StarRocks.
+    public var queryTimeoutSeconds = Session.defaultQueryTimeout
+    /// `query_mem_limit`: bytes a query may hold (rows it gathers, groups). Default 2 GiB,
+    /// StarRocks' `exec_mem_limit`.
+    public var queryMemoryLimit = Session.defaultQueryMemoryLimit
+    /// Stops the statement when set (client gone, shutdown).
+    public var cancellation: QueryCancellation?
+
+    public static let defaultQueryTimeout = 300
+    public static let defaultQueryMemoryLimit = 2_147_483_648
 
     public init(database: String? = nil, timeZone: SessionTimeZone = .utc, nowMicros: Int64, address: String? = nil) {
         self.address = address

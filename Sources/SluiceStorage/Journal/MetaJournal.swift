@@ -63,12 +63,32 @@ final class MetaJournal {
             report.discardedCheckpoints += 1
         }
         let decoder = JSONDecoder()
-        for sequence in journals where sequence >= base {
+        let replayed = journals.filter { $0 >= base }
+        var contents = [(path: String, log: RecordLogContents)]()
+        for sequence in replayed {
             let path = directory.journal(sequence)
-            let (records, validLength) = try RecordLogReader.read(fileSystem: fileSystem, path: path)
-            let size = try fileSystem.fileSize(path)
-            if validLength < size { report.tornBytes += size - validLength }
-            for (index, record) in records.enumerated() {
+            contents.append((path, try RecordLogReader.read(fileSystem: fileSystem, path: path)))
+        }
+        for (position, (path, log)) in contents.enumerated() {
+            // A torn frame is expected only at the very end of the newest records (a crash while
+            // appending). Anything after it — intact frames in the same file or records in a later
+            // journal — were acknowledged after the damage: refuse to drop them silently.
+            if let offset = log.corruptionOffset {
+                throw StorageError(
+                    .corruption,
+                    "metadata journal \(path) is damaged: a torn record at byte \(offset) is followed by "
+                        + "\(log.framesAfterCorruption) intact record(s); refusing to start so they are not lost. "
+                        + "Run `sluice fsck --data-dir \(directory.root)` and restore the directory from a backup")
+            }
+            if log.tornBytes > 0, let later = contents[(position + 1)...].first(where: { !$0.log.records.isEmpty }) {
+                throw StorageError(
+                    .corruption,
+                    "metadata journal \(path) is damaged: it ends in \(log.tornBytes) torn bytes but the later "
+                        + "journal \(later.path) holds records; refusing to start so they are not lost. "
+                        + "Run `sluice fsck --data-dir \(directory.root)` and restore the directory from a backup")
+            }
+            report.tornBytes += log.tornBytes
+            for (index, record) in log.records.enumerated() {
                 let decoded: JournalRecord
                 do {
                     decoded = try decoder.decode(JournalRecord.self, from: Data(record.payload))
@@ -83,8 +103,7 @@ final class MetaJournal {
     }
 
     private static func loadCheckpoint(fileSystem: any FileSystem, path: String) throws -> MetaState {
-        let (records, _) = try RecordLogReader.read(fileSystem: fileSystem, path: path)
-        guard let record = records.first, record.type == checkpointRecordType else {
+        guard let record = try RecordLogReader.read(fileSystem: fileSystem, path: path).records.first, record.type == checkpointRecordType else {
             throw StorageError(.corruption, "checkpoint \(path) is empty or torn")
         }
         return try JSONDecoder().decode(MetaState.self, from: Data(record.payload))
@@ -93,7 +112,7 @@ final class MetaJournal {
     /// Appends one record and makes it durable.
     func append(_ record: JournalRecord) throws {
         let payload = try [UInt8](encoder.encode(record))
-        try writer.append(type: record.typeTag, payload: payload)
+        try writer.append(type: record.typeTag, payload: payload, faultPoint: "storage.journal_write")
         try writer.sync()
         recordsSinceCheckpoint += 1
     }
@@ -101,6 +120,8 @@ final class MetaJournal {
     /// Starts a new journal file; returns its sequence. The caller then writes the checkpoint of
     /// the state as of this call with ``writeCheckpoint(_:sequence:)`` (outside its lock if it likes).
     func rotate() throws -> Int {
+        // A journal that may end in a partial frame must not be followed by another one.
+        try writer.ensureIntact()
         let next = sequence + 1
         let newWriter = try RecordLogWriter(fileSystem: fileSystem, path: directory.journal(next))
         try fileSystem.syncDirectory(directory.metaDirectory)
