@@ -8,16 +8,24 @@ extension StorageEngine {
     /// - Returns: whether a merge happened.
     @discardableResult
     public func compact(table snapshot: TableMeta, tabletID: Int64) throws -> Bool {
-        guard let tablet = snapshot.partitions.lazy.flatMap(\.tablets).first(where: { $0.id == tabletID }),
+        // The tablet as of now, read with a lease: its input files cannot be deleted under this
+        // compaction even if another one (background or back-pressure) swaps them out first.
+        let (current, lease) = core.withLock { core in
+            (core.meta.databases[snapshot.databaseID]?.tables[snapshot.id], readers.begin())
+        }
+        guard let snapshot = current, let tablet = snapshot.partitions.lazy.flatMap(\.tablets).first(where: { $0.id == tabletID }),
             tablet.rowsets.count > 1
-        else { return false }
+        else {
+            delete(readers.end(lease))
+            return false
+        }
         let inputs = tablet.rowsets
         let all = Array(snapshot.schema.columns.indices)
         let partition = snapshot.partitions.first { $0.tablets.contains { $0.id == tabletID } }!
         var single = snapshot
         single.partitions = [partition]
         single.partitions[0].tablets = [tablet]
-        let scan = TableScan(engine: self, table: single, columns: all, predicates: [], rowsets: Set(inputs.map(\.id)))
+        let scan = TableScan(engine: self, table: single, lease: lease, columns: all, predicates: [], rowsets: Set(inputs.map(\.id)))
         defer { scan.close() }
         var merged = snapshot.schema.columns.map { ColumnVector(type: $0.type) }
         var segments = [SegmentMeta]()

@@ -81,12 +81,14 @@ public final class TableScan {
     /// - Parameters:
     ///   - columns: schema indices of the columns to return, in output order.
     ///   - predicates: restrictions used for pruning only (rows are not filtered here).
-    init(engine: StorageEngine, table: TableMeta, columns: [Int], predicates: [ScanPredicate], rowsets: Set<Int64>? = nil) {
+    ///   - lease: a read lease begun (``ReadTracker/begin()``) no later than `table` was read from
+    ///     the metadata, so no file `table` names can be deleted under the scan.
+    init(engine: StorageEngine, table: TableMeta, lease: Int, columns: [Int], predicates: [ScanPredicate], rowsets: Set<Int64>? = nil) {
         self.engine = engine
         self.table = table
         self.columns = columns
         self.predicates = predicates
-        self.lease = engine.readers.begin()
+        self.lease = lease
         let partitionColumn = table.partitioning.column.flatMap { table.schema.index(of: $0) }
         for partition in table.partitions {
             if let partitionColumn,
@@ -208,7 +210,13 @@ public final class TableScan {
 
 extension StorageEngine {
     /// Starts a scan of a table snapshot.
+    /// Scans the table's current committed rows. The snapshot is re-read together with the
+    /// read lease (one lock), so files compacted or dropped after `table` was looked up cannot
+    /// vanish under the scan.
     public func scan(_ table: TableMeta, columns: [Int], predicates: [ScanPredicate] = []) -> TableScan {
-        TableScan(engine: self, table: table, columns: columns, predicates: predicates)
+        let (current, lease) = core.withLock { core in
+            (core.meta.databases[table.databaseID]?.tables[table.id] ?? table, readers.begin())
+        }
+        return TableScan(engine: self, table: current, lease: lease, columns: columns, predicates: predicates)
     }
 }
