@@ -1,7 +1,7 @@
 # Sluice — two commands do everything on a fresh Debian machine:
 #   make run    install what is missing, build, start the server with the demo loaded
-#   make test   install what is missing, run the whole test suite
-.PHONY: run test deps build release bench bench-load bench-routine-load clean
+#   make test   install what is missing, run the whole test suite and 30 s of each fuzzer
+.PHONY: run test deps build release bench bench-load bench-routine-load fuzz clean
 
 deps:
 	scripts/install-deps.sh
@@ -17,6 +17,11 @@ run: deps release
 
 test: deps
 	swift test
+	scripts/fuzz.sh all 30
+
+# Long fuzzing: make fuzz SECONDS=600 (each entry point of Fuzz/ for that long).
+fuzz: deps
+	scripts/fuzz.sh all $(or $(SECONDS),600)
 
 bench: deps release
 	scripts/bench-query.sh

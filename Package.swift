@@ -111,6 +111,24 @@ for index in targets.indices where targets[index].type != .system && targets[ind
     targets[index].swiftSettings = swiftSettings
 }
 
+// libFuzzer entry points (docs/limits.md): declared only when scripts/fuzz.sh builds them
+// (SLUICE_FUZZ=1), with -sanitize=fuzzer, so ordinary builds and `swift test` never see them.
+if Context.environment["SLUICE_FUZZ"] == "1" {
+    let fuzzTargets: [(String, [Target.Dependency])] = [
+        ("FuzzSQLParser", ["SluiceSQL"]),
+        ("FuzzExpression", ["SluiceExpr", "SluiceFormat"]),
+        ("FuzzCSV", ["SluiceLoad"]),
+        ("FuzzJSON", ["SluiceLoad", "SluiceFormat"]),
+    ]
+    targets.append(.target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))
+    for (name, dependencies) in fuzzTargets {
+        targets.append(.executableTarget(
+            name: name, dependencies: dependencies + ["CLibFuzzer"], path: "Fuzz/\(name)",
+            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library", "-sanitize=fuzzer"])],
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer"])]))
+    }
+}
+
 let package = Package(
     name: "sluice",
     platforms: [.macOS(.v15)],

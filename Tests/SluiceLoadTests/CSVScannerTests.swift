@@ -119,6 +119,20 @@ import Testing
             #expect(Self.rows(text, format: format, splits: [a, min(text.utf8.count, a + 2)]) == whole)
         }
     }
+
+    /// Found by FuzzCSV: an escape as the last byte of a chunk escapes the next chunk's first
+    /// byte (here the row delimiter), for single- and multi-byte delimiters.
+    @Test(arguments: [[UInt8(10)], [13, 10], [124, 124]])
+    func anEscapeAtAChunkBoundaryStillEscapes(delimiter: [UInt8]) {
+        let d = String(decoding: delimiter, as: UTF8.self)
+        let text = "a\\\(d)b,c\(d)\"x\(d)y\",z\(d)e\\,f\(d)"
+        let format = CSVFormat(columnSeparator: [44], rowDelimiter: delimiter, enclose: 34, escape: 92)
+        let whole = Self.rows(text, format: format)
+        #expect(whole.count == 3, "\(whole)")
+        for split in 0...text.utf8.count {
+            #expect(Self.rows(text, format: format, splits: [split]) == whole, "split at \(split)")
+        }
+    }
 }
 
 @Suite struct ParallelCSVScanTests {

@@ -159,35 +159,45 @@ public struct CSVScanner: Sendable {
     /// Offset just past the first row delimiter outside an enclosure in `chunk`, continuing the
     /// carried row (whose quote state and partial delimiter are taken into account), or nil.
     private func firstRowEnd(_ chunk: UnsafeRawBufferPointer) -> Int? {
-        var state = ScanState()
+        // Quote and escape state at the end of the carried (partial) row: an open quote or an
+        // escape as its last byte decides what the chunk's first bytes mean.
+        let quoting = format.enclose != nil || format.escape != nil
         // A delimiter may straddle the boundary: probe the carried tail plus the chunk head.
         let overlap = min(carry.count, format.rowDelimiter.count - 1)
-        carry.withUnsafeBytes { carried in
-            // Quote state at the end of the carry (enclosures only; plain CSV needs no state).
-            if format.enclose != nil || format.escape != nil {
+        var state = ScanState()
+        return carry.withUnsafeBytes { carried -> Int? in
+            if quoting {
                 _ = nextRowEnd(UnsafeRawBufferPointer(rebasing: carried[..<(carried.count - overlap)]), from: 0, state: &state)
             }
-        }
-        if overlap > 0 {
-            var probe = Array(carry.suffix(overlap))
-            probe.append(contentsOf: chunk.prefix(format.rowDelimiter.count - 1))
-            var probeState = state
-            if let end = probe.withUnsafeBytes({ nextRowEnd($0, from: 0, state: &probeState) }), end > overlap {
-                return end - overlap
+            if overlap > 0 {
+                var probe = Array(carried.suffix(overlap))
+                probe.append(contentsOf: chunk.prefix(format.rowDelimiter.count - 1))
+                var probeState = state
+                if let end = probe.withUnsafeBytes({ nextRowEnd($0, from: 0, state: &probeState) }), end > overlap {
+                    return end - overlap
+                }
+                if quoting {
+                    // No delimiter across the boundary: the state after the whole carry.
+                    _ = nextRowEnd(UnsafeRawBufferPointer(rebasing: carried[(carried.count - overlap)...]), from: 0, state: &state)
+                }
             }
+            return nextRowEnd(chunk, from: 0, state: &state)
         }
-        return nextRowEnd(chunk, from: 0, state: &state)
     }
 
     struct ScanState {
         var inQuote = false
+        /// Bytes to skip at the start of the next buffer: an escape was the previous buffer's
+        /// last byte, so the byte after it is escaped.
+        var skip = 0
     }
 
     /// End (exclusive, after the delimiter) of the row starting at `start`.
     private func nextRowEnd(_ b: UnsafeRawBufferPointer, from start: Int, state: inout ScanState) -> Int? {
         let delimiter = format.rowDelimiter
         let d0 = delimiter[0]
-        var i = start
+        var i = start + state.skip
+        state.skip = 0
         let n = b.count
         while i < n {
             let c = b[i]
@@ -203,6 +213,7 @@ public struct CSVScanner: Sendable {
             if !state.inQuote, c == d0, matches(b, i, delimiter) { return i + delimiter.count }
             i += 1
         }
+        state.skip = i - n
         return nil
     }
 

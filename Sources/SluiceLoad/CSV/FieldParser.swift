@@ -1,7 +1,7 @@
 import SluiceFormat
 
 /// Values of one source field that did not convert: the row in its batch and the text.
-typealias ParseFailures = [(row: Int, text: String)]
+package typealias ParseFailures = [(row: Int, text: String)]
 
 /// Converts one text field straight into a typed column (the CSV fast path: no intermediate
 /// string column). Same rules as ``CastKernel`` from a string.

@@ -1,12 +1,12 @@
 import Dispatch
-import SluiceFormat
+package import SluiceFormat
 
 /// The raw text of a batch of rows, back to back: row `i` is `bytes[offsets[i]..<offsets[i + 1]]`.
-struct RawRows: Sendable {
+package struct RawRows: Sendable {
     var bytes: [UInt8]
     var offsets: [Int]
 
-    var count: Int { offsets.count - 1 }
+    package var count: Int { offsets.count - 1 }
     subscript(i: Int) -> [UInt8] { Array(bytes[offsets[i]..<offsets[i + 1]]) }
 }
 
@@ -16,10 +16,10 @@ struct RawRows: Sendable {
 /// Order of operations as in StarRocks: strip the outer array → `json_root` → `jsonpaths` (or,
 /// without paths, match object keys to field names). Values are split out of the stream as they
 /// complete, so only an unfinished value is carried between chunks.
-struct JSONRowReader: @unchecked Sendable {
+package struct JSONRowReader: @unchecked Sendable {
     /// A batch of rows: one column per field (typed where the field feeds a column directly,
     /// else text), the values that failed to convert per field, and the rows' raw text.
-    typealias Emit = (_ fields: [ColumnVector], _ failures: [ParseFailures], _ raws: RawRows) throws -> Void
+    package typealias Emit = (_ fields: [ColumnVector], _ failures: [ParseFailures], _ raws: RawRows) throws -> Void
     typealias SendableEmit = @Sendable (_ fields: [ColumnVector], _ failures: [ParseFailures], _ raws: RawRows) throws -> Void
     typealias Reject = (_ reason: String, _ raw: [UInt8]) -> Void
 
@@ -42,15 +42,15 @@ struct JSONRowReader: @unchecked Sendable {
     private var spans: [Range<Int>?] = []
     /// The field the n-th key of the previous object named (objects usually repeat their key order).
     private var keyOrder: [Int] = []
-    var batchRows = 4096
+    package var batchRows = 4096
     /// Longest value carried between chunks: an unclosed `{`, `[` or string fails the load
     /// here instead of buffering the rest of the body.
     let maxValueBytes: Int
     /// Rows rejected while splitting/parsing (reason, raw text); drained by the session.
-    var rejects: [(reason: String, raw: [UInt8])] = []
+    package var rejects: [(reason: String, raw: [UInt8])] = []
 
     /// - Parameter fieldTypes: per field, the type to parse its text into (nil = keep text).
-    init(options: LoadOptions, fieldNames: [String], fieldTypes: [ColumnType?]) throws {
+    package init(options: LoadOptions, fieldNames: [String], fieldTypes: [ColumnType?]) throws {
         stripOuterArray = options.stripOuterArray
         maxValueBytes = options.maxJSONValueBytes
         if let text = options.jsonRoot, !text.isEmpty {
@@ -79,7 +79,7 @@ struct JSONRowReader: @unchecked Sendable {
         self.spans = Array(repeating: nil, count: fieldNames.count)
     }
 
-    mutating func consume(_ chunk: UnsafeRawBufferPointer, emit: Emit) throws {
+    package mutating func consume(_ chunk: UnsafeRawBufferPointer, emit: Emit) throws {
         var data = takeBuffer()
         data.append(contentsOf: chunk)
         let consumed = try data.withUnsafeBytes { try split($0, final: false, emit: emit) }
@@ -200,7 +200,7 @@ struct JSONRowReader: @unchecked Sendable {
         }
     }
 
-    mutating func finish(emit: Emit) throws {
+    package mutating func finish(emit: Emit) throws {
         let data = takeBuffer()
         _ = try data.withUnsafeBytes { try split($0, final: true, emit: emit) }
         try flush(emit)

@@ -1,0 +1,1 @@
+// Declarations only (include/libfuzzer.h); the symbols come from libFuzzer.

@@ -1,0 +1,1 @@
+INSERT INTO t VALUES (1, 2.5, 'x'), (2, NULL, CAST('3' AS VARCHAR(4)))

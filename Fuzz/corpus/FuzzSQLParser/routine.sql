@@ -1,0 +1,1 @@
+CREATE ROUTINE LOAD db.job ON t COLUMNS TERMINATED BY ',', COLUMNS(a, b, c = a + 1) PROPERTIES ('format' = 'csv') FROM KAFKA ('kafka_broker_list' = 'h:9092', 'kafka_topic' = 'x')

@@ -1,0 +1,1 @@
+SELECT a, count(*) FROM db.t WHERE b > 1 AND c IN (1, 2, 3) GROUP BY a ORDER BY 2 DESC LIMIT 5

@@ -1,0 +1,1 @@
+SELECT * FROM TABLE(generate_series(1, 10)) g LIMIT 2 OFFSET 1
