@@ -14,6 +14,10 @@ public enum DecimalArithmetic {
     /// - Returns: `nil` on overflow.
     public static func rescale(_ value: Int128, from: Int, to: Int) -> Int128? {
         if from == to { return value }
+        // Past 38 digits of shift: any non-zero value overflows upward, and everything rounds
+        // to 0 downward (|value| < 2^127 < 10^39 / 2).
+        if to - from > 38 { return value == 0 ? 0 : nil }
+        if from - to > 38 { return 0 }
         if to > from {
             let (result, overflow) = value.multipliedReportingOverflow(by: powersOfTen[to - from])
             return overflow ? nil : result

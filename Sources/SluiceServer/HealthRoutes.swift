@@ -1,4 +1,5 @@
 import Hummingbird
+import SluiceHTTP
 import Prometheus
 import ServiceLifecycle
 import SluiceLoad
@@ -56,7 +57,7 @@ final class HealthRoutes: Sendable {
         registry.makeGauge(name: "sluice_build_info", labels: [("version", SluiceVersion.current)], help: "Sluice build").set(to: 1)
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<SluiceRequestContext>) {
         router.get("/livez") { _, _ in "ok\n" }
         router.get("/readyz") { [readiness] _, _ -> Response in
             readiness.isReady

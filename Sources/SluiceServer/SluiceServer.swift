@@ -41,7 +41,7 @@ public enum SluiceServer {
             "torn_bytes": "\(report.tornBytes)",
         ])
 
-        let router = Router()
+        let router = Router(context: SluiceRequestContext.self)
         let authenticator = Authenticator(users: configuration.users)
         let transactions = TransactionManager(engine: engine)
         let loadService = LoadService(engine: engine, transactions: transactions)

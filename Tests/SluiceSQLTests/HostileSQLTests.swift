@@ -1,3 +1,4 @@
+import Dispatch
 import SluiceFormat
 import SluiceSQL
 import Testing
@@ -62,5 +63,25 @@ import Testing
         let parens = "SELECT " + String(repeating: "(", count: 20_000) + "1" + String(repeating: ")", count: 20_000)
         #expect(Self.error(h, parens) != nil)
         #expect(try h.run("SELECT 1 + 1") == [["2"]])
+    }
+
+    /// Chains up to the depth limit evaluate, on the small stacks of Dispatch worker threads
+    /// (where SQL runs), through the parser, binder, evaluator and the statement's other walks.
+    @Test func longChainsWithinTheLimitEvaluate() async throws {
+        let h = try SQLHarness()
+        try h.run("CREATE TABLE c (id BIGINT) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1")
+        try h.run("INSERT INTO c VALUES (1), (2), (3)")
+        let statements = [
+            ("SELECT " + Array(repeating: "1", count: 2_999).joined(separator: " + "), [["2999"]]),
+            ("SELECT count(*) FROM c WHERE " + Array(repeating: "id > 0", count: 2_999).joined(separator: " AND "), [["3"]]),
+            ("SELECT count(*) FROM c WHERE " + (0..<2_999).map { "id = \($0 + 2)" }.joined(separator: " OR "), [["2"]]),
+            ("SELECT sum(" + Array(repeating: "id", count: 2_999).joined(separator: " + ") + ") FROM c", [["17994"]]),
+        ]
+        for (sql, expected) in statements {
+            let rows: Result<[[String?]], any Error> = await withCheckedContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume(returning: Result { try h.run(sql) }) }
+            }
+            #expect(try rows.get() == expected, "\(sql.prefix(60))…")
+        }
     }
 }

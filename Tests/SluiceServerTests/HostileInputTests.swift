@@ -131,6 +131,21 @@ import Testing
         #expect(state.body.contains("RUNNING") == false, "\(state.body)")
         #expect(try await sql.execute("SELECT count(*) FROM t", database: "db").rows == [["0"]])
 
+        // A client that disconnects stops its endless SELECT (default query_timeout, 300 s).
+        let query = "{\"query\":\"SELECT count(*) FROM TABLE(generate_series(1, 9223372036854775807)) t\"}"
+        try await onDedicatedThread {
+            let client = try RawHTTP(port: port)
+            try client.send(
+                "POST /api/v1/catalogs/default_catalog/sql HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic cm9vdDo=\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: \(query.utf8.count)\r\n\r\n\(query)")
+            client.close()
+        }
+        let gone = ContinuousClock().now + .seconds(20)
+        while !server.output.contains("statement stopped"), ContinuousClock().now < gone {
+            try await Task.sleep(for: .milliseconds(50))  // polls a condition, bounded by `gone`
+        }
+        #expect(server.output.contains("statement stopped: Query execution was interrupted"))
+
         // SIGTERM while an upload with the default timeout stalls mid-body.
         let client = try RawHTTP(port: port)
         defer { client.close() }

@@ -30,8 +30,18 @@ public struct ExprBinder {
             let type = TypeCoercion.arithmeticType(b.type, .tinyint) == .bigint && b.type.isInteger ? b.type : TypeCoercion.numericView(b.type)
             let t = type.isInteger ? (type == .largeint ? .largeint : .bigint) : type
             return .call(OperatorKernels.negate(t), [coerce(b, to: t)], t)
-        case .binary(let op, let lhs, let rhs):
-            return try bindBinary(op, try bind(lhs), try bind(rhs))
+        case .binary:
+            // Operator chains (`a + b + c …`, `x AND y AND …`) lean left: walk the left spine in a
+            // loop, so a chain's length costs no stack.
+            var rights = [(BinaryOperator, Expr)]()
+            var node = expr
+            while case .binary(let op, let lhs, let rhs) = node {
+                rights.append((op, rhs))
+                node = lhs
+            }
+            var bound = try bind(node)
+            for (op, rhs) in rights.reversed() { bound = try bindBinary(op, bound, try bind(rhs)) }
+            return bound
         case .isNull(let inner, let negated):
             let test = BoundExpr.call(OperatorKernels.isNull, [try bind(inner)], .boolean)
             return negated ? .call(OperatorKernels.not, [test], .boolean) : test
@@ -165,10 +175,31 @@ public enum Evaluator {
             var one = ColumnVector(type: type)
             one.append(value)
             return one
-        case .call(let function, let args, _):
-            let evaluated = try args.map { try evaluateRaw($0, batch: batch, rows: rows, context: context) }
-            let allConstant = !evaluated.isEmpty && evaluated.allSatisfy { $0.count == 1 } && rows != 1
-            return try function.kernel(evaluated, allConstant ? 1 : rows, context)
+        case .call:
+            // Calls whose first argument is a call (operator chains) are evaluated bottom-up in a
+            // loop, so a chain's length costs no stack.
+            var spine = [(ScalarFunction, [BoundExpr])]()
+            var node = expr
+            while case .call(let function, let args, _) = node {
+                spine.append((function, args))
+                guard let first = args.first, case .call = first else { break }
+                node = first
+            }
+            var below: ColumnVector?
+            for (function, args) in spine.reversed() {
+                var evaluated = [ColumnVector]()
+                evaluated.reserveCapacity(args.count)
+                for (k, arg) in args.enumerated() {
+                    if k == 0, let below {
+                        evaluated.append(below)
+                    } else {
+                        evaluated.append(try evaluateRaw(arg, batch: batch, rows: rows, context: context))
+                    }
+                }
+                let allConstant = !evaluated.isEmpty && evaluated.allSatisfy { $0.count == 1 } && rows != 1
+                below = try function.kernel(evaluated, allConstant ? 1 : rows, context)
+            }
+            return below!
         }
     }
 

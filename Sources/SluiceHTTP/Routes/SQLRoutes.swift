@@ -25,7 +25,7 @@ public struct SQLRoutes: Sendable {
         self.authenticator = authenticator
     }
 
-    public func register(on router: Router<BasicRequestContext>) {
+    public func register(on router: Router<SluiceRequestContext>) {
         router.post("/api/v1/catalogs/:catalog/databases/:db/sql") { request, context in
             try await handle(request, context, database: context.parameters.get("db"))
         }
@@ -34,7 +34,7 @@ public struct SQLRoutes: Sendable {
         }
     }
 
-    func handle(_ request: Request, _ context: BasicRequestContext, database: String?) async throws -> Response {
+    func handle(_ request: Request, _ context: SluiceRequestContext, database: String?) async throws -> Response {
         switch authenticator.authenticate(request.headers) {
         case .missing:
             return Self.failure(.unauthorized, "Need auth information.", authenticate: true)
@@ -85,6 +85,13 @@ public struct SQLRoutes: Sendable {
         let executor = self.executor
         let cancellation = QueryCancellation()
         session.cancellation = cancellation
+        // A client that disconnects stops its statement at the next batch.
+        let logger = context.logger
+        context.channel.closeFuture.whenComplete { _ in
+            guard !cancellation.isCancelled else { return }
+            cancellation.cancel()
+            logger.debug("connection closed: its statement, if still running, stops at its next batch")
+        }
         let statementSession = session
         // A cancelled request task (client gone, server stopping) stops the statement at its
         // next batch.
@@ -101,6 +108,7 @@ public struct SQLRoutes: Sendable {
         }
         switch outcome {
         case .failure(let error):
+            if error.code == .cancelled { logger.info("statement stopped: \(error.message)") }
             return Self.failure(Self.status(for: error.code), error.message)
         case .success(let result):
             let connectionID = connections.next()

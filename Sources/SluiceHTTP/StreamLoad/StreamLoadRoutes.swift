@@ -32,7 +32,7 @@ public struct StreamLoadRoutes: Sendable {
         .init(streamingLoadMaxBytes: streamingLoadMaxBytes, defaultMemoryLimit: defaultMemoryLimit)
     }
 
-    public func register(on router: Router<BasicRequestContext>) {
+    public func register(on router: Router<SluiceRequestContext>) {
         // Hummingbird matches a trailing `/` to the same route.
         router.put("/api/:db/:table/_stream_load") { request, context in try await streamLoad(request, context) }
         router.get("/api/:db/get_load_state") { request, context in loadState(request, context) }
@@ -48,7 +48,7 @@ public struct StreamLoadRoutes: Sendable {
         return (try? headers.validateBeforeBegin(contentLength: length, limits: limits, label: "")) != nil
     }
 
-    func streamLoad(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func streamLoad(_ request: Request, _ context: SluiceRequestContext) async throws -> Response {
         if let denied = RestResult.unauthorized(authenticator.authenticate(request.headers)) { return denied }
         let database = (context.parameters.get("db") ?? "").removingPercentEncoding ?? ""
         let table = (context.parameters.get("table") ?? "").removingPercentEncoding ?? ""
@@ -125,7 +125,7 @@ public struct StreamLoadRoutes: Sendable {
 
     // MARK: Label state and error logs
 
-    func loadState(_ request: Request, _ context: BasicRequestContext) -> Response {
+    func loadState(_ request: Request, _ context: SluiceRequestContext) -> Response {
         if let denied = RestResult.unauthorized(authenticator.authenticate(request.headers)) { return denied }
         guard let database = context.parameters.get("db"), !database.isEmpty else { return RestResult.failed("No database selected.") }
         guard let label = request.uri.queryParameters.get("label"), !label.isEmpty else {

@@ -28,7 +28,7 @@ public struct TransactionRoutes: Sendable {
         self.streamLoad = streamLoad
     }
 
-    public func register(on router: Router<BasicRequestContext>) {
+    public func register(on router: Router<SluiceRequestContext>) {
         for op in ["begin", "prepare", "commit", "rollback", "list"] {
             router.post(RouterPath("/api/transaction/\(op)")) { request, context in try await handle(op, request, context) }
             router.put(RouterPath("/api/transaction/\(op)")) { request, context in try await handle(op, request, context) }
@@ -43,7 +43,7 @@ public struct TransactionRoutes: Sendable {
         HTTPField.Name(name).flatMap { request.headers[$0] }.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    func handle(_ op: String, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func handle(_ op: String, _ request: Request, _ context: SluiceRequestContext) async throws -> Response {
         if let denied = RestResult.unauthorized(streamLoad.authenticator.authenticate(request.headers)) { return denied }
         let host = request.head.authority ?? streamLoad.advertisedAddress
         guard let operation = TransactionAnswer.Operation(rawValue: op) else {
@@ -148,7 +148,7 @@ public struct TransactionRoutes: Sendable {
 
     /// `GET /api/{db}/_transactions?label_prefix=P`: committed, PREPARED and open transactions
     /// whose label starts with P, with their attachments (how a client recovers what committed).
-    func listByPrefix(_ request: Request, _ context: BasicRequestContext) -> Response {
+    func listByPrefix(_ request: Request, _ context: SluiceRequestContext) -> Response {
         if let denied = RestResult.unauthorized(streamLoad.authenticator.authenticate(request.headers)) { return denied }
         guard let database = context.parameters.get("db") else { return RestResult.failed("No database selected.") }
         let prefix = request.uri.queryParameters.get("label_prefix").map { String($0) } ?? ""

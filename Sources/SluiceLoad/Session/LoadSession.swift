@@ -49,9 +49,12 @@ public final class LoadSession: @unchecked Sendable {
         self.engine = engine
         self.table = table
         self.options = options
-        self.mapping = try ColumnMapping(
-            table: table, columns: options.columns, filter: options.filter, nowMicros: options.nowMicros,
-            timeZone: options.timeZone)
+        // Deep `columns` / `where` expressions recurse in parsing and binding: a large stack.
+        self.mapping = try LargeStack.run {
+            try ColumnMapping(
+                table: table, columns: options.columns, filter: options.filter, nowMicros: options.nowMicros,
+                timeZone: options.timeZone)
+        }
         self.context = EvaluationContext(timeZone: options.timeZone, nowMicros: options.nowMicros)
         var log = ErrorLog(limit: options.errorLogLimit)
         log.recordLimit = options.rejectedRecordLimit

@@ -16,10 +16,14 @@ public struct SQLExecutor: Sendable {
     }
 
     /// Parses and runs one statement.
+    /// Runs on a large stack (``LargeStack``): statements at the expression depth limit recurse
+    /// deeply in parsing and analysis.
     public func execute(_ sql: String, session: Session) throws(SQLError) -> StatementResult {
-        let statement = try SQLParser.parse(sql)
         do {
-            return try run(statement, session: session)
+            return try LargeStack.run {
+                let statement = try SQLParser.parse(sql)
+                return try run(statement, session: session)
+            }
         } catch let error as SQLError {
             throw error
         } catch let error as StorageError {

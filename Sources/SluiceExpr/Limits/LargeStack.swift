@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSluiceSupport
+
+/// Runs recursive work (a statement's parse, analysis and execution; a load's `columns` and
+/// `where`) on a thread with a large stack, whatever thread the caller is on. Dispatch and
+/// cooperative-pool threads have small stacks (~512 KiB); an expression at the depth limit
+/// needs more in its recursive walks. Costs one thread start and join per call (tens of µs).
+public enum LargeStack {
+    /// Reserved, not committed: pages are touched only as deep as the work goes.
+    public static let size = 256 << 20
+
+    private final class Job {
+        let work: () -> Void
+        init(_ work: @escaping () -> Void) { self.work = work }
+    }
+
+    /// Runs `body` on a large stack and returns its result (inline when the calling thread
+    /// already has that much stack left, e.g. a nested call).
+    public static func run<T>(_ body: () throws -> T) throws -> T {
+        if remainingStack() >= size / 2 { return try body() }
+        var result: Result<T, any Error>?
+        withoutActuallyEscaping({ result = Result { try body() } }) { work in
+            let job = Job(work)
+            var attributes = pthread_attr_t()
+            pthread_attr_init(&attributes)
+            defer { pthread_attr_destroy(&attributes) }
+            pthread_attr_setstacksize(&attributes, size)
+            var thread = pthread_t()
+            let started = pthread_create(&thread, &attributes, { raw in
+                Unmanaged<Job>.fromOpaque(raw!).takeUnretainedValue().work()
+                return nil
+            }, Unmanaged.passUnretained(job).toOpaque())
+            if started == 0 {
+                pthread_join(thread, nil)
+            } else {
+                job.work()  // no thread to be had: run here, the stack guard still holds
+            }
+        }
+        return try result!.get()
+    }
+
+    /// Bytes between the calling frame and the end of its thread's stack (0 when unknown).
+    static func remainingStack() -> Int {
+        let low = UInt(sluice_stack_low_bound())
+        guard low != 0 else { return 0 }
+        var marker: UInt8 = 0
+        let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
+        return here > low ? Int(here - low) : 0
+    }
+}
