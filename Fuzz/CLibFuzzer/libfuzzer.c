@@ -1,1 +1,5 @@
-// Declarations only (include/libfuzzer.h); the symbols come from libFuzzer.
+#include "libfuzzer.h"
+
+int sluice_fuzz_main(int argc, char **argv, int (*callback)(const uint8_t *data, size_t size)) {
+    return LLVMFuzzerRunDriver(&argc, &argv, callback);
+}

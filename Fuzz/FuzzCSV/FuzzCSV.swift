@@ -48,7 +48,5 @@ func scan(_ format: CSVFormat, _ chunks: [[UInt8]]) -> [[[UInt8]]] {
 /// The executable's entry point (SwiftPM calls it `FuzzCSV_main`): libFuzzer's driver.
 @_cdecl("FuzzCSV_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var count = argc
-    var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
-    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzzCSV(data!, size) }
+    sluice_fuzz_main(argc, argv) { data, size in fuzzCSV(data!, size) }
 }

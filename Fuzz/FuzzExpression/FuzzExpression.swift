@@ -42,7 +42,5 @@ enum FuzzBatch {
 /// The executable's entry point (SwiftPM calls it `FuzzExpression_main`): libFuzzer's driver.
 @_cdecl("FuzzExpression_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var count = argc
-    var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
-    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzzExpression(data!, size) }
+    sluice_fuzz_main(argc, argv) { data, size in fuzzExpression(data!, size) }
 }

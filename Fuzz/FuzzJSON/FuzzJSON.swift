@@ -42,7 +42,5 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 /// The executable's entry point (SwiftPM calls it `FuzzJSON_main`): libFuzzer's driver.
 @_cdecl("FuzzJSON_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var count = argc
-    var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
-    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzzJSON(data!, size) }
+    sluice_fuzz_main(argc, argv) { data, size in fuzzJSON(data!, size) }
 }

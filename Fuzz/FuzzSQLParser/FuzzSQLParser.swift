@@ -13,7 +13,5 @@ public func fuzzSQLParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 /// The executable's entry point (SwiftPM calls it `FuzzSQLParser_main`): libFuzzer's driver.
 @_cdecl("FuzzSQLParser_main")
 public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
-    var count = argc
-    var arguments: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = argv
-    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzzSQLParser(data!, size) }
+    sluice_fuzz_main(argc, argv) { data, size in fuzzSQLParser(data!, size) }
 }

@@ -20,6 +20,9 @@ public struct LoadOptions: Sendable {
     /// Longest single JSON value (object, array, string) a JSON load carries between chunks.
     /// Default 100 MiB (StarRocks' JSON body limit).
     public var maxJSONValueBytes = 100 << 20
+    /// Longest CSV row a load carries between chunks (a missing or wrong row delimiter).
+    /// Default 100 MiB.
+    public var maxCSVRowBytes = 100 << 20
     /// Largest tolerated share of filtered rows (`max_filter_ratio`). Default 0.
     public var maxFilterRatio: Double = 0
     /// Count failed conversions as filtered rows instead of NULL (`strict_mode`).

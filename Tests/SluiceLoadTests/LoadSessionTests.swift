@@ -44,6 +44,24 @@ import Testing
         return rows.sorted { Int($0[0]!)! < Int($1[0]!)! }
     }
 
+    /// D6's class for CSV: a body without row delimiters (or with an unclosed enclosure) fails
+    /// once the carried row passes the limit, instead of buffering the rest of the body.
+    @Test func anEndlessCSVRowFailsInBoundedMemory() throws {
+        let engine = try Self.engine()
+        for (body, enclose) in [(String(repeating: "1,abc,", count: 400), nil), ("1,\"" + String(repeating: "x\n", count: 1_200), UInt8(34))] {
+            var options = LoadOptions()
+            options.columnSeparator = [44]
+            options.enclose = enclose
+            options.maxCSVRowBytes = 1_024
+            let session = try LoadSession(engine: engine, table: try engine.table(database: "db", name: "t"), options: options)
+            let error = #expect(throws: LoadError.self) {
+                for chunk in Array(body.utf8).chunks(of: 256) { try chunk.withUnsafeBytes { try session.consume($0) } }
+            }
+            #expect(error?.code == .invalidArgument && error?.message.contains("without a row delimiter") == true)
+            session.abort()
+        }
+    }
+
     @Test func positionalMappingDefaultsAndNulls() throws {
         let engine = try Self.engine()
         let (session, write) = try Self.load(engine, "1,ab,1.50,x\n2,\\N,2,\\N\n") { _ in }
@@ -309,5 +327,11 @@ extension ParallelJSONTests {
         #expect(ErrorLog.isValidName(fresh))
         #expect(!ErrorLog.isValidName("../meta/checkpoint"))
         #expect(!ErrorLog.isValidName("error_log_1/../../x"))
+    }
+}
+
+extension Array {
+    func chunks(of size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min(count, $0 + size)] }
     }
 }

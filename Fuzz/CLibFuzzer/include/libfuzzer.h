@@ -9,4 +9,7 @@
 /// `<Target>_main`, so each fuzz target calls this from there.
 int LLVMFuzzerRunDriver(int *argc, char ***argv, int (*callback)(const uint8_t *data, size_t size));
 
+/// Runs libFuzzer's driver with the process arguments: the body of each target's `<Target>_main`.
+int sluice_fuzz_main(int argc, char **argv, int (*callback)(const uint8_t *data, size_t size));
+
 #endif

@@ -63,6 +63,9 @@ public struct CSVScanner: Sendable {
 
     public init(format: CSVFormat) { self.format = format }
 
+    /// Bytes of the unfinished row carried to the next chunk.
+    public var carriedBytes: Int { carry.count }
+
     /// Scans `chunk`; calls `emit` with batches of complete rows (ranges into the given buffer).
     public mutating func consume(
         _ chunk: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer, CSVRows) throws -> Void

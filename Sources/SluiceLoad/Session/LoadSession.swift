@@ -100,6 +100,12 @@ public final class LoadSession: @unchecked Sendable {
         } else {
             try scanner.consume(chunk) { buffer, rows in try self.process(buffer, rows) }
         }
+        if scanner.carriedBytes > options.maxCSVRowBytes {
+            throw LoadError(
+                .invalidArgument,
+                "A CSV row runs past \(options.maxCSVRowBytes) bytes without a row delimiter: check row_delimiter "
+                    + "(and enclose / escape, which can hide delimiters) matches the data")
+        }
     }
 
     /// Flushes the last row and the writer; applies the filter-ratio rule.
