@@ -1,4 +1,4 @@
-public import SluiceFormat
+import SluiceFormat
 
 /// An append-only log of CRC-framed records — the metadata journal's container.
 ///

@@ -26,10 +26,15 @@ enum KafkaConf {
         for (key, value) in settings.sorted(by: { $0.key < $1.key }) {
             if rd_kafka_conf_set(conf, key, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
-                throw KafkaError("invalid Kafka setting \(key)=\(value): \(String(cString: errorText))")
+                throw KafkaError("invalid Kafka setting \(key)=\(value): \(Self.text(errorText))")
             }
         }
         return conf
+    }
+
+    /// A NUL-terminated C buffer as text.
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Creates a client handle; the configuration is consumed.
@@ -38,7 +43,7 @@ enum KafkaConf {
         var errorText = [CChar](repeating: 0, count: 512)
         guard let rk = rd_kafka_new(type, conf, &errorText, errorText.count) else {
             rd_kafka_conf_destroy(conf)
-            throw KafkaError("cannot create Kafka client: \(String(cString: errorText))")
+            throw KafkaError("cannot create Kafka client: \(Self.text(errorText))")
         }
         return rk
     }

@@ -54,7 +54,8 @@ final class HealthRoutes: Sendable {
         self.transactions = transactions
         self.routineLoad = routineLoad
         self.readiness = readiness
-        registry.makeGauge(name: "sluice_build_info", labels: [("version", SluiceVersion.current)], help: "Sluice build").set(to: 1)
+        registry.makeGauge(descriptor: Self.descriptor("sluice_build_info", help: "Sluice build"), labels: [("version", SluiceVersion.current)])
+            .set(to: 1)
     }
 
     func register(on router: Router<SluiceRequestContext>) {
@@ -136,7 +137,7 @@ final class HealthRoutes: Sendable {
     /// dropped and created again under its name — only moves the baseline).
     @discardableResult
     private func advance(_ state: inout Exported, _ name: String, _ labels: [(String, String)], to total: Int, help: String) -> Counter {
-        let counter = registry.makeCounter(name: name, labels: labels, help: help)
+        let counter = registry.makeCounter(descriptor: Self.descriptor(name, help: help), labels: labels)
         let key = name + "{" + labels.map { "\($0.0)=\($0.1)|" }.joined() + "}"
         let previous = state.totals[key] ?? 0
         if Int64(total) > previous { counter.increment(by: Int64(total) - previous) }
@@ -146,8 +147,13 @@ final class HealthRoutes: Sendable {
 
     @discardableResult
     private func gauge(_ name: String, _ labels: [(String, String)], _ value: Int, help: String) -> Gauge {
-        let gauge = registry.makeGauge(name: name, labels: labels, help: help)
+        let gauge = registry.makeGauge(descriptor: Self.descriptor(name, help: help), labels: labels)
         gauge.set(to: Double(value))
         return gauge
+    }
+
+    /// A whole metric name (no namespace or unit parts) with its help text.
+    private static func descriptor(_ name: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 }

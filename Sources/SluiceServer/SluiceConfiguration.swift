@@ -1,4 +1,4 @@
-public import Configuration
+import Configuration
 import SystemPackage
 
 /// Process settings. Sources, highest priority first: command-line flags, environment variables

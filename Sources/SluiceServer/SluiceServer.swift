@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Hummingbird
 public import Logging
 import NIOCore
@@ -11,7 +11,7 @@ import SluiceLoad
 import SluiceRoutineLoad
 import SluiceTxn
 import SluiceSQL
-public import SluiceStorage
+import SluiceStorage
 
 /// The composition root: opens the data directory and runs the HTTP server and background services
 /// until SIGTERM/SIGINT, then shuts down gracefully.

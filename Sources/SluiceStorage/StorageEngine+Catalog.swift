@@ -1,6 +1,6 @@
 import SluiceIO
 import Synchronization
-public import SluiceFormat
+import SluiceFormat
 
 extension StorageEngine {
     // MARK: Databases

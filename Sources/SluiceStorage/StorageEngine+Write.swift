@@ -1,5 +1,5 @@
 import Synchronization
-public import SluiceFormat
+import SluiceFormat
 import SluiceIO
 
 /// What a successful commit published.

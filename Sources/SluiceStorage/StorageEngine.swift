@@ -1,4 +1,4 @@
-public import SluiceFormat
+import SluiceFormat
 public import SluiceIO
 import Synchronization
 

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// `sluice kafka-mock` as a separate process: a real broker endpoint for tests (the daemon and
 /// kcat connect to it over TCP, as to any Kafka).

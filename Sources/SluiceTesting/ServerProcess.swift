@@ -1,5 +1,5 @@
 import Dispatch
-public import Foundation
+import Foundation
 import Synchronization
 
 /// A `sluice serve` child process on a loopback port, for integration tests that need the real

@@ -114,7 +114,7 @@ import Testing
         #expect(throws: FormatError.self) { try PageCodec.decode(bytes, into: &decoded, baseOffset: 4096) }
         do {
             try PageCodec.decode(bytes, into: &decoded, baseOffset: 4096)
-        } catch let error as FormatError {
+        } catch {
             #expect(error.offset == 4096)
         }
         #expect(throws: FormatError.self) { try PageCodec.decode(Array(bytes.prefix(3)), into: &decoded) }

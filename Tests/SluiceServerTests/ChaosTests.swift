@@ -200,8 +200,8 @@ import Testing
         let kills = tally.randomKills + tally.faultKills.values.reduce(0, +) + tally.faultsNotReached
         print("chaos: \(kills) kills (\(tally.faultKills.values.reduce(0, +)) at fault points), \(tally.brokerFaults) broker faults, \(tally.rewinds) rewinds, \(n) messages, \(tally.acknowledgedLabels) labels acknowledged")
         if let report = environment["SLUICE_CHAOS_REPORT"] {
-            let rows = Int((totals.rows.first?[0] ?? "0") ?? "0") ?? 0
-            let distinct = Int((totals.rows.first?[1] ?? "0") ?? "0") ?? 0
+            let rows = Int(totals.rows.first?[0] ?? "0") ?? 0
+            let distinct = Int(totals.rows.first?[1] ?? "0") ?? 0
             try Self.writeReport(report, tally: tally, kills: kills, fsckProblems: fsck.problems.count, seed: seed,
                                  seconds: Date().timeIntervalSince(started), duplicates: rows - distinct, lost: n - distinct)
         }

@@ -45,7 +45,7 @@ let canMountTmpfs: Bool = {
         #expect(try await sql.execute("INSERT INTO t VALUES (1, 'x')", database: "d").error == nil)
         // Fill the disk, then a large metadata record fails part-way.
         let filler = mountPoint + "/filler"
-        FileManager.default.createFile(atPath: filler, contents: nil)
+        #expect(FileManager.default.createFile(atPath: filler, contents: nil))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: filler))
         let block = Data(count: 1 << 20)
         while (try? handle.write(contentsOf: block)) != nil {}

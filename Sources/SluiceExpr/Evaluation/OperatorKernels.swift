@@ -1,4 +1,4 @@
-public import SluiceFormat
+import SluiceFormat
 
 /// Vectorised kernels for operators. Inputs arrive already coerced to the kernel's lane.
 enum OperatorKernels {

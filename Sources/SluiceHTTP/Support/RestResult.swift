@@ -1,4 +1,4 @@
-public import Hummingbird
+import Hummingbird
 import NIOCore
 
 /// StarRocks FE's "RestBaseResult" envelope: `{"status":…,"code":…,"msg":…,"message":…}` plus extras.

@@ -1,5 +1,5 @@
-public import SluiceExpr
-public import SluiceFormat
+import SluiceExpr
+import SluiceFormat
 public import SluiceStorage
 import Dispatch
 import Synchronization

@@ -1,5 +1,5 @@
 public import SluiceStorage
-public import SluiceTxn
+import SluiceTxn
 import Synchronization
 
 /// The Stream Load transaction interface (spec §2), protocol-neutral: `begin`, any number of

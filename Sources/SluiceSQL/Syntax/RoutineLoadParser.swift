@@ -1,4 +1,4 @@
-public import SluiceExpr
+import SluiceExpr
 public import SluiceRoutineLoad
 
 /// A Routine Load statement (spec §3.1).

@@ -1,4 +1,4 @@
-public import SluiceExpr
+import SluiceExpr
 import SluiceFormat
 import SluiceStorage
 

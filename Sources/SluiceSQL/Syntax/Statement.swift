@@ -1,5 +1,5 @@
 public import SluiceExpr
-public import SluiceFormat
+import SluiceFormat
 public import SluiceStorage
 
 /// A possibly database-qualified name.

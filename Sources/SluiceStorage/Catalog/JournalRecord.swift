@@ -1,4 +1,4 @@
-public import SluiceFormat
+import SluiceFormat
 
 /// One durable decision. The metadata journal is a sequence of these; replaying them over the
 /// last checkpoint rebuilds ``MetaState`` exactly (``MetaState/apply(_:)`` is the only mutator).

@@ -1,4 +1,4 @@
-public import SluiceFormat
+import SluiceFormat
 
 /// Everything the journal decides: catalog, data layout and committed labels.
 ///

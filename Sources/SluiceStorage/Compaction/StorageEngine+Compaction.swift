@@ -1,6 +1,6 @@
 import SluiceIO
 import Synchronization
-public import SluiceFormat
+import SluiceFormat
 
 extension StorageEngine {
     /// Merges every rowset of a tablet into one sorted rowset, swapped in with one journal record.
