@@ -3,7 +3,7 @@
 public struct LoadError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String {
-            case invalidArgument, analysis, tooManyFilteredRows, bodyTooLarge, bodyIncomplete, timeout, storage, cancelled
+            case invalidArgument, analysis, tableMissing, tooManyFilteredRows, bodyTooLarge, bodyIncomplete, timeout, storage, cancelled
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -11,6 +11,9 @@ public struct LoadError: Error, Sendable, CustomStringConvertible {
         public static let invalidArgument = Code(.invalidArgument)
         /// `columns`/`where` do not fit the table (unknown column, bad expression, NOT NULL without value).
         public static let analysis = Code(.analysis)
+        /// The target database, table or a partition the load wrote is gone (never existed, or
+        /// dropped or truncated while the load ran).
+        public static let tableMissing = Code(.tableMissing)
         /// More rows were filtered than `max_filter_ratio` allows.
         public static let tooManyFilteredRows = Code(.tooManyFilteredRows)
         public static let bodyTooLarge = Code(.bodyTooLarge)

@@ -134,6 +134,20 @@ import Testing
         #expect(tasks.contains { $0[11] == "TIME" })
     }
 
+    /// The job's table is dropped: the job is CANCELLED with StarRocks' table-missing reason,
+    /// decided by the load's typed error code (not by matching its message).
+    @Test func aDroppedTableCancelsTheJob() throws {
+        let h = try Harness()
+        defer { h.manager.shutdown() }
+        h.produce(10, from: 0)
+        try h.create(properties: ["max_batch_interval": "5"])
+        try h.eventually("30 rows") { try h.ids().count == 30 }
+        try h.engine.dropTable(database: "db", name: "t")
+        h.produce(10, from: 30)
+        try h.eventually("cancelled") { try h.show(all: true)["State"] == "CANCELLED" }
+        #expect(try h.show(all: true)["ReasonOfStateChanged"]?.contains("table not exist") == true)
+    }
+
     @Test func statementsFollowTheStateMachine() throws {
         let h = try Harness()
         defer { h.manager.shutdown() }

@@ -96,7 +96,9 @@ public final class LoadService: Sendable {
                     label: label, status: .labelAlreadyExists(existingJobStatus: error.existingJobStatus ?? "RUNNING"),
                     message: error.message)))
             }
-            return .failure(.init(LoadResult(label: label, status: .fail, message: error.message)))
+            var result = LoadResult(label: label, status: .fail, message: error.message)
+            if error.code == .unknownDatabase { result.errorCode = .tableMissing }
+            return .failure(.init(result))
         } catch {
             return .failure(.init(LoadResult(label: label, status: .fail, message: "\(error)")))
         }
@@ -124,7 +126,7 @@ public final class LoadService: Sendable {
         do {
             meta = try engine.table(database: transaction.database, name: table)
         } catch {
-            return fail("unknown table \"\(transaction.database).\(table)\"", code: .analysis)
+            return fail("unknown table \"\(transaction.database).\(table)\"", code: .tableMissing)
         }
         var options = options
         do {
@@ -238,10 +240,19 @@ public final class RunningLoad: @unchecked Sendable {
         } catch {
             service.engine.discard(prepared)
             service.transactions.abort(transaction, reason: "\(error)")
-            return failed("\(error)", code: .storage, alreadyAborted: true)
+            return failed("\(error)", code: Self.code(of: error), alreadyAborted: true)
         }
         result.commitMilliseconds = LoadService.milliseconds(clock.now - commitStart)
         return completed()
+    }
+
+    /// The load error code of a failed commit or prepare.
+    static func code(of error: any Error) -> LoadError.Code {
+        guard let storage = error as? StorageError else { return .storage }
+        switch storage.code {
+        case .unknownDatabase, .unknownTable, .unknownPartition: return .tableMissing
+        default: return .storage
+        }
     }
 
     /// `source` with this load's final row and byte counters filled in.

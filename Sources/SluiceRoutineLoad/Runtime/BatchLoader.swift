@@ -49,7 +49,7 @@ extension JobRunner {
                 return settleUsedLabel(label, ranges: ranges)
             }
             abandon(label)
-            if failure.result.message.contains("nknown table") || failure.result.message.contains("nknown database") {
+            if failure.result.errorCode == .tableMissing {
                 manager.cancel(runtime, ErrorReason(ErrorReason.tableMissing, "table not exist"))
                 return .stopped
             }
@@ -85,7 +85,7 @@ extension JobRunner {
                 manager.fail(runtime, ErrorReason(ErrorReason.tooManyFailureRows, result.message))
                 return .stopped
             }
-            if result.message.contains("dropped") {
+            if result.errorCode == .tableMissing {
                 manager.cancel(runtime, ErrorReason(ErrorReason.tableMissing, "table not exist"))
                 return .stopped
             }
