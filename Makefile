@@ -1,7 +1,7 @@
 # Sluice — two commands do everything on a fresh Debian machine:
 #   make run    install what is missing, build, start the server with the demo loaded
-#   make test   install what is missing, run the whole test suite and 30 s of each fuzzer
-.PHONY: run test deps build release bench bench-load bench-routine-load fuzz clean
+#   make test   install what is missing, check the style, run the whole test suite and 30 s of each fuzzer
+.PHONY: run test lint deps build release bench bench-load bench-routine-load fuzz clean
 
 deps:
 	scripts/install-deps.sh
@@ -15,9 +15,13 @@ release:
 run: deps release
 	scripts/run-demo.sh
 
-test: deps
+test: deps lint
 	swift test
 	scripts/fuzz.sh all 30
+
+# The style of .swift-format (fix with: swift format format --in-place --recursive Sources Tests Fuzz Package.swift).
+lint:
+	swift format lint --strict --recursive Sources Tests Fuzz Package.swift
 
 # Long fuzzing: make fuzz SECONDS=600 (each entry point of Fuzz/ for that long).
 fuzz: deps

@@ -36,10 +36,12 @@ var targets: [Target] = [
     .target(name: "SluiceTxn", dependencies: ["SluiceFormat", "SluiceIO", "SluiceStorage"]),
     // Protocol-neutral loading: parse CSV/JSON bytes, map columns, filter, convert, write.
     .target(
-        name: "SluiceLoad", dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceIO", "CSluiceSupport"]),
+        name: "SluiceLoad",
+        dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceIO", "CSluiceSupport"]),
     // Routine Load: jobs, micro-batches, exactly-once progress; reads through `MessageSource`.
     .target(
-        name: "SluiceRoutineLoad", dependencies: ["SluiceLoad", "SluiceTxn", "SluiceStorage", "SluiceExpr", "SluiceFormat", logging]),
+        name: "SluiceRoutineLoad",
+        dependencies: ["SluiceLoad", "SluiceTxn", "SluiceStorage", "SluiceExpr", "SluiceFormat", logging]),
     // librdkafka (Debian librdkafka-dev), found by pkg-config. Only SluiceKafka imports it.
     .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
     // librdkafka-backed MessageSource, producer and embedded mock cluster.
@@ -50,7 +52,8 @@ var targets: [Target] = [
     .target(
         name: "SluiceHTTP",
         dependencies: [
-            "SluiceSQL", "SluiceStorage", "SluiceLoad", "SluiceTxn", "SluiceIO", "CLZ4", "CZstd", "CBzip2", logging, nio,
+            "SluiceSQL", "SluiceStorage", "SluiceLoad", "SluiceTxn", "SluiceIO", "CLZ4", "CZstd", "CBzip2", logging,
+            nio,
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "CompressNIO", package: "compress-nio"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -62,7 +65,8 @@ var targets: [Target] = [
     .target(
         name: "SluiceServer",
         dependencies: [
-            "SluiceHTTP", "SluiceSQL", "SluiceStorage", "SluiceIO", "SluiceLoad", "SluiceTxn", "SluiceRoutineLoad", "SluiceKafka",
+            "SluiceHTTP", "SluiceSQL", "SluiceStorage", "SluiceIO", "SluiceLoad", "SluiceTxn", "SluiceRoutineLoad",
+            "SluiceKafka",
             "CSluiceSupport",
             logging,
             .product(name: "Configuration", package: "swift-configuration"),
@@ -78,7 +82,10 @@ var targets: [Target] = [
     ),
     .executableTarget(
         name: "sluice",
-        dependencies: ["SluiceServer", "SluiceKafka", "SluiceFormat", "SluiceStorage", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        dependencies: [
+            "SluiceServer", "SluiceKafka", "SluiceFormat", "SluiceStorage",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]
     ),
     // Test support: simulated file system with crash injection, HTTP helpers, data generators.
     .target(
@@ -94,7 +101,8 @@ var targets: [Target] = [
     .testTarget(
         name: "SluiceRoutineLoadTests",
         dependencies: ["SluiceRoutineLoad", "SluiceLoad", "SluiceStorage", "SluiceTxn", "SluiceTesting"]),
-    .testTarget(name: "SluiceKafkaTests", dependencies: ["SluiceKafka", "SluiceRoutineLoad", "SluiceTesting", "sluice"]),
+    .testTarget(
+        name: "SluiceKafkaTests", dependencies: ["SluiceKafka", "SluiceRoutineLoad", "SluiceTesting", "sluice"]),
     .testTarget(name: "SluiceLoadTests", dependencies: ["SluiceLoad", "SluiceStorage", "SluiceTxn", "SluiceTesting"]),
     .testTarget(name: "SluiceSQLTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting", "SluiceIO"]),
     .testTarget(name: "SimulationTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting", "SluiceTxn"]),
@@ -122,10 +130,11 @@ if Context.environment["SLUICE_FUZZ"] == "1" {
     ]
     targets.append(.target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))
     for (name, dependencies) in fuzzTargets {
-        targets.append(.executableTarget(
-            name: name, dependencies: dependencies + ["CLibFuzzer"], path: "Fuzz/\(name)",
-            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library", "-sanitize=fuzzer"])],
-            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer"])]))
+        targets.append(
+            .executableTarget(
+                name: name, dependencies: dependencies + ["CLibFuzzer"], path: "Fuzz/\(name)",
+                swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library", "-sanitize=fuzzer"])],
+                linkerSettings: [.unsafeFlags(["-sanitize=fuzzer"])]))
     }
 }
 

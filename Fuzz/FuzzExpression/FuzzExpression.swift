@@ -24,7 +24,10 @@ enum FuzzBatch {
         var s = ColumnVector(type: .varchar(length: 64))
         for v: Value in [.string(""), .string("abc"), .string("2024-01-15 10:00:00"), .null] { s.append(v) }
         var d = ColumnVector(type: .decimal(precision: 38, scale: 2))
-        for v: Value in [.wide(0), .wide(DecimalArithmetic.maxUnscaled(precision: 38)), .wide(-DecimalArithmetic.maxUnscaled(precision: 38)), .null] {
+        for v: Value in [
+            .wide(0), .wide(DecimalArithmetic.maxUnscaled(precision: 38)),
+            .wide(-DecimalArithmetic.maxUnscaled(precision: 38)), .null,
+        ] {
             d.append(v)
         }
         var f = ColumnVector(type: .double)

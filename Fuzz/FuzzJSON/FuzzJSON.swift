@@ -17,7 +17,8 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if bytes[0] & 4 == 4 { options.jsonPaths = ["$.id", "$.name", "$.tags[0]"] }
     options.maxJSONValueBytes = 1 << 16
     let fieldTypes: [ColumnType?] = [.bigint, .varchar(length: 32), nil]
-    guard var reader = try? JSONRowReader(options: options, fieldNames: ["id", "name", "tags"], fieldTypes: fieldTypes) else {
+    guard var reader = try? JSONRowReader(options: options, fieldNames: ["id", "name", "tags"], fieldTypes: fieldTypes)
+    else {
         return 0
     }
     reader.batchRows = 8

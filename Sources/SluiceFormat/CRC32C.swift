@@ -53,7 +53,8 @@ public enum CRC32C {
                                                     .littleEndian
                                                 let low = UInt32(truncatingIfNeeded: word) ^ crc
                                                 let high = UInt32(truncatingIfNeeded: word >> 32)
-                                                crc = t7[Int(low & 0xFF)] ^ t6[Int((low >> 8) & 0xFF)]
+                                                crc =
+                                                    t7[Int(low & 0xFF)] ^ t6[Int((low >> 8) & 0xFF)]
                                                     ^ t5[Int((low >> 16) & 0xFF)] ^ t4[Int(low >> 24)]
                                                     ^ t3[Int(high & 0xFF)] ^ t2[Int((high >> 8) & 0xFF)]
                                                     ^ t1[Int((high >> 16) & 0xFF)] ^ t0[Int(high >> 24)]

@@ -228,8 +228,10 @@ public struct ColumnVector: Sendable {
         let base = count
         switch type.physical {
         case .int64: other.ints.withUnsafeBufferPointer { src in ints.append(contentsOf: indices.lazy.map { src[$0] }) }
-        case .int128: other.wides.withUnsafeBufferPointer { src in wides.append(contentsOf: indices.lazy.map { src[$0] }) }
-        case .float64: other.doubles.withUnsafeBufferPointer { src in doubles.append(contentsOf: indices.lazy.map { src[$0] }) }
+        case .int128:
+            other.wides.withUnsafeBufferPointer { src in wides.append(contentsOf: indices.lazy.map { src[$0] }) }
+        case .float64:
+            other.doubles.withUnsafeBufferPointer { src in doubles.append(contentsOf: indices.lazy.map { src[$0] }) }
         case .bytes:
             other.offsets.withUnsafeBufferPointer { starts in
                 var total = 0
@@ -245,7 +247,10 @@ public struct ColumnVector: Sendable {
                             var at = firstByte
                             for (k, i) in indices.enumerated() {
                                 let length = starts[i + 1] - starts[i]
-                                if length > 0 { (target.baseAddress! + at).copyMemory(from: source.baseAddress! + starts[i], byteCount: length) }
+                                if length > 0 {
+                                    (target.baseAddress! + at).copyMemory(
+                                        from: source.baseAddress! + starts[i], byteCount: length)
+                                }
                                 at += length
                                 ends[firstOffset + k] = at
                             }

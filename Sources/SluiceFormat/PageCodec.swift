@@ -115,7 +115,9 @@ public enum PageCodec {
     }
 
     /// Zone map from the distinct values of a dictionary page (few compares instead of one per row).
-    private static func dictionaryZone(_ dictionary: ByteDictionary, _ column: ColumnVector, _ range: Range<Int>) -> ZoneMap? {
+    private static func dictionaryZone(_ dictionary: ByteDictionary, _ column: ColumnVector, _ range: Range<Int>)
+        -> ZoneMap?
+    {
         var hasValue = false
         for r in range where !column.isNull(r) {
             hasValue = true
@@ -135,7 +137,9 @@ public enum PageCodec {
     }
 
     /// Writes strings plainly or as a dictionary; returns the dictionary when one was used.
-    private static func encodeBytes(_ column: ColumnVector, range: Range<Int>, into out: inout ByteWriter) -> ByteDictionary? {
+    private static func encodeBytes(_ column: ColumnVector, range: Range<Int>, into out: inout ByteWriter)
+        -> ByteDictionary?
+    {
         var table = ByteDictionary()
         var codes = [Int64]()
         codes.reserveCapacity(range.count)
@@ -172,13 +176,19 @@ public enum PageCodec {
 
     /// Decodes a page written by ``encode(_:range:)`` and appends its rows to `column`.
     /// - Parameter baseOffset: the page's offset in its file, for error messages.
-    public static func decode(_ bytes: [UInt8], into column: inout ColumnVector, baseOffset: Int = 0) throws(FormatError) {
-        guard bytes.count >= 8 else { throw FormatError(.truncated, "page of \(bytes.count) bytes", offset: baseOffset) }
+    public static func decode(_ bytes: [UInt8], into column: inout ColumnVector, baseOffset: Int = 0)
+        throws(FormatError)
+    {
+        guard bytes.count >= 8 else {
+            throw FormatError(.truncated, "page of \(bytes.count) bytes", offset: baseOffset)
+        }
         let body = bytes.count - 4
-        let stored = UInt32(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: body, as: UInt32.self) })
+        let stored = UInt32(
+            littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: body, as: UInt32.self) })
         let actual = CRC32C.checksum(bytes[0..<body])
         guard stored == actual else {
-            throw FormatError(.corruption, "page checksum mismatch (stored \(stored), computed \(actual))", offset: baseOffset)
+            throw FormatError(
+                .corruption, "page checksum mismatch (stored \(stored), computed \(actual))", offset: baseOffset)
         }
         var reader = ByteReader(bytes, end: body, baseOffset: baseOffset)
         let lane = try reader.read(UInt8.self)
@@ -220,7 +230,8 @@ public enum PageCodec {
                 var payload = ByteReader(try PageCompression.decompress(&reader))
                 try decodeBytes(rows: rows, dictionary: layout & 1 == 1, reader: &payload, into: &column)
                 guard payload.isAtEnd else {
-                    throw FormatError(.corruption, "\(payload.remaining) trailing bytes in compressed payload", offset: baseOffset)
+                    throw FormatError(
+                        .corruption, "\(payload.remaining) trailing bytes in compressed payload", offset: baseOffset)
                 }
             } else {
                 try decodeBytes(rows: rows, dictionary: layout == 1, reader: &reader, into: &column)
@@ -270,7 +281,10 @@ public enum PageCodec {
                             var at = firstByte
                             for (i, code) in codes.enumerated() {
                                 let start = starts[Int(code)], length = starts[Int(code) + 1] - start
-                                if length > 0 { (target.baseAddress! + at).copyMemory(from: dictionary.baseAddress! + start, byteCount: length) }
+                                if length > 0 {
+                                    (target.baseAddress! + at).copyMemory(
+                                        from: dictionary.baseAddress! + start, byteCount: length)
+                                }
                                 at += length
                                 offsets[firstOffset + i] = at
                             }
@@ -320,7 +334,9 @@ public struct ByteDictionary: Sendable {
                         if entry < 0 { return nil }
                         let start = offsets[entry]
                         let length = offsets[entry + 1] - start
-                        if length == value.count, length == 0 || bytesEqual(data.baseAddress! + start, value.baseAddress!, count: length) {
+                        if length == value.count,
+                            length == 0 || bytesEqual(data.baseAddress! + start, value.baseAddress!, count: length)
+                        {
                             return entry
                         }
                         slot = (slot + 1) & mask
@@ -361,7 +377,9 @@ public struct ByteDictionary: Sendable {
     private mutating func grow() {
         slots = [Int32](repeating: -1, count: slots.count * 2)
         for e in 0..<count {
-            let hash = data.withUnsafeBytes { Self.hash(UnsafeRawBufferPointer(rebasing: $0[offsets[e]..<offsets[e + 1]])) }
+            let hash = data.withUnsafeBytes {
+                Self.hash(UnsafeRawBufferPointer(rebasing: $0[offsets[e]..<offsets[e + 1]]))
+            }
             var slot = Int(hash & UInt64(slots.count - 1))
             while slots[slot] >= 0 { slot = (slot + 1) & (slots.count - 1) }
             slots[slot] = Int32(e)

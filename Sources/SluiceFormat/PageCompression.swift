@@ -47,10 +47,11 @@ enum PageCompression {
         let raw = [UInt8](unsafeUninitializedCapacity: rawLength) { buffer, initialized in
             decoded = block.withUnsafeBytes { source in
                 guard rawLength > 0 else { return 0 }
-                return Int(LZ4_decompress_safe(
-                    source.baseAddress!.assumingMemoryBound(to: CChar.self),
-                    UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self),
-                    Int32(source.count), Int32(rawLength)))
+                return Int(
+                    LZ4_decompress_safe(
+                        source.baseAddress!.assumingMemoryBound(to: CChar.self),
+                        UnsafeMutableRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self),
+                        Int32(source.count), Int32(rawLength)))
             }
             initialized = max(0, decoded)
         }

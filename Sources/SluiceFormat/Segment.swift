@@ -145,8 +145,10 @@ public enum SegmentWriter {
                 let (bytes, zone) = PageCodec.encode(column, range: start..<end)
                 var nulls = 0
                 if column.hasNulls { for r in start..<end where column.nulls[r] != 0 { nulls += 1 } }
-                pages.append(PageEntry(offset: file.count, size: bytes.count, rowCount: end - start,
-                                       nullCount: nulls, zone: zone))
+                pages.append(
+                    PageEntry(
+                        offset: file.count, size: bytes.count, rowCount: end - start,
+                        nullCount: nulls, zone: zone))
                 file.write(bytes: bytes)
                 start = end
             }

@@ -24,12 +24,16 @@ public enum ValueParser {
             return .success(.wide(v))
         case .float, .double:
             guard let v = parseDouble(text) else { return .failure(.invalid) }
-            if type == .float, v.isFinite, abs(v) > Double(Float.greatestFiniteMagnitude) { return .failure(.outOfRange) }
+            if type == .float, v.isFinite, abs(v) > Double(Float.greatestFiniteMagnitude) {
+                return .failure(.outOfRange)
+            }
             return .success(.double(v))
         case .decimal(let precision, let scale):
             let t = trimmed(text)
             return t.withUnsafeBufferPointer { buffer in
-                if let v = DecimalArithmetic.parse(buffer, precision: precision, scale: scale) { return .success(.wide(v)) }
+                if let v = DecimalArithmetic.parse(buffer, precision: precision, scale: scale) {
+                    return .success(.wide(v))
+                }
                 return parseDouble(buffer) == nil ? .failure(.invalid) : .failure(.outOfRange)
             }
         case .date:
@@ -76,7 +80,8 @@ public enum ValueParser {
             return true
         }
         if text.count == 5, text[0] | 0x20 == UInt8(ascii: "f"), text[1] | 0x20 == UInt8(ascii: "a"),
-            text[2] | 0x20 == UInt8(ascii: "l"), text[3] | 0x20 == UInt8(ascii: "s"), text[4] | 0x20 == UInt8(ascii: "e")
+            text[2] | 0x20 == UInt8(ascii: "l"), text[3] | 0x20 == UInt8(ascii: "s"),
+            text[4] | 0x20 == UInt8(ascii: "e")
         {
             return false
         }

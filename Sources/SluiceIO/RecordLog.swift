@@ -94,7 +94,8 @@ public final class RecordLogWriter {
             needsRepair = false
         } catch {
             throw IOError(
-                .io, "the log cannot be cut back to its last good record after a failed write (\(error)); "
+                .io,
+                "the log cannot be cut back to its last good record after a failed write (\(error)); "
                     + "free disk space or restart the server", path: path)
         }
     }

@@ -65,7 +65,9 @@ public final class KafkaConsumer: MessageSource {
     }
 
     public func assign(_ starts: [Int32: Int64]) throws {
-        guard let list = rd_kafka_topic_partition_list_new(Int32(starts.count)) else { throw SourceError(.permanent, "out of memory") }
+        guard let list = rd_kafka_topic_partition_list_new(Int32(starts.count)) else {
+            throw SourceError(.permanent, "out of memory")
+        }
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for (partition, offset) in starts.sorted(by: { $0.key < $1.key }) {
             let entry = rd_kafka_topic_partition_list_add(list, topic, partition)
@@ -98,8 +100,9 @@ public final class KafkaConsumer: MessageSource {
             }
             var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
             let timestamp = rd_kafka_message_timestamp(message, &timestampType)
-            batch.append(partition: m.partition, offset: m.offset, timestamp: timestamp,
-                         payload: UnsafeRawBufferPointer(start: m.payload, count: m.len))
+            batch.append(
+                partition: m.partition, offset: m.offset, timestamp: timestamp,
+                payload: UnsafeRawBufferPointer(start: m.payload, count: m.len))
         }
         if let failure, batch.count == 0 { throw failure }
         return batch
@@ -140,7 +143,9 @@ public final class KafkaConsumer: MessageSource {
 public struct KafkaSourceFactory: MessageSourceFactory {
     public init() {}
 
-    public func makeSource(brokers: String, topic: String, groupID: String, settings: [String: String]) throws -> any MessageSource {
+    public func makeSource(brokers: String, topic: String, groupID: String, settings: [String: String]) throws
+        -> any MessageSource
+    {
         try KafkaConsumer(bootstrapServers: brokers, topic: topic, groupID: groupID, settings: settings)
     }
 }

@@ -7,7 +7,9 @@ public final class KafkaProducer {
     public let topicName: String
 
     public init(bootstrapServers: String, topic: String, settings: [String: String] = [:]) throws {
-        var all = ["bootstrap.servers": bootstrapServers, "linger.ms": "5", "batch.num.messages": "10000", "log_level": "3"]
+        var all = [
+            "bootstrap.servers": bootstrapServers, "linger.ms": "5", "batch.num.messages": "10000", "log_level": "3",
+        ]
         for (k, v) in settings { all[k] = v }
         handle = try KafkaConf.client(RD_KAFKA_PRODUCER, all)
         guard let t = rd_kafka_topic_new(handle, topic, nil) else {

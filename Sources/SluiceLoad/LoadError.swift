@@ -3,7 +3,8 @@
 public struct LoadError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String {
-            case invalidArgument, analysis, tableMissing, tooManyFilteredRows, bodyTooLarge, bodyIncomplete, timeout, storage, cancelled
+            case invalidArgument, analysis, tableMissing, tooManyFilteredRows, bodyTooLarge, bodyIncomplete, timeout,
+                storage, cancelled
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }

@@ -1,5 +1,5 @@
-public import SluiceExpr
 import Foundation
+public import SluiceExpr
 
 /// Protocol-neutral settings of one load (what Stream Load headers and Routine Load job
 /// properties both become).
@@ -65,7 +65,9 @@ extension LoadOptions {
         let lower = text.lowercased()
         if lower.hasPrefix("\\x") || lower.hasPrefix("\\\\x") {
             let hex = Array(lower.drop { $0 == "\\" }.dropFirst())
-            guard !hex.isEmpty, hex.count % 2 == 0 else { throw LoadError(.invalidArgument, "Invalid \(name): \(text)") }
+            guard !hex.isEmpty, hex.count % 2 == 0 else {
+                throw LoadError(.invalidArgument, "Invalid \(name): \(text)")
+            }
             bytes = []
             var i = 0
             while i < hex.count {
@@ -103,7 +105,9 @@ extension LoadOptions {
     public static func filterRatio(_ text: String) throws(LoadError) -> Double {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard let ratio = Double(trimmed), ratio.isFinite else {
-            throw LoadError(.invalidArgument, "Incorrect format of max_filter_ratio: '\(text)' is not a number; use a value from 0 to 1")
+            throw LoadError(
+                .invalidArgument,
+                "Incorrect format of max_filter_ratio: '\(text)' is not a number; use a value from 0 to 1")
         }
         guard ratio >= 0, ratio <= 1 else {
             throw LoadError(.invalidArgument, "max_filter_ratio must between 0.0 and 1.0. (got \(text))")
@@ -111,4 +115,3 @@ extension LoadOptions {
         return ratio
     }
 }
-

@@ -3,7 +3,9 @@
 /// The HTTP layer maps ``Code`` to a status: syntax/analysis/notFound → 4xx, internal → 5xx.
 public struct SQLError: Error, Sendable, CustomStringConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Base: String { case syntax, analysis, notFound, alreadyExists, dataQuality, internalError, timeout, cancelled, memoryLimit }
+        private enum Base: String {
+            case syntax, analysis, notFound, alreadyExists, dataQuality, internalError, timeout, cancelled, memoryLimit
+        }
         private let base: Base
         private init(_ base: Base) { self.base = base }
         public static let syntax = Code(.syntax)

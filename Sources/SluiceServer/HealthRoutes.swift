@@ -1,7 +1,7 @@
 import Hummingbird
-import SluiceHTTP
 import Prometheus
 import ServiceLifecycle
+import SluiceHTTP
 import SluiceLoad
 import SluiceRoutineLoad
 import SluiceStorage
@@ -54,8 +54,11 @@ final class HealthRoutes: Sendable {
         self.transactions = transactions
         self.routineLoad = routineLoad
         self.readiness = readiness
-        registry.makeGauge(descriptor: Self.descriptor("sluice_build_info", help: "Sluice build"), labels: [("version", SluiceVersion.current)])
-            .set(to: 1)
+        registry.makeGauge(
+            descriptor: Self.descriptor("sluice_build_info", help: "Sluice build"),
+            labels: [("version", SluiceVersion.current)]
+        )
+        .set(to: 1)
     }
 
     func register(on router: Router<SluiceRequestContext>) {
@@ -63,7 +66,8 @@ final class HealthRoutes: Sendable {
         router.get("/readyz") { [readiness] _, _ -> Response in
             readiness.isReady
                 ? Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ready\n")))
-                : Response(status: .serviceUnavailable, body: ResponseBody(byteBuffer: ByteBuffer(string: "draining\n")))
+                : Response(
+                    status: .serviceUnavailable, body: ResponseBody(byteBuffer: ByteBuffer(string: "draining\n")))
         }
         router.get("/metrics") { [self] _, _ -> Response in
             var headers = HTTPFields()
@@ -77,18 +81,27 @@ final class HealthRoutes: Sendable {
         exported.withLock { state in
             let stats = loads.statistics
             for (status, count) in stats.answers {
-                advance(&state, "sluice_stream_load_requests_total", [("status", status)], to: count,
-                        help: "Stream Load requests answered, by Status")
+                advance(
+                    &state, "sluice_stream_load_requests_total", [("status", status)], to: count,
+                    help: "Stream Load requests answered, by Status")
             }
-            for (result, count) in [("loaded", stats.loadedRows), ("filtered", stats.filteredRows), ("unselected", stats.unselectedRows)] {
-                advance(&state, "sluice_load_rows_total", [("result", result)], to: count,
-                        help: "Rows of loads whose data was written (committed or prepared), by result")
+            for (result, count) in [
+                ("loaded", stats.loadedRows), ("filtered", stats.filteredRows), ("unselected", stats.unselectedRows),
+            ] {
+                advance(
+                    &state, "sluice_load_rows_total", [("result", result)], to: count,
+                    help: "Rows of loads whose data was written (committed or prepared), by result")
             }
-            advance(&state, "sluice_load_bytes_total", [], to: stats.receivedBytes, help: "Bytes received by loads whose data was written")
+            advance(
+                &state, "sluice_load_bytes_total", [], to: stats.receivedBytes,
+                help: "Bytes received by loads whose data was written")
             advance(&state, "sluice_loads_total", [], to: stats.writtenLoads, help: "Loads whose data was written")
-            gauge("sluice_transactions", [("state", "running")], transactions.runningCount, help: "Open load transactions, by state")
-            gauge("sluice_transactions", [("state", "prepared")], loads.engine.preparedTransactions.count,
-                  help: "Open load transactions, by state")
+            gauge(
+                "sluice_transactions", [("state", "running")], transactions.runningCount,
+                help: "Open load transactions, by state")
+            gauge(
+                "sluice_transactions", [("state", "prepared")], loads.engine.preparedTransactions.count,
+                help: "Open load transactions, by state")
             exportJobs(&state)
             return registry.emitToBuffer()
         }
@@ -97,11 +110,13 @@ final class HealthRoutes: Sendable {
     private func exportJobs(_ state: inout Exported) {
         let jobs = routineLoad.health()
         for jobState in JobState.allCases where !jobState.isFinal {
-            gauge("sluice_routine_load_jobs", [("state", jobState.rawValue)], jobs.filter { $0.state == jobState }.count,
-                  help: "Routine Load jobs, by state")
+            gauge(
+                "sluice_routine_load_jobs", [("state", jobState.rawValue)], jobs.filter { $0.state == jobState }.count,
+                help: "Routine Load jobs, by state")
         }
-        gauge("sluice_routine_load_error_paused_jobs", [], jobs.filter(\.pausedByError).count,
-              help: "Routine Load jobs paused by a fault rather than by a user")
+        gauge(
+            "sluice_routine_load_error_paused_jobs", [], jobs.filter(\.pausedByError).count,
+            help: "Routine Load jobs paused by a fault rather than by a user")
         var present = Set<String>()
         for job in jobs {
             let name = "\(job.database).\(job.name)"
@@ -109,21 +124,31 @@ final class HealthRoutes: Sendable {
             let labels = [("job", name)]
             let c = job.counters
             var counters = [Counter]()
-            for (result, total) in [("loaded", c.loadedRows), ("filtered", c.errorRows), ("unselected", c.unselectedRows),
-                                    ("skipped", c.skippedRows)] {
-                counters.append(advance(&state, "sluice_routine_load_rows_total", labels + [("result", result)], to: Int(total),
-                                        help: "Rows of committed Routine Load batches, by result (skipped = already loaded)"))
+            for (result, total) in [
+                ("loaded", c.loadedRows), ("filtered", c.errorRows), ("unselected", c.unselectedRows),
+                ("skipped", c.skippedRows),
+            ] {
+                counters.append(
+                    advance(
+                        &state, "sluice_routine_load_rows_total", labels + [("result", result)], to: Int(total),
+                        help: "Rows of committed Routine Load batches, by result (skipped = already loaded)"))
             }
-            counters.append(advance(&state, "sluice_routine_load_tasks_total", labels + [("outcome", "committed")],
-                                    to: Int(c.committedTasks), help: "Routine Load batches, by outcome"))
-            counters.append(advance(&state, "sluice_routine_load_tasks_total", labels + [("outcome", "aborted")],
-                                    to: Int(job.abortedTasks), help: "Routine Load batches, by outcome"))
+            counters.append(
+                advance(
+                    &state, "sluice_routine_load_tasks_total", labels + [("outcome", "committed")],
+                    to: Int(c.committedTasks), help: "Routine Load batches, by outcome"))
+            counters.append(
+                advance(
+                    &state, "sluice_routine_load_tasks_total", labels + [("outcome", "aborted")],
+                    to: Int(job.abortedTasks), help: "Routine Load batches, by outcome"))
             state.jobCounters[name] = counters
             state.jobGauges[name] = [
-                gauge("sluice_routine_load_lag", labels, Int(job.lag.values.reduce(0, +)),
-                      help: "Messages not yet loaded, summed over the job's partitions"),
-                gauge("sluice_routine_load_max_lag", labels, Int(job.lag.values.max() ?? 0),
-                      help: "Messages not yet loaded in the job's most lagging partition"),
+                gauge(
+                    "sluice_routine_load_lag", labels, Int(job.lag.values.reduce(0, +)),
+                    help: "Messages not yet loaded, summed over the job's partitions"),
+                gauge(
+                    "sluice_routine_load_max_lag", labels, Int(job.lag.values.max() ?? 0),
+                    help: "Messages not yet loaded in the job's most lagging partition"),
             ]
         }
         for name in Set(state.jobCounters.keys).subtracting(present) {
@@ -136,7 +161,9 @@ final class HealthRoutes: Sendable {
     /// The counter for `name` and `labels`, advanced to `total` (a total that went down — a job
     /// dropped and created again under its name — only moves the baseline).
     @discardableResult
-    private func advance(_ state: inout Exported, _ name: String, _ labels: [(String, String)], to total: Int, help: String) -> Counter {
+    private func advance(
+        _ state: inout Exported, _ name: String, _ labels: [(String, String)], to total: Int, help: String
+    ) -> Counter {
         let counter = registry.makeCounter(descriptor: Self.descriptor(name, help: help), labels: labels)
         let key = name + "{" + labels.map { "\($0.0)=\($0.1)|" }.joined() + "}"
         let previous = state.totals[key] ?? 0

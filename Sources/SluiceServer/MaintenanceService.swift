@@ -1,10 +1,10 @@
 import Logging
 import ServiceLifecycle
 import SluiceIO
-import SluiceStorage
-import SluiceTxn
 import SluiceLoad
 import SluiceRoutineLoad
+import SluiceStorage
+import SluiceTxn
 
 /// Background upkeep: merges small rowsets (so many small loads keep version counts low), aborts
 /// PREPARED transactions past their timeout, and forgets labels older than

@@ -29,7 +29,8 @@ struct RoutineLoadService: Service {
         let executor = self.executor
         do {
             guard case .routineLoad(.create(let job, _, _, _, _)) = try SQLParser.parse(sql) else {
-                logger.error("routine_load.jobs entries must be CREATE ROUTINE LOAD statements", metadata: ["sql": "\(sql)"])
+                logger.error(
+                    "routine_load.jobs entries must be CREATE ROUTINE LOAD statements", metadata: ["sql": "\(sql)"])
                 return
             }
             guard let database = job.database else {

@@ -29,8 +29,12 @@ public struct SQLClient: Sendable {
 
     /// Runs one statement.
     /// - Parameter sessionVariables: sent as the request's `sessionVariables` (e.g. `query_timeout`).
-    public func execute(_ query: String, database: String?, sessionVariables: [String: Any] = [:]) async throws -> Response {
-        let path = database.map { "/api/v1/catalogs/default_catalog/databases/\($0)/sql" } ?? "/api/v1/catalogs/default_catalog/sql"
+    public func execute(_ query: String, database: String?, sessionVariables: [String: Any] = [:]) async throws
+        -> Response
+    {
+        let path =
+            database.map { "/api/v1/catalogs/default_catalog/databases/\($0)/sql" }
+            ?? "/api/v1/catalogs/default_catalog/sql"
         var request = HTTPClientRequest(url: "http://\(host):\(port)\(path)")
         request.method = .POST
         let token = Data("\(user):\(password)".utf8).base64EncodedString()

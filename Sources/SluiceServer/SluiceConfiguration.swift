@@ -61,9 +61,14 @@ public struct SluiceConfiguration: Sendable {
         file: String?, overrides: [String: String], environment: [String: String]
     ) async throws -> SluiceConfiguration {
         var providers: [any ConfigProvider] = [
-            InMemoryProvider(values: Dictionary(uniqueKeysWithValues: overrides.map {
-                (AbsoluteConfigKey($0.key.split(separator: ".").map(String.init)), ConfigValue(.string($0.value), isSecret: false))
-            })),
+            InMemoryProvider(
+                values: Dictionary(
+                    uniqueKeysWithValues: overrides.map {
+                        (
+                            AbsoluteConfigKey($0.key.split(separator: ".").map(String.init)),
+                            ConfigValue(.string($0.value), isSecret: false)
+                        )
+                    })),
             EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: ConfigKey("sluice")),
         ]
         if let file {
@@ -71,7 +76,8 @@ public struct SluiceConfiguration: Sendable {
         }
         let reader = ConfigReader(providers: providers)
         guard let dataDirectory = reader.string(forKey: "data_dir") else {
-            throw ConfigurationError("data_dir is required (--data-dir, SLUICE_DATA_DIR or \"data_dir\" in the config file)")
+            throw ConfigurationError(
+                "data_dir is required (--data-dir, SLUICE_DATA_DIR or \"data_dir\" in the config file)")
         }
         var c = SluiceConfiguration(dataDirectory: dataDirectory)
         c.host = reader.string(forKey: "server.host", default: c.host)
@@ -87,13 +93,18 @@ public struct SluiceConfiguration: Sendable {
             c.users = users
         }
         c.labelKeepSeconds = try integer(reader, "load.label_keep_max_second", c.labelKeepSeconds, 1...Int(Int32.max))
-        c.labelCleanIntervalSeconds = try integer(reader, "load.label_clean_interval_second", c.labelCleanIntervalSeconds, 1...86_400)
+        c.labelCleanIntervalSeconds = try integer(
+            reader, "load.label_clean_interval_second", c.labelCleanIntervalSeconds, 1...86_400)
         c.errorLogReserveHours = try integer(reader, "load.error_log_reserve_hours", c.errorLogReserveHours, 1...87_600)
-        c.streamingLoadMaxMegabytes = try integer(reader, "load.streaming_load_max_mb", c.streamingLoadMaxMegabytes, 1...Int(Int32.max))
-        c.loadMemoryLimitBytes = try integer(reader, "load.memory_limit_bytes", c.loadMemoryLimitBytes, 1 << 20...Int.max)
+        c.streamingLoadMaxMegabytes = try integer(
+            reader, "load.streaming_load_max_mb", c.streamingLoadMaxMegabytes, 1...Int(Int32.max))
+        c.loadMemoryLimitBytes = try integer(
+            reader, "load.memory_limit_bytes", c.loadMemoryLimitBytes, 1 << 20...Int.max)
         c.compactionThreshold = try integer(reader, "storage.compaction_threshold", c.compactionThreshold, 2...10_000)
-        c.maxRowsetsPerTablet = try integer(reader, "storage.max_rowsets_per_tablet", c.maxRowsetsPerTablet, 2...100_000)
-        c.compactionIntervalMilliseconds = try integer(reader, "storage.compaction_interval_ms", c.compactionIntervalMilliseconds, 10...3_600_000)
+        c.maxRowsetsPerTablet = try integer(
+            reader, "storage.max_rowsets_per_tablet", c.maxRowsetsPerTablet, 2...100_000)
+        c.compactionIntervalMilliseconds = try integer(
+            reader, "storage.compaction_interval_ms", c.compactionIntervalMilliseconds, 10...3_600_000)
         c.checkpointInterval = try integer(reader, "storage.checkpoint_interval", c.checkpointInterval, 1...10_000_000)
         c.logLevel = reader.string(forKey: "log.level", default: c.logLevel)
         c.routineLoadJobs = reader.stringArray(forKey: "routine_load.jobs") ?? []
@@ -107,7 +118,9 @@ public struct SluiceConfiguration: Sendable {
     }
 
     /// Integers may arrive as JSON numbers or as strings (flags, environment).
-    private static func integer(_ reader: ConfigReader, _ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
+    private static func integer(_ reader: ConfigReader, _ key: String, _ fallback: Int, _ range: ClosedRange<Int>)
+        throws -> Int
+    {
         let value: Int
         if let text = reader.string(forKey: ConfigKey(key.split(separator: ".").map(String.init))) {
             guard let parsed = Int(text) else { throw ConfigurationError("\(key) must be an integer, got '\(text)'") }

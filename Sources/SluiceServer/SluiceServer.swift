@@ -3,15 +3,15 @@ import Hummingbird
 public import Logging
 import NIOCore
 import ServiceLifecycle
-import UnixSignals
 import SluiceHTTP
 import SluiceIO
 import SluiceKafka
 import SluiceLoad
 import SluiceRoutineLoad
-import SluiceTxn
 import SluiceSQL
 import SluiceStorage
+import SluiceTxn
+import UnixSignals
 
 /// The composition root: opens the data directory and runs the HTTP server and background services
 /// until SIGTERM/SIGINT, then shuts down gracefully.
@@ -36,10 +36,13 @@ public enum SluiceServer {
         let engine = try await BlockingIO.run { try StorageEngine(path: path, options: storageOptions) }
         defer { engine.close() }
         let report = engine.recovery
-        logger.info("data directory opened", metadata: [
-            "path": "\(path)", "replayed": "\(report.replayedRecords)", "orphans_removed": "\(report.removedOrphans)",
-            "torn_bytes": "\(report.tornBytes)",
-        ])
+        logger.info(
+            "data directory opened",
+            metadata: [
+                "path": "\(path)", "replayed": "\(report.replayedRecords)",
+                "orphans_removed": "\(report.removedOrphans)",
+                "torn_bytes": "\(report.tornBytes)",
+            ])
 
         let router = Router(context: SluiceRequestContext.self)
         let authenticator = Authenticator(users: configuration.users)
@@ -50,7 +53,8 @@ public enum SluiceServer {
         routineLoadOptions.memoryLimit = configuration.loadMemoryLimitBytes
         routineLoadOptions.maxConcurrentTasks = configuration.routineLoadMaxTasks
         if configuration.routineLoadTestBatchIntervalMilliseconds > 0 {
-            routineLoadOptions.batchIntervalOverride = .milliseconds(configuration.routineLoadTestBatchIntervalMilliseconds)
+            routineLoadOptions.batchIntervalOverride = .milliseconds(
+                configuration.routineLoadTestBatchIntervalMilliseconds)
         }
         let routineLoad = RoutineLoadManager(
             service: loadService, factory: KafkaSourceFactory(), options: routineLoadOptions, logger: logger)
@@ -58,7 +62,8 @@ public enum SluiceServer {
         var sqlRoutes = SQLRoutes(executor: executor, authenticator: authenticator)
         sqlRoutes.advertisedAddress = advertised
         sqlRoutes.register(on: router)
-        var streamLoad = StreamLoadRoutes(service: loadService, authenticator: authenticator, advertisedAddress: advertised)
+        var streamLoad = StreamLoadRoutes(
+            service: loadService, authenticator: authenticator, advertisedAddress: advertised)
         streamLoad.streamingLoadMaxBytes = configuration.streamingLoadMaxMegabytes << 20
         streamLoad.defaultMemoryLimit = configuration.loadMemoryLimitBytes
         streamLoad.register(on: router)
@@ -67,13 +72,17 @@ public enum SluiceServer {
         TransactionRoutes(loads: transactionLoads, streamLoad: streamLoad).register(on: router)
         router.get("/api/health") { _, _ in "{\"status\":\"OK\"}" }
         let readiness = Readiness()
-        HealthRoutes(loads: loadService, transactions: transactions, routineLoad: routineLoad, readiness: readiness).register(on: router)
+        HealthRoutes(loads: loadService, transactions: transactions, routineLoad: routineLoad, readiness: readiness)
+            .register(on: router)
         let app = Application(
             responder: TrailingSlashResponder(router.buildResponder()),
-            server: .http1(configuration: .init(
-                additionalChannelHandlers: SluiceChannelHandlers.make(authenticator: authenticator, streamLoad: streamLoadRoutes),
-                idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.httpPort), serverName: "Sluice"),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: SluiceChannelHandlers.make(
+                        authenticator: authenticator, streamLoad: streamLoadRoutes),
+                    idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.httpPort), serverName: "Sluice"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.httpPort
                 logger.info("Sluice listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
@@ -82,14 +91,17 @@ public enum SluiceServer {
             logger: logger)
         let compaction = MaintenanceService(
             engine: engine, transactions: transactions, transactionLoads: transactionLoads, routineLoad: routineLoad,
-            jobKeep: .seconds(configuration.labelKeepSeconds), interval: .milliseconds(configuration.compactionIntervalMilliseconds),
+            jobKeep: .seconds(configuration.labelKeepSeconds),
+            interval: .milliseconds(configuration.compactionIntervalMilliseconds),
             labelCleanInterval: .seconds(configuration.labelCleanIntervalSeconds),
             errorLogReserve: .seconds(configuration.errorLogReserveHours * 3600), logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: app), .init(service: compaction),
-                .init(service: RoutineLoadService(
-                    manager: routineLoad, executor: executor, declaredJobs: configuration.routineLoadJobs, logger: logger)),
+                .init(
+                    service: RoutineLoadService(
+                        manager: routineLoad, executor: executor, declaredJobs: configuration.routineLoadJobs,
+                        logger: logger)),
                 .init(service: ReadinessService(readiness: readiness)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -1,6 +1,6 @@
+import SluiceFormat
 import SluiceIO
 import Synchronization
-import SluiceFormat
 
 extension StorageEngine {
     // MARK: Databases
@@ -100,7 +100,9 @@ extension StorageEngine {
             nextColumnID: columns.count, version: 1, createTime: options.now())
         switch definition.partitioning {
         case .none:
-            table.partitions = [makePartition(name: definition.name, lower: nil, upper: nil, buckets: table.distribution.buckets)]
+            table.partitions = [
+                makePartition(name: definition.name, lower: nil, upper: nil, buckets: table.distribution.buckets)
+            ]
         case .range(let column), .dateTrunc(_, let column):
             guard let index = schema.index(of: column) else {
                 throw StorageError(.invalidDefinition, "Partition column '\(column)' does not exist")
@@ -109,7 +111,8 @@ extension StorageEngine {
             if case .dateTrunc = definition.partitioning, type != .date, type != .datetime {
                 throw StorageError(.invalidDefinition, "date_trunc partitioning needs a DATE or DATETIME column")
             }
-            table.partitions = try rangePartitions(definition.partitions, type: type, existing: [], buckets: table.distribution.buckets)
+            table.partitions = try rangePartitions(
+                definition.partitions, type: type, existing: [], buckets: table.distribution.buckets)
         }
         return table
     }
@@ -141,11 +144,15 @@ extension StorageEngine {
             let lower = try definition.lower.map { try bound($0) } ?? previousUpper
             let upper = try bound(definition.upper)
             if let lower, let upper, compareValues(lower, upper) >= 0 {
-                throw StorageError(.invalidDefinition, "The lower values must smaller than upper values in partition \(definition.name)")
+                throw StorageError(
+                    .invalidDefinition,
+                    "The lower values must smaller than upper values in partition \(definition.name)")
             }
-            let candidate = PartitionMeta(id: 0, name: definition.name, lower: lower, upper: upper, tablets: [], visibleVersion: 1)
+            let candidate = PartitionMeta(
+                id: 0, name: definition.name, lower: lower, upper: upper, tablets: [], visibleVersion: 1)
             for other in existing + result where overlaps(candidate, other) {
-                throw StorageError(.invalidDefinition, "Range of partition \(definition.name) overlaps partition \(other.name)")
+                throw StorageError(
+                    .invalidDefinition, "Range of partition \(definition.name) overlaps partition \(other.name)")
             }
             result.append(makePartition(name: definition.name, lower: lower, upper: upper, buckets: buckets))
             previousUpper = upper
@@ -189,7 +196,9 @@ extension StorageEngine {
     }
 
     /// Adds explicit RANGE partitions.
-    public func addPartitions(database: String, table name: String, _ definitions: [PartitionDefinition], buckets: Int?) throws {
+    public func addPartitions(database: String, table name: String, _ definitions: [PartitionDefinition], buckets: Int?)
+        throws
+    {
         try core.withLock { core in
             let table = try lockedTable(core, database, name)
             guard case .range(let column) = table.partitioning, let type = table.schema[column]?.type else {
@@ -197,7 +206,8 @@ extension StorageEngine {
             }
             let partitions = try rangePartitions(
                 definitions, type: type, existing: table.partitions, buckets: buckets ?? table.distribution.buckets)
-            try journal(.addPartitions(databaseID: table.databaseID, tableID: table.id, partitions: partitions), in: &core)
+            try journal(
+                .addPartitions(databaseID: table.databaseID, tableID: table.id, partitions: partitions), in: &core)
         }
     }
 
@@ -230,12 +240,15 @@ extension StorageEngine {
                 let micros = isDate ? lower * CivilTime.microsPerDay : lower
                 guard let next = CivilTime.advance(micros: micros, unit: unit.rawValue) else { continue }
                 let upper = isDate ? next / CivilTime.microsPerDay : next
-                partitions.append(makePartition(
-                    name: Self.automaticPartitionName(micros: micros, unit: unit), lower: .int(lower), upper: .int(upper),
-                    buckets: table.distribution.buckets))
+                partitions.append(
+                    makePartition(
+                        name: Self.automaticPartitionName(micros: micros, unit: unit), lower: .int(lower),
+                        upper: .int(upper),
+                        buckets: table.distribution.buckets))
             }
             if !partitions.isEmpty {
-                try journal(.addPartitions(databaseID: table.databaseID, tableID: table.id, partitions: partitions), in: &core)
+                try journal(
+                    .addPartitions(databaseID: table.databaseID, tableID: table.id, partitions: partitions), in: &core)
             }
             return core.meta.databases[table.databaseID]!.tables[table.id]!
         }

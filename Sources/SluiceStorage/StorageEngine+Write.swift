@@ -1,6 +1,6 @@
-import Synchronization
 import SluiceFormat
 import SluiceIO
+import Synchronization
 
 /// What a successful commit published.
 public struct CommitInfo: Sendable, Hashable {
@@ -35,7 +35,8 @@ extension StorageEngine {
             throw StorageError(.io, "\(reason) while writing segment \(path): \(error)", underlying: error)
         }
         footers.withLock { $0[path] = footer }
-        return SegmentMeta(index: index, rowCount: footer.rowCount, byteCount: bytes.count, checksum: CRC32C.checksum(bytes))
+        return SegmentMeta(
+            index: index, rowCount: footer.rowCount, byteCount: bytes.count, checksum: CRC32C.checksum(bytes))
     }
 
     /// Makes a rowset directory's entries and its parents' durable.
@@ -90,7 +91,8 @@ extension StorageEngine {
         }
         let tablets = Set(table.partitions.flatMap { $0.tablets.map(\.id) })
         for tablet in rowsets.keys where !tablets.contains(tablet) {
-            throw StorageError(.unknownPartition, "a partition of the load was dropped or truncated before it committed")
+            throw StorageError(
+                .unknownPartition, "a partition of the load was dropped or truncated before it committed")
         }
         let version = table.version + 1
         var stamped = rowsets
@@ -109,11 +111,15 @@ extension StorageEngine {
     }
 
     /// Throws `.alreadyExists` if `label` is committed or held by another PREPARED transaction.
-    private func checkLabelFree(_ core: borrowing Core, databaseID: Int64, label: String, except transactionID: Int64?) throws {
+    private func checkLabelFree(_ core: borrowing Core, databaseID: Int64, label: String, except transactionID: Int64?)
+        throws
+    {
         if core.meta.labels[databaseID]?[label] != nil {
             throw StorageError(.alreadyExists, "Label [\(label)] has already been used.")
         }
-        if let prepared = core.meta.preparedTransaction(databaseID: databaseID, label: label), prepared.transactionID != transactionID {
+        if let prepared = core.meta.preparedTransaction(databaseID: databaseID, label: label),
+            prepared.transactionID != transactionID
+        {
             throw StorageError(.alreadyExists, "Label [\(label)] has already been used.")
         }
     }
@@ -123,7 +129,8 @@ extension StorageEngine {
     /// Makes a write durable but invisible under `label` (2PC prepare): one journal record.
     /// - Parameter timeoutSeconds: the transaction is aborted if not committed by then.
     public func prepare(
-        _ write: PreparedWrite, label: String, transactionID: Int64, attachment: [UInt8]? = nil, source: SourceBatch? = nil,
+        _ write: PreparedWrite, label: String, transactionID: Int64, attachment: [UInt8]? = nil,
+        source: SourceBatch? = nil,
         timeoutSeconds: Int64
     ) throws -> PreparedTransaction {
         try core.withLock { core in
@@ -133,7 +140,8 @@ extension StorageEngine {
             try checkLabelFree(core, databaseID: write.databaseID, label: label, except: nil)
             let transaction = PreparedTransaction(
                 transactionID: transactionID, label: label, databaseID: write.databaseID, tableID: write.tableID,
-                rowsets: write.rowsets, attachment: attachment, source: source, preparedTime: options.now(), timeoutSeconds: timeoutSeconds,
+                rowsets: write.rowsets, attachment: attachment, source: source, preparedTime: options.now(),
+                timeoutSeconds: timeoutSeconds,
                 rowCount: write.rowCount, byteCount: write.byteCount)
             try journal(.prepare(transaction), in: &core)
             return transaction
@@ -150,9 +158,11 @@ extension StorageEngine {
                 guard let transaction = core.meta.prepared[transactionID] else {
                     throw StorageError(.invalidData, "transaction \(transactionID) is not PREPARED")
                 }
-                try checkLabelFree(core, databaseID: transaction.databaseID, label: transaction.label, except: transactionID)
+                try checkLabelFree(
+                    core, databaseID: transaction.databaseID, label: transaction.label, except: transactionID)
                 return try commitLocked(
-                    &core, databaseID: transaction.databaseID, tableID: transaction.tableID, rowsets: transaction.rowsets,
+                    &core, databaseID: transaction.databaseID, tableID: transaction.tableID,
+                    rowsets: transaction.rowsets,
                     label: transaction.label, attachment: transaction.attachment, source: transaction.source,
                     transactionID: transactionID)
             }
@@ -176,7 +186,8 @@ extension StorageEngine {
     /// restart. Best effort: an I/O failure only loses the remembered state, never data.
     public func recordAbort(databaseID: Int64, transactionID: Int64, label: String, reason: String) {
         let record = AbortedTransaction(
-            databaseID: databaseID, transactionID: transactionID, label: label, reason: reason, abortTime: options.now())
+            databaseID: databaseID, transactionID: transactionID, label: label, reason: reason, abortTime: options.now()
+        )
         try? core.withLock { core in
             guard core.meta.databases[databaseID] != nil else { return }
             try journal(.abortTransaction(record), in: &core)

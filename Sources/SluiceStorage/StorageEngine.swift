@@ -47,7 +47,8 @@ public final class StorageEngine: Sendable {
     /// Opens (creating if needed) the data directory at `path`: takes the lock, recovers the
     /// metadata, removes files no record references.
     /// - Throws: ``StorageError`` with code `.io` when another process holds the directory.
-    public init(path: String, fileSystem: any FileSystem = PosixFileSystem(), options: StorageOptions = .init()) throws {
+    public init(path: String, fileSystem: any FileSystem = PosixFileSystem(), options: StorageOptions = .init()) throws
+    {
         self.fileSystem = fileSystem
         self.options = options
         self.directory = DataDirectory(root: path)
@@ -167,7 +168,7 @@ public enum ContinuousClockEpoch {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

@@ -1,5 +1,5 @@
-public import SluiceRoutineLoad
 import Foundation
+public import SluiceRoutineLoad
 import Synchronization
 
 /// An in-memory topic for Routine Load tests: partitions of messages, retention (a raised low
@@ -36,11 +36,16 @@ public final class FakeTopic: MessageSourceFactory {
 
     public func endOffsets() -> [Int32: Int64] {
         state.withLock { s in
-            Dictionary(uniqueKeysWithValues: s.partitions.enumerated().map { (Int32($0.offset), Int64($0.element.messages.count)) })
+            Dictionary(
+                uniqueKeysWithValues: s.partitions.enumerated().map {
+                    (Int32($0.offset), Int64($0.element.messages.count))
+                })
         }
     }
 
-    public func makeSource(brokers: String, topic: String, groupID: String, settings: [String: String]) throws -> any MessageSource {
+    public func makeSource(brokers: String, topic: String, groupID: String, settings: [String: String]) throws
+        -> any MessageSource
+    {
         FakeSource(topic: self)
     }
 
@@ -83,12 +88,14 @@ final class FakeSource: MessageSource {
             for (partition, cursor) in cursors.sorted(by: { $0.key < $1.key }) {
                 let p = partitions[Int(partition)]
                 if cursor < p.low {
-                    throw SourceError(.offsetOutOfRange(partition: partition), "Offset out of range: partition \(partition)")
+                    throw SourceError(
+                        .offsetOutOfRange(partition: partition), "Offset out of range: partition \(partition)")
                 }
                 var offset = cursor
                 while offset < Int64(p.messages.count), batch.count < maxMessages {
                     p.messages[Int(offset)].withUnsafeBytes {
-                        batch.append(partition: partition, offset: offset, timestamp: 1_700_000_000_000 + offset, payload: $0)
+                        batch.append(
+                            partition: partition, offset: offset, timestamp: 1_700_000_000_000 + offset, payload: $0)
                     }
                     offset += 1
                 }

@@ -14,9 +14,11 @@ public final class KafkaMockProcess: @unchecked Sendable {
     public init(brokers: Int = 3, topics: [String: Int]) throws {
         self.brokers = brokers
         process.executableURL = URL(fileURLWithPath: ServerProcess.executable)
-        process.arguments = ["kafka-mock", "--brokers", String(brokers)] + topics.sorted { $0.key < $1.key }.flatMap {
-            ["--topic", "\($0.key):\($0.value)"]
-        }
+        process.arguments =
+            ["kafka-mock", "--brokers", String(brokers)]
+            + topics.sorted { $0.key < $1.key }.flatMap {
+                ["--topic", "\($0.key):\($0.value)"]
+            }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardInput = input

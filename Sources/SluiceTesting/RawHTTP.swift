@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A bare TCP client for tests that need to misbehave (send half a body, then vanish).
 public final class RawHTTP {
@@ -14,7 +15,9 @@ public final class RawHTTP {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard result == 0 else { throw ServerProcessError("connect failed: errno \(errno)") }
     }
@@ -45,7 +48,9 @@ public final class RawHTTP {
             if n <= 0 { break }
             out.append(contentsOf: buffer[0..<n])
             if let text = String(bytes: out, encoding: .utf8), text.contains("\r\n\r\n"),
-                let length = text.components(separatedBy: "\r\n").first(where: { $0.lowercased().hasPrefix("content-length:") }),
+                let length = text.components(separatedBy: "\r\n").first(where: {
+                    $0.lowercased().hasPrefix("content-length:")
+                }),
                 let count = Int(length.dropFirst(15).trimmingCharacters(in: .whitespaces)),
                 let bodyStart = text.range(of: "\r\n\r\n"), text[bodyStart.upperBound...].utf8.count >= count
             {

@@ -25,7 +25,9 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts `sluice serve --data-dir DIR --http-port 0` and waits until it listens.
-    public init(dataDirectory: String, arguments: [String] = [], environment: [String: String] = [:], timeout: Double = 60) throws {
+    public init(
+        dataDirectory: String, arguments: [String] = [], environment: [String: String] = [:], timeout: Double = 60
+    ) throws {
         self.dataDirectory = dataDirectory
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = ["serve", "--data-dir", dataDirectory, "--http-port", "0"] + arguments

@@ -222,7 +222,9 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
     private func node(_ path: String) throws -> Int {
         let (parent, name) = Self.split(path)
         return try state.withLock { s in
-            guard let id = s.directories[parent]?.entries[name] else { throw IOError(.notFound, "no such file", path: path) }
+            guard let id = s.directories[parent]?.entries[name] else {
+                throw IOError(.notFound, "no such file", path: path)
+            }
             return id
         }
     }

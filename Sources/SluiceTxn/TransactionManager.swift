@@ -45,7 +45,10 @@ public final class TransactionManager: Sendable {
         var running: [Int64: [String: Transaction]] = [:]
     }
 
-    public init(engine: StorageEngine, maxRunningPerDatabase: Int = 1000, clock: @escaping @Sendable () -> Int64 = { ContinuousClockEpoch.nowMicros() }) {
+    public init(
+        engine: StorageEngine, maxRunningPerDatabase: Int = 1000,
+        clock: @escaping @Sendable () -> Int64 = { ContinuousClockEpoch.nowMicros() }
+    ) {
         self.engine = engine
         self.maxRunningPerDatabase = maxRunningPerDatabase
         self.clock = clock
@@ -78,15 +81,23 @@ public final class TransactionManager: Sendable {
         }
         return try state.withLock { s in
             let prepared = engine.metaState.preparedTransaction(databaseID: db.id, label: label) != nil
-            if s.running[db.id]?[label] != nil || prepared || engine.committedLabel(database: database, label: label) != nil {
-                let status = s.running[db.id]?[label] != nil ? TransactionState.prepare : prepared ? .prepared : .visible
+            if s.running[db.id]?[label] != nil || prepared
+                || engine.committedLabel(database: database, label: label) != nil
+            {
+                let status =
+                    s.running[db.id]?[label] != nil ? TransactionState.prepare : prepared ? .prepared : .visible
                 throw TransactionError(
-                    .labelAlreadyExists, "Label [\(label)] has already been used.", existingJobStatus: status.existingJobStatus)
+                    .labelAlreadyExists, "Label [\(label)] has already been used.",
+                    existingJobStatus: status.existingJobStatus)
             }
             guard (s.running[db.id]?.count ?? 0) < maxRunningPerDatabase else {
-                throw TransactionError(.tooManyRunning, "current running txns on db \(db.id) is \(maxRunningPerDatabase), larger than limit \(maxRunningPerDatabase)")
+                throw TransactionError(
+                    .tooManyRunning,
+                    "current running txns on db \(db.id) is \(maxRunningPerDatabase), larger than limit \(maxRunningPerDatabase)"
+                )
             }
-            let transaction = Transaction(id: engine.allocateID(), label: label, databaseID: db.id, database: db.name, beginMicros: clock())
+            let transaction = Transaction(
+                id: engine.allocateID(), label: label, databaseID: db.id, database: db.name, beginMicros: clock())
             s.running[db.id, default: [:]][label] = transaction
             return transaction
         }
@@ -99,14 +110,16 @@ public final class TransactionManager: Sendable {
         _ transaction: Transaction, write: PreparedWrite, attachment: [UInt8]? = nil, source: SourceBatch? = nil
     ) throws -> CommitInfo {
         defer { finish(transaction) }
-        return try engine.commit(write, label: transaction.label, attachment: attachment, source: source, transactionID: transaction.id)
+        return try engine.commit(
+            write, label: transaction.label, attachment: attachment, source: source, transactionID: transaction.id)
     }
 
     /// Aborts: the label is free again at once; the abort is journaled so `get_load_state` and
     /// repeated commit/rollback answer ABORTED after a restart too.
     public func abort(_ transaction: Transaction, reason: String) {
         _ = state.withLock { s in s.running[transaction.databaseID]?.removeValue(forKey: transaction.label) }
-        engine.recordAbort(databaseID: transaction.databaseID, transactionID: transaction.id, label: transaction.label, reason: reason)
+        engine.recordAbort(
+            databaseID: transaction.databaseID, transactionID: transaction.id, label: transaction.label, reason: reason)
     }
 
     // MARK: Two-phase commit
@@ -148,18 +161,20 @@ public final class TransactionManager: Sendable {
     /// Aborts PREPARED transactions whose timeout passed (`timeout by txn manager`).
     /// - Parameter nowSeconds: seconds since the epoch.
     public func abortExpiredPrepared(nowSeconds: Int64) {
-        for transaction in engine.preparedTransactions where transaction.preparedTime + transaction.timeoutSeconds < nowSeconds {
+        for transaction in engine.preparedTransactions
+        where transaction.preparedTime + transaction.timeoutSeconds < nowSeconds {
             try? abortPrepared(transaction, reason: "timeout by txn manager")
         }
     }
-
 
     private func finish(_ transaction: Transaction) {
         _ = state.withLock { s in s.running[transaction.databaseID]?.removeValue(forKey: transaction.label) }
     }
 
     /// The state of a label (`get_load_state`).
-    public func state(database: String, label: String) throws -> (state: TransactionState, transactionID: Int64?, reason: String?) {
+    public func state(database: String, label: String) throws -> (
+        state: TransactionState, transactionID: Int64?, reason: String?
+    ) {
         let db: DatabaseMeta
         do {
             db = try engine.database(database)

@@ -67,7 +67,8 @@ public struct TransactionStateMachine: Sendable, Hashable {
         case (.prepared, .load), (.prepared, .prepare), (.committed, .load), (.committed, .prepare), (.visible, .load),
             (.visible, .prepare), (.aborted, .load), (.aborted, .prepare):
             return .refuse(message: "transaction with label \(label) not exists")
-        case (.committed, .timeout), (.visible, .timeout), (.visible, .publish), (.aborted, .publish), (.prepare, .publish),
+        case (.committed, .timeout), (.visible, .timeout), (.visible, .publish), (.aborted, .publish),
+            (.prepare, .publish),
             (.prepared, .publish):
             return .alreadyDone(message: "")
         case (.unknown, _):

@@ -76,13 +76,16 @@ struct KafkaMock: AsyncParsableCommand {
         discussion: "Reads 'down <id>' / 'up <id>' lines on standard input to stop or restart a broker (ids 1...N).")
 
     @Option(help: "Number of brokers.") var brokers = 3
-    @Option(name: .customLong("topic"), help: "Topic to create, as name:partitions (repeatable).") var topics: [String] = []
+    @Option(name: .customLong("topic"), help: "Topic to create, as name:partitions (repeatable).") var topics:
+        [String] = []
 
     func run() async throws {
         let cluster = try MockCluster(brokers: brokers)
         for spec in topics {
             let parts = spec.split(separator: ":")
-            guard parts.count <= 2, let name = parts.first, let count = Int(parts.count == 2 ? parts[1] : "1"), count > 0 else {
+            guard parts.count <= 2, let name = parts.first, let count = Int(parts.count == 2 ? parts[1] : "1"),
+                count > 0
+            else {
                 throw ValidationError("--topic takes name:partitions, got \(spec)")
             }
             try cluster.createTopic(String(name), partitions: count)
@@ -110,15 +113,19 @@ struct KafkaMock: AsyncParsableCommand {
 }
 
 struct Produce: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Produce each line of a file (or stdin) as one Kafka message.")
+    static let configuration = CommandConfiguration(
+        abstract: "Produce each line of a file (or stdin) as one Kafka message.")
 
     @Option(help: "Bootstrap servers (host:port,...).") var brokers: String
     @Option(help: "Topic.") var topic: String
-    @Option(help: "Spread messages round-robin over this many partitions (default: librdkafka decides).") var partitions: Int?
+    @Option(help: "Spread messages round-robin over this many partitions (default: librdkafka decides).")
+    var partitions: Int?
     @Argument(help: "File to read; '-' or nothing for standard input.") var file: String?
-    @Option(name: .customLong("generate-events"), help: "Instead of a file, produce this many generated events rows (CSV).")
+    @Option(
+        name: .customLong("generate-events"), help: "Instead of a file, produce this many generated events rows (CSV).")
     var generatedEvents: Int?
-    @Option(name: .customLong("start-id"), help: "First event_id of --generate-events (default 1).") var startID: Int64 = 1
+    @Option(name: .customLong("start-id"), help: "First event_id of --generate-events (default 1).") var startID:
+        Int64 = 1
     @Option(help: "Messages per second for --generate-events (default: as fast as possible).") var rate: Int?
 
     func run() async throws {
@@ -127,7 +134,9 @@ struct Produce: AsyncParsableCommand {
             try produceGenerated(generatedEvents, producer: producer)
             return
         }
-        let handle = file == nil || file == "-" ? FileHandle.standardInput : try FileHandle(forReadingFrom: URL(fileURLWithPath: file!))
+        let handle =
+            file == nil || file == "-"
+            ? FileHandle.standardInput : try FileHandle(forReadingFrom: URL(fileURLWithPath: file!))
         var count = 0
         var pending = Data()
         func emit(_ line: Data) throws {
@@ -161,7 +170,8 @@ struct Produce: AsyncParsableCommand {
                 let due = start + .milliseconds(Int64(i) * 1000 / Int64(rate))
                 let wait = due - clock.now
                 if wait > .zero {
-                    Thread.sleep(forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
+                    Thread.sleep(
+                        forTimeInterval: Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
                 }
             }
         }
@@ -174,11 +184,14 @@ struct Fsck: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Verify a stopped data directory: journal, every referenced file and its checksum, no orphan files.")
 
-    @Option(name: .customLong("data-dir"), help: "The data directory (its server must be stopped).") var dataDirectory: String
+    @Option(name: .customLong("data-dir"), help: "The data directory (its server must be stopped).") var dataDirectory:
+        String
 
     func run() throws {
         let report = try DataDirectoryCheck.run(path: dataDirectory)
-        print("journal records: \(report.journalRecords), tables: \(report.tables), routine load jobs: \(report.routineLoadJobs)")
+        print(
+            "journal records: \(report.journalRecords), tables: \(report.tables), routine load jobs: \(report.routineLoadJobs)"
+        )
         print("segments checked: \(report.segmentsChecked) (\(report.bytesChecked) bytes)")
         for note in report.notes { print("note: \(note)") }
         for problem in report.problems { print("problem: \(problem)") }

@@ -49,7 +49,9 @@ import Testing
             options.compactionThreshold = 3
             options.maxRowsetsPerTablet = 6
             options.checkpointInterval = 7
-            guard let engine = try? StorageEngine(path: "/data", fileSystem: fs, options: options) else { return ([], nil) }
+            guard let engine = try? StorageEngine(path: "/data", fileSystem: fs, options: options) else {
+                return ([], nil)
+            }
             defer { engine.close() }
             do {
                 try engine.createDatabase("db", ifNotExists: true)
@@ -101,8 +103,11 @@ import Testing
         let engine = try StorageEngine(path: "/data", fileSystem: fs)
         let visible = try visibleBatches(engine)
         for b in acknowledged {
-            #expect(visible[Int64(b)] == workload.batchRows(b), "acknowledged batch \(b) lost or duplicated; \(context)")
-            #expect(engine.committedLabel(database: "db", label: "batch-\(b)") != nil, "label of batch \(b) lost; \(context)")
+            #expect(
+                visible[Int64(b)] == workload.batchRows(b), "acknowledged batch \(b) lost or duplicated; \(context)")
+            #expect(
+                engine.committedLabel(database: "db", label: "batch-\(b)") != nil,
+                "label of batch \(b) lost; \(context)")
         }
         for (b, rows) in visible where !acknowledged.contains(Int(b)) {
             #expect(Int(b) == inFlight, "batch \(b) visible but never acknowledged nor in flight; \(context)")
@@ -110,7 +115,9 @@ import Testing
             #expect(engine.committedLabel(database: "db", label: "batch-\(b)") != nil, "rows without label; \(context)")
         }
         if let inFlight, visible[Int64(inFlight)] == nil {
-            #expect(engine.committedLabel(database: "db", label: "batch-\(inFlight)") == nil, "label without rows; \(context)")
+            #expect(
+                engine.committedLabel(database: "db", label: "batch-\(inFlight)") == nil,
+                "label without rows; \(context)")
         }
         // No orphans: every rowset directory on disk is referenced.
         let referenced = engine.metaState.referencedRowsets

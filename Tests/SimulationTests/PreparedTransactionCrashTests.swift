@@ -11,7 +11,10 @@ import Testing
 @Suite struct PreparedTransactionCrashTests {
     static let definition = TableDefinition(
         name: "t",
-        columns: [ColumnSchema(id: 0, name: "k", type: .bigint, isNullable: false), ColumnSchema(id: 0, name: "v", type: .string)],
+        columns: [
+            ColumnSchema(id: 0, name: "k", type: .bigint, isNullable: false),
+            ColumnSchema(id: 0, name: "v", type: .string),
+        ],
         keyColumns: ["k"], distribution: Distribution(columns: ["k"], buckets: 3))
 
     static func open(_ fs: SimulatedFileSystem) throws -> StorageEngine {
@@ -41,7 +44,8 @@ import Testing
         let txn = try transactions.begin(database: "db", label: "p")
         let writer = try engine.makeWriter(database: "db", table: "t")
         _ = try writer.append(rows(500))
-        _ = try transactions.prepare(txn, write: try writer.finish(), attachment: Array("offsets:42".utf8), timeoutSeconds: 3600)
+        _ = try transactions.prepare(
+            txn, write: try writer.finish(), attachment: Array("offsets:42".utf8), timeoutSeconds: 3600)
         #expect(try count(engine) == 0)
         fs.crash()
         return (fs, txn.id)
@@ -77,7 +81,8 @@ import Testing
         let again = try Self.open(fs)
         #expect(try Self.count(again) == 0)
         #expect(again.preparedTransactions.isEmpty)
-        #expect(try fs.listDirectory("/data/tablets").allSatisfy { try fs.listDirectory("/data/tablets/\($0)").isEmpty })
+        #expect(
+            try fs.listDirectory("/data/tablets").allSatisfy { try fs.listDirectory("/data/tablets/\($0)").isEmpty })
         // The label is free again.
         let reuse = try TransactionManager(engine: again).begin(database: "db", label: "p")
         #expect(reuse.label == "p")

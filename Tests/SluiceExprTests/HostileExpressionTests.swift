@@ -23,38 +23,42 @@ import Testing
         }
     }
 
-    @Test(arguments: [
-        // D2: 39 digits do not fit any DECIMAL: NULL, never a trap.
-        ("CAST('999999999999999999999999999999999999999' AS DECIMAL(10,2))", nil),
-        ("CAST('999999999999999999999999999999999999999' AS DECIMAL(38,2))", nil),
-        ("CAST('-999999999999999999999999999999999999999.99' AS DECIMAL(38,0))", nil),
-        ("CAST('99999999999999999999999999999999999999' AS DECIMAL(38,0))", "99999999999999999999999999999999999999"),
-        ("CAST('1e-9223372036854775808' AS DECIMAL(10,2))", nil),
-        ("CAST('9.99999999999999999999999999999999999999e37' AS DECIMAL(38,0))", nil),
-        // D3: positions at the ends of BIGINT.
-        ("right('abc', -9223372036854775807-1)", ""),
-        ("right('abc', 9223372036854775807)", "abc"),
-        ("left('abc', 9223372036854775807)", "abc"),
-        ("substr('abc', 2, 9223372036854775807)", "bc"),
-        ("substr('abc', -9223372036854775807-1, 2)", ""),
-        ("substr('abc', 9223372036854775807)", ""),
-        ("split_part('a,b', ',', -9223372036854775807-1)", nil),
-        // D4: results outside BIGINT are NULL.
-        ("floor(1e308)", nil),
-        ("ceil(-1e308)", nil),
-        ("floor(-2.5e0)", "-3"),
-        ("round(1.5e0, -9223372036854775807-1)", "0"),
-        ("round(1.25e0, 9223372036854775807)", "1.25"),
-        // Neighbours: integer and decimal edge arithmetic.
-        ("abs(-9223372036854775807-1)", "-9223372036854775808"),
-        ("(-9223372036854775807-1) DIV -1", nil),
-        ("(-9223372036854775807-1) % -1", nil),
-        ("99999999999999999999999999999999999999 / 0.0000000001", nil),
-        ("-(-9223372036854775807-1)", "-9223372036854775808"),
-        // Found by FuzzExpression: a divisor with a large scale shifted past 10^38.
-        ("222/0.291111111159111111111111111111111-8", nil),
-        ("0/0.291111111159111111111111111111111", "0.000000"),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            // D2: 39 digits do not fit any DECIMAL: NULL, never a trap.
+            ("CAST('999999999999999999999999999999999999999' AS DECIMAL(10,2))", nil),
+            ("CAST('999999999999999999999999999999999999999' AS DECIMAL(38,2))", nil),
+            ("CAST('-999999999999999999999999999999999999999.99' AS DECIMAL(38,0))", nil),
+            (
+                "CAST('99999999999999999999999999999999999999' AS DECIMAL(38,0))",
+                "99999999999999999999999999999999999999"
+            ),
+            ("CAST('1e-9223372036854775808' AS DECIMAL(10,2))", nil),
+            ("CAST('9.99999999999999999999999999999999999999e37' AS DECIMAL(38,0))", nil),
+            // D3: positions at the ends of BIGINT.
+            ("right('abc', -9223372036854775807-1)", ""),
+            ("right('abc', 9223372036854775807)", "abc"),
+            ("left('abc', 9223372036854775807)", "abc"),
+            ("substr('abc', 2, 9223372036854775807)", "bc"),
+            ("substr('abc', -9223372036854775807-1, 2)", ""),
+            ("substr('abc', 9223372036854775807)", ""),
+            ("split_part('a,b', ',', -9223372036854775807-1)", nil),
+            // D4: results outside BIGINT are NULL.
+            ("floor(1e308)", nil),
+            ("ceil(-1e308)", nil),
+            ("floor(-2.5e0)", "-3"),
+            ("round(1.5e0, -9223372036854775807-1)", "0"),
+            ("round(1.25e0, 9223372036854775807)", "1.25"),
+            // Neighbours: integer and decimal edge arithmetic.
+            ("abs(-9223372036854775807-1)", "-9223372036854775808"),
+            ("(-9223372036854775807-1) DIV -1", nil),
+            ("(-9223372036854775807-1) % -1", nil),
+            ("99999999999999999999999999999999999999 / 0.0000000001", nil),
+            ("-(-9223372036854775807-1)", "-9223372036854775808"),
+            // Found by FuzzExpression: a divisor with a large scale shifted past 10^38.
+            ("222/0.291111111159111111111111111111111-8", nil),
+            ("0/0.291111111159111111111111111111111", "0.000000"),
+        ] as [(String, String?)])
     func checkedArithmetic(_ sql: String, _ expected: String?) throws {
         #expect(try evaluate(sql) == [expected], "\(sql)")
     }
@@ -79,7 +83,10 @@ import Testing
             (String(repeating: "- ", count: 10_000) + "1", false),
             (Array(repeating: "1 = 1", count: 10_000).joined(separator: " AND "), false),
             (String(repeating: "abs(", count: 5_000) + "1" + String(repeating: ")", count: 5_000), false),
-            (String(repeating: "CASE WHEN 1 THEN ", count: 5_000) + "1" + String(repeating: " END", count: 5_000), false),
+            (
+                String(repeating: "CASE WHEN 1 THEN ", count: 5_000) + "1" + String(repeating: " END", count: 5_000),
+                false
+            ),
             (String(repeating: "CAST(", count: 5_000) + "1" + String(repeating: " AS BIGINT)", count: 5_000), false),
             ("1 IN (" + (0..<10_001).map(String.init).joined(separator: ",") + ")", false),
             (Array(repeating: "1", count: 200).joined(separator: "+"), true),

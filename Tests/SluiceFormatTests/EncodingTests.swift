@@ -40,7 +40,9 @@ import Testing
         #expect(try Self.roundTrip(random).1 == random)
         #expect(try Self.roundTrip([Int64.min, Int64.max, 0]).1 == [Int64.min, Int64.max, 0])
         for width in 1...64 {
-            let values = (0..<77).map { Int64(bitPattern: UInt64($0 * 2_654_435_761) & (width == 64 ? ~0 : (1 << UInt64(width)) - 1)) }
+            let values = (0..<77).map {
+                Int64(bitPattern: UInt64($0 * 2_654_435_761) & (width == 64 ? ~0 : (1 << UInt64(width)) - 1))
+            }
             #expect(try Self.roundTrip(values).1 == values, "width \(width)")
         }
     }
@@ -53,7 +55,8 @@ import Testing
             text.append(.string("unique value \(i)"))
         }
         let columns = [
-            ColumnVector(type: .bigint, ints: (0..<3000).map { Int64($0) }, nulls: (0..<3000).map { $0 % 11 == 0 ? 1 : 0 }),
+            ColumnVector(
+                type: .bigint, ints: (0..<3000).map { Int64($0) }, nulls: (0..<3000).map { $0 % 11 == 0 ? 1 : 0 }),
             ColumnVector(type: .decimal(precision: 38, scale: 2), wides: (0..<3000).map { Int128($0) << 70 }),
             ColumnVector(type: .decimal(precision: 10, scale: 2), wides: (0..<3000).map { Int128($0) * 3 }),
             ColumnVector(type: .double, doubles: (0..<3000).map { Double($0) / 3 }),
@@ -135,14 +138,16 @@ import Testing
     }
 
     @Test func valuesParseAndFormatLikeStarRocks() {
-        #expect(ValueParser.parse("2024-02-29", as: .date) == .success(.int(CivilTime.days(year: 2024, month: 2, day: 29))))
+        #expect(
+            ValueParser.parse("2024-02-29", as: .date) == .success(.int(CivilTime.days(year: 2024, month: 2, day: 29))))
         #expect(ValueParser.parse("2023-02-29", as: .date) == .failure(.invalid))
         #expect(ValueParser.parse("TRUE", as: .boolean) == .success(.int(1)))
         #expect(ValueParser.parse("128", as: .tinyint) == .failure(.outOfRange))
         #expect(ValueParser.parse("12.345", as: .decimal(precision: 5, scale: 2)) == .success(.wide(1235)))
         #expect(ValueParser.parse("1234.5", as: .decimal(precision: 5, scale: 2)) == .failure(.outOfRange))
         #expect(ValueParser.parse("abcdef", as: .varchar(length: 3)) == .failure(.tooLong))
-        #expect(CivilTime.formatDateTime(CivilTime.parseDateTime("2024-01-02 03:04:05.5")!) == "2024-01-02 03:04:05.500000")
+        #expect(
+            CivilTime.formatDateTime(CivilTime.parseDateTime("2024-01-02 03:04:05.5")!) == "2024-01-02 03:04:05.500000")
         #expect(DecimalArithmetic.format(-5, scale: 2) == "-0.05")
     }
 }
@@ -150,7 +155,8 @@ import Testing
 @Suite struct ColumnVectorTests {
     /// Gathers and per-row appends of every lane, with and without NULLs, against the values.
     @Test func gatherAndAppendRowsKeepValuesAndNulls() {
-        let strings = ColumnVector(type: .string, offsets: [0, 1, 1, 4, 9], bytes: Array("aabcdefgh".utf8), nulls: [0, 1, 0, 0])
+        let strings = ColumnVector(
+            type: .string, offsets: [0, 1, 1, 4, 9], bytes: Array("aabcdefgh".utf8), nulls: [0, 1, 0, 0])
         let columns = [
             ColumnVector(type: .bigint, ints: [10, 20, 30, 40], nulls: [0, 0, 1, 0]),
             ColumnVector(type: .decimal(precision: 20, scale: 2), wides: [1, 2, 3, 4]),
@@ -161,7 +167,9 @@ import Testing
         for column in columns {
             let gathered = column.gather(picks)
             #expect(gathered.count == picks.count)
-            for (k, i) in picks.enumerated() { #expect(gathered.value(at: k) == column.value(at: i), "\(column.type) row \(k)") }
+            for (k, i) in picks.enumerated() {
+                #expect(gathered.value(at: k) == column.value(at: i), "\(column.type) row \(k)")
+            }
             var appended = column.gather([0])
             appended.append(from: column, rows: picks)
             #expect(appended.count == picks.count + 1)

@@ -17,14 +17,18 @@ import Testing
         let (records, valid) = (log.records, log.validLength)
         #expect(log.corruptionOffset == nil)
         #expect(records.count >= 10)
-        #expect(records.prefix(10).enumerated().allSatisfy { $0.element.type == UInt8($0.offset) && $0.element.payload.count == 100 + $0.offset })
+        #expect(
+            records.prefix(10).enumerated().allSatisfy {
+                $0.element.type == UInt8($0.offset) && $0.element.payload.count == 100 + $0.offset
+            })
         #expect(valid <= (try fs.fileSize("/log/journal")))
     }
 
     /// D10: a short write that fails (ENOSPC) is cut back, so the records appended after it are
     /// read back after a crash.
     @Test func aFailedAppendLeavesNoPartialFrame() throws {
-        for seed in SeededRandom.seedFromEnvironment(default: 11)..<(SeededRandom.seedFromEnvironment(default: 11) + 20) {
+        for seed in SeededRandom.seedFromEnvironment(default: 11)..<(SeededRandom.seedFromEnvironment(default: 11) + 20)
+        {
             let fs = SimulatedFileSystem(seed: seed)
             try fs.createDirectory("/log")
             try fs.syncDirectory("/")

@@ -42,7 +42,8 @@ import Testing
 
     @Test func badSettingsAreReportedByName() {
         #expect(throws: SourceError.self) {
-            _ = try KafkaConsumer(bootstrapServers: "127.0.0.1:1", topic: "t", groupID: "g", settings: ["no.such.setting": "1"])
+            _ = try KafkaConsumer(
+                bootstrapServers: "127.0.0.1:1", topic: "t", groupID: "g", settings: ["no.such.setting": "1"])
         }
     }
 }

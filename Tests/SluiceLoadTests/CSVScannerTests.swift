@@ -151,9 +151,10 @@ import Testing
             let emit: @Sendable (Int, UnsafeRawBufferPointer, CSVRows) throws -> Void = { _, buffer, rows in
                 var found = [String]()
                 for r in 0..<rows.count {
-                    found.append((rows.rowFields[r]..<rows.rowFields[r + 1]).map { f in
-                        String(decoding: buffer[rows.fieldStarts[f]..<rows.fieldEnds[f]], as: UTF8.self)
-                    }.joined(separator: ","))
+                    found.append(
+                        (rows.rowFields[r]..<rows.rowFields[r + 1]).map { f in
+                            String(decoding: buffer[rows.fieldStarts[f]..<rows.fieldEnds[f]], as: UTF8.self)
+                        }.joined(separator: ","))
                 }
                 collector.rows.withLock { $0.append(contentsOf: found) }
             }

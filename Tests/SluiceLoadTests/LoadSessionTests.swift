@@ -9,23 +9,28 @@ import Testing
     static func engine() throws -> StorageEngine {
         let engine = try StorageEngine(path: "/data", fileSystem: SimulatedFileSystem())
         try engine.createDatabase("db")
-        try engine.createTable(database: "db", TableDefinition(
-            name: "t",
-            columns: [
-                ColumnSchema(id: 0, name: "id", type: .int, isNullable: false),
-                ColumnSchema(id: 0, name: "name", type: .varchar(length: 5)),
-                ColumnSchema(id: 0, name: "price", type: .decimal(precision: 8, scale: 2)),
-                ColumnSchema(id: 0, name: "note", type: .string, defaultValue: "none"),
-            ],
-            keyColumns: ["id"], distribution: Distribution(columns: ["id"], buckets: 2)))
+        try engine.createTable(
+            database: "db",
+            TableDefinition(
+                name: "t",
+                columns: [
+                    ColumnSchema(id: 0, name: "id", type: .int, isNullable: false),
+                    ColumnSchema(id: 0, name: "name", type: .varchar(length: 5)),
+                    ColumnSchema(id: 0, name: "price", type: .decimal(precision: 8, scale: 2)),
+                    ColumnSchema(id: 0, name: "note", type: .string, defaultValue: "none"),
+                ],
+                keyColumns: ["id"], distribution: Distribution(columns: ["id"], buckets: 2)))
         return engine
     }
 
-    static func load(_ engine: StorageEngine, _ body: String, _ configure: (inout LoadOptions) -> Void) throws -> (LoadSession, PreparedWrite?) {
+    static func load(_ engine: StorageEngine, _ body: String, _ configure: (inout LoadOptions) -> Void) throws -> (
+        LoadSession, PreparedWrite?
+    ) {
         var options = LoadOptions()
         options.columnSeparator = [44]
         configure(&options)
-        let session = try LoadSession(engine: engine, table: try engine.table(database: "db", name: "t"), options: options)
+        let session = try LoadSession(
+            engine: engine, table: try engine.table(database: "db", name: "t"), options: options)
         try Array(body.utf8).withUnsafeBytes { try session.consume($0) }
         do {
             return (session, try session.finish())
@@ -48,12 +53,16 @@ import Testing
     /// once the carried row passes the limit, instead of buffering the rest of the body.
     @Test func anEndlessCSVRowFailsInBoundedMemory() throws {
         let engine = try Self.engine()
-        for (body, enclose) in [(String(repeating: "1,abc,", count: 400), nil), ("1,\"" + String(repeating: "x\n", count: 1_200), UInt8(34))] {
+        for (body, enclose) in [
+            (String(repeating: "1,abc,", count: 400), nil),
+            ("1,\"" + String(repeating: "x\n", count: 1_200), UInt8(34)),
+        ] {
             var options = LoadOptions()
             options.columnSeparator = [44]
             options.enclose = enclose
             options.maxCSVRowBytes = 1_024
-            let session = try LoadSession(engine: engine, table: try engine.table(database: "db", name: "t"), options: options)
+            let session = try LoadSession(
+                engine: engine, table: try engine.table(database: "db", name: "t"), options: options)
             let error = #expect(throws: LoadError.self) {
                 for chunk in Array(body.utf8).chunks(of: 256) { try chunk.withUnsafeBytes { try session.consume($0) } }
             }
@@ -98,13 +107,18 @@ import Testing
         #expect(failed == nil)
         #expect(strict.counters.filteredRows == 4)
         #expect(strict.errorLog.entries.count == 4)
-        #expect(strict.errorLog.entries.contains { $0.contains("Value count does not match column count. Expect 3, but got 2") })
+        #expect(
+            strict.errorLog.entries.contains {
+                $0.contains("Value count does not match column count. Expect 3, but got 2")
+            })
         #expect(strict.errorLog.entries.contains { $0.contains("'toolongname'") && $0.contains("'name'") })
     }
 
     @Test func jsonLinesArraysPathsAndMalformedDocuments() throws {
         let engine = try Self.engine()
-        let (lines, w1) = try Self.load(engine, "{\"id\": 1, \"name\": \"a\", \"price\": 1.25}\n{\"id\": 2, \"price\": \"3\"}\n{oops}\n") {
+        let (lines, w1) = try Self.load(
+            engine, "{\"id\": 1, \"name\": \"a\", \"price\": 1.25}\n{\"id\": 2, \"price\": \"3\"}\n{oops}\n"
+        ) {
             $0.format = .json
             $0.maxFilterRatio = 0.5
         }
@@ -120,7 +134,8 @@ import Testing
         }
         #expect(nested.counters.loadedRows == 1)
         try engine.commit(w2!, label: "j2")
-        #expect(try Self.rows(engine) == [["1", "a", "1.25", nil], ["2", nil, "3.00", nil], ["7", "q", nil, "none"]])
+        #expect(
+            try Self.rows(engine) == [["1", "a", "1.25", nil], ["2", nil, "3.00", nil], ["7", "q", nil, "none"]])
     }
 
     @Test func badColumnsAreAnalysisErrors() throws {
@@ -157,13 +172,18 @@ import Testing
     @Test func flatObjectsEscapesNestingAndCaseAllLoadTheSame() throws {
         let engine = try StorageEngine(path: "/data", fileSystem: SimulatedFileSystem())
         try engine.createDatabase("db")
-        try engine.createTable(database: "db", TableDefinition(name: "j", columns: [
-            ColumnSchema(id: 0, name: "id", type: .int), ColumnSchema(id: 0, name: "Name", type: .string),
-            ColumnSchema(id: 0, name: "doc", type: .json), ColumnSchema(id: 0, name: "ok", type: .boolean),
-        ]))
+        try engine.createTable(
+            database: "db",
+            TableDefinition(
+                name: "j",
+                columns: [
+                    ColumnSchema(id: 0, name: "id", type: .int), ColumnSchema(id: 0, name: "Name", type: .string),
+                    ColumnSchema(id: 0, name: "doc", type: .json), ColumnSchema(id: 0, name: "ok", type: .boolean),
+                ]))
         var options = LoadOptions()
         options.format = .json
-        let session = try LoadSession(engine: engine, table: try engine.table(database: "db", name: "j"), options: options)
+        let session = try LoadSession(
+            engine: engine, table: try engine.table(database: "db", name: "j"), options: options)
         let body = """
             {"id": 1, "name": "plain", "doc": {"a": [1, 2]}, "ok": true}
             {"ID": 2, "Name": "esc\\"aped\\u00e9", "doc": null, "ok": false, "extra": 5}
@@ -179,7 +199,8 @@ import Testing
 
         var lenient = options
         lenient.maxFilterRatio = 1
-        let again = try LoadSession(engine: engine, table: try engine.table(database: "db", name: "j"), options: lenient)
+        let again = try LoadSession(
+            engine: engine, table: try engine.table(database: "db", name: "j"), options: lenient)
         try Array(body.utf8).withUnsafeBytes { try again.consume($0) }
         try engine.commit(try again.finish(), label: "j")
         let scan = engine.scan(try engine.table(database: "db", name: "j"), columns: [0, 1, 2, 3])
@@ -188,7 +209,8 @@ import Testing
             for r in 0..<batch[0].count { rows.append(batch.map { $0.value(at: r).text(as: $0.type) }) }
         }
         rows.sort { Int($0[0]!)! < Int($1[0]!)! }
-        #expect(rows == [["-3", "", nil, nil], ["1", "plain", "{\"a\": [1, 2]}", "1"], ["2", "esc\"apedé", nil, "0"]])
+        #expect(
+            rows == [["-3", "", nil, nil], ["1", "plain", "{\"a\": [1, 2]}", "1"], ["2", "esc\"apedé", nil, "0"]])
     }
 }
 
@@ -198,10 +220,16 @@ extension JSONFastPathTests {
     @Test func typedFieldsFilterInStrictModeAndBecomeNullOtherwise() throws {
         let engine = try StorageEngine(path: "/data", fileSystem: SimulatedFileSystem())
         try engine.createDatabase("db")
-        try engine.createTable(database: "db", TableDefinition(name: "t", columns: [
-            ColumnSchema(id: 0, name: "id", type: .int), ColumnSchema(id: 0, name: "amount", type: .decimal(precision: 6, scale: 2)),
-            ColumnSchema(id: 0, name: "day", type: .date), ColumnSchema(id: 0, name: "tag", type: .varchar(length: 3)),
-        ]))
+        try engine.createTable(
+            database: "db",
+            TableDefinition(
+                name: "t",
+                columns: [
+                    ColumnSchema(id: 0, name: "id", type: .int),
+                    ColumnSchema(id: 0, name: "amount", type: .decimal(precision: 6, scale: 2)),
+                    ColumnSchema(id: 0, name: "day", type: .date),
+                    ColumnSchema(id: 0, name: "tag", type: .varchar(length: 3)),
+                ]))
         let body = """
             {"id": 1, "amount": 1.5, "day": "2025-01-02", "tag": "a"}
             {"id": "x2", "amount": 2, "day": "2025-01-03", "tag": "b"}
@@ -214,7 +242,8 @@ extension JSONFastPathTests {
             options.format = .json
             options.strictMode = strict
             options.maxFilterRatio = 1
-            let session = try LoadSession(engine: engine, table: try engine.table(database: "db", name: "t"), options: options)
+            let session = try LoadSession(
+                engine: engine, table: try engine.table(database: "db", name: "t"), options: options)
             try Array(body.utf8).withUnsafeBytes { try session.consume($0) }
             try engine.commit(try session.finish(), label: label)
             let scan = engine.scan(try engine.table(database: "db", name: "t"), columns: [0, 1, 2, 3])
@@ -229,7 +258,10 @@ extension JSONFastPathTests {
         #expect(kept == [["1", "1.50", "2025-01-02", "a"], ["5", "5.25", "2025-01-06", "A"]])
         #expect(strict.counters.filteredRows == 3)
         let log = strict.errorLog.entries
-        #expect(log.contains { $0.contains("The value 'x2' of column 'id' cannot be converted to int(11)") && $0.contains("\"x2\"") })
+        #expect(
+            log.contains {
+                $0.contains("The value 'x2' of column 'id' cannot be converted to int(11)") && $0.contains("\"x2\"")
+            })
         #expect(log.contains { $0.contains("of column 'amount'") && $0.contains("\"id\": 3") })
         #expect(log.contains { $0.contains("The value 'tAoolong' of column 'tag'") && $0.contains("\"id\": 4") })
 
@@ -246,13 +278,18 @@ extension JSONFastPathTests {
     @Test func largeJSONLinesLoadTheSameInHalves() throws {
         let engine = try StorageEngine(path: "/data", fileSystem: SimulatedFileSystem())
         try engine.createDatabase("db")
-        try engine.createTable(database: "db", TableDefinition(name: "j", columns: [
-            ColumnSchema(id: 0, name: "id", type: .bigint), ColumnSchema(id: 0, name: "s", type: .string),
-        ]))
+        try engine.createTable(
+            database: "db",
+            TableDefinition(
+                name: "j",
+                columns: [
+                    ColumnSchema(id: 0, name: "id", type: .bigint), ColumnSchema(id: 0, name: "s", type: .string),
+                ]))
         var options = LoadOptions()
         options.format = .json
         options.maxFilterRatio = 1
-        let session = try LoadSession(engine: engine, table: try engine.table(database: "db", name: "j"), options: options)
+        let session = try LoadSession(
+            engine: engine, table: try engine.table(database: "db", name: "j"), options: options)
         // Flat lines, a pretty-printed multi-line object, and a malformed line in the middle.
         var body = (0..<30_000).map { "{\"id\": \($0), \"s\": \"v\($0)\"}\n" }.joined()
         body += "{\n  \"id\": 30000,\n  \"s\": \"pretty\"\n}\n{broken\n"
@@ -280,15 +317,21 @@ extension ParallelJSONTests {
     @Test func tinyChunksCutObjectsAnywhere() throws {
         let engine = try StorageEngine(path: "/data", fileSystem: SimulatedFileSystem())
         try engine.createDatabase("db")
-        try engine.createTable(database: "db", TableDefinition(name: "j", columns: [
-            ColumnSchema(id: 0, name: "id", type: .bigint), ColumnSchema(id: 0, name: "s", type: .string),
-            ColumnSchema(id: 0, name: "doc", type: .json),
-        ]))
+        try engine.createTable(
+            database: "db",
+            TableDefinition(
+                name: "j",
+                columns: [
+                    ColumnSchema(id: 0, name: "id", type: .bigint), ColumnSchema(id: 0, name: "s", type: .string),
+                    ColumnSchema(id: 0, name: "doc", type: .json),
+                ]))
         var options = LoadOptions()
         options.format = .json
         options.maxFilterRatio = 1
-        let session = try LoadSession(engine: engine, table: try engine.table(database: "db", name: "j"), options: options)
-        var body = (0..<2_000).map { "{\"id\": \($0), \"s\": \"v\($0)\", \"doc\": {\"k\": [\($0), {\"x\": \"}\"}]}}\n" }.joined()
+        let session = try LoadSession(
+            engine: engine, table: try engine.table(database: "db", name: "j"), options: options)
+        var body = (0..<2_000).map { "{\"id\": \($0), \"s\": \"v\($0)\", \"doc\": {\"k\": [\($0), {\"x\": \"}\"}]}}\n" }
+            .joined()
         body += "{\n  \"id\": 2000,\n  \"s\": \"pretty\"\n}\n{broken\n"
         let bytes = Array(body.utf8)
         var rng = SeededRandom(seed: 7)
@@ -304,7 +347,9 @@ extension ParallelJSONTests {
         let scan = engine.scan(try engine.table(database: "db", name: "j"), columns: [0, 2])
         var docs = [Int64: String]()
         while let batch = try scan.next() {
-            for r in 0..<batch[0].count { docs[batch[0].ints[r]] = batch[1].value(at: r).text(as: batch[1].type) ?? "NULL" }
+            for r in 0..<batch[0].count {
+                docs[batch[0].ints[r]] = batch[1].value(at: r).text(as: batch[1].type) ?? "NULL"
+            }
         }
         #expect(docs.count == 2_001)
         #expect(docs[1_234] == #"{"k": [1234, {"x": "}"}]}"#)

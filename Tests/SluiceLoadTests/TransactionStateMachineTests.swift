@@ -54,6 +54,8 @@ import Testing
             }
         }
         var unknown = TransactionStateMachine(state: .unknown)
-        #expect(unknown.handle(.commit, transactionID: 0, label: "L") == .refuse(message: "No transaction found by label L"))
+        #expect(
+            unknown.handle(.commit, transactionID: 0, label: "L") == .refuse(message: "No transaction found by label L")
+        )
     }
 }

@@ -8,7 +8,9 @@ import Testing
         var batch = MessageBatch()
         for (partition, offset) in items {
             let text = Array("m\(partition)-\(offset)".utf8)
-            text.withUnsafeBytes { batch.append(partition: partition, offset: offset, timestamp: timestamp, payload: $0) }
+            text.withUnsafeBytes {
+                batch.append(partition: partition, offset: offset, timestamp: timestamp, payload: $0)
+            }
         }
         return batch
     }
@@ -18,7 +20,8 @@ import Testing
     @Test func takesFromTheStartSkipsCommittedAndCoversContiguousRanges() {
         var committed = OffsetRangeSet()
         committed.insert(OffsetRange(10, 11))
-        var b = BatchBuilder(starts: [0: 10, 1: 0], committed: [0: committed], skipCommitted: true, delimiter: [10], limits: Self.limits)
+        var b = BatchBuilder(
+            starts: [0: 10, 1: 0], committed: [0: committed], skipCommitted: true, delimiter: [10], limits: Self.limits)
         let t0 = ContinuousClock.now
         #expect(b.add(Self.messages([(0, 9), (0, 10), (0, 11), (0, 12), (1, 0)]), now: t0) == nil)
         #expect(b.rows == 2)
@@ -29,8 +32,9 @@ import Testing
     }
 
     @Test func closesOnBytes() {
-        var b = BatchBuilder(starts: [0: 0], committed: [:], skipCommitted: true, delimiter: [10],
-                             limits: BatchLimits(rows: 100, bytes: 10, interval: .seconds(5)))
+        var b = BatchBuilder(
+            starts: [0: 0], committed: [:], skipCommitted: true, delimiter: [10],
+            limits: BatchLimits(rows: 100, bytes: 10, interval: .seconds(5)))
         #expect(b.add(Self.messages([(0, 0)]), now: .now) == nil)
         #expect(b.add(Self.messages([(0, 1)]), now: .now) == .bytes)
     }
@@ -49,19 +53,32 @@ import Testing
         let wall: Int64 = 1_000_000
         // The first message waited 3 s in Kafka: a caught-up batch closes 2 s later.
         var b = BatchBuilder(starts: [0: 0], committed: [:], skipCommitted: true, delimiter: [10], limits: Self.limits)
-        #expect(b.add(Self.messages([(0, 0)], timestamp: wall - 3_000), now: t0, wallClockMilliseconds: wall, drained: true) == nil)
+        #expect(
+            b.add(Self.messages([(0, 0)], timestamp: wall - 3_000), now: t0, wallClockMilliseconds: wall, drained: true)
+                == nil)
         #expect(b.check(now: t0 + .seconds(2)) == .time)
         // A backlog (polls come back full) keeps filling for a whole interval of reading.
-        var backlog = BatchBuilder(starts: [0: 0], committed: [:], skipCommitted: true, delimiter: [10],
-                                   limits: BatchLimits(rows: 100, bytes: 10_000, interval: .seconds(5)))
-        #expect(backlog.add(Self.messages([(0, 0)], timestamp: wall - 60_000), now: t0, wallClockMilliseconds: wall, drained: false) == nil)
-        #expect(backlog.add(Self.messages([(0, 1)], timestamp: wall - 60_000), now: t0 + .seconds(1), wallClockMilliseconds: wall, drained: false) == nil)
-        #expect(backlog.add(Self.messages([(0, 2)], timestamp: wall), now: t0 + .seconds(5), wallClockMilliseconds: wall, drained: false) == .time)
+        var backlog = BatchBuilder(
+            starts: [0: 0], committed: [:], skipCommitted: true, delimiter: [10],
+            limits: BatchLimits(rows: 100, bytes: 10_000, interval: .seconds(5)))
+        #expect(
+            backlog.add(
+                Self.messages([(0, 0)], timestamp: wall - 60_000), now: t0, wallClockMilliseconds: wall, drained: false)
+                == nil)
+        #expect(
+            backlog.add(
+                Self.messages([(0, 1)], timestamp: wall - 60_000), now: t0 + .seconds(1), wallClockMilliseconds: wall,
+                drained: false) == nil)
+        #expect(
+            backlog.add(
+                Self.messages([(0, 2)], timestamp: wall), now: t0 + .seconds(5), wallClockMilliseconds: wall,
+                drained: false) == .time)
     }
 
     @Test func plannedBatchReadsExactlyItsRanges() {
-        var b = BatchBuilder(starts: [:], committed: [:], skipCommitted: true, delimiter: [10], limits: Self.limits,
-                             plan: [0: OffsetRange(3, 4), 1: OffsetRange(7, 7)])
+        var b = BatchBuilder(
+            starts: [:], committed: [:], skipCommitted: true, delimiter: [10], limits: Self.limits,
+            plan: [0: OffsetRange(3, 4), 1: OffsetRange(7, 7)])
         #expect(b.add(Self.messages([(0, 2), (0, 3), (0, 4), (0, 5), (1, 7)]), now: .now) == .planned)
         #expect(b.ranges == [0: OffsetRange(3, 4), 1: OffsetRange(7, 7)])
         #expect(b.rows == 3)
@@ -79,11 +96,19 @@ import Testing
     }
 
     @Test func labelsArePureFunctionsOfTheRanges() {
-        let a = BatchLabel.make(jobName: "job", jobID: 7, epoch: 0, ranges: [1: OffsetRange(0, 9), 0: OffsetRange(5, 6)])
-        let b = BatchLabel.make(jobName: "job", jobID: 7, epoch: 0, ranges: [0: OffsetRange(5, 6), 1: OffsetRange(0, 9)])
+        let a = BatchLabel.make(
+            jobName: "job", jobID: 7, epoch: 0, ranges: [1: OffsetRange(0, 9), 0: OffsetRange(5, 6)])
+        let b = BatchLabel.make(
+            jobName: "job", jobID: 7, epoch: 0, ranges: [0: OffsetRange(5, 6), 1: OffsetRange(0, 9)])
         #expect(a == b)
-        #expect(a != BatchLabel.make(jobName: "job", jobID: 7, epoch: 1, ranges: [0: OffsetRange(5, 6), 1: OffsetRange(0, 9)]))
-        #expect(a != BatchLabel.make(jobName: "job", jobID: 7, epoch: 0, ranges: [0: OffsetRange(5, 7), 1: OffsetRange(0, 9)]))
+        #expect(
+            a
+                != BatchLabel.make(
+                    jobName: "job", jobID: 7, epoch: 1, ranges: [0: OffsetRange(5, 6), 1: OffsetRange(0, 9)]))
+        #expect(
+            a
+                != BatchLabel.make(
+                    jobName: "job", jobID: 7, epoch: 0, ranges: [0: OffsetRange(5, 7), 1: OffsetRange(0, 9)]))
         let long = BatchLabel.make(jobName: String(repeating: "é", count: 200), jobID: 1, epoch: 0, ranges: [:])
         #expect(long.count <= 128)
         #expect(long.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") })

@@ -4,7 +4,8 @@ import Testing
 /// Every state × event pair of the job state machine, with StarRocks' refusals.
 @Suite struct JobStateMachineTests {
     static let events: [JobStateMachine.Event] = [
-        .scheduled, .pause(user: "root"), .resume, .stop(user: "root"), .alter, .fail(ErrorReason(102, "x")), .cancel(ErrorReason(6, "y")),
+        .scheduled, .pause(user: "root"), .resume, .stop(user: "root"), .alter, .fail(ErrorReason(102, "x")),
+        .cancel(ErrorReason(6, "y")),
     ]
 
     static func outcome(_ state: JobState, _ event: JobStateMachine.Event) -> String {
@@ -23,9 +24,21 @@ import Testing
         let expected: [String]
         let final = "error: There is not operable routine load job with name j"
         switch state {
-        case .needSchedule: expected = ["RUNNING", "PAUSED", "NEED_SCHEDULE", "STOPPED", "error: Only supports modification of PAUSED jobs", "PAUSED", "CANCELLED"]
-        case .running: expected = ["RUNNING", "PAUSED", "NEED_SCHEDULE", "STOPPED", "error: Only supports modification of PAUSED jobs", "PAUSED", "CANCELLED"]
-        case .paused: expected = ["PAUSED", "error: Could not transform PAUSED to PAUSED", "NEED_SCHEDULE", "STOPPED", "PAUSED", "PAUSED", "CANCELLED"]
+        case .needSchedule:
+            expected = [
+                "RUNNING", "PAUSED", "NEED_SCHEDULE", "STOPPED", "error: Only supports modification of PAUSED jobs",
+                "PAUSED", "CANCELLED",
+            ]
+        case .running:
+            expected = [
+                "RUNNING", "PAUSED", "NEED_SCHEDULE", "STOPPED", "error: Only supports modification of PAUSED jobs",
+                "PAUSED", "CANCELLED",
+            ]
+        case .paused:
+            expected = [
+                "PAUSED", "error: Could not transform PAUSED to PAUSED", "NEED_SCHEDULE", "STOPPED", "PAUSED", "PAUSED",
+                "CANCELLED",
+            ]
         case .stopped, .cancelled: expected = Array(repeating: final, count: 7)
         }
         #expect(results == expected)

@@ -22,26 +22,32 @@ import Testing
 
         let storageOptions: StorageOptions
 
-        init(partitions: Int = 3, seed: UInt64 = 1, storageOptions: StorageOptions = .init(),
-             faultPoint: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        init(
+            partitions: Int = 3, seed: UInt64 = 1, storageOptions: StorageOptions = .init(),
+            faultPoint: @escaping @Sendable (String) -> Void = { _ in }
+        ) throws {
             fs = SimulatedFileSystem(seed: seed)
             topic = FakeTopic(partitions: partitions)
             self.faultPoint = faultPoint
             self.storageOptions = storageOptions
             engine = try StorageEngine(path: "/data", fileSystem: fs, options: storageOptions)
             try engine.createDatabase("db")
-            try engine.createTable(database: "db", TableDefinition(
-                name: "t",
-                columns: [
-                    ColumnSchema(id: 0, name: "id", type: .bigint, isNullable: false),
-                    ColumnSchema(id: 0, name: "name", type: .varchar(length: 20)),
-                ],
-                keyColumns: ["id"], distribution: Distribution(columns: ["id"], buckets: 2)))
+            try engine.createTable(
+                database: "db",
+                TableDefinition(
+                    name: "t",
+                    columns: [
+                        ColumnSchema(id: 0, name: "id", type: .bigint, isNullable: false),
+                        ColumnSchema(id: 0, name: "name", type: .varchar(length: 20)),
+                    ],
+                    keyColumns: ["id"], distribution: Distribution(columns: ["id"], buckets: 2)))
             manager = Self.makeManager(engine, topic, faultPoint)
             manager.start()
         }
 
-        static func makeManager(_ engine: StorageEngine, _ topic: FakeTopic, _ faultPoint: @escaping @Sendable (String) -> Void) -> RoutineLoadManager {
+        static func makeManager(
+            _ engine: StorageEngine, _ topic: FakeTopic, _ faultPoint: @escaping @Sendable (String) -> Void
+        ) -> RoutineLoadManager {
             var options = RoutineLoadOptions()
             options.batchIntervalOverride = .milliseconds(150)
             options.pollMilliseconds = 20
@@ -66,19 +72,28 @@ import Testing
         func rewind(_ offsets: [Int32: String], properties: [String: String] = [:]) throws {
             try manager.pause(database: "db", name: "job1")
             let sorted = offsets.sorted { $0.key < $1.key }
-            try manager.alter(AlterRoutineLoad(
-                database: "db", name: "job1", clauses: LoadClauses(), properties: properties,
-                source: ["kafka_partitions": sorted.map { "\($0.key)" }.joined(separator: ","),
-                         "kafka_offsets": sorted.map(\.value).joined(separator: ",")]))
+            try manager.alter(
+                AlterRoutineLoad(
+                    database: "db", name: "job1", clauses: LoadClauses(), properties: properties,
+                    source: [
+                        "kafka_partitions": sorted.map { "\($0.key)" }.joined(separator: ","),
+                        "kafka_offsets": sorted.map(\.value).joined(separator: ","),
+                    ]))
         }
 
-        func create(_ name: String = "job1", properties: [String: String] = [:], source: [String: String] = [:],
-                    clauses: LoadClauses = LoadClauses(columnSeparator: ",")) throws(RoutineLoadError) {
-            var sourceProperties = ["kafka_broker_list": "fake:9092", "kafka_topic": "events",
-                                    "property.kafka_default_offsets": "OFFSET_BEGINNING"]
+        func create(
+            _ name: String = "job1", properties: [String: String] = [:], source: [String: String] = [:],
+            clauses: LoadClauses = LoadClauses(columnSeparator: ",")
+        ) throws(RoutineLoadError) {
+            var sourceProperties = [
+                "kafka_broker_list": "fake:9092", "kafka_topic": "events",
+                "property.kafka_default_offsets": "OFFSET_BEGINNING",
+            ]
             sourceProperties.merge(source) { _, new in new }
-            try manager.create(CreateRoutineLoad(
-                database: "db", name: name, table: "t", clauses: clauses, properties: properties, source: sourceProperties))
+            try manager.create(
+                CreateRoutineLoad(
+                    database: "db", name: name, table: "t", clauses: clauses, properties: properties,
+                    source: sourceProperties))
         }
 
         /// Produces `count` rows `id,name<id>` per partition, ids continuing from `start`.
@@ -86,7 +101,11 @@ import Testing
         func produce(_ count: Int, from start: Int) -> Int {
             var id = start
             for p in 0..<topic.endOffsets().count {
-                topic.produce(partition: Int32(p), (0..<count).map { _ in id += 1; return "\(id),n\(id)" })
+                topic.produce(
+                    partition: Int32(p),
+                    (0..<count).map { _ in
+                        id += 1; return "\(id),n\(id)"
+                    })
             }
             return id
         }
@@ -153,14 +172,21 @@ import Testing
         defer { h.manager.shutdown() }
         try h.create()
         #expect(throws: RoutineLoadError.self) { try h.create() }
-        do { try h.create(); Issue.record("duplicate name accepted") } catch { #expect(error.message == "Name job1 already used in db db") }
+        do { try h.create(); Issue.record("duplicate name accepted") } catch {
+            #expect(error.message == "Name job1 already used in db db")
+        }
         do {
-            try h.manager.alter(AlterRoutineLoad(database: "db", name: "job1", clauses: LoadClauses(), properties: ["max_batch_interval": "6"], source: [:]))
+            try h.manager.alter(
+                AlterRoutineLoad(
+                    database: "db", name: "job1", clauses: LoadClauses(), properties: ["max_batch_interval": "6"],
+                    source: [:]))
             Issue.record("ALTER of a running job accepted")
         } catch { #expect(error.message == "Only supports modification of PAUSED jobs") }
         try h.manager.pause(database: "db", name: "job1")
         #expect(try h.show()["State"] == "PAUSED")
-        #expect(try h.show()["ReasonOfStateChanged"] == "ErrorReason{errCode = 100, msg='User root pauses routine load job'}")
+        #expect(
+            try h.show()["ReasonOfStateChanged"]
+                == "ErrorReason{errCode = 100, msg='User root pauses routine load job'}")
         do { try h.manager.pause(database: "db", name: "job1"); Issue.record("paused twice") } catch {
             #expect(error.message == "Could not transform PAUSED to PAUSED")
         }
@@ -186,10 +212,11 @@ import Testing
         defer { h.manager.shutdown() }
         try h.create(source: ["property.client.id": "a", "property.sasl.password": "secret"])
         try h.manager.pause(database: "db", name: "job1")
-        try h.manager.alter(AlterRoutineLoad(
-            database: "db", name: "job1", clauses: LoadClauses(filter: "id > 1"),
-            properties: ["max_batch_interval": "7", "strict_mode": "true"],
-            source: ["kafka_broker_list": "h2:9092", "property.client.id": "b"]))
+        try h.manager.alter(
+            AlterRoutineLoad(
+                database: "db", name: "job1", clauses: LoadClauses(filter: "id > 1"),
+                properties: ["max_batch_interval": "7", "strict_mode": "true"],
+                source: ["kafka_broker_list": "h2:9092", "property.client.id": "b"]))
         let row = try h.show()
         #expect(row["DataSourceProperties"]?.contains(#""brokerList":"h2:9092""#) == true)
         #expect(row["CustomProperties"]?.contains(#""client.id":"b""#) == true)
@@ -198,12 +225,16 @@ import Testing
         #expect(row["JobProperties"]?.contains(#""whereExpr":"id > 1""#) == true)
         #expect(row["JobProperties"]?.contains(#""strict_mode":"true""#) == true)
         do {
-            try h.manager.alter(AlterRoutineLoad(database: "db", name: "job1", clauses: LoadClauses(), properties: ["nope": "1"], source: [:]))
+            try h.manager.alter(
+                AlterRoutineLoad(
+                    database: "db", name: "job1", clauses: LoadClauses(), properties: ["nope": "1"], source: [:]))
             Issue.record("unknown property accepted")
         } catch { #expect(error.message == "nope is invalid property") }
         do {
-            try h.manager.alter(AlterRoutineLoad(database: "db", name: "job1", clauses: LoadClauses(), properties: [:],
-                                                 source: ["kafka_partitions": "5", "kafka_offsets": "0"]))
+            try h.manager.alter(
+                AlterRoutineLoad(
+                    database: "db", name: "job1", clauses: LoadClauses(), properties: [:],
+                    source: ["kafka_partitions": "5", "kafka_offsets": "0"]))
             Issue.record("unknown partition accepted")
         } catch { #expect(error.message.hasPrefix("The specified partition")) }
         // The altered where applies once resumed.
@@ -234,21 +265,25 @@ import Testing
         try h.create()
         try h.eventually("120 rows") { try h.ids().count == 120 }
         try h.manager.pause(database: "db", name: "job1")
-        try h.manager.alter(AlterRoutineLoad(
-            database: "db", name: "job1", clauses: LoadClauses(), properties: [:],
-            source: ["kafka_partitions": "0,1,2", "kafka_offsets": "OFFSET_BEGINNING,10,OFFSET_BEGINNING"]))
+        try h.manager.alter(
+            AlterRoutineLoad(
+                database: "db", name: "job1", clauses: LoadClauses(), properties: [:],
+                source: ["kafka_partitions": "0,1,2", "kafka_offsets": "OFFSET_BEGINNING,10,OFFSET_BEGINNING"]))
         #expect(try h.show()["Progress"] == #"{"0":"OFFSET_BEGINNING","1":"9","2":"OFFSET_BEGINNING"}"#)
         try h.manager.resume(database: "db", name: "job1")
-        try h.eventually("replayed offsets skipped") { try h.show()["Statistic"]?.contains(#""skippedRows":110"#) == true }
+        try h.eventually("replayed offsets skipped") {
+            try h.show()["Statistic"]?.contains(#""skippedRows":110"#) == true
+        }
         #expect(try h.ids().count == 120)
         h.produce(5, from: 120)
         try h.eventually("135 rows") { try h.ids().count == 135 }
         #expect(try h.ids() == (1...135).map(Int64.init))
         // An explicit reload loads the committed range again.
         try h.manager.pause(database: "db", name: "job1")
-        try h.manager.alter(AlterRoutineLoad(
-            database: "db", name: "job1", clauses: LoadClauses(), properties: ["reload_committed_offsets": "true"],
-            source: ["kafka_partitions": "0", "kafka_offsets": "0"]))
+        try h.manager.alter(
+            AlterRoutineLoad(
+                database: "db", name: "job1", clauses: LoadClauses(), properties: ["reload_committed_offsets": "true"],
+                source: ["kafka_partitions": "0", "kafka_offsets": "0"]))
         try h.manager.resume(database: "db", name: "job1")
         try h.eventually("partition 0 reloaded") { try h.ids().count == 135 + 45 }
     }
@@ -295,7 +330,9 @@ import Testing
         try h.eventually("paused") { try h.show()["State"] == "PAUSED" }
         #expect(try h.ids() == [1, 3])
         let row = try h.show()
-        #expect(row["ReasonOfStateChanged"] == "ErrorReason{errCode = 102, msg='current error rows is more than max error num'}")
+        #expect(
+            row["ReasonOfStateChanged"]
+                == "ErrorReason{errCode = 102, msg='current error rows is more than max error num'}")
         #expect(row["ErrorLogUrls"]?.hasPrefix("http://h:1/api/_load_error_log?file=error_log_") == true)
         #expect(row["Progress"] == #"{"0":"2"}"#)
         #expect(row["Statistic"]?.contains(#""errorRows":1"#) == true)
@@ -306,10 +343,15 @@ import Testing
     @Test func jsonMessagesArePerMessageDocuments() throws {
         let h = try Harness(partitions: 1)
         defer { h.manager.shutdown() }
-        h.topic.produce(partition: 0, [#"{"id": 1, "name": "a"}"#, #"[{"id": 2, "name": "b"}, {"id": 3, "name": "c"}]"#,
-                                       #"{"id": "#, #"{"name": "d", "id": 4}"#])
-        try h.create(properties: ["format": "json", "strip_outer_array": "true", "max_error_number": "5"],
-                     clauses: LoadClauses())
+        h.topic.produce(
+            partition: 0,
+            [
+                #"{"id": 1, "name": "a"}"#, #"[{"id": 2, "name": "b"}, {"id": 3, "name": "c"}]"#,
+                #"{"id": "#, #"{"name": "d", "id": 4}"#,
+            ])
+        try h.create(
+            properties: ["format": "json", "strip_outer_array": "true", "max_error_number": "5"],
+            clauses: LoadClauses())
         try h.eventually("4 rows") { try h.ids() == [1, 2, 3, 4] }
         try h.eventually("statistics") { try h.show()["Statistic"]?.contains(#""errorRows":1"#) == true }
         #expect(try h.show()["State"] == "RUNNING")
@@ -357,8 +399,10 @@ import Testing
         try h.eventually("paused") { try h.show()["State"] == "PAUSED" }
         #expect(try h.show()["ReasonOfStateChanged"]?.contains("data loss") == true)
         #expect(try h.ids().isEmpty)
-        try h.manager.alter(AlterRoutineLoad(
-            database: "db", name: "job1", clauses: LoadClauses(), properties: ["offset_out_of_range_policy": "skip"], source: [:]))
+        try h.manager.alter(
+            AlterRoutineLoad(
+                database: "db", name: "job1", clauses: LoadClauses(),
+                properties: ["offset_out_of_range_policy": "skip"], source: [:]))
         try h.manager.resume(database: "db", name: "job1")
         try h.eventually("6 rows") { try h.ids().count == 6 }
         #expect(try h.ids() == (5...10).map(Int64.init))
@@ -367,13 +411,18 @@ import Testing
 
     /// A crash at each step of a batch's commit protocol: on restart the batch is committed
     /// exactly once (PREPARED → committed; planned → read again under the same label).
-    @Test(arguments: ["routine_load.after_plan", "routine_load.after_write", "routine_load.after_prepare", "routine_load.after_commit"])
+    @Test(arguments: [
+        "routine_load.after_plan", "routine_load.after_write", "routine_load.after_prepare",
+        "routine_load.after_commit",
+    ])
     func crashAtEachStepLoadsExactlyOnce(point: String) throws {
         let crashed = Mutex(false)
         let fs = Mutex<SimulatedFileSystem?>(nil)
         let h = try Harness(partitions: 2) { name in
             guard name == point else { return }
-            let first = crashed.withLock { c in defer { c = true }; return !c }
+            let first = crashed.withLock { c in
+                defer { c = true }; return !c
+            }
             // The process "dies" here: every later write fails until the restart's crash().
             if first { fs.withLock { $0?.crashAfter(operations: 0) } }
         }

@@ -6,7 +6,9 @@ import Testing
 /// Regressions for the hostile-input probe (issue 11) at the SQL layer: runaway queries stop at
 /// `query_timeout`, `query_mem_limit` or cancellation; LIMIT/OFFSET and DECIMAL edges never trap.
 @Suite struct HostileSQLTests {
-    static func error(_ harness: SQLHarness, _ sql: String, _ configure: (inout Session) -> Void = { _ in }) -> SQLError? {
+    static func error(_ harness: SQLHarness, _ sql: String, _ configure: (inout Session) -> Void = { _ in })
+        -> SQLError?
+    {
         var session = harness.session
         configure(&session)
         do {
@@ -19,10 +21,12 @@ import Testing
 
     @Test func limitAndOffsetAtTheEndsOfBigint() throws {
         let h = try SQLHarness()
-        #expect(try h.run("SELECT * FROM TABLE(generate_series(1, 10)) t LIMIT 9223372036854775807 OFFSET 5").count == 5)
+        #expect(
+            try h.run("SELECT * FROM TABLE(generate_series(1, 10)) t LIMIT 9223372036854775807 OFFSET 5").count == 5)
         #expect(try h.run("SELECT * FROM TABLE(generate_series(1, 10)) t LIMIT 5, 9223372036854775807").count == 5)
         #expect(try h.run("SELECT * FROM TABLE(generate_series(1, 10)) t LIMIT 2 OFFSET 9223372036854775807").isEmpty)
-        #expect(try h.run("SELECT * FROM TABLE(generate_series(9223372036854775806, 9223372036854775807)) t").count == 2)
+        #expect(
+            try h.run("SELECT * FROM TABLE(generate_series(9223372036854775806, 9223372036854775807)) t").count == 2)
     }
 
     /// D7: an endless count stops at query_timeout; an endless result stops at query_mem_limit;
@@ -73,7 +77,10 @@ import Testing
         try h.run("INSERT INTO c VALUES (1), (2), (3)")
         let statements = [
             ("SELECT " + Array(repeating: "1", count: 2_999).joined(separator: " + "), [["2999"]]),
-            ("SELECT count(*) FROM c WHERE " + Array(repeating: "id > 0", count: 2_999).joined(separator: " AND "), [["3"]]),
+            (
+                "SELECT count(*) FROM c WHERE " + Array(repeating: "id > 0", count: 2_999).joined(separator: " AND "),
+                [["3"]]
+            ),
             ("SELECT count(*) FROM c WHERE " + (0..<2_999).map { "id = \($0 + 2)" }.joined(separator: " OR "), [["2"]]),
             ("SELECT sum(" + Array(repeating: "id", count: 2_999).joined(separator: " + ") + ") FROM c", [["17994"]]),
         ]

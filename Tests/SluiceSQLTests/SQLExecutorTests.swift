@@ -54,7 +54,8 @@ struct SQLHarness {
     @Test func insertsAndAggregatesGeneratedRows() throws {
         let h = try SQLHarness()
         try h.run(Self.createEvents)
-        try h.run("""
+        try h.run(
+            """
             INSERT INTO events (id, day, country, amount)
             SELECT generate_series, date_trunc('day', '2024-01-01') , concat('c', generate_series % 5), generate_series % 100 + 0.25
             FROM TABLE(generate_series(1, 10000))
@@ -87,10 +88,13 @@ struct SQLHarness {
     /// loads; a WHERE (rows gathered, codes dropped) too.
     @Test func groupingOnDictionaryPagesMatchesPerRowHashing() throws {
         let h = try SQLHarness()
-        try h.run("CREATE TABLE g (id BIGINT, tag VARCHAR(16), label STRING) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 3")
+        try h.run(
+            "CREATE TABLE g (id BIGINT, tag VARCHAR(16), label STRING) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 3"
+        )
         for (start, end) in [(1, 30_000), (30_001, 50_000)] {
             // `tag`: 7 values and NULL (dictionary pages); `label`: mostly distinct (plain pages).
-            try h.run("""
+            try h.run(
+                """
                 INSERT INTO g SELECT generate_series, if(generate_series % 11 = 0, NULL, concat('t', generate_series % 7)),
                 concat('l', generate_series % 20000) FROM TABLE(generate_series(\(start), \(end)))
                 """)
@@ -147,8 +151,12 @@ struct SQLHarness {
 
     @Test func expressionPartitionsAreCreatedOnDemand() throws {
         let h = try SQLHarness()
-        try h.run("CREATE TABLE logs (ts DATETIME NOT NULL, msg VARCHAR(20)) PARTITION BY date_trunc('day', ts) DISTRIBUTED BY RANDOM BUCKETS 1")
-        try h.run("INSERT INTO logs VALUES ('2024-05-01 10:00:00', 'a'), ('2024-05-02 11:00:00', 'b'), ('2024-05-02 12:00:00', 'c')")
+        try h.run(
+            "CREATE TABLE logs (ts DATETIME NOT NULL, msg VARCHAR(20)) PARTITION BY date_trunc('day', ts) DISTRIBUTED BY RANDOM BUCKETS 1"
+        )
+        try h.run(
+            "INSERT INTO logs VALUES ('2024-05-01 10:00:00', 'a'), ('2024-05-02 11:00:00', 'b'), ('2024-05-02 12:00:00', 'c')"
+        )
         #expect(try h.run("SHOW PARTITIONS FROM logs").map { $0[1] } == ["p20240501", "p20240502"])
         #expect(try h.run("SELECT count(*) FROM logs WHERE ts >= '2024-05-02'") == [["2"]])
     }
@@ -200,7 +208,8 @@ extension String {
         try h.engine.commit(try writer.finish(), label: "job-b", attachment: Array("{\"0\":41}".utf8))
         let second = try h.engine.makeWriter(database: "db", table: "t")
         _ = try second.append([SluiceFormat.ColumnVector(type: .int, ints: [3])])
-        _ = try h.engine.prepare(try second.finish(), label: "job-c", transactionID: h.engine.allocateID(), timeoutSeconds: 60)
+        _ = try h.engine.prepare(
+            try second.finish(), label: "job-c", transactionID: h.engine.allocateID(), timeoutSeconds: 60)
         let rows = try h.run("SHOW TRANSACTION WHERE LABEL LIKE 'job-%'")
         #expect(rows.map { $0[1] } == ["job-c", "job-b", "job-a"])
         #expect(rows.map { $0[2] } == ["PREPARED", "VISIBLE", "VISIBLE"])

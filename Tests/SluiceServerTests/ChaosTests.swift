@@ -1,6 +1,6 @@
 import Foundation
-import SluiceKafka
 import SluiceIO
+import SluiceKafka
 import SluiceServer
 import SluiceStorage
 import SluiceTesting
@@ -17,8 +17,10 @@ import Testing
 /// kills) and SLUICE_CHAOS_REPORT (the results table in docs/).
 @Suite(.serialized) struct ChaosTests {
     static let partitions = 8
-    static let kafkaTable = "CREATE TABLE k (id BIGINT NOT NULL, p INT, v VARCHAR(16)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 2"
-    static let loadTable = "CREATE TABLE s (id BIGINT NOT NULL, label VARCHAR(32)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 2"
+    static let kafkaTable =
+        "CREATE TABLE k (id BIGINT NOT NULL, p INT, v VARCHAR(16)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 2"
+    static let loadTable =
+        "CREATE TABLE s (id BIGINT NOT NULL, label VARCHAR(32)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 2"
     /// Every named point but the disk-full one (`fail` only; crashes there are random kills anyway).
     static let crashPoints = FaultPoints.known.filter { $0 != "storage.segment_write" }
 
@@ -64,8 +66,10 @@ import Testing
         defer { broker.stop() }
         let directory = makeTemporaryDirectory("sluice-chaos")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let base = ["SLUICE_ROUTINE_LOAD_TEST_BATCH_INTERVAL_MS": "250", "SLUICE_STORAGE_CHECKPOINT_INTERVAL": "40",
-                    "SLUICE_STORAGE_COMPACTION_THRESHOLD": "3"]
+        let base = [
+            "SLUICE_ROUTINE_LOAD_TEST_BATCH_INTERVAL_MS": "250", "SLUICE_STORAGE_CHECKPOINT_INTERVAL": "40",
+            "SLUICE_STORAGE_COMPACTION_THRESHOLD": "3",
+        ]
         var server = try await Self.start(directory, base)
         let current = Current()
         current.set(server.port)
@@ -73,7 +77,8 @@ import Testing
         #expect(try await sql.execute("CREATE DATABASE db", database: nil).error == nil)
         #expect(try await sql.execute(Self.kafkaTable, database: "db").error == nil)
         #expect(try await sql.execute(Self.loadTable, database: "db").error == nil)
-        let create = try await sql.execute("""
+        let create = try await sql.execute(
+            """
             CREATE ROUTINE LOAD db.chaos_job ON k COLUMNS TERMINATED BY ','
             PROPERTIES ("desired_concurrent_number" = "3")
             FROM KAFKA ("kafka_broker_list" = "\(broker.bootstrapServers)", "kafka_topic" = "chaos",
@@ -94,7 +99,8 @@ import Testing
             let last = tally.produced
             try await onDedicatedThread {
                 for id in first...last {
-                    try sendable.value.send("\(id),\(id % Self.partitions),v\(id)", partition: Int32(id % Self.partitions))
+                    try sendable.value.send(
+                        "\(id),\(id % Self.partitions),v\(id)", partition: Int32(id % Self.partitions))
                 }
                 try sendable.value.flush()
             }
@@ -105,7 +111,11 @@ import Testing
             if round % 5 == 2 {
                 // Broker faults: one broker, or all of them, down for a while.
                 let all = Bool.random(using: &rng)
-                if all { broker.setAllBrokers(up: false) } else { broker.setBroker(Int.random(in: 1...3, using: &rng), up: false) }
+                if all {
+                    broker.setAllBrokers(up: false)
+                } else {
+                    broker.setBroker(Int.random(in: 1...3, using: &rng), up: false)
+                }
                 try await Task.sleep(for: .milliseconds(Int.random(in: 500...1500, using: &rng)))
                 broker.setAllBrokers(up: true)
                 tally.brokerFaults += 1
@@ -119,8 +129,9 @@ import Testing
                     "ALTER ROUTINE LOAD FOR chaos_job FROM KAFKA (\"kafka_partitions\" = \"\(partitions)\", \"kafka_offsets\" = \"\(offsets)\")",
                     database: "db")
                 let resumed = try await sql.execute("RESUME ROUTINE LOAD FOR chaos_job", database: "db")
-                #expect(paused.error == nil && altered.error == nil && resumed.error == nil,
-                        "\(paused.error ?? "") \(altered.error ?? "") \(resumed.error ?? "")")
+                #expect(
+                    paused.error == nil && altered.error == nil && resumed.error == nil,
+                    "\(paused.error ?? "") \(altered.error ?? "") \(resumed.error ?? "")")
                 tally.rewinds += 1
             }
             // A kill: at a random moment, or at a fault point the restarted server is armed with.
@@ -159,14 +170,19 @@ import Testing
         let deadline = Date().addingTimeInterval(180)
         var count = 0
         while Date() < deadline {
-            count = Int(try await sql.execute("SELECT count(*) FROM k", database: "db").rows.first?.first??.description ?? "") ?? 0
+            count =
+                Int(
+                    try await sql.execute("SELECT count(*) FROM k", database: "db").rows.first?.first??.description
+                        ?? "") ?? 0
             if count >= tally.produced { break }
             try await Task.sleep(for: .milliseconds(200))
         }
         let n = tally.produced
-        let totals = try await sql.execute("SELECT count(*), count(DISTINCT id), min(id), max(id), sum(id) FROM k", database: "db")
+        let totals = try await sql.execute(
+            "SELECT count(*), count(DISTINCT id), min(id), max(id), sum(id) FROM k", database: "db")
         #expect(totals.rows == [["\(n)", "\(n)", "1", "\(n)", "\(n * (n + 1) / 2)"]], "seed \(seed)")
-        let perPartition = try await sql.execute("SELECT p, count(*), sum(id) FROM k GROUP BY p ORDER BY p", database: "db")
+        let perPartition = try await sql.execute(
+            "SELECT p, count(*), sum(id) FROM k GROUP BY p ORDER BY p", database: "db")
         let expected = (0..<Self.partitions).map { p -> [String?] in
             let ids = stride(from: p == 0 ? Self.partitions : p, through: n, by: Self.partitions)
             return ["\(p)", "\(ids.underestimatedCount)", "\(ids.reduce(0, +))"]
@@ -176,12 +192,18 @@ import Testing
         // Progress (the last loaded offset) matches the topic's end offsets.
         let show = try await sql.execute("SHOW ROUTINE LOAD FOR chaos_job", database: "db")
         let progressColumn = try #require(show.columns.firstIndex(of: "Progress"))
-        let progress = try JSONSerialization.jsonObject(with: Data((show.rows.first?[progressColumn] ?? "{}")!.utf8)) as? [String: String]
+        let progress =
+            try JSONSerialization.jsonObject(with: Data((show.rows.first?[progressColumn] ?? "{}")!.utf8))
+            as? [String: String]
         let endOffsets = (0..<Self.partitions).map { p in (1...n).filter { $0 % Self.partitions == p }.count }
-        #expect(progress == Dictionary(uniqueKeysWithValues: endOffsets.enumerated().map { ("\($0.offset)", "\($0.element - 1)") }))
+        #expect(
+            progress
+                == Dictionary(
+                    uniqueKeysWithValues: endOffsets.enumerated().map { ("\($0.offset)", "\($0.element - 1)") }))
 
         // Every acknowledged label is visible once; every label is all-or-nothing.
-        let labels = try await sql.execute("SELECT label, count(*), count(DISTINCT id) FROM s GROUP BY label", database: "db")
+        let labels = try await sql.execute(
+            "SELECT label, count(*), count(DISTINCT id) FROM s GROUP BY label", database: "db")
         var visible = [String: Int]()
         for row in labels.rows {
             visible[row[0] ?? ""] = Int(row[1] ?? "") ?? 0
@@ -198,19 +220,26 @@ import Testing
         let fsck = try DataDirectoryCheck.run(path: directory)
         #expect(fsck.problems == [], "seed \(seed)")
         let kills = tally.randomKills + tally.faultKills.values.reduce(0, +) + tally.faultsNotReached
-        print("chaos: \(kills) kills (\(tally.faultKills.values.reduce(0, +)) at fault points), \(tally.brokerFaults) broker faults, \(tally.rewinds) rewinds, \(n) messages, \(tally.acknowledgedLabels) labels acknowledged")
+        print(
+            "chaos: \(kills) kills (\(tally.faultKills.values.reduce(0, +)) at fault points), \(tally.brokerFaults) broker faults, \(tally.rewinds) rewinds, \(n) messages, \(tally.acknowledgedLabels) labels acknowledged"
+        )
         if let report = environment["SLUICE_CHAOS_REPORT"] {
             let rows = Int(totals.rows.first?[0] ?? "0") ?? 0
             let distinct = Int(totals.rows.first?[1] ?? "0") ?? 0
-            try Self.writeReport(report, tally: tally, kills: kills, fsckProblems: fsck.problems.count, seed: seed,
-                                 seconds: Date().timeIntervalSince(started), duplicates: rows - distinct, lost: n - distinct)
+            try Self.writeReport(
+                report, tally: tally, kills: kills, fsckProblems: fsck.problems.count, seed: seed,
+                seconds: Date().timeIntervalSince(started), duplicates: rows - distinct, lost: n - distinct)
         }
     }
 
-    static func writeReport(_ path: String, tally: Tally, kills: Int, fsckProblems: Int, seed: UInt64, seconds: Double, duplicates: Int, lost: Int) throws {
+    static func writeReport(
+        _ path: String, tally: Tally, kills: Int, fsckProblems: Int, seed: UInt64, seconds: Double, duplicates: Int,
+        lost: Int
+    ) throws {
         var lines = [
             "# Chaos results", "",
-            "Written by `scripts/chaos.sh` (ChaosTests with SLUICE_CHAOS_ROUNDS); seed \(seed), \(Int(seconds)) s on 2 cores.", "",
+            "Written by `scripts/chaos.sh` (ChaosTests with SLUICE_CHAOS_ROUNDS); seed \(seed), \(Int(seconds)) s on 2 cores.",
+            "",
             "| measure | value |", "|---|---:|",
             "| SIGKILLs survived | \(kills) |",
             "| … at a random moment | \(tally.randomKills) |",
@@ -225,7 +254,9 @@ import Testing
             "| fsck problems at the end | \(fsckProblems) |",
             "", "Kills per fault point:", "",
         ]
-        for (point, count) in tally.faultKills.sorted(by: { $0.key < $1.key }) { lines.append("- `\(point)`: \(count)") }
+        for (point, count) in tally.faultKills.sorted(by: { $0.key < $1.key }) {
+            lines.append("- `\(point)`: \(count)")
+        }
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
 }
@@ -248,7 +279,9 @@ final class StreamLoadClient: Sendable {
     init(current: ChaosTests.Current) { self.current = current }
 
     func start() {
-        Thread { self.run(); self.finished.signal() }.start()
+        Thread {
+            self.run(); self.finished.signal()
+        }.start()
     }
 
     /// Stops sending and waits for the thread.
@@ -264,10 +297,11 @@ final class StreamLoadClient: Sendable {
         var n = 0
         while !isStopped {
             n += 1
-            let big = state.withLock { s in
-                defer { s.big = false }
-                return s.big
-            } || n % 20 == 0
+            let big =
+                state.withLock { s in
+                    defer { s.big = false }
+                    return s.big
+                } || n % 20 == 0
             let label = big ? "sb-\(n)" : "sl-\(n)"
             state.withLock { $0.attempted += 1 }
             let body = (0..<Self.rows(label)).map { "\(n * 1_000_000 + $0),\(label)\n" }.joined()
@@ -278,7 +312,9 @@ final class StreamLoadClient: Sendable {
                     port: current.get(), database: "db", table: "s", body: body,
                     headers: ["label": label, "column_separator": ","], extra: ["--max-time", "10"])
                 let status = response?.string("Status")
-                if status == "Success" || (status == "Label Already Exists" && response?.string("ExistingJobStatus") == "FINISHED") {
+                if status == "Success"
+                    || (status == "Label Already Exists" && response?.string("ExistingJobStatus") == "FINISHED")
+                {
                     state.withLock { $0.acknowledged.append(label) }
                     break
                 }

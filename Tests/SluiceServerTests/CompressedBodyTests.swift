@@ -37,8 +37,9 @@ import Testing
                 var source = data
                 let code = out.withUnsafeMutableBytes { o in
                     source.withUnsafeMutableBytes {
-                        BZ2_bzBuffToBuffCompress(o.baseAddress!.assumingMemoryBound(to: CChar.self), &length,
-                                                 $0.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(data.count), 9, 0, 0)
+                        BZ2_bzBuffToBuffCompress(
+                            o.baseAddress!.assumingMemoryBound(to: CChar.self), &length,
+                            $0.baseAddress!.assumingMemoryBound(to: CChar.self), UInt32(data.count), 9, 0, 0)
                     }
                 }
                 precondition(code == BZ_OK)
@@ -52,19 +53,26 @@ import Testing
 
     @Test(.timeLimit(.minutes(2)))
     func everyCodecLoadsAndBrokenBodiesFailClearly() async throws {
-        let (directory, server, sql) = try await startServer(tables: ["CREATE TABLE t (id INT, s VARCHAR(40)) DISTRIBUTED BY HASH(id) BUCKETS 2"])
+        let (directory, server, sql) = try await startServer(tables: [
+            "CREATE TABLE t (id INT, s VARCHAR(40)) DISTRIBUTED BY HASH(id) BUCKETS 2"
+        ])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let url = "http://127.0.0.1:\(server.port)/api/db/t/_stream_load"
         // ~1.7 MB of CSV: decompressed output is handed on in more than one piece.
         let plain = Array((0..<100_000).map { "\($0),row-\($0 &* 2_654_435_761 % 1_000_003)\n" }.joined().utf8)
         func load(_ body: [UInt8], _ headers: [String]) throws -> Curl.Response {
-            try Curl.run(["-u", "root:", "-H", "column_separator: ,"] + headers.flatMap { ["-H", $0] } + ["-T", "-", url], stdin: Data(body))
+            try Curl.run(
+                ["-u", "root:", "-H", "column_separator: ,"] + headers.flatMap { ["-H", $0] } + ["-T", "-", url],
+                stdin: Data(body))
         }
         var expected = 0
         for codec in Codec.allCases {
             let packed = codec.compress(plain)
             #expect(packed.count < plain.count)
-            for headers in [["compression: \(codec.rawValue)"], ["Content-Encoding: \(codec.rawValue)"], ["format: \(codec.format)"]] {
+            for headers in [
+                ["compression: \(codec.rawValue)"], ["Content-Encoding: \(codec.rawValue)"],
+                ["format: \(codec.format)"],
+            ] {
                 let r = try load(packed, headers)
                 #expect(r.string("Status") == "Success", "\(headers): \(r.body)")
                 #expect(r.int("NumberLoadedRows") == 100_000, "\(headers)")
@@ -77,14 +85,19 @@ import Testing
             // Cut short: the body ends inside a frame.
             let cut = try load(Array(packed.prefix(packed.count - 7)), ["compression: \(codec.rawValue)"])
             #expect(cut.string("Status") == "Fail", "\(codec)")
-            #expect(cut.string("Message")?.contains("is not valid \(codec.rawValue) data") == true, "\(codec): \(cut.body)")
+            #expect(
+                cut.string("Message")?.contains("is not valid \(codec.rawValue) data") == true, "\(codec): \(cut.body)")
             // Not compressed at all.
             let garbage = try load(Array("1,not compressed\n".utf8), ["compression: \(codec.rawValue)"])
             #expect(garbage.string("Status") == "Fail", "\(codec)")
-            #expect(garbage.string("Message")?.contains("is not valid \(codec.rawValue) data") == true, "\(codec): \(garbage.body)")
+            #expect(
+                garbage.string("Message")?.contains("is not valid \(codec.rawValue) data") == true,
+                "\(codec): \(garbage.body)")
         }
         let both = try load(Codec.zstd.compress(plain), ["format: zstd", "compression: zstd"])
-        #expect(both.string("Message") == "format=zstd already names the body's compression; do not also set compression or Content-Encoding")
+        #expect(
+            both.string("Message")
+                == "format=zstd already names the body's compression; do not also set compression or Content-Encoding")
         let unknown = try load(plain, ["compression: brotli"])
         #expect(unknown.string("Message")?.contains("compression brotli is not supported") == true)
         #expect(try await sql.execute("SELECT count(*) FROM t", database: "db").rows == [["\(expected)"]])

@@ -5,13 +5,16 @@ import Testing
 
 /// Every file in examples/ and config/ is exercised here.
 @Suite(.serialized) struct ExamplesTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// Splits a .sql file the way scripts/run-demo.sh does (scripts/split-sql.py).
     static func statements(_ file: String) throws -> [String] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appendingPathComponent("scripts/split-sql.py").path, root.appendingPathComponent(file).path]
+        process.arguments = [
+            "python3", root.appendingPathComponent("scripts/split-sql.py").path, root.appendingPathComponent(file).path,
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -37,7 +40,9 @@ import Testing
     func demoSQLRunsAndQueriesBack() async throws {
         let directory = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let server = try ServerProcess(dataDirectory: directory, arguments: ["--config", Self.root.appendingPathComponent("config/sluice.json").path])
+        let server = try ServerProcess(
+            dataDirectory: directory,
+            arguments: ["--config", Self.root.appendingPathComponent("config/sluice.json").path])
         let client = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
         #expect(try await client.execute("CREATE DATABASE IF NOT EXISTS demo", database: nil).error == nil)
         let statements = try Self.statements("examples/sql/demo.sql")
@@ -46,7 +51,10 @@ import Testing
             let response = try await client.execute(statement, database: "demo")
             #expect(response.error == nil, "\(statement): \(response.error ?? "")")
         }
-        let rows = try await client.execute("SELECT count(*), count(DISTINCT country), count(DISTINCT device), sum(quantity) FROM events", database: "demo").rows
+        let rows = try await client.execute(
+            "SELECT count(*), count(DISTINCT country), count(DISTINCT device), sum(quantity) FROM events",
+            database: "demo"
+        ).rows
         let quantity = (1...100_000).reduce(0) { $0 + $1 % 10 + 1 }
         #expect(rows == [["100000", "50", "5", "\(quantity)"]])
         let members = try await client.execute("SELECT count(*) FROM events WHERE is_member", database: "demo").rows
@@ -66,7 +74,9 @@ import Testing
         #expect(output.components(separatedBy: "\"Status\": \"Success\"").count == 3, "\(output)")
         #expect(output.contains("\"state\":\"VISIBLE\""))
         let client = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
-        let rows = try await client.execute("SELECT event_id, country FROM example.events ORDER BY event_id", database: nil).rows
+        let rows = try await client.execute(
+            "SELECT event_id, country FROM example.events ORDER BY event_id", database: nil
+        ).rows
         #expect(rows == [["1", "US"], ["2", "DE"], ["3", "CN"], ["5", "JP"]])
         #expect(server.terminate().status == 0)
     }
@@ -124,7 +134,8 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(output)")
         let lines = output.split(separator: "\n")
-        let counts = try #require(lines.firstIndex { $0.hasPrefix("from_kafka") }.map { lines[$0 + 1].split(separator: "\t") })
+        let counts = try #require(
+            lines.firstIndex { $0.hasPrefix("from_kafka") }.map { lines[$0 + 1].split(separator: "\t") })
         #expect((Int(counts[0]) ?? 0) > 0, "\(output)")
     }
 
@@ -144,21 +155,26 @@ import Testing
         #expect(try await client.execute(try #require(create), database: "demo").error == nil)
         #expect(server.terminate().status == 0)
 
-        let job = try String(contentsOf: Self.root.appendingPathComponent("examples/routine-load/events-job.sql"), encoding: .utf8)
-            .split(separator: "\n").filter { !$0.hasPrefix("--") }.joined(separator: " ")
-            .replacingOccurrences(of: "${KAFKA_BROKERS}", with: broker.bootstrapServers)
+        let job = try String(
+            contentsOf: Self.root.appendingPathComponent("examples/routine-load/events-job.sql"), encoding: .utf8
+        )
+        .split(separator: "\n").filter { !$0.hasPrefix("--") }.joined(separator: " ")
+        .replacingOccurrences(of: "${KAFKA_BROKERS}", with: broker.bootstrapServers)
         let config = directory + "/config.json"
         let json = try JSONSerialization.data(withJSONObject: ["data_dir": directory, "routine_load": ["jobs": [job]]])
         try json.write(to: URL(fileURLWithPath: config))
         server = try ServerProcess(
-            dataDirectory: directory, arguments: ["--config", config], environment: ["SLUICE_ROUTINE_LOAD_TEST_BATCH_INTERVAL_MS": "300"])
+            dataDirectory: directory, arguments: ["--config", config],
+            environment: ["SLUICE_ROUTINE_LOAD_TEST_BATCH_INTERVAL_MS": "300"])
         defer { _ = server.terminate() }
         client = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
 
         let produce = Process()
         produce.executableURL = URL(fileURLWithPath: ServerProcess.executable)
-        produce.arguments = ["produce", "--brokers", broker.bootstrapServers, "--topic", "events", "--partitions", "8",
-                             "--generate-events", "5000", "--start-id", "1000001"]
+        produce.arguments = [
+            "produce", "--brokers", broker.bootstrapServers, "--topic", "events", "--partitions", "8",
+            "--generate-events", "5000", "--start-id", "1000001",
+        ]
         produce.standardOutput = FileHandle.nullDevice
         try produce.run()
         produce.waitUntilExit()
@@ -167,16 +183,21 @@ import Testing
         let deadline = Date().addingTimeInterval(60)
         var count = ""
         while Date() < deadline {
-            count = try await client.execute("SELECT count(*) FROM events", database: "demo").rows.first?.first.flatMap { $0 } ?? ""
+            count =
+                try await client.execute("SELECT count(*) FROM events", database: "demo").rows.first?.first.flatMap {
+                    $0
+                } ?? ""
             if count == "5000" { break }
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(count == "5000")
         let quantity = (1_000_001...1_005_000).reduce(0) { $0 + $1 % 10 + 1 }
-        let totals = try await client.execute("SELECT count(DISTINCT event_id), sum(quantity), count(DISTINCT country) FROM events", database: "demo")
+        let totals = try await client.execute(
+            "SELECT count(DISTINCT event_id), sum(quantity), count(DISTINCT country) FROM events", database: "demo")
         #expect(totals.rows == [["5000", "\(quantity)", "50"]])
         let row = try await client.execute(
-            "SELECT user_id, event_time, event_date, device, url, amount, is_member FROM events WHERE event_id = 1000003", database: "demo")
+            "SELECT user_id, event_time, event_date, device, url, amount, is_member FROM events WHERE event_id = 1000003",
+            database: "demo")
         // Values of scripts/bench_load.py's generator for event 1000003.
         let url = "https://example.com/" + String(repeating: "r", count: 30) + "/p/12"
         #expect(row.rows == [["23757", "2025-02-04 17:20:09", "2025-02-04", "tv", url, "0.93", "0"]])
@@ -194,17 +215,20 @@ import Testing
         #expect(configuration.idleTimeoutSeconds == 60)
         #expect(configuration.shutdownGraceSeconds == 10)
         let overridden = try await SluiceConfiguration.load(
-            file: file, overrides: ["server.http_port": "9000"], environment: ["SLUICE_STORAGE_COMPACTION_THRESHOLD": "4", "SLUICE_SERVER_HTTP_PORT": "7000"])
+            file: file, overrides: ["server.http_port": "9000"],
+            environment: ["SLUICE_STORAGE_COMPACTION_THRESHOLD": "4", "SLUICE_SERVER_HTTP_PORT": "7000"])
         #expect(overridden.httpPort == 9000)
         #expect(overridden.compactionThreshold == 4)
-        let fromEnvironment = try await SluiceConfiguration.load(file: nil, overrides: [:], environment: ["SLUICE_DATA_DIR": "/x", "SLUICE_SERVER_HTTP_PORT": "7000"])
+        let fromEnvironment = try await SluiceConfiguration.load(
+            file: nil, overrides: [:], environment: ["SLUICE_DATA_DIR": "/x", "SLUICE_SERVER_HTTP_PORT": "7000"])
         #expect(fromEnvironment.httpPort == 7000)
         #expect(fromEnvironment.dataDirectory == "/x")
         await #expect(throws: ConfigurationError.self) {
             _ = try await SluiceConfiguration.load(file: nil, overrides: [:], environment: [:])
         }
         await #expect(throws: ConfigurationError.self) {
-            _ = try await SluiceConfiguration.load(file: nil, overrides: ["data_dir": "/x", "server.http_port": "abc"], environment: [:])
+            _ = try await SluiceConfiguration.load(
+                file: nil, overrides: ["data_dir": "/x", "server.http_port": "abc"], environment: [:])
         }
     }
 }

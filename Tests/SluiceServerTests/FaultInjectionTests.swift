@@ -12,7 +12,8 @@ import Testing
     static func load(_ port: Int, label: String, ids: Range<Int>) async throws -> Curl.Response {
         try await onDedicatedThread {
             let body = ids.map { "\($0),v\($0)\n" }.joined()
-            return try Curl.streamLoad(port: port, database: "db", table: "t", body: body, headers: ["label": label, "column_separator": ","])
+            return try Curl.streamLoad(
+                port: port, database: "db", table: "t", body: body, headers: ["label": label, "column_separator": ","])
         }
     }
 
@@ -20,7 +21,8 @@ import Testing
     /// reads are untouched, later loads succeed, and nothing is left behind.
     @Test(.timeLimit(.minutes(2)))
     func diskFullFailsTheLoadOnly() async throws {
-        let (directory, server, sql) = try await startServer(tables: [Self.table], environment: ["SLUICE_FAULTS": "storage.segment_write=fail@2*2"])
+        let (directory, server, sql) = try await startServer(
+            tables: [Self.table], environment: ["SLUICE_FAULTS": "storage.segment_write=fail@2*2"])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(try await Self.load(server.port, label: "a", ids: 0..<100).string("Status") == "Success")
         for label in ["b", "c"] {
@@ -32,7 +34,10 @@ import Testing
             #expect(rows.rows == [["100"]])
         }
         #expect(try await Self.load(server.port, label: "b", ids: 100..<200).string("Status") == "Success")
-        #expect(try await sql.execute("SELECT count(*), count(DISTINCT id) FROM t", database: "db").rows == [["200", "200"]])
+        #expect(
+            try await sql.execute("SELECT count(*), count(DISTINCT id) FROM t", database: "db").rows == [
+                ["200", "200"]
+            ])
         #expect(server.terminate().status == 0)
         let report = try DataDirectoryCheck.run(path: directory)
         #expect(report.problems == [])
@@ -42,7 +47,8 @@ import Testing
     /// label loads once.
     @Test(.timeLimit(.minutes(2)))
     func crashMidBodyLeavesNothing() async throws {
-        let (directory, server, sql) = try await startServer(tables: [Self.table], environment: ["SLUICE_FAULTS": "stream_load.mid_body=crash@1"])
+        let (directory, server, sql) = try await startServer(
+            tables: [Self.table], environment: ["SLUICE_FAULTS": "stream_load.mid_body=crash@1"])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(try await Self.load(server.port, label: "small", ids: 0..<10).string("Status") == "Success")
         _ = try? await Self.load(server.port, label: "big", ids: 1000..<600_000)
@@ -53,7 +59,10 @@ import Testing
         let sql2 = SQLClient(host: "127.0.0.1", port: restarted.port, user: "root", password: "")
         #expect(try await sql2.execute("SELECT count(*) FROM t", database: "db").rows == [["10"]])
         #expect(try await Self.load(restarted.port, label: "big", ids: 1000..<600_000).string("Status") == "Success")
-        #expect(try await sql2.execute("SELECT count(*), count(DISTINCT id) FROM t", database: "db").rows == [["599010", "599010"]])
+        #expect(
+            try await sql2.execute("SELECT count(*), count(DISTINCT id) FROM t", database: "db").rows == [
+                ["599010", "599010"]
+            ])
         _ = sql
         #expect(restarted.terminate().status == 0)
         #expect(try DataDirectoryCheck.run(path: directory).problems == [])
@@ -64,7 +73,10 @@ import Testing
     @Test(.timeLimit(.minutes(2)))
     func failedCheckpointDoesNotFailTheCommit() async throws {
         let (directory, server, sql) = try await startServer(
-            tables: [Self.table], environment: ["SLUICE_FAULTS": "storage.mid_checkpoint=fail@1*3", "SLUICE_STORAGE_CHECKPOINT_INTERVAL": "2"])
+            tables: [Self.table],
+            environment: [
+                "SLUICE_FAULTS": "storage.mid_checkpoint=fail@1*3", "SLUICE_STORAGE_CHECKPOINT_INTERVAL": "2",
+            ])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for i in 0..<6 {
             let answer = try await Self.load(server.port, label: "l\(i)", ids: (i * 10)..<(i * 10 + 10))
@@ -74,7 +86,8 @@ import Testing
         server.kill9()
         let restarted = try ServerProcess(dataDirectory: directory)
         let sql2 = SQLClient(host: "127.0.0.1", port: restarted.port, user: "root", password: "")
-        #expect(try await sql2.execute("SELECT count(*), count(DISTINCT id) FROM t", database: "db").rows == [["60", "60"]])
+        #expect(
+            try await sql2.execute("SELECT count(*), count(DISTINCT id) FROM t", database: "db").rows == [["60", "60"]])
         #expect(restarted.terminate().status == 0)
         #expect(try DataDirectoryCheck.run(path: directory).problems == [])
     }
@@ -89,7 +102,8 @@ import Testing
             tables: [Self.table], environment: ["SLUICE_FAULTS": "storage.journal_write=fail@4"])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(try await sql.execute("INSERT INTO t VALUES (1, 'a')", database: "db").error == nil)
-        let failed = try await sql.execute("CREATE TABLE u (id BIGINT) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1", database: "db")
+        let failed = try await sql.execute(
+            "CREATE TABLE u (id BIGINT) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1", database: "db")
         #expect(failed.error?.contains("No space left on device") == true, "\(failed)")
         #expect(try await sql.execute("INSERT INTO t VALUES (2, 'b')", database: "db").error == nil)
         #expect(try await Self.load(server.port, label: "after", ids: 10..<20).string("Status") == "Success")

@@ -14,7 +14,9 @@ import Testing
 
     /// The value of the series whose line starts with `series` (name and labels), or nil.
     static func value(_ text: String, _ series: String) -> Double? {
-        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap {
+            Double($0.split(separator: " ").last ?? "")
+        }
     }
 
     @Test(.timeLimit(.minutes(2)))
@@ -27,11 +29,13 @@ import Testing
         #expect(try Self.get(server.port, "/livez") == (200, "ok"))
         #expect(try Self.get(server.port, "/readyz") == (200, "ready"))
 
-        let ok = try Curl.streamLoad(port: server.port, database: "db", table: "t", body: "1,a,1.5\n2,b,2.5\n3,c,x\n",
-                                     headers: ["label": "m1", "column_separator": ",", "max_filter_ratio": "0.5", "strict_mode": "true"])
+        let ok = try Curl.streamLoad(
+            port: server.port, database: "db", table: "t", body: "1,a,1.5\n2,b,2.5\n3,c,x\n",
+            headers: ["label": "m1", "column_separator": ",", "max_filter_ratio": "0.5", "strict_mode": "true"])
         #expect(ok.string("Status") == "Success")
-        let again = try Curl.streamLoad(port: server.port, database: "db", table: "t", body: "1,a,1\n",
-                                        headers: ["label": "m1", "column_separator": ","])
+        let again = try Curl.streamLoad(
+            port: server.port, database: "db", table: "t", body: "1,a,1\n",
+            headers: ["label": "m1", "column_separator": ","])
         #expect(again.string("Status") == "Label Already Exists")
         try await RoutineLoadKafkaTests.produce(broker.bootstrapServers, topic: "events", partitions: 2, ids: 100...599)
         try await RoutineLoadKafkaTests.createJob(sql, broker.bootstrapServers)

@@ -13,7 +13,8 @@ import Testing
     ]
     static let nines = String(repeating: "9", count: 39)
 
-    static func load(_ port: Int, table: String, body: String, headers: [String: String]) async throws -> Curl.Response {
+    static func load(_ port: Int, table: String, body: String, headers: [String: String]) async throws -> Curl.Response
+    {
         try await onDedicatedThread {
             try Curl.streamLoad(port: port, database: "db", table: table, body: body, headers: headers)
         }
@@ -29,13 +30,16 @@ import Testing
         // does not convert is NULL outside strict mode and a filtered row in it.
         let csv = try await Self.load(server.port, table: "dec", body: "1\t\(Self.nines)\n", headers: [:])
         #expect(csv.string("Status") == "Success" && csv.int("NumberLoadedRows") == 1, "\(csv.body)")
-        let strict = try await Self.load(server.port, table: "dec", body: "1\t\(Self.nines)\n", headers: ["strict_mode": "true"])
+        let strict = try await Self.load(
+            server.port, table: "dec", body: "1\t\(Self.nines)\n", headers: ["strict_mode": "true"])
         #expect(strict.string("Status") == "Fail" && strict.int("NumberFilteredRows") == 1, "\(strict.body)")
         let lenient = try await Self.load(
-            server.port, table: "dec", body: "2\t\(Self.nines)\n2\t1.5\n", headers: ["strict_mode": "true", "max_filter_ratio": "1"])
+            server.port, table: "dec", body: "2\t\(Self.nines)\n2\t1.5\n",
+            headers: ["strict_mode": "true", "max_filter_ratio": "1"])
         #expect(lenient.string("Status") == "Success" && lenient.int("NumberLoadedRows") == 1, "\(lenient.body)")
         let json = try await Self.load(
-            server.port, table: "dec", body: "{\"a\":3,\"d\":\(Self.nines)}", headers: ["format": "json", "strict_mode": "true"])
+            server.port, table: "dec", body: "{\"a\":3,\"d\":\(Self.nines)}",
+            headers: ["format": "json", "strict_mode": "true"])
         #expect(json.string("Status") == "Fail", "\(json.body)")
         #expect(try await sql.execute("INSERT INTO dec VALUES (4, \(Self.nines))", database: "db").error != nil)
         #expect(try await sql.execute("SELECT CAST('\(Self.nines)' AS DECIMAL(10,2))", database: "db").rows == [[nil]])
@@ -48,25 +52,37 @@ import Testing
         #expect(try await sql.execute("SELECT \(parens)", database: "db").error != nil)
         let nots = try await sql.execute("SELECT " + String(repeating: "NOT ", count: 10_000) + "1", database: "db")
         #expect(nots.error != nil)
-        let ands = try await sql.execute("SELECT * FROM t WHERE " + Array(repeating: "id = 1", count: 10_000).joined(separator: " AND "), database: "db")
+        let ands = try await sql.execute(
+            "SELECT * FROM t WHERE " + Array(repeating: "id = 1", count: 10_000).joined(separator: " AND "),
+            database: "db")
         #expect(ands.error != nil)
-        let whereHeader = try await Self.load(server.port, table: "t", body: "5,x\n", headers: [
-            "column_separator": ",", "where": String(repeating: "NOT ", count: 5_000) + "id = 5",
-        ])
+        let whereHeader = try await Self.load(
+            server.port, table: "t", body: "5,x\n",
+            headers: [
+                "column_separator": ",", "where": String(repeating: "NOT ", count: 5_000) + "id = 5",
+            ])
         #expect(whereHeader.string("Status") == "Fail", "\(whereHeader.body)")
-        let columnsHeader = try await Self.load(server.port, table: "t", body: "5,x\n", headers: [
-            "column_separator": ",", "columns": "c1, c2, id = " + String(repeating: "abs(", count: 5_000) + "c1" + String(repeating: ")", count: 5_000) + ", a = c2",
-        ])
+        let columnsHeader = try await Self.load(
+            server.port, table: "t", body: "5,x\n",
+            headers: [
+                "column_separator": ",",
+                "columns": "c1, c2, id = " + String(repeating: "abs(", count: 5_000) + "c1"
+                    + String(repeating: ")", count: 5_000) + ", a = c2",
+            ])
         #expect(columnsHeader.string("Status") == "Fail", "\(columnsHeader.body)")
 
         // D3, D4, D5: arithmetic at the ends of BIGINT and DOUBLE.
         #expect(try await sql.execute("SELECT right('abc', -9223372036854775807-1)", database: "db").rows == [[""]])
         #expect(try await sql.execute("SELECT floor(1e308), ceil(-1e308)", database: "db").rows == [[nil, nil]])
-        let limit = try await sql.execute("SELECT * FROM TABLE(generate_series(1, 10)) t LIMIT 9223372036854775807 OFFSET 5", database: "db")
+        let limit = try await sql.execute(
+            "SELECT * FROM TABLE(generate_series(1, 10)) t LIMIT 9223372036854775807 OFFSET 5", database: "db")
         #expect(limit.rows.count == 5)
 
         // D6: malformed JSON bodies fail in bounded memory.
-        for body in ["{\"a\"}]", "[{\"a\"}}]", "[{\"id\"}:1}]", "]]]]", "{\"id\": 1, \"a\": \"" + String(repeating: "x", count: 1_000)] {
+        for body in [
+            "{\"a\"}]", "[{\"a\"}}]", "[{\"id\"}:1}]", "]]]]",
+            "{\"id\": 1, \"a\": \"" + String(repeating: "x", count: 1_000),
+        ] {
             let answer = try await Self.load(server.port, table: "t", body: body, headers: ["format": "json"])
             #expect(answer.string("Status") == "Fail", "\(body): \(answer.body)")
         }
@@ -83,7 +99,8 @@ import Testing
 
         // max_filter_ratio is validated.
         for ratio in ["NaN", "abc", "-1", "1.5", "inf"] {
-            let answer = try await Self.load(server.port, table: "t", body: "6,y\n", headers: ["column_separator": ",", "max_filter_ratio": ratio])
+            let answer = try await Self.load(
+                server.port, table: "t", body: "6,y\n", headers: ["column_separator": ",", "max_filter_ratio": ratio])
             #expect(answer.string("Status") == "Fail", "\(ratio): \(answer.body)")
             #expect(answer.string("Message")?.contains("max_filter_ratio") == true, "\(ratio): \(answer.body)")
         }
@@ -91,7 +108,10 @@ import Testing
         // Still up, committed data untouched.
         #expect(server.isRunning)
         #expect(try await sql.execute("SELECT count(*) FROM t", database: "db").rows == [["1"]])
-        #expect(try await sql.execute("SELECT count(*), count(d), sum(d) FROM dec", database: "db").rows == [["2", "1", "1.50"]])
+        #expect(
+            try await sql.execute("SELECT count(*), count(d), sum(d) FROM dec", database: "db").rows == [
+                ["2", "1", "1.50"]
+            ])
         #expect(server.terminate().status == 0)
     }
 
@@ -101,7 +121,8 @@ import Testing
     @Test(.timeLimit(.minutes(2)))
     func stalledClientsAreCutOff() async throws {
         let (directory, server, sql) = try await startServer(
-            tables: Self.tables, environment: ["SLUICE_SERVER_IDLE_TIMEOUT_SECONDS": "3", "SLUICE_SERVER_SHUTDOWN_GRACE_SECONDS": "2"])
+            tables: Self.tables,
+            environment: ["SLUICE_SERVER_IDLE_TIMEOUT_SECONDS": "3", "SLUICE_SERVER_SHUTDOWN_GRACE_SECONDS": "2"])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let port = server.port
         let closed: [String] = try await onDedicatedThread {

@@ -20,7 +20,8 @@ import Testing
         let client = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
         _ = try await client.execute("CREATE DATABASE k", database: nil)
         _ = try await client.execute(
-            "CREATE TABLE t (batch INT NOT NULL, i INT) DUPLICATE KEY(batch) DISTRIBUTED BY HASH(i) BUCKETS 3", database: "k")
+            "CREATE TABLE t (batch INT NOT NULL, i INT) DUPLICATE KEY(batch) DISTRIBUTED BY HASH(i) BUCKETS 3",
+            database: "k")
         let acknowledged = Acknowledged()
         let writer = Task {
             for batch in 0..<100_000 {
@@ -28,7 +29,9 @@ import Testing
                 // process (a mock Kafka broker never answers HTTP), so do not send there.
                 if acknowledged.killed.withLock({ $0 }) { return }
                 let query = "INSERT INTO t SELECT \(batch), generate_series FROM TABLE(generate_series(1, 100))"
-                guard let response = try? await client.execute(query, database: "k"), response.error == nil else { return }
+                guard let response = try? await client.execute(query, database: "k"), response.error == nil else {
+                    return
+                }
                 acknowledged.batches.withLock { $0.append(batch) }
             }
         }

@@ -9,7 +9,9 @@ let canMountTmpfs: Bool = {
     guard getuid() == 0 else { return false }
     let probe = makeTemporaryDirectory("sluice-mount-probe")
     defer { try? FileManager.default.removeItem(atPath: probe) }
-    guard RealDiskFullTests.run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", probe]) == 0 else { return false }
+    guard RealDiskFullTests.run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", probe]) == 0 else {
+        return false
+    }
     return RealDiskFullTests.run("/bin/umount", [probe]) == 0
 }()
 
@@ -41,7 +43,8 @@ let canMountTmpfs: Bool = {
         let server = try ServerProcess(dataDirectory: directory)
         let sql = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
         _ = try await sql.execute("CREATE DATABASE d", database: nil)
-        _ = try await sql.execute("CREATE TABLE t (a BIGINT, b VARCHAR(8)) DUPLICATE KEY(a) DISTRIBUTED BY HASH(a) BUCKETS 1", database: "d")
+        _ = try await sql.execute(
+            "CREATE TABLE t (a BIGINT, b VARCHAR(8)) DUPLICATE KEY(a) DISTRIBUTED BY HASH(a) BUCKETS 1", database: "d")
         #expect(try await sql.execute("INSERT INTO t VALUES (1, 'x')", database: "d").error == nil)
         // Fill the disk, then a large metadata record fails part-way.
         let filler = mountPoint + "/filler"
@@ -51,7 +54,8 @@ let canMountTmpfs: Bool = {
         while (try? handle.write(contentsOf: block)) != nil {}
         try? handle.close()
         let wide = (0..<3_000).map { "c\($0) BIGINT" }.joined(separator: ", ")
-        let failed = try await sql.execute("CREATE TABLE wide (\(wide)) DUPLICATE KEY(c0) DISTRIBUTED BY HASH(c0) BUCKETS 1", database: "d")
+        let failed = try await sql.execute(
+            "CREATE TABLE wide (\(wide)) DUPLICATE KEY(c0) DISTRIBUTED BY HASH(c0) BUCKETS 1", database: "d")
         #expect(failed.error?.contains("No space left on device") == true, "\(failed)")
         try FileManager.default.removeItem(atPath: filler)
         #expect(try await sql.execute("INSERT INTO t VALUES (2, 'y')", database: "d").error == nil)

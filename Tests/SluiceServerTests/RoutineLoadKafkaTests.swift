@@ -8,15 +8,21 @@ import Testing
 /// mock Kafka cluster running as another process; messages come from real producers. Every test
 /// ends by checking each produced id is in the table exactly once.
 @Suite(.serialized) struct RoutineLoadKafkaTests {
-    static let table = "CREATE TABLE t (id BIGINT, name VARCHAR(32), amount DECIMAL(10,2)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 4"
+    static let table =
+        "CREATE TABLE t (id BIGINT, name VARCHAR(32), amount DECIMAL(10,2)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 4"
     /// Batches close after 300 ms instead of max_batch_interval (≥ 5 s) so the suite stays short.
     static let fastBatches = ["SLUICE_ROUTINE_LOAD_TEST_BATCH_INTERVAL_MS": "300"]
 
-    static func produce(_ servers: String, topic: String, partitions: Int, ids: ClosedRange<Int>, json: Bool = false) async throws {
+    static func produce(_ servers: String, topic: String, partitions: Int, ids: ClosedRange<Int>, json: Bool = false)
+        async throws
+    {
         try await onDedicatedThread {
             let producer = try KafkaProducer(bootstrapServers: servers, topic: topic)
             for id in ids {
-                let line = json ? #"{"id": \#(id), "info": {"name": "n\#(id)"}, "amount": \#(id % 100).5}"# : "\(id),n\(id),\(id % 100).5"
+                let line =
+                    json
+                    ? #"{"id": \#(id), "info": {"name": "n\#(id)"}, "amount": \#(id % 100).5}"#
+                    : "\(id),n\(id),\(id % 100).5"
                 try producer.send(line, partition: Int32(id % partitions))
             }
             try producer.flush()
@@ -33,7 +39,8 @@ import Testing
             if last == String(ids.count) { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        let r = try await sql.execute("SELECT count(*), count(DISTINCT id), min(id), max(id), sum(id) FROM t", database: "db")
+        let r = try await sql.execute(
+            "SELECT count(*), count(DISTINCT id), min(id), max(id), sum(id) FROM t", database: "db")
         let expected = [ids.count, ids.count, ids.lowerBound, ids.upperBound, ids.reduce(0, +)].map { String($0) }
         #expect(r.rows.first?.map { $0 ?? "NULL" } == expected, "table holds \(last) rows")
     }
@@ -53,9 +60,13 @@ import Testing
         Issue.record("timed out waiting for \(what)")
     }
 
-    static func createJob(_ sql: SQLClient, _ servers: String, name: String = "job1", properties: String = "", clauses: String = "COLUMNS TERMINATED BY ','") async throws {
+    static func createJob(
+        _ sql: SQLClient, _ servers: String, name: String = "job1", properties: String = "",
+        clauses: String = "COLUMNS TERMINATED BY ','"
+    ) async throws {
         let props = properties.isEmpty ? "" : "PROPERTIES (\(properties))"
-        let r = try await sql.execute("""
+        let r = try await sql.execute(
+            """
             CREATE ROUTINE LOAD db.\(name) ON t \(clauses)
             \(props)
             FROM KAFKA ("kafka_broker_list" = "\(servers)", "kafka_topic" = "events",
@@ -74,7 +85,8 @@ import Testing
         try await Self.createJob(sql, broker.bootstrapServers, properties: #""desired_concurrent_number" = "2""#)
         try await Self.expectExactly(1...20_000, sql)
         try await Self.waitFor("progress") {
-            try await Self.show(sql)["Progress"] == #"{"0":"2499","1":"2499","2":"2499","3":"2499","4":"2499","5":"2499","6":"2499","7":"2499"}"#
+            try await Self.show(sql)["Progress"]
+                == #"{"0":"2499","1":"2499","2":"2499","3":"2499","4":"2499","5":"2499","6":"2499","7":"2499"}"#
         }
         #expect(try await Self.show(sql)["CurrentTaskNum"] == "2")
 
@@ -82,9 +94,11 @@ import Testing
         try await Self.produce(broker.bootstrapServers, topic: "events", partitions: 8, ids: 20_001...24_000)
         try await Task.sleep(for: .seconds(1))
         try await Self.expectExactly(1...20_000, sql)
-        let running = try await sql.execute("ALTER ROUTINE LOAD FOR job1 PROPERTIES (\"max_batch_interval\" = \"3\")", database: "db")
+        let running = try await sql.execute(
+            "ALTER ROUTINE LOAD FOR job1 PROPERTIES (\"max_batch_interval\" = \"3\")", database: "db")
         #expect(running.error?.contains("max_batch_interval should >= 5") == true)
-        let altered = try await sql.execute("ALTER ROUTINE LOAD FOR job1 PROPERTIES (\"max_error_number\" = \"5\")", database: "db")
+        let altered = try await sql.execute(
+            "ALTER ROUTINE LOAD FOR job1 PROPERTIES (\"max_error_number\" = \"5\")", database: "db")
         #expect(altered.error == nil)
         _ = try await sql.execute("RESUME ROUTINE LOAD FOR job1", database: "db")
         try await Self.expectExactly(1...24_000, sql)
@@ -132,7 +146,9 @@ import Testing
         try await Self.createJob(sql, broker.bootstrapServers)
         try await Self.waitFor("PAUSED") { try await Self.show(sql)["State"] == "PAUSED" }
         let row = try await Self.show(sql)
-        #expect(row["ReasonOfStateChanged"] == "ErrorReason{errCode = 102, msg='current error rows is more than max error num'}")
+        #expect(
+            row["ReasonOfStateChanged"]
+                == "ErrorReason{errCode = 102, msg='current error rows is more than max error num'}")
         #expect(row["Progress"] == #"{"0":"2"}"#)
         let url = try #require(row["ErrorLogUrls"]?.split(separator: ",").first.map(String.init))
         #expect(url.hasPrefix("http://127.0.0.1:\(server.port)/api/_load_error_log?file="))
@@ -182,7 +198,8 @@ import Testing
             return try consumer.watermarks(partition: 0).low
         }
         try #require(low > 0, "the mock broker kept every message; produce more")
-        let create = try await sql.execute("""
+        let create = try await sql.execute(
+            """
             CREATE ROUTINE LOAD db.job1 ON t COLUMNS TERMINATED BY ','
             FROM KAFKA ("kafka_broker_list" = "\(servers)", "kafka_topic" = "events",
                         "kafka_partitions" = "0", "kafka_offsets" = "0")
@@ -190,15 +207,19 @@ import Testing
         #expect(create.error == nil)
         try await Self.waitFor("PAUSED") { try await Self.show(sql)["State"] == "PAUSED" }
         let reason = try await Self.show(sql)["ReasonOfStateChanged"] ?? ""
-        #expect(reason.contains("errCode = 104") && reason.contains("data loss") && reason.contains("partition 0 offset 0"), "\(reason)")
+        #expect(
+            reason.contains("errCode = 104") && reason.contains("data loss") && reason.contains("partition 0 offset 0"),
+            "\(reason)")
         #expect(try await sql.execute("SELECT count(*) FROM t", database: "db").rows == [["0"]])
 
-        let altered = try await sql.execute(#"ALTER ROUTINE LOAD FOR job1 PROPERTIES ("offset_out_of_range_policy" = "skip")"#, database: "db")
+        let altered = try await sql.execute(
+            #"ALTER ROUTINE LOAD FOR job1 PROPERTIES ("offset_out_of_range_policy" = "skip")"#, database: "db")
         #expect(altered.error == nil)
         _ = try await sql.execute("RESUME ROUTINE LOAD FOR job1", database: "db")
         try await Self.expectExactly(Int(low + 1)...total, sql)
         let other = try await Self.show(sql)["OtherMsg"] ?? ""
-        #expect(other.contains("partition 0 offsets 0-\(low - 1) were deleted by Kafka before they were read"), "\(other)")
+        #expect(
+            other.contains("partition 0 offsets 0-\(low - 1) were deleted by Kafka before they were read"), "\(other)")
     }
 
     @Test func statementErrorsUseStarRocksMessages() async throws {
@@ -208,16 +229,31 @@ import Testing
             try await sql.execute(statement, database: "db").error ?? "no error"
         }
         let source = #"FROM KAFKA ("kafka_broker_list" = "127.0.0.1:9", "kafka_topic" = "events""#
-        #expect(try await error("CREATE ROUTINE LOAD j ON t PROPERTIES (\"foo\" = \"1\") \(source))").contains("foo is invalid property"))
-        #expect(try await error("CREATE ROUTINE LOAD j ON t \(source), \"kafka_foo\" = \"1\")").contains("kafka_foo is invalid kafka custom property"))
-        #expect(try await error("CREATE ROUTINE LOAD j ON t \(source), \"kafka_partitions\" = \"0,1,2\", \"kafka_offsets\" = \"0,0\")")
+        #expect(
+            try await error("CREATE ROUTINE LOAD j ON t PROPERTIES (\"foo\" = \"1\") \(source))").contains(
+                "foo is invalid property"))
+        #expect(
+            try await error("CREATE ROUTINE LOAD j ON t \(source), \"kafka_foo\" = \"1\")").contains(
+                "kafka_foo is invalid kafka custom property"))
+        #expect(
+            try await error(
+                "CREATE ROUTINE LOAD j ON t \(source), \"kafka_partitions\" = \"0,1,2\", \"kafka_offsets\" = \"0,0\")"
+            )
             .contains("Partitions number should be equals to offsets number"))
-        #expect(try await error("CREATE ROUTINE LOAD j ON t \(source), \"kafka_partitions\" = \"0\", \"kafka_offsets\" = \"-5\")")
+        #expect(
+            try await error(
+                "CREATE ROUTINE LOAD j ON t \(source), \"kafka_partitions\" = \"0\", \"kafka_offsets\" = \"-5\")"
+            )
             .contains("Can not specify offset smaller than 0"))
-        #expect(try await error("CREATE ROUTINE LOAD j ON t COLUMNS TERMINATED BY ',', COLUMNS TERMINATED BY ';' \(source))")
+        #expect(
+            try await error(
+                "CREATE ROUTINE LOAD j ON t COLUMNS TERMINATED BY ',', COLUMNS TERMINATED BY ';' \(source))"
+            )
             .contains("repeat setting of column separator"))
         #expect(try await error("CREATE ROUTINE LOAD j ON nope \(source))").contains("nope"))
-        #expect(try await error("PAUSE ROUTINE LOAD FOR nope").contains("There is not operable routine load job with name nope"))
+        #expect(
+            try await error("PAUSE ROUTINE LOAD FOR nope").contains(
+                "There is not operable routine load job with name nope"))
         #expect(try await error("SHOW ROUTINE LOAD FOR nope").contains("There is no running job named nope in db db"))
         #expect(try await error("CREATE ROUTINE LOAD j ON t \(source))") == "no error")
         #expect(try await error("CREATE ROUTINE LOAD j ON t \(source))").contains("Name j already used in db db"))

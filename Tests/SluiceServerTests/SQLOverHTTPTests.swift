@@ -17,7 +17,8 @@ import Testing
             return response
         }
         _ = try await run("CREATE DATABASE bench", db: nil)
-        _ = try await run("""
+        _ = try await run(
+            """
             CREATE TABLE facts (id BIGINT NOT NULL, k INT, day DATE, amount DECIMAL(12, 2))
             DUPLICATE KEY(id)
             PARTITION BY RANGE(day) (
@@ -27,13 +28,17 @@ import Testing
             DISTRIBUTED BY HASH(id) BUCKETS 4
             """)
         let n = 1_000_000
-        let insert = try await run("""
+        let insert = try await run(
+            """
             INSERT INTO facts SELECT generate_series, generate_series % 7,
                 CAST('2024-01-01' AS DATE) + 0, generate_series % 1000 + 0.5
             FROM TABLE(generate_series(1, \(n)))
             """)
         #expect(insert.statistics["affectedRows"] == n)
-        #expect(try await run("SELECT count(*), sum(id), min(id), max(id) FROM facts").rows == [["\(n)", "\(n * (n + 1) / 2)", "1", "\(n)"]])
+        #expect(
+            try await run("SELECT count(*), sum(id), min(id), max(id) FROM facts").rows == [
+                ["\(n)", "\(n * (n + 1) / 2)", "1", "\(n)"]
+            ])
         var counts = [Int: Int]()
         var sums = [Int: Int]()
         for i in 1...n {
@@ -85,7 +90,8 @@ import Testing
         let server = try ServerProcess(dataDirectory: directory)
         let client = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
         _ = try await client.execute("CREATE DATABASE d", database: nil)
-        _ = try await client.execute("CREATE TABLE t (id INT, v VARCHAR(8)) DISTRIBUTED BY HASH(id) BUCKETS 1", database: "d")
+        _ = try await client.execute(
+            "CREATE TABLE t (id INT, v VARCHAR(8)) DISTRIBUTED BY HASH(id) BUCKETS 1", database: "d")
         for i in 0..<1000 {
             let r = try await client.execute("INSERT INTO t VALUES (\(i), 'v\(i % 10)')", database: "d")
             #expect(r.error == nil)
@@ -99,7 +105,10 @@ import Testing
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(rowsets <= 10)
-        #expect(try await client.execute("SELECT count(*), sum(id), count(DISTINCT v) FROM t", database: "d").rows == [["1000", "499500", "10"]])
+        #expect(
+            try await client.execute("SELECT count(*), sum(id), count(DISTINCT v) FROM t", database: "d").rows == [
+                ["1000", "499500", "10"]
+            ])
         server.terminate()
     }
 }

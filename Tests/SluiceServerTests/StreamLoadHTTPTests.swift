@@ -15,7 +15,8 @@ import Testing
             server = try ServerProcess(dataDirectory: directory, environment: environment)
             sql = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
             _ = try await sql.execute("CREATE DATABASE db", database: nil)
-            _ = try await sql.execute("""
+            _ = try await sql.execute(
+                """
                 CREATE TABLE t (id INT NOT NULL, name VARCHAR(8), amount DECIMAL(8, 2), day DATE)
                 DUPLICATE KEY(id) PARTITION BY RANGE(day) (PARTITION p1 VALUES LESS THAN ("2024-02-01"),
                 PARTITION p2 VALUES LESS THAN ("2024-03-01")) DISTRIBUTED BY HASH(id) BUCKETS 2
@@ -23,7 +24,8 @@ import Testing
         }
 
         func load(_ body: String, _ headers: [String: String] = [:], extra: [String] = []) throws -> Curl.Response {
-            try Curl.streamLoad(port: server.port, database: "db", table: "t", body: body, headers: headers, extra: extra)
+            try Curl.streamLoad(
+                port: server.port, database: "db", table: "t", body: body, headers: headers, extra: extra)
         }
 
         func rows(_ query: String = "SELECT id, name, amount, day FROM t ORDER BY id") async throws -> [[String?]] {
@@ -49,12 +51,20 @@ import Testing
         #expect(first.int("NumberTotalRows") == 3)
         #expect(first.int("NumberLoadedRows") == 3)
         #expect(first.int("LoadBytes") == Self.csv.utf8.count)
-        let keys = first.body.split(separator: "\n").compactMap { line in line.split(separator: "\"").dropFirst().first.map(String.init) }
-        #expect(keys == ["TxnId", "Label", "Status", "Message", "NumberTotalRows", "NumberLoadedRows", "NumberFilteredRows",
-                         "NumberUnselectedRows", "LoadBytes", "LoadTimeMs", "BeginTxnTimeMs", "StreamLoadPlanTimeMs",
-                         "ReadDataTimeMs", "WriteDataTimeMs", "CommitAndPublishTimeMs"])
+        let keys = first.body.split(separator: "\n").compactMap { line in
+            line.split(separator: "\"").dropFirst().first.map(String.init)
+        }
+        #expect(
+            keys == [
+                "TxnId", "Label", "Status", "Message", "NumberTotalRows", "NumberLoadedRows", "NumberFilteredRows",
+                "NumberUnselectedRows", "LoadBytes", "LoadTimeMs", "BeginTxnTimeMs", "StreamLoadPlanTimeMs",
+                "ReadDataTimeMs", "WriteDataTimeMs", "CommitAndPublishTimeMs",
+            ])
         #expect(first.body.contains("\n    \"TxnId\": "))
-        #expect(try await f.rows() == [["1", "a", "1.50", "2024-01-05"], ["2", "b", "2.25", "2024-02-10"], ["3", "c", nil, "2024-01-31"]])
+        #expect(
+            try await f.rows() == [
+                ["1", "a", "1.50", "2024-01-05"], ["2", "b", "2.25", "2024-02-10"], ["3", "c", nil, "2024-01-31"],
+            ])
 
         let again = try f.load(Self.csv, ["label": "l1", "column_separator": ","])
         #expect(again.string("Status") == "Label Already Exists")
@@ -66,11 +76,16 @@ import Testing
         #expect(noExpect.string("Status") == "Success")
         let http10 = try f.load("5,e,5,2024-01-01\n", ["column_separator": ","], extra: ["-0"])
         #expect(http10.string("Status") == "Success")
-        let chunked = try Curl.run(["-u", "root:", "-H", "column_separator: ,", "-H", "Transfer-Encoding: chunked", "-T", "-",
-                                    "http://127.0.0.1:\(f.server.port)/api/db/t/_stream_load"], stdin: Data("6,f,6,2024-01-01\n".utf8))
+        let chunked = try Curl.run(
+            [
+                "-u", "root:", "-H", "column_separator: ,", "-H", "Transfer-Encoding: chunked", "-T", "-",
+                "http://127.0.0.1:\(f.server.port)/api/db/t/_stream_load",
+            ], stdin: Data("6,f,6,2024-01-01\n".utf8))
         #expect(chunked.string("Status") == "Success")
-        let slash = try Curl.run(["-u", "root:", "-H", "column_separator: ,", "-X", "PUT", "--data-binary", "7,g,7,2024-01-01\n",
-                                  "http://127.0.0.1:\(f.server.port)/api/db/t/_stream_load/"])
+        let slash = try Curl.run([
+            "-u", "root:", "-H", "column_separator: ,", "-X", "PUT", "--data-binary", "7,g,7,2024-01-01\n",
+            "http://127.0.0.1:\(f.server.port)/api/db/t/_stream_load/",
+        ])
         #expect(slash.string("Status") == "Success")
         #expect(try await f.rows("SELECT count(*) FROM t") == [["7"]])
         // E17: an empty body is a successful load of nothing (documented in docs/stream-load.md).
@@ -79,7 +94,9 @@ import Testing
         #expect(empty.int("NumberTotalRows") == 0)
         let state = try Curl.run(["-u", "root:", "http://127.0.0.1:\(f.server.port)/api/db/get_load_state?label=l1"])
         #expect(state.body == #"{"status":"OK","code":"0","msg":"Success","message":"OK","state":"VISIBLE"}"#)
-        let unknown = try Curl.run(["-u", "root:", "http://127.0.0.1:\(f.server.port)/api/db/get_load_state?label=nope"])
+        let unknown = try Curl.run([
+            "-u", "root:", "http://127.0.0.1:\(f.server.port)/api/db/get_load_state?label=nope",
+        ])
         #expect(unknown.string("state") == "UNKNOWN")
     }
 
@@ -87,11 +104,14 @@ import Testing
     func badCredentialsAndHeadersAreRefusedWithTheSpecMessages() async throws {
         let f = try await Fixture()
         defer { f.close() }
-        let noAuth = try Curl.run(["-T", "/dev/null", "http://127.0.0.1:\(f.server.port)/api/db/t/_stream_load", "-D", "-"])
+        let noAuth = try Curl.run([
+            "-T", "/dev/null", "http://127.0.0.1:\(f.server.port)/api/db/t/_stream_load", "-D", "-",
+        ])
         #expect(noAuth.status == 401)
         #expect(noAuth.body.contains("WWW-Authenticate: Basic realm=\"\""))
         #expect(noAuth.body.contains("Need auth information."))
-        let wrong = try Curl.streamLoad(port: f.server.port, database: "db", table: "t", body: Self.csv, user: "root:bad")
+        let wrong = try Curl.streamLoad(
+            port: f.server.port, database: "db", table: "t", body: Self.csv, user: "root:bad")
         #expect(wrong.status == 401)
         #expect(wrong.string("msg")?.hasPrefix("Access denied") == true)
 
@@ -100,8 +120,14 @@ import Testing
             (["timeout": "abc"], "Invalid timeout format"),
             (["timeout": "999999"], "Invalid timeout: 999999. Timeout should between 1 and 259200 seconds"),
             (["strict_mode": "yes"], "Invalid strict mode format. Must be bool type"),
-            (["partitions": "p1", "temporary_partitions": "p2"], "Can not specify both partitions and temporary partitions"),
-            (["compression": "gzip", "Content-Encoding": "gzip"], "Only one of http header content-encoding and compression can be set"),
+            (
+                ["partitions": "p1", "temporary_partitions": "p2"],
+                "Can not specify both partitions and temporary partitions"
+            ),
+            (
+                ["compression": "gzip", "Content-Encoding": "gzip"],
+                "Only one of http header content-encoding and compression can be set"
+            ),
             (["skip_header": "-1"], "skip_header must be equal or greater than 0"),
             (["skip_header": "x"], "Invalid csv load skip_header format"),
             (["trim_space": "maybe"], "Invalid trim space format. Must be bool type"),
@@ -129,7 +155,9 @@ import Testing
         #expect(database.string("Message") == "unknown database, database=nodb")
         #expect(try await f.rows("SELECT count(*) FROM t") == [["0"]])
         // Unknown headers are ignored; Doris spellings work.
-        let doris = try f.load("8|h|8|2024-01-01", ["column_separator": "|", "line_delimiter": "\\n", "two_phase_commit": "false", "x-whatever": "1"])
+        let doris = try f.load(
+            "8|h|8|2024-01-01",
+            ["column_separator": "|", "line_delimiter": "\\n", "two_phase_commit": "false", "x-whatever": "1"])
         #expect(doris.string("Status") == "Success")
     }
 
@@ -155,20 +183,24 @@ import Testing
         #expect(tolerant.string("ErrorURL") != nil)
         #expect(try await f.rows("SELECT count(*) FROM t") == [["2"]])
         // log_rejected_record_num saves the raw rejected rows and reports RejectedRecordPath.
-        let saved = try f.load(body, ["column_separator": ",", "max_filter_ratio": "1", "log_rejected_record_num": "-1"])
+        let saved = try f.load(
+            body, ["column_separator": ",", "max_filter_ratio": "1", "log_rejected_record_num": "-1"])
         let path = try #require(saved.string("RejectedRecordPath"))
         #expect(path.hasPrefix("127.0.0.1:"))
         let file = String(path.dropFirst("127.0.0.1:".count))
         let records = try String(contentsOfFile: file.hasPrefix("/") ? file : f.directory + "/" + file, encoding: .utf8)
         #expect(records == "bad,b,2,2024-01-02\n3,c,3,2025-06-01\n")
-        #expect(try f.load(body, ["column_separator": ",", "max_filter_ratio": "1"]).string("RejectedRecordPath") == nil)
+        #expect(
+            try f.load(body, ["column_separator": ",", "max_filter_ratio": "1"]).string("RejectedRecordPath") == nil)
         // where: unselected rows are not errors and do not count in the ratio.
-        let filtered = try f.load("10,x,1,2024-01-01\n11,y,1,2024-01-01\n12,z,1,2024-01-01\n",
-                                  ["column_separator": ",", "where": "id != 11"])
+        let filtered = try f.load(
+            "10,x,1,2024-01-01\n11,y,1,2024-01-01\n12,z,1,2024-01-01\n",
+            ["column_separator": ",", "where": "id != 11"])
         #expect(filtered.string("Status") == "Success")
         #expect(filtered.int("NumberUnselectedRows") == 1)
         #expect(filtered.int("NumberLoadedRows") == 2)
-        let json = try f.load("{\"id\": 20, \"name\": \"j\", \"day\": \"2024-01-01\"}\n{\"id\": 21, \"name\": ", ["format": "json"])
+        let json = try f.load(
+            "{\"id\": 20, \"name\": \"j\", \"day\": \"2024-01-01\"}\n{\"id\": 21, \"name\": ", ["format": "json"])
         #expect(json.string("Status") == "Fail")
         #expect(json.int("NumberFilteredRows") == 1)
     }
@@ -181,12 +213,17 @@ import Testing
         let sized = try f.load(big, ["column_separator": ","])
         #expect(sized.string("Message")?.contains("exceed limit: 1048576") == true)
         #expect(sized.string("Message")?.contains("streaming_load_max_mb") == true)
-        let chunked = try Curl.run(["-u", "root:", "-H", "column_separator: ,", "-H", "Transfer-Encoding: chunked", "-T", "-",
-                                    "http://127.0.0.1:\(f.server.port)/api/db/t/_stream_load"], stdin: Data(big.utf8))
+        let chunked = try Curl.run(
+            [
+                "-u", "root:", "-H", "column_separator: ,", "-H", "Transfer-Encoding: chunked", "-T", "-",
+                "http://127.0.0.1:\(f.server.port)/api/db/t/_stream_load",
+            ], stdin: Data(big.utf8))
         #expect(chunked.string("Message")?.contains("exceed limit") == true)
         let row = "1,a,1,2024-01-01\n"
         let socket = try RawHTTP(port: f.server.port)
-        try socket.send("PUT /api/db/t/_stream_load HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cm9vdDo=\r\ntimeout: 1\r\ncolumn_separator: ,\r\nContent-Length: \(row.utf8.count * 2)\r\n\r\n" + row)
+        try socket.send(
+            "PUT /api/db/t/_stream_load HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cm9vdDo=\r\ntimeout: 1\r\ncolumn_separator: ,\r\nContent-Length: \(row.utf8.count * 2)\r\n\r\n"
+                + row)
         try await Task.sleep(for: .milliseconds(1500))
         try socket.send(row)
         let slow = socket.receive()
@@ -203,12 +240,16 @@ import Testing
         // A few rows, and ~10 MB: several hops, one being parsed when the client goes away.
         for (label, rows) in [("cut", 100), ("cut-big", 600_000)] {
             let socket = try RawHTTP(port: f.server.port)
-            let head = "PUT /api/db/t/_stream_load HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cm9vdDo=\r\nlabel: \(label)\r\ncolumn_separator: ,\r\nload_mem_limit: 1048576\r\nContent-Length: 100000000\r\n\r\n"
+            let head =
+                "PUT /api/db/t/_stream_load HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cm9vdDo=\r\nlabel: \(label)\r\ncolumn_separator: ,\r\nload_mem_limit: 1048576\r\nContent-Length: 100000000\r\n\r\n"
             try socket.send(head + String(repeating: "1,a,1,2024-01-01\n", count: rows))
             socket.close()
             var state = ""
             for _ in 0..<100 {
-                state = try Curl.run(["-u", "root:", "http://127.0.0.1:\(f.server.port)/api/db/get_load_state?label=\(label)"]).string("state") ?? ""
+                state =
+                    try Curl.run([
+                        "-u", "root:", "http://127.0.0.1:\(f.server.port)/api/db/get_load_state?label=\(label)",
+                    ]).string("state") ?? ""
                 if state == "ABORTED" { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -223,20 +264,25 @@ import Testing
 
     @Test(.timeLimit(.minutes(3)))
     func killNineMidLoadLeavesNothingVisibleAndTheLabelFree() async throws {
-        let (directory, server, _) = try await startServer(tables: ["CREATE TABLE t (id INT, s VARCHAR(20)) DISTRIBUTED BY HASH(id) BUCKETS 2"])
+        let (directory, server, _) = try await startServer(tables: [
+            "CREATE TABLE t (id INT, s VARCHAR(20)) DISTRIBUTED BY HASH(id) BUCKETS 2"
+        ])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         // Half of a large body arrives (enough to flush segments), then the server dies.
         let socket = try RawHTTP(port: server.port)
         let half = String(repeating: "1,abcdefghij\n", count: 800_000)
-        try socket.send("PUT /api/db/t/_stream_load HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cm9vdDo=\r\nlabel: big\r\ncolumn_separator: ,\r\nload_mem_limit: 1048576\r\nContent-Length: \(half.utf8.count * 2)\r\n\r\n" + half)
+        try socket.send(
+            "PUT /api/db/t/_stream_load HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cm9vdDo=\r\nlabel: big\r\ncolumn_separator: ,\r\nload_mem_limit: 1048576\r\nContent-Length: \(half.utf8.count * 2)\r\n\r\n"
+                + half)
         try await Task.sleep(for: .milliseconds(500))
         server.kill9()
         socket.close()
         let restarted = try ServerProcess(dataDirectory: directory)
         let again = SQLClient(host: "127.0.0.1", port: restarted.port, user: "root", password: "")
         #expect(try await again.execute("SELECT count(*) FROM t", database: "db").rows == [["0"]])
-        let retry = try Curl.streamLoad(port: restarted.port, database: "db", table: "t", body: "1,x\n2,y\n",
-                                        headers: ["label": "big", "column_separator": ","])
+        let retry = try Curl.streamLoad(
+            port: restarted.port, database: "db", table: "t", body: "1,x\n2,y\n",
+            headers: ["label": "big", "column_separator": ","])
         #expect(retry.string("Status") == "Success")
         #expect(restarted.terminate().status == 0)
     }

@@ -16,11 +16,14 @@ import Testing
             if directory == nil {
                 let sql = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
                 _ = try await sql.execute("CREATE DATABASE db", database: nil)
-                _ = try await sql.execute("CREATE TABLE t (id INT NOT NULL, s VARCHAR(10)) DISTRIBUTED BY HASH(id) BUCKETS 2", database: "db")
+                _ = try await sql.execute(
+                    "CREATE TABLE t (id INT NOT NULL, s VARCHAR(10)) DISTRIBUTED BY HASH(id) BUCKETS 2", database: "db")
             }
         }
 
-        func call(_ op: String, _ label: String?, _ headers: [String: String] = [:], body: String? = nil) throws -> Curl.Response {
+        func call(_ op: String, _ label: String?, _ headers: [String: String] = [:], body: String? = nil) throws
+            -> Curl.Response
+        {
             var args = ["-u", "root:"]
             var all = headers
             if let label { all["label"] = label }
@@ -54,7 +57,9 @@ import Testing
         #expect(try f.call("begin", "x", ["transaction_type": "multi"]).string("Status") == "INVALID_ARGUMENT")
         // T4: load/prepare/commit/rollback without begin.
         #expect(try f.call("load", "none", body: "1,a\n").string("Status") == "FAILED")
-        #expect(try f.call("load", "none", body: "1,a\n").string("Message")?.hasPrefix("Can't find the transaction with db [db] and label[none]") == true)
+        #expect(
+            try f.call("load", "none", body: "1,a\n").string("Message")?.hasPrefix(
+                "Can't find the transaction with db [db] and label[none]") == true)
         #expect(try f.call("prepare", "none").string("Status") == "FAILED")
         #expect(try f.call("commit", "none").string("Status") == "FAILED")
         #expect(try f.call("rollback", "none").string("Status") == "FAILED")
@@ -69,7 +74,9 @@ import Testing
         #expect(try f.call("load", "a", body: "1,x\n2,y\n").int("LoadBytes") == 8)
         #expect(try f.call("load", "a", body: "3,z\n").string("Status") == "OK")
         // T8: different data headers.
-        #expect(try f.call("load", "a", ["where": "id > 1"], body: "4,w\n").string("Message") == "load request not equal last.")
+        #expect(
+            try f.call("load", "a", ["where": "id > 1"], body: "4,w\n").string("Message")
+                == "load request not equal last.")
         let prepared = try f.call("prepare", "a", ["prepared_timeout": "600"])
         #expect(prepared.string("Status") == "OK")
         #expect(prepared.int("NumberLoadedRows") == 3)
@@ -114,7 +121,8 @@ import Testing
         #expect(try f.call("load", "d", body: "1,a\n").string("Status") == "TXN_NOT_EXISTS")
         #expect(try f.call("begin", "e").string("Status") == "OK")
         #expect(try f.call("load", "e", body: "9,r\n").string("Status") == "OK")
-        #expect(try f.call("prepare", "e", ["prepared_timeout": "0"]).string("Message") == "Invalid prepared_timeout: 0")
+        #expect(
+            try f.call("prepare", "e", ["prepared_timeout": "0"]).string("Message") == "Invalid prepared_timeout: 0")
         // Data-quality failure found at prepare: INTERNAL_ERROR too many filtered rows with ErrorURL.
         #expect(try f.call("begin", "q").string("Status") == "OK")
         #expect(try f.call("load", "q", body: "x,bad\n").string("Status") == "OK")
@@ -146,7 +154,9 @@ import Testing
             try? FileManager.default.removeItem(atPath: f.directory)
         }
         // T17: credentials are checked like every other endpoint.
-        let anonymous = try Curl.run(["-X", "POST", "-H", "label: x", "-H", "db: db", "http://127.0.0.1:\(f.port)/api/transaction/begin"])
+        let anonymous = try Curl.run([
+            "-X", "POST", "-H", "label: x", "-H", "db: db", "http://127.0.0.1:\(f.port)/api/transaction/begin",
+        ])
         #expect(anonymous.status == 401)
         // T10: a PREPARED transaction past prepared_timeout is aborted by the sweeper.
         #expect(try f.call("begin", "late").string("Status") == "OK")
@@ -158,7 +168,9 @@ import Testing
         var states = [String: String]()
         for _ in 0..<80 {
             for label in ["late", "slow", "idle"] {
-                states[label] = try Curl.run(["-u", "root:", "http://127.0.0.1:\(f.port)/api/db/get_load_state?label=\(label)"]).string("state")
+                states[label] = try Curl.run([
+                    "-u", "root:", "http://127.0.0.1:\(f.port)/api/db/get_load_state?label=\(label)",
+                ]).string("state")
             }
             if states.values.allSatisfy({ $0 == "ABORTED" }) { break }
             try await Task.sleep(for: .milliseconds(100))
@@ -171,7 +183,9 @@ import Testing
         // T11: a second request while a load streams gets TXN_IN_PROCESSING.
         #expect(try f.call("begin", "busy").string("Status") == "OK")
         let socket = try RawHTTP(port: f.port)
-        try socket.send("PUT /api/transaction/load HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cm9vdDo=\r\nlabel: busy\r\ndb: db\r\ntable: t\r\ncolumn_separator: ,\r\nContent-Length: 8\r\n\r\n1,a\n")
+        try socket.send(
+            "PUT /api/transaction/load HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cm9vdDo=\r\nlabel: busy\r\ndb: db\r\ntable: t\r\ncolumn_separator: ,\r\nContent-Length: 8\r\n\r\n1,a\n"
+        )
         var busy: Curl.Response?
         for _ in 0..<50 {
             busy = try f.call("commit", "busy")
@@ -192,7 +206,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: f.directory) }
         for label in ["keep", "drop"] {
             #expect(try f.call("begin", label).string("Status") == "OK")
-            #expect(try f.call("load", label, body: (0..<1000).map { "\($0),\(label)\n" }.joined()).string("Status") == "OK")
+            #expect(
+                try f.call("load", label, body: (0..<1000).map { "\($0),\(label)\n" }.joined()).string("Status") == "OK"
+            )
             #expect(try f.call("prepare", label).string("Status") == "OK")
         }
         f.server.kill9()
@@ -213,8 +229,11 @@ import Testing
         for label in ["drop", "open"] {
             let state = try Curl.run(["-u", "root:", "http://127.0.0.1:\(f.port)/api/db/get_load_state?label=\(label)"])
             #expect(state.string("state") == "ABORTED", "\(label)")
-            #expect(try f.call("commit", label).string("Message")?.hasPrefix("Can not commit ABORTED transaction") == true)
-            #expect(try f.call("rollback", label).string("Message")?.hasSuffix("has already aborted, label is \(label)") == true)
+            #expect(
+                try f.call("commit", label).string("Message")?.hasPrefix("Can not commit ABORTED transaction") == true)
+            #expect(
+                try f.call("rollback", label).string("Message")?.hasSuffix("has already aborted, label is \(label)")
+                    == true)
         }
         #expect(try f.call("begin", "drop").string("Status") == "OK")
         #expect(f.server.terminate().status == 0)
@@ -255,7 +274,8 @@ import Testing
         }
         #expect(committed.count == 32)
         let sql = SQLClient(host: "127.0.0.1", port: f.port, user: "root", password: "")
-        let rows = try await sql.execute("SELECT id DIV 1000, count(*) FROM t GROUP BY 1 ORDER BY 1", database: "db").rows
+        let rows = try await sql.execute("SELECT id DIV 1000, count(*) FROM t GROUP BY 1 ORDER BY 1", database: "db")
+            .rows
         #expect(rows == committed.sorted().map { [String($0), "150"] })
     }
 }

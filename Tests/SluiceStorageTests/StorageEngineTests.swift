@@ -112,7 +112,8 @@ import Testing
         _ = try writer.append(Self.rows(0..<100_000))
         try engine.commit(try writer.finish(), label: "big")
         let table = try engine.table(database: "db", name: "events")
-        let scan = engine.scan(table, columns: [0], predicates: [ScanPredicate(column: 0, lower: .int(50_000), upper: .int(50_999))])
+        let scan = engine.scan(
+            table, columns: [0], predicates: [ScanPredicate(column: 0, lower: .int(50_000), upper: .int(50_999))])
         var matched = 0
         while let batch = try scan.next() { matched += batch[0].ints.filter { (50_000...50_999).contains($0) }.count }
         #expect(matched == 1000)

@@ -23,7 +23,8 @@ public indirect enum BoundExpr: Sendable {
 
 /// One vectorised function: evaluates whole argument columns into a result column.
 public struct ScalarFunction: Sendable {
-    public typealias Kernel = @Sendable (_ arguments: [ColumnVector], _ rows: Int, _ context: EvaluationContext) throws -> ColumnVector
+    public typealias Kernel =
+        @Sendable (_ arguments: [ColumnVector], _ rows: Int, _ context: EvaluationContext) throws -> ColumnVector
 
     public var name: String
     public var kernel: Kernel

@@ -27,7 +27,9 @@ public struct ExprBinder {
             return .call(OperatorKernels.not, [coerce(try bind(inner), to: .boolean)], .boolean)
         case .unary(.negate, let inner):
             let b = try bind(inner)
-            let type = TypeCoercion.arithmeticType(b.type, .tinyint) == .bigint && b.type.isInteger ? b.type : TypeCoercion.numericView(b.type)
+            let type =
+                TypeCoercion.arithmeticType(b.type, .tinyint) == .bigint && b.type.isInteger
+                ? b.type : TypeCoercion.numericView(b.type)
             let t = type.isInteger ? (type == .largeint ? .largeint : .bigint) : type
             return .call(OperatorKernels.negate(t), [coerce(b, to: t)], t)
         case .binary:
@@ -49,12 +51,16 @@ public struct ExprBinder {
             let x = try bind(inner)
             let items = try list.map { (e) throws(ExprError) -> BoundExpr in try bind(e) }
             let type = items.filter { !isNullLiteral($0) }.reduce(x.type) { TypeCoercion.commonType($0, $1.type) }
-            return .call(OperatorKernels.inList(negated: negated), [coerce(x, to: type)] + items.map { coerce($0, to: type) }, .boolean)
+            return .call(
+                OperatorKernels.inList(negated: negated), [coerce(x, to: type)] + items.map { coerce($0, to: type) },
+                .boolean)
         case .between(let inner, let lower, let upper, let negated):
             let x = try bind(inner)
-            let range = BoundExpr.call(OperatorKernels.logical(.and), [
-                try bindBinary(.greaterEqual, x, try bind(lower)), try bindBinary(.lessEqual, x, try bind(upper)),
-            ], .boolean)
+            let range = BoundExpr.call(
+                OperatorKernels.logical(.and),
+                [
+                    try bindBinary(.greaterEqual, x, try bind(lower)), try bindBinary(.lessEqual, x, try bind(upper)),
+                ], .boolean)
             return negated ? .call(OperatorKernels.not, [range], .boolean) : range
         case .like(let inner, let pattern, let negated):
             let x = coerce(try bind(inner), to: .string)
@@ -71,7 +77,8 @@ public struct ExprBinder {
             }
             let args = try arguments.map { (e) throws(ExprError) -> BoundExpr in try bind(e) }
             let binding = try FunctionLibrary.resolve(name, args.map(\.type), constants: args.map(\.constant))
-            return .call(binding.function, zip(args, binding.argumentTypes).map { coerce($0, to: $1) }, binding.resultType)
+            return .call(
+                binding.function, zip(args, binding.argumentTypes).map { coerce($0, to: $1) }, binding.resultType)
         }
     }
 
@@ -97,7 +104,8 @@ public struct ExprBinder {
             switch (op, common) {
             case (.multiply, .decimal), (.divide, .decimal), (.integerDivide, .decimal):
                 let sa = ta.decimalScale, sb = tb.decimalScale
-                let ca = coerce(a, to: .decimal(precision: 38, scale: sa)), cb = coerce(b, to: .decimal(precision: 38, scale: sb))
+                let ca = coerce(a, to: .decimal(precision: 38, scale: sa)),
+                    cb = coerce(b, to: .decimal(precision: 38, scale: sb))
                 let rs: Int =
                     switch op {
                     case .multiply: min(sa + sb, 18)
@@ -107,19 +115,23 @@ public struct ExprBinder {
                 let result: ColumnType = op == .integerDivide ? .bigint : .decimal(precision: 38, scale: rs)
                 return .call(OperatorKernels.arithmetic(op, type: common, resultType: result), [ca, cb], result)
             case (.divide, _):
-                return .call(OperatorKernels.arithmetic(.divide, type: .double, resultType: .double),
-                             [coerce(a, to: .double), coerce(b, to: .double)], .double)
+                return .call(
+                    OperatorKernels.arithmetic(.divide, type: .double, resultType: .double),
+                    [coerce(a, to: .double), coerce(b, to: .double)], .double)
             case (.integerDivide, .double):
-                return .call(OperatorKernels.arithmetic(op, type: .double, resultType: .bigint),
-                             [coerce(a, to: .double), coerce(b, to: .double)], .bigint)
+                return .call(
+                    OperatorKernels.arithmetic(op, type: .double, resultType: .bigint),
+                    [coerce(a, to: .double), coerce(b, to: .double)], .bigint)
             default:
-                return .call(OperatorKernels.arithmetic(op, type: common, resultType: common),
-                             [coerce(a, to: common), coerce(b, to: common)], common)
+                return .call(
+                    OperatorKernels.arithmetic(op, type: common, resultType: common),
+                    [coerce(a, to: common), coerce(b, to: common)], common)
             }
         }
     }
 
-    private func bindCase(_ operand: Expr?, _ branches: [WhenBranch], _ otherwise: Expr?) throws(ExprError) -> BoundExpr {
+    private func bindCase(_ operand: Expr?, _ branches: [WhenBranch], _ otherwise: Expr?) throws(ExprError) -> BoundExpr
+    {
         let subject = try operand.map { (e) throws(ExprError) -> BoundExpr in try bind(e) }
         var conditions = [BoundExpr]()
         var results = [BoundExpr]()
@@ -160,13 +172,17 @@ public struct ExprBinder {
 /// Evaluates bound expressions over column batches.
 public enum Evaluator {
     /// Evaluates `expr` over `rows` rows of `batch`; the result always has `rows` rows.
-    public static func evaluate(_ expr: BoundExpr, batch: [ColumnVector], rows: Int, context: EvaluationContext) throws -> ColumnVector {
+    public static func evaluate(_ expr: BoundExpr, batch: [ColumnVector], rows: Int, context: EvaluationContext) throws
+        -> ColumnVector
+    {
         let result = try evaluateRaw(expr, batch: batch, rows: rows, context: context)
         return OperatorKernels.expand(result, rows)
     }
 
     /// Constants come back as 1-row columns; kernels broadcast them.
-    static func evaluateRaw(_ expr: BoundExpr, batch: [ColumnVector], rows: Int, context: EvaluationContext) throws -> ColumnVector {
+    static func evaluateRaw(_ expr: BoundExpr, batch: [ColumnVector], rows: Int, context: EvaluationContext) throws
+        -> ColumnVector
+    {
         try StackGuard.check()
         switch expr {
         case .column(let index, _):
@@ -204,7 +220,9 @@ public enum Evaluator {
     }
 
     /// Evaluates a predicate and returns the indices of rows where it is TRUE.
-    public static func select(_ predicate: BoundExpr, batch: [ColumnVector], rows: Int, context: EvaluationContext) throws -> [Int] {
+    public static func select(_ predicate: BoundExpr, batch: [ColumnVector], rows: Int, context: EvaluationContext)
+        throws -> [Int]
+    {
         let mask = try evaluate(predicate, batch: batch, rows: rows, context: context)
         var selected = [Int]()
         selected.reserveCapacity(rows)

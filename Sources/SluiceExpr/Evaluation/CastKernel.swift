@@ -47,7 +47,9 @@ public enum CastKernel {
                 let limit = DecimalArithmetic.maxUnscaled(precision: p2)
                 for r in 0..<n {
                     if input.isNull(r) { out.appendNull(); continue }
-                    if let v = DecimalArithmetic.rescale(input.wides[r], from: s1, to: s2), v.magnitude <= limit.magnitude {
+                    if let v = DecimalArithmetic.rescale(input.wides[r], from: s1, to: s2),
+                        v.magnitude <= limit.magnitude
+                    {
                         out.appendWide(v)
                     } else {
                         fail(r)
@@ -205,7 +207,8 @@ public enum CastKernel {
 
     static func fromDouble(_ d: Double, to target: ColumnType) -> Value? {
         guard d.isFinite else {
-            return target.physical == .float64 ? .double(d) : (target.isString ? textValue(Value.formatDouble(d), target) : nil)
+            return target.physical == .float64
+                ? .double(d) : (target.isString ? textValue(Value.formatDouble(d), target) : nil)
         }
         switch target {
         case .float, .double: return .double(d)

@@ -74,9 +74,12 @@ enum OperatorKernels {
                     case .modulo:
                         result = y[i] == 0 ? nil : y[i] == -1 ? 0 : x[i] % y[i]
                     case .integerDivide:
-                        result = y[i] == 0 ? nil : DecimalArithmetic.rescale(x[i], from: s1, to: s2).flatMap {
-                            y[i] == -1 && $0 == .min ? nil : $0 / y[i]
-                        }
+                        result =
+                            y[i] == 0
+                            ? nil
+                            : DecimalArithmetic.rescale(x[i], from: s1, to: s2).flatMap {
+                                y[i] == -1 && $0 == .min ? nil : $0 / y[i]
+                            }
                     default: preconditionFailure("not a decimal arithmetic operator")
                     }
                     if let result { out[i] = result } else { markNull(i) }
@@ -142,9 +145,13 @@ enum OperatorKernels {
                 default: break
                 }
             case .int128:
-                for i in 0..<n { out[i] = decide(a.wides[i] < b.wides[i] ? -1 : (a.wides[i] > b.wides[i] ? 1 : 0)) ? 1 : 0 }
+                for i in 0..<n {
+                    out[i] = decide(a.wides[i] < b.wides[i] ? -1 : (a.wides[i] > b.wides[i] ? 1 : 0)) ? 1 : 0
+                }
             case .float64:
-                for i in 0..<n { out[i] = decide(a.doubles[i] < b.doubles[i] ? -1 : (a.doubles[i] > b.doubles[i] ? 1 : 0)) ? 1 : 0 }
+                for i in 0..<n {
+                    out[i] = decide(a.doubles[i] < b.doubles[i] ? -1 : (a.doubles[i] > b.doubles[i] ? 1 : 0)) ? 1 : 0
+                }
             case .bytes:
                 for i in 0..<n { out[i] = decide(compareBytes(a.byteSlice(i), b.byteSlice(i))) ? 1 : 0 }
             }
@@ -243,7 +250,11 @@ enum OperatorKernels {
                 if !found, !rowItems.isEmpty {
                     let v = x.value(at: i)
                     for c in rowItems {
-                        if c.isNull(i) { sawNull = true } else if compareValues(c.value(at: i), v) == 0 { found = true; break }
+                        if c.isNull(i) {
+                            sawNull = true
+                        } else if compareValues(c.value(at: i), v) == 0 {
+                            found = true; break
+                        }
                     }
                 }
                 if found {

@@ -1,5 +1,5 @@
-public import SluiceFormat
 import Foundation
+public import SluiceFormat
 
 /// A resolved function: the kernel, the types its arguments must be cast to, and its result type.
 public struct FunctionBinding: Sendable {
@@ -29,10 +29,16 @@ public enum FunctionLibrary {
         let lower = name.lowercased()
         func arity(_ range: ClosedRange<Int>) throws(ExprError) {
             guard range.contains(types.count) else {
-                throw ExprError(.typeMismatch, "No matching function with signature: \(lower)(\(types.map(\.sqlName).joined(separator: ", ")))", position: position)
+                throw ExprError(
+                    .typeMismatch,
+                    "No matching function with signature: \(lower)(\(types.map(\.sqlName).joined(separator: ", ")))",
+                    position: position)
             }
         }
-        func bind(_ args: [ColumnType], _ result: ColumnType, _ body: @escaping @Sendable ([Value], EvaluationContext) -> Value) -> FunctionBinding {
+        func bind(
+            _ args: [ColumnType], _ result: ColumnType,
+            _ body: @escaping @Sendable ([Value], EvaluationContext) -> Value
+        ) -> FunctionBinding {
             FunctionBinding(function: rowwise(lower, result, body), argumentTypes: args, resultType: result)
         }
         let stringType = ColumnType.string
@@ -56,11 +62,12 @@ public enum FunctionLibrary {
             let toUpper = lower == "upper" || lower == "ucase"
             return bind([stringType], .string) { v, _ in
                 guard case .bytes(let b) = v[0] else { return .null }
-                return .bytes(b.map { c in
-                    if toUpper, c >= 97, c <= 122 { return c - 32 }
-                    if !toUpper, c >= 65, c <= 90 { return c + 32 }
-                    return c
-                })
+                return .bytes(
+                    b.map { c in
+                        if toUpper, c >= 97, c <= 122 { return c - 32 }
+                        if !toUpper, c >= 65, c <= 90 { return c + 32 }
+                        return c
+                    })
             }
         case "trim", "ltrim", "rtrim":
             try arity(1...1)
@@ -106,14 +113,17 @@ public enum FunctionLibrary {
         case "replace":
             try arity(3...3)
             return bind([stringType, stringType, stringType], .string) { v, _ in
-                guard let s = v[0].stringValue, let from = v[1].stringValue, let to = v[2].stringValue else { return .null }
+                guard let s = v[0].stringValue, let from = v[1].stringValue, let to = v[2].stringValue else {
+                    return .null
+                }
                 guard !from.isEmpty else { return v[0] }
                 return .string(s.replacingAll(from, with: to))
             }
         case "split_part":
             try arity(3...3)
             return bind([stringType, stringType, .bigint], .string) { v, _ in
-                guard let s = v[0].stringValue, let sep = v[1].stringValue, case .int(let index) = v[2], !sep.isEmpty, index != 0
+                guard let s = v[0].stringValue, let sep = v[1].stringValue, case .int(let index) = v[2], !sep.isEmpty,
+                    index != 0
                 else { return .null }
                 let parts = s.splitAll(sep)
                 let clamped = Int(clamping: max(-Int64(parts.count) - 1, min(index, Int64(parts.count) + 1)))
@@ -140,7 +150,9 @@ public enum FunctionLibrary {
                 var resultScale = 0
                 if lower == "round", digits {
                     resultScale = s
-                    if constants.count > 1, case .int(let d)? = constants[1] { resultScale = Int(max(0, min(Int64(s), d))) }
+                    if constants.count > 1, case .int(let d)? = constants[1] {
+                        resultScale = Int(max(0, min(Int64(s), d)))
+                    }
                 }
                 let rs = resultScale
                 let t = ColumnType.decimal(precision: 38, scale: rs)
@@ -228,7 +240,9 @@ public enum FunctionLibrary {
     }
 
     /// A kernel evaluating `body` row by row over `Value`s (NULLs passed through to `body`).
-    static func rowwise(_ name: String, _ type: ColumnType, _ body: @escaping @Sendable ([Value], EvaluationContext) -> Value) -> ScalarFunction {
+    static func rowwise(
+        _ name: String, _ type: ColumnType, _ body: @escaping @Sendable ([Value], EvaluationContext) -> Value
+    ) -> ScalarFunction {
         ScalarFunction(name: name) { args, n, context in
             var out = ColumnVector(type: type, capacity: n)
             var row = [Value](repeating: .null, count: args.count)

@@ -39,7 +39,8 @@ public struct SessionTimeZone: Sendable, Hashable {
 
     /// UTC microseconds → wall-clock microseconds in this zone.
     public func toLocal(utcMicros: Int64) -> Int64 {
-        utcMicros + offset(atUTC: CivilTime.floorDivide(utcMicros, CivilTime.microsPerSecond).0) * CivilTime.microsPerSecond
+        utcMicros + offset(atUTC: CivilTime.floorDivide(utcMicros, CivilTime.microsPerSecond).0)
+            * CivilTime.microsPerSecond
     }
 
     /// Wall-clock microseconds in this zone → UTC microseconds.

@@ -5,11 +5,18 @@ enum TemporalFunctions {
     static func resolve(_ name: String, _ types: [ColumnType], position: Int?) throws(ExprError) -> FunctionBinding {
         func arity(_ range: ClosedRange<Int>) throws(ExprError) {
             guard range.contains(types.count) else {
-                throw ExprError(.typeMismatch, "No matching function with signature: \(name)(\(types.map(\.sqlName).joined(separator: ", ")))", position: position)
+                throw ExprError(
+                    .typeMismatch,
+                    "No matching function with signature: \(name)(\(types.map(\.sqlName).joined(separator: ", ")))",
+                    position: position)
             }
         }
-        func bind(_ args: [ColumnType], _ result: ColumnType, _ body: @escaping @Sendable ([Value], EvaluationContext) -> Value) -> FunctionBinding {
-            FunctionBinding(function: FunctionLibrary.rowwise(name, result, body), argumentTypes: args, resultType: result)
+        func bind(
+            _ args: [ColumnType], _ result: ColumnType,
+            _ body: @escaping @Sendable ([Value], EvaluationContext) -> Value
+        ) -> FunctionBinding {
+            FunctionBinding(
+                function: FunctionLibrary.rowwise(name, result, body), argumentTypes: args, resultType: result)
         }
         switch name {
         case "year", "month", "day", "dayofmonth", "hour", "minute", "second", "quarter", "dayofweek", "dayofyear":
@@ -92,10 +99,16 @@ enum TemporalFunctions {
         case "curdate", "current_date":
             try arity(0...0)
             return bind([], .date) { _, context in
-                .int(CivilTime.floorDivide(context.timeZone.toLocal(utcMicros: context.nowMicros), CivilTime.microsPerDay).0)
+                .int(
+                    CivilTime.floorDivide(
+                        context.timeZone.toLocal(utcMicros: context.nowMicros), CivilTime.microsPerDay
+                    ).0)
             }
         default:
-            throw ExprError(.unknownFunction, "No matching function with signature: \(name)(\(types.map(\.sqlName).joined(separator: ", ")))", position: position)
+            throw ExprError(
+                .unknownFunction,
+                "No matching function with signature: \(name)(\(types.map(\.sqlName).joined(separator: ", ")))",
+                position: position)
         }
     }
 
@@ -107,8 +120,10 @@ enum TemporalFunctions {
         return t == .date ? x * CivilTime.microsPerDay : x
     }
 
-    static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-                             "October", "November", "December"]
+    static let monthNames = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September",
+        "October", "November", "December",
+    ]
     static let dayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 
     /// MySQL `date_format` specifiers.
@@ -151,7 +166,8 @@ enum TemporalFunctions {
             case "a": out += String(dayNames[CivilTime.dayOfWeek(days: days) - 1].prefix(3))
             case "j": out += pad(Int(days - CivilTime.days(year: y, month: 1, day: 1)) + 1, 3)
             case "T": out += "\(pad(hh, 2)):\(pad(mi, 2)):\(pad(ss, 2))"
-            case "r": out += "\(pad(hh % 12 == 0 ? 12 : hh % 12, 2)):\(pad(mi, 2)):\(pad(ss, 2)) \(hh < 12 ? "AM" : "PM")"
+            case "r":
+                out += "\(pad(hh % 12 == 0 ? 12 : hh % 12, 2)):\(pad(mi, 2)):\(pad(ss, 2)) \(hh < 12 ? "AM" : "PM")"
             default: out.append(spec)
             }
         }

@@ -76,7 +76,8 @@ extension Expr {
         case .inList(let e, let list, _): return [e] + list
         case .between(let e, let l, let u, _): return [e, l, u]
         case .caseWhen(let operand, let branches, let otherwise):
-            return (operand.map { [$0] } ?? []) + branches.flatMap { [$0.condition, $0.result] } + (otherwise.map { [$0] } ?? [])
+            return (operand.map { [$0] } ?? []) + branches.flatMap { [$0.condition, $0.result] }
+                + (otherwise.map { [$0] } ?? [])
         case .call(_, let arguments, _): return arguments
         }
     }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSluiceSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Runs recursive work (a statement's parse, analysis and execution; a load's `columns` and
 /// `where`) on a thread with a large stack, whatever thread the caller is on. Dispatch and
@@ -28,10 +29,12 @@ public enum LargeStack {
             defer { pthread_attr_destroy(&attributes) }
             pthread_attr_setstacksize(&attributes, size)
             var thread = pthread_t()
-            let started = pthread_create(&thread, &attributes, { raw in
-                Unmanaged<Job>.fromOpaque(raw!).takeUnretainedValue().work()
-                return nil
-            }, Unmanaged.passUnretained(job).toOpaque())
+            let started = pthread_create(
+                &thread, &attributes,
+                { raw in
+                    Unmanaged<Job>.fromOpaque(raw!).takeUnretainedValue().work()
+                    return nil
+                }, Unmanaged.passUnretained(job).toOpaque())
             if started == 0 {
                 pthread_join(thread, nil)
             } else {

@@ -167,7 +167,9 @@ public enum ExprParser {
             if s.accept("FALSE") { return wrapNot(.binary(.equal, left, .literal(.int(0), .boolean)), negated) }
             throw s.unexpected(expecting: "NULL")
         }
-        let negated = s.current.isKeyword("NOT") && (s.peek().isKeyword("IN") || s.peek().isKeyword("BETWEEN") || s.peek().isKeyword("LIKE"))
+        let negated =
+            s.current.isKeyword("NOT")
+            && (s.peek().isKeyword("IN") || s.peek().isKeyword("BETWEEN") || s.peek().isKeyword("LIKE"))
         if negated { s.advance() }
         if s.accept("IN") {
             try s.expectSymbol("(")
@@ -187,8 +189,10 @@ public enum ExprParser {
         }
         if s.accept("LIKE") { return .like(left, pattern: try parseAdditive(&s), negated: negated) }
         if negated { throw s.unexpected(expecting: "IN, BETWEEN or LIKE") }
-        for (symbol, op) in [("=", BinaryOperator.equal), ("!=", .notEqual), ("<=", .lessEqual), (">=", .greaterEqual),
-                             ("<", .less), (">", .greater), ("<=>", .nullSafeEqual)]
+        for (symbol, op) in [
+            ("=", BinaryOperator.equal), ("!=", .notEqual), ("<=", .lessEqual), (">=", .greaterEqual),
+            ("<", .less), (">", .greater), ("<=>", .nullSafeEqual),
+        ]
         where s.acceptSymbol(symbol) {
             return .binary(op, left, try parseAdditive(&s))
         }
@@ -295,7 +299,8 @@ public enum ExprParser {
                 if case .string(let text) = s.peek().kind {
                     s.advance()
                     s.advance()
-                    return .cast(.literal(.string(text), .varchar(length: text.utf8.count)), upper == "DATE" ? .date : .datetime)
+                    return .cast(
+                        .literal(.string(text), .varchar(length: text.utf8.count)), upper == "DATE" ? .date : .datetime)
                 }
             case "INTERVAL":
                 break
@@ -401,7 +406,10 @@ public enum ExprParser {
             try s.expectSymbol(")")
         }
         guard let type = ColumnType.named(name, arguments: args) else {
-            throw ExprError(.syntax, "Unknown or invalid type \(name)\(args.isEmpty ? "" : "(\(args.map(String.init).joined(separator: ",")))")", position: position)
+            throw ExprError(
+                .syntax,
+                "Unknown or invalid type \(name)\(args.isEmpty ? "" : "(\(args.map(String.init).joined(separator: ",")))")",
+                position: position)
         }
         return type
     }

@@ -129,7 +129,8 @@ public enum Lexer {
                 let s = i
                 while i < n, bytes[i] != 96 { i += 1 }
                 guard i < n else { throw ExprError(.syntax, "Unterminated quoted identifier", position: start) }
-                tokens.append(Token(kind: .quotedIdentifier(String(decoding: bytes[s..<i], as: UTF8.self)), offset: start))
+                tokens.append(
+                    Token(kind: .quotedIdentifier(String(decoding: bytes[s..<i], as: UTF8.self)), offset: start))
                 i += 1
             } else {
                 let two = i + 1 < n ? String(decoding: bytes[i...(i + 1)], as: UTF8.self) : ""

@@ -28,7 +28,9 @@ final class Bzip2Decompressor: DecompressorOutput, StreamDecompressor {
                 let code = BZ2_bzDecompress(&stream)
                 return (code, out.count - Int(stream.avail_out))
             }
-            guard code == BZ_OK || code == BZ_STREAM_END else { throw invalid("error \(code) (BZ_DATA_ERROR is -4, BZ_DATA_ERROR_MAGIC -5)") }
+            guard code == BZ_OK || code == BZ_STREAM_END else {
+                throw invalid("error \(code) (BZ_DATA_ERROR is -4, BZ_DATA_ERROR_MAGIC -5)")
+            }
             try handOut(produced, to: output)
             if code == BZ_STREAM_END {
                 BZ2_bzDecompressEnd(&stream)

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 public import Hummingbird
 import Logging
 import NIOCore
@@ -7,7 +8,6 @@ import SluiceFormat
 import SluiceIO
 public import SluiceSQL
 import Synchronization
-import HTTPTypes
 
 /// The HTTP SQL API (`spec/http-sql-api.md`): one statement per POST, NDJSON result.
 public struct SQLRoutes: Sendable {
@@ -58,7 +58,8 @@ public struct SQLRoutes: Sendable {
             return Self.failure(.badRequest, "request body must be a JSON object with a \"query\" string")
         }
         var session = Session(
-            database: database, nowMicros: ContinuousClockEpochMicros.now(), address: request.head.authority ?? advertisedAddress)
+            database: database, nowMicros: ContinuousClockEpochMicros.now(),
+            address: request.head.authority ?? advertisedAddress)
         if let variables = object["sessionVariables"] as? [String: Any] {
             for (key, value) in variables {
                 switch key.lowercased() {
@@ -69,7 +70,9 @@ public struct SQLRoutes: Sendable {
                     session.timeZone = zone
                 case "query_timeout":
                     guard let seconds = Self.positiveInteger(value), seconds <= 259_200 else {
-                        return Self.failure(.badRequest, "query_timeout must be a whole number of seconds from 1 to 259200, not '\(value)'")
+                        return Self.failure(
+                            .badRequest,
+                            "query_timeout must be a whole number of seconds from 1 to 259200, not '\(value)'")
                     }
                     session.queryTimeoutSeconds = seconds
                 case "query_mem_limit", "exec_mem_limit":
@@ -115,12 +118,14 @@ public struct SQLRoutes: Sendable {
             var headers = HTTPFields()
             headers[.contentType] = "application/x-ndjson; charset=UTF-8"
             headers[HTTPField.Name("X-StarRocks-Query-Id")!] = UUID().uuidString.lowercased()
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                for chunk in NDJSONEncoder.lines(result, connectionID: connectionID) {
-                    try await writer.write(ByteBuffer(bytes: chunk))
-                }
-                try await writer.finish(nil)
-            })
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    for chunk in NDJSONEncoder.lines(result, connectionID: connectionID) {
+                        try await writer.write(ByteBuffer(bytes: chunk))
+                    }
+                    try await writer.finish(nil)
+                })
         }
     }
 
@@ -176,7 +181,9 @@ enum NDJSONEncoder {
             line(statisticsLine(statistics))
         case .rows(let set, let statistics):
             line("{\"connectionId\":\(connectionID)}")
-            let meta = set.columns.map { "{\"name\":\(JSONText.string($0.name)),\"type\":\(JSONText.string($0.type.metaName))}" }
+            let meta = set.columns.map {
+                "{\"name\":\(JSONText.string($0.name)),\"type\":\(JSONText.string($0.type.metaName))}"
+            }
             line("{\"meta\":[\(meta.joined(separator: ","))]}")
             for batch in set.batches {
                 let rows = batch.first?.count ?? 0

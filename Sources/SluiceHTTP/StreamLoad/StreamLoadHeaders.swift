@@ -26,12 +26,19 @@ struct StreamLoadHeaders {
         return fields[key]
     }
 
-    var label: String? { value("label").map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } }
+    var label: String? {
+        value("label").map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     /// Format, timeout and body-size checks that precede `begin` (spec §1.3 steps 4–6).
-    func validateBeforeBegin(contentLength: Int?, limits: Limits, label: String) throws(LoadError) -> (LoadOptions.Format, Int) {
+    func validateBeforeBegin(contentLength: Int?, limits: Limits, label: String) throws(LoadError) -> (
+        LoadOptions.Format, Int
+    ) {
         if let contentLength, contentLength > limits.streamingLoadMaxBytes {
-            throw LoadError(.bodyTooLarge, "body size \(contentLength) exceed limit: \(limits.streamingLoadMaxBytes), label=\(label). You can increase the limit by setting streaming_load_max_mb in be.conf.")
+            throw LoadError(
+                .bodyTooLarge,
+                "body size \(contentLength) exceed limit: \(limits.streamingLoadMaxBytes), label=\(label). You can increase the limit by setting streaming_load_max_mb in be.conf."
+            )
         }
         let format: LoadOptions.Format
         switch value("format")?.lowercased() {
@@ -42,7 +49,10 @@ struct StreamLoadHeaders {
             throw LoadError(.invalidArgument, "unknown data format, format=\(value("format") ?? other)")
         }
         if format == .json, let contentLength, contentLength > limits.jsonMaxBytes, !isTrue("ignore_json_size") {
-            throw LoadError(.bodyTooLarge, "The size of this batch exceed the max size [\(limits.jsonMaxBytes)]  of json type data  data [ \(contentLength) ]. Set ignore_json_size to skip the check, although it may lead huge memory consuming.")
+            throw LoadError(
+                .bodyTooLarge,
+                "The size of this batch exceed the max size [\(limits.jsonMaxBytes)]  of json type data  data [ \(contentLength) ]. Set ignore_json_size to skip the check, although it may lead huge memory consuming."
+            )
         }
         var timeout = limits.defaultTimeoutSeconds
         if let text = value("timeout") {
@@ -50,7 +60,8 @@ struct StreamLoadHeaders {
                 throw LoadError(.invalidArgument, "Invalid timeout format")
             }
             guard (1...259_200).contains(Int(parsed)) else {
-                throw LoadError(.invalidArgument, "Invalid timeout: \(parsed). Timeout should between 1 and 259200 seconds")
+                throw LoadError(
+                    .invalidArgument, "Invalid timeout: \(parsed). Timeout should between 1 and 259200 seconds")
             }
             timeout = Int(parsed)
         }
@@ -63,9 +74,10 @@ struct StreamLoadHeaders {
     /// The body's compression: `compression` or `Content-Encoding`, whichever is set, else the
     /// compression a `format` such as `gzip` names.
     var contentEncoding: String? {
-        value("compression") ?? value("content-encoding") ?? value("format").map { $0.lowercased() }.flatMap {
-            Self.compressedFormats.contains($0) ? $0 : nil
-        }
+        value("compression") ?? value("content-encoding")
+            ?? value("format").map { $0.lowercased() }.flatMap {
+                Self.compressedFormats.contains($0) ? $0 : nil
+            }
     }
 
     func isTrue(_ name: String) -> Bool { value(name)?.lowercased() == "true" }
@@ -85,7 +97,9 @@ struct StreamLoadHeaders {
         options.columns = value("columns")
         options.filter = value("where")
         if let text = value("column_separator") { options.columnSeparator = try separator(text, "column_separator") }
-        if let text = value("row_delimiter") ?? value("line_delimiter") { options.rowDelimiter = try separator(text, "row_delimiter") }
+        if let text = value("row_delimiter") ?? value("line_delimiter") {
+            options.rowDelimiter = try separator(text, "row_delimiter")
+        }
         if let text = value("skip_header") {
             guard let n = Int64(text.trimmingCharacters(in: .whitespaces)) else {
                 throw LoadError(.invalidArgument, "Invalid csv load skip_header format")
@@ -100,13 +114,18 @@ struct StreamLoadHeaders {
             throw LoadError(.invalidArgument, "Can not specify both partitions and temporary partitions")
         }
         if value("temporary_partitions") != nil {
-            throw LoadError(.invalidArgument, "temporary_partitions is not supported: Sluice tables have no temporary partitions")
+            throw LoadError(
+                .invalidArgument, "temporary_partitions is not supported: Sluice tables have no temporary partitions")
         }
         if let text = value("partitions") {
-            options.partitions = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            options.partitions = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
         }
         if value("negative") == "true" {
-            throw LoadError(.invalidArgument, "negative loads need an AGGREGATE KEY table; Sluice supports DUPLICATE KEY tables only")
+            throw LoadError(
+                .invalidArgument,
+                "negative loads need an AGGREGATE KEY table; Sluice supports DUPLICATE KEY tables only")
         }
         options.strictMode = try boolean("strict_mode", "Invalid strict mode format. Must be bool type") ?? false
         if let text = value("timezone") ?? value("time_zone") {
@@ -134,10 +153,13 @@ struct StreamLoadHeaders {
         options.jsonRoot = value("json_root")
         options.stripOuterArray = isTrue("strip_outer_array")
         if try boolean("partial_update", "Invalid partial update flag format. Must be bool type") == true {
-            throw LoadError(.invalidArgument, "partial_update needs a Primary Key table; Sluice supports DUPLICATE KEY tables only")
+            throw LoadError(
+                .invalidArgument, "partial_update needs a Primary Key table; Sluice supports DUPLICATE KEY tables only")
         }
         if let condition = value("merge_condition"), !condition.isEmpty {
-            throw LoadError(.invalidArgument, "merge_condition needs a Primary Key table; Sluice supports DUPLICATE KEY tables only")
+            throw LoadError(
+                .invalidArgument, "merge_condition needs a Primary Key table; Sluice supports DUPLICATE KEY tables only"
+            )
         }
         if let text = value("load_dop"), Int64(text.trimmingCharacters(in: .whitespaces)) == nil {
             throw LoadError(.invalidArgument, "Invalid load_dop format")
@@ -146,7 +168,9 @@ struct StreamLoadHeaders {
             guard let n = Int64(text.trimmingCharacters(in: .whitespaces)) else {
                 throw LoadError(.invalidArgument, "Invalid log_rejected_record_num format")
             }
-            guard n >= -1 else { throw LoadError(.invalidArgument, "log_rejected_record_num must be equal or greater than -1") }
+            guard n >= -1 else {
+                throw LoadError(.invalidArgument, "log_rejected_record_num must be equal or greater than -1")
+            }
             options.errorLogLimit = n == -1 ? Int.max : max(50, Int(n))
             options.rejectedRecordLimit = n == -1 ? Int.max : Int(n)
         }
@@ -157,17 +181,27 @@ struct StreamLoadHeaders {
         if let format = value("format"), Self.compressedFormats.contains(format.lowercased()),
             value("compression") != nil || value("content-encoding") != nil
         {
-            throw LoadError(.invalidArgument, "format=\(format) already names the body's compression; do not also set compression or Content-Encoding")
+            throw LoadError(
+                .invalidArgument,
+                "format=\(format) already names the body's compression; do not also set compression or Content-Encoding"
+            )
         }
         if let encoding = contentEncoding, !BodyDecoder.supports(encoding) {
-            throw LoadError(.invalidArgument, "compression \(encoding) is not supported; use gzip, deflate, lz4_frame, zstd or bzip2, or send the body uncompressed")
+            throw LoadError(
+                .invalidArgument,
+                "compression \(encoding) is not supported; use gzip, deflate, lz4_frame, zstd or bzip2, or send the body uncompressed"
+            )
         }
         if try boolean("two_phase_commit", "Invalid two_phase_commit format. Must be bool type") == true {
-            throw LoadError(.invalidArgument, "two_phase_commit is not supported yet; use /api/transaction/{begin,load,prepare,commit}")
+            throw LoadError(
+                .invalidArgument,
+                "two_phase_commit is not supported yet; use /api/transaction/{begin,load,prepare,commit}")
         }
         if let text = value("enable_merge_commit"), text.lowercased() != "false" {
             guard text.lowercased() == "true" else {
-                throw LoadError(.invalidArgument, "Invalid parameter enable_merge_commit. The value must be bool type, but is \(text)")
+                throw LoadError(
+                    .invalidArgument,
+                    "Invalid parameter enable_merge_commit. The value must be bool type, but is \(text)")
             }
             throw LoadError(.invalidArgument, "enable_merge_commit is not supported yet")
         }

@@ -28,7 +28,9 @@ enum StreamLoadResponse {
             ("CommitAndPublishTimeMs", String(result.commitMilliseconds)),
         ]
         if let errorURL { fields.append(("ErrorURL", JSONText.string(errorURL))) }
-        if let path = result.rejectedRecordPath { fields.append(("RejectedRecordPath", JSONText.string("\(host):\(path)"))) }
+        if let path = result.rejectedRecordPath {
+            fields.append(("RejectedRecordPath", JSONText.string("\(host):\(path)")))
+        }
         return "{\n" + fields.map { "    \"\($0.0)\": \($0.1)" }.joined(separator: ",\n") + "\n}\n"
     }
 }

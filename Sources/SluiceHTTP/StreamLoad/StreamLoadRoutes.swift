@@ -1,6 +1,6 @@
 import Foundation
-public import Hummingbird
 import HTTPTypes
+public import Hummingbird
 import NIOCore
 import SluiceIO
 public import SluiceLoad
@@ -61,7 +61,8 @@ public struct StreamLoadRoutes: Sendable {
         let format: LoadOptions.Format
         let timeout: Int
         do {
-            (format, timeout) = try headers.validateBeforeBegin(contentLength: contentLength, limits: limits, label: label)
+            (format, timeout) = try headers.validateBeforeBegin(
+                contentLength: contentLength, limits: limits, label: label)
         } catch {
             // Decided before the body: close so a client that sent no Expect stops uploading.
             return respond(LoadResult(label: label, status: .fail, message: error.message), host: host, close: true)
@@ -71,9 +72,12 @@ public struct StreamLoadRoutes: Sendable {
         options.nowMicros = Int64(Date().timeIntervalSince1970 * 1_000_000)
         let limits = self.limits
         let load: RunningLoad
-        switch service.begin(database: database, table: table, label: label, options: options, configure: { options, _ in
-            try headers.configure(&options, limits: limits)
-        }) {
+        switch service.begin(
+            database: database, table: table, label: label, options: options,
+            configure: { options, _ in
+                try headers.configure(&options, limits: limits)
+            })
+        {
         case .failure(let failure):
             return respond(failure.result, host: host)
         case .success(let running):
@@ -81,15 +85,20 @@ public struct StreamLoadRoutes: Sendable {
         }
 
         guard let decoder = BodyDecoder(encoding: headers.contentEncoding) else {
-            return respond(load.abort("cannot decode \(headers.contentEncoding ?? "")", code: .invalidArgument), host: host)
+            return respond(
+                load.abort("cannot decode \(headers.contentEncoding ?? "")", code: .invalidArgument), host: host)
         }
         let deadline = started + .seconds(timeout)
         let received: Int
         do {
             let maxBytes = streamingLoadMaxBytes
-            received = try await FeedPipeline.stream(request.body, decoder: decoder, load: load, deadline: deadline) { received in
+            received = try await FeedPipeline.stream(request.body, decoder: decoder, load: load, deadline: deadline) {
+                received in
                 if received > maxBytes {
-                    throw LoadError(.bodyTooLarge, "body size \(received) exceed limit: \(maxBytes), label=\(label). You can increase the limit by setting streaming_load_max_mb in be.conf.")
+                    throw LoadError(
+                        .bodyTooLarge,
+                        "body size \(received) exceed limit: \(maxBytes), label=\(label). You can increase the limit by setting streaming_load_max_mb in be.conf."
+                    )
                 }
             }
         } catch let error as LoadError {
@@ -118,16 +127,21 @@ public struct StreamLoadRoutes: Sendable {
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         if close { fields[.connection] = "close" }
-        return Response(status: .ok, headers: fields,
-                        body: ResponseBody(byteBuffer: ByteBuffer(string: StreamLoadResponse.render(
-                            result, errorURL: url, host: String(host.split(separator: ":").first ?? "127.0.0.1")))))
+        return Response(
+            status: .ok, headers: fields,
+            body: ResponseBody(
+                byteBuffer: ByteBuffer(
+                    string: StreamLoadResponse.render(
+                        result, errorURL: url, host: String(host.split(separator: ":").first ?? "127.0.0.1")))))
     }
 
     // MARK: Label state and error logs
 
     func loadState(_ request: Request, _ context: SluiceRequestContext) -> Response {
         if let denied = RestResult.unauthorized(authenticator.authenticate(request.headers)) { return denied }
-        guard let database = context.parameters.get("db"), !database.isEmpty else { return RestResult.failed("No database selected.") }
+        guard let database = context.parameters.get("db"), !database.isEmpty else {
+            return RestResult.failed("No database selected.")
+        }
         guard let label = request.uri.queryParameters.get("label"), !label.isEmpty else {
             return RestResult.failed("No label selected.")
         }
@@ -143,12 +157,15 @@ public struct StreamLoadRoutes: Sendable {
 
     func errorLog(_ request: Request) async throws -> Response {
         guard let name = request.uri.queryParameters.get("file"), ErrorLog.isValidName(name) else {
-            return Response(status: .badRequest, body: ResponseBody(byteBuffer: ByteBuffer(string: "invalid error log file name\n")))
+            return Response(
+                status: .badRequest, body: ResponseBody(byteBuffer: ByteBuffer(string: "invalid error log file name\n"))
+            )
         }
         let engine = service.engine
         let path = FilePath.join(engine.directory.errorsDirectory, name)
         guard let bytes = try? await BlockingIO.run({ try engine.fileSystem.readFile(path) }) else {
-            return Response(status: .notFound, body: ResponseBody(byteBuffer: ByteBuffer(string: "error log \(name) not found\n")))
+            return Response(
+                status: .notFound, body: ResponseBody(byteBuffer: ByteBuffer(string: "error log \(name) not found\n")))
         }
         var fields = HTTPFields()
         fields[.contentType] = "text/plain; charset=UTF-8"

@@ -31,11 +31,16 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
 public enum SluiceChannelHandlers {
     /// The `Expect: 100-continue` responder and the disconnect watcher (one each per connection).
     /// - Parameter streamLoad: when given, Stream Load heads that fail their header checks get no 100.
-    public static func make(authenticator: Authenticator, streamLoad: StreamLoadRoutes? = nil) -> [any RemovableChannelHandler] {
-        [ExpectContinueHandler { head in
-            guard case .authenticated = authenticator.authenticate(head.headerFields) else { return false }
-            guard let streamLoad, let path = head.path, path.split(separator: "?")[0].hasSuffix("_stream_load") else { return true }
-            return streamLoad.acceptsBody(head)
-        }, DisconnectHandler()]
+    public static func make(authenticator: Authenticator, streamLoad: StreamLoadRoutes? = nil)
+        -> [any RemovableChannelHandler]
+    {
+        [
+            ExpectContinueHandler { head in
+                guard case .authenticated = authenticator.authenticate(head.headerFields) else { return false }
+                guard let streamLoad, let path = head.path, path.split(separator: "?")[0].hasSuffix("_stream_load")
+                else { return true }
+                return streamLoad.acceptsBody(head)
+            }, DisconnectHandler(),
+        ]
     }
 }

@@ -4,13 +4,16 @@ import NIOCore
 /// StarRocks FE's "RestBaseResult" envelope: `{"status":…,"code":…,"msg":…,"message":…}` plus extras.
 enum RestResult {
     static func ok(_ extra: [(String, String)] = []) -> Response {
-        body(status: .ok, fields: [("status", "\"OK\""), ("code", "\"0\""), ("msg", "\"Success\""), ("message", "\"OK\"")] + extra)
+        body(
+            status: .ok,
+            fields: [("status", "\"OK\""), ("code", "\"0\""), ("msg", "\"Success\""), ("message", "\"OK\"")] + extra)
     }
 
     static func failed(_ message: String, status: HTTPResponse.Status = .ok, authenticate: Bool = false) -> Response {
         let text = JSONText.string(message)
-        return body(status: status, fields: [("status", "\"FAILED\""), ("code", "\"1\""), ("msg", text), ("message", text)],
-                    authenticate: authenticate)
+        return body(
+            status: status, fields: [("status", "\"FAILED\""), ("code", "\"1\""), ("msg", text), ("message", text)],
+            authenticate: authenticate)
     }
 
     /// Fields are (key, JSON-encoded value), written in order.

@@ -33,17 +33,24 @@ enum TransactionResponse {
         case .begin:
             return [label, id, ("BeginTxnTimeMs", String(answer.beginMilliseconds))]
         case .load:
-            return [label, id, ("LoadBytes", String(answer.requestBytes)), ("StreamLoadPlanTimeMs", String(answer.planMilliseconds)),
-                    ("ReceivedDataTimeMs", String(answer.receiveMilliseconds))]
+            return [
+                label, id, ("LoadBytes", String(answer.requestBytes)),
+                ("StreamLoadPlanTimeMs", String(answer.planMilliseconds)),
+                ("ReceivedDataTimeMs", String(answer.receiveMilliseconds)),
+            ]
         case .prepare, .commit:
             let r = answer.result
             let c = r?.counters ?? LoadCounters()
-            return [label, id,
-                    ("NumberTotalRows", String(c.totalRows)), ("NumberLoadedRows", String(c.loadedRows)),
-                    ("NumberFilteredRows", String(c.filteredRows)), ("NumberUnselectedRows", String(c.unselectedRows)),
-                    ("LoadBytes", String(c.receivedBytes)), ("LoadTimeMs", String(r?.totalMilliseconds ?? 0)),
-                    ("StreamLoadPlanTimeMs", String(r?.planMilliseconds ?? 0)), ("ReceivedDataTimeMs", String(r?.readMilliseconds ?? 0)),
-                    ("WriteDataTimeMs", String(r?.writeMilliseconds ?? 0)), ("CommitAndPublishTimeMs", String(r?.commitMilliseconds ?? 0))]
+            return [
+                label, id,
+                ("NumberTotalRows", String(c.totalRows)), ("NumberLoadedRows", String(c.loadedRows)),
+                ("NumberFilteredRows", String(c.filteredRows)), ("NumberUnselectedRows", String(c.unselectedRows)),
+                ("LoadBytes", String(c.receivedBytes)), ("LoadTimeMs", String(r?.totalMilliseconds ?? 0)),
+                ("StreamLoadPlanTimeMs", String(r?.planMilliseconds ?? 0)),
+                ("ReceivedDataTimeMs", String(r?.readMilliseconds ?? 0)),
+                ("WriteDataTimeMs", String(r?.writeMilliseconds ?? 0)),
+                ("CommitAndPublishTimeMs", String(r?.commitMilliseconds ?? 0)),
+            ]
         case .rollback:
             return [label]
         }

@@ -1,6 +1,6 @@
 import Foundation
-public import Hummingbird
 import HTTPTypes
+public import Hummingbird
 import NIOCore
 import SluiceIO
 public import SluiceLoad
@@ -30,49 +30,68 @@ public struct TransactionRoutes: Sendable {
 
     public func register(on router: Router<SluiceRequestContext>) {
         for op in ["begin", "prepare", "commit", "rollback", "list"] {
-            router.post(RouterPath("/api/transaction/\(op)")) { request, context in try await handle(op, request, context) }
-            router.put(RouterPath("/api/transaction/\(op)")) { request, context in try await handle(op, request, context) }
+            router.post(RouterPath("/api/transaction/\(op)")) { request, context in
+                try await handle(op, request, context)
+            }
+            router.put(RouterPath("/api/transaction/\(op)")) { request, context in
+                try await handle(op, request, context)
+            }
         }
         router.put("/api/transaction/load") { request, context in try await handle("load", request, context) }
-        router.post("/api/transaction/:op") { request, context in try await handle(context.parameters.get("op") ?? "", request, context) }
-        router.put("/api/transaction/:op") { request, context in try await handle(context.parameters.get("op") ?? "", request, context) }
+        router.post("/api/transaction/:op") { request, context in
+            try await handle(context.parameters.get("op") ?? "", request, context)
+        }
+        router.put("/api/transaction/:op") { request, context in
+            try await handle(context.parameters.get("op") ?? "", request, context)
+        }
         router.get("/api/:db/_transactions") { request, context in listByPrefix(request, context) }
     }
 
     func header(_ request: Request, _ name: String) -> String? {
-        HTTPField.Name(name).flatMap { request.headers[$0] }.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        HTTPField.Name(name).flatMap { request.headers[$0] }.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap {
+            $0.isEmpty ? nil : $0
+        }
     }
 
     func handle(_ op: String, _ request: Request, _ context: SluiceRequestContext) async throws -> Response {
-        if let denied = RestResult.unauthorized(streamLoad.authenticator.authenticate(request.headers)) { return denied }
+        if let denied = RestResult.unauthorized(streamLoad.authenticator.authenticate(request.headers)) {
+            return denied
+        }
         let host = request.head.authority ?? streamLoad.advertisedAddress
         guard let operation = TransactionAnswer.Operation(rawValue: op) else {
             if op == "list" { return list() }
-            return Self.respond(TransactionAnswer(.begin, .failed, "Unknown transaction operation: \(op)").framed(), host: host)
+            return Self.respond(
+                TransactionAnswer(.begin, .failed, "Unknown transaction operation: \(op)").framed(), host: host)
         }
         if header(request, "transaction_type")?.lowercased() == "multi" {
-            return Self.respond(TransactionAnswer(operation, .invalidArgument,
-                "Multi-statement transaction requests can only be sent to FE nodes, not BE nodes"), host: host)
+            return Self.respond(
+                TransactionAnswer(
+                    operation, .invalidArgument,
+                    "Multi-statement transaction requests can only be sent to FE nodes, not BE nodes"), host: host)
         }
         guard let label = header(request, "label") else {
             return Self.respond(TransactionAnswer(operation, .failed, "Empty label.").framed(), host: host)
         }
         guard let database = header(request, "db") else {
-            return Self.respond(TransactionAnswer(operation, .failed, "No database selected.", label: label).framed(), host: host)
+            return Self.respond(
+                TransactionAnswer(operation, .failed, "No database selected.", label: label).framed(), host: host)
         }
         switch operation {
         case .begin:
             guard let table = header(request, "table") else {
-                return Self.respond(TransactionAnswer(.begin, .failed, "No table selected.", label: label).framed(), host: host)
+                return Self.respond(
+                    TransactionAnswer(.begin, .failed, "No table selected.", label: label).framed(), host: host)
             }
             guard let timeout = seconds(header(request, "timeout"), default: 600),
                 let idle = seconds(header(request, "idle_transaction_timeout"), default: -1)
             else {
-                return Self.respond(TransactionAnswer(.begin, .invalidArgument, "Invalid timeout format", label: label), host: host)
+                return Self.respond(
+                    TransactionAnswer(.begin, .invalidArgument, "Invalid timeout format", label: label), host: host)
             }
             let answer = try await BlockingIO.run {
-                loads.begin(database: database, table: table, label: label, timeoutSeconds: max(1, timeout),
-                            idleTimeoutSeconds: idle > 0 ? idle : nil)
+                loads.begin(
+                    database: database, table: table, label: label, timeoutSeconds: max(1, timeout),
+                    idleTimeoutSeconds: idle > 0 ? idle : nil)
             }
             return Self.respond(answer, host: host)
         case .load:
@@ -81,16 +100,22 @@ public struct TransactionRoutes: Sendable {
             var timeout = defaultPreparedTimeout
             if let text = header(request, "prepared_timeout") {
                 guard let value = Int64(text), value > 0 else {
-                    return Self.respond(TransactionAnswer(.prepare, .invalidArgument, "Invalid prepared_timeout: \(text)", label: label), host: host)
+                    return Self.respond(
+                        TransactionAnswer(
+                            .prepare, .invalidArgument, "Invalid prepared_timeout: \(text)", label: label), host: host)
                 }
                 timeout = value
             }
             let preparedTimeout = timeout
-            return Self.respond(try await BlockingIO.run { loads.prepare(database: database, label: label, timeoutSeconds: preparedTimeout) }, host: host)
+            return Self.respond(
+                try await BlockingIO.run {
+                    loads.prepare(database: database, label: label, timeoutSeconds: preparedTimeout)
+                }, host: host)
         case .commit:
             return Self.respond(try await BlockingIO.run { loads.commit(database: database, label: label) }, host: host)
         case .rollback:
-            return Self.respond(try await BlockingIO.run { loads.rollback(database: database, label: label) }, host: host)
+            return Self.respond(
+                try await BlockingIO.run { loads.rollback(database: database, label: label) }, host: host)
         }
     }
 
@@ -107,20 +132,24 @@ public struct TransactionRoutes: Sendable {
         do {
             (format, _) = try headers.validateBeforeBegin(contentLength: contentLength, limits: limits, label: label)
         } catch {
-            return Self.respond(TransactionAnswer(.load, .invalidArgument, error.message, label: label), host: host, close: true)
+            return Self.respond(
+                TransactionAnswer(.load, .invalidArgument, error.message, label: label), host: host, close: true)
         }
         var options = LoadOptions()
         options.format = format
         options.nowMicros = Int64(Date().timeIntervalSince1970 * 1_000_000)
         let signature = Self.dataHeaders.map { "\($0)=\(headers.value($0) ?? "")" }.joined(separator: "\n")
         let ticket: TransactionLoads.LoadTicket
-        switch loads.startLoad(database: database, label: label, table: header(request, "table"), signature: signature,
-                               options: options, configure: { options, _ in try headers.configure(&options, limits: limits) }) {
+        switch loads.startLoad(
+            database: database, label: label, table: header(request, "table"), signature: signature,
+            options: options, configure: { options, _ in try headers.configure(&options, limits: limits) })
+        {
         case .failure(let answer): return Self.respond(answer, host: host)
         case .success(let claimed): ticket = claimed
         }
         guard let decoder = BodyDecoder(encoding: headers.contentEncoding) else {
-            return Self.respond(loads.endLoad(ticket, failure: "cannot decode \(headers.contentEncoding ?? "")"), host: host)
+            return Self.respond(
+                loads.endLoad(ticket, failure: "cannot decode \(headers.contentEncoding ?? "")"), host: host)
         }
         let clock = ContinuousClock()
         let start = clock.now
@@ -149,12 +178,16 @@ public struct TransactionRoutes: Sendable {
     /// `GET /api/{db}/_transactions?label_prefix=P`: committed, PREPARED and open transactions
     /// whose label starts with P, with their attachments (how a client recovers what committed).
     func listByPrefix(_ request: Request, _ context: SluiceRequestContext) -> Response {
-        if let denied = RestResult.unauthorized(streamLoad.authenticator.authenticate(request.headers)) { return denied }
+        if let denied = RestResult.unauthorized(streamLoad.authenticator.authenticate(request.headers)) {
+            return denied
+        }
         guard let database = context.parameters.get("db") else { return RestResult.failed("No database selected.") }
         let prefix = request.uri.queryParameters.get("label_prefix").map { String($0) } ?? ""
         let engine = loads.service.engine
         let meta = engine.metaState
-        guard let db = meta.database(named: database) else { return RestResult.failed("unknown database, database=\(database)") }
+        guard let db = meta.database(named: database) else {
+            return RestResult.failed("unknown database, database=\(database)")
+        }
         var rows = [(String, Int64, String, [UInt8]?)]()
         for (label, entry) in meta.labels[db.id] ?? [:] where label.hasPrefix(prefix) {
             rows.append((label, entry.transactionID, "VISIBLE", entry.attachment))
@@ -168,7 +201,8 @@ public struct TransactionRoutes: Sendable {
         rows.sort { $0.1 < $1.1 }
         let items = rows.map { row in
             let attachment = row.3.map { JSONText.string(String(decoding: $0, as: UTF8.self)) } ?? "null"
-            return "{\"Label\":\(JSONText.string(row.0)),\"TxnId\":\(row.1),\"State\":\"\(row.2)\",\"Attachment\":\(attachment)}"
+            return
+                "{\"Label\":\(JSONText.string(row.0)),\"TxnId\":\(row.1),\"State\":\"\(row.2)\",\"Attachment\":\(attachment)}"
         }
         return Self.json("[" + items.joined(separator: ",") + "]")
     }
@@ -184,8 +218,9 @@ public struct TransactionRoutes: Sendable {
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         if close { fields[.connection] = "close" }
-        return Response(status: .ok, headers: fields,
-                        body: ResponseBody(byteBuffer: ByteBuffer(string: TransactionResponse.render(answer, errorURL: url))))
+        return Response(
+            status: .ok, headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: TransactionResponse.render(answer, errorURL: url))))
     }
 }
 

@@ -14,8 +14,10 @@ public struct CSVFormat: Sendable {
     public var trimSpace: Bool
     public var skipHeader: Int
 
-    public init(columnSeparator: [UInt8] = [9], rowDelimiter: [UInt8] = [10], enclose: UInt8? = nil, escape: UInt8? = nil,
-                trimSpace: Bool = false, skipHeader: Int = 0) {
+    public init(
+        columnSeparator: [UInt8] = [9], rowDelimiter: [UInt8] = [10], enclose: UInt8? = nil, escape: UInt8? = nil,
+        trimSpace: Bool = false, skipHeader: Int = 0
+    ) {
         self.columnSeparator = columnSeparator
         self.rowDelimiter = rowDelimiter
         self.enclose = enclose
@@ -101,7 +103,8 @@ public struct CSVScanner: Sendable {
     /// half 0 comes before every row of half 1 in the input (within a half, batches are in
     /// order). Requires ``canScanInParallel``.
     public mutating func consumeInParallel(
-        _ chunk: UnsafeRawBufferPointer, emit: @escaping @Sendable (_ half: Int, UnsafeRawBufferPointer, CSVRows) throws -> Void
+        _ chunk: UnsafeRawBufferPointer,
+        emit: @escaping @Sendable (_ half: Int, UnsafeRawBufferPointer, CSVRows) throws -> Void
     ) throws {
         guard canScanInParallel, chunk.count >= 256 << 10, carry.isEmpty || firstRowEnd(chunk) != nil else {
             try consume(chunk) { try emit(0, $0, $1) }
@@ -170,7 +173,8 @@ public struct CSVScanner: Sendable {
         var state = ScanState()
         return carry.withUnsafeBytes { carried -> Int? in
             if quoting {
-                _ = nextRowEnd(UnsafeRawBufferPointer(rebasing: carried[..<(carried.count - overlap)]), from: 0, state: &state)
+                _ = nextRowEnd(
+                    UnsafeRawBufferPointer(rebasing: carried[..<(carried.count - overlap)]), from: 0, state: &state)
             }
             if overlap > 0 {
                 var probe = Array(carried.suffix(overlap))
@@ -181,7 +185,8 @@ public struct CSVScanner: Sendable {
                 }
                 if quoting {
                     // No delimiter across the boundary: the state after the whole carry.
-                    _ = nextRowEnd(UnsafeRawBufferPointer(rebasing: carried[(carried.count - overlap)...]), from: 0, state: &state)
+                    _ = nextRowEnd(
+                        UnsafeRawBufferPointer(rebasing: carried[(carried.count - overlap)...]), from: 0, state: &state)
                 }
             }
             return nextRowEnd(chunk, from: 0, state: &state)
@@ -283,8 +288,9 @@ public struct CSVScanner: Sendable {
                 continue
             }
             if c == s0, sepCount == 1 || matches(b, i, separator) {
-                Self.endField(b, fieldStart, i, atRowEnd: false, crlf: crlf, trim: trim, enclose: enclose, escape: escape,
-                              special: &special, out: &out)
+                Self.endField(
+                    b, fieldStart, i, atRowEnd: false, crlf: crlf, trim: trim, enclose: enclose, escape: escape,
+                    special: &special, out: &out)
                 i += sepCount
                 fieldStart = i
                 continue
@@ -297,8 +303,10 @@ public struct CSVScanner: Sendable {
                     out.fieldStarts.removeLast(out.fieldStarts.count - rowFieldStart)
                     out.fieldEnds.removeLast(out.fieldEnds.count - rowFieldStart)
                 } else if lineEnd > rowStart || out.fieldStarts.count > rowFieldStart {
-                    Self.endField(b, fieldStart, lineEnd, atRowEnd: true, crlf: crlf, trim: trim, enclose: enclose, escape: escape,
-                                  special: &special, out: &out)
+                    Self.endField(
+                        b, fieldStart, lineEnd, atRowEnd: true, crlf: crlf, trim: trim, enclose: enclose,
+                        escape: escape,
+                        special: &special, out: &out)
                     out.rowFields.append(out.fieldStarts.count)
                     rowFieldStart = out.fieldStarts.count
                     out.rowStarts.append(rowStart)
@@ -327,7 +335,8 @@ public struct CSVScanner: Sendable {
     /// them and pay dynamic exclusivity checks on every field (measured ~13% of a CSV load).
     @inline(__always)
     private static func endField(
-        _ b: UnsafeRawBufferPointer, _ fieldStart: Int, _ end: Int, atRowEnd: Bool, crlf: Bool, trim: Bool, enclose: UInt8?,
+        _ b: UnsafeRawBufferPointer, _ fieldStart: Int, _ end: Int, atRowEnd: Bool, crlf: Bool, trim: Bool,
+        enclose: UInt8?,
         escape: UInt8?, special: inout Bool, out: inout CSVRows
     ) {
         var s = fieldStart, e = end

@@ -44,7 +44,8 @@ struct DelimiterCursor {
         guard start < data.count, let address = data.baseAddress else { return false }
         var examined = 0
         count = sluice_find_either(
-            address.assumingMemoryBound(to: UInt8.self) + start, data.count - start, a, b, positions, capacity, &examined)
+            address.assumingMemoryBound(to: UInt8.self) + start, data.count - start, a, b, positions, capacity,
+            &examined)
         next = 0
         base = start
         searched = start + examined

@@ -20,7 +20,8 @@ package struct JSONRowReader: @unchecked Sendable {
     /// A batch of rows: one column per field (typed where the field feeds a column directly,
     /// else text), the values that failed to convert per field, and the rows' raw text.
     package typealias Emit = (_ fields: [ColumnVector], _ failures: [ParseFailures], _ raws: RawRows) throws -> Void
-    typealias SendableEmit = @Sendable (_ fields: [ColumnVector], _ failures: [ParseFailures], _ raws: RawRows) throws -> Void
+    typealias SendableEmit =
+        @Sendable (_ fields: [ColumnVector], _ failures: [ParseFailures], _ raws: RawRows) throws -> Void
     typealias Reject = (_ reason: String, _ raw: [UInt8]) -> Void
 
     let stripOuterArray: Bool
@@ -66,7 +67,8 @@ package struct JSONRowReader: @unchecked Sendable {
                 parsed.append(path)
             }
             guard parsed.count == fieldNames.count else {
-                throw LoadError(.analysis, "jsonpaths has \(parsed.count) paths but columns names \(fieldNames.count) fields")
+                throw LoadError(
+                    .analysis, "jsonpaths has \(parsed.count) paths but columns names \(fieldNames.count) fields")
             }
             paths = parsed
         } else {
@@ -115,7 +117,8 @@ package struct JSONRowReader: @unchecked Sendable {
     mutating func consumeInParallel(_ chunk: UnsafeRawBufferPointer, emit: @escaping SendableEmit) throws {
         var data = takeBuffer()
         data.append(contentsOf: chunk)
-        guard canParseInParallel, data.count >= 256 << 10, let cut = Self.topLevelBoundary(data, near: data.count / 2) else {
+        guard canParseInParallel, data.count >= 256 << 10, let cut = Self.topLevelBoundary(data, near: data.count / 2)
+        else {
             let consumed = try data.withUnsafeBytes { try split($0, final: false, emit: emit) }
             data.removeFirst(consumed)
             buffer = data
@@ -129,8 +132,10 @@ package struct JSONRowReader: @unchecked Sendable {
         let halves = Halves(first: first, second: second)
         // `data` outlives both halves: concurrentPerform returns only when they are done.
         data.withUnsafeBytes { all in
-            let parts = [SendableBytes(bytes: UnsafeRawBufferPointer(rebasing: all[..<cut])),
-                         SendableBytes(bytes: UnsafeRawBufferPointer(rebasing: all[cut...]))]
+            let parts = [
+                SendableBytes(bytes: UnsafeRawBufferPointer(rebasing: all[..<cut])),
+                SendableBytes(bytes: UnsafeRawBufferPointer(rebasing: all[cut...])),
+            ]
             DispatchQueue.concurrentPerform(iterations: 2) { part in
                 halves.run(part, parts[part].bytes, emit: emit)
             }
@@ -154,7 +159,9 @@ package struct JSONRowReader: @unchecked Sendable {
                 while before > 0, bytes[before] == 13 || bytes[before] == 32 { before -= 1 }
                 var after = i + 1
                 while after < n, bytes[after] == 10 || bytes[after] == 13 || bytes[after] == 32 { after += 1 }
-                if before >= 0, bytes[before] == UInt8(ascii: "}"), after < n, bytes[after] == UInt8(ascii: "{") { return after }
+                if before >= 0, bytes[before] == UInt8(ascii: "}"), after < n, bytes[after] == UInt8(ascii: "{") {
+                    return after
+                }
             }
             i += 1
         }
@@ -261,7 +268,9 @@ package struct JSONRowReader: @unchecked Sendable {
         if pendingCount >= batchRows { try flush(emit) }
         for range in values {
             let raw = Array(b[range])
-            let parsed = raw.withUnsafeBytes { bytes in Result { () throws(JSONParser.Failure) in try JSONParser.parse(bytes) } }
+            let parsed = raw.withUnsafeBytes { bytes in
+                Result { () throws(JSONParser.Failure) in try JSONParser.parse(bytes) }
+            }
             switch parsed {
             case .failure(let failure):
                 rejects.append(("Malformed JSON: \(failure)", raw))
@@ -288,7 +297,9 @@ package struct JSONRowReader: @unchecked Sendable {
             // A bare scalar: runs to the next separator.
             while i < n {
                 let c = b[i]
-                if c == 32 || c == 10 || c == 13 || c == 9 || c == UInt8(ascii: ",") || c == UInt8(ascii: "]") { return i }
+                if c == 32 || c == 10 || c == 13 || c == 9 || c == UInt8(ascii: ",") || c == UInt8(ascii: "]") {
+                    return i
+                }
                 i += 1
             }
             return nil
@@ -409,7 +420,9 @@ package struct JSONRowReader: @unchecked Sendable {
     mutating func appendObject(_ b: UnsafeRawBufferPointer, from start: Int) -> Int? {
         let n = b.count
         var i = start
-        @inline(__always) func skipSpace() { while i < n, b[i] == 32 || b[i] == 10 || b[i] == 13 || b[i] == 9 { i += 1 } }
+        @inline(__always) func skipSpace() {
+            while i < n, b[i] == 32 || b[i] == 10 || b[i] == 13 || b[i] == 9 { i += 1 }
+        }
         skipSpace()
         guard i < n, b[i] == UInt8(ascii: "{") else { return nil }
         i += 1
@@ -455,7 +468,9 @@ package struct JSONRowReader: @unchecked Sendable {
                     i = end
                 } else {
                     let start = i
-                    while i < n, b[i] != UInt8(ascii: ","), b[i] != UInt8(ascii: "}"), b[i] != 32, b[i] != 10, b[i] != 13, b[i] != 9 {
+                    while i < n, b[i] != UInt8(ascii: ","), b[i] != UInt8(ascii: "}"), b[i] != 32, b[i] != 10,
+                        b[i] != 13, b[i] != 9
+                    {
                         i += 1
                     }
                     let scalar = UnsafeRawBufferPointer(rebasing: b[start..<i])
@@ -493,7 +508,9 @@ package struct JSONRowReader: @unchecked Sendable {
             return keyOrder[ordinal]
         }
         let found = searchField(key)
-        if ordinal >= keyOrder.count { keyOrder.append(contentsOf: repeatElement(-1, count: ordinal + 1 - keyOrder.count)) }
+        if ordinal >= keyOrder.count {
+            keyOrder.append(contentsOf: repeatElement(-1, count: ordinal + 1 - keyOrder.count))
+        }
         keyOrder[ordinal] = found ?? -1
         return found
     }
@@ -518,7 +535,11 @@ package struct JSONRowReader: @unchecked Sendable {
         var digits = 0
         for c in s {
             if c &- 48 < 10 { digits += 1; continue }
-            if c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".") || c | 0x20 == UInt8(ascii: "e") { continue }
+            if c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".")
+                || c | 0x20 == UInt8(ascii: "e")
+            {
+                continue
+            }
             return false
         }
         return digits > 0

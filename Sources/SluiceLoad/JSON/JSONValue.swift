@@ -15,7 +15,8 @@ public indirect enum JSONValue: Sendable, Equatable {
         case (.bool(let x), .bool(let y)): x == y
         case (.number(let x), .number(let y)), (.string(let x), .string(let y)): x == y
         case (.array(let x), .array(let y)): x == y
-        case (.object(let x), .object(let y)): x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        case (.object(let x), .object(let y)):
+            x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
         default: false
         }
     }
@@ -88,7 +89,9 @@ public struct JSONParser {
         parser.skipSpace()
         let value = try parser.value(depth: 0)
         parser.skipSpace()
-        guard parser.i == bytes.count else { throw Failure(message: "unexpected trailing characters", offset: parser.i) }
+        guard parser.i == bytes.count else {
+            throw Failure(message: "unexpected trailing characters", offset: parser.i)
+        }
         return value
     }
 
@@ -212,7 +215,9 @@ public struct JSONParser {
                 case UInt8(ascii: "b"): out.append(8)
                 case UInt8(ascii: "f"): out.append(12)
                 case UInt8(ascii: "u"):
-                    guard i + 4 <= b.count, let code = UInt32(String(decoding: b[i..<(i + 4)], as: UTF8.self), radix: 16) else {
+                    guard i + 4 <= b.count,
+                        let code = UInt32(String(decoding: b[i..<(i + 4)], as: UTF8.self), radix: 16)
+                    else {
                         throw fail("invalid \\u escape")
                     }
                     i += 4

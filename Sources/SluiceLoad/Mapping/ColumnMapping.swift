@@ -26,7 +26,8 @@ public struct ColumnMapping: Sendable {
 
     /// Binds `columns` and `where` for `table`.
     /// - Throws: ``LoadError`` `.analysis` naming the column or expression at fault.
-    public init(table: TableMeta, columns: String?, filter: String?, nowMicros: Int64, timeZone: SessionTimeZone) throws {
+    public init(table: TableMeta, columns: String?, filter: String?, nowMicros: Int64, timeZone: SessionTimeZone) throws
+    {
         let schema = table.schema
         var names = [String]()
         var derived = [(String, Expr)]()
@@ -73,7 +74,9 @@ public struct ColumnMapping: Sendable {
             } else if column.isNullable {
                 targets.append(.defaultValue(.null))
             } else {
-                throw LoadError(.analysis, "Column '\(column.name)' has no default value and is not nullable; it must be in columns")
+                throw LoadError(
+                    .analysis, "Column '\(column.name)' has no default value and is not nullable; it must be in columns"
+                )
             }
         }
         for (name, _) in derived where schema.index(of: name) == nil {
@@ -105,7 +108,9 @@ public struct ColumnMapping: Sendable {
         }
     }
 
-    static func defaultValue(_ text: String, _ column: ColumnSchema, _ nowMicros: Int64, _ zone: SessionTimeZone) throws -> Value {
+    static func defaultValue(_ text: String, _ column: ColumnSchema, _ nowMicros: Int64, _ zone: SessionTimeZone) throws
+        -> Value
+    {
         if text == "CURRENT_TIMESTAMP" {
             let local = zone.toLocal(utcMicros: nowMicros)
             let seconds = local - CivilTime.floorDivide(local, CivilTime.microsPerSecond).1

@@ -72,8 +72,9 @@ public struct ErrorLog: Sendable {
 
     /// Whether `name` is a name this type writes (guards the HTTP route against path tricks).
     public static func isValidName(_ name: String) -> Bool {
-        name.hasPrefix("error_log_") && name.utf8.allSatisfy { c in
-            (c >= 48 && c <= 57) || (c | 0x20 >= 97 && c | 0x20 <= 122) || c == 95 || c == 45
-        }
+        name.hasPrefix("error_log_")
+            && name.utf8.allSatisfy { c in
+                (c >= 48 && c <= 57) || (c | 0x20 >= 97 && c | 0x20 <= 122) || c == 95 || c == 45
+            }
     }
 }

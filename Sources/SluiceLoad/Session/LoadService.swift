@@ -1,7 +1,7 @@
-public import SluiceStorage
-import Synchronization
-public import SluiceTxn
 import SluiceIO
+public import SluiceStorage
+public import SluiceTxn
+import Synchronization
 
 /// The outcome of one load, protocol-neutral (the HTTP layer renders it as StarRocks' JSON).
 public struct LoadResult: Sendable {
@@ -92,9 +92,12 @@ public final class LoadService: Sendable {
             transaction = try transactions.begin(database: database, label: label)
         } catch let error as TransactionError {
             if error.code == .labelAlreadyExists {
-                return .failure(.init(LoadResult(
-                    label: label, status: .labelAlreadyExists(existingJobStatus: error.existingJobStatus ?? "RUNNING"),
-                    message: error.message)))
+                return .failure(
+                    .init(
+                        LoadResult(
+                            label: label,
+                            status: .labelAlreadyExists(existingJobStatus: error.existingJobStatus ?? "RUNNING"),
+                            message: error.message)))
             }
             var result = LoadResult(label: label, status: .fail, message: error.message)
             if error.code == .unknownDatabase { result.errorCode = .tableMissing }
@@ -103,14 +106,17 @@ public final class LoadService: Sendable {
             return .failure(.init(LoadResult(label: label, status: .fail, message: "\(error)")))
         }
         let begun = clock.now
-        return open(transaction, table: table, options: options, startedAt: start, beginMilliseconds: Self.milliseconds(begun - start),
-                    configure: configure)
+        return open(
+            transaction, table: table, options: options, startedAt: start,
+            beginMilliseconds: Self.milliseconds(begun - start),
+            configure: configure)
     }
 
     /// Opens a load for a transaction that already began (the transaction interface's first
     /// `load`). On failure the transaction is aborted and the result says why.
     public func open(
-        _ transaction: Transaction, table: String, options: LoadOptions, startedAt start: ContinuousClock.Instant? = nil,
+        _ transaction: Transaction, table: String, options: LoadOptions,
+        startedAt start: ContinuousClock.Instant? = nil,
         beginMilliseconds: Int = 0, configure: (inout LoadOptions, TableMeta) throws -> Void = { _, _ in }
     ) -> Result<RunningLoad, LoadResultFailure> {
         let clock = ContinuousClock()
@@ -174,8 +180,10 @@ public final class RunningLoad: @unchecked Sendable {
     private var readTime = Duration.zero
     private var closed = false
 
-    init(service: LoadService, transaction: Transaction, session: LoadSession, startedAt: ContinuousClock.Instant,
-         beginMilliseconds: Int, planMilliseconds: Int) {
+    init(
+        service: LoadService, transaction: Transaction, session: LoadSession, startedAt: ContinuousClock.Instant,
+        beginMilliseconds: Int, planMilliseconds: Int
+    ) {
         self.service = service
         self.transaction = transaction
         self.session = session
@@ -232,10 +240,12 @@ public final class RunningLoad: @unchecked Sendable {
         do {
             switch completion {
             case .commit(let attachment, let source):
-                try service.transactions.commit(transaction, write: prepared, attachment: attachment, source: counted(source))
+                try service.transactions.commit(
+                    transaction, write: prepared, attachment: attachment, source: counted(source))
             case .prepare(let timeout, let attachment, let source):
                 _ = try service.transactions.prepare(
-                    transaction, write: prepared, attachment: attachment, source: counted(source), timeoutSeconds: timeout)
+                    transaction, write: prepared, attachment: attachment, source: counted(source),
+                    timeoutSeconds: timeout)
             }
         } catch {
             service.engine.discard(prepared)
@@ -291,8 +301,12 @@ public final class RunningLoad: @unchecked Sendable {
             let log = session.errorLog
             result.errorLogName = service.writeErrorLog(log, transaction: transaction)
             let engine = service.engine
-            let name = ErrorLog.name(createdAt: Int64(ContinuousClockEpoch.nowSeconds()), transactionID: transaction.id) + "_rejected"
-            if let written = try? log.writeRecords(fileSystem: engine.fileSystem, directory: engine.directory.errorsDirectory, name: name) {
+            let name =
+                ErrorLog.name(createdAt: Int64(ContinuousClockEpoch.nowSeconds()), transactionID: transaction.id)
+                + "_rejected"
+            if let written = try? log.writeRecords(
+                fileSystem: engine.fileSystem, directory: engine.directory.errorsDirectory, name: name)
+            {
                 result.rejectedRecordPath = FilePath.join(engine.directory.errorsDirectory, written)
             }
         }

@@ -1,7 +1,7 @@
+import Dispatch
 import SluiceExpr
 import SluiceFormat
 public import SluiceStorage
-import Dispatch
 import Synchronization
 
 /// One load into one table: bytes in, a ``PreparedWrite`` out.
@@ -66,13 +66,15 @@ public final class LoadSession: @unchecked Sendable {
         } catch let error as StorageError {
             throw LoadError(.invalidArgument, error.message)
         }
-        self.scanner = CSVScanner(format: CSVFormat(
-            columnSeparator: options.columnSeparator, rowDelimiter: options.rowDelimiter, enclose: options.enclose,
-            escape: options.escape, trimSpace: options.trimSpace, skipHeader: options.skipHeader))
+        self.scanner = CSVScanner(
+            format: CSVFormat(
+                columnSeparator: options.columnSeparator, rowDelimiter: options.rowDelimiter, enclose: options.enclose,
+                escape: options.escape, trimSpace: options.trimSpace, skipHeader: options.skipHeader))
         if options.format == .json {
             let direct = mapping.directTargets
             self.json = try JSONRowReader(
-                options: options, fieldNames: mapping.sourceNames, fieldTypes: direct.map { $0.map { table.schema.columns[$0].type } })
+                options: options, fieldNames: mapping.sourceNames,
+                fieldTypes: direct.map { $0.map { table.schema.columns[$0].type } })
         }
     }
 
@@ -187,11 +189,17 @@ public final class LoadSession: @unchecked Sendable {
         raws.reserveCapacity(rows.count)
         var mismatched = [(raw: Range<Int>, count: Int)]()
         rows.unescaped.withUnsafeBytes { unescaped in
-            Self.fill(buffer, unescaped, rows, expected: expected, direct: direct, sources: &sources, failures: &failures,
-                      raws: &raws, mismatched: &mismatched)
+            Self.fill(
+                buffer, unescaped, rows, expected: expected, direct: direct, sources: &sources, failures: &failures,
+                raws: &raws, mismatched: &mismatched)
         }
         let total = rows.count
-        let mismatchReasons = mismatched.map { ("Value count does not match column count. Expect \(expected), but got \($0.count). Column delimiter: \(options.columnSeparator.first ?? 0),Row delimiter: \(options.rowDelimiter.first ?? 0)", Array(buffer[$0.raw])) }
+        let mismatchReasons = mismatched.map {
+            (
+                "Value count does not match column count. Expect \(expected), but got \($0.count). Column delimiter: \(options.columnSeparator.first ?? 0),Row delimiter: \(options.rowDelimiter.first ?? 0)",
+                Array(buffer[$0.raw])
+            )
+        }
         let parsed = parsedTargets(sources, failures)
         // The chunk's memory is gone once this returns: keep this batch's raw text for error logs.
         let base = raws.first?.lowerBound ?? 0
@@ -208,7 +216,8 @@ public final class LoadSession: @unchecked Sendable {
     /// The per-field loop of the CSV path, written as a static function over `inout` locals so the
     /// compiler checks exclusivity statically (no per-access runtime checks in the hot loop).
     private static func fill(
-        _ buffer: UnsafeRawBufferPointer, _ unescaped: UnsafeRawBufferPointer, _ rows: CSVRows, expected: Int, direct: [Int?],
+        _ buffer: UnsafeRawBufferPointer, _ unescaped: UnsafeRawBufferPointer, _ rows: CSVRows, expected: Int,
+        direct: [Int?],
         sources: inout [ColumnVector], failures: inout [ParseFailures], raws: inout [Range<Int>],
         mismatched: inout [(raw: Range<Int>, count: Int)]
     ) {
@@ -237,7 +246,8 @@ public final class LoadSession: @unchecked Sendable {
                         let first = rows.rowFields[r]
                         for j in 0..<expected {
                             let s = starts[first + j], e = ends[first + j]
-                            let field = s < 0
+                            let field =
+                                s < 0
                                 ? UnsafeRawBufferPointer(rebasing: unescaped[(-s - 1)..<e])
                                 : UnsafeRawBufferPointer(rebasing: buffer[s..<e])
                             if field.count == 2, field[0] == 92, field[1] == 78 {
@@ -279,9 +289,13 @@ public final class LoadSession: @unchecked Sendable {
 
     /// The source columns that feed a table column directly (already in its type), by table
     /// column, with the values that failed to convert.
-    private func parsedTargets(_ sources: [ColumnVector], _ failures: [ParseFailures]) -> [Int: (ColumnVector, ParseFailures)] {
+    private func parsedTargets(_ sources: [ColumnVector], _ failures: [ParseFailures]) -> [Int: (
+        ColumnVector, ParseFailures
+    )] {
         var parsed = [Int: (ColumnVector, ParseFailures)]()
-        for (j, target) in mapping.directTargets.enumerated() { if let c = target { parsed[c] = (sources[j], failures[j]) } }
+        for (j, target) in mapping.directTargets.enumerated() {
+            if let c = target { parsed[c] = (sources[j], failures[j]) }
+        }
         return parsed
     }
 
@@ -320,7 +334,8 @@ public final class LoadSession: @unchecked Sendable {
                 if options.strictMode {
                     for (r, text) in parseFailures where valid[r] {
                         valid[r] = false
-                        reasons[r] = "The value '\(text)' of column '\(column.name)' cannot be converted to \(column.type.sqlName)"
+                        reasons[r] =
+                            "The value '\(text)' of column '\(column.name)' cannot be converted to \(column.type.sqlName)"
                     }
                 }
             case .source(let j):
@@ -338,7 +353,8 @@ public final class LoadSession: @unchecked Sendable {
                 for r in failures where valid[r] {
                     valid[r] = false
                     let text = input.value(at: r).text(as: input.type) ?? "NULL"
-                    reasons[r] = "The value '\(text)' of column '\(column.name)' cannot be converted to \(column.type.sqlName)"
+                    reasons[r] =
+                        "The value '\(text)' of column '\(column.name)' cannot be converted to \(column.type.sqlName)"
                 }
             }
             columns.append(produced)

@@ -40,7 +40,9 @@ public struct TransactionAnswer: Error, Sendable {
     public var planMilliseconds = 0
     public var receiveMilliseconds = 0
 
-    public init(_ operation: Operation, _ status: Status, _ message: String, label: String? = nil, transactionID: Int64? = nil) {
+    public init(
+        _ operation: Operation, _ status: Status, _ message: String, label: String? = nil, transactionID: Int64? = nil
+    ) {
         self.operation = operation
         self.status = status
         self.message = message

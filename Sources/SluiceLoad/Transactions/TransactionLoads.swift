@@ -44,7 +44,9 @@ public final class TransactionLoads: Sendable {
 
     // MARK: begin
 
-    public func begin(database: String, table: String, label: String, timeoutSeconds: Int, idleTimeoutSeconds: Int?) -> TransactionAnswer {
+    public func begin(database: String, table: String, label: String, timeoutSeconds: Int, idleTimeoutSeconds: Int?)
+        -> TransactionAnswer
+    {
         let clock = ContinuousClock()
         let start = clock.now
         let key = Key(database: database, label: label)
@@ -56,7 +58,8 @@ public final class TransactionLoads: Sendable {
         do {
             _ = try service.engine.table(database: database, name: table)
         } catch {
-            return TransactionAnswer(.begin, .failed, "unknown table \"\(database).\(table)\"", label: label).fromFrontend()
+            return TransactionAnswer(.begin, .failed, "unknown table \"\(database).\(table)\"", label: label)
+                .fromFrontend()
         }
         let transaction: Transaction
         do {
@@ -95,10 +98,15 @@ public final class TransactionLoads: Sendable {
                 return .failure(self.missing(.load, database: database, label: label))
             }
             if entry.busy {
-                return .failure(TransactionAnswer(.load, .inProcessing, "Transaction with label \(label) is in processing", label: label))
+                return .failure(
+                    TransactionAnswer(
+                        .load, .inProcessing, "Transaction with label \(label) is in processing", label: label))
             }
             if let table, table != entry.table {
-                return .failure(TransactionAnswer(.load, .invalidArgument, "Request table \(table) not equal transaction table \(entry.table)", label: label))
+                return .failure(
+                    TransactionAnswer(
+                        .load, .invalidArgument, "Request table \(table) not equal transaction table \(entry.table)",
+                        label: label))
             }
             if let previous = entry.signature, previous != signature {
                 return .failure(TransactionAnswer(.load, .internalError, "load request not equal last.", label: label))
@@ -115,8 +123,11 @@ public final class TransactionLoads: Sendable {
             switch service.open(entry.transaction, table: entry.table, options: options, configure: configure) {
             case .failure(let failure):
                 _ = open.withLock { $0.removeValue(forKey: key) }
-                let status: TransactionAnswer.Status = failure.result.errorCode == .analysis ? .analysisError : .invalidArgument
-                return .failure(TransactionAnswer(.load, status, failure.result.message, label: label, transactionID: entry.transaction.id))
+                let status: TransactionAnswer.Status =
+                    failure.result.errorCode == .analysis ? .analysisError : .invalidArgument
+                return .failure(
+                    TransactionAnswer(
+                        .load, status, failure.result.message, label: label, transactionID: entry.transaction.id))
             case .success(let load):
                 entry.load = load
                 entry.signature = signature
@@ -142,14 +153,16 @@ public final class TransactionLoads: Sendable {
         if let failure {
             _ = open.withLock { $0.removeValue(forKey: key) }
             _ = entry.load?.abort(failure)
-            return TransactionAnswer(.load, .internalError, failure, label: entry.transaction.label, transactionID: entry.transaction.id)
+            return TransactionAnswer(
+                .load, .internalError, failure, label: entry.transaction.label, transactionID: entry.transaction.id)
         }
         let bytes = (entry.load?.receivedBytes ?? 0) - ticket.startBytes
         open.withLock { _ in
             entry.busy = false
             entry.lastActivity = ContinuousClock().now
         }
-        var answer = TransactionAnswer(.load, .ok, "", label: entry.transaction.label, transactionID: entry.transaction.id)
+        var answer = TransactionAnswer(
+            .load, .ok, "", label: entry.transaction.label, transactionID: entry.transaction.id)
         answer.requestBytes = bytes
         return answer
     }
@@ -161,14 +174,18 @@ public final class TransactionLoads: Sendable {
     public func prepare(
         database: String, label: String, timeoutSeconds: Int64, attachment: [UInt8]? = nil, source: SourceBatch? = nil
     ) -> TransactionAnswer {
-        finish(.prepare, database: database, label: label,
-               completion: .prepare(timeoutSeconds: timeoutSeconds, attachment: attachment, source: source))
+        finish(
+            .prepare, database: database, label: label,
+            completion: .prepare(timeoutSeconds: timeoutSeconds, attachment: attachment, source: source))
     }
 
     /// Commits: one-phase for an open transaction (with `attachment`), or a PREPARED one.
-    public func commit(database: String, label: String, attachment: [UInt8]? = nil, source: SourceBatch? = nil) -> TransactionAnswer {
+    public func commit(database: String, label: String, attachment: [UInt8]? = nil, source: SourceBatch? = nil)
+        -> TransactionAnswer
+    {
         if let answer = finish(
-            .commit, database: database, label: label, completion: .commit(attachment: attachment, source: source), onlyIfOpen: true)
+            .commit, database: database, label: label, completion: .commit(attachment: attachment, source: source),
+            onlyIfOpen: true)
         {
             return answer
         }
@@ -178,7 +195,8 @@ public final class TransactionLoads: Sendable {
     public func rollback(database: String, label: String) -> TransactionAnswer {
         switch takeOpen(Key(database: database, label: label)) {
         case .none:
-            return TransactionAnswer(.rollback, .inProcessing, "Transaction with label \(label) is in processing", label: label)
+            return TransactionAnswer(
+                .rollback, .inProcessing, "Transaction with label \(label) is in processing", label: label)
         case .some(.some(let entry)):
             if let load = entry.load {
                 _ = load.abort("User Aborted")
@@ -210,13 +228,15 @@ public final class TransactionLoads: Sendable {
     ) -> TransactionAnswer! {
         switch takeOpen(Key(database: database, label: label)) {
         case .none:
-            return TransactionAnswer(operation, .inProcessing, "Transaction with label \(label) is in processing", label: label)
+            return TransactionAnswer(
+                operation, .inProcessing, "Transaction with label \(label) is in processing", label: label)
         case .some(.none):
             if onlyIfOpen { return nil }
             if (try? transactions.state(database: database, label: label).state) == .unknown {
                 return missing(operation, database: database, label: label)
             }
-            return TransactionAnswer(operation, .transactionNotExists, "transaction with label \(label) not exists", label: label)
+            return TransactionAnswer(
+                operation, .transactionNotExists, "transaction with label \(label) not exists", label: label)
         case .some(.some(let entry)):
             guard let load = entry.load else {
                 transactions.abort(entry.transaction, reason: "no data")
@@ -238,21 +258,25 @@ public final class TransactionLoads: Sendable {
 
     /// Commit or rollback of a label without an open transaction: PREPARED, finished, or unknown
     /// (the FE's answers, spec §2.6).
-    private func settle(_ operation: TransactionAnswer.Operation, database: String, label: String) -> TransactionAnswer {
+    private func settle(_ operation: TransactionAnswer.Operation, database: String, label: String) -> TransactionAnswer
+    {
         do {
             if let prepared = try transactions.preparedTransaction(database: database, label: label) {
                 var machine = TransactionStateMachine(state: .prepared)
-                let action = machine.handle(operation == .commit ? .commit : .rollback, transactionID: prepared.transactionID, label: label)
+                let action = machine.handle(
+                    operation == .commit ? .commit : .rollback, transactionID: prepared.transactionID, label: label)
                 if case .commitPrepared = action {
                     try transactions.commitPrepared(prepared)
                 } else {
                     try transactions.abortPrepared(prepared, reason: "User Aborted")
                 }
-                return TransactionAnswer(operation, .ok, "", label: label, transactionID: prepared.transactionID).fromFrontend()
+                return TransactionAnswer(operation, .ok, "", label: label, transactionID: prepared.transactionID)
+                    .fromFrontend()
             }
             let (state, id, _) = try transactions.state(database: database, label: label)
             guard state != .unknown, let id else {
-                return TransactionAnswer(operation, .failed, "No transaction found by label \(label)", label: label).fromFrontend()
+                return TransactionAnswer(operation, .failed, "No transaction found by label \(label)", label: label)
+                    .fromFrontend()
             }
             var machine = TransactionStateMachine(state: state)
             switch machine.handle(operation == .commit ? .commit : .rollback, transactionID: id, label: label) {
@@ -261,7 +285,9 @@ public final class TransactionLoads: Sendable {
             case .refuse(let message):
                 return TransactionAnswer(operation, .failed, message, label: label, transactionID: id).fromFrontend()
             default:
-                return TransactionAnswer(operation, .failed, "unexpected state \(state.rawValue)", label: label, transactionID: id).fromFrontend()
+                return TransactionAnswer(
+                    operation, .failed, "unexpected state \(state.rawValue)", label: label, transactionID: id
+                ).fromFrontend()
             }
         } catch {
             return TransactionAnswer(operation, .failed, "\(error)", label: label).fromFrontend()
@@ -269,15 +295,18 @@ public final class TransactionLoads: Sendable {
     }
 
     /// The answer for a label without an open transaction where one is needed.
-    private func missing(_ operation: TransactionAnswer.Operation, database: String, label: String) -> TransactionAnswer {
+    private func missing(_ operation: TransactionAnswer.Operation, database: String, label: String) -> TransactionAnswer
+    {
         let state = (try? transactions.state(database: database, label: label).state) ?? .unknown
         if state == .unknown {
             return TransactionAnswer(
                 operation, .failed,
                 "Can't find the transaction with db [\(database)] and label[\(label)]. The possible reasons: 1. FE leader is started or switched; 2. The transaction timeouts and is cleaned.",
-                label: label).fromFrontend()
+                label: label
+            ).fromFrontend()
         }
-        return TransactionAnswer(operation, .transactionNotExists, "transaction with label \(label) not exists", label: label)
+        return TransactionAnswer(
+            operation, .transactionNotExists, "transaction with label \(label) not exists", label: label)
     }
 
     // MARK: timeouts and listing
@@ -299,14 +328,25 @@ public final class TransactionLoads: Sendable {
             return out
         }
         for (entry, reason) in expired {
-            if let load = entry.load { _ = load.abort(reason) } else { transactions.abort(entry.transaction, reason: reason) }
+            if let load = entry.load {
+                _ = load.abort(reason)
+            } else {
+                transactions.abort(entry.transaction, reason: reason)
+            }
         }
     }
 
     /// Open transactions (for `/api/transaction/list`).
-    public var openTransactions: [(label: String, transactionID: Int64, database: String, inProcessing: Bool, counters: LoadCounters)] {
+    public var openTransactions:
+        [(label: String, transactionID: Int64, database: String, inProcessing: Bool, counters: LoadCounters)]
+    {
         open.withLock { entries in
-            entries.values.map { ($0.transaction.label, $0.transaction.id, $0.transaction.database, $0.busy, $0.load?.counters ?? LoadCounters()) }
+            entries.values.map {
+                (
+                    $0.transaction.label, $0.transaction.id, $0.transaction.database, $0.busy,
+                    $0.load?.counters ?? LoadCounters()
+                )
+            }
         }.sorted { $0.transactionID < $1.transactionID }
     }
 }

@@ -62,8 +62,10 @@ public struct BatchBuilder: Sendable {
     private var drained = false
     public private(set) var closeReason: BatchCloseReason?
 
-    public init(starts: [Int32: Int64], committed: [Int32: OffsetRangeSet], skipCommitted: Bool, delimiter: [UInt8],
-                limits: BatchLimits, plan: [Int32: OffsetRange]? = nil) {
+    public init(
+        starts: [Int32: Int64], committed: [Int32: OffsetRangeSet], skipCommitted: Bool, delimiter: [UInt8],
+        limits: BatchLimits, plan: [Int32: OffsetRange]? = nil
+    ) {
         self.starts = plan.map { $0.mapValues(\.first) } ?? starts
         self.plan = plan
         self.committed = committed
@@ -100,7 +102,9 @@ public struct BatchBuilder: Sendable {
         for i in 0..<batch.count {
             let partition = batch.partitions[i]
             let offset = batch.offsets[i]
-            guard let start = starts[partition], offset >= start, offset > (last[partition] ?? Int64.min) else { continue }
+            guard let start = starts[partition], offset >= start, offset > (last[partition] ?? Int64.min) else {
+                continue
+            }
             if let plan, offset > plan[partition]?.last ?? Int64.min { continue }
             if firstMessageAt == nil {
                 var age = Duration.zero
@@ -140,9 +144,11 @@ public struct BatchBuilder: Sendable {
             closeReason = complete ? .planned : nil
             return closeReason
         }
-        if rows + skipped >= limits.rows { closeReason = .rows }
-        else if body.count >= limits.bytes { closeReason = .bytes }
-        else if let first = firstMessageAt, let taken = firstTakenAt, now - first >= limits.interval,
+        if rows + skipped >= limits.rows {
+            closeReason = .rows
+        } else if body.count >= limits.bytes {
+            closeReason = .bytes
+        } else if let first = firstMessageAt, let taken = firstTakenAt, now - first >= limits.interval,
             drained || now - taken >= limits.interval
         {
             closeReason = .time
@@ -158,7 +164,8 @@ extension BatchBuilder {
         let index = OriginIndex(body: body, spans: messageSpans, origins: origins)
         return { row in
             guard let found = index.lookup(row), !found.isEmpty else { return nil }
-            let places = found.prefix(3).map { "partition \($0.partition), offset \($0.offset)" }.joined(separator: "; ")
+            let places = found.prefix(3).map { "partition \($0.partition), offset \($0.offset)" }.joined(
+                separator: "; ")
             return "topic \(topic), \(places)"
         }
     }

@@ -14,7 +14,8 @@ public enum BatchLabel {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01b3
         }
-        let prefix = String(jobName.prefix(90).map { $0.isASCII && ($0.isLetter || $0.isNumber) || $0 == "_" || $0 == "-" ? $0 : "_" })
+        let prefix = String(
+            jobName.prefix(90).map { $0.isASCII && ($0.isLetter || $0.isNumber) || $0 == "_" || $0 == "-" ? $0 : "_" })
         let hex = String(hash, radix: 16)
         return "\(prefix)-\(jobID)-\(String(repeating: "0", count: 16 - hex.count))\(hex)"
     }

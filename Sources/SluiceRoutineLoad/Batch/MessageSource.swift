@@ -17,7 +17,9 @@ public struct MessageBatch: Sendable {
         payload[(i == 0 ? 0 : ends[i - 1])..<ends[i]]
     }
 
-    public mutating func append(partition: Int32, offset: Int64, timestamp: Int64, payload bytes: UnsafeRawBufferPointer) {
+    public mutating func append(
+        partition: Int32, offset: Int64, timestamp: Int64, payload bytes: UnsafeRawBufferPointer
+    ) {
         partitions.append(partition)
         offsets.append(offset)
         timestamps.append(timestamp)
@@ -68,5 +70,6 @@ public protocol MessageSource: AnyObject {
 /// Opens message sources for jobs (one per task, owned by the task's thread).
 public protocol MessageSourceFactory: Sendable {
     /// - Parameter settings: the job's `property.*` (librdkafka settings).
-    func makeSource(brokers: String, topic: String, groupID: String, settings: [String: String]) throws -> any MessageSource
+    func makeSource(brokers: String, topic: String, groupID: String, settings: [String: String]) throws
+        -> any MessageSource
 }

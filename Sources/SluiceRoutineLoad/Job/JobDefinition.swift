@@ -1,5 +1,5 @@
-public import SluiceLoad
 import SluiceExpr
+public import SluiceLoad
 
 /// The load clauses of CREATE/ALTER ROUTINE LOAD (spec §3.1), as written.
 public struct LoadClauses: Sendable, Codable, Hashable {
@@ -11,8 +11,10 @@ public struct LoadClauses: Sendable, Codable, Hashable {
     public var filter: String?
     public var partitions: [String]?
 
-    public init(columnSeparator: String? = nil, rowDelimiter: String? = nil, columns: String? = nil, filter: String? = nil,
-                partitions: [String]? = nil) {
+    public init(
+        columnSeparator: String? = nil, rowDelimiter: String? = nil, columns: String? = nil, filter: String? = nil,
+        partitions: [String]? = nil
+    ) {
         self.columnSeparator = columnSeparator
         self.rowDelimiter = rowDelimiter
         self.columns = columns
@@ -58,8 +60,10 @@ public struct JobDefinition: Sendable, Codable, Hashable {
     public var skippedGaps: [String] = []
     public var groupID: String
 
-    public init(id: Int64, name: String, database: String, table: String, clauses: LoadClauses, properties: JobProperties,
-                rawProperties: [String: String], createTime: Int64, groupID: String) {
+    public init(
+        id: Int64, name: String, database: String, table: String, clauses: LoadClauses, properties: JobProperties,
+        rawProperties: [String: String], createTime: Int64, groupID: String
+    ) {
         self.id = id
         self.name = name
         self.database = database
@@ -83,8 +87,10 @@ public struct JobDefinition: Sendable, Codable, Hashable {
     public func loadOptions(memoryLimit: Int) throws -> LoadOptions {
         var options = LoadOptions()
         options.format = properties.format == "json" ? .json : .csv
-        options.columnSeparator = try clauses.columnSeparator.map { try LoadOptions.separator($0, name: "column separator") } ?? [9]
-        options.rowDelimiter = try clauses.rowDelimiter.map { try LoadOptions.separator($0, name: "row delimiter") } ?? [10]
+        options.columnSeparator =
+            try clauses.columnSeparator.map { try LoadOptions.separator($0, name: "column separator") } ?? [9]
+        options.rowDelimiter =
+            try clauses.rowDelimiter.map { try LoadOptions.separator($0, name: "row delimiter") } ?? [10]
         options.columns = clauses.columns
         options.filter = clauses.filter
         options.partitions = clauses.partitions

@@ -65,13 +65,16 @@ public struct JobProperties: Sendable, Hashable, Codable {
     static let jobKeys: Set<String> = [
         "desired_concurrent_number", "max_batch_interval", "max_batch_rows", "max_batch_size", "max_error_number",
         "max_filter_ratio", "strict_mode", "timezone", "format", "jsonpaths", "strip_outer_array", "json_root",
-        "log_rejected_record_num", "task_consume_second", "task_timeout_second", "partial_update", "partial_update_mode",
+        "log_rejected_record_num", "task_consume_second", "task_timeout_second", "partial_update",
+        "partial_update_mode",
         "merge_condition", "trim_space", "enclose", "escape", "enable_profile", "pause_on_fatal_parse_error",
         "skip_on_fatal_parse_error", "fill_mismatch_column_with", "warehouse",
         "offset_out_of_range_policy", "reload_committed_offsets",
     ]
-    static let sourceKeys: Set<String> = ["kafka_broker_list", "kafka_topic", "kafka_partitions", "kafka_offsets",
-                                          "confluent.schema.registry.url"]
+    static let sourceKeys: Set<String> = [
+        "kafka_broker_list", "kafka_topic", "kafka_partitions", "kafka_offsets",
+        "confluent.schema.registry.url",
+    ]
 
     public init() {}
 
@@ -123,7 +126,9 @@ public struct JobProperties: Sendable, Hashable, Codable {
                 logRejectedRecordNum = n
             case "partial_update":
                 guard let b = Self.bool(value) else { throw fail("partial_update should be a boolean") }
-                if b { throw fail("partial_update needs a Primary Key table; Sluice supports DUPLICATE KEY tables only") }
+                if b {
+                    throw fail("partial_update needs a Primary Key table; Sluice supports DUPLICATE KEY tables only")
+                }
             case "enable_profile":
                 guard Self.bool(value) != nil else { throw fail("enable_profileshould be a boolean") }
             case "timezone": timezone = value
@@ -162,7 +167,9 @@ public struct JobProperties: Sendable, Hashable, Codable {
             let key = rawKey.lowercased()
             if key.hasPrefix("property.") {
                 let name = String(rawKey.dropFirst("property.".count))
-                guard !name.isEmpty, !value.isEmpty else { throw fail("kafka property value could not be a empty string") }
+                guard !name.isEmpty, !value.isEmpty else {
+                    throw fail("kafka property value could not be a empty string")
+                }
                 if name == "kafka_default_offsets" {
                     defaultOffset = try KafkaStartOffset.parse(value)
                 } else {
@@ -175,7 +182,8 @@ public struct JobProperties: Sendable, Hashable, Codable {
         if let brokers = source.first(where: { $0.key.lowercased() == "kafka_broker_list" })?.value {
             let list = brokers.replacingSpaces
             for item in list.split(separator: ",", omittingEmptySubsequences: false) where !Self.isBroker(item) {
-                throw fail("kafka_broker_list:\(item) not match pattern [-A-Za-z0-9+&@#/%?=~_|!:,.;]+[-A-Za-z0-9+&@#/%=~_|]")
+                throw fail(
+                    "kafka_broker_list:\(item) not match pattern [-A-Za-z0-9+&@#/%?=~_|!:,.;]+[-A-Za-z0-9+&@#/%=~_|]")
             }
             brokerList = list
         } else if creating {

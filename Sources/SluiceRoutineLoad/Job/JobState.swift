@@ -67,7 +67,9 @@ public struct JobStateMachine: Sendable, Hashable {
             guard state == .needSchedule else { return }
             state = .running
         case .pause(let user):
-            guard state != .paused else { throw RoutineLoadError(.invalidState, "Could not transform PAUSED to PAUSED") }
+            guard state != .paused else {
+                throw RoutineLoadError(.invalidState, "Could not transform PAUSED to PAUSED")
+            }
             state = .paused
             reason = ErrorReason(ErrorReason.manualPause, "User \(user) pauses routine load job")
         case .resume:
@@ -77,7 +79,9 @@ public struct JobStateMachine: Sendable, Hashable {
             state = .stopped
             reason = ErrorReason(ErrorReason.manualStop, "User  \(user) stop routine load job")
         case .alter:
-            guard state == .paused else { throw RoutineLoadError(.invalidState, "Only supports modification of PAUSED jobs") }
+            guard state == .paused else {
+                throw RoutineLoadError(.invalidState, "Only supports modification of PAUSED jobs")
+            }
         case .fail(let why):
             guard state.isRunnable else { return }
             state = .paused

@@ -24,7 +24,8 @@ extension JobRunner {
         if batch.rows == 0 {
             return advance(past: batch, ranges: ranges)
         }
-        let label = BatchLabel.make(jobName: definition.name, jobID: runtime.id, epoch: definition.reloadEpoch, ranges: ranges)
+        let label = BatchLabel.make(
+            jobName: definition.name, jobID: runtime.id, epoch: definition.reloadEpoch, ranges: ranges)
         let engine = manager.engine
         do {
             try engine.planSourceBatch(id: runtime.id, label: label, ranges: ranges)
@@ -43,7 +44,9 @@ extension JobRunner {
         options.nowMicros = manager.options.now() * 1_000_000
         options.describeOrigin = batch.originIndex(topic: definition.properties.topic)
         let running: RunningLoad
-        switch manager.service.begin(database: definition.database, table: definition.table, label: label, options: options) {
+        switch manager.service.begin(
+            database: definition.database, table: definition.table, label: label, options: options)
+        {
         case .failure(let failure):
             if case .labelAlreadyExists = failure.result.status {
                 return settleUsedLabel(label, ranges: ranges)
@@ -123,7 +126,11 @@ extension JobRunner {
             abandon(label)
             return .retry("commit failed: \(lastError)")
         } catch {
-            manager.fail(runtime, ErrorReason(ErrorReason.internalError, "commit of \(label) failed (\(lastError)) and so did its rollback: \(error)"))
+            manager.fail(
+                runtime,
+                ErrorReason(
+                    ErrorReason.internalError,
+                    "commit of \(label) failed (\(lastError)) and so did its rollback: \(error)"))
             return .stopped
         }
     }

@@ -28,7 +28,8 @@ extension RoutineLoadManager {
             }
             let manual = d.reason?.code == ErrorReason.manualPause
             return JobHealth(
-                database: d.database, name: d.name, state: d.state, pausedByError: d.state == .paused && !manual, lag: lag,
+                database: d.database, name: d.name, state: d.state, pausedByError: d.state == .paused && !manual,
+                lag: lag,
                 counters: progress?.counters ?? SourceCounters(), abortedTasks: aborted)
         }
     }

@@ -14,13 +14,16 @@ extension RoutineLoadManager {
 
     /// SHOW ROUTINE LOAD TASK's columns, plus `BatchCloseReason`.
     public static let taskColumns = [
-        "TaskId", "TxnId", "TxnStatus", "JobId", "CreateTime", "LastScheduledTime", "ExecuteStartTime", "Timeout", "BeId",
+        "TaskId", "TxnId", "TxnStatus", "JobId", "CreateTime", "LastScheduledTime", "ExecuteStartTime", "Timeout",
+        "BeId",
         "DataSourceProperties", "Message", "BatchCloseReason",
     ]
 
     /// Rows of SHOW [ALL] ROUTINE LOAD [FOR job | FROM db].
     /// - Parameter errorLogBase: `http://host:port` clients reach, for ErrorLogUrls.
-    public func show(database: String?, name: String?, includeHistory: Bool, errorLogBase: String) throws(RoutineLoadError) -> [[String?]] {
+    public func show(database: String?, name: String?, includeHistory: Bool, errorLogBase: String)
+        throws(RoutineLoadError) -> [[String?]]
+    {
         let selected = allJobs.filter { runtime in
             let d = runtime.definition
             if let database, d.database != database { return false }
@@ -28,14 +31,19 @@ extension RoutineLoadManager {
             return includeHistory || !d.state.isFinal
         }
         if selected.isEmpty, let name {
-            throw RoutineLoadError(.notFound, "There is no running job named \(name) in db \(database ?? ""). Include history? \(includeHistory), you can try `show all routine load job for job_name` if you want to list stopped and cancelled jobs")
+            throw RoutineLoadError(
+                .notFound,
+                "There is no running job named \(name) in db \(database ?? ""). Include history? \(includeHistory), you can try `show all routine load job for job_name` if you want to list stopped and cancelled jobs"
+            )
         }
         return selected.map { row($0, errorLogBase: errorLogBase) }
     }
 
     /// Rows of SHOW ROUTINE LOAD TASK WHERE JobName = name.
     public func showTasks(database: String?, name: String) throws(RoutineLoadError) -> [[String?]] {
-        let matching = allJobs.filter { $0.definition.name == name && (database == nil || $0.definition.database == database) }
+        let matching = allJobs.filter {
+            $0.definition.name == name && (database == nil || $0.definition.database == database)
+        }
         guard let runtime = matching.last(where: { !$0.definition.state.isFinal }) ?? matching.last else {
             throw RoutineLoadError(.notFound, "There is no running job named \(name) in db \(database ?? "")")
         }
@@ -45,7 +53,8 @@ extension RoutineLoadManager {
             [
                 t.taskID, "\(t.transactionID)", t.transactionStatus, "\(runtime.id)", Self.formatTime(t.createTime),
                 Self.formatTime(t.lastScheduledTime), t.executeStartTime.map(Self.formatTime), "\(t.timeoutSeconds)",
-                "\(options.backendID)", JSONObject.numbers(t.positions.sorted { $0.key < $1.key }.map { ("\($0.key)", $0.value) }),
+                "\(options.backendID)",
+                JSONObject.numbers(t.positions.sorted { $0.key < $1.key }.map { ("\($0.key)", $0.value) }),
                 t.message.isEmpty ? nil : t.message, t.closeReason?.rawValue,
             ]
         }
@@ -53,7 +62,10 @@ extension RoutineLoadManager {
 
     private func row(_ runtime: JobRuntime, errorLogBase: String) -> [String?] {
         let (d, taskCount, aborted, latest, otherMessage) = runtime.state.withLock {
-            ($0.definition, $0.definition.state.isRunnable ? $0.tasks.count : 0, $0.abortedTasks, $0.latest, $0.otherMessage)
+            (
+                $0.definition, $0.definition.state.isRunnable ? $0.tasks.count : 0, $0.abortedTasks, $0.latest,
+                $0.otherMessage
+            )
         }
         let progress = engine.sourceJob(id: runtime.id)
         let p = d.properties
@@ -97,7 +109,8 @@ extension RoutineLoadManager {
         let executeMs = max(1, c.taskExecuteMilliseconds)
         let statistic: [(String, Int64)] = [
             ("receivedBytes", c.receivedBytes), ("errorRows", c.errorRows), ("committedTaskNum", c.committedTasks),
-            ("loadedRows", c.loadedRows), ("loadRowsRate", c.loadedRows * 1000 / executeMs), ("abortedTaskNum", aborted),
+            ("loadedRows", c.loadedRows), ("loadRowsRate", c.loadedRows * 1000 / executeMs),
+            ("abortedTaskNum", aborted),
             ("totalRows", c.totalRows), ("unselectedRows", c.unselectedRows),
             ("receivedBytesRate", c.receivedBytes * 1000 / executeMs), ("taskExecuteTimeMs", executeMs),
             ("skippedRows", c.skippedRows),
@@ -125,12 +138,15 @@ extension RoutineLoadManager {
         var other = otherMessage
         if !d.skippedGaps.isEmpty { other = ([other].filter { !$0.isEmpty } + d.skippedGaps).joined(separator: "; ") }
         return [
-            "\(d.id)", d.name, Self.formatTime(d.createTime), d.pauseTime.map(Self.formatTime), d.endTime.map(Self.formatTime),
+            "\(d.id)", d.name, Self.formatTime(d.createTime), d.pauseTime.map(Self.formatTime),
+            d.endTime.map(Self.formatTime),
             d.database, d.table, d.state.rawValue, "KAFKA", "\(taskCount)", JSONObject.strings(jobProperties),
             JSONObject.strings(sourceProperties), JSONObject.strings(custom), JSONObject.numbers(statistic),
             JSONObject.strings(positions), JSONObject.strings(timestamps),
             d.state == .paused || d.state == .cancelled || d.state == .stopped ? d.reason?.description ?? "" : "",
-            urls, c.errorRows > 0 ? "select tracking_log from information_schema.load_tracking_logs where job_id=\(d.id)" : "",
+            urls,
+            c.errorRows > 0
+                ? "select tracking_log from information_schema.load_tracking_logs where job_id=\(d.id)" : "",
             other, JSONObject.strings(latestPositions), JSONObject.numbers(lag),
         ]
     }
@@ -189,13 +205,16 @@ extension RoutineLoadManager {
             ("max_filter_ratio", "\(p.maxFilterRatio)"), ("max_batch_interval", "\(p.maxBatchInterval)"),
             ("max_batch_rows", "\(p.maxBatchRows)"), ("task_consume_second", "\(p.taskConsumeSecond)"),
             ("task_timeout_second", "\(p.taskTimeoutSecond)"), ("format", p.format), ("jsonpaths", p.jsonPaths ?? ""),
-            ("strip_outer_array", "\(p.stripOuterArray)"), ("json_root", p.jsonRoot ?? ""), ("strict_mode", "\(p.strictMode)"),
+            ("strip_outer_array", "\(p.stripOuterArray)"), ("json_root", p.jsonRoot ?? ""),
+            ("strict_mode", "\(p.strictMode)"),
             ("timezone", p.timezone), ("log_rejected_record_num", "\(p.logRejectedRecordNum)"),
             ("offset_out_of_range_policy", p.skipOutOfRangeOffsets ? "skip" : "pause"),
             ("reload_committed_offsets", "\(p.reloadCommittedOffsets)"),
         ]
         var source: [(String, String)] = [("kafka_broker_list", p.brokerList), ("kafka_topic", p.topic)]
-        if let partitions = p.partitions { source.append(("kafka_partitions", partitions.map(String.init).joined(separator: ","))) }
+        if let partitions = p.partitions {
+            source.append(("kafka_partitions", partitions.map(String.init).joined(separator: ",")))
+        }
         for (key, value) in p.clientProperties.sorted(by: { $0.key < $1.key }) {
             source.append(("property.\(key)", key.contains("password") || key.contains("secret") ? "******" : value))
         }

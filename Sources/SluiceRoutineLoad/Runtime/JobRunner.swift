@@ -68,11 +68,13 @@ final class JobRunner: Sendable {
                 }
                 return
             } catch let error as SourceError where error.kind == .transient {
-                manager.note(runtime, "Job failed to fetch all current partition with error [\(error.message)], retrying")
+                manager.note(
+                    runtime, "Job failed to fetch all current partition with error [\(error.message)], retrying")
                 pause(backoff)
                 backoff = min(backoff * 2, manager.options.maxBackoff)
             } catch let error as SourceError {
-                manager.fail(runtime, ErrorReason(4, "Job failed to fetch all current partition with error [\(error.message)]"))
+                manager.fail(
+                    runtime, ErrorReason(4, "Job failed to fetch all current partition with error [\(error.message)]"))
                 return
             } catch let error as RoutineLoadError {
                 manager.fail(runtime, ErrorReason(error.code == .notFound ? 4 : ErrorReason.tasksAbort, error.message))
@@ -97,7 +99,8 @@ final class JobRunner: Sendable {
         let partitions: [Int32]
         if let pinned = properties.partitions {
             for p in pinned where !available.contains(p) {
-                throw RoutineLoadError(.notFound, "there is a custom kafka partition \(p) which is invalid for topic \(properties.topic)")
+                throw RoutineLoadError(
+                    .notFound, "there is a custom kafka partition \(p) which is invalid for topic \(properties.topic)")
             }
             partitions = pinned
         } else {
@@ -106,7 +109,8 @@ final class JobRunner: Sendable {
         guard !partitions.isEmpty else { throw SourceError(.transient, "topic \(properties.topic) has no partitions") }
         try resolveOffsets(source: source, partitions: partitions, definition: definition)
         try PlannedBatches(runner: self, source: source).settle()
-        let count = max(1, min(partitions.count, properties.desiredConcurrentNumber, manager.options.maxConcurrentTasks))
+        let count = max(
+            1, min(partitions.count, properties.desiredConcurrentNumber, manager.options.maxConcurrentTasks))
         var groups = [[Int32]](repeating: [], count: count)
         for (j, p) in partitions.enumerated() { groups[j % count].append(p) }
         return groups
@@ -115,13 +119,16 @@ final class JobRunner: Sendable {
     /// Turns pending start offsets (sentinels, ALTERed offsets) and never-read partitions into
     /// concrete positions, journaled; pauses on a position past the partition's end.
     private func resolveOffsets(source: any MessageSource, partitions: [Int32], definition: JobDefinition) throws {
-        guard let job = manager.engine.sourceJob(id: runtime.id) else { throw RoutineLoadError(.notFound, "job was removed") }
+        guard let job = manager.engine.sourceJob(id: runtime.id) else {
+            throw RoutineLoadError(.notFound, "job was removed")
+        }
         var resolved = [Int32: Int64]()
         var latest = [Int32: Int64]()
         for p in partitions {
             let marks = try source.watermarks(partition: p)
             latest[p] = marks.high
-            let start = definition.pendingOffsets[p] ?? (job.position[p] == nil ? definition.properties.defaultOffset : nil)
+            let start =
+                definition.pendingOffsets[p] ?? (job.position[p] == nil ? definition.properties.defaultOffset : nil)
             switch start {
             case .beginning?: resolved[p] = marks.low
             case .end?: resolved[p] = marks.high

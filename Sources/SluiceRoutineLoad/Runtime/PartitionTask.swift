@@ -46,10 +46,12 @@ struct PartitionTask: Sendable {
                 var idleNoted = false
                 while batch.closeReason == nil, !runner.isStopping {
                     let wanted = min(10_000, batch.remainingRows)
-                    let polled = try source.poll(maxMessages: wanted, timeoutMilliseconds: manager.options.pollMilliseconds)
+                    let polled = try source.poll(
+                        maxMessages: wanted, timeoutMilliseconds: manager.options.pollMilliseconds)
                     if polled.count > 0 {
                         _ = batch.add(
-                            polled, now: .now, wallClockMilliseconds: manager.options.nowMilliseconds(), drained: polled.count < wanted)
+                            polled, now: .now, wallClockMilliseconds: manager.options.nowMilliseconds(),
+                            drained: polled.count < wanted)
                     } else {
                         _ = batch.check(now: .now)
                     }
@@ -88,7 +90,11 @@ struct PartitionTask: Sendable {
                     guard let source, handleGap(partition: partition, source: source, error: error) else { return }
                     assigned = false
                 case .permanent:
-                    manager.fail(runtime, ErrorReason(ErrorReason.tasksAbort, "be \(manager.options.backendID) abort task with reason: \(error.message)"))
+                    manager.fail(
+                        runtime,
+                        ErrorReason(
+                            ErrorReason.tasksAbort,
+                            "be \(manager.options.backendID) abort task with reason: \(error.message)"))
                     return
                 }
             } catch {
@@ -110,9 +116,12 @@ struct PartitionTask: Sendable {
         let low = (try? source.watermarks(partition: partition).low)
         guard runtime.definition.properties.skipOutOfRangeOffsets, let low, low > position else {
             let earliest = low.map { " (earliest available offset \($0))" } ?? ""
-            manager.fail(runtime, ErrorReason(
-                ErrorReason.tasksAbort,
-                "be \(manager.options.backendID) abort task with reason: Offset out of range: partition \(partition) offset \(position) is no longer in Kafka\(earliest); unread messages were deleted (data loss). ALTER the job's kafka_offsets or set offset_out_of_range_policy=skip, then RESUME"))
+            manager.fail(
+                runtime,
+                ErrorReason(
+                    ErrorReason.tasksAbort,
+                    "be \(manager.options.backendID) abort task with reason: Offset out of range: partition \(partition) offset \(position) is no longer in Kafka\(earliest); unread messages were deleted (data loss). ALTER the job's kafka_offsets or set offset_out_of_range_policy=skip, then RESUME"
+                ))
             return false
         }
         do {

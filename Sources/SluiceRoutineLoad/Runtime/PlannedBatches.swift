@@ -18,7 +18,8 @@ struct PlannedBatches {
         let definition = runtime.definition
         for (label, ranges) in job.intents.sorted(by: { $0.key < $1.key }) {
             guard !runner.isStopping else { return }
-            let prepared = try? manager.service.transactions.preparedTransaction(database: definition.database, label: label)
+            let prepared = try? manager.service.transactions.preparedTransaction(
+                database: definition.database, label: label)
             if prepared != nil {
                 if case .stopped? = runner.commitPrepared(label: label, database: definition.database) { return }
                 continue
@@ -34,7 +35,8 @@ struct PlannedBatches {
         let properties = definition.properties
         let delimiter = try definition.messageDelimiter()
         var builder = BatchBuilder(
-            starts: [:], committed: job.committed, skipCommitted: !properties.reloadCommittedOffsets, delimiter: delimiter,
+            starts: [:], committed: job.committed, skipCommitted: !properties.reloadCommittedOffsets,
+            delimiter: delimiter,
             limits: BatchLimits(rows: Int.max, bytes: Int.max, interval: .seconds(1_000_000)), plan: ranges)
         try source.assign(ranges.mapValues(\.first))
         let deadline = ContinuousClock.now + .seconds(properties.taskTimeoutSecond)
@@ -44,7 +46,8 @@ struct PlannedBatches {
                 runner.abandon(label)
                 return
             }
-            let polled = try source.poll(maxMessages: 10_000, timeoutMilliseconds: runner.manager.options.pollMilliseconds)
+            let polled = try source.poll(
+                maxMessages: 10_000, timeoutMilliseconds: runner.manager.options.pollMilliseconds)
             if polled.count > 0 { _ = builder.add(polled, now: .now) } else { _ = builder.check(now: .now) }
         }
         if builder.ranges != ranges {

@@ -1,8 +1,8 @@
+import Foundation
 public import Logging
+import SluiceFormat
 public import SluiceLoad
 public import SluiceStorage
-import Foundation
-import SluiceFormat
 import SluiceTxn
 import Synchronization
 
@@ -15,8 +15,10 @@ public struct CreateRoutineLoad: Sendable {
     public var properties: [String: String]
     public var source: [String: String]
 
-    public init(database: String, name: String, table: String, clauses: LoadClauses, properties: [String: String],
-                source: [String: String]) {
+    public init(
+        database: String, name: String, table: String, clauses: LoadClauses, properties: [String: String],
+        source: [String: String]
+    ) {
         self.database = database
         self.name = name
         self.table = table
@@ -34,7 +36,9 @@ public struct AlterRoutineLoad: Sendable {
     public var properties: [String: String]
     public var source: [String: String]
 
-    public init(database: String, name: String, clauses: LoadClauses, properties: [String: String], source: [String: String]) {
+    public init(
+        database: String, name: String, clauses: LoadClauses, properties: [String: String], source: [String: String]
+    ) {
         self.database = database
         self.name = name
         self.clauses = clauses
@@ -57,7 +61,9 @@ public final class RoutineLoadManager: Sendable {
 
     public var engine: StorageEngine { service.engine }
 
-    public init(service: LoadService, factory: any MessageSourceFactory, options: RoutineLoadOptions = .init(), logger: Logger) {
+    public init(
+        service: LoadService, factory: any MessageSourceFactory, options: RoutineLoadOptions = .init(), logger: Logger
+    ) {
         self.service = service
         self.factory = factory
         self.options = options
@@ -98,7 +104,8 @@ public final class RoutineLoadManager: Sendable {
 
     private func settleIntentsWithoutRunning(_ record: SourceJob, definition: JobDefinition) {
         for label in record.intents.keys {
-            if let prepared = try? service.transactions.preparedTransaction(database: definition.database, label: label) {
+            if let prepared = try? service.transactions.preparedTransaction(database: definition.database, label: label)
+            {
                 _ = try? service.transactions.commitPrepared(prepared)
             } else {
                 try? engine.planSourceBatch(id: record.id, label: label, ranges: nil)
@@ -125,12 +132,17 @@ public final class RoutineLoadManager: Sendable {
     /// CREATE ROUTINE LOAD. Jobs declared in the configuration use this too.
     public func create(_ statement: CreateRoutineLoad) throws(RoutineLoadError) {
         try serialized { () throws(RoutineLoadError) in
-            let properties = try Self.checked { try JobProperties(properties: statement.properties, source: statement.source) }
-            if jobsNamed(statement.name, database: statement.database).contains(where: { !$0.definition.state.isFinal }) {
-                throw RoutineLoadError(.alreadyExists, "Name \(statement.name) already used in db \(statement.database)")
+            let properties = try Self.checked {
+                try JobProperties(properties: statement.properties, source: statement.source)
+            }
+            if jobsNamed(statement.name, database: statement.database).contains(where: { !$0.definition.state.isFinal })
+            {
+                throw RoutineLoadError(
+                    .alreadyExists, "Name \(statement.name) already used in db \(statement.database)")
             }
             var definition = JobDefinition(
-                id: 0, name: statement.name, database: statement.database, table: statement.table, clauses: statement.clauses,
+                id: 0, name: statement.name, database: statement.database, table: statement.table,
+                clauses: statement.clauses,
                 properties: properties, rawProperties: statement.properties.merging(statement.source) { a, _ in a },
                 createTime: options.now(), groupID: properties.clientProperties["group.id"] ?? "")
             if let partitions = properties.partitions, let offsets = properties.offsets {
@@ -151,7 +163,8 @@ public final class RoutineLoadManager: Sendable {
             precondition(definition.id == id, "the journaled definition carries its id")
             let runtime = JobRuntime(definition: definition)
             jobs.withLock { $0[id] = runtime }
-            logger.info("routine load job created", metadata: ["job": "\(statement.database).\(statement.name)", "id": "\(id)"])
+            logger.info(
+                "routine load job created", metadata: ["job": "\(statement.database).\(statement.name)", "id": "\(id)"])
             schedule(runtime)
         }
     }
@@ -196,10 +209,15 @@ public final class RoutineLoadManager: Sendable {
             source.offsets = nil
             try Self.checked { try source.apply(source: statement.source, creating: false) }
             if let partitions = source.partitions {
-                let consumed = Set(definition.properties.partitions ?? engine.sourceJob(id: runtime.id).map { Array($0.position.keys) } ?? [])
+                let consumed = Set(
+                    definition.properties.partitions ?? engine.sourceJob(id: runtime.id).map { Array($0.position.keys) }
+                        ?? [])
                 for p in partitions where !consumed.contains(p) {
-                    throw RoutineLoadError(.invalidProperty, definition.properties.partitions == nil
-                        ? "The specified partition is not in the consumed partitions " : "The specified partition \(p) is not in the custom partitions")
+                    throw RoutineLoadError(
+                        .invalidProperty,
+                        definition.properties.partitions == nil
+                            ? "The specified partition is not in the consumed partitions "
+                            : "The specified partition \(p) is not in the custom partitions")
                 }
                 if let offsets = source.offsets {
                     for (p, offset) in zip(partitions, offsets) { definition.pendingOffsets[p] = offset }
@@ -275,8 +293,10 @@ public final class RoutineLoadManager: Sendable {
             var options = try definition.loadOptions(memoryLimit: options.memoryLimit)
             options.nowMicros = 0
             _ = try ColumnMapping(
-                table: table, columns: options.columns, filter: options.filter, nowMicros: 0, timeZone: options.timeZone)
-            for partition in definition.clauses.partitions ?? [] where !table.partitions.contains(where: { $0.name == partition }) {
+                table: table, columns: options.columns, filter: options.filter, nowMicros: 0, timeZone: options.timeZone
+            )
+            for partition in definition.clauses.partitions ?? []
+            where !table.partitions.contains(where: { $0.name == partition }) {
                 throw RoutineLoadError(.notFound, "Partition \(partition) does not exist")
             }
         } catch let error as RoutineLoadError {
@@ -341,9 +361,12 @@ public final class RoutineLoadManager: Sendable {
             case .needSchedule, .running: d.pauseTime = nil
             }
         }
-        logger.info("routine load job \(machine.state.rawValue)", metadata: [
-            "job": "\(runtime.definition.database).\(runtime.definition.name)", "reason": "\(machine.reason?.description ?? "")",
-        ])
+        logger.info(
+            "routine load job \(machine.state.rawValue)",
+            metadata: [
+                "job": "\(runtime.definition.database).\(runtime.definition.name)",
+                "reason": "\(machine.reason?.description ?? "")",
+            ])
         if !machine.state.isRunnable { runtime.state.withLock { $0.runner }?.stop() }
     }
 
@@ -354,7 +377,9 @@ public final class RoutineLoadManager: Sendable {
 
     /// The job's table or database is gone.
     func cancel(_ runtime: JobRuntime, _ reason: ErrorReason) {
-        do { try transition(runtime, .cancel(reason)) } catch { logger.error("cannot cancel job \(runtime.id): \(error)") }
+        do { try transition(runtime, .cancel(reason)) } catch {
+            logger.error("cannot cancel job \(runtime.id): \(error)")
+        }
     }
 
     func markRunning(_ runtime: JobRuntime) {
@@ -371,8 +396,10 @@ public final class RoutineLoadManager: Sendable {
         runtime.state.withLock { $0.latest.merge(latest) { _, new in new } }
     }
 
-    func recordGap(_ runtime: JobRuntime, partition: Int32, from first: Int64, to last: Int64) throws(RoutineLoadError) {
-        let text = "partition \(partition) offsets \(first)-\(last) were deleted by Kafka before they were read; skipped (data loss)"
+    func recordGap(_ runtime: JobRuntime, partition: Int32, from first: Int64, to last: Int64) throws(RoutineLoadError)
+    {
+        let text =
+            "partition \(partition) offsets \(first)-\(last) were deleted by Kafka before they were read; skipped (data loss)"
         logger.warning("\(text)", metadata: ["job": "\(runtime.definition.name)"])
         try update(runtime) { $0.skippedGaps.append(text) }
         note(runtime, text)
@@ -386,14 +413,16 @@ public final class RoutineLoadManager: Sendable {
         runtime.state.withLock { s in
             let previous = s.tasks[task]
             s.tasks[task] = TaskStatus(
-                taskID: UUID().uuidString.lowercased(), createTime: now, lastScheduledTime: now, timeoutSeconds: timeout,
+                taskID: UUID().uuidString.lowercased(), createTime: now, lastScheduledTime: now,
+                timeoutSeconds: timeout,
                 positions: positions, message: previous?.message ?? "", closeReason: previous?.closeReason)
         }
     }
 
     func taskIdle(_ runtime: JobRuntime, task: Int, interval: Int) {
         runtime.state.withLock {
-            $0.tasks[task]?.message = "there is no new data in kafka/pulsar, wait for \(interval) seconds to schedule again"
+            $0.tasks[task]?.message =
+                "there is no new data in kafka/pulsar, wait for \(interval) seconds to schedule again"
         }
     }
 
@@ -419,7 +448,8 @@ public final class RoutineLoadManager: Sendable {
             $0.tasks[task]?.message = "previous task aborted because of \(reason)"
             $0.otherMessage = "\(stamp): The \($0.tasks[task]?.taskID ?? "") task failed due to: \(reason)"
         }
-        logger.warning("routine load batch retried", metadata: ["job": "\(runtime.definition.name)", "reason": "\(reason)"])
+        logger.warning(
+            "routine load batch retried", metadata: ["job": "\(runtime.definition.name)", "reason": "\(reason)"])
     }
 
     func taskAborted(_ runtime: JobRuntime, task: Int, reason: String, errorLog: String?) {
@@ -458,7 +488,9 @@ public final class RoutineLoadManager: Sendable {
 
     private static func remember(_ errorLog: String, in definition: inout JobDefinition) {
         definition.errorLogNames.append(errorLog)
-        if definition.errorLogNames.count > 3 { definition.errorLogNames.removeFirst(definition.errorLogNames.count - 3) }
+        if definition.errorLogNames.count > 3 {
+            definition.errorLogNames.removeFirst(definition.errorLogNames.count - 3)
+        }
     }
 
     /// `yyyy-MM-dd HH:mm:ss` (UTC) for SHOW output and messages.

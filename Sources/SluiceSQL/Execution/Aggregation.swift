@@ -140,7 +140,8 @@ struct GroupTable {
                             ids[r] = entryGroups[Int(codes[r])]
                             continue
                         }
-                        let id = strings.intern(UnsafeRawBufferPointer(rebasing: raw[column.offsets[r]..<column.offsets[r + 1]]))
+                        let id = strings.intern(
+                            UnsafeRawBufferPointer(rebasing: raw[column.offsets[r]..<column.offsets[r + 1]]))
                         if id == stringGroups.count { stringGroups.append(newGroup(r, onNew)) }
                         ids[r] = stringGroups[id]
                         if !codes.isEmpty { entryGroups[Int(codes[r])] = ids[r] }

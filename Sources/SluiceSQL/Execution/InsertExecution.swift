@@ -37,7 +37,10 @@ struct InsertExecution {
                 let converted = CastKernel.cast(source[position], to: column.type, failures: &failures)
                 if let row = failures?.first {
                     let value = source[position].value(at: row).text(as: source[position].type) ?? "NULL"
-                    throw SQLError(.dataQuality, "Insert has filtered data in strict mode: value '\(value)' of row \(row + 1) cannot be converted to \(column.type.sqlName) for column '\(column.name)'")
+                    throw SQLError(
+                        .dataQuality,
+                        "Insert has filtered data in strict mode: value '\(value)' of row \(row + 1) cannot be converted to \(column.type.sqlName) for column '\(column.name)'"
+                    )
                 }
                 columns.append(converted)
             } else {
@@ -48,7 +51,8 @@ struct InsertExecution {
         do {
             let rejected = try writer.append(columns)
             if let first = rejected.first {
-                throw SQLError(.dataQuality, "Insert has filtered data in strict mode: row \(first.row + 1): \(first.reason)")
+                throw SQLError(
+                    .dataQuality, "Insert has filtered data in strict mode: row \(first.row + 1): \(first.reason)")
             }
             let prepared = try writer.finish()
             let label = insert.label ?? "insert_\(Self.randomHex())"
@@ -65,14 +69,18 @@ struct InsertExecution {
         return rows
     }
 
-    private func sourceColumns(_ insert: InsertStatement, targets: [Int], schema: TableSchema) throws -> [ColumnVector] {
+    private func sourceColumns(_ insert: InsertStatement, targets: [Int], schema: TableSchema) throws -> [ColumnVector]
+    {
         switch insert.source {
         case .values(let rows):
             let binder = ExprBinder(resolver: NameResolver(names: [], types: [], qualifiers: []))
             var columns = targets.map { ColumnVector(type: schema.columns[$0].type) }
             for (r, row) in rows.enumerated() {
                 guard row.count == targets.count else {
-                    throw SQLError(.analysis, "Column count doesn't match value count at row \(r + 1): expected \(targets.count), got \(row.count)")
+                    throw SQLError(
+                        .analysis,
+                        "Column count doesn't match value count at row \(r + 1): expected \(targets.count), got \(row.count)"
+                    )
                 }
                 for (c, expr) in row.enumerated() {
                     let target = schema.columns[targets[c]]
@@ -81,7 +89,10 @@ struct InsertExecution {
                     var failures: [Int]? = []
                     let converted = CastKernel.cast(value, to: target.type, failures: &failures)
                     if failures?.isEmpty == false {
-                        throw SQLError(.dataQuality, "Insert has filtered data in strict mode: value \(expr.sql) of row \(r + 1) cannot be converted to \(target.type.sqlName) for column '\(target.name)'")
+                        throw SQLError(
+                            .dataQuality,
+                            "Insert has filtered data in strict mode: value \(expr.sql) of row \(r + 1) cannot be converted to \(target.type.sqlName) for column '\(target.name)'"
+                        )
                     }
                     columns[c].append(from: converted, row: 0)
                 }
@@ -90,7 +101,10 @@ struct InsertExecution {
         case .select(let select):
             let (result, _) = try QueryExecution(engine: engine, session: session).run(select)
             guard result.columns.count == targets.count else {
-                throw SQLError(.analysis, "Column count doesn't match value count: the table takes \(targets.count), the query returns \(result.columns.count)")
+                throw SQLError(
+                    .analysis,
+                    "Column count doesn't match value count: the table takes \(targets.count), the query returns \(result.columns.count)"
+                )
             }
             var columns = result.columns.map { ColumnVector(type: $0.type) }
             for batch in result.batches {
@@ -110,7 +124,8 @@ struct InsertExecution {
         if text == "CURRENT_TIMESTAMP" {
             let local = session.timeZone.toLocal(utcMicros: session.nowMicros)
             let now = local - CivilTime.floorDivide(local, CivilTime.microsPerSecond).1
-            let value: Value = column.type == .date ? .int(CivilTime.floorDivide(now, CivilTime.microsPerDay).0) : .int(now)
+            let value: Value =
+                column.type == .date ? .int(CivilTime.floorDivide(now, CivilTime.microsPerDay).0) : .int(now)
             return ColumnVector(type: column.type, repeating: value, count: rows)
         }
         guard case .success(let value) = ValueParser.parse(text, as: column.type) else {

@@ -29,7 +29,8 @@ struct QueryBudget {
     /// - Throws: ``SQLError`` `.timeout`, `.cancelled` or `.memoryLimit`.
     func check(memory: Int = 0) throws {
         if cancellation?.isCancelled == true {
-            throw SQLError(.cancelled, "Query execution was interrupted: the client went away or the server is stopping")
+            throw SQLError(
+                .cancelled, "Query execution was interrupted: the client went away or the server is stopping")
         }
         if clock.now >= deadline {
             throw SQLError(

@@ -34,7 +34,8 @@ struct QueryExecution {
         let context = session.evaluationContext
         let filter = try select.filter.map { try binder.bind($0) }
         let orderExprs = select.orderBy.map { resolveOrderExpr($0.expr, select.items) }
-        let isAggregate = !select.groupBy.isEmpty || select.having != nil
+        let isAggregate =
+            !select.groupBy.isEmpty || select.having != nil
             || select.items.contains { $0.expr.containsAggregate } || orderExprs.contains { $0.containsAggregate }
 
         var outputs: [ColumnVector]
@@ -49,9 +50,12 @@ struct QueryExecution {
         if select.distinct { rows = distinctRows(outputs, rows) }
         if !keys.isEmpty { rows = sortRows(rows, keys, select.orderBy.map(\.descending)) }
         let start = min(select.offset, rows.count)
-        let end = select.limit.map { min(rows.count, start.addingReportingOverflow($0).overflow ? rows.count : start + $0) } ?? rows.count
+        let end =
+            select.limit.map { min(rows.count, start.addingReportingOverflow($0).overflow ? rows.count : start + $0) }
+            ?? rows.count
         let window = Array(rows[start..<end])
-        let identity = window.count == (outputs.first?.count ?? 0) && window.enumerated().allSatisfy { $0.offset == $0.element }
+        let identity =
+            window.count == (outputs.first?.count ?? 0) && window.enumerated().allSatisfy { $0.offset == $0.element }
         let final = identity ? outputs : outputs.map { $0.gather(window) }
         var statistics = QueryStatistics()
         let scan = source.statistics()
@@ -67,10 +71,12 @@ struct QueryExecution {
         switch select.source {
         case .none:
             var done = false
-            return Source(names: [], types: [], qualifiers: [], next: {
-                defer { done = true }
-                return done ? nil : ([], 1)
-            }, statistics: { ScanStatistics() })
+            return Source(
+                names: [], types: [], qualifiers: [],
+                next: {
+                    defer { done = true }
+                    return done ? nil : ([], 1)
+                }, statistics: { ScanStatistics() })
         case .generateSeries(let startExpr, let endExpr, let stepExpr, let alias):
             let empty = ExprBinder(resolver: NameResolver(names: [], types: [], qualifiers: []))
             func constant(_ e: Expr) throws -> Int64 {
@@ -114,7 +120,9 @@ struct QueryExecution {
             for e in select.groupBy { e.collectColumns(into: &referenced) }
             select.having?.collectColumns(into: &referenced)
             for o in select.orderBy { o.expr.collectColumns(into: &referenced) }
-            var indices = table.schema.columns.indices.filter { referenced.contains(table.schema.columns[$0].name.lowercased()) }
+            var indices = table.schema.columns.indices.filter {
+                referenced.contains(table.schema.columns[$0].name.lowercased())
+            }
             let countOnly = indices.isEmpty
             if countOnly { indices = [0] }
             let predicates = PruningPredicates.extract(select.filter, table: table)
@@ -183,7 +191,9 @@ struct QueryExecution {
 
     // MARK: Projection
 
-    func filtered(_ batch: (columns: [ColumnVector], rows: Int), _ filter: BoundExpr?, _ context: EvaluationContext) throws -> (columns: [ColumnVector], rows: Int) {
+    func filtered(_ batch: (columns: [ColumnVector], rows: Int), _ filter: BoundExpr?, _ context: EvaluationContext)
+        throws -> (columns: [ColumnVector], rows: Int)
+    {
         guard let filter else { return batch }
         let selected = try Evaluator.select(filter, batch: batch.columns, rows: batch.rows, context: context)
         if selected.count == batch.rows { return batch }
@@ -198,15 +208,20 @@ struct QueryExecution {
         let orders = try orderExprs.map { try binder.bind($0) }
         var outputs = items.map { ColumnVector(type: $0.type) }
         var keys = orders.map { ColumnVector(type: $0.type) }
-        let earlyStop = orders.isEmpty && !select.distinct ? select.limit.map { $0.addingReportingOverflow(select.offset).overflow ? Int.max : $0 + select.offset } : nil
+        let earlyStop =
+            orders.isEmpty && !select.distinct
+            ? select.limit.map { $0.addingReportingOverflow(select.offset).overflow ? Int.max : $0 + select.offset }
+            : nil
         while let raw = try source.next() {
             let batch = try filtered(raw, filter, context)
             guard batch.rows > 0 else { continue }
             for (i, e) in items.enumerated() {
-                outputs[i].append(contentsOf: try Evaluator.evaluate(e, batch: batch.columns, rows: batch.rows, context: context))
+                outputs[i].append(
+                    contentsOf: try Evaluator.evaluate(e, batch: batch.columns, rows: batch.rows, context: context))
             }
             for (i, e) in orders.enumerated() {
-                keys[i].append(contentsOf: try Evaluator.evaluate(e, batch: batch.columns, rows: batch.rows, context: context))
+                keys[i].append(
+                    contentsOf: try Evaluator.evaluate(e, batch: batch.columns, rows: batch.rows, context: context))
             }
             if let earlyStop, (outputs.first?.count ?? 0) >= earlyStop { break }
             try budget.check(memory: (outputs + keys).reduce(0) { $0 + $1.memoryFootprint })
@@ -232,25 +247,36 @@ struct QueryExecution {
         var specs = [HashAggregator.Spec]()
         var argumentExprs = [BoundExpr?]()
         for call in aggregateCalls {
-            guard case .call(let name, let args, let distinct) = call, let kind = AggregateKind(name: name) else { continue }
+            guard case .call(let name, let args, let distinct) = call, let kind = AggregateKind(name: name) else {
+                continue
+            }
             var argument: BoundExpr?
             if let first = args.first, first != .star {
                 guard args.count == 1 else { throw SQLError(.analysis, "\(name)() takes one argument") }
-                if first.containsAggregate { throw SQLError(.analysis, "Aggregate calls cannot be nested: \(call.sql)") }
+                if first.containsAggregate {
+                    throw SQLError(.analysis, "Aggregate calls cannot be nested: \(call.sql)")
+                }
                 let bound = try binder.bind(first)
                 argument = binder.coerce(bound, to: HashAggregator.argumentType(kind, bound.type))
             } else if kind != .count {
                 throw SQLError(.analysis, "\(name)(*) is not valid; only count(*) is")
             }
-            specs.append(.init(kind: kind, argument: argument, distinct: distinct, resultType: HashAggregator.resultType(kind, argument?.type)))
+            specs.append(
+                .init(
+                    kind: kind, argument: argument, distinct: distinct,
+                    resultType: HashAggregator.resultType(kind, argument?.type)))
             argumentExprs.append(argument)
         }
         var aggregator = HashAggregator(keyTypes: boundGroups.map(\.type), specs: specs)
         while let raw = try source.next() {
             let batch = try filtered(raw, filter, context)
             guard batch.rows > 0 else { continue }
-            let keyColumns = try boundGroups.map { try Evaluator.evaluate($0, batch: batch.columns, rows: batch.rows, context: context) }
-            let arguments = try argumentExprs.map { e in try e.map { try Evaluator.evaluate($0, batch: batch.columns, rows: batch.rows, context: context) } }
+            let keyColumns = try boundGroups.map {
+                try Evaluator.evaluate($0, batch: batch.columns, rows: batch.rows, context: context)
+            }
+            let arguments = try argumentExprs.map { e in
+                try e.map { try Evaluator.evaluate($0, batch: batch.columns, rows: batch.rows, context: context) }
+            }
             aggregator.add(keyColumns: keyColumns, arguments: arguments, rows: batch.rows)
             try budget.check(memory: aggregator.approximateBytes)
         }
@@ -258,7 +284,8 @@ struct QueryExecution {
         let aggregated = aggregator.finish()
         let rows = aggregated.first?.count ?? (boundGroups.isEmpty ? 1 : 0)
         let names = groupExprs.indices.map { "__g\($0)" } + aggregateCalls.indices.map { "__a\($0)" }
-        let outputBinder = ExprBinder(resolver: NameResolver(names: names, types: aggregated.map(\.type), qualifiers: []))
+        let outputBinder = ExprBinder(
+            resolver: NameResolver(names: names, types: aggregated.map(\.type), qualifiers: []))
         func rewrite(_ e: Expr) throws -> BoundExpr {
             let rewritten = e.normalized.rewrite { node in
                 if let g = groupExprs.firstIndex(of: node) { return .column(name: "__g\(g)", qualifier: nil) }
@@ -279,7 +306,9 @@ struct QueryExecution {
         let batch = selected.count == rows ? aggregated : aggregated.map { $0.gather(selected) }
         let items = try select.items.map { try rewrite($0.expr) }
         let outputs = try items.map { try Evaluator.evaluate($0, batch: batch, rows: selected.count, context: context) }
-        let keys = try orderExprs.map { try Evaluator.evaluate(try rewrite($0), batch: batch, rows: selected.count, context: context) }
+        let keys = try orderExprs.map {
+            try Evaluator.evaluate(try rewrite($0), batch: batch, rows: selected.count, context: context)
+        }
         let columns = zip(select.items, items).map { ResultColumn(name: Self.outputName($0), type: $1.type) }
         return (outputs, keys, columns)
     }

@@ -29,7 +29,8 @@ public struct ResultSet: Sendable {
         for row in rows {
             for (i, cell) in row.enumerated() { columns[i].append(cell.map { .string($0) } ?? .null) }
         }
-        return ResultSet(columns: names.map { ResultColumn(name: $0, type: .string) }, batches: rows.isEmpty ? [] : [columns])
+        return ResultSet(
+            columns: names.map { ResultColumn(name: $0, type: .string) }, batches: rows.isEmpty ? [] : [columns])
     }
 
     /// Every row as SQL text (`nil` = NULL); for tests and the CLI.

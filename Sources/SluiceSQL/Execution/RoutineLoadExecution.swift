@@ -10,12 +10,16 @@ struct RoutineLoadExecution {
         do {
             switch statement {
             case .create(let job, let table, let clauses, let properties, let source):
-                try manager.create(CreateRoutineLoad(
-                    database: try database(job), name: job.name, table: table, clauses: clauses, properties: properties,
-                    source: source))
+                try manager.create(
+                    CreateRoutineLoad(
+                        database: try database(job), name: job.name, table: table, clauses: clauses,
+                        properties: properties,
+                        source: source))
             case .alter(let job, let clauses, let properties, let source):
-                try manager.alter(AlterRoutineLoad(
-                    database: try database(job), name: job.name, clauses: clauses, properties: properties, source: source))
+                try manager.alter(
+                    AlterRoutineLoad(
+                        database: try database(job), name: job.name, clauses: clauses, properties: properties,
+                        source: source))
             case .pause(let job):
                 try manager.pause(database: try database(job), name: job.name)
             case .resume(let job):

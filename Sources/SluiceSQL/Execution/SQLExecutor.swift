@@ -1,7 +1,7 @@
-public import SluiceRoutineLoad
-public import SluiceStorage
 import SluiceExpr
 import SluiceFormat
+public import SluiceRoutineLoad
+public import SluiceStorage
 
 /// Runs statements against a storage engine. Synchronous and blocking: call it off the
 /// cooperative pool.
@@ -58,9 +58,11 @@ public struct SQLExecutor: Sendable {
         case .truncateTable(let name):
             try engine.truncateTable(database: try Self.database(name, session), name: name.name)
         case .addPartitions(let name, let partitions, let buckets):
-            try engine.addPartitions(database: try Self.database(name, session), table: name.name, partitions, buckets: buckets)
+            try engine.addPartitions(
+                database: try Self.database(name, session), table: name.name, partitions, buckets: buckets)
         case .dropPartition(let name, let partition, let ifExists):
-            try engine.dropPartition(database: try Self.database(name, session), table: name.name, partition: partition, ifExists: ifExists)
+            try engine.dropPartition(
+                database: try Self.database(name, session), table: name.name, partition: partition, ifExists: ifExists)
         case .showDatabases, .showTables, .describe, .showCreateTable, .showPartitions, .showTablet, .showTransactions:
             return .rows(try ShowExecution(engine: engine, session: session).run(statement), QueryStatistics())
         case .insert(let insert):

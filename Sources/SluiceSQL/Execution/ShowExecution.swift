@@ -30,23 +30,33 @@ struct ShowExecution {
             let rows = table.partitions.map { p -> [String?] in
                 let type = key.isEmpty ? ColumnType.bigint : (table.schema[key]?.type ?? .bigint)
                 let range = "[\(bound(p.lower, type) ?? "MIN"), \(bound(p.upper, type) ?? "MAX"))"
-                return [String(p.id), p.name, String(p.visibleVersion), "NORMAL", key, key.isEmpty ? "" : range,
-                        table.distribution.columns.joined(separator: ", "), String(p.tablets.count), String(p.rowCount),
-                        String(p.tablets.reduce(0) { $0 + $1.byteCount })]
+                return [
+                    String(p.id), p.name, String(p.visibleVersion), "NORMAL", key, key.isEmpty ? "" : range,
+                    table.distribution.columns.joined(separator: ", "), String(p.tablets.count), String(p.rowCount),
+                    String(p.tablets.reduce(0) { $0 + $1.byteCount }),
+                ]
             }
-            return text(["PartitionId", "PartitionName", "VisibleVersion", "State", "PartitionKey", "Range",
-                         "DistributionKey", "Buckets", "RowCount", "DataSize"], rows)
+            return text(
+                [
+                    "PartitionId", "PartitionName", "VisibleVersion", "State", "PartitionKey", "Range",
+                    "DistributionKey", "Buckets", "RowCount", "DataSize",
+                ], rows)
         case .showTablet(let name):
             let table = try lookup(name)
             var rows = [[String?]]()
             for p in table.partitions {
                 for t in p.tablets {
-                    rows.append([String(t.id), p.name, String(t.bucket), String(t.rowsets.map(\.endVersion).max() ?? 1),
-                                 String(t.rowsets.count), String(t.versionCount), String(t.rowCount), String(t.byteCount)])
+                    rows.append([
+                        String(t.id), p.name, String(t.bucket), String(t.rowsets.map(\.endVersion).max() ?? 1),
+                        String(t.rowsets.count), String(t.versionCount), String(t.rowCount), String(t.byteCount),
+                    ])
                 }
             }
-            return text(["TabletId", "PartitionName", "Bucket", "Version", "RowsetCount", "VersionCount", "RowCount",
-                         "DataSize"], rows)
+            return text(
+                [
+                    "TabletId", "PartitionName", "Bucket", "Version", "RowsetCount", "VersionCount", "RowCount",
+                    "DataSize",
+                ], rows)
         case .showTransactions(let database, let filter, let asLoads):
             return try transactions(database, filter, asLoads: asLoads)
         default:
@@ -64,7 +74,11 @@ struct ShowExecution {
             rows.append((entry.transactionID, label, "VISIBLE", entry.tableID, entry.commitTime, entry.attachment))
         }
         for prepared in meta.prepared.values where prepared.databaseID == db.id {
-            rows.append((prepared.transactionID, prepared.label, "PREPARED", prepared.tableID, prepared.preparedTime, prepared.attachment))
+            rows.append(
+                (
+                    prepared.transactionID, prepared.label, "PREPARED", prepared.tableID, prepared.preparedTime,
+                    prepared.attachment
+                ))
         }
         rows = rows.filter { row in
             switch filter {
@@ -78,15 +92,24 @@ struct ShowExecution {
         func time(_ seconds: Int64) -> String { CivilTime.formatDateTime(seconds * CivilTime.microsPerSecond) }
         func tableName(_ id: Int64) -> String { db.tables[id]?.name ?? String(id) }
         if asLoads {
-            return text(["JobId", "Label", "State", "Type", "TableName", "CreateTime", "LoadFinishTime"], rows.map { r in
-                [String(r.id), r.label, r.state == "VISIBLE" ? "FINISHED" : "PREPARED", "STREAM_LOAD", tableName(r.table), time(r.time),
-                 r.state == "VISIBLE" ? time(r.time) : nil]
-            })
+            return text(
+                ["JobId", "Label", "State", "Type", "TableName", "CreateTime", "LoadFinishTime"],
+                rows.map { r in
+                    [
+                        String(r.id), r.label, r.state == "VISIBLE" ? "FINISHED" : "PREPARED", "STREAM_LOAD",
+                        tableName(r.table), time(r.time),
+                        r.state == "VISIBLE" ? time(r.time) : nil,
+                    ]
+                })
         }
-        return text(["TransactionId", "Label", "TransactionStatus", "TableName", "CommitTime", "Attachment"], rows.map { r in
-            [String(r.id), r.label, r.state, tableName(r.table), r.state == "VISIBLE" ? time(r.time) : nil,
-             r.attachment.map { String(decoding: $0, as: UTF8.self) }]
-        })
+        return text(
+            ["TransactionId", "Label", "TransactionStatus", "TableName", "CommitTime", "Attachment"],
+            rows.map { r in
+                [
+                    String(r.id), r.label, r.state, tableName(r.table), r.state == "VISIBLE" ? time(r.time) : nil,
+                    r.attachment.map { String(decoding: $0, as: UTF8.self) },
+                ]
+            })
     }
 
     static func like(_ text: String, _ pattern: String) -> Bool {
@@ -111,7 +134,9 @@ struct ShowExecution {
         var lines = [String]()
         for c in table.schema.columns {
             var line = "  `\(c.name)` \(c.type.sqlName) \(c.isNullable ? "NULL" : "NOT NULL")"
-            if let d = c.defaultValue { line += d == "CURRENT_TIMESTAMP" ? " DEFAULT CURRENT_TIMESTAMP" : " DEFAULT \"\(d)\"" }
+            if let d = c.defaultValue {
+                line += d == "CURRENT_TIMESTAMP" ? " DEFAULT CURRENT_TIMESTAMP" : " DEFAULT \"\(d)\""
+            }
             if !c.comment.isEmpty { line += " COMMENT \"\(c.comment)\"" }
             lines.append(line)
         }
@@ -130,10 +155,14 @@ struct ShowExecution {
         if table.distribution.columns.isEmpty {
             sql += "DISTRIBUTED BY RANDOM BUCKETS \(table.distribution.buckets)"
         } else {
-            sql += "DISTRIBUTED BY HASH(\(table.distribution.columns.map { "`\($0)`" }.joined(separator: ", "))) BUCKETS \(table.distribution.buckets)"
+            sql +=
+                "DISTRIBUTED BY HASH(\(table.distribution.columns.map { "`\($0)`" }.joined(separator: ", "))) BUCKETS \(table.distribution.buckets)"
         }
         if !table.properties.isEmpty {
-            sql += "\nPROPERTIES (\n" + table.properties.sorted { $0.key < $1.key }.map { "\"\($0.key)\" = \"\($0.value)\"" }.joined(separator: ",\n") + "\n)"
+            sql +=
+                "\nPROPERTIES (\n"
+                + table.properties.sorted { $0.key < $1.key }.map { "\"\($0.key)\" = \"\($0.value)\"" }.joined(
+                    separator: ",\n") + "\n)"
         }
         return sql + ";"
     }

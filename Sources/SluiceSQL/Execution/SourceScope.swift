@@ -47,17 +47,21 @@ extension Expr {
         case .unary(let op, let e): return .unary(op, e.rewrite(transform))
         case .binary(let op, let a, let b): return .binary(op, a.rewrite(transform), b.rewrite(transform))
         case .isNull(let e, let n): return .isNull(e.rewrite(transform), negated: n)
-        case .inList(let e, let list, let n): return .inList(e.rewrite(transform), list.map { $0.rewrite(transform) }, negated: n)
+        case .inList(let e, let list, let n):
+            return .inList(e.rewrite(transform), list.map { $0.rewrite(transform) }, negated: n)
         case .between(let e, let l, let u, let n):
             return .between(e.rewrite(transform), lower: l.rewrite(transform), upper: u.rewrite(transform), negated: n)
         case .like(let e, let p, let n): return .like(e.rewrite(transform), pattern: p.rewrite(transform), negated: n)
         case .caseWhen(let operand, let branches, let otherwise):
             return .caseWhen(
                 operand: operand?.rewrite(transform),
-                branches: branches.map { WhenBranch(condition: $0.condition.rewrite(transform), result: $0.result.rewrite(transform)) },
+                branches: branches.map {
+                    WhenBranch(condition: $0.condition.rewrite(transform), result: $0.result.rewrite(transform))
+                },
                 otherwise: otherwise?.rewrite(transform))
         case .cast(let e, let t): return .cast(e.rewrite(transform), t)
-        case .call(let name, let args, let d): return .call(name: name, arguments: args.map { $0.rewrite(transform) }, distinct: d)
+        case .call(let name, let args, let d):
+            return .call(name: name, arguments: args.map { $0.rewrite(transform) }, distinct: d)
         }
     }
 

@@ -3,14 +3,16 @@ public import SluiceRoutineLoad
 
 /// A Routine Load statement (spec §3.1).
 public enum RoutineLoadStatement: Sendable {
-    case create(job: QualifiedName, table: String, clauses: LoadClauses, properties: [String: String], source: [String: String])
+    case create(
+        job: QualifiedName, table: String, clauses: LoadClauses, properties: [String: String], source: [String: String])
     case alter(job: QualifiedName, clauses: LoadClauses, properties: [String: String], source: [String: String])
     case pause(QualifiedName)
     case resume(QualifiedName)
     case stop(QualifiedName)
     /// SHOW [ALL] ROUTINE LOAD [FOR job | FROM db] [WHERE State = s] [ORDER BY f] [LIMIT …].
-    case show(job: QualifiedName?, database: String?, all: Bool, state: String?, orderBy: String?, descending: Bool,
-              limit: Int?, offset: Int)
+    case show(
+        job: QualifiedName?, database: String?, all: Bool, state: String?, orderBy: String?, descending: Bool,
+        limit: Int?, offset: Int)
     case showTasks(database: String?, job: String)
     case showCreate(QualifiedName)
 }
@@ -60,8 +62,11 @@ enum RoutineLoadParser {
         }
         var job: QualifiedName?
         var database: String?
-        if s.accept("FOR") { job = try SQLParser.qualifiedName(&s) }
-        else if s.accept("FROM") || s.accept("IN") { database = try s.identifier("database name") }
+        if s.accept("FOR") {
+            job = try SQLParser.qualifiedName(&s)
+        } else if s.accept("FROM") || s.accept("IN") {
+            database = try s.identifier("database name")
+        }
         var state: String?
         if s.accept("WHERE") {
             let field = try s.identifier("STATE")
@@ -90,8 +95,10 @@ enum RoutineLoadParser {
                 if s.accept("OFFSET") { offset = try s.integer("offset") }
             }
         }
-        return .routineLoad(.show(job: job, database: database, all: all, state: state, orderBy: orderBy, descending: descending,
-                                  limit: limit, offset: offset))
+        return .routineLoad(
+            .show(
+                job: job, database: database, all: all, state: state, orderBy: orderBy, descending: descending,
+                limit: limit, offset: offset))
     }
 
     /// `COLUMNS TERMINATED BY`, `ROWS TERMINATED BY`, `COLUMNS (…)`, `WHERE`, `PARTITION (…)`,
@@ -124,7 +131,9 @@ enum RoutineLoadParser {
                 _ = try ExprParser.parseExpression(&s)
                 clauses.filter = s.text(fromToken: start, toToken: s.index)
             } else if s.current.isKeyword("TEMPORARY") {
-                throw ExprError(.syntax, "TEMPORARY PARTITION is not supported: Sluice has no temporary partitions", position: position)
+                throw ExprError(
+                    .syntax, "TEMPORARY PARTITION is not supported: Sluice has no temporary partitions",
+                    position: position)
             } else if s.current.isKeyword("PARTITION") || s.current.isKeyword("PARTITIONS") {
                 s.advance()
                 try once(clauses.partitions != nil, "partition names", at: position)

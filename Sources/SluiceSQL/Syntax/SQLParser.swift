@@ -180,7 +180,8 @@ public enum SQLParser {
             } while s.acceptSymbol(",")
             return InsertStatement(table: table, label: label, columns: columns, source: .values(rows))
         }
-        return InsertStatement(table: table, label: label, columns: columns, source: .select(try SelectParser.parse(&s)))
+        return InsertStatement(
+            table: table, label: label, columns: columns, source: .select(try SelectParser.parse(&s)))
     }
 
     static func qualifiedName(_ s: inout TokenStream) throws(ExprError) -> QualifiedName {

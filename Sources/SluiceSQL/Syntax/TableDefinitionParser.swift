@@ -12,7 +12,9 @@ enum TableDefinitionParser {
         try s.expectSymbol("(")
         var columns = [ColumnSchema]()
         repeat {
-            if s.current.isKeyword("INDEX") { throw ExprError(.syntax, "Indexes are not supported", position: s.current.offset) }
+            if s.current.isKeyword("INDEX") {
+                throw ExprError(.syntax, "Indexes are not supported", position: s.current.offset)
+            }
             columns.append(try column(&s, id: columns.count))
         } while s.acceptSymbol(",")
         try s.expectSymbol(")")
@@ -28,9 +30,12 @@ enum TableDefinitionParser {
             } else if s.accept("DUPLICATE") {
                 try s.expect("KEY")
                 definition.keyColumns = try identifierList(&s)
-            } else if s.current.isKeyword("AGGREGATE") || s.current.isKeyword("UNIQUE") || s.current.isKeyword("PRIMARY") {
+            } else if s.current.isKeyword("AGGREGATE") || s.current.isKeyword("UNIQUE")
+                || s.current.isKeyword("PRIMARY")
+            {
                 let model = s.current.text.uppercased()
-                throw ExprError(.syntax, "\(model) KEY tables are not supported yet; use DUPLICATE KEY", position: s.current.offset)
+                throw ExprError(
+                    .syntax, "\(model) KEY tables are not supported yet; use DUPLICATE KEY", position: s.current.offset)
             } else if s.accept("COMMENT") {
                 _ = try s.stringLiteral("comment")
             } else if s.accept("PARTITION") {
@@ -67,7 +72,8 @@ enum TableDefinitionParser {
                 case .string(let text), .number(let text):
                     s.advance()
                     guard case .success = ValueParser.parse(text, as: type) else {
-                        throw ExprError(.syntax, "Invalid default value '\(text)' for column \(name)", position: s.current.offset)
+                        throw ExprError(
+                            .syntax, "Invalid default value '\(text)' for column \(name)", position: s.current.offset)
                     }
                     column.defaultValue = text
                 case .word(let w) where w.uppercased() == "NULL":
@@ -100,7 +106,8 @@ enum TableDefinitionParser {
         if s.accept("RANGE") {
             let columns = try identifierList(&s)
             guard columns.count == 1 else {
-                throw ExprError(.syntax, "RANGE partitioning on more than one column is not supported", position: s.current.offset)
+                throw ExprError(
+                    .syntax, "RANGE partitioning on more than one column is not supported", position: s.current.offset)
             }
             definition.partitioning = .range(column: columns[0])
             try s.expectSymbol("(")
@@ -116,7 +123,9 @@ enum TableDefinitionParser {
         let position = s.current.offset
         let function = try s.identifier("date_trunc")
         guard function.lowercased() == "date_trunc" else {
-            throw ExprError(.syntax, "Only PARTITION BY RANGE(col) and PARTITION BY date_trunc('unit', col) are supported", position: position)
+            throw ExprError(
+                .syntax, "Only PARTITION BY RANGE(col) and PARTITION BY date_trunc('unit', col) are supported",
+                position: position)
         }
         try s.expectSymbol("(")
         let unitText = try s.stringLiteral("time unit")

@@ -123,9 +123,11 @@ public struct MetaState: Codable, Sendable {
             aborted[transaction.databaseID]?[transaction.label] = nil
         case .abortPrepared(let transactionID, let reason):
             if let transaction = prepared.removeValue(forKey: transactionID) {
-                remember(AbortedTransaction(
-                    databaseID: transaction.databaseID, transactionID: transactionID, label: transaction.label, reason: reason,
-                    abortTime: transaction.preparedTime))
+                remember(
+                    AbortedTransaction(
+                        databaseID: transaction.databaseID, transactionID: transactionID, label: transaction.label,
+                        reason: reason,
+                        abortTime: transaction.preparedTime))
             }
         case .abortTransaction(let transaction):
             reserve(transaction.transactionID)
@@ -164,7 +166,9 @@ public struct MetaState: Codable, Sendable {
     private mutating func remember(_ transaction: AbortedTransaction) {
         var entries = aborted[transaction.databaseID, default: [:]]
         entries[transaction.label] = transaction
-        if entries.count > Self.abortedPerDatabase, let oldest = entries.values.min(by: { $0.transactionID < $1.transactionID }) {
+        if entries.count > Self.abortedPerDatabase,
+            let oldest = entries.values.min(by: { $0.transactionID < $1.transactionID })
+        {
             entries[oldest.label] = nil
         }
         aborted[transaction.databaseID] = entries

@@ -1,6 +1,6 @@
+import SluiceFormat
 import SluiceIO
 import Synchronization
-import SluiceFormat
 
 extension StorageEngine {
     /// Merges every rowset of a tablet into one sorted rowset, swapped in with one journal record.
@@ -13,7 +13,8 @@ extension StorageEngine {
         let (current, lease) = core.withLock { core in
             (core.meta.databases[snapshot.databaseID]?.tables[snapshot.id], readers.begin())
         }
-        guard let snapshot = current, let tablet = snapshot.partitions.lazy.flatMap(\.tablets).first(where: { $0.id == tabletID }),
+        guard let snapshot = current,
+            let tablet = snapshot.partitions.lazy.flatMap(\.tablets).first(where: { $0.id == tabletID }),
             tablet.rowsets.count > 1
         else {
             delete(readers.end(lease))
@@ -25,16 +26,19 @@ extension StorageEngine {
         var single = snapshot
         single.partitions = [partition]
         single.partitions[0].tablets = [tablet]
-        let scan = TableScan(engine: self, table: single, lease: lease, columns: all, predicates: [], rowsets: Set(inputs.map(\.id)))
+        let scan = TableScan(
+            engine: self, table: single, lease: lease, columns: all, predicates: [], rowsets: Set(inputs.map(\.id)))
         defer { scan.close() }
         var merged = snapshot.schema.columns.map { ColumnVector(type: $0.type) }
         var segments = [SegmentMeta]()
         let rowsetID = allocateID()
         func flush() throws {
             guard let rows = merged.first?.count, rows > 0 else { return }
-            segments.append(try writeSegment(
-                tablet: tabletID, rowset: rowsetID, index: segments.count, columnIDs: snapshot.schema.columns.map(\.id),
-                columns: merged, keys: snapshot.keyColumnIndices))
+            segments.append(
+                try writeSegment(
+                    tablet: tabletID, rowset: rowsetID, index: segments.count,
+                    columnIDs: snapshot.schema.columns.map(\.id),
+                    columns: merged, keys: snapshot.keyColumnIndices))
             merged = snapshot.schema.columns.map { ColumnVector(type: $0.type) }
         }
         while let batch = try scan.next() {
@@ -58,8 +62,9 @@ extension StorageEngine {
                 Set(inputs.map(\.id)).isSubset(of: Set(now.rowsets.map(\.id)))
             else { return false }
             try journal(
-                .compact(databaseID: snapshot.databaseID, tableID: snapshot.id, tabletID: tabletID,
-                         inputs: inputs.map(\.id), output: output),
+                .compact(
+                    databaseID: snapshot.databaseID, tableID: snapshot.id, tabletID: tabletID,
+                    inputs: inputs.map(\.id), output: output),
                 in: &core)
             return true
         }

@@ -32,7 +32,8 @@ public enum DataDirectoryCheck {
         do {
             lock = try fileSystem.lockFile(directory.lockFile)
         } catch let error as IOError where error.code == .locked {
-            throw StorageError(.io, "data directory \(path) is in use by another process; stop it first", underlying: error)
+            throw StorageError(
+                .io, "data directory \(path) is in use by another process; stop it first", underlying: error)
         }
         defer { lock.release() }
 
@@ -42,7 +43,8 @@ public enum DataDirectoryCheck {
             meta = state
             report.journalRecords = recovery.replayedRecords
             if recovery.tornBytes > 0 {
-                report.notes.append("journal ends with \(recovery.tornBytes) torn bytes (a crash while appending; ignored by recovery)")
+                report.notes.append(
+                    "journal ends with \(recovery.tornBytes) torn bytes (a crash while appending; ignored by recovery)")
             }
             if recovery.discardedCheckpoints > 0 {
                 report.problems.append("\(recovery.discardedCheckpoints) checkpoint(s) do not read back")
@@ -61,7 +63,8 @@ public enum DataDirectoryCheck {
                 for partition in table.partitions {
                     for tablet in partition.tablets {
                         // An empty tablet is expected too (its directory is not an orphan).
-                        expected[tablet.id] = Dictionary(uniqueKeysWithValues: tablet.rowsets.map { ($0.id, $0.segments) })
+                        expected[tablet.id] = Dictionary(
+                            uniqueKeysWithValues: tablet.rowsets.map { ($0.id, $0.segments) })
                     }
                 }
             }
@@ -72,8 +75,9 @@ public enum DataDirectoryCheck {
         for (tablet, rowsets) in expected {
             for (rowset, segments) in rowsets {
                 for segment in segments {
-                    check(segment, path: directory.segment(tablet: tablet, rowset: rowset, index: segment.index),
-                          fileSystem: fileSystem, report: &report)
+                    check(
+                        segment, path: directory.segment(tablet: tablet, rowset: rowset, index: segment.index),
+                        fileSystem: fileSystem, report: &report)
                 }
             }
         }
@@ -92,19 +96,23 @@ public enum DataDirectoryCheck {
                     report.problems.append("orphan: \(rowsetPath) belongs to no rowset of the tablet")
                     continue
                 }
-                let known = Set(segments.map { FilePath.name(directory.segment(tablet: tablet, rowset: rowset, index: $0.index)) })
+                let known = Set(
+                    segments.map { FilePath.name(directory.segment(tablet: tablet, rowset: rowset, index: $0.index)) })
                 for file in ((try? fileSystem.listDirectory(rowsetPath)) ?? []).sorted() where !known.contains(file) {
                     report.problems.append("orphan: \(FilePath.join(rowsetPath, file)) is not a segment of the rowset")
                 }
             }
         }
-        for name in ((try? fileSystem.listDirectory(directory.metaDirectory)) ?? []).sorted() where name.hasSuffix(".tmp") {
+        for name in ((try? fileSystem.listDirectory(directory.metaDirectory)) ?? []).sorted()
+        where name.hasSuffix(".tmp") {
             report.problems.append("orphan: \(FilePath.join(directory.metaDirectory, name)) (an unfinished checkpoint)")
         }
         return report
     }
 
-    private static func check(_ segment: SegmentMeta, path: String, fileSystem: any FileSystem, report: inout CheckReport) {
+    private static func check(
+        _ segment: SegmentMeta, path: String, fileSystem: any FileSystem, report: inout CheckReport
+    ) {
         let bytes: [UInt8]
         do {
             bytes = try fileSystem.readFile(path)
@@ -115,7 +123,8 @@ public enum DataDirectoryCheck {
         report.segmentsChecked += 1
         report.bytesChecked += bytes.count
         guard bytes.count == segment.byteCount else {
-            report.problems.append("damaged: \(path) has \(bytes.count) bytes, the journal recorded \(segment.byteCount)")
+            report.problems.append(
+                "damaged: \(path) has \(bytes.count) bytes, the journal recorded \(segment.byteCount)")
             return
         }
         guard CRC32C.checksum(bytes) == segment.checksum else {
@@ -123,9 +132,12 @@ public enum DataDirectoryCheck {
             return
         }
         do {
-            let footer = try SegmentReader.footer(fileSize: bytes.count) { offset, length in Array(bytes[offset..<(offset + length)]) }
+            let footer = try SegmentReader.footer(fileSize: bytes.count) { offset, length in
+                Array(bytes[offset..<(offset + length)])
+            }
             if footer.rowCount != segment.rowCount {
-                report.problems.append("damaged: \(path) holds \(footer.rowCount) rows, the journal recorded \(segment.rowCount)")
+                report.problems.append(
+                    "damaged: \(path) holds \(footer.rowCount) rows, the journal recorded \(segment.rowCount)")
             }
         } catch {
             report.problems.append("damaged: \(path): \(error)")

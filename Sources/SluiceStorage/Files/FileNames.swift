@@ -1,3 +1,5 @@
+import SluiceIO
+
 /// Every on-disk name of a data directory is made here (docs/on-disk-format.md).
 ///
 /// ```
@@ -17,7 +19,9 @@ public struct DataDirectory: Sendable {
     public var tabletsDirectory: String { FilePathJoin.join(root, "tablets") }
     public var errorsDirectory: String { FilePathJoin.join(root, "errors") }
 
-    public func checkpoint(_ sequence: Int) -> String { FilePathJoin.join(metaDirectory, "checkpoint-\(pad(sequence))") }
+    public func checkpoint(_ sequence: Int) -> String {
+        FilePathJoin.join(metaDirectory, "checkpoint-\(pad(sequence))")
+    }
     public func journal(_ sequence: Int) -> String { FilePathJoin.join(metaDirectory, "journal-\(pad(sequence))") }
     public func tablet(_ tabletID: Int64) -> String { FilePathJoin.join(tabletsDirectory, String(tabletID)) }
     public func rowset(tablet tabletID: Int64, rowset: Int64) -> String {
@@ -38,8 +42,6 @@ public struct DataDirectory: Sendable {
         return String(repeating: "0", count: max(0, 8 - s.count)) + s
     }
 }
-
-import SluiceIO
 
 enum FilePathJoin {
     static func join(_ parts: String...) -> String { FilePath.join(parts) }

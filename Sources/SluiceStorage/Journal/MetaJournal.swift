@@ -31,7 +31,9 @@ final class MetaJournal {
 
     /// Loads the newest valid checkpoint, replays the journals after it, then starts a new
     /// checkpoint + journal pair and removes the old files.
-    static func recover(fileSystem: any FileSystem, directory: DataDirectory) throws -> (MetaJournal, MetaState, RecoveryReport) {
+    static func recover(fileSystem: any FileSystem, directory: DataDirectory) throws -> (
+        MetaJournal, MetaState, RecoveryReport
+    ) {
         try fileSystem.createDirectory(directory.metaDirectory)
         let (state, report, base, lastJournal) = try read(fileSystem: fileSystem, directory: directory)
         let next = max(base, lastJournal ?? 0) + 1
@@ -103,7 +105,9 @@ final class MetaJournal {
     }
 
     private static func loadCheckpoint(fileSystem: any FileSystem, path: String) throws -> MetaState {
-        guard let record = try RecordLogReader.read(fileSystem: fileSystem, path: path).records.first, record.type == checkpointRecordType else {
+        guard let record = try RecordLogReader.read(fileSystem: fileSystem, path: path).records.first,
+            record.type == checkpointRecordType
+        else {
             throw StorageError(.corruption, "checkpoint \(path) is empty or torn")
         }
         return try JSONDecoder().decode(MetaState.self, from: Data(record.payload))

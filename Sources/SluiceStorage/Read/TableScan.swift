@@ -1,6 +1,6 @@
-import Synchronization
 public import SluiceFormat
 import SluiceIO
+import Synchronization
 
 /// A range restriction on one column, used to skip partitions and pages by their zone maps.
 ///
@@ -12,7 +12,9 @@ public struct ScanPredicate: Sendable, Hashable {
     public var upper: Value?
     public var upperInclusive: Bool
 
-    public init(column: Int, lower: Value? = nil, lowerInclusive: Bool = true, upper: Value? = nil, upperInclusive: Bool = true) {
+    public init(
+        column: Int, lower: Value? = nil, lowerInclusive: Bool = true, upper: Value? = nil, upperInclusive: Bool = true
+    ) {
         self.column = column
         self.lower = lower
         self.lowerInclusive = lowerInclusive
@@ -83,7 +85,10 @@ public final class TableScan {
     ///   - predicates: restrictions used for pruning only (rows are not filtered here).
     ///   - lease: a read lease begun (``ReadTracker/begin()``) no later than `table` was read from
     ///     the metadata, so no file `table` names can be deleted under the scan.
-    init(engine: StorageEngine, table: TableMeta, lease: Int, columns: [Int], predicates: [ScanPredicate], rowsets: Set<Int64>? = nil) {
+    init(
+        engine: StorageEngine, table: TableMeta, lease: Int, columns: [Int], predicates: [ScanPredicate],
+        rowsets: Set<Int64>? = nil
+    ) {
         self.engine = engine
         self.table = table
         self.columns = columns

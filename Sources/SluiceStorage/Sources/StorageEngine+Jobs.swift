@@ -51,7 +51,9 @@ extension StorageEngine {
 
     private func withJob(_ id: Int64, _ body: (inout Core, SourceJob) throws -> Void) throws {
         try core.withLock { core in
-            guard let job = core.meta.jobs[id] else { throw StorageError(.unknownJob, "routine load job \(id) does not exist") }
+            guard let job = core.meta.jobs[id] else {
+                throw StorageError(.unknownJob, "routine load job \(id) does not exist")
+            }
             try body(&core, job)
         }
     }

@@ -122,7 +122,10 @@ struct RowRouter {
             } else {
                 switch column.type.physical {
                 case .int64: v = UInt64(bitPattern: column.ints[row])
-                case .int128: v = UInt64(truncatingIfNeeded: column.wides[row]) ^ UInt64(truncatingIfNeeded: column.wides[row] >> 64)
+                case .int128:
+                    v =
+                        UInt64(truncatingIfNeeded: column.wides[row])
+                        ^ UInt64(truncatingIfNeeded: column.wides[row] >> 64)
                 case .float64: v = column.doubles[row].bitPattern
                 case .bytes:
                     v = 0xcbf2_9ce4_8422_2325
