@@ -1,7 +1,7 @@
 # Sluice — two commands do everything on a fresh Debian machine:
 #   make run    install what is missing, build, start the server with the demo loaded
 #   make test   install what is missing, check the style, run the whole test suite and 30 s of each fuzzer
-.PHONY: run test lint deps build release bench bench-load bench-routine-load fuzz clean
+.PHONY: run test test-fast lint deps build release bench bench-load bench-routine-load fuzz clean
 
 deps:
 	scripts/install-deps.sh
@@ -18,6 +18,11 @@ run: deps release
 test: deps lint
 	swift test
 	scripts/fuzz.sh all 30
+
+# The fast tier (~1 minute with a build): unit and in-process suites, no server processes,
+# no simulated crash sweeps, no Kafka.
+test-fast: deps
+	swift test --skip "SluiceServerTests|SimulationTests|SluiceKafkaTests"
 
 # The style of .swift-format (fix with: swift format format --in-place --recursive Sources Tests Fuzz Package.swift).
 lint:
