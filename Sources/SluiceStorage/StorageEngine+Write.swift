@@ -73,11 +73,26 @@ extension StorageEngine {
         transactionID: Int64? = nil
     ) throws -> CommitInfo {
         try applyBackPressure(write)
-        return try core.withLock { core in
+        let transactionID = transactionID ?? allocateID()
+        // Concurrent commits share one journal sync (GroupCommit).
+        return try groupCommit.run(in: self) { [self] group, core in
             try checkLabelFree(core, databaseID: write.databaseID, label: label, except: nil)
-            return try commitLocked(
-                &core, databaseID: write.databaseID, tableID: write.tableID, rowsets: write.rowsets, label: label,
-                attachment: attachment, source: source, transactionID: transactionID ?? allocateID())
+            if group.labels.contains(GroupCommit.GroupState.labelKey(write.databaseID, label)) {
+                throw StorageError(.alreadyExists, "Label [\(label)] has already been used.")
+            }
+            let record = try commitRecord(
+                core, databaseID: write.databaseID, tableID: write.tableID, rowsets: write.rowsets, label: label,
+                attachment: attachment, source: source, transactionID: transactionID,
+                earlierVersions: group.versions[write.tableID] ?? 0)
+            do {
+                try core.journal.appendUnsynced(.commit(record))
+            } catch {
+                throw StorageError(.io, "cannot write the metadata journal: \(error)", underlying: error)
+            }
+            group.versions[write.tableID, default: 0] += 1
+            group.labels.insert(GroupCommit.GroupState.labelKey(write.databaseID, label))
+            group.records.append(.commit(record))
+            return CommitInfo(transactionID: transactionID, version: record.version)
         }
     }
 
@@ -86,6 +101,20 @@ extension StorageEngine {
         _ core: inout Core, databaseID: Int64, tableID: Int64, rowsets: [Int64: RowsetMeta], label: String,
         attachment: [UInt8]?, source: SourceBatch?, transactionID: Int64
     ) throws -> CommitInfo {
+        let record = try commitRecord(
+            core, databaseID: databaseID, tableID: tableID, rowsets: rowsets, label: label, attachment: attachment,
+            source: source, transactionID: transactionID, earlierVersions: 0)
+        try journal(.commit(record), in: &core)
+        return CommitInfo(transactionID: transactionID, version: record.version)
+    }
+
+    /// The commit record of `rowsets` as the table's next version, `earlierVersions` after the
+    /// current one (commits of the same group before it). Validates that the table, its touched
+    /// partitions and the source job still exist.
+    private func commitRecord(
+        _ core: borrowing Core, databaseID: Int64, tableID: Int64, rowsets: [Int64: RowsetMeta], label: String,
+        attachment: [UInt8]?, source: SourceBatch?, transactionID: Int64, earlierVersions: Int64
+    ) throws -> CommitRecord {
         guard let table = core.meta.databases[databaseID]?.tables[tableID] else {
             throw StorageError(.unknownTable, "table was dropped before the load committed")
         }
@@ -94,20 +123,18 @@ extension StorageEngine {
             throw StorageError(
                 .unknownPartition, "a partition of the load was dropped or truncated before it committed")
         }
-        let version = table.version + 1
+        let version = table.version + 1 + earlierVersions
         var stamped = rowsets
         for key in stamped.keys {
             stamped[key]!.startVersion = version
             stamped[key]!.endVersion = version
         }
-        let record = CommitRecord(
-            transactionID: transactionID, label: label, databaseID: databaseID, tableID: tableID,
-            version: version, rowsets: stamped, attachment: attachment, source: source, commitTime: options.now())
         if let source, core.meta.jobs[source.jobID] == nil {
             throw StorageError(.unknownJob, "routine load job \(source.jobID) was removed before its batch committed")
         }
-        try journal(.commit(record), in: &core)
-        return CommitInfo(transactionID: transactionID, version: version)
+        return CommitRecord(
+            transactionID: transactionID, label: label, databaseID: databaseID, tableID: tableID,
+            version: version, rowsets: stamped, attachment: attachment, source: source, commitTime: options.now())
     }
 
     /// Throws `.alreadyExists` if `label` is committed or held by another PREPARED transaction.

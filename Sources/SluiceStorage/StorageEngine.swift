@@ -34,6 +34,7 @@ public final class StorageEngine: Sendable {
     let ids: Atomic<Int64>
     let readers = ReadTracker()
     let footers = Mutex<[String: SegmentFooter]>([:])
+    let groupCommit = GroupCommit()
     private let lock: any FileLock
     /// What recovery found when the engine opened.
     public let recovery: RecoveryReport
@@ -130,7 +131,7 @@ public final class StorageEngine: Sendable {
         }
     }
 
-    private func checkpointLocked(_ core: inout Core) throws {
+    func checkpointLocked(_ core: inout Core) throws {
         let sequence = try core.journal.rotate()
         try FaultPoints.hit("storage.mid_checkpoint")
         try core.journal.writeCheckpoint(core.meta, sequence: sequence)

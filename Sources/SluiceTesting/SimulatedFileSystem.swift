@@ -43,6 +43,8 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         var operations = 0
         var failedWrites = 0
         var writes = 0
+        /// File syncs allowed before the next one fails like EIO (nil = never).
+        var syncsUntilFailure: Int?
     }
 
     let state: Mutex<State>
@@ -75,6 +77,12 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
             $0.failingWrites = count
             $0.shortWrites = shortWrites
         }
+    }
+
+    /// Fails the file sync that comes after `syncs` more successful ones (once), like an `fsync`
+    /// that reports EIO: the data stays unsynced.
+    public func failSync(after syncs: Int) {
+        state.withLock { $0.syncsUntilFailure = syncs }
     }
 
     /// Writes (file creations, appends, renames) so far, failed ones included.
@@ -284,6 +292,13 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
     func sync(node: Int, path: String) throws {
         try state.withLock { s in
             try tick(&s, path)
+            if let remaining = s.syncsUntilFailure {
+                if remaining <= 0 {
+                    s.syncsUntilFailure = nil
+                    throw IOError(.io, "fsync failed: Input/output error", path: path, errno: 5)
+                }
+                s.syncsUntilFailure = remaining - 1
+            }
             s.nodes[node]!.durable = s.nodes[node]!.data
         }
     }

@@ -79,4 +79,13 @@ import Testing
         let report = try DataDirectoryCheck.run(path: "/data", fileSystem: fs)
         #expect(report.problems.contains { $0.contains("is damaged: a torn record at byte 0") })
     }
+
+    /// Whether every journal of `/data` reads back without torn or damaged frames.
+    static func journalIsClean(_ fs: SimulatedFileSystem) throws -> Bool {
+        for name in try fs.listDirectory("/data/meta") where name.hasPrefix("journal") {
+            let log = try RecordLogReader.read(fileSystem: fs, path: "/data/meta/" + name)
+            if log.tornBytes > 0 || log.corruptionOffset != nil { return false }
+        }
+        return true
+    }
 }

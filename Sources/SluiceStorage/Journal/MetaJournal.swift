@@ -115,10 +115,26 @@ final class MetaJournal {
 
     /// Appends one record and makes it durable.
     func append(_ record: JournalRecord) throws {
+        try appendUnsynced(record)
+        try sync()
+    }
+
+    /// Records appended since the last ``sync()`` (not durable yet).
+    private var unsynced = 0
+
+    /// Appends one record without making it durable (group commit: ``sync()`` follows for the
+    /// whole group). A failed append leaves the journal as it was.
+    func appendUnsynced(_ record: JournalRecord) throws {
         let payload = try [UInt8](encoder.encode(record))
         try writer.append(type: record.typeTag, payload: payload, faultPoint: "storage.journal_write")
+        unsynced += 1
+    }
+
+    /// Makes every appended record durable; when it fails they are all taken back.
+    func sync() throws {
+        defer { unsynced = 0 }
         try writer.sync()
-        recordsSinceCheckpoint += 1
+        recordsSinceCheckpoint += unsynced
     }
 
     /// Starts a new journal file; returns its sequence. The caller then writes the checkpoint of

@@ -1,0 +1,123 @@
+import Dispatch
+import SluiceIO
+import Synchronization
+
+/// Group commit: concurrent one-phase commits share one journal fsync.
+///
+/// Each commit joins a queue. The first to find no leader becomes it: under the engine lock it
+/// validates and appends every queued commit's record (without syncing), syncs once, then
+/// publishes them all — or, if the sync failed, none (the journal is cut back; nothing was
+/// applied in memory yet). Then it hands leadership to the oldest commit that queued meanwhile
+/// and wakes the members of its group. A lone commit is one append and one fsync, as before.
+final class GroupCommit: Sendable {
+    /// One commit waiting in the queue.
+    final class Member: @unchecked Sendable {
+        // @unchecked: `result` and `leads` are written by the leader before `wake` is signalled
+        // and read by the member after it returns from waiting (the semaphore orders them).
+        let work: @Sendable (inout GroupState, inout StorageEngine.Core) throws -> CommitInfo
+        var result: Result<CommitInfo, any Error>?
+        var leads = false
+        let wake = DispatchSemaphore(value: 0)
+
+        init(_ work: @escaping @Sendable (inout GroupState, inout StorageEngine.Core) throws -> CommitInfo) {
+            self.work = work
+        }
+    }
+
+    /// What the group has appended but not yet published: later members validate against it.
+    struct GroupState {
+        /// Versions taken per table by earlier members.
+        var versions: [Int64: Int64] = [:]
+        /// Labels taken by earlier members, per database.
+        var labels: Set<String> = []
+        /// Records to publish once the sync succeeds, in order.
+        var records: [JournalRecord] = []
+
+        static func labelKey(_ databaseID: Int64, _ label: String) -> String { "\(databaseID)/\(label)" }
+    }
+
+    private struct Queue {
+        var waiting: [Member] = []
+        var leading = false
+    }
+
+    private let queue = Mutex(Queue())
+
+    /// Runs `work` as part of a group and returns its outcome once the group is durable.
+    func run(
+        in engine: StorageEngine,
+        _ work: @escaping @Sendable (inout GroupState, inout StorageEngine.Core) throws -> CommitInfo
+    ) throws -> CommitInfo {
+        let member = Member(work)
+        let leadsNow = queue.withLock { q in
+            q.waiting.append(member)
+            if q.leading { return false }
+            q.leading = true
+            return true
+        }
+        if !leadsNow {
+            member.wake.wait()
+            guard member.leads else { return try member.result!.get() }
+        }
+        lead(in: engine, leader: member)
+        return try member.result!.get()
+    }
+
+    /// Commits everything queued (the leader included), then passes leadership on.
+    private func lead(in engine: StorageEngine, leader: Member) {
+        let group = queue.withLock { q in
+            defer { q.waiting.removeAll() }
+            return q.waiting
+        }
+        engine.commitGroup(group)
+        let next = queue.withLock { q -> Member? in
+            guard let first = q.waiting.first else {
+                q.leading = false
+                return nil
+            }
+            return first
+        }
+        for member in group where member !== leader { member.wake.signal() }
+        if let next {
+            next.leads = true
+            next.wake.signal()
+        }
+    }
+}
+
+extension StorageEngine {
+    /// One group of commits under the engine lock: append each, sync once, publish all.
+    func commitGroup(_ group: [GroupCommit.Member]) {
+        core.withLock { core in
+            guard !core.closed else {
+                for member in group { member.result = .failure(StorageError(.closed, "storage engine is closed")) }
+                return
+            }
+            var state = GroupCommit.GroupState()
+            var appended = [(GroupCommit.Member, CommitInfo)]()
+            for member in group {
+                do {
+                    appended.append((member, try member.work(&state, &core)))
+                } catch {
+                    member.result = .failure(error)
+                }
+            }
+            guard !appended.isEmpty else { return }
+            do {
+                try core.journal.sync()
+            } catch {
+                let failure = StorageError(.io, "cannot write the metadata journal: \(error)", underlying: error)
+                for (member, _) in appended { member.result = .failure(failure) }
+                return
+            }
+            // Crash-only point: the commits are durable, not yet visible in memory.
+            try? FaultPoints.hit("storage.after_commit_record")
+            for record in state.records { core.meta.apply(record) }
+            for (member, info) in appended { member.result = .success(info) }
+            if core.journal.recordsSinceCheckpoint >= options.checkpointInterval {
+                // Durable and applied: a failed checkpoint must not fail them (retried later).
+                try? checkpointLocked(&core)
+            }
+        }
+    }
+}
