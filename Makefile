@@ -16,8 +16,8 @@ run: deps release
 	scripts/run-demo.sh
 
 test: deps lint
-	swift test
 	scripts/fuzz.sh all 30
+	swift test
 
 # The fast tier (~1 minute with a build): unit and in-process suites, no server processes,
 # no simulated crash sweeps, no Kafka.

@@ -2,6 +2,7 @@ import Hummingbird
 import Prometheus
 import ServiceLifecycle
 import SluiceHTTP
+import SluiceIO
 import SluiceLoad
 import SluiceRoutineLoad
 import SluiceStorage
@@ -72,7 +73,9 @@ final class HealthRoutes: Sendable {
         router.get("/metrics") { [self] _, _ -> Response in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: scrape())))
+            // Reading the engine's state takes its locks: off the cooperative pool.
+            let text = try await BlockingIO.run { [self] in scrape() }
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
         }
     }
 

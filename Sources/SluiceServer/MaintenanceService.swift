@@ -26,15 +26,20 @@ struct MaintenanceService: Service {
         let clock = ContinuousClock()
         var lastLabelClean = clock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            transactionLoads.sweep()
-            transactions.abortExpiredPrepared(nowSeconds: Int64(ContinuousClockEpoch.nowSeconds()))
-            if clock.now - lastLabelClean >= labelCleanInterval {
-                engine.expireLabels()
-                routineLoad.removeExpiredJobs(keepSeconds: jobKeep.components.seconds)
-                ErrorLog.removeExpired(
-                    fileSystem: engine.fileSystem, directory: engine.directory.errorsDirectory,
-                    before: Int64(ContinuousClockEpoch.nowSeconds()) - errorLogReserve.components.seconds)
-                lastLabelClean = clock.now
+            // Sweeps journal aborts and removes files: off the cooperative pool, in one hop.
+            let cleanLabels = clock.now - lastLabelClean >= labelCleanInterval
+            if cleanLabels { lastLabelClean = clock.now }
+            try? await BlockingIO.run {
+                [transactionLoads, transactions, engine, routineLoad, jobKeep, errorLogReserve] in
+                transactionLoads.sweep()
+                transactions.abortExpiredPrepared(nowSeconds: Int64(ContinuousClockEpoch.nowSeconds()))
+                if cleanLabels {
+                    engine.expireLabels()
+                    routineLoad.removeExpiredJobs(keepSeconds: jobKeep.components.seconds)
+                    ErrorLog.removeExpired(
+                        fileSystem: engine.fileSystem, directory: engine.directory.errorsDirectory,
+                        before: Int64(ContinuousClockEpoch.nowSeconds()) - errorLogReserve.components.seconds)
+                }
             }
             do {
                 let merged = try await BlockingIO.run { [engine] in try engine.compactDueTablets() }

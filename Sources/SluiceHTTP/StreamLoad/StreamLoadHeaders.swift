@@ -10,7 +10,7 @@ import SluiceStorage
 /// sizes) before the transaction begins, ``configure(_:)`` for everything else after it.
 /// Unknown header names are ignored; Doris spellings (`line_delimiter`, `read_json_by_line`,
 /// `two_phase_commit: false`) are accepted.
-struct StreamLoadHeaders {
+struct StreamLoadHeaders: Sendable {
     let fields: HTTPFields
 
     /// Server limits that apply to every load.

@@ -72,7 +72,7 @@ public struct StreamLoadRoutes: Sendable {
         options.nowMicros = Int64(Date().timeIntervalSince1970 * 1_000_000)
         let limits = self.limits
         let load: RunningLoad
-        switch service.begin(
+        switch await service.beginLoad(
             database: database, table: table, label: label, options: options,
             configure: { options, _ in
                 try headers.configure(&options, limits: limits)
@@ -86,7 +86,8 @@ public struct StreamLoadRoutes: Sendable {
 
         guard let decoder = BodyDecoder(encoding: headers.contentEncoding) else {
             return respond(
-                load.abort("cannot decode \(headers.contentEncoding ?? "")", code: .invalidArgument), host: host)
+                await load.abortLoad("cannot decode \(headers.contentEncoding ?? "")", code: .invalidArgument),
+                host: host)
         }
         let deadline = started + .seconds(timeout)
         let received: Int
@@ -103,20 +104,23 @@ public struct StreamLoadRoutes: Sendable {
             }
         } catch let error as LoadError {
             // A body cut off by the timer was not read to its end: close the connection.
-            return respond(load.abort(error.message, code: error.code), host: host, close: error.code == .timeout)
+            return respond(
+                await load.abortLoad(error.message, code: error.code), host: host, close: error.code == .timeout)
         } catch let error as SluiceIO.IOError {
-            return respond(load.abort("\(error)", code: .storage), host: host)
+            return respond(await load.abortLoad("\(error)", code: .storage), host: host)
         } catch {
             // The client went away or the body broke off: nothing becomes visible, the label stays free.
-            return respond(load.abort("receive body don't equal with body bytes", code: .bodyIncomplete), host: host)
+            return respond(
+                await load.abortLoad("receive body don't equal with body bytes", code: .bodyIncomplete), host: host)
         }
         if let contentLength, received != contentLength {
-            return respond(load.abort("receive body don't equal with body bytes", code: .bodyIncomplete), host: host)
+            return respond(
+                await load.abortLoad("receive body don't equal with body bytes", code: .bodyIncomplete), host: host)
         }
         if ContinuousClock().now > deadline {
-            return respond(load.abort("timeout by txn manager", code: .timeout), host: host)
+            return respond(await load.abortLoad("timeout by txn manager", code: .timeout), host: host)
         }
-        let result = try await BlockingIO.run { load.finish() }
+        let result = await load.finishLoad()
         return respond(result, host: host)
     }
 

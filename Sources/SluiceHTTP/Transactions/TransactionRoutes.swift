@@ -140,7 +140,7 @@ public struct TransactionRoutes: Sendable {
         options.nowMicros = Int64(Date().timeIntervalSince1970 * 1_000_000)
         let signature = Self.dataHeaders.map { "\($0)=\(headers.value($0) ?? "")" }.joined(separator: "\n")
         let ticket: TransactionLoads.LoadTicket
-        switch loads.startLoad(
+        switch await loads.startLoadAsync(
             database: database, label: label, table: header(request, "table"), signature: signature,
             options: options, configure: { options, _ in try headers.configure(&options, limits: limits) })
         {
@@ -149,18 +149,19 @@ public struct TransactionRoutes: Sendable {
         }
         guard let decoder = BodyDecoder(encoding: headers.contentEncoding) else {
             return Self.respond(
-                loads.endLoad(ticket, failure: "cannot decode \(headers.contentEncoding ?? "")"), host: host)
+                await loads.endLoadAsync(ticket, failure: "cannot decode \(headers.contentEncoding ?? "")"), host: host)
         }
         let clock = ContinuousClock()
         let start = clock.now
         do {
             _ = try await FeedPipeline.stream(request.body, decoder: decoder, load: ticket.load) { _ in }
         } catch let error as LoadError {
-            return Self.respond(loads.endLoad(ticket, failure: error.message), host: host)
+            return Self.respond(await loads.endLoadAsync(ticket, failure: error.message), host: host)
         } catch {
-            return Self.respond(loads.endLoad(ticket, failure: "receive body don't equal with body bytes"), host: host)
+            return Self.respond(
+                await loads.endLoadAsync(ticket, failure: "receive body don't equal with body bytes"), host: host)
         }
-        var answer = loads.endLoad(ticket)
+        var answer = await loads.endLoadAsync(ticket)
         answer.receiveMilliseconds = LoadService.milliseconds(clock.now - start)
         return Self.respond(answer, host: host)
     }
