@@ -116,7 +116,7 @@ extension JobRunner {
                 return nil
             } catch {
                 lastError = "\(error)"
-                if attempt < 2 { Thread.sleep(forTimeInterval: 0.05) }
+                if attempt < 2 { pause(.milliseconds(50)) }
             }
         }
         do {

@@ -12,6 +12,8 @@ final class JobRunner: Sendable {
     let manager: RoutineLoadManager
     private let stopping = Atomic<Bool>(false)
     private let finished = DispatchGroup()
+    /// Broadcast by ``stop()`` so every ``pause(_:)`` wakes at once (no polling).
+    private let wakeUp = NSCondition()
 
     init(runtime: JobRuntime, manager: RoutineLoadManager) {
         self.runtime = runtime
@@ -26,7 +28,12 @@ final class JobRunner: Sendable {
 
     /// Asks every thread to stop: batches still being formed are dropped, a batch being loaded
     /// finishes (commits or aborts).
-    func stop() { stopping.store(true, ordering: .relaxed) }
+    func stop() {
+        wakeUp.lock()
+        stopping.store(true, ordering: .relaxed)
+        wakeUp.broadcast()
+        wakeUp.unlock()
+    }
 
     /// Waits for the threads; false on timeout.
     @discardableResult
@@ -45,12 +52,13 @@ final class JobRunner: Sendable {
         thread.start()
     }
 
-    /// Sleeps up to `duration`, waking early when stopping.
+    /// Waits up to `duration`, waking as soon as the runner is stopped.
     func pause(_ duration: Duration) {
-        let deadline = ContinuousClock.now + duration
-        while !isStopping, ContinuousClock.now < deadline {
-            Thread.sleep(forTimeInterval: 0.02)
-        }
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        wakeUp.lock()
+        defer { wakeUp.unlock() }
+        while !isStopping, wakeUp.wait(until: deadline) {}
     }
 
     // MARK: Scheduling (NEED_SCHEDULE → RUNNING)
