@@ -105,6 +105,10 @@ var targets: [Target] = [
         name: "SluiceKafkaTests", dependencies: ["SluiceKafka", "SluiceRoutineLoad", "SluiceTesting", "sluice"]),
     .testTarget(name: "SluiceLoadTests", dependencies: ["SluiceLoad", "SluiceStorage", "SluiceTxn", "SluiceTesting"]),
     .testTarget(name: "SluiceSQLTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting", "SluiceIO"]),
+    .testTarget(name: "SluiceTxnTests", dependencies: ["SluiceTxn", "SluiceStorage", "SluiceTesting"]),
+    .testTarget(
+        name: "SluiceHTTPTests",
+        dependencies: ["SluiceHTTP", "SluiceLoad", .product(name: "HTTPTypes", package: "swift-http-types")]),
     .testTarget(name: "SimulationTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting", "SluiceTxn"]),
     .testTarget(
         name: "SluiceServerTests",
