@@ -186,12 +186,14 @@ import Testing
         try socket.send(
             "PUT /api/transaction/load HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cm9vdDo=\r\nlabel: busy\r\ndb: db\r\ntable: t\r\ncolumn_separator: ,\r\nContent-Length: 8\r\n\r\n1,a\n"
         )
-        var busy: Curl.Response?
-        for _ in 0..<50 {
-            busy = try f.call("commit", "busy")
-            if busy?.string("Status") == "TXN_IN_PROCESSING" { break }
-            try await Task.sleep(for: .milliseconds(50))
+        // Wait until the server has claimed the transaction for that load (the list says
+        // InProcessing), then commit: a commit that raced ahead of the load would be legal.
+        for _ in 0..<100 {
+            let list = try Curl.run(["-u", "root:", "-X", "POST", "http://127.0.0.1:\(f.port)/api/transaction/list"])
+            if list.body.contains("\"Label\":\"busy\"") && list.body.contains("\"InProcessing\":true") { break }
+            try await Task.sleep(for: .milliseconds(50))  // polls a condition, bounded to 5 s
         }
+        let busy: Curl.Response? = try f.call("commit", "busy")
         #expect(busy?.string("Status") == "TXN_IN_PROCESSING")
         #expect(busy?.string("Label") == "busy")
         try socket.send("2,b\n")
