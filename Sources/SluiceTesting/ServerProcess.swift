@@ -67,6 +67,12 @@ public final class ServerProcess: @unchecked Sendable {
 
     public var isRunning: Bool { process.isRunning }
 
+    /// Blocks (call it off the cooperative pool) until the server's output contains `text`, at
+    /// most `timeout` seconds; returns whether it does.
+    public func waitForOutput(containing text: String, timeout: Double = 20) -> Bool {
+        log.wait(for: text, until: Date(timeIntervalSinceNow: timeout))
+    }
+
     /// Sends SIGTERM and waits; returns the exit status and the seconds it took.
     @discardableResult
     public func terminate(timeout: Double = 15) -> (status: Int32, seconds: Double) {
@@ -104,15 +110,34 @@ public func makeTemporaryDirectory(_ prefix: String = "sluice-test") -> String {
     return path
 }
 
-/// Collected process output.
-final class OutputLog: Sendable {
-    private let state = Mutex<String>("")
+/// Collected process output; waiters are woken whenever more arrives.
+final class OutputLog: @unchecked Sendable {
+    // @unchecked: `all` is guarded by `changed` (an NSCondition is a lock).
+    private var all = ""
+    private let changed = NSCondition()
+
     /// Appends; returns whether the server announced it is listening.
     func append(_ text: String) -> Bool {
-        state.withLock { all in
-            all += text
-            return all.contains("Sluice listening")
-        }
+        changed.lock()
+        defer { changed.unlock() }
+        all += text
+        changed.broadcast()
+        return all.contains("Sluice listening")
     }
-    var text: String { state.withLock { $0 } }
+
+    var text: String {
+        changed.lock()
+        defer { changed.unlock() }
+        return all
+    }
+
+    /// Blocks until the output contains `text` or `deadline` passes; returns whether it does.
+    func wait(for text: String, until deadline: Date) -> Bool {
+        changed.lock()
+        defer { changed.unlock() }
+        while !all.contains(text) {
+            if !changed.wait(until: deadline) { return all.contains(text) }
+        }
+        return true
+    }
 }

@@ -161,11 +161,10 @@ import Testing
                     + "Content-Type: application/json\r\nContent-Length: \(query.utf8.count)\r\n\r\n\(query)")
             client.close()
         }
-        let gone = ContinuousClock().now + .seconds(20)
-        while !server.output.contains("statement stopped"), ContinuousClock().now < gone {
-            try await Task.sleep(for: .milliseconds(50))  // polls a condition, bounded by `gone`
+        let stopped = try await onDedicatedThread {
+            server.waitForOutput(containing: "statement stopped: Query execution was interrupted")
         }
-        #expect(server.output.contains("statement stopped: Query execution was interrupted"))
+        #expect(stopped, "the SELECT of a disconnected client kept running")
 
         // SIGTERM while an upload with the default timeout stalls mid-body.
         let client = try RawHTTP(port: port)

@@ -42,11 +42,18 @@ public enum StackGuard {
     /// Whether the calling frame is within ``headroom`` of the end of its thread's stack.
     @inline(__always)
     public static var isExhausted: Bool {
+        guard let left = remaining else { return false }
+        return left < Int(headroom)
+    }
+
+    /// Bytes between the calling frame and the end of its thread's stack (nil when unknown).
+    @inline(__always)
+    static var remaining: Int? {
         let low = UInt(sluice_stack_low_bound())
-        guard low != 0 else { return false }
+        guard low != 0 else { return nil }
         var marker: UInt8 = 0
         let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
-        return here < low &+ headroom
+        return here > low ? Int(here - low) : 0
     }
 
     /// - Throws: `.tooComplex` when the stack is nearly exhausted.

@@ -1,5 +1,3 @@
-import CSluiceSupport
-
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -20,7 +18,7 @@ public enum LargeStack {
     /// Runs `body` on a large stack and returns its result (inline when the calling thread
     /// already has that much stack left, e.g. a nested call).
     public static func run<T>(_ body: () throws -> T) throws -> T {
-        if remainingStack() >= size / 2 { return try body() }
+        if (StackGuard.remaining ?? 0) >= size / 2 { return try body() }
         var result: Result<T, any Error>?
         withoutActuallyEscaping({ result = Result { try body() } }) { work in
             let job = Job(work)
@@ -42,14 +40,5 @@ public enum LargeStack {
             }
         }
         return try result!.get()
-    }
-
-    /// Bytes between the calling frame and the end of its thread's stack (0 when unknown).
-    static func remainingStack() -> Int {
-        let low = UInt(sluice_stack_low_bound())
-        guard low != 0 else { return 0 }
-        var marker: UInt8 = 0
-        let here = withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
-        return here > low ? Int(here - low) : 0
     }
 }

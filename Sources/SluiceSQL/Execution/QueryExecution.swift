@@ -51,7 +51,7 @@ struct QueryExecution {
         if !keys.isEmpty { rows = sortRows(rows, keys, select.orderBy.map(\.descending)) }
         let start = min(select.offset, rows.count)
         let end =
-            select.limit.map { min(rows.count, start.addingReportingOverflow($0).overflow ? rows.count : start + $0) }
+            select.limit.map { start + min($0, rows.count - start) }
             ?? rows.count
         let window = Array(rows[start..<end])
         let identity =
@@ -210,7 +210,7 @@ struct QueryExecution {
         var keys = orders.map { ColumnVector(type: $0.type) }
         let earlyStop =
             orders.isEmpty && !select.distinct
-            ? select.limit.map { $0.addingReportingOverflow(select.offset).overflow ? Int.max : $0 + select.offset }
+            ? select.limit.map { $0 > Int.max - select.offset ? Int.max : $0 + select.offset }
             : nil
         while let raw = try source.next() {
             let batch = try filtered(raw, filter, context)
