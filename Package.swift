@@ -47,7 +47,9 @@ var targets: [Target] = [
     // librdkafka-backed MessageSource, producer and embedded mock cluster.
     .target(name: "SluiceKafka", dependencies: ["SluiceRoutineLoad", "CRdKafka", logging]),
     // SQL statements: parser and executor over storage snapshots.
-    .target(name: "SluiceSQL", dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceRoutineLoad"]),
+    .target(
+        name: "SluiceSQL",
+        dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceRoutineLoad"]),
     // HTTP front: SQL API (and later Stream Load and the transaction API).
     .target(
         name: "SluiceHTTP",
@@ -104,7 +106,8 @@ var targets: [Target] = [
     .testTarget(
         name: "SluiceKafkaTests", dependencies: ["SluiceKafka", "SluiceRoutineLoad", "SluiceTesting", "sluice"]),
     .testTarget(name: "SluiceLoadTests", dependencies: ["SluiceLoad", "SluiceStorage", "SluiceTxn", "SluiceTesting"]),
-    .testTarget(name: "SluiceSQLTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTesting", "SluiceIO"]),
+    .testTarget(
+        name: "SluiceSQLTests", dependencies: ["SluiceSQL", "SluiceStorage", "SluiceTxn", "SluiceTesting", "SluiceIO"]),
     .testTarget(name: "SluiceTxnTests", dependencies: ["SluiceTxn", "SluiceStorage", "SluiceTesting"]),
     .testTarget(
         name: "SluiceHTTPTests",

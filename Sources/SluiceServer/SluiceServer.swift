@@ -58,7 +58,7 @@ public enum SluiceServer {
         }
         let routineLoad = RoutineLoadManager(
             service: loadService, factory: KafkaSourceFactory(), options: routineLoadOptions, logger: logger)
-        let executor = SQLExecutor(engine: engine, routineLoad: routineLoad)
+        let executor = SQLExecutor(engine: engine, transactions: transactions, routineLoad: routineLoad)
         var sqlRoutes = SQLRoutes(executor: executor, authenticator: authenticator)
         sqlRoutes.advertisedAddress = advertised
         sqlRoutes.register(on: router)

@@ -25,24 +25,62 @@ public struct Transaction: Sendable, Hashable {
     public var label: String
     public var databaseID: Int64
     public var database: String
+    /// The table named at begin (the transaction interface); nil for loads that name it later.
+    public var table: String?
     /// Microseconds since the epoch when it began.
     public var beginMicros: Int64
 }
 
-/// Owns labels: one running transaction per label and database, committed labels answered from
-/// the storage journal, aborted labels free for reuse at once.
+/// How long an open transaction may live (the transaction interface's `timeout` and
+/// `idle_transaction_timeout`).
+public struct TransactionTimeouts: Sendable, Hashable {
+    public var timeoutSeconds: Int?
+    public var idleTimeoutSeconds: Int?
+
+    public init(timeoutSeconds: Int? = nil, idleTimeoutSeconds: Int? = nil) {
+        self.timeoutSeconds = timeoutSeconds
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+    }
+}
+
+/// The one owner of transactions, from begin to VISIBLE or ABORTED, every load path included
+/// (Stream Load, the transaction interface, Routine Load, INSERT).
 ///
-/// Today every transaction is single-phase (Stream Load, INSERT); the two-phase states (PREPARED,
-/// durable aborts) arrive with the transaction interface.
+/// Each open transaction is a record driven by a ``TransactionStateMachine``: an event is applied
+/// to a copy of the machine, the engine effect it asks for runs, and only then is the new state
+/// stored — so a failed effect leaves the transaction where it was (and abortable). Open
+/// (PREPARE) transactions live here in memory; their durable successors (PREPARED, VISIBLE,
+/// ABORTED) live in the storage journal, which this type alone writes them to and reads them from.
+///
+/// A record is *claimed* by the one request working on it; a second request meets
+/// `.inProcessing`. Single-request loads (Stream Load, INSERT, Routine Load) begin claimed.
 public final class TransactionManager: Sendable {
     public let engine: StorageEngine
     /// Running transactions allowed per database (StarRocks `max_running_txn_num_per_db`).
     public let maxRunningPerDatabase: Int
-    private let state = Mutex(State())
-    private let clock: @Sendable () -> Int64
+    let records = Mutex(Records())
+    /// Microseconds since the epoch (injected: tests drive timeouts with a manual clock).
+    let clock: @Sendable () -> Int64
 
-    struct State {
-        var running: [Int64: [String: Transaction]] = [:]
+    struct Record {
+        var transaction: Transaction
+        var machine = TransactionStateMachine(state: .prepare)
+        var claimed: Bool
+        var deadlineMicros: Int64?
+        var idleTimeoutMicros: Int64?
+        var lastActivityMicros: Int64
+    }
+
+    struct Records {
+        var byDatabase: [Int64: [String: Record]] = [:]
+
+        subscript(_ t: Transaction) -> Record? {
+            get { byDatabase[t.databaseID]?[t.label].flatMap { $0.transaction.id == t.id ? $0 : nil } }
+            set {
+                guard byDatabase[t.databaseID]?[t.label]?.transaction.id == t.id else { return }
+                byDatabase[t.databaseID]![t.label] = newValue
+            }
+        }
     }
 
     public init(
@@ -55,7 +93,7 @@ public final class TransactionManager: Sendable {
     }
 
     /// Transactions begun and not yet committed, prepared or aborted.
-    public var runningCount: Int { state.withLock { $0.running.values.reduce(0) { $0 + $1.count } } }
+    public var runningCount: Int { records.withLock { $0.byDatabase.values.reduce(0) { $0 + $1.count } } }
 
     /// Whether `label` matches StarRocks' `^[-\w]{1,128}$`.
     public static func isValidLabel(_ label: String) -> Bool {
@@ -66,131 +104,164 @@ public final class TransactionManager: Sendable {
         }
     }
 
-    /// Begins a transaction under `label`.
-    /// - Throws: `.labelAlreadyExists` (with the existing job status) if the label is running or
-    ///   committed; `.unknownDatabase`; `.invalidLabel`; `.tooManyRunning`.
-    public func begin(database: String, label: String) throws -> Transaction {
-        guard Self.isValidLabel(label) else {
-            throw TransactionError(.invalidLabel, "Label format error: '\(label)' must match ^[-\\w]{1,128}$")
-        }
-        let db: DatabaseMeta
+    func databaseMeta(_ database: String) throws(TransactionError) -> DatabaseMeta {
         do {
-            db = try engine.database(database)
+            return try engine.database(database)
         } catch {
             throw TransactionError(.unknownDatabase, "unknown database, database=\(database)")
         }
-        return try state.withLock { s in
-            let prepared = engine.metaState.preparedTransaction(databaseID: db.id, label: label) != nil
-            if s.running[db.id]?[label] != nil || prepared
-                || engine.committedLabel(database: database, label: label) != nil
-            {
-                let status =
-                    s.running[db.id]?[label] != nil ? TransactionState.prepare : prepared ? .prepared : .visible
+    }
+
+    /// Begins a transaction under `label`, in state PREPARE.
+    /// - Parameters:
+    ///   - table: the table, when the caller names it at begin (the transaction interface).
+    ///   - claimed: whether the caller keeps working on it (a single-request load); otherwise
+    ///     each later request claims it with ``claim(database:label:for:)``.
+    /// - Throws: `.labelAlreadyExists` (with the existing job status) if the label is running,
+    ///   PREPARED or committed; `.unknownDatabase`; `.invalidLabel`; `.tooManyRunning`.
+    public func begin(
+        database: String, label: String, table: String? = nil, timeouts: TransactionTimeouts = .init(),
+        claimed: Bool = true
+    ) throws(TransactionError) -> Transaction {
+        guard Self.isValidLabel(label) else {
+            throw TransactionError(.invalidLabel, "Label format error: '\(label)' must match ^[-\\w]{1,128}$")
+        }
+        let db = try databaseMeta(database)
+        let now = clock()
+        return try records.withLock { (r) throws(TransactionError) -> Transaction in
+            let running = r.byDatabase[db.id]?[label] != nil
+            let prepared = !running && engine.metaState.preparedTransaction(databaseID: db.id, label: label) != nil
+            if running || prepared || engine.committedLabel(database: database, label: label) != nil {
+                let status: TransactionState = running ? .prepare : prepared ? .prepared : .visible
                 throw TransactionError(
                     .labelAlreadyExists, "Label [\(label)] has already been used.",
                     existingJobStatus: status.existingJobStatus)
             }
-            guard (s.running[db.id]?.count ?? 0) < maxRunningPerDatabase else {
+            guard (r.byDatabase[db.id]?.count ?? 0) < maxRunningPerDatabase else {
                 throw TransactionError(
                     .tooManyRunning,
                     "current running txns on db \(db.id) is \(maxRunningPerDatabase), larger than limit \(maxRunningPerDatabase)"
                 )
             }
             let transaction = Transaction(
-                id: engine.allocateID(), label: label, databaseID: db.id, database: db.name, beginMicros: clock())
-            s.running[db.id, default: [:]][label] = transaction
+                id: engine.allocateID(), label: label, databaseID: db.id, database: db.name, table: table,
+                beginMicros: now)
+            r.byDatabase[db.id, default: [:]][label] = Record(
+                transaction: transaction, claimed: claimed,
+                deadlineMicros: timeouts.timeoutSeconds.map { now + Int64($0) * 1_000_000 },
+                idleTimeoutMicros: timeouts.idleTimeoutSeconds.map { Int64($0) * 1_000_000 },
+                lastActivityMicros: now)
             return transaction
         }
     }
 
-    /// Commits the transaction's data: one journal record with the rows, the label and `attachment`.
-    /// The transaction is finished afterwards whether the commit succeeded or threw.
-    @discardableResult
-    public func commit(
-        _ transaction: Transaction, write: PreparedWrite, attachment: [UInt8]? = nil, source: SourceBatch? = nil
-    ) throws -> CommitInfo {
-        defer { finish(transaction) }
-        return try engine.commit(
-            write, label: transaction.label, attachment: attachment, source: source, transactionID: transaction.id)
-    }
-
-    /// Aborts: the label is free again at once; the abort is journaled so `get_load_state` and
-    /// repeated commit/rollback answer ABORTED after a restart too.
-    public func abort(_ transaction: Transaction, reason: String) {
-        _ = state.withLock { s in s.running[transaction.databaseID]?.removeValue(forKey: transaction.label) }
-        engine.recordAbort(
-            databaseID: transaction.databaseID, transactionID: transaction.id, label: transaction.label, reason: reason)
-    }
-
-    // MARK: Two-phase commit
-
-    /// Makes the transaction's data durable but invisible (PREPARED); it survives restarts until
-    /// committed, rolled back or `timeoutSeconds` pass.
-    public func prepare(
-        _ transaction: Transaction, write: PreparedWrite, attachment: [UInt8]? = nil, source: SourceBatch? = nil,
-        timeoutSeconds: Int64
-    ) throws -> PreparedTransaction {
-        defer { finish(transaction) }
-        return try engine.prepare(
-            write, label: transaction.label, transactionID: transaction.id, attachment: attachment, source: source,
-            timeoutSeconds: timeoutSeconds)
-    }
-
-    /// The PREPARED transaction under `label`, if any.
-    public func preparedTransaction(database: String, label: String) throws -> PreparedTransaction? {
-        let db: DatabaseMeta
-        do {
-            db = try engine.database(database)
-        } catch {
-            throw TransactionError(.unknownDatabase, "unknown database, database=\(database)")
+    /// Claims the open transaction of `label` for one request that will send it `event`.
+    /// - Throws: `.inProcessing` if another request holds it; `.notOpen` if the label's
+    ///   transaction is PREPARED, finished or aborted; `.notFound` if no transaction is known;
+    ///   `.refused` if the state machine refuses `event`.
+    public func claim(database: String, label: String, for event: TransactionStateMachine.Event)
+        throws(TransactionError) -> Transaction
+    {
+        let db = try databaseMeta(database)
+        let claimed = records.withLock { (r) -> Result<Transaction, TransactionError>? in
+            guard var record = r.byDatabase[db.id]?[label] else { return nil }
+            if record.claimed {
+                return .failure(
+                    TransactionError(
+                        .inProcessing, "Transaction with label \(label) is in processing",
+                        transactionID: record.transaction.id))
+            }
+            var machine = record.machine
+            if case .refuse(let message) = machine.handle(event, transactionID: record.transaction.id, label: label) {
+                return .failure(TransactionError(.refused, message, transactionID: record.transaction.id))
+            }
+            record.claimed = true
+            r.byDatabase[db.id]![label] = record
+            return .success(record.transaction)
         }
-        return engine.metaState.preparedTransaction(databaseID: db.id, label: label)
+        if let claimed { return try claimed.get() }
+        throw notOpen(database: database, label: label)
     }
 
-    /// Commits a PREPARED transaction.
-    @discardableResult
-    public func commitPrepared(_ transaction: PreparedTransaction) throws -> CommitInfo {
-        try engine.commitPrepared(transactionID: transaction.transactionID)
-    }
-
-    /// Rolls back a PREPARED transaction; its label is free again.
-    public func abortPrepared(_ transaction: PreparedTransaction, reason: String) throws {
-        try engine.abortPrepared(transactionID: transaction.transactionID, reason: reason)
-    }
-
-    /// Aborts PREPARED transactions whose timeout passed (`timeout by txn manager`).
-    /// - Parameter nowSeconds: seconds since the epoch.
-    public func abortExpiredPrepared(nowSeconds: Int64) {
-        for transaction in engine.preparedTransactions
-        where transaction.preparedTime + transaction.timeoutSeconds < nowSeconds {
-            try? abortPrepared(transaction, reason: "timeout by txn manager")
+    /// Hands a claimed open transaction back after a request (its idle timer restarts).
+    public func release(_ transaction: Transaction) {
+        let now = clock()
+        records.withLock { r in
+            r[transaction]?.claimed = false
+            r[transaction]?.lastActivityMicros = now
         }
     }
 
-    private func finish(_ transaction: Transaction) {
-        _ = state.withLock { s in s.running[transaction.databaseID]?.removeValue(forKey: transaction.label) }
+    /// The error for a label without an open transaction where one is needed.
+    func notOpen(database: String, label: String) -> TransactionError {
+        let known = ((try? state(database: database, label: label))?.state ?? .unknown) != .unknown
+        return known
+            ? TransactionError(.notOpen, "transaction with label \(label) not exists")
+            : TransactionError(
+                .notFound,
+                "Can't find the transaction with db [\(database)] and label[\(label)]. The possible reasons: 1. FE leader is started or switched; 2. The transaction timeouts and is cleaned."
+            )
     }
 
-    /// The state of a label (`get_load_state`).
-    public func state(database: String, label: String) throws -> (
+    /// Claims the unclaimed open transactions past their timeout or idle timeout, with the
+    /// reason to abort them for; the caller aborts each (``abort(_:reason:event:)`` with `.timeout`).
+    public func claimExpired() -> [(transaction: Transaction, reason: String)] {
+        let now = clock()
+        return records.withLock { r in
+            var out = [(Transaction, String)]()
+            for (databaseID, labels) in r.byDatabase {
+                for (label, record) in labels where !record.claimed {
+                    if let deadline = record.deadlineMicros, now > deadline {
+                        out.append((record.transaction, "timeout by txn manager"))
+                    } else if let idle = record.idleTimeoutMicros, now - record.lastActivityMicros > idle {
+                        out.append(
+                            (
+                                record.transaction,
+                                "transaction is aborted by idle timeout \(idle / 1_000_000) seconds."
+                            ))
+                    } else {
+                        continue
+                    }
+                    r.byDatabase[databaseID]![label]!.claimed = true
+                }
+            }
+            return out
+        }
+    }
+
+    /// Open transactions begun with a table (the transaction interface), oldest first, and
+    /// whether a request is working on each.
+    public var openTransactions: [(transaction: Transaction, inProcessing: Bool)] {
+        records.withLock { r in
+            r.byDatabase.values.flatMap { $0.values }.filter { $0.transaction.table != nil }.map {
+                ($0.transaction, $0.claimed)
+            }
+        }.sorted { $0.transaction.id < $1.transaction.id }
+    }
+
+    /// The state of a label (`get_load_state`), its transaction and the abort reason.
+    public func state(database: String, label: String) throws(TransactionError) -> (
         state: TransactionState, transactionID: Int64?, reason: String?
     ) {
-        let db: DatabaseMeta
-        do {
-            db = try engine.database(database)
-        } catch {
-            throw TransactionError(.unknownDatabase, "unknown database, database=\(database)")
-        }
+        let db = try databaseMeta(database)
         if let committed = engine.committedLabel(database: database, label: label) {
             return (.visible, committed.transactionID, nil)
         }
         if let prepared = engine.metaState.preparedTransaction(databaseID: db.id, label: label) {
             return (.prepared, prepared.transactionID, nil)
         }
-        if let running = state.withLock({ $0.running[db.id]?[label] }) { return (.prepare, running.id, nil) }
+        if let running = records.withLock({ $0.byDatabase[db.id]?[label] }) {
+            return (running.machine.state, running.transaction.id, nil)
+        }
         if let aborted = engine.abortedTransaction(database: database, label: label) {
             return (.aborted, aborted.transactionID, aborted.reason)
         }
         return (.unknown, nil, nil)
+    }
+
+    /// The PREPARED transaction under `label`, if any.
+    public func preparedTransaction(database: String, label: String) throws(TransactionError) -> PreparedTransaction? {
+        let db = try databaseMeta(database)
+        return engine.metaState.preparedTransaction(databaseID: db.id, label: label)
     }
 }

@@ -160,7 +160,7 @@ import Testing
         do {
             _ = try transactions.begin(database: "db", label: "L")
             Issue.record("label reused")
-        } catch let error as TransactionError {
+        } catch {
             #expect(error.existingJobStatus == "FINISHED")
         }
         #expect(!TransactionManager.isValidLabel("bad label"))

@@ -19,7 +19,7 @@ import Testing
         let loads = TransactionLoads(
             service: LoadService(engine: engine, transactions: TransactionManager(engine: engine)))
         #expect(
-            loads.begin(database: "db", table: "t", label: "job-1", timeoutSeconds: 60, idleTimeoutSeconds: nil).status
+            loads.begin(database: "db", table: "t", label: "job-1", timeoutSeconds: 60, idleTimeoutSeconds: nil).code
                 == .ok)
         var options = LoadOptions()
         options.columnSeparator = [44]
@@ -29,12 +29,12 @@ import Testing
         #expect(loads.endLoad(ticket).requestBytes == 8)
         let prepared = loads.prepare(
             database: "db", label: "job-1", timeoutSeconds: 60, attachment: Array("p0:0-1".utf8))
-        #expect(prepared.status == .ok)
+        #expect(prepared.code == .ok)
         #expect(prepared.result?.counters.loadedRows == 2)
-        #expect(loads.commit(database: "db", label: "job-1").status == .ok)
+        #expect(loads.commit(database: "db", label: "job-1").code == .settled)
         #expect(engine.committedLabel(database: "db", label: "job-1")?.attachment == Array("p0:0-1".utf8))
         let again = loads.commit(database: "db", label: "job-1")
-        #expect(again.status == .ok)
+        #expect(again.code == .settled)
         #expect(again.message.contains("has already committed"))
     }
 }

@@ -2,13 +2,22 @@ import SluiceLoad
 
 /// The Stream Load result body: 4-space pretty JSON, keys in StarRocks' order (spec §1.4).
 enum StreamLoadResponse {
+    /// StarRocks' `Status` word for a load's status (what clients compare).
+    static func status(_ status: LoadResult.Status) -> String {
+        switch status {
+        case .success: "Success"
+        case .labelAlreadyExists: "Label Already Exists"
+        case .fail: "Fail"
+        }
+    }
+
     /// - Parameter host: the host name (no port) for `RejectedRecordPath` (`<host>:<path>`).
     static func render(_ result: LoadResult, errorURL: String?, host: String = "127.0.0.1") -> String {
         var fields: [(String, String)] = [
             ("TxnId", String(result.transactionID)),
             ("Label", JSONText.string(result.label)),
         ]
-        fields.append(("Status", JSONText.string(result.status.name)))
+        fields.append(("Status", JSONText.string(Self.status(result.status))))
         if case .labelAlreadyExists(let existing) = result.status {
             fields.append(("ExistingJobStatus", JSONText.string(existing)))
         }

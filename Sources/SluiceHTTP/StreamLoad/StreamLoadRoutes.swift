@@ -126,7 +126,7 @@ public struct StreamLoadRoutes: Sendable {
 
     /// The answer to a Stream Load request (counted for `/metrics` by its `Status`).
     func respond(_ result: LoadResult, host: String, close: Bool = false) -> Response {
-        service.recordAnswer(result.status)
+        service.recordAnswer(StreamLoadResponse.status(result.status))
         let url = result.errorLogName.map { "http://\(host)/api/_load_error_log?file=\($0)" }
         var fields = HTTPFields()
         fields[.contentType] = "application/json"

@@ -58,35 +58,35 @@ public struct TransactionRoutes: Sendable {
             return denied
         }
         let host = request.head.authority ?? streamLoad.advertisedAddress
-        guard let operation = TransactionAnswer.Operation(rawValue: op) else {
+        guard let operation = TransactionOutcome.Operation(rawValue: op) else {
             if op == "list" { return list() }
             return Self.respond(
-                TransactionAnswer(.begin, .failed, "Unknown transaction operation: \(op)").framed(), host: host)
+                TransactionOutcome(.begin, .rejected, "Unknown transaction operation: \(op)"), host: host)
         }
         if header(request, "transaction_type")?.lowercased() == "multi" {
             return Self.respond(
-                TransactionAnswer(
+                TransactionOutcome(
                     operation, .invalidArgument,
                     "Multi-statement transaction requests can only be sent to FE nodes, not BE nodes"), host: host)
         }
         guard let label = header(request, "label") else {
-            return Self.respond(TransactionAnswer(operation, .failed, "Empty label.").framed(), host: host)
+            return Self.respond(TransactionOutcome(operation, .rejected, "Empty label."), host: host)
         }
         guard let database = header(request, "db") else {
             return Self.respond(
-                TransactionAnswer(operation, .failed, "No database selected.", label: label).framed(), host: host)
+                TransactionOutcome(operation, .rejected, "No database selected.", label: label), host: host)
         }
         switch operation {
         case .begin:
             guard let table = header(request, "table") else {
                 return Self.respond(
-                    TransactionAnswer(.begin, .failed, "No table selected.", label: label).framed(), host: host)
+                    TransactionOutcome(.begin, .rejected, "No table selected.", label: label), host: host)
             }
             guard let timeout = seconds(header(request, "timeout"), default: 600),
                 let idle = seconds(header(request, "idle_transaction_timeout"), default: -1)
             else {
                 return Self.respond(
-                    TransactionAnswer(.begin, .invalidArgument, "Invalid timeout format", label: label), host: host)
+                    TransactionOutcome(.begin, .invalidArgument, "Invalid timeout format", label: label), host: host)
             }
             let answer = try await BlockingIO.run {
                 loads.begin(
@@ -101,7 +101,7 @@ public struct TransactionRoutes: Sendable {
             if let text = header(request, "prepared_timeout") {
                 guard let value = Int64(text), value > 0 else {
                     return Self.respond(
-                        TransactionAnswer(
+                        TransactionOutcome(
                             .prepare, .invalidArgument, "Invalid prepared_timeout: \(text)", label: label), host: host)
                 }
                 timeout = value
@@ -133,7 +133,7 @@ public struct TransactionRoutes: Sendable {
             (format, _) = try headers.validateBeforeBegin(contentLength: contentLength, limits: limits, label: label)
         } catch {
             return Self.respond(
-                TransactionAnswer(.load, .invalidArgument, error.message, label: label), host: host, close: true)
+                TransactionOutcome(.load, .invalidArgument, error.message, label: label), host: host, close: true)
         }
         var options = LoadOptions()
         options.format = format
@@ -214,7 +214,7 @@ public struct TransactionRoutes: Sendable {
         return Response(status: .ok, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
-    static func respond(_ answer: TransactionAnswer, host: String, close: Bool = false) -> Response {
+    static func respond(_ answer: TransactionOutcome, host: String, close: Bool = false) -> Response {
         let url = answer.result?.errorLogName.map { "http://\(host)/api/_load_error_log?file=\($0)" }
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
@@ -222,14 +222,5 @@ public struct TransactionRoutes: Sendable {
         return Response(
             status: .ok, headers: fields,
             body: ResponseBody(byteBuffer: ByteBuffer(string: TransactionResponse.render(answer, errorURL: url))))
-    }
-}
-
-extension TransactionAnswer {
-    /// FE-produced failures (label/db missing, unknown operation).
-    func framed() -> TransactionAnswer {
-        var copy = self
-        copy.producer = .frontend
-        return copy
     }
 }

@@ -39,7 +39,7 @@ extension TransactionLoads {
     public func startLoadAsync(
         database: String, label: String, table: String?, signature: String, options: LoadOptions,
         configure: @escaping @Sendable (inout LoadOptions, TableMeta) throws -> Void
-    ) async -> Result<LoadTicket, TransactionAnswer> {
+    ) async -> Result<LoadTicket, TransactionOutcome> {
         await LoadService.blocking {
             self.startLoad(
                 database: database, label: label, table: table, signature: signature, options: options,
@@ -48,7 +48,7 @@ extension TransactionLoads {
     }
 
     /// ``endLoad(_:failure:)`` off the cooperative pool.
-    public func endLoadAsync(_ ticket: LoadTicket, failure: String? = nil) async -> TransactionAnswer {
+    public func endLoadAsync(_ ticket: LoadTicket, failure: String? = nil) async -> TransactionOutcome {
         await LoadService.blocking { self.endLoad(ticket, failure: failure) }
     }
 }

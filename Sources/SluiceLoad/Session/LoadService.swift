@@ -10,15 +10,6 @@ public struct LoadResult: Sendable {
         /// The label is in use; `existingJobStatus` is `RUNNING` or `FINISHED`.
         case labelAlreadyExists(existingJobStatus: String)
         case fail
-
-        /// StarRocks' `Status` string.
-        public var name: String {
-            switch self {
-            case .success: "Success"
-            case .labelAlreadyExists: "Label Already Exists"
-            case .fail: "Fail"
-            }
-        }
     }
 
     /// -1 when no transaction was begun.
@@ -39,6 +30,9 @@ public struct LoadResult: Sendable {
     public var errorLogName: String?
     /// Local path of the saved rejected records (`log_rejected_record_num`), when any were saved.
     public var rejectedRecordPath: String?
+    /// The handle of a load finished with `.prepare`: commit or roll it back by this, never by
+    /// looking the label up again.
+    public var prepared: PreparedTransaction?
 
     /// Rows this load wrote: none when it failed for a reason other than data quality (a full
     /// disk, a timeout, a dropped table); for `too many filtered rows` StarRocks still reports
@@ -64,9 +58,10 @@ public final class LoadService: Sendable {
     /// Totals over the loads of this process so far.
     public var statistics: LoadStatistics { totals.withLock { $0 } }
 
-    /// Counts a Stream Load answer by its `Status` (called once per answered request).
-    public func recordAnswer(_ status: LoadResult.Status) {
-        totals.withLock { $0.answers[status.name, default: 0] += 1 }
+    /// Counts a Stream Load answer by the `Status` word the protocol answered with (called once
+    /// per answered request).
+    public func recordAnswer(_ status: String) {
+        totals.withLock { $0.answers[status, default: 0] += 1 }
     }
 
     func recordWritten(_ counters: LoadCounters) {
@@ -90,7 +85,7 @@ public final class LoadService: Sendable {
         let transaction: Transaction
         do {
             transaction = try transactions.begin(database: database, label: label)
-        } catch let error as TransactionError {
+        } catch {
             if error.code == .labelAlreadyExists {
                 return .failure(
                     .init(
@@ -102,8 +97,6 @@ public final class LoadService: Sendable {
             var result = LoadResult(label: label, status: .fail, message: error.message)
             if error.code == .unknownDatabase { result.errorCode = .tableMissing }
             return .failure(.init(result))
-        } catch {
-            return .failure(.init(LoadResult(label: label, status: .fail, message: "\(error)")))
         }
         let begun = clock.now
         return open(
@@ -243,7 +236,7 @@ public final class RunningLoad: @unchecked Sendable {
                 try service.transactions.commit(
                     transaction, write: prepared, attachment: attachment, source: counted(source))
             case .prepare(let timeout, let attachment, let source):
-                _ = try service.transactions.prepare(
+                result.prepared = try service.transactions.prepare(
                     transaction, write: prepared, attachment: attachment, source: counted(source),
                     timeoutSeconds: timeout)
             }

@@ -95,42 +95,49 @@ extension JobRunner {
             return .retry(result.message)
         }
         manager.options.faultPoint("routine_load.after_prepare")
-        if let failure = commitPrepared(label: label, database: definition.database) { return failure }
+        guard let prepared = result.prepared else { preconditionFailure("a prepared load has a handle") }
+        if let failure = commitPrepared(prepared) { return failure }
         manager.options.faultPoint("routine_load.after_commit")
         manager.taskCommitted(runtime, task: task, counters: result.counters, errorLog: result.errorLogName)
         return .committed
     }
 
-    /// Commits the PREPARED transaction of `label`; if that fails it is rolled back so the
-    /// batch can be retried (a second, different batch over the same offsets must never meet a
+    /// Commits the PREPARED batch by its handle; if that fails it is rolled back so the batch can
+    /// be retried (a second, different batch over the same offsets must never meet a
     /// still-PREPARED first one).
-    func commitPrepared(label: String, database: String) -> BatchOutcome? {
+    func commitPrepared(_ prepared: PreparedTransaction) -> BatchOutcome? {
         let transactions = manager.service.transactions
         var lastError = ""
         for attempt in 0..<3 {
             do {
-                guard let prepared = try transactions.preparedTransaction(database: database, label: label) else {
-                    return nil
-                }
                 try transactions.commitPrepared(prepared)
                 return nil
+            } catch let error as StorageError where error.code == .unknownTable || error.code == .unknownPartition {
+                abandon(prepared.label)
+                manager.cancel(runtime, ErrorReason(ErrorReason.tableMissing, "table not exist"))
+                return .stopped
+            } catch let error as StorageError where error.code == .invalidData {
+                // No longer PREPARED: committed by an earlier attempt, or rolled back meanwhile
+                // (its timeout passed) and then loaded again.
+                let state = try? transactions.state(database: runtime.definition.database, label: prepared.label)
+                if state?.transactionID == prepared.transactionID, state?.state == .visible { return nil }
+                abandon(prepared.label)
+                return .retry("transaction \(prepared.transactionID) is no longer PREPARED: \(error)")
             } catch {
                 lastError = "\(error)"
                 if attempt < 2 { pause(.milliseconds(50)) }
             }
         }
         do {
-            if let prepared = try transactions.preparedTransaction(database: database, label: label) {
-                try transactions.abortPrepared(prepared, reason: "commit failed: \(lastError)")
-            }
-            abandon(label)
+            try transactions.abortPrepared(prepared, reason: "commit failed: \(lastError)")
+            abandon(prepared.label)
             return .retry("commit failed: \(lastError)")
         } catch {
             manager.fail(
                 runtime,
                 ErrorReason(
                     ErrorReason.internalError,
-                    "commit of \(label) failed (\(lastError)) and so did its rollback: \(error)"))
+                    "commit of \(prepared.label) failed (\(lastError)) and so did its rollback: \(error)"))
             return .stopped
         }
     }
@@ -139,10 +146,11 @@ extension JobRunner {
     /// offset in them is loaded; move on) or by a load still running (retry later).
     private func settleUsedLabel(_ label: String, ranges: [Int32: OffsetRange]) -> BatchOutcome {
         let definition = runtime.definition
-        let state = try? manager.service.transactions.state(database: definition.database, label: label).state
-        if state == .prepared {
-            return commitPrepared(label: label, database: definition.database) ?? .committed
+        let transactions = manager.service.transactions
+        if let prepared = try? transactions.preparedTransaction(database: definition.database, label: label) {
+            return commitPrepared(prepared) ?? .committed
         }
+        let state = try? transactions.state(database: definition.database, label: label).state
         if state == .visible || state == .committed {
             var next = [Int32: Int64]()
             for (p, r) in ranges { next[p] = r.last + 1 }

@@ -18,10 +18,10 @@ struct PlannedBatches {
         let definition = runtime.definition
         for (label, ranges) in job.intents.sorted(by: { $0.key < $1.key }) {
             guard !runner.isStopping else { return }
-            let prepared = try? manager.service.transactions.preparedTransaction(
+            if let prepared = try? manager.service.transactions.preparedTransaction(
                 database: definition.database, label: label)
-            if prepared != nil {
-                if case .stopped? = runner.commitPrepared(label: label, database: definition.database) { return }
+            {
+                if case .stopped? = runner.commitPrepared(prepared) { return }
                 continue
             }
             try replay(label: label, ranges: ranges, job: job)

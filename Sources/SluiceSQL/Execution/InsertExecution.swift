@@ -1,11 +1,18 @@
 import SluiceExpr
 import SluiceFormat
 import SluiceStorage
+import SluiceTxn
 
 /// INSERT INTO … VALUES / SELECT, strict like StarRocks' default `enable_insert_strict`: a row
 /// that does not convert or fit fails the whole statement, and nothing becomes visible.
+///
+/// A load like any other: it begins a transaction with the ``TransactionManager`` under its label
+/// (`WITH LABEL`, or a generated `insert_…`), so labels are shared with Stream Load and Routine
+/// Load, a failure aborts the transaction (`get_load_state` answers ABORTED), and the commit is
+/// the manager's one-phase commit.
 struct InsertExecution {
     let engine: StorageEngine
+    let transactions: TransactionManager
     let session: Session
 
     func run(_ insert: InsertStatement) throws -> Int {
@@ -13,6 +20,20 @@ struct InsertExecution {
             throw SQLError(.analysis, "No database selected: qualify '\(insert.table.name)' as db.\(insert.table.name)")
         }
         let table = try engine.table(database: database, name: insert.table.name)
+        let label = insert.label ?? "insert_\(Self.randomHex())"
+        let transaction = try transactions.begin(database: database, label: label)
+        do {
+            let rows = try write(insert, into: table, transaction: transaction)
+            if rows == 0 { transactions.abort(transaction, reason: "no rows to insert") }
+            return rows
+        } catch {
+            transactions.abort(transaction, reason: "\(error)")
+            throw error
+        }
+    }
+
+    /// Converts the rows, writes them and commits `transaction`; 0 rows commit nothing.
+    private func write(_ insert: InsertStatement, into table: TableMeta, transaction: Transaction) throws -> Int {
         let schema = table.schema
         let targets: [Int]
         if let names = insert.columns {
@@ -47,7 +68,7 @@ struct InsertExecution {
                 columns.append(try defaultColumn(column, rows: rows))
             }
         }
-        let writer = try engine.makeWriter(database: database, table: table.name)
+        let writer = try engine.makeWriter(table: table)
         do {
             let rejected = try writer.append(columns)
             if let first = rejected.first {
@@ -55,9 +76,8 @@ struct InsertExecution {
                     .dataQuality, "Insert has filtered data in strict mode: row \(first.row + 1): \(first.reason)")
             }
             let prepared = try writer.finish()
-            let label = insert.label ?? "insert_\(Self.randomHex())"
             do {
-                try engine.commit(prepared, label: label)
+                try transactions.commit(transaction, write: prepared)
             } catch {
                 engine.discard(prepared)
                 throw error

@@ -2,16 +2,24 @@ import SluiceExpr
 import SluiceFormat
 public import SluiceRoutineLoad
 public import SluiceStorage
+public import SluiceTxn
 
 /// Runs statements against a storage engine. Synchronous and blocking: call it off the
 /// cooperative pool.
 public struct SQLExecutor: Sendable {
     public let engine: StorageEngine
+    /// The owner of transactions INSERT commits through (shared with every load path, so labels
+    /// are one namespace).
+    public let transactions: TransactionManager
     /// Runs the Routine Load statements; nil where no daemon runs (they then fail).
     public let routineLoad: RoutineLoadManager?
 
-    public init(engine: StorageEngine, routineLoad: RoutineLoadManager? = nil) {
+    /// - Parameter transactions: the process's transaction owner (the one its load paths use);
+    ///   by default a new one over `engine`.
+    public init(engine: StorageEngine, transactions: TransactionManager? = nil, routineLoad: RoutineLoadManager? = nil)
+    {
         self.engine = engine
+        self.transactions = transactions ?? TransactionManager(engine: engine)
         self.routineLoad = routineLoad
     }
 
@@ -28,6 +36,8 @@ public struct SQLExecutor: Sendable {
             throw error
         } catch let error as StorageError {
             throw Self.translate(error)
+        } catch let error as TransactionError {
+            throw Self.translate(error)
         } catch let error as ExprError {
             throw SQLError(error.code == .syntax ? .syntax : .analysis, error.description)
         } catch {
@@ -41,6 +51,15 @@ public struct SQLExecutor: Sendable {
         case .alreadyExists: SQLError(.alreadyExists, error.message)
         case .invalidDefinition: SQLError(.analysis, error.message)
         case .invalidData: SQLError(.dataQuality, error.message)
+        default: SQLError(.internalError, error.message)
+        }
+    }
+
+    static func translate(_ error: TransactionError) -> SQLError {
+        switch error.code {
+        case .labelAlreadyExists: SQLError(.alreadyExists, error.message)
+        case .unknownDatabase, .notFound: SQLError(.notFound, error.message)
+        case .invalidLabel: SQLError(.analysis, error.message)
         default: SQLError(.internalError, error.message)
         }
     }
@@ -67,7 +86,8 @@ public struct SQLExecutor: Sendable {
             return .rows(try ShowExecution(engine: engine, session: session).run(statement), QueryStatistics())
         case .insert(let insert):
             var statistics = QueryStatistics()
-            statistics.affectedRows = try InsertExecution(engine: engine, session: session).run(insert)
+            statistics.affectedRows = try InsertExecution(engine: engine, transactions: transactions, session: session)
+                .run(insert)
             return .ok(statistics)
         case .select(let select):
             let (result, statistics) = try QueryExecution(engine: engine, session: session).run(select)
