@@ -1,25 +1,68 @@
 import Foundation
 public import SluiceRoutineLoad
-import Synchronization
 
 /// An in-memory topic for Routine Load tests: partitions of messages, retention (a raised low
 /// watermark) and broker outages, shared by every source the factory opens.
-public final class FakeTopic: MessageSourceFactory {
+// @unchecked: `state` is guarded by `condition`.
+public final class FakeTopic: MessageSourceFactory, @unchecked Sendable {
     struct Partition {
         var messages: [[UInt8]] = []
         var low: Int64 = 0
     }
 
-    private let state: Mutex<(partitions: [Partition], down: Bool)>
+    struct State {
+        var partitions: [Partition]
+        var down = false
+        /// Calls refused because the broker was down.
+        var refusedCalls = 0
+        /// Polls that found nothing new (the consumer is caught up).
+        var emptyPolls = 0
+        /// Counts changes a waiting poll cares about (messages, retention, outages).
+        var generation = 0
+    }
+
+    // Guards `state`; broadcast on every change, so waiting consumers and tests wake at once.
+    private let condition = NSCondition()
+    private var state: State
 
     public init(partitions: Int) {
-        state = Mutex((Array(repeating: Partition(), count: partitions), false))
+        state = State(partitions: Array(repeating: Partition(), count: partitions))
     }
+
+    private func withLock<T>(_ body: (inout State) throws -> T) rethrows -> T {
+        condition.lock()
+        defer {
+            condition.broadcast()
+            condition.unlock()
+        }
+        return try body(&state)
+    }
+
+    /// Blocks until `predicate` holds over (refused calls, empty polls), or `timeout` passes;
+    /// returns whether it held. Tests use it to know the consumer has tried — instead of sleeping.
+    @discardableResult
+    public func wait(
+        timeout: Duration = .seconds(30), until predicate: (_ refusedCalls: Int, _ emptyPolls: Int) -> Bool
+    ) -> Bool {
+        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))
+        condition.lock()
+        defer { condition.unlock() }
+        while !predicate(state.refusedCalls, state.emptyPolls) {
+            if !condition.wait(until: deadline) { return predicate(state.refusedCalls, state.emptyPolls) }
+        }
+        return true
+    }
+
+    /// Calls refused so far because the broker was down.
+    public var refusedCalls: Int { withLock { $0.refusedCalls } }
+    /// Polls so far that found nothing new.
+    public var emptyPolls: Int { withLock { $0.emptyPolls } }
 
     /// Appends messages to a partition; returns the offset of the first.
     @discardableResult
     public func produce(partition: Int32, _ payloads: [String]) -> Int64 {
-        state.withLock { s in
+        withLock { s in
+            s.generation += 1
             let first = Int64(s.partitions[Int(partition)].messages.count)
             s.partitions[Int(partition)].messages.append(contentsOf: payloads.map { Array($0.utf8) })
             return first
@@ -28,14 +71,22 @@ public final class FakeTopic: MessageSourceFactory {
 
     /// Deletes messages below `offset` (retention).
     public func deleteBefore(partition: Int32, offset: Int64) {
-        state.withLock { $0.partitions[Int(partition)].low = offset }
+        withLock {
+            $0.partitions[Int(partition)].low = offset
+            $0.generation += 1
+        }
     }
 
     /// Broker outage: every call fails with a transient error while down.
-    public func setDown(_ down: Bool) { state.withLock { $0.down = down } }
+    public func setDown(_ down: Bool) {
+        withLock {
+            $0.down = down
+            $0.generation += 1
+        }
+    }
 
     public func endOffsets() -> [Int32: Int64] {
-        state.withLock { s in
+        withLock { s in
             Dictionary(
                 uniqueKeysWithValues: s.partitions.enumerated().map {
                     (Int32($0.offset), Int64($0.element.messages.count))
@@ -49,10 +100,27 @@ public final class FakeTopic: MessageSourceFactory {
         FakeSource(topic: self)
     }
 
-    fileprivate func withState<T>(_ body: (inout [Partition], Bool) throws -> T) throws -> T {
-        try state.withLock { s in
-            try body(&s.partitions, s.down)
+    /// Runs `body` over the partitions, or refuses (counted) while the broker is down.
+    fileprivate func withState<T>(_ body: (inout [Partition]) throws -> T) throws -> T {
+        try withLock { s in
+            if s.down {
+                s.refusedCalls += 1
+                throw SourceError(.transient, "broker down")
+            }
+            return try body(&s.partitions)
         }
+    }
+
+    /// Waits up to `milliseconds` for a change (new messages, an outage ending) after a poll
+    /// that found nothing, the way a broker long-polls; counts the empty poll.
+    fileprivate func awaitChange(milliseconds: Int) {
+        let deadline = Date().addingTimeInterval(Double(milliseconds) / 1000)
+        condition.lock()
+        state.emptyPolls += 1
+        let generation = state.generation
+        condition.broadcast()
+        while state.generation == generation, condition.wait(until: deadline) {}
+        condition.unlock()
     }
 }
 
@@ -63,15 +131,13 @@ final class FakeSource: MessageSource {
     init(topic: FakeTopic) { self.topic = topic }
 
     func partitions() throws -> [Int32] {
-        try topic.withState { partitions, down in
-            if down { throw SourceError(.transient, "broker down") }
-            return (0..<partitions.count).map(Int32.init)
+        try topic.withState { partitions in
+            (0..<partitions.count).map(Int32.init)
         }
     }
 
     func watermarks(partition: Int32) throws -> (low: Int64, high: Int64) {
-        try topic.withState { partitions, down in
-            if down { throw SourceError(.transient, "broker down") }
+        try topic.withState { partitions in
             let p = partitions[Int(partition)]
             return (p.low, Int64(p.messages.count))
         }
@@ -83,8 +149,7 @@ final class FakeSource: MessageSource {
 
     func poll(maxMessages: Int, timeoutMilliseconds: Int) throws -> MessageBatch {
         var batch = MessageBatch()
-        try topic.withState { partitions, down in
-            if down { throw SourceError(.transient, "broker down") }
+        try topic.withState { partitions in
             for (partition, cursor) in cursors.sorted(by: { $0.key < $1.key }) {
                 let p = partitions[Int(partition)]
                 if cursor < p.low {
@@ -102,14 +167,7 @@ final class FakeSource: MessageSource {
                 cursors[partition] = offset
             }
         }
-        if batch.count == 0 {
-            let pause = min(timeoutMilliseconds, 20)
-            Thread.sleepMilliseconds(pause)
-        }
+        if batch.count == 0 { topic.awaitChange(milliseconds: min(timeoutMilliseconds, 20)) }
         return batch
     }
-}
-
-extension Thread {
-    static func sleepMilliseconds(_ ms: Int) { usleep(UInt32(ms * 1000)) }
 }

@@ -11,6 +11,7 @@ public final class ServerProcess: @unchecked Sendable {
     private let process = Process()
     private let log = OutputLog()
     private let ready = DispatchSemaphore(value: 0)
+    private let exited = ExitSignal()
 
     /// The `sluice` executable next to the test bundle (SwiftPM builds it for the test target).
     public static var executable: String {
@@ -48,6 +49,7 @@ public final class ServerProcess: @unchecked Sendable {
             let found = log.append(text)
             if found { ready.signal() }
         }
+        process.terminationHandler = { [exited] _ in exited.signal() }
         try process.run()
         guard ready.wait(timeout: .now() + timeout) == .success else {
             process.terminate()
@@ -73,13 +75,19 @@ public final class ServerProcess: @unchecked Sendable {
         log.wait(for: text, until: Date(timeIntervalSinceNow: timeout))
     }
 
+    /// Blocks (call it off the cooperative pool) until the process exits, at most `timeout`
+    /// seconds; returns whether it did. Woken by the exit itself, not by polling.
+    @discardableResult
+    public func waitForExit(timeout: Double = 20) -> Bool {
+        exited.wait(until: Date(timeIntervalSinceNow: timeout))
+    }
+
     /// Sends SIGTERM and waits; returns the exit status and the seconds it took.
     @discardableResult
     public func terminate(timeout: Double = 15) -> (status: Int32, seconds: Double) {
         let start = Date()
         process.terminate()
-        while process.isRunning, Date().timeIntervalSince(start) < timeout { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if !waitForExit(timeout: timeout) { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         return (process.terminationStatus, Date().timeIntervalSince(start))
     }
@@ -108,6 +116,29 @@ public func makeTemporaryDirectory(_ prefix: String = "sluice-test") -> String {
     let path = NSTemporaryDirectory() + "\(prefix)-\(UInt64.random(in: 0...UInt64.max))"
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
+}
+
+/// Set once when the process exits; any number of waiters wake.
+final class ExitSignal: @unchecked Sendable {
+    // @unchecked: `done` is guarded by `condition`.
+    private var done = false
+    private let condition = NSCondition()
+
+    func signal() {
+        condition.lock()
+        done = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait(until deadline: Date) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !done {
+            if !condition.wait(until: deadline) { return done }
+        }
+        return true
+    }
 }
 
 /// Collected process output; waiters are woken whenever more arrives.

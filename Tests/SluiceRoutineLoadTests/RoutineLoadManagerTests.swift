@@ -125,12 +125,15 @@ import Testing
 
         /// Waits until `condition` holds (10 s at most).
         func eventually(_ what: String, _ condition: () throws -> Bool) throws {
-            let deadline = ContinuousClock.now + .seconds(10)
-            while ContinuousClock.now < deadline {
-                if try condition() { return }
-                Thread.sleep(forTimeInterval: 0.02)
-            }
-            Issue.record("timed out waiting for \(what)")
+            if try !Eventually.until(timeout: .seconds(10), condition) { Issue.record("timed out waiting for \(what)") }
+        }
+
+        /// Waits until the job has come around twice more and found nothing new: every batch
+        /// formed from what was produced has been handled (committed or refused), so a duplicate
+        /// would be visible now.
+        func settled() {
+            let polls = topic.emptyPolls
+            #expect(topic.wait { _, empty in empty >= polls + 2 }, "the job never caught up")
         }
     }
 
@@ -190,8 +193,11 @@ import Testing
         do { try h.manager.pause(database: "db", name: "job1"); Issue.record("paused twice") } catch {
             #expect(error.message == "Could not transform PAUSED to PAUSED")
         }
+        // PAUSE joined the job's tasks: nothing consumes what arrives now.
+        #expect(try h.show()["CurrentTaskNum"] == "0")
+        let polls = h.topic.emptyPolls
         h.produce(10, from: 0)
-        Thread.sleep(forTimeInterval: 0.3)
+        #expect(h.topic.emptyPolls == polls)
         #expect(try h.ids().isEmpty)
         try h.manager.resume(database: "db", name: "job1")
         try h.eventually("30 rows") { try h.ids().count == 30 }
@@ -317,7 +323,7 @@ import Testing
         try h.manager.resume(database: "db", name: "job1")
         h.produce(5, from: next)
         try h.eventually("100 rows") { try h.ids().count == 100 }
-        Thread.sleep(forTimeInterval: 0.3)
+        h.settled()
         #expect(try h.ids() == (1...100).map(Int64.init))
         #expect(try h.show()["Statistic"]?.contains(#""skippedRows":"#) == true)
     }
@@ -375,14 +381,15 @@ import Testing
         h.topic.setDown(true)
         try h.create()
         var next = h.produce(20, from: 0)
-        Thread.sleep(forTimeInterval: 0.3)
+        #expect(h.topic.wait { refused, _ in refused >= 5 })
         #expect(try h.show()["State"] == "NEED_SCHEDULE")
         h.topic.setDown(false)
         try h.eventually("60 rows") { try h.ids().count == 60 }
         for _ in 0..<3 {
             h.topic.setDown(true)
             next = h.produce(20, from: next)
-            Thread.sleep(forTimeInterval: 0.1)
+            let refused = h.topic.refusedCalls
+            #expect(h.topic.wait { now, _ in now >= refused + 3 })
             #expect(try h.show()["State"] == "RUNNING")
             h.topic.setDown(false)
         }
@@ -433,7 +440,7 @@ import Testing
         try h.eventually("crash") { crashed.withLock { $0 } }
         try h.restart(crash: true)
         try h.eventually("60 rows") { try h.ids().count == 60 }
-        Thread.sleep(forTimeInterval: 0.3)
+        h.settled()
         #expect(try h.ids() == (1...60).map(Int64.init))
         #expect(h.engine.sourceJobs.first?.intents.isEmpty == true)
     }

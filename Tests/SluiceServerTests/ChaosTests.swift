@@ -151,9 +151,8 @@ import Testing
                 current.set(server.port)
                 if point == "stream_load.mid_body" { loads.requestBig() }
                 try await produce(perRound / 4)
-                let deadline = Date().addingTimeInterval(6)
-                while server.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-                if server.isRunning {
+                let running = server
+                if try await !onDedicatedThread({ running.waitForExit(timeout: 6) }) {
                     tally.faultsNotReached += 1
                     try await Self.kill(server)
                 } else {
@@ -167,15 +166,13 @@ import Testing
 
         // Settle: no more faults; every message and every retried label must land exactly once.
         try await onDedicatedThread { loads.stop() }
-        let deadline = Date().addingTimeInterval(180)
         var count = 0
-        while Date() < deadline {
+        try await Eventually.until(timeout: .seconds(180), poll: .milliseconds(200)) {
             count =
                 Int(
                     try await sql.execute("SELECT count(*) FROM k", database: "db").rows.first?.first??.description
                         ?? "") ?? 0
-            if count >= tally.produced { break }
-            try await Task.sleep(for: .milliseconds(200))
+            return count >= tally.produced
         }
         let n = tally.produced
         let totals = try await sql.execute(

@@ -180,15 +180,13 @@ import Testing
         produce.waitUntilExit()
         #expect(produce.terminationStatus == 0)
 
-        let deadline = Date().addingTimeInterval(60)
         var count = ""
-        while Date() < deadline {
+        try await Eventually.until(timeout: .seconds(60), poll: .milliseconds(200)) {
             count =
                 try await client.execute("SELECT count(*) FROM events", database: "demo").rows.first?.first.flatMap {
                     $0
                 } ?? ""
-            if count == "5000" { break }
-            try await Task.sleep(for: .milliseconds(200))
+            return count == "5000"
         }
         #expect(count == "5000")
         let quantity = (1_000_001...1_005_000).reduce(0) { $0 + $1 % 10 + 1 }

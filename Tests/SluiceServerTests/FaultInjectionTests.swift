@@ -52,8 +52,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(try await Self.load(server.port, label: "small", ids: 0..<10).string("Status") == "Success")
         _ = try? await Self.load(server.port, label: "big", ids: 1000..<600_000)
-        for _ in 0..<100 where server.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(!server.isRunning)
+        #expect(try await onDedicatedThread { server.waitForExit(timeout: 20) })
         let restarted = try ServerProcess(dataDirectory: directory)
         defer { _ = restarted.terminate() }
         let sql2 = SQLClient(host: "127.0.0.1", port: restarted.port, user: "root", password: "")

@@ -35,7 +35,10 @@ import Testing
                 acknowledged.batches.withLock { $0.append(batch) }
             }
         }
-        while acknowledged.batches.withLock({ $0.count }) < 20 { try await Task.sleep(for: .milliseconds(20)) }
+        let twentyAcknowledged = await Eventually.until { () async -> Bool in
+            acknowledged.batches.withLock { $0.count } >= 20
+        }
+        #expect(twentyAcknowledged)
         acknowledged.killed.withLock { $0 = true }
         server.kill9()
         await writer.value

@@ -31,13 +31,11 @@ import Testing
 
     /// Polls until the table holds `count` rows (or 60 s pass), then checks they are exactly `ids`.
     static func expectExactly(_ ids: ClosedRange<Int>, _ sql: SQLClient) async throws {
-        let deadline = Date().addingTimeInterval(60)
         var last = ""
-        while Date() < deadline {
+        try await Eventually.until(timeout: .seconds(60), poll: .milliseconds(100)) {
             let r = try await sql.execute("SELECT count(*) FROM t", database: "db")
             last = r.rows.first?.first.flatMap { $0 } ?? "?"
-            if last == String(ids.count) { break }
-            try await Task.sleep(for: .milliseconds(100))
+            return last == String(ids.count)
         }
         let r = try await sql.execute(
             "SELECT count(*), count(DISTINCT id), min(id), max(id), sum(id) FROM t", database: "db")
@@ -52,12 +50,9 @@ import Testing
     }
 
     static func waitFor(_ what: String, timeout: Double = 30, _ condition: () async throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
+        if try await !Eventually.until(timeout: .seconds(timeout), poll: .milliseconds(100), condition) {
+            Issue.record("timed out waiting for \(what)")
         }
-        Issue.record("timed out waiting for \(what)")
     }
 
     static func createJob(
@@ -91,8 +86,9 @@ import Testing
         #expect(try await Self.show(sql)["CurrentTaskNum"] == "2")
 
         _ = try await sql.execute("PAUSE ROUTINE LOAD FOR job1", database: "db")
+        // PAUSE returns once the job's tasks stopped: nothing consumes what arrives now.
+        #expect(try await Self.show(sql)["CurrentTaskNum"] == "0")
         try await Self.produce(broker.bootstrapServers, topic: "events", partitions: 8, ids: 20_001...24_000)
-        try await Task.sleep(for: .seconds(1))
         try await Self.expectExactly(1...20_000, sql)
         let running = try await sql.execute(
             "ALTER ROUTINE LOAD FOR job1 PROPERTIES (\"max_batch_interval\" = \"3\")", database: "db")
@@ -168,6 +164,8 @@ import Testing
         try await Self.createJob(sql, broker.bootstrapServers)
         try await Self.expectExactly(1...2000, sql)
         for round in 0..<2 {
+            // The fault: every broker down for 2 s (a duration of the injected outage, not a wait
+            // for something to happen). The job must ride it out RUNNING.
             broker.setAllBrokers(up: false)
             try await Task.sleep(for: .seconds(2))
             #expect(try await Self.show(sql)["State"] == "RUNNING")

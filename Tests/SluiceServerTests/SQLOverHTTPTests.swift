@@ -96,13 +96,11 @@ import Testing
             let r = try await client.execute("INSERT INTO t VALUES (\(i), 'v\(i % 10)')", database: "d")
             #expect(r.error == nil)
         }
-        let deadline = Date().addingTimeInterval(30)
         var rowsets = Int.max
-        while Date() < deadline {
+        try await Eventually.until(poll: .milliseconds(200)) {
             let tablets = try await client.execute("SHOW TABLET FROM d.t", database: nil)
             rowsets = tablets.rows.map { Int($0[4]!)! }.max() ?? 0
-            if rowsets <= 10 { break }
-            try await Task.sleep(for: .milliseconds(200))
+            return rowsets <= 10
         }
         #expect(rowsets <= 10)
         #expect(

@@ -222,10 +222,16 @@ import Testing
         let row = "1,a,1,2024-01-01\n"
         let socket = try RawHTTP(port: f.server.port)
         try socket.send(
-            "PUT /api/db/t/_stream_load HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cm9vdDo=\r\ntimeout: 1\r\ncolumn_separator: ,\r\nContent-Length: \(row.utf8.count * 2)\r\n\r\n"
+            "PUT /api/db/t/_stream_load HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cm9vdDo=\r\nlabel: slow-body\r\ntimeout: 1\r\ncolumn_separator: ,\r\nContent-Length: \(row.utf8.count * 2)\r\n\r\n"
                 + row)
-        try await Task.sleep(for: .milliseconds(1500))
-        try socket.send(row)
+        // The body stalls past the 1 s timeout: the server's timer aborts the load.
+        #expect(
+            try Eventually.until(timeout: .seconds(10), poll: .milliseconds(50)) {
+                try Curl.run([
+                    "-u", "root:", "http://127.0.0.1:\(f.server.port)/api/db/get_load_state?label=slow-body",
+                ]).string("state") == "ABORTED"
+            })
+        try? socket.send(row)
         let slow = socket.receive()
         socket.close()
         #expect(slow.contains("\"Status\": \"Fail\""))
@@ -245,13 +251,12 @@ import Testing
             try socket.send(head + String(repeating: "1,a,1,2024-01-01\n", count: rows))
             socket.close()
             var state = ""
-            for _ in 0..<100 {
+            try Eventually.until(timeout: .seconds(10), poll: .milliseconds(50)) {
                 state =
                     try Curl.run([
                         "-u", "root:", "http://127.0.0.1:\(f.server.port)/api/db/get_load_state?label=\(label)",
                     ]).string("state") ?? ""
-                if state == "ABORTED" { break }
-                try await Task.sleep(for: .milliseconds(50))
+                return state == "ABORTED"
             }
             #expect(state == "ABORTED", "\(label)")
             #expect(try await f.rows("SELECT count(*) FROM t") == [["0"]])
@@ -274,7 +279,13 @@ import Testing
         try socket.send(
             "PUT /api/db/t/_stream_load HTTP/1.1\r\nHost: x\r\nAuthorization: Basic cm9vdDo=\r\nlabel: big\r\ncolumn_separator: ,\r\nload_mem_limit: 1048576\r\nContent-Length: \(half.utf8.count * 2)\r\n\r\n"
                 + half)
-        try await Task.sleep(for: .milliseconds(500))
+        // Wait until the server flushed part of the body to segment files, then kill it.
+        let tablets = directory + "/tablets"
+        #expect(
+            Eventually.until(timeout: .seconds(20)) {
+                let files = FileManager.default.enumerator(atPath: tablets)?.allObjects as? [String] ?? []
+                return files.contains { $0.hasSuffix(".seg") }
+            })
         server.kill9()
         socket.close()
         let restarted = try ServerProcess(dataDirectory: directory)

@@ -108,13 +108,13 @@ import Testing
             port: server.port, database: "db", table: "t", body: "1\n", headers: ["label": "keep"])
         #expect(clash.string("Status") == "Label Already Exists")
         var reused = ""
-        for _ in 0..<60 where reused != "Success" {
-            try await Task.sleep(for: .milliseconds(100))
+        try Eventually.until(timeout: .seconds(10), poll: .milliseconds(100)) {
             reused =
                 try Curl.streamLoad(
                     port: server.port, database: "db", table: "t", body: "2\n", headers: ["label": "keep"]
                 )
                 .string("Status") ?? ""
+            return reused == "Success"
         }
         #expect(reused == "Success")
         #expect(try await sql.execute("SELECT count(*) FROM t", database: "db").rows == [["2"]])

@@ -166,14 +166,13 @@ import Testing
         #expect(try f.call("begin", "slow", ["timeout": "1"]).string("Status") == "OK")
         #expect(try f.call("begin", "idle", ["idle_transaction_timeout": "1"]).string("Status") == "OK")
         var states = [String: String]()
-        for _ in 0..<80 {
+        try Eventually.until(timeout: .seconds(10), poll: .milliseconds(100)) {
             for label in ["late", "slow", "idle"] {
                 states[label] = try Curl.run([
                     "-u", "root:", "http://127.0.0.1:\(f.port)/api/db/get_load_state?label=\(label)",
                 ]).string("state")
             }
-            if states.values.allSatisfy({ $0 == "ABORTED" }) { break }
-            try await Task.sleep(for: .milliseconds(100))
+            return states.values.allSatisfy { $0 == "ABORTED" }
         }
         #expect(states == ["late": "ABORTED", "slow": "ABORTED", "idle": "ABORTED"])
         let commitLate = try f.call("commit", "late")
