@@ -4,9 +4,11 @@
 // Module layering follows docs/architecture.md: each target imports only targets listed above it.
 import PackageDescription
 
-/// One settings block for every target (swift-log / Hummingbird pattern).
+/// One settings block for every target (swift-log / Hummingbird pattern). Warnings are errors:
+/// the tree builds warning-free in debug and release, and stays so.
 let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
+    .treatAllWarnings(as: .error),
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
