@@ -4,7 +4,7 @@ import CSluiceSupport
 ///
 /// The CPU's CRC32 instruction where there is one (SSE4.2; ~10+ GB/s), else slicing-by-8 over a
 /// 8×256 table (about 1–2 GB/s). Both give the same values.
-public enum CRC32C {
+package enum CRC32C {
     private static let hardware = sluice_crc32c_hardware_available() != 0
     private static let polynomial: UInt32 = 0x82F6_3B78
 
@@ -25,7 +25,7 @@ public enum CRC32C {
     }()
 
     /// The checksum of `bytes`, continuing from `crc` (pass the previous result to chain).
-    public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    package static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         if hardware {
             guard let base = bytes.baseAddress else { return crc }
             return ~sluice_crc32c_hardware(~crc, base, bytes.count)
@@ -34,7 +34,7 @@ public enum CRC32C {
     }
 
     /// The table-driven implementation (also the reference the tests compare against).
-    public static func software(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+    package static func software(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         var crc = ~crc
         var index = 0
         let count = bytes.count
@@ -77,12 +77,12 @@ public enum CRC32C {
     }
 
     /// The checksum of a byte array.
-    public static func checksum(_ bytes: [UInt8], continuing crc: UInt32 = 0) -> UInt32 {
+    package static func checksum(_ bytes: [UInt8], continuing crc: UInt32 = 0) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0, continuing: crc) }
     }
 
     /// The checksum of a slice of a byte array.
-    public static func checksum(_ bytes: ArraySlice<UInt8>, continuing crc: UInt32 = 0) -> UInt32 {
+    package static func checksum(_ bytes: ArraySlice<UInt8>, continuing crc: UInt32 = 0) -> UInt32 {
         bytes.withUnsafeBytes { checksum($0, continuing: crc) }
     }
 }

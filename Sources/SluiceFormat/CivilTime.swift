@@ -2,13 +2,13 @@
 ///
 /// DATE is stored as days since 1970-01-01, DATETIME as microseconds since 1970-01-01 00:00:00 of
 /// the wall clock (no zone attached, as in StarRocks).
-public enum CivilTime {
-    public static let microsPerSecond: Int64 = 1_000_000
-    public static let microsPerDay: Int64 = 86_400 * microsPerSecond
+package enum CivilTime {
+    package static let microsPerSecond: Int64 = 1_000_000
+    package static let microsPerDay: Int64 = 86_400 * microsPerSecond
 
     /// Days since the epoch of a calendar date (Howard Hinnant's `days_from_civil`).
     @inlinable
-    public static func days(year: Int, month: Int, day: Int) -> Int64 {
+    package static func days(year: Int, month: Int, day: Int) -> Int64 {
         let y = Int64(month <= 2 ? year - 1 : year)
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -20,7 +20,7 @@ public enum CivilTime {
 
     /// The calendar date of a day number (`civil_from_days`).
     @inlinable
-    public static func civil(days: Int64) -> (year: Int, month: Int, day: Int) {
+    package static func civil(days: Int64) -> (year: Int, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -33,11 +33,11 @@ public enum CivilTime {
         return (Int(m <= 2 ? y + 1 : y), Int(m), Int(d))
     }
 
-    public static func isLeap(_ year: Int) -> Bool {
+    package static func isLeap(_ year: Int) -> Bool {
         (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
     }
 
-    public static func daysInMonth(year: Int, month: Int) -> Int {
+    package static func daysInMonth(year: Int, month: Int) -> Int {
         switch month {
         case 2: isLeap(year) ? 29 : 28
         case 4, 6, 9, 11: 30
@@ -46,20 +46,20 @@ public enum CivilTime {
     }
 
     /// Whether the fields name a real date within StarRocks' range (0000-01-01 … 9999-12-31).
-    public static func isValid(year: Int, month: Int, day: Int) -> Bool {
+    package static func isValid(year: Int, month: Int, day: Int) -> Bool {
         (0...9999).contains(year) && (1...12).contains(month) && day >= 1
             && day <= daysInMonth(year: year, month: month)
     }
 
     /// Day of week, 1 = Sunday … 7 = Saturday (MySQL `dayofweek`).
-    public static func dayOfWeek(days: Int64) -> Int {
+    package static func dayOfWeek(days: Int64) -> Int {
         // 1970-01-01 was a Thursday (5).
         let r = Int((days % 7 + 7) % 7)
         return (r + 4) % 7 + 1
     }
 
     /// Formats days as `YYYY-MM-DD`.
-    public static func formatDate(_ days: Int64) -> String {
+    package static func formatDate(_ days: Int64) -> String {
         let (y, m, d) = civil(days: days)
         var out = [UInt8]()
         out.reserveCapacity(10)
@@ -68,14 +68,14 @@ public enum CivilTime {
     }
 
     /// Formats microseconds as `YYYY-MM-DD HH:MM:SS[.ffffff]` (fraction only when non-zero).
-    public static func formatDateTime(_ micros: Int64) -> String {
+    package static func formatDateTime(_ micros: Int64) -> String {
         var out = [UInt8]()
         out.reserveCapacity(26)
         appendDateTime(micros, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
-    public static func appendDate(_ y: Int, _ m: Int, _ d: Int, to out: inout [UInt8]) {
+    package static func appendDate(_ y: Int, _ m: Int, _ d: Int, to out: inout [UInt8]) {
         appendPadded(y, width: 4, to: &out)
         out.append(UInt8(ascii: "-"))
         appendPadded(m, width: 2, to: &out)
@@ -83,7 +83,7 @@ public enum CivilTime {
         appendPadded(d, width: 2, to: &out)
     }
 
-    public static func appendDateTime(_ micros: Int64, to out: inout [UInt8]) {
+    package static func appendDateTime(_ micros: Int64, to out: inout [UInt8]) {
         let (days, rest) = floorDivide(micros, microsPerDay)
         let (y, m, d) = civil(days: days)
         appendDate(y, m, d, to: &out)
@@ -102,7 +102,7 @@ public enum CivilTime {
     }
 
     @inlinable
-    public static func appendPadded(_ value: Int, width: Int, to out: inout [UInt8]) {
+    package static func appendPadded(_ value: Int, width: Int, to out: inout [UInt8]) {
         var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
         var v = abs(value)
         var i = width - 1
@@ -117,7 +117,7 @@ public enum CivilTime {
 
     /// Floor division and non-negative remainder.
     @inlinable
-    public static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
+    package static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
         var q = a / b
         var r = a % b
         if r < 0 {
@@ -128,14 +128,14 @@ public enum CivilTime {
     }
 
     /// Parses `YYYY-MM-DD`, `YYYYMMDD`, `YYYY/MM/DD` or a datetime (time part ignored) into days.
-    public static func parseDate(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+    package static func parseDate(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard let micros = parseDateTime(bytes) else { return nil }
         return floorDivide(micros, microsPerDay).0
     }
 
     /// Parses `YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]]`, `YYYYMMDD[HHMMSS]` and `/` separators into
     /// microseconds. Returns `nil` for anything else or an impossible date.
-    public static func parseDateTime(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+    package static func parseDateTime(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         var i = 0
         let n = bytes.count
         func digits(_ maxCount: Int) -> Int? {
@@ -202,12 +202,12 @@ public enum CivilTime {
         return micros
     }
 
-    public static func parseDateTime(_ string: String) -> Int64? {
+    package static func parseDateTime(_ string: String) -> Int64? {
         var s = string
         return s.withUTF8 { parseDateTime($0) }
     }
 
-    public static func parseDate(_ string: String) -> Int64? {
+    package static func parseDate(_ string: String) -> Int64? {
         var s = string
         return s.withUTF8 { parseDate($0) }
     }
@@ -216,7 +216,7 @@ public enum CivilTime {
 extension CivilTime {
     /// Truncates microseconds to the start of `unit` (`second`…`year`; weeks start on Monday).
     /// - Returns: `nil` for an unknown unit.
-    public static func truncate(micros: Int64, unit: String) -> Int64? {
+    package static func truncate(micros: Int64, unit: String) -> Int64? {
         let (days, rest) = floorDivide(micros, microsPerDay)
         switch unit.lowercased() {
         case "second": return micros - floorDivide(micros, microsPerSecond).1
@@ -240,7 +240,7 @@ extension CivilTime {
     }
 
     /// The start of the `unit` after the one starting at `micros` (already truncated).
-    public static func advance(micros: Int64, unit: String) -> Int64? {
+    package static func advance(micros: Int64, unit: String) -> Int64? {
         let (days, _) = floorDivide(micros, microsPerDay)
         switch unit.lowercased() {
         case "second": return micros + microsPerSecond

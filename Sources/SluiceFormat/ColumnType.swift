@@ -7,7 +7,7 @@
 /// - `int128`: LARGEINT and DECIMAL(p, s) (the unscaled value; exact, never a binary float).
 /// - `float64`: FLOAT and DOUBLE.
 /// - `bytes`: CHAR, VARCHAR, STRING and JSON (UTF-8 bytes).
-public enum ColumnType: Hashable, Sendable, Codable {
+package enum ColumnType: Hashable, Sendable, Codable {
     case boolean
     case tinyint
     case smallint
@@ -25,12 +25,12 @@ public enum ColumnType: Hashable, Sendable, Codable {
     case json
 
     /// The maximum DECIMAL precision.
-    public static let maxDecimalPrecision = 38
+    package static let maxDecimalPrecision = 38
     /// The length StarRocks gives `STRING` (and `VARCHAR` without a length).
-    public static let stringLength = 65533
+    package static let stringLength = 65533
 
     /// The storage lane of this type.
-    public var physical: PhysicalType {
+    package var physical: PhysicalType {
         switch self {
         case .boolean, .tinyint, .smallint, .int, .bigint, .date, .datetime: .int64
         case .largeint, .decimal: .int128
@@ -40,21 +40,21 @@ public enum ColumnType: Hashable, Sendable, Codable {
     }
 
     /// Whether values are integers of a fixed range (BOOLEAN through BIGINT).
-    public var isInteger: Bool {
+    package var isInteger: Bool {
         switch self {
         case .boolean, .tinyint, .smallint, .int, .bigint, .largeint: true
         default: false
         }
     }
 
-    public var isNumeric: Bool {
+    package var isNumeric: Bool {
         switch self {
         case .boolean, .tinyint, .smallint, .int, .bigint, .largeint, .float, .double, .decimal: true
         default: false
         }
     }
 
-    public var isString: Bool {
+    package var isString: Bool {
         switch self {
         case .char, .varchar, .string: true
         default: false
@@ -62,13 +62,13 @@ public enum ColumnType: Hashable, Sendable, Codable {
     }
 
     /// The scale of a DECIMAL, 0 for every other type.
-    public var decimalScale: Int {
+    package var decimalScale: Int {
         if case .decimal(_, let scale) = self { return scale }
         return 0
     }
 
     /// The inclusive range of an integer type in the `int64` lane.
-    public var integerRange: ClosedRange<Int64>? {
+    package var integerRange: ClosedRange<Int64>? {
         switch self {
         case .boolean: 0...1
         case .tinyint: Int64(Int8.min)...Int64(Int8.max)
@@ -80,7 +80,7 @@ public enum ColumnType: Hashable, Sendable, Codable {
     }
 
     /// The maximum byte length of a string type.
-    public var maxLength: Int? {
+    package var maxLength: Int? {
         switch self {
         case .char(let n), .varchar(let n): n
         case .string: Self.stringLength
@@ -90,7 +90,7 @@ public enum ColumnType: Hashable, Sendable, Codable {
     }
 
     /// The type as `DESC` and `SHOW CREATE TABLE` print it (`int(11)`, `varchar(20)`, `decimal(10,2)`).
-    public var sqlName: String {
+    package var sqlName: String {
         switch self {
         case .boolean: "boolean"
         case .tinyint: "tinyint(4)"
@@ -111,7 +111,7 @@ public enum ColumnType: Hashable, Sendable, Codable {
     }
 
     /// The type name the HTTP SQL API reports in `meta` (StarRocks' internal names).
-    public var metaName: String {
+    package var metaName: String {
         switch self {
         case .decimal(let p, let s):
             let width = p <= 9 ? "decimal32" : p <= 18 ? "decimal64" : "decimal128"
@@ -123,7 +123,7 @@ public enum ColumnType: Hashable, Sendable, Codable {
 
     /// Parses a type name with its arguments, e.g. `("decimal", [10, 2])`.
     /// - Returns: `nil` for an unknown name or invalid arguments.
-    public static func named(_ rawName: String, arguments: [Int]) -> ColumnType? {
+    package static func named(_ rawName: String, arguments: [Int]) -> ColumnType? {
         switch rawName.lowercased() {
         case "boolean", "bool": return arguments.isEmpty ? .boolean : nil
         case "tinyint": return arguments.count <= 1 ? .tinyint : nil
@@ -157,7 +157,7 @@ public enum ColumnType: Hashable, Sendable, Codable {
 }
 
 /// The in-memory and on-disk representation lane of a ``ColumnType``.
-public enum PhysicalType: UInt8, Sendable, Codable {
+package enum PhysicalType: UInt8, Sendable, Codable {
     case int64 = 1
     case int128 = 2
     case float64 = 3

@@ -4,29 +4,29 @@
 /// Only the array of the type's ``PhysicalType`` lane is used; the others stay empty. Nulls are a
 /// byte per row (1 = NULL) and `nulls` is empty when the column has no NULL at all, so null-free
 /// columns pay nothing. Strings are `offsets` (count + 1 entries) into `bytes`.
-public struct ColumnVector: Sendable {
-    public var type: ColumnType
-    public var ints: [Int64] = []
-    public var wides: [Int128] = []
-    public var doubles: [Double] = []
-    public var offsets: [Int] = [0]
-    public var bytes: [UInt8] = []
+package struct ColumnVector: Sendable {
+    package var type: ColumnType
+    package var ints: [Int64] = []
+    package var wides: [Int128] = []
+    package var doubles: [Double] = []
+    package var offsets: [Int] = [0]
+    package var bytes: [UInt8] = []
     /// One byte per row, 1 = NULL; empty when no row is NULL.
-    public var nulls: [UInt8] = []
-    public var count: Int = 0
+    package var nulls: [UInt8] = []
+    package var count: Int = 0
     /// Set when the column was decoded from one dictionary page: row `r` is entry `codes[r]`.
     /// A hint only (the strings are there as well); read it through ``dictionaryCodes``.
     var pageDictionary: (codes: [Int64], entries: Int)?
 
     /// The dictionary codes of a column decoded from one dictionary page (equal codes = equal
     /// strings, codes in `0..<entries`), or nil. Any append since decoding makes it nil.
-    public var dictionaryCodes: (codes: [Int64], entries: Int)? {
+    package var dictionaryCodes: (codes: [Int64], entries: Int)? {
         guard let pageDictionary, pageDictionary.codes.count == count else { return nil }
         return pageDictionary
     }
 
     /// An empty column with room for `capacity` rows.
-    public init(type: ColumnType, capacity: Int = 0) {
+    package init(type: ColumnType, capacity: Int = 0) {
         self.type = type
         guard capacity > 0 else { return }
         switch type.physical {
@@ -37,28 +37,28 @@ public struct ColumnVector: Sendable {
         }
     }
 
-    public init(type: ColumnType, ints: [Int64], nulls: [UInt8] = []) {
+    package init(type: ColumnType, ints: [Int64], nulls: [UInt8] = []) {
         self.type = type
         self.ints = ints
         self.nulls = nulls
         self.count = ints.count
     }
 
-    public init(type: ColumnType, wides: [Int128], nulls: [UInt8] = []) {
+    package init(type: ColumnType, wides: [Int128], nulls: [UInt8] = []) {
         self.type = type
         self.wides = wides
         self.nulls = nulls
         self.count = wides.count
     }
 
-    public init(type: ColumnType, doubles: [Double], nulls: [UInt8] = []) {
+    package init(type: ColumnType, doubles: [Double], nulls: [UInt8] = []) {
         self.type = type
         self.doubles = doubles
         self.nulls = nulls
         self.count = doubles.count
     }
 
-    public init(type: ColumnType, offsets: [Int], bytes: [UInt8], nulls: [UInt8] = []) {
+    package init(type: ColumnType, offsets: [Int], bytes: [UInt8], nulls: [UInt8] = []) {
         self.type = type
         self.offsets = offsets
         self.bytes = bytes
@@ -67,17 +67,17 @@ public struct ColumnVector: Sendable {
     }
 
     /// A column of `count` copies of `value`.
-    public init(type: ColumnType, repeating value: Value, count: Int) {
+    package init(type: ColumnType, repeating value: Value, count: Int) {
         self.init(type: type, capacity: count)
         for _ in 0..<count { append(value) }
     }
 
-    public var hasNulls: Bool { !nulls.isEmpty }
+    package var hasNulls: Bool { !nulls.isEmpty }
 
     @inlinable
-    public func isNull(_ row: Int) -> Bool { !nulls.isEmpty && nulls[row] != 0 }
+    package func isNull(_ row: Int) -> Bool { !nulls.isEmpty && nulls[row] != 0 }
 
-    public var nullCount: Int {
+    package var nullCount: Int {
         nulls.isEmpty ? 0 : nulls.reduce(0) { $0 + Int($1) }
     }
 
@@ -95,45 +95,45 @@ public struct ColumnVector: Sendable {
     }
 
     @inlinable
-    public mutating func appendInt(_ v: Int64) {
+    package mutating func appendInt(_ v: Int64) {
         ints.append(v)
         appendNotNullMark()
     }
 
     @inlinable
-    public mutating func appendWide(_ v: Int128) {
+    package mutating func appendWide(_ v: Int128) {
         wides.append(v)
         appendNotNullMark()
     }
 
     @inlinable
-    public mutating func appendDouble(_ v: Double) {
+    package mutating func appendDouble(_ v: Double) {
         doubles.append(v)
         appendNotNullMark()
     }
 
     @inlinable
-    public mutating func appendBytes(_ raw: UnsafeRawBufferPointer) {
+    package mutating func appendBytes(_ raw: UnsafeRawBufferPointer) {
         bytes.append(contentsOf: raw)
         offsets.append(bytes.count)
         appendNotNullMark()
     }
 
     @inlinable
-    public mutating func appendBytes(_ b: some Collection<UInt8>) {
+    package mutating func appendBytes(_ b: some Collection<UInt8>) {
         bytes.append(contentsOf: b)
         offsets.append(bytes.count)
         appendNotNullMark()
     }
 
     @inlinable
-    public mutating func appendNotNullMark() {
+    package mutating func appendNotNullMark() {
         if !nulls.isEmpty { nulls.append(0) }
         count += 1
     }
 
     /// Appends a NULL (a zero placeholder in the value lane).
-    public mutating func appendNull() {
+    package mutating func appendNull() {
         switch type.physical {
         case .int64: ints.append(0)
         case .int128: wides.append(0)
@@ -144,7 +144,7 @@ public struct ColumnVector: Sendable {
     }
 
     /// Appends a value of this column's lane; a value of another lane is converted where exact.
-    public mutating func append(_ value: Value) {
+    package mutating func append(_ value: Value) {
         switch (value, type.physical) {
         case (.null, _): appendNull()
         case (.int(let v), .int64): appendInt(v)
@@ -163,7 +163,7 @@ public struct ColumnVector: Sendable {
 
     /// Appends row `row` of `other` (same lane).
     @inlinable
-    public mutating func append(from other: ColumnVector, row: Int) {
+    package mutating func append(from other: ColumnVector, row: Int) {
         if other.isNull(row) {
             appendNull()
             return
@@ -181,7 +181,7 @@ public struct ColumnVector: Sendable {
     }
 
     /// Appends every row of `other` (same lane).
-    public mutating func append(contentsOf other: ColumnVector) {
+    package mutating func append(contentsOf other: ColumnVector) {
         let base = count
         switch type.physical {
         case .int64: ints.append(contentsOf: other.ints)
@@ -206,7 +206,7 @@ public struct ColumnVector: Sendable {
     // MARK: Reading
 
     /// The value at `row` in its lane.
-    public func value(at row: Int) -> Value {
+    package func value(at row: Int) -> Value {
         if isNull(row) { return .null }
         switch type.physical {
         case .int64: return .int(ints[row])
@@ -218,13 +218,13 @@ public struct ColumnVector: Sendable {
 
     /// The bytes of row `row` of a bytes column.
     @inlinable
-    public func byteSlice(_ row: Int) -> ArraySlice<UInt8> {
+    package func byteSlice(_ row: Int) -> ArraySlice<UInt8> {
         bytes[offsets[row]..<offsets[row + 1]]
     }
 
     /// Appends the rows of `other` at `indices` (same lane), without an intermediate column.
     /// Values are copied through buffer pointers: one capacity check per call, not per row.
-    public mutating func append(from other: ColumnVector, rows indices: [Int]) {
+    package mutating func append(from other: ColumnVector, rows indices: [Int]) {
         let base = count
         switch type.physical {
         case .int64: other.ints.withUnsafeBufferPointer { src in ints.append(contentsOf: indices.lazy.map { src[$0] }) }
@@ -271,7 +271,7 @@ public struct ColumnVector: Sendable {
     }
 
     /// The rows at `indices`, in that order.
-    public func gather(_ indices: [Int]) -> ColumnVector {
+    package func gather(_ indices: [Int]) -> ColumnVector {
         var out = ColumnVector(type: type, capacity: indices.count)
         out.append(from: self, rows: indices)
         if out.hasNulls, !out.nulls.contains(1) { out.nulls = [] }
@@ -279,13 +279,13 @@ public struct ColumnVector: Sendable {
     }
 
     /// Rows `range` as a new column.
-    public func slice(_ range: Range<Int>) -> ColumnVector {
+    package func slice(_ range: Range<Int>) -> ColumnVector {
         gather(Array(range))
     }
 
     /// Orders rows `a` and `b` of this column: NULL first, then by value (bytes lexicographic).
     @inlinable
-    public func compareRows(_ a: Int, _ b: Int) -> Int {
+    package func compareRows(_ a: Int, _ b: Int) -> Int {
         let na = isNull(a), nb = isNull(b)
         if na || nb { return na == nb ? 0 : (na ? -1 : 1) }
         switch type.physical {
@@ -297,7 +297,7 @@ public struct ColumnVector: Sendable {
     }
 
     /// Approximate heap bytes held (for memory limits).
-    public var memoryFootprint: Int {
+    package var memoryFootprint: Int {
         ints.count * 8 + wides.count * 16 + doubles.count * 8 + offsets.count * 8 + bytes.count + nulls.count
     }
 }

@@ -1,18 +1,18 @@
 /// Exact fixed-point helpers for DECIMAL values stored as unscaled `Int128`.
-public enum DecimalArithmetic {
+package enum DecimalArithmetic {
     /// 10^n for n in 0...38.
-    public static let powersOfTen: [Int128] = {
+    package static let powersOfTen: [Int128] = {
         var result: [Int128] = [1]
         for _ in 1...38 { result.append(result.last! * 10) }
         return result
     }()
 
     /// The largest unscaled magnitude of a DECIMAL(precision, _).
-    public static func maxUnscaled(precision: Int) -> Int128 { powersOfTen[precision] - 1 }
+    package static func maxUnscaled(precision: Int) -> Int128 { powersOfTen[precision] - 1 }
 
     /// Rescales `value` from scale `from` to scale `to`, rounding half away from zero when reducing.
     /// - Returns: `nil` on overflow.
-    public static func rescale(_ value: Int128, from: Int, to: Int) -> Int128? {
+    package static func rescale(_ value: Int128, from: Int, to: Int) -> Int128? {
         if from == to { return value }
         // Past 38 digits of shift: any non-zero value overflows upward, and everything rounds
         // to 0 downward (|value| < 2^127 < 10^39 / 2).
@@ -31,7 +31,7 @@ public enum DecimalArithmetic {
 
     /// Parses a decimal literal (`-12.345`, `1e3`, `.5`) into an unscaled value at `scale`.
     /// - Returns: `nil` when the text is not a number or does not fit `precision`.
-    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, precision: Int, scale: Int) -> Int128? {
+    package static func parse(_ bytes: UnsafeBufferPointer<UInt8>, precision: Int, scale: Int) -> Int128? {
         var i = 0
         let n = bytes.count
         guard n > 0 else { return nil }
@@ -112,19 +112,19 @@ public enum DecimalArithmetic {
         return r
     }
 
-    public static func parse(_ string: String, precision: Int, scale: Int) -> Int128? {
+    package static func parse(_ string: String, precision: Int, scale: Int) -> Int128? {
         var s = string
         return s.withUTF8 { parse($0, precision: precision, scale: scale) }
     }
 
     /// Formats an unscaled value with exactly `scale` fraction digits (`"10.50"`).
-    public static func format(_ value: Int128, scale: Int) -> String {
+    package static func format(_ value: Int128, scale: Int) -> String {
         var out = [UInt8]()
         append(value, scale: scale, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
-    public static func append(_ value: Int128, scale: Int, to out: inout [UInt8]) {
+    package static func append(_ value: Int128, scale: Int, to out: inout [UInt8]) {
         var magnitude = value.magnitude
         var digits = [UInt8]()
         repeat {
@@ -140,7 +140,7 @@ public enum DecimalArithmetic {
     }
 
     /// The value as a `Double` (for mixed arithmetic with floating point).
-    public static func toDouble(_ value: Int128, scale: Int) -> Double {
+    package static func toDouble(_ value: Int128, scale: Int) -> Double {
         Double(value) / Double(powersOfTen[scale])
     }
 }

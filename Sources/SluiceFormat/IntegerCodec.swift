@@ -5,20 +5,20 @@
 /// - `bitPacked`: frame of reference — the minimum, then `value - min` in `width` bits each.
 /// - `runLength`: (run length, value) pairs as varints — sorted keys, flags, constant columns.
 /// - `delta`: the first value, then bit-packed deltas from the minimum delta — timestamps, ids.
-public enum IntegerEncoding: UInt8, Sendable {
+package enum IntegerEncoding: UInt8, Sendable {
     case plain = 0
     case bitPacked = 1
     case runLength = 2
     case delta = 3
 }
 
-public enum IntegerCodec {
+package enum IntegerCodec {
     /// Bits needed for an unsigned value (0 for 0).
     @inlinable
     static func bitWidth(_ v: UInt64) -> Int { v == 0 ? 0 : 64 - v.leadingZeroBitCount }
 
     /// Encodes `values` with the smallest encoding and returns its tag.
-    public static func encode(_ values: UnsafeBufferPointer<Int64>, into out: inout ByteWriter) -> IntegerEncoding {
+    package static func encode(_ values: UnsafeBufferPointer<Int64>, into out: inout ByteWriter) -> IntegerEncoding {
         let n = values.count
         guard n > 0 else {
             out.write(IntegerEncoding.plain.rawValue)
@@ -149,7 +149,7 @@ public enum IntegerCodec {
     }
 
     /// Decodes `count` values written by ``encode(_:into:)``.
-    public static func decode(count: Int, from reader: inout ByteReader, into out: inout [Int64]) throws(FormatError) {
+    package static func decode(count: Int, from reader: inout ByteReader, into out: inout [Int64]) throws(FormatError) {
         let start = reader.position
         guard let encoding = IntegerEncoding(rawValue: try reader.read(UInt8.self)) else {
             throw FormatError(.unsupported, "integer encoding", offset: reader.baseOffset + start)

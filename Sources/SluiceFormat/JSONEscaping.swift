@@ -1,9 +1,9 @@
 /// JSON string escaping shared by every JSON writer (HTTP results, JSON columns, error logs).
-public enum JSONEscaping {
+package enum JSONEscaping {
     private static let hex = Array("0123456789abcdef".utf8)
 
     /// Appends `text` as a quoted JSON string literal.
-    public static func appendQuoted(_ text: some Collection<UInt8>, to out: inout [UInt8]) {
+    package static func appendQuoted(_ text: some Collection<UInt8>, to out: inout [UInt8]) {
         out.append(34)
         for c in text {
             switch c {

@@ -14,21 +14,21 @@
 /// (lengths through ``IntegerCodec`` + data), layout 1 = dictionary (entries + codes through
 /// ``IntegerCodec``); a `bytes` payload may be LZ4-compressed (``PageCompression``, flag 0x80 in
 /// the layout byte).
-public enum PageCodec {
-    public static let defaultPageRows = 8192
+package enum PageCodec {
+    package static let defaultPageRows = 8192
 
     /// Min/max of a page's non-null values, kept in the segment footer for pruning.
-    public struct ZoneMap: Sendable, Hashable {
-        public var min: Value
-        public var max: Value
-        public init(min: Value, max: Value) {
+    package struct ZoneMap: Sendable, Hashable {
+        package var min: Value
+        package var max: Value
+        package init(min: Value, max: Value) {
             self.min = min
             self.max = max
         }
     }
 
     /// Encodes rows `range` of `column`; returns the page bytes and the zone map (nil if all NULL).
-    public static func encode(_ column: ColumnVector, range: Range<Int>) -> (bytes: [UInt8], zone: ZoneMap?) {
+    package static func encode(_ column: ColumnVector, range: Range<Int>) -> (bytes: [UInt8], zone: ZoneMap?) {
         var out = ByteWriter(capacity: 64 + range.count * 4)
         let lane = column.type.physical
         out.write(lane.rawValue)
@@ -176,7 +176,7 @@ public enum PageCodec {
 
     /// Decodes a page written by ``encode(_:range:)`` and appends its rows to `column`.
     /// - Parameter baseOffset: the page's offset in its file, for error messages.
-    public static func decode(_ bytes: [UInt8], into column: inout ColumnVector, baseOffset: Int = 0)
+    package static func decode(_ bytes: [UInt8], into column: inout ColumnVector, baseOffset: Int = 0)
         throws(FormatError)
     {
         guard bytes.count >= 8 else {
@@ -313,16 +313,16 @@ public enum PageCodec {
 
 /// An open-addressing set of byte strings, numbering each distinct string in insertion order
 /// (page dictionaries, GROUP BY on one string key).
-public struct ByteDictionary: Sendable {
-    public private(set) var data: [UInt8] = []
-    public private(set) var offsets: [Int] = [0]
+package struct ByteDictionary: Sendable {
+    package private(set) var data: [UInt8] = []
+    package private(set) var offsets: [Int] = [0]
     private var slots = [Int32](repeating: -1, count: 64)
-    public var count: Int { offsets.count - 1 }
+    package var count: Int { offsets.count - 1 }
 
-    public init() {}
+    package init() {}
 
     /// The id of `value`, adding it with the next id if new.
-    public mutating func intern(_ value: UnsafeRawBufferPointer) -> Int {
+    package mutating func intern(_ value: UnsafeRawBufferPointer) -> Int {
         let hash = Self.hash(value)
         let mask = slots.count - 1
         var slot = Int(hash & UInt64(mask))

@@ -1,17 +1,17 @@
 /// One column of a table.
-public struct ColumnSchema: Hashable, Sendable, Codable {
+package struct ColumnSchema: Hashable, Sendable, Codable {
     /// Stable id: survives renames, names the column in segment footers.
-    public var id: Int
-    public var name: String
-    public var type: ColumnType
-    public var isNullable: Bool
+    package var id: Int
+    package var name: String
+    package var type: ColumnType
+    package var isNullable: Bool
     /// The default as SQL text (`nil` = no default; NULL for nullable columns).
-    public var defaultValue: String?
+    package var defaultValue: String?
     /// Whether the column is part of the table's sort key (DUPLICATE KEY columns).
-    public var isKey: Bool
-    public var comment: String
+    package var isKey: Bool
+    package var comment: String
 
-    public init(
+    package init(
         id: Int, name: String, type: ColumnType, isNullable: Bool = true, defaultValue: String? = nil,
         isKey: Bool = false, comment: String = ""
     ) {
@@ -26,19 +26,19 @@ public struct ColumnSchema: Hashable, Sendable, Codable {
 }
 
 /// The ordered columns of a table.
-public struct TableSchema: Hashable, Sendable, Codable {
-    public var columns: [ColumnSchema]
+package struct TableSchema: Hashable, Sendable, Codable {
+    package var columns: [ColumnSchema]
 
-    public init(columns: [ColumnSchema]) {
+    package init(columns: [ColumnSchema]) {
         self.columns = columns
     }
 
     /// The index of a column by case-insensitive name.
-    public func index(of name: String) -> Int? {
+    package func index(of name: String) -> Int? {
         columns.firstIndex { $0.name.equalsIgnoringCase(name) }
     }
 
-    public subscript(name: String) -> ColumnSchema? {
+    package subscript(name: String) -> ColumnSchema? {
         index(of: name).map { columns[$0] }
     }
 }
@@ -46,7 +46,7 @@ public struct TableSchema: Hashable, Sendable, Codable {
 extension String {
     /// ASCII case-insensitive equality (SQL identifiers).
     @inlinable
-    public func equalsIgnoringCase(_ other: String) -> Bool {
+    package func equalsIgnoringCase(_ other: String) -> Bool {
         self.utf8.count == other.utf8.count && self.lowercased() == other.lowercased()
     }
 }

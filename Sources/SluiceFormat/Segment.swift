@@ -6,35 +6,35 @@
 /// footer                                SegmentFooter, encoded below
 /// u32 crc32c(footer) u32 footerLength "SLSG"   trailer (12 bytes)
 /// ```
-public enum SegmentFormat {
-    public static let magic: [UInt8] = Array("SLSG".utf8)
-    public static let version: UInt8 = 1
-    public static let headerSize = 5
-    public static let trailerSize = 12
+package enum SegmentFormat {
+    package static let magic: [UInt8] = Array("SLSG".utf8)
+    package static let version: UInt8 = 1
+    package static let headerSize = 5
+    package static let trailerSize = 12
 }
 
 /// Where each page of a column lives and what it holds.
-public struct PageEntry: Sendable, Hashable {
-    public var offset: Int
-    public var size: Int
-    public var rowCount: Int
-    public var nullCount: Int
-    public var zone: PageCodec.ZoneMap?
+package struct PageEntry: Sendable, Hashable {
+    package var offset: Int
+    package var size: Int
+    package var rowCount: Int
+    package var nullCount: Int
+    package var zone: PageCodec.ZoneMap?
 }
 
 /// Per-column page index of a segment.
-public struct ColumnEntry: Sendable, Hashable {
-    public var columnID: Int
-    public var lane: PhysicalType
-    public var pages: [PageEntry]
+package struct ColumnEntry: Sendable, Hashable {
+    package var columnID: Int
+    package var lane: PhysicalType
+    package var pages: [PageEntry]
 }
 
 /// The segment footer: row count and per-column page indexes with zone maps.
-public struct SegmentFooter: Sendable, Hashable {
-    public var rowCount: Int
-    public var columns: [ColumnEntry]
+package struct SegmentFooter: Sendable, Hashable {
+    package var rowCount: Int
+    package var columns: [ColumnEntry]
 
-    public func column(id: Int) -> ColumnEntry? { columns.first { $0.columnID == id } }
+    package func column(id: Int) -> ColumnEntry? { columns.first { $0.columnID == id } }
 
     func encode() -> [UInt8] {
         var w = ByteWriter()
@@ -124,10 +124,10 @@ public struct SegmentFooter: Sendable, Hashable {
 }
 
 /// Builds a segment file's bytes from whole columns (pure; the caller writes and syncs them).
-public enum SegmentWriter {
+package enum SegmentWriter {
     /// Encodes `columns` (identified by `columnIDs`) into one segment.
     /// - Returns: the file bytes and the footer (kept by the caller for zone-map pruning).
-    public static func encode(
+    package static func encode(
         columnIDs: [Int], columns: [ColumnVector], pageRows: Int = PageCodec.defaultPageRows
     ) -> (bytes: [UInt8], footer: SegmentFooter) {
         precondition(columnIDs.count == columns.count, "one id per column")
@@ -165,10 +165,10 @@ public enum SegmentWriter {
 }
 
 /// Parses segment trailers and footers.
-public enum SegmentReader {
+package enum SegmentReader {
     /// Decodes the footer of a segment of `fileSize` bytes.
     /// - Parameter read: reads `length` bytes at `offset` of the file.
-    public static func footer(
+    package static func footer(
         fileSize: Int, read: (_ offset: Int, _ length: Int) throws -> [UInt8]
     ) throws -> SegmentFooter {
         guard fileSize >= SegmentFormat.headerSize + SegmentFormat.trailerSize else {

@@ -6,7 +6,7 @@
 
 /// One scalar in its physical lane; its ``ColumnType`` is carried alongside (by the column or the
 /// expression), so the same `Value` means a DATE or an INT depending on context.
-public enum Value: Hashable, Sendable {
+package enum Value: Hashable, Sendable {
     case null
     /// `int64` lane: integers, booleans (0/1), DATE days, DATETIME microseconds.
     case int(Int64)
@@ -17,21 +17,21 @@ public enum Value: Hashable, Sendable {
     /// `bytes` lane: UTF-8 text or JSON.
     case bytes([UInt8])
 
-    public var isNull: Bool {
+    package var isNull: Bool {
         if case .null = self { return true }
         return false
     }
 
-    public static func string(_ s: String) -> Value { .bytes(Array(s.utf8)) }
+    package static func string(_ s: String) -> Value { .bytes(Array(s.utf8)) }
 
     /// Text of a bytes value (`nil` for other lanes).
-    public var stringValue: String? {
+    package var stringValue: String? {
         if case .bytes(let b) = self { return String(decoding: b, as: UTF8.self) }
         return nil
     }
 
     /// Renders the value as SQL text for `type` (what `SELECT` shows, unquoted).
-    public func text(as type: ColumnType) -> String? {
+    package func text(as type: ColumnType) -> String? {
         switch self {
         case .null: return nil
         case .int(let v):
@@ -51,7 +51,7 @@ public enum Value: Hashable, Sendable {
     }
 
     /// Shortest round-trip text of a double, integral values without a fraction (`3`, `0.1`).
-    public static func formatDouble(_ d: Double, isFloat: Bool = false) -> String {
+    package static func formatDouble(_ d: Double, isFloat: Bool = false) -> String {
         if d.isNaN { return "nan" }
         if d.isInfinite { return d < 0 ? "-inf" : "inf" }
         if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
@@ -61,7 +61,7 @@ public enum Value: Hashable, Sendable {
 }
 
 /// A total order on values of one type: NULL first, then by lane value (bytes lexicographic).
-public func compareValues(_ a: Value, _ b: Value) -> Int {
+package func compareValues(_ a: Value, _ b: Value) -> Int {
     switch (a, b) {
     case (.null, .null): return 0
     case (.null, _): return -1
@@ -79,7 +79,7 @@ public func compareValues(_ a: Value, _ b: Value) -> Int {
 }
 
 /// Lexicographic comparison of byte strings (memcmp, then length).
-public func compareBytes(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Int {
+package func compareBytes(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Int {
     let n = min(a.count, b.count)
     if n > 0 {
         let c = a.withUnsafeBytes { x in b.withUnsafeBytes { y in memcmp(x.baseAddress!, y.baseAddress!, n) } }

@@ -1,14 +1,14 @@
 /// Text → value conversion for one column type: the rules loads and literals share.
-public enum ValueParser {
+package enum ValueParser {
     /// Why a text did not convert.
-    public enum Failure: Error, Sendable, Equatable {
+    package enum Failure: Error, Sendable, Equatable {
         case invalid
         case outOfRange
         case tooLong
     }
 
     /// Parses `text` as a value of `type`.
-    public static func parse(_ text: UnsafeBufferPointer<UInt8>, as type: ColumnType) -> Result<Value, Failure> {
+    package static func parse(_ text: UnsafeBufferPointer<UInt8>, as type: ColumnType) -> Result<Value, Failure> {
         switch type {
         case .boolean:
             if let v = parseBool(text) { return .success(.int(v ? 1 : 0)) }
@@ -53,7 +53,7 @@ public enum ValueParser {
         }
     }
 
-    public static func parse(_ text: String, as type: ColumnType) -> Result<Value, Failure> {
+    package static func parse(_ text: String, as type: ColumnType) -> Result<Value, Failure> {
         var s = text
         return s.withUTF8 { parse($0, as: type) }
     }
@@ -68,7 +68,7 @@ public enum ValueParser {
 
     /// `true`/`false` in any case, or `1`/`0`.
     @inlinable
-    public static func parseBool(_ text: UnsafeBufferPointer<UInt8>) -> Bool? {
+    package static func parseBool(_ text: UnsafeBufferPointer<UInt8>) -> Bool? {
         if text.count == 1 {
             if text[0] == UInt8(ascii: "1") { return true }
             if text[0] == UInt8(ascii: "0") { return false }
@@ -90,7 +90,7 @@ public enum ValueParser {
 
     /// A decimal integer with optional sign and surrounding spaces; nil on overflow or junk.
     @inlinable
-    public static func parseInt64(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
+    package static func parseInt64(_ text: UnsafeBufferPointer<UInt8>) -> Int64? {
         var i = 0
         var n = text.count
         while i < n, text[i] == 32 { i += 1 }
@@ -123,7 +123,7 @@ public enum ValueParser {
     }
 
     /// A floating-point number (`1.5`, `-2e10`, `inf`, `nan` excluded).
-    public static func parseDouble(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+    package static func parseDouble(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
         let t = trimmed(text)
         guard !t.isEmpty, t.allSatisfy({ ($0 &- 48 < 10) || $0 == 46 || $0 == 45 || $0 == 43 || $0 | 0x20 == 101 })
         else { return nil }

@@ -5,11 +5,11 @@ import Dispatch
 /// The cooperative pool has as many threads as cores (2 on our machines); one blocked task there
 /// stalls every HTTP handler. Work submitted here runs on Dispatch's global queue, which grows
 /// threads for blocked work.
-public enum BlockingIO {
+package enum BlockingIO {
     private static let queue = DispatchQueue(label: "sluice.blocking-io", qos: .userInitiated, attributes: .concurrent)
 
     /// Runs `body` on a blocking-I/O thread and returns its result.
-    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    package static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 continuation.resume(with: Result { try body() })

@@ -11,8 +11,8 @@ import Synchronization
 ///
 /// `crash@N` kills the process (SIGKILL, as a power cut would) at the point's N-th hit;
 /// `fail@N*K` makes hits N…N+K−1 throw an I/O error ("No space left on device").
-public enum FaultPoints {
-    public enum Action: String, Sendable {
+package enum FaultPoints {
+    package enum Action: String, Sendable {
         case crash
         case fail
     }
@@ -28,7 +28,7 @@ public enum FaultPoints {
     private static let armed = Mutex<[String: Arm]>([:])
 
     /// Every point the code marks (documentation, the chaos harness's choice list).
-    public static let known = [
+    package static let known = [
         "routine_load.after_consume", "routine_load.after_plan", "routine_load.after_write",
         "routine_load.after_prepare", "routine_load.after_commit", "storage.after_segments",
         "storage.after_commit_record", "storage.before_compaction_swap", "storage.after_compaction_swap",
@@ -36,18 +36,18 @@ public enum FaultPoints {
     ]
 
     /// Arms `name`: `action` at hits `from`…`from + count − 1` (1-based).
-    public static func arm(_ name: String, action: Action, from: Int = 1, count: Int = 1) {
+    package static func arm(_ name: String, action: Action, from: Int = 1, count: Int = 1) {
         armed.withLock { $0[name] = Arm(action: action, from: from, count: count) }
         active.store(true, ordering: .releasing)
     }
 
-    public static func disarmAll() {
+    package static func disarmAll() {
         armed.withLock { $0.removeAll() }
         active.store(false, ordering: .releasing)
     }
 
     /// Arms points from a `SLUICE_FAULTS` value. - Throws: ``IOError`` for a malformed entry.
-    public static func configure(_ spec: String) throws {
+    package static func configure(_ spec: String) throws {
         for entry in spec.split(separator: ",") where !entry.isEmpty {
             let parts = entry.split(separator: "=", maxSplits: 1)
             guard parts.count == 2 else {
@@ -77,7 +77,7 @@ public enum FaultPoints {
 
     /// Marks a point: crashes or throws when it is armed for this hit, else returns at once.
     @inline(__always)
-    public static func hit(_ name: String) throws {
+    package static func hit(_ name: String) throws {
         guard active.load(ordering: .acquiring) else { return }
         try slowHit(name)
     }

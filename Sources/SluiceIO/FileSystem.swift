@@ -3,7 +3,7 @@
 ///
 /// All calls block; callers keep them off the cooperative pool (see ``BlockingIO``).
 /// Paths are absolute or relative strings joined with ``FilePath/join(_:_:)``.
-public protocol FileSystem: Sendable {
+package protocol FileSystem: Sendable {
     /// Creates a directory and its missing parents.
     func createDirectory(_ path: String) throws
     /// Names (not paths) of the entries of a directory.
@@ -29,14 +29,14 @@ public protocol FileSystem: Sendable {
 }
 
 /// A file open for positioned reads.
-public protocol ReadableFile: AnyObject, Sendable {
+package protocol ReadableFile: AnyObject, Sendable {
     var size: Int { get }
     func read(offset: Int, length: Int) throws -> [UInt8]
     func close()
 }
 
 /// A file open for appending.
-public protocol WritableFile: AnyObject {
+package protocol WritableFile: AnyObject {
     /// Bytes written so far.
     var size: Int { get }
     func append(_ bytes: UnsafeRawBufferPointer) throws
@@ -49,21 +49,21 @@ public protocol WritableFile: AnyObject {
 }
 
 extension WritableFile {
-    public func append(_ bytes: [UInt8]) throws {
+    package func append(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try append($0) }
     }
 }
 
 /// A held lock; released by ``release()`` or when the process exits.
-public protocol FileLock: AnyObject, Sendable {
+package protocol FileLock: AnyObject, Sendable {
     func release()
 }
 
 /// Path helpers (no Foundation `URL` in the engine).
-public enum FilePath {
-    public static func join(_ parts: String...) -> String { join(parts) }
+package enum FilePath {
+    package static func join(_ parts: String...) -> String { join(parts) }
 
-    public static func join(_ parts: [String]) -> String {
+    package static func join(_ parts: [String]) -> String {
         var result = ""
         for part in parts where !part.isEmpty {
             if result.isEmpty {
@@ -77,13 +77,13 @@ public enum FilePath {
         return result
     }
 
-    public static func parent(_ path: String) -> String {
+    package static func parent(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         if slash == path.startIndex { return "/" }
         return String(path[..<slash])
     }
 
-    public static func name(_ path: String) -> String {
+    package static func name(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }

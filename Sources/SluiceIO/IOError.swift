@@ -1,34 +1,34 @@
 /// An I/O failure: the operation, the path and the OS error.
-public struct IOError: Error, Sendable, CustomStringConvertible {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+package struct IOError: Error, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String { case notFound, exists, noSpace, locked, io, corruption }
         private let base: Base
         private init(_ base: Base) { self.base = base }
-        public static let notFound = Code(.notFound)
-        public static let exists = Code(.exists)
+        package static let notFound = Code(.notFound)
+        package static let exists = Code(.exists)
         /// The device is full (ENOSPC / EDQUOT) or a quota was hit.
-        public static let noSpace = Code(.noSpace)
+        package static let noSpace = Code(.noSpace)
         /// Another process owns the lock.
-        public static let locked = Code(.locked)
-        public static let io = Code(.io)
+        package static let locked = Code(.locked)
+        package static let io = Code(.io)
         /// A record or file failed its checksum.
-        public static let corruption = Code(.corruption)
-        public var description: String { base.rawValue }
+        package static let corruption = Code(.corruption)
+        package var description: String { base.rawValue }
     }
 
-    public var code: Code
-    public var message: String
-    public var path: String
-    public var errno: Int32?
+    package var code: Code
+    package var message: String
+    package var path: String
+    package var errno: Int32?
 
-    public init(_ code: Code, _ message: String, path: String, errno: Int32? = nil) {
+    package init(_ code: Code, _ message: String, path: String, errno: Int32? = nil) {
         self.code = code
         self.message = message
         self.path = path
         self.errno = errno
     }
 
-    public var description: String {
+    package var description: String {
         var text = "\(message): \(path)"
         if let errno { text += " (errno \(errno))" }
         return text

@@ -7,8 +7,8 @@
 #endif
 
 /// The real file system: POSIX calls with `fsync` and directory `fsync`.
-public struct PosixFileSystem: FileSystem {
-    public init() {}
+package struct PosixFileSystem: FileSystem {
+    package init() {}
 
     static func failure(_ operation: String, _ path: String, _ code: Int32 = errno) -> IOError {
         let kind: IOError.Code =
@@ -23,14 +23,14 @@ public struct PosixFileSystem: FileSystem {
         return IOError(kind, "\(operation) failed: \(reason)", path: path, errno: code)
     }
 
-    public func createDirectory(_ path: String) throws {
+    package func createDirectory(_ path: String) throws {
         if isDirectory(path) { return }
         let parent = FilePath.parent(path)
         if parent != path, parent != ".", parent != "/", !isDirectory(parent) { try createDirectory(parent) }
         if mkdir(path, 0o755) != 0, errno != EEXIST { throw Self.failure("mkdir", path) }
     }
 
-    public func listDirectory(_ path: String) throws -> [String] {
+    package func listDirectory(_ path: String) throws -> [String] {
         guard let dir = opendir(path) else { throw Self.failure("opendir", path) }
         defer { closedir(dir) }
         var names = [String]()
@@ -43,29 +43,29 @@ public struct PosixFileSystem: FileSystem {
         return names.sorted()
     }
 
-    public func fileExists(_ path: String) -> Bool {
+    package func fileExists(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0
     }
 
-    public func isDirectory(_ path: String) -> Bool {
+    package func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
-    public func fileSize(_ path: String) throws -> Int {
+    package func fileSize(_ path: String) throws -> Int {
         var st = stat()
         guard stat(path, &st) == 0 else { throw Self.failure("stat", path) }
         return Int(st.st_size)
     }
 
-    public func readFile(_ path: String) throws -> [UInt8] {
+    package func readFile(_ path: String) throws -> [UInt8] {
         let file = try openForReading(path)
         defer { file.close() }
         return try file.read(offset: 0, length: file.size)
     }
 
-    public func openForReading(_ path: String) throws -> any ReadableFile {
+    package func openForReading(_ path: String) throws -> any ReadableFile {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Self.failure("open", path) }
         var st = stat()
@@ -77,21 +77,21 @@ public struct PosixFileSystem: FileSystem {
         return PosixReadableFile(fd: fd, path: path, size: Int(st.st_size))
     }
 
-    public func createFile(_ path: String) throws -> any WritableFile {
+    package func createFile(_ path: String) throws -> any WritableFile {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw Self.failure("create", path) }
         return PosixWritableFile(fd: fd, path: path)
     }
 
-    public func rename(_ from: String, to: String) throws {
+    package func rename(_ from: String, to: String) throws {
         if Glibc.rename(from, to) != 0 { throw Self.failure("rename to \(to)", from) }
     }
 
-    public func removeFile(_ path: String) throws {
+    package func removeFile(_ path: String) throws {
         if unlink(path) != 0, errno != ENOENT { throw Self.failure("unlink", path) }
     }
 
-    public func removeTree(_ path: String) throws {
+    package func removeTree(_ path: String) throws {
         guard isDirectory(path) else {
             try removeFile(path)
             return
@@ -100,14 +100,14 @@ public struct PosixFileSystem: FileSystem {
         if rmdir(path) != 0, errno != ENOENT { throw Self.failure("rmdir", path) }
     }
 
-    public func syncDirectory(_ path: String) throws {
+    package func syncDirectory(_ path: String) throws {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw Self.failure("open directory", path) }
         defer { Glibc.close(fd) }
         if fsync(fd) != 0 { throw Self.failure("fsync directory", path) }
     }
 
-    public func lockFile(_ path: String) throws -> any FileLock {
+    package func lockFile(_ path: String) throws -> any FileLock {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw Self.failure("open lock", path) }
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {

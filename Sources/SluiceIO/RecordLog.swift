@@ -10,9 +10,9 @@ import SluiceFormat
 /// refuses every append until a later attempt at the cut succeeds. So a reader only ever sees
 /// a torn frame at the very end of a log (a crash while appending); a torn frame followed by
 /// valid ones is corruption (``RecordLogContents/corruptionOffset``).
-public final class RecordLogWriter {
+package final class RecordLogWriter {
     private let file: any WritableFile
-    public let path: String
+    package let path: String
     /// End of the last complete, written frame.
     private var goodSize = 0
     /// End of the last frame made durable by ``sync()``.
@@ -21,19 +21,19 @@ public final class RecordLogWriter {
     private var needsRepair = false
 
     /// Creates (truncating) a log file.
-    public init(fileSystem: any FileSystem, path: String) throws {
+    package init(fileSystem: any FileSystem, path: String) throws {
         self.file = try fileSystem.createFile(path)
         self.path = path
     }
 
     /// Bytes of complete frames written so far.
-    public var size: Int { goodSize }
+    package var size: Int { goodSize }
 
     /// Appends one record (not yet durable; call ``sync()``). When it throws, the log holds
     /// exactly the frames it held before the call.
     /// - Parameter faultPoint: a ``FaultPoints`` name; when armed to fail, half of the frame is
     ///   written before the error (the short write a full disk produces).
-    public func append(type: UInt8, payload: [UInt8], faultPoint: String? = nil) throws {
+    package func append(type: UInt8, payload: [UInt8], faultPoint: String? = nil) throws {
         try ensureIntact()
         var frame = ByteWriter(capacity: payload.count + 9)
         frame.write(UInt32(payload.count + 1))
@@ -61,7 +61,7 @@ public final class RecordLogWriter {
 
     /// Makes every appended record durable. When it throws, the records appended since the
     /// last successful sync are taken back (they were never durable, so never acknowledged).
-    public func sync() throws {
+    package func sync() throws {
         try ensureIntact()
         do {
             try file.sync()
@@ -72,7 +72,7 @@ public final class RecordLogWriter {
         syncedSize = goodSize
     }
 
-    public func close() throws { try file.close() }
+    package func close() throws { try file.close() }
 
     private func cut(to length: Int) {
         do {
@@ -86,7 +86,7 @@ public final class RecordLogWriter {
     }
 
     /// Throws unless the file ends at a frame boundary (retrying a failed cut first).
-    public func ensureIntact() throws {
+    package func ensureIntact() throws {
         guard needsRepair else { return }
         do {
             try file.truncate(to: syncedSize)
@@ -102,35 +102,35 @@ public final class RecordLogWriter {
 }
 
 /// One decoded record of a ``RecordLogWriter`` log.
-public struct LogRecord: Sendable {
-    public var type: UInt8
-    public var payload: [UInt8]
+package struct LogRecord: Sendable {
+    package var type: UInt8
+    package var payload: [UInt8]
     /// Offset of the frame in the file.
-    public var offset: Int
+    package var offset: Int
 }
 
 /// What ``RecordLogReader`` found in a log file.
-public struct RecordLogContents: Sendable {
+package struct RecordLogContents: Sendable {
     /// Every intact record before the first torn or corrupt frame.
-    public var records: [LogRecord]
+    package var records: [LogRecord]
     /// Byte length of that valid prefix.
-    public var validLength: Int
+    package var validLength: Int
     /// The file's size.
-    public var size: Int
+    package var size: Int
     /// Offset of a torn frame that has intact frames after it (nil for a clean log or a torn
     /// tail). A writer never produces this — it is damage, not a crash.
-    public var corruptionOffset: Int?
+    package var corruptionOffset: Int?
     /// How many intact frames follow that torn frame.
-    public var framesAfterCorruption = 0
+    package var framesAfterCorruption = 0
 
     /// Bytes after the valid prefix.
-    public var tornBytes: Int { size - validLength }
+    package var tornBytes: Int { size - validLength }
 }
 
-public enum RecordLogReader {
+package enum RecordLogReader {
     /// Reads every intact record; stops at the first torn or corrupt frame, then looks past it
     /// for intact frames to tell a torn tail (a crash) from damage in the middle.
-    public static func read(fileSystem: any FileSystem, path: String) throws -> RecordLogContents {
+    package static func read(fileSystem: any FileSystem, path: String) throws -> RecordLogContents {
         let bytes = try fileSystem.readFile(path)
         var records = [LogRecord]()
         var position = 0

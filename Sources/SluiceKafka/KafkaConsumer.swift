@@ -1,19 +1,19 @@
 import CRdKafka
-public import SluiceRoutineLoad
+package import SluiceRoutineLoad
 
 /// A librdkafka consumer with explicit partition assignment (no group rebalancing) and batch reads.
 ///
 /// Blocking: own it from one dedicated thread. Offsets are never committed to Kafka by this type;
 /// progress lives in Sluice's commit records. `auto.offset.reset=error` turns a retention gap into
 /// an error instead of a silent jump.
-public final class KafkaConsumer: MessageSource {
+package final class KafkaConsumer: MessageSource {
     private let handle: OpaquePointer
     private let queue: OpaquePointer
-    public let topic: String
+    package let topic: String
     private var messages = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: 10_000)
 
     /// - Parameter settings: extra librdkafka settings (`property.*` of a job), applied last.
-    public init(bootstrapServers: String, topic: String, groupID: String, settings: [String: String] = [:]) throws {
+    package init(bootstrapServers: String, topic: String, groupID: String, settings: [String: String] = [:]) throws {
         var all = [
             "bootstrap.servers": bootstrapServers, "group.id": groupID, "enable.auto.commit": "false",
             "enable.auto.offset.store": "false", "auto.offset.reset": "error", "queued.min.messages": "1000000",
@@ -35,7 +35,7 @@ public final class KafkaConsumer: MessageSource {
     }
 
     /// The topic's partitions from broker metadata.
-    public func partitions() throws -> [Int32] {
+    package func partitions() throws -> [Int32] {
         guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else {
             throw SourceError(.permanent, "cannot open topic \(topic)")
         }
@@ -58,13 +58,13 @@ public final class KafkaConsumer: MessageSource {
         return (0..<Int(entry.partition_cnt)).map { entry.partitions[$0].id }.sorted()
     }
 
-    public func cachedHighWatermark(partition: Int32) -> Int64? {
+    package func cachedHighWatermark(partition: Int32) -> Int64? {
         var low: Int64 = 0, high: Int64 = 0
         let error = rd_kafka_get_watermark_offsets(handle, topic, partition, &low, &high)
         return error == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0 ? high : nil
     }
 
-    public func assign(_ starts: [Int32: Int64]) throws {
+    package func assign(_ starts: [Int32: Int64]) throws {
         guard let list = rd_kafka_topic_partition_list_new(Int32(starts.count)) else {
             throw SourceError(.permanent, "out of memory")
         }
@@ -79,7 +79,7 @@ public final class KafkaConsumer: MessageSource {
         }
     }
 
-    public func poll(maxMessages: Int, timeoutMilliseconds: Int) throws -> MessageBatch {
+    package func poll(maxMessages: Int, timeoutMilliseconds: Int) throws -> MessageBatch {
         var batch = MessageBatch()
         let wanted = min(maxMessages, messages.count)
         let count = messages.withUnsafeMutableBufferPointer { buffer in
@@ -123,7 +123,7 @@ public final class KafkaConsumer: MessageSource {
     }
 
     /// Low and high watermarks of a partition (the high one is the next offset to be produced).
-    public func watermarks(partition: Int32) throws -> (low: Int64, high: Int64) {
+    package func watermarks(partition: Int32) throws -> (low: Int64, high: Int64) {
         var low: Int64 = 0, high: Int64 = 0
         let error = rd_kafka_query_watermark_offsets(handle, topic, partition, &low, &high, 5000)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
@@ -140,10 +140,10 @@ public final class KafkaConsumer: MessageSource {
 }
 
 /// Opens ``KafkaConsumer``s for Routine Load jobs.
-public struct KafkaSourceFactory: MessageSourceFactory {
-    public init() {}
+package struct KafkaSourceFactory: MessageSourceFactory {
+    package init() {}
 
-    public func makeSource(brokers: String, topic: String, groupID: String, settings: [String: String]) throws
+    package func makeSource(brokers: String, topic: String, groupID: String, settings: [String: String]) throws
         -> any MessageSource
     {
         try KafkaConsumer(bootstrapServers: brokers, topic: topic, groupID: groupID, settings: settings)

@@ -1,12 +1,12 @@
 import CRdKafka
 
 /// A blocking producer (`sluice produce`, tests). Use from one thread.
-public final class KafkaProducer {
+package final class KafkaProducer {
     private let handle: OpaquePointer
     private let topic: OpaquePointer
-    public let topicName: String
+    package let topicName: String
 
-    public init(bootstrapServers: String, topic: String, settings: [String: String] = [:]) throws {
+    package init(bootstrapServers: String, topic: String, settings: [String: String] = [:]) throws {
         var all = [
             "bootstrap.servers": bootstrapServers, "linger.ms": "5", "batch.num.messages": "10000", "log_level": "3",
         ]
@@ -21,7 +21,7 @@ public final class KafkaProducer {
     }
 
     /// Queues one message (copied); `partition` nil lets librdkafka choose.
-    public func send(_ payload: UnsafeRawBufferPointer, partition: Int32? = nil, key: [UInt8]? = nil) throws {
+    package func send(_ payload: UnsafeRawBufferPointer, partition: Int32? = nil, key: [UInt8]? = nil) throws {
         while true {
             let result = key.withUnsafeBufferPointerOrNil { keyBytes in
                 rd_kafka_produce(
@@ -39,13 +39,13 @@ public final class KafkaProducer {
         }
     }
 
-    public func send(_ text: String, partition: Int32? = nil) throws {
+    package func send(_ text: String, partition: Int32? = nil) throws {
         var copy = text
         try copy.withUTF8 { try send(UnsafeRawBufferPointer($0), partition: partition) }
     }
 
     /// Waits until every queued message is acknowledged.
-    public func flush(timeoutMilliseconds: Int32 = 30_000) throws {
+    package func flush(timeoutMilliseconds: Int32 = 30_000) throws {
         let error = rd_kafka_flush(handle, timeoutMilliseconds)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaError("flush failed: \(KafkaConf.errorText(error))", code: error.rawValue, isRetriable: true)

@@ -5,14 +5,14 @@ import CRdKafka
 /// Brokers listen on 127.0.0.1 ephemeral ports for as long as this object lives; other processes
 /// (kcat, `sluice produce`, the daemon) reach it through ``bootstrapServers``. It keeps only about
 /// 5 MiB or 100,000 message sets per partition (librdkafka 2.0.2): use many partitions for big runs.
-public final class MockCluster: @unchecked Sendable {
+package final class MockCluster: @unchecked Sendable {
     // @unchecked: the handles are only used through librdkafka's thread-safe mock API.
     private let handle: OpaquePointer
     private let cluster: OpaquePointer
-    public let bootstrapServers: String
+    package let bootstrapServers: String
 
     /// Starts `brokers` mock brokers.
-    public init(brokers: Int) throws {
+    package init(brokers: Int) throws {
         handle = try KafkaConf.client(RD_KAFKA_PRODUCER, ["log_level": "3"])
         guard let cluster = rd_kafka_mock_cluster_new(handle, Int32(brokers)) else {
             rd_kafka_destroy(handle)
@@ -23,7 +23,7 @@ public final class MockCluster: @unchecked Sendable {
     }
 
     /// Creates a topic with `partitions` partitions.
-    public func createTopic(_ name: String, partitions: Int, replication: Int = 1) throws {
+    package func createTopic(_ name: String, partitions: Int, replication: Int = 1) throws {
         let error = rd_kafka_mock_topic_create(cluster, name, Int32(partitions), Int32(replication))
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
             throw KafkaError("cannot create topic \(name): \(KafkaConf.errorText(error))", code: error.rawValue)
@@ -31,12 +31,12 @@ public final class MockCluster: @unchecked Sendable {
     }
 
     /// Takes a broker down (connections refused) or brings it back.
-    public func setBroker(_ id: Int32, up: Bool) {
+    package func setBroker(_ id: Int32, up: Bool) {
         _ = up ? rd_kafka_mock_broker_set_up(cluster, id) : rd_kafka_mock_broker_set_down(cluster, id)
     }
 
     /// Pins a partition's leader (deterministic broker-fault tests).
-    public func setLeader(topic: String, partition: Int32, broker: Int32) {
+    package func setLeader(topic: String, partition: Int32, broker: Int32) {
         _ = rd_kafka_mock_partition_set_leader(cluster, topic, partition, broker)
     }
 

@@ -1,66 +1,66 @@
 import Foundation
-public import SluiceExpr
+package import SluiceExpr
 
 /// Protocol-neutral settings of one load (what Stream Load headers and Routine Load job
 /// properties both become).
-public struct LoadOptions: Sendable {
-    public enum Format: String, Sendable {
+package struct LoadOptions: Sendable {
+    package enum Format: String, Sendable {
         case csv, json
     }
 
-    public var format: Format = .csv
+    package var format: Format = .csv
     /// Field separator bytes (`column_separator`, default `\t`).
-    public var columnSeparator: [UInt8] = [9]
+    package var columnSeparator: [UInt8] = [9]
     /// Record separator bytes (`row_delimiter`, default `\n`).
-    public var rowDelimiter: [UInt8] = [10]
+    package var rowDelimiter: [UInt8] = [10]
     /// The `columns` header text, if any.
-    public var columns: String?
+    package var columns: String?
     /// The `where` header text, if any.
-    public var filter: String?
+    package var filter: String?
     /// Longest single JSON value (object, array, string) a JSON load carries between chunks.
     /// Default 100 MiB (StarRocks' JSON body limit).
-    public var maxJSONValueBytes = 100 << 20
+    package var maxJSONValueBytes = 100 << 20
     /// Longest CSV row a load carries between chunks (a missing or wrong row delimiter).
     /// Default 100 MiB.
-    public var maxCSVRowBytes = 100 << 20
+    package var maxCSVRowBytes = 100 << 20
     /// Largest tolerated share of filtered rows (`max_filter_ratio`). Default 0.
-    public var maxFilterRatio: Double = 0
+    package var maxFilterRatio: Double = 0
     /// Count failed conversions as filtered rows instead of NULL (`strict_mode`).
-    public var strictMode = false
-    public var timeZone: SessionTimeZone = .utc
+    package var strictMode = false
+    package var timeZone: SessionTimeZone = .utc
     /// Only these partitions may receive rows.
-    public var partitions: [String]?
+    package var partitions: [String]?
     /// Bytes the load may buffer before flushing segments.
-    public var memoryLimit: Int = 48 << 20
+    package var memoryLimit: Int = 48 << 20
     /// Leading lines to skip (`skip_header`).
-    public var skipHeader = 0
+    package var skipHeader = 0
     /// Drop spaces around separators outside enclosures (`trim_space`).
-    public var trimSpace = false
+    package var trimSpace = false
     /// Quote byte (`enclose`).
-    public var enclose: UInt8?
+    package var enclose: UInt8?
     /// Escape byte (`escape`).
-    public var escape: UInt8?
+    package var escape: UInt8?
     /// JSON: `jsonpaths` (matched mode), `strip_outer_array`, `json_root`.
-    public var jsonPaths: [String]?
-    public var stripOuterArray = false
-    public var jsonRoot: String?
+    package var jsonPaths: [String]?
+    package var stripOuterArray = false
+    package var jsonRoot: String?
     /// Rejected rows kept in the error log (the log always keeps the first 50).
-    public var errorLogLimit = 50
+    package var errorLogLimit = 50
     /// `log_rejected_record_num`: 0 = do not save rejected records, -1 = all, n = up to n. Saved
     /// records (the raw rows) are reported as `RejectedRecordPath`.
-    public var rejectedRecordLimit = 0
+    package var rejectedRecordLimit = 0
     /// Statement start in microseconds since the epoch (for `now()` in expressions).
-    public var nowMicros: Int64 = 0
+    package var nowMicros: Int64 = 0
 
     /// Names where a rejected row came from, for the error log (Routine Load sets it).
-    public var describeOrigin: (@Sendable ([UInt8]) -> String?)?
+    package var describeOrigin: (@Sendable ([UInt8]) -> String?)?
 
-    public init() {}
+    package init() {}
 }
 
 extension LoadOptions {
     /// A separator: literal text, `\xHH…` hex, or `\t`/`\n`/`\r` escapes; at most 50 bytes.
-    public static func separator(_ text: String, name: String) throws(LoadError) -> [UInt8] {
+    package static func separator(_ text: String, name: String) throws(LoadError) -> [UInt8] {
         var bytes = Array(text.utf8)
         let lower = text.lowercased()
         if lower.hasPrefix("\\x") || lower.hasPrefix("\\\\x") {
@@ -91,7 +91,7 @@ extension LoadOptions {
     }
 
     /// The paths of a `jsonpaths` value: a JSON array of strings.
-    public static func jsonPaths(_ text: String) throws(LoadError) -> [String] {
+    package static func jsonPaths(_ text: String) throws(LoadError) -> [String] {
         guard let array = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String] else {
             throw LoadError(.invalidArgument, "Invalid jsonpaths: \(text)")
         }
@@ -102,7 +102,7 @@ extension LoadOptions {
 extension LoadOptions {
     /// Parses `max_filter_ratio`: a finite number from 0 to 1 (StarRocks' Routine Load rule,
     /// applied to every load so `NaN` or `abc` cannot silently allow or forbid filtering).
-    public static func filterRatio(_ text: String) throws(LoadError) -> Double {
+    package static func filterRatio(_ text: String) throws(LoadError) -> Double {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard let ratio = Double(trimmed), ratio.isFinite else {
             throw LoadError(

@@ -5,13 +5,13 @@ import NIOFoundationCompat
 import NIOHTTP1
 
 /// Talks to a running server's HTTP SQL API (`sluice sql`).
-public struct SQLClient: Sendable {
-    public var host: String
-    public var port: Int
-    public var user: String
-    public var password: String
+package struct SQLClient: Sendable {
+    package var host: String
+    package var port: Int
+    package var user: String
+    package var password: String
 
-    public init(host: String, port: Int, user: String, password: String) {
+    package init(host: String, port: Int, user: String, password: String) {
         self.host = host
         self.port = port
         self.user = user
@@ -19,17 +19,17 @@ public struct SQLClient: Sendable {
     }
 
     /// A parsed response: column names and rows as text, or the server's error.
-    public struct Response: Sendable {
-        public var status: Int
-        public var columns: [String] = []
-        public var rows: [[String?]] = []
-        public var statistics: [String: Int] = [:]
-        public var error: String?
+    package struct Response: Sendable {
+        package var status: Int
+        package var columns: [String] = []
+        package var rows: [[String?]] = []
+        package var statistics: [String: Int] = [:]
+        package var error: String?
     }
 
     /// Runs one statement.
     /// - Parameter sessionVariables: sent as the request's `sessionVariables` (e.g. `query_timeout`).
-    public func execute(_ query: String, database: String?, sessionVariables: [String: Any] = [:]) async throws
+    package func execute(_ query: String, database: String?, sessionVariables: [String: Any] = [:]) async throws
         -> Response
     {
         let path =

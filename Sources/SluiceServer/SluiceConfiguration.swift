@@ -4,60 +4,60 @@ import SystemPackage
 /// Process settings. Sources, highest priority first: command-line flags, environment variables
 /// (`SLUICE_` + the key upper-cased with `_` for `.`, e.g. `SLUICE_SERVER_HTTP_PORT`), the JSON file
 /// given with `--config`, then the built-in defaults below. `config/sluice.json` documents every key.
-public struct SluiceConfiguration: Sendable {
+package struct SluiceConfiguration: Sendable {
     /// `data_dir`: the data directory (required).
-    public var dataDirectory: String
+    package var dataDirectory: String
     /// `server.host`: address to bind. Default `127.0.0.1` (loopback only).
-    public var host = "127.0.0.1"
+    package var host = "127.0.0.1"
     /// `server.http_port`: HTTP port (StarRocks FE's 8030). Default 8030; 0 picks a free port.
-    public var httpPort = 8030
+    package var httpPort = 8030
     /// `auth.users`: `user:password` entries. Default `root:` (root, empty password, as StarRocks).
-    public var users: [String: String] = ["root": ""]
+    package var users: [String: String] = ["root": ""]
     /// `load.label_keep_max_second`: how long committed labels are remembered. Default 259200 s.
-    public var labelKeepSeconds = 259_200
+    package var labelKeepSeconds = 259_200
     /// `load.label_clean_interval_second`: how often expired labels are forgotten. Default 60 s.
-    public var labelCleanIntervalSeconds = 60
+    package var labelCleanIntervalSeconds = 60
     /// `load.error_log_reserve_hours`: error logs (ErrorURL) are kept this long. Default 48 h.
-    public var errorLogReserveHours = 48
+    package var errorLogReserveHours = 48
     /// `load.streaming_load_max_mb`: largest Stream Load body, in MiB. Default 102400.
-    public var streamingLoadMaxMegabytes = 102_400
+    package var streamingLoadMaxMegabytes = 102_400
     /// `load.memory_limit_bytes`: bytes one load buffers before flushing segments. Default 50331648.
-    public var loadMemoryLimitBytes = 48 << 20
+    package var loadMemoryLimitBytes = 48 << 20
     /// `storage.compaction_threshold`: rowsets per tablet that trigger background compaction. Default 8.
-    public var compactionThreshold = 8
+    package var compactionThreshold = 8
     /// `storage.max_rowsets_per_tablet`: a commit into a tablet this full compacts it first. Default 64.
-    public var maxRowsetsPerTablet = 64
+    package var maxRowsetsPerTablet = 64
     /// `storage.compaction_interval_ms`: pause between background compaction passes. Default 1000 ms.
-    public var compactionIntervalMilliseconds = 1000
+    package var compactionIntervalMilliseconds = 1000
     /// `storage.checkpoint_interval`: journal records between checkpoints. Default 10000.
-    public var checkpointInterval = 10_000
+    package var checkpointInterval = 10_000
     /// `log.level`: trace, debug, info, notice, warning, error, critical. Default info.
-    public var logLevel = "info"
+    package var logLevel = "info"
     /// `routine_load.jobs`: CREATE ROUTINE LOAD statements (database-qualified) whose jobs are
     /// created at start-up unless a job of that name is already active.
-    public var routineLoadJobs: [String] = []
+    package var routineLoadJobs: [String] = []
     /// `routine_load.max_concurrent_tasks`: cap on a job's tasks. Default 5.
-    public var routineLoadMaxTasks = 5
+    package var routineLoadMaxTasks = 5
     /// `routine_load.test_batch_interval_ms`: replaces every job's max_batch_interval (tests and
     /// demos only; StarRocks' minimum is 5 s). 0 = off.
-    public var routineLoadTestBatchIntervalMilliseconds = 0
+    package var routineLoadTestBatchIntervalMilliseconds = 0
     /// `server.advertised_address`: `host:port` in URLs when a request has no Host header.
-    public var advertisedAddress: String?
+    package var advertisedAddress: String?
     /// `server.idle_timeout_seconds`: a connection that sends nothing (no request, or a request
     /// head that never completes) for this long is closed. Default 60.
-    public var idleTimeoutSeconds = 60
+    package var idleTimeoutSeconds = 60
     /// `server.shutdown_grace_seconds`: on SIGTERM, requests still running after this long
     /// (a stalled upload) are cancelled and their loads aborted. Default 10.
-    public var shutdownGraceSeconds = 10
+    package var shutdownGraceSeconds = 10
 
-    public init(dataDirectory: String) { self.dataDirectory = dataDirectory }
+    package init(dataDirectory: String) { self.dataDirectory = dataDirectory }
 
     /// Reads the configuration.
     /// - Parameters:
     ///   - file: JSON file from `--config`; nil = built-in defaults only (no implicit `./config`).
     ///   - overrides: values from command-line flags, by key.
     ///   - environment: the process environment (injected for tests).
-    public static func load(
+    package static func load(
         file: String?, overrides: [String: String], environment: [String: String]
     ) async throws -> SluiceConfiguration {
         var providers: [any ConfigProvider] = [
@@ -134,7 +134,7 @@ public struct SluiceConfiguration: Sendable {
 }
 
 /// A configuration value that is missing or invalid.
-public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-public import Logging
+package import Logging
 import NIOCore
 import ServiceLifecycle
 import SluiceHTTP
@@ -15,10 +15,10 @@ import UnixSignals
 
 /// The composition root: opens the data directory and runs the HTTP server and background services
 /// until SIGTERM/SIGINT, then shuts down gracefully.
-public enum SluiceServer {
+package enum SluiceServer {
     /// Runs the server.
     /// - Parameter onReady: called with the bound port once the server listens.
-    public static func run(
+    package static func run(
         _ configuration: SluiceConfiguration, logger: Logger, onReady: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
         MemoryTuning.apply()

@@ -1,4 +1,4 @@
 /// This build's version (`sluice --version`, `sluice_build_info` in `/metrics`).
-public enum SluiceVersion {
-    public static let current = "0.9.0"
+package enum SluiceVersion {
+    package static let current = "0.9.0"
 }

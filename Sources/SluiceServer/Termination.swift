@@ -1,8 +1,8 @@
 import UnixSignals
 
 /// Suspends until SIGTERM or SIGINT (for foreground tools such as `sluice kafka-mock`).
-public enum Termination {
-    public static func wait() async {
+package enum Termination {
+    package static func wait() async {
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         for await _ in signals { return }
     }

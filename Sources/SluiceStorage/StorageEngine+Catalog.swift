@@ -6,7 +6,7 @@ extension StorageEngine {
     // MARK: Databases
 
     /// Creates a database. - Throws: `.alreadyExists` unless `ifNotExists`.
-    public func createDatabase(_ name: String, ifNotExists: Bool = false) throws {
+    package func createDatabase(_ name: String, ifNotExists: Bool = false) throws {
         try core.withLock { core in
             if core.meta.database(named: name) != nil {
                 if ifNotExists { return }
@@ -17,7 +17,7 @@ extension StorageEngine {
     }
 
     /// Drops a database and all its tables.
-    public func dropDatabase(_ name: String, ifExists: Bool = false) throws {
+    package func dropDatabase(_ name: String, ifExists: Bool = false) throws {
         let obsolete = try core.withLock { core -> [String] in
             guard let db = core.meta.database(named: name) else {
                 if ifExists { return [] }
@@ -29,11 +29,11 @@ extension StorageEngine {
         retire(obsolete)
     }
 
-    public func databaseNames() -> [String] {
+    package func databaseNames() -> [String] {
         core.withLock { $0.meta.databases.values.map(\.name) }.sorted()
     }
 
-    public func database(_ name: String) throws -> DatabaseMeta {
+    package func database(_ name: String) throws -> DatabaseMeta {
         guard let db = core.withLock({ $0.meta.database(named: name) }) else {
             throw StorageError(.unknownDatabase, "Unknown database '\(name)'")
         }
@@ -43,7 +43,7 @@ extension StorageEngine {
     // MARK: Tables
 
     /// A consistent snapshot of a table.
-    public func table(database: String, name: String) throws -> TableMeta {
+    package func table(database: String, name: String) throws -> TableMeta {
         let db = try self.database(database)
         guard let table = db.table(named: name) else {
             throw StorageError(.unknownTable, "Unknown table '\(database).\(name)'")
@@ -52,7 +52,7 @@ extension StorageEngine {
     }
 
     /// Creates a table with its initial partitions and one tablet per partition × bucket.
-    public func createTable(database: String, _ definition: TableDefinition, ifNotExists: Bool = false) throws {
+    package func createTable(database: String, _ definition: TableDefinition, ifNotExists: Bool = false) throws {
         try core.withLock { core in
             guard let db = core.meta.database(named: database) else {
                 throw StorageError(.unknownDatabase, "Unknown database '\(database)'")
@@ -167,7 +167,7 @@ extension StorageEngine {
     }
 
     /// Drops a table; its files are removed once no scan reads them.
-    public func dropTable(database: String, name: String, ifExists: Bool = false) throws {
+    package func dropTable(database: String, name: String, ifExists: Bool = false) throws {
         let obsolete = try core.withLock { core -> [String] in
             guard let db = core.meta.database(named: database) else {
                 throw StorageError(.unknownDatabase, "Unknown database '\(database)'")
@@ -183,7 +183,7 @@ extension StorageEngine {
     }
 
     /// Empties a table: every partition gets fresh, empty tablets.
-    public func truncateTable(database: String, name: String) throws {
+    package func truncateTable(database: String, name: String) throws {
         let obsolete = try core.withLock { core -> [String] in
             let table = try lockedTable(core, database, name)
             let fresh = table.partitions.map {
@@ -196,7 +196,9 @@ extension StorageEngine {
     }
 
     /// Adds explicit RANGE partitions.
-    public func addPartitions(database: String, table name: String, _ definitions: [PartitionDefinition], buckets: Int?)
+    package func addPartitions(
+        database: String, table name: String, _ definitions: [PartitionDefinition], buckets: Int?
+    )
         throws
     {
         try core.withLock { core in
@@ -212,7 +214,7 @@ extension StorageEngine {
     }
 
     /// Drops a partition and its data.
-    public func dropPartition(database: String, table name: String, partition: String, ifExists: Bool = false) throws {
+    package func dropPartition(database: String, table name: String, partition: String, ifExists: Bool = false) throws {
         let obsolete = try core.withLock { core -> [String] in
             let table = try lockedTable(core, database, name)
             guard let p = table.partition(named: partition) else {

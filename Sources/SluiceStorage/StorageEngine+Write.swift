@@ -3,14 +3,14 @@ import SluiceIO
 import Synchronization
 
 /// What a successful commit published.
-public struct CommitInfo: Sendable, Hashable {
-    public var transactionID: Int64
-    public var version: Int64
+package struct CommitInfo: Sendable, Hashable {
+    package var transactionID: Int64
+    package var version: Int64
 }
 
 extension StorageEngine {
     /// A writer for one load into `database.table`.
-    public func makeWriter(database: String, table: String, options: WriteOptions = .init()) throws -> TableWriter {
+    package func makeWriter(database: String, table: String, options: WriteOptions = .init()) throws -> TableWriter {
         try TableWriter(engine: self, table: self.table(database: database, name: table), options: options)
     }
 
@@ -51,12 +51,12 @@ extension StorageEngine {
     }
 
     /// Removes the files of a rowset that was never committed.
-    public func removeRowsetFiles(tablet: Int64, rowset: Int64) {
+    package func removeRowsetFiles(tablet: Int64, rowset: Int64) {
         try? fileSystem.removeTree(directory.rowset(tablet: tablet, rowset: rowset))
     }
 
     /// Discards a prepared write that will not be committed.
-    public func discard(_ write: PreparedWrite) {
+    package func discard(_ write: PreparedWrite) {
         for (tablet, rowset) in write.rowsets { removeRowsetFiles(tablet: tablet, rowset: rowset.id) }
     }
 
@@ -68,7 +68,7 @@ extension StorageEngine {
     /// - Throws: `.alreadyExists` if the label is taken; `.unknownTable` if the table or a touched
     ///   partition was dropped meanwhile; `.io` if the journal cannot be written.
     @discardableResult
-    public func commit(
+    package func commit(
         _ write: PreparedWrite, label: String, attachment: [UInt8]? = nil, source: SourceBatch? = nil,
         transactionID: Int64? = nil
     ) throws -> CommitInfo {
@@ -155,7 +155,7 @@ extension StorageEngine {
 
     /// Makes a write durable but invisible under `label` (2PC prepare): one journal record.
     /// - Parameter timeoutSeconds: the transaction is aborted if not committed by then.
-    public func prepare(
+    package func prepare(
         _ write: PreparedWrite, label: String, transactionID: Int64, attachment: [UInt8]? = nil,
         source: SourceBatch? = nil,
         timeoutSeconds: Int64
@@ -179,7 +179,7 @@ extension StorageEngine {
     /// - Throws: `.unknownTable`/`.unknownPartition` if its table or partitions are gone (the
     ///   transaction is then aborted); `.invalidData` if no such PREPARED transaction exists.
     @discardableResult
-    public func commitPrepared(transactionID: Int64) throws -> CommitInfo {
+    package func commitPrepared(transactionID: Int64) throws -> CommitInfo {
         do {
             return try core.withLock { core in
                 guard let transaction = core.meta.prepared[transactionID] else {
@@ -200,7 +200,7 @@ extension StorageEngine {
     }
 
     /// Discards a PREPARED transaction (journaled), then removes its files.
-    public func abortPrepared(transactionID: Int64, reason: String) throws {
+    package func abortPrepared(transactionID: Int64, reason: String) throws {
         let rowsets = try core.withLock { core -> [Int64: RowsetMeta] in
             guard let transaction = core.meta.prepared[transactionID] else { return [:] }
             try journal(.abortPrepared(transactionID: transactionID, reason: reason), in: &core)
@@ -211,7 +211,7 @@ extension StorageEngine {
 
     /// Journals that a transaction which never prepared was aborted, so its state survives a
     /// restart. Best effort: an I/O failure only loses the remembered state, never data.
-    public func recordAbort(databaseID: Int64, transactionID: Int64, label: String, reason: String) {
+    package func recordAbort(databaseID: Int64, transactionID: Int64, label: String, reason: String) {
         let record = AbortedTransaction(
             databaseID: databaseID, transactionID: transactionID, label: label, reason: reason, abortTime: options.now()
         )
@@ -222,7 +222,7 @@ extension StorageEngine {
     }
 
     /// The remembered abort of `label`, if any.
-    public func abortedTransaction(database: String, label: String) -> AbortedTransaction? {
+    package func abortedTransaction(database: String, label: String) -> AbortedTransaction? {
         core.withLock { core in
             guard let db = core.meta.database(named: database) else { return nil }
             return core.meta.aborted[db.id]?[label]
@@ -230,12 +230,12 @@ extension StorageEngine {
     }
 
     /// Every PREPARED transaction (after a restart too).
-    public var preparedTransactions: [PreparedTransaction] {
+    package var preparedTransactions: [PreparedTransaction] {
         core.withLock { Array($0.meta.prepared.values) }.sorted { $0.transactionID < $1.transactionID }
     }
 
     /// The committed label's record, if the engine still remembers it.
-    public func committedLabel(database: String, label: String) -> LabelEntry? {
+    package func committedLabel(database: String, label: String) -> LabelEntry? {
         core.withLock { core in
             guard let db = core.meta.database(named: database) else { return nil }
             return core.meta.labels[db.id]?[label]
@@ -255,7 +255,7 @@ extension StorageEngine {
 
 extension StorageEngine {
     /// A writer for one load into the table of `snapshot`.
-    public func makeWriter(table snapshot: TableMeta, options: WriteOptions = .init()) throws -> TableWriter {
+    package func makeWriter(table snapshot: TableMeta, options: WriteOptions = .init()) throws -> TableWriter {
         try TableWriter(engine: self, table: snapshot, options: options)
     }
 }
@@ -263,7 +263,7 @@ extension StorageEngine {
 extension StorageEngine {
     /// Forgets committed labels older than ``StorageOptions/labelKeepSeconds``; their labels may be
     /// used again. (Not journaled: recovery applies the same rule when the engine opens.)
-    public func expireLabels() {
+    package func expireLabels() {
         let cutoff = options.now() - options.labelKeepSeconds
         core.withLock { $0.meta.expireLabels(before: cutoff) }
     }

@@ -1,23 +1,23 @@
 import SluiceFormat
-public import SluiceIO
+package import SluiceIO
 import Synchronization
 
 /// Settings of the storage engine.
-public struct StorageOptions: Sendable {
+package struct StorageOptions: Sendable {
     /// Compaction merges a tablet once it holds at least this many rowsets. Default 8.
-    public var compactionThreshold = 8
+    package var compactionThreshold = 8
     /// A commit into a tablet with this many rowsets first compacts it (back-pressure). Default 64.
-    public var maxRowsetsPerTablet = 64
+    package var maxRowsetsPerTablet = 64
     /// Journal records between automatic checkpoints. Default 10 000.
-    public var checkpointInterval = 10_000
+    package var checkpointInterval = 10_000
     /// Rows per segment written by compaction. Default 1 000 000.
-    public var segmentRows = 1_000_000
+    package var segmentRows = 1_000_000
     /// Committed labels are remembered this long, in seconds. Default 259 200 (3 days).
-    public var labelKeepSeconds: Int64 = 259_200
+    package var labelKeepSeconds: Int64 = 259_200
     /// The wall clock in seconds since the epoch (injected for tests).
-    public var now: @Sendable () -> Int64 = { Int64(ContinuousClockEpoch.nowSeconds()) }
+    package var now: @Sendable () -> Int64 = { Int64(ContinuousClockEpoch.nowSeconds()) }
 
-    public init() {}
+    package init() {}
 }
 
 /// The columnar storage engine of one data directory.
@@ -26,10 +26,10 @@ public struct StorageOptions: Sendable {
 /// journal; readers copy an immutable ``TableMeta`` snapshot and never wait for writers beyond
 /// that copy. Files of rowsets replaced by compaction or dropped are deleted only once no scan
 /// that could still read them is running (``ReadTracker``).
-public final class StorageEngine: Sendable {
-    public let fileSystem: any FileSystem
-    public let directory: DataDirectory
-    public let options: StorageOptions
+package final class StorageEngine: Sendable {
+    package let fileSystem: any FileSystem
+    package let directory: DataDirectory
+    package let options: StorageOptions
     let core: Mutex<Core>
     let ids: Atomic<Int64>
     let readers = ReadTracker()
@@ -37,7 +37,7 @@ public final class StorageEngine: Sendable {
     let groupCommit = GroupCommit()
     private let lock: any FileLock
     /// What recovery found when the engine opened.
-    public let recovery: RecoveryReport
+    package let recovery: RecoveryReport
 
     struct Core: ~Copyable {
         var meta: MetaState
@@ -48,7 +48,7 @@ public final class StorageEngine: Sendable {
     /// Opens (creating if needed) the data directory at `path`: takes the lock, recovers the
     /// metadata, removes files no record references.
     /// - Throws: ``StorageError`` with code `.io` when another process holds the directory.
-    public init(path: String, fileSystem: any FileSystem = PosixFileSystem(), options: StorageOptions = .init()) throws
+    package init(path: String, fileSystem: any FileSystem = PosixFileSystem(), options: StorageOptions = .init()) throws
     {
         self.fileSystem = fileSystem
         self.options = options
@@ -104,12 +104,12 @@ public final class StorageEngine: Sendable {
     }
 
     /// A fresh id for a database, table, partition, tablet, rowset or transaction.
-    public func allocateID() -> Int64 {
+    package func allocateID() -> Int64 {
         ids.add(1, ordering: .relaxed).oldValue
     }
 
     /// The whole metadata state (a copy).
-    public var metaState: MetaState { core.withLock { $0.meta } }
+    package var metaState: MetaState { core.withLock { $0.meta } }
 
     /// Journals `record`, applies it and checkpoints when due. The caller holds the lock.
     func journal(_ record: JournalRecord, in core: inout Core) throws {
@@ -138,12 +138,12 @@ public final class StorageEngine: Sendable {
     }
 
     /// Writes a checkpoint now and starts a new journal.
-    public func checkpoint() throws {
+    package func checkpoint() throws {
         try core.withLock { core in try checkpointLocked(&core) }
     }
 
     /// Stops accepting changes and releases the directory lock.
-    public func close() {
+    package func close() {
         let wasOpen = core.withLock { core -> Bool in
             defer { core.closed = true }
             if !core.closed { core.journal.close() }
@@ -154,14 +154,14 @@ public final class StorageEngine: Sendable {
 }
 
 /// Wall-clock seconds without Foundation.
-public enum ContinuousClockEpoch {
-    public static func nowSeconds() -> Int {
+package enum ContinuousClockEpoch {
+    package static func nowSeconds() -> Int {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return ts.tv_sec
     }
 
-    public static func nowMicros() -> Int64 {
+    package static func nowMicros() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec / 1000)

@@ -1,20 +1,20 @@
-public import Foundation
+package import Foundation
 
 /// Runs the real `curl` client, as users do: `curl --location-trusted -u root: -T file URL`.
-public enum Curl {
-    public struct Response: Sendable {
-        public var status: Int
-        public var body: String
+package enum Curl {
+    package struct Response: Sendable {
+        package var status: Int
+        package var body: String
         /// The body parsed as a JSON object (nil if it is not one).
-        public var json: [String: Any]? {
+        package var json: [String: Any]? {
             (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
         }
-        public func string(_ key: String) -> String? { json?[key] as? String }
-        public func int(_ key: String) -> Int? { (json?[key] as? NSNumber)?.intValue }
+        package func string(_ key: String) -> String? { json?[key] as? String }
+        package func int(_ key: String) -> Int? { (json?[key] as? NSNumber)?.intValue }
     }
 
     /// Runs curl with `arguments`; the HTTP status comes from `-w`.
-    public static func run(_ arguments: [String], stdin: Data? = nil) throws -> Response {
+    package static func run(_ arguments: [String], stdin: Data? = nil) throws -> Response {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["curl", "-s", "-S", "-w", "\n%{http_code}"] + arguments
@@ -39,7 +39,7 @@ public enum Curl {
     }
 
     /// A Stream Load of `body` (written to a temporary file and sent with `-T`).
-    public static func streamLoad(
+    package static func streamLoad(
         port: Int, database: String, table: String, body: String, headers: [String: String] = [:],
         user: String = "root:", extra: [String] = []
     ) throws -> Response {

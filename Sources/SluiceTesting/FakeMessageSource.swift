@@ -1,10 +1,10 @@
 import Foundation
-public import SluiceRoutineLoad
+package import SluiceRoutineLoad
 
 /// An in-memory topic for Routine Load tests: partitions of messages, retention (a raised low
 /// watermark) and broker outages, shared by every source the factory opens.
 // @unchecked: `state` is guarded by `condition`.
-public final class FakeTopic: MessageSourceFactory, @unchecked Sendable {
+package final class FakeTopic: MessageSourceFactory, @unchecked Sendable {
     struct Partition {
         var messages: [[UInt8]] = []
         var low: Int64 = 0
@@ -25,7 +25,7 @@ public final class FakeTopic: MessageSourceFactory, @unchecked Sendable {
     private let condition = NSCondition()
     private var state: State
 
-    public init(partitions: Int) {
+    package init(partitions: Int) {
         state = State(partitions: Array(repeating: Partition(), count: partitions))
     }
 
@@ -41,7 +41,7 @@ public final class FakeTopic: MessageSourceFactory, @unchecked Sendable {
     /// Blocks until `predicate` holds over (refused calls, empty polls), or `timeout` passes;
     /// returns whether it held. Tests use it to know the consumer has tried — instead of sleeping.
     @discardableResult
-    public func wait(
+    package func wait(
         timeout: Duration = .seconds(30), until predicate: (_ refusedCalls: Int, _ emptyPolls: Int) -> Bool
     ) -> Bool {
         let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))
@@ -54,13 +54,13 @@ public final class FakeTopic: MessageSourceFactory, @unchecked Sendable {
     }
 
     /// Calls refused so far because the broker was down.
-    public var refusedCalls: Int { withLock { $0.refusedCalls } }
+    package var refusedCalls: Int { withLock { $0.refusedCalls } }
     /// Polls so far that found nothing new.
-    public var emptyPolls: Int { withLock { $0.emptyPolls } }
+    package var emptyPolls: Int { withLock { $0.emptyPolls } }
 
     /// Appends messages to a partition; returns the offset of the first.
     @discardableResult
-    public func produce(partition: Int32, _ payloads: [String]) -> Int64 {
+    package func produce(partition: Int32, _ payloads: [String]) -> Int64 {
         withLock { s in
             s.generation += 1
             let first = Int64(s.partitions[Int(partition)].messages.count)
@@ -70,7 +70,7 @@ public final class FakeTopic: MessageSourceFactory, @unchecked Sendable {
     }
 
     /// Deletes messages below `offset` (retention).
-    public func deleteBefore(partition: Int32, offset: Int64) {
+    package func deleteBefore(partition: Int32, offset: Int64) {
         withLock {
             $0.partitions[Int(partition)].low = offset
             $0.generation += 1
@@ -78,14 +78,14 @@ public final class FakeTopic: MessageSourceFactory, @unchecked Sendable {
     }
 
     /// Broker outage: every call fails with a transient error while down.
-    public func setDown(_ down: Bool) {
+    package func setDown(_ down: Bool) {
         withLock {
             $0.down = down
             $0.generation += 1
         }
     }
 
-    public func endOffsets() -> [Int32: Int64] {
+    package func endOffsets() -> [Int32: Int64] {
         withLock { s in
             Dictionary(
                 uniqueKeysWithValues: s.partitions.enumerated().map {
@@ -94,7 +94,7 @@ public final class FakeTopic: MessageSourceFactory, @unchecked Sendable {
         }
     }
 
-    public func makeSource(brokers: String, topic: String, groupID: String, settings: [String: String]) throws
+    package func makeSource(brokers: String, topic: String, groupID: String, settings: [String: String]) throws
         -> any MessageSource
     {
         FakeSource(topic: self)

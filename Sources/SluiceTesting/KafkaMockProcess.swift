@@ -2,16 +2,16 @@ import Foundation
 
 /// `sluice kafka-mock` as a separate process: a real broker endpoint for tests (the daemon and
 /// kcat connect to it over TCP, as to any Kafka).
-public final class KafkaMockProcess: @unchecked Sendable {
+package final class KafkaMockProcess: @unchecked Sendable {
     // @unchecked: `process` is only touched from the owning test.
     private let process = Process()
     private let input = Pipe()
-    public let bootstrapServers: String
+    package let bootstrapServers: String
     /// Broker ids are 1...brokers.
-    public let brokers: Int
+    package let brokers: Int
 
     /// Starts `brokers` brokers with `topics` (name → partitions) and waits for the bootstrap line.
-    public init(brokers: Int = 3, topics: [String: Int]) throws {
+    package init(brokers: Int = 3, topics: [String: Int]) throws {
         self.brokers = brokers
         process.executableURL = URL(fileURLWithPath: ServerProcess.executable)
         process.arguments =
@@ -37,16 +37,16 @@ public final class KafkaMockProcess: @unchecked Sendable {
     }
 
     /// Stops (connections refused) or restarts one broker of the running cluster.
-    public func setBroker(_ id: Int, up: Bool) {
+    package func setBroker(_ id: Int, up: Bool) {
         input.fileHandleForWriting.write(Data("\(up ? "up" : "down") \(id)\n".utf8))
     }
 
     /// Takes every broker down or up.
-    public func setAllBrokers(up: Bool) {
+    package func setAllBrokers(up: Bool) {
         for id in 1...brokers { setBroker(id, up: up) }
     }
 
-    public func stop() {
+    package func stop() {
         guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
@@ -56,7 +56,7 @@ public final class KafkaMockProcess: @unchecked Sendable {
 }
 
 /// Runs blocking work on a dedicated thread (never on the cooperative pool) and awaits it.
-public func onDedicatedThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+package func onDedicatedThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let thread = Thread { continuation.resume(with: Result { try body() }) }
         thread.start()

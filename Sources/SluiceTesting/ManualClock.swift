@@ -4,46 +4,46 @@ import Synchronization
 /// Time that moves only when a test says so: inject ``nowMicros`` (or ``nowSeconds``) where code
 /// takes a clock, then ``advance(by:)`` instead of sleeping. Threads and tasks waiting for a
 /// moment (``wait(until:)``, ``sleep(until:tolerance:)``) wake as soon as the clock reaches it.
-public final class ManualClock: Clock, @unchecked Sendable {
+package final class ManualClock: Clock, @unchecked Sendable {
     // @unchecked: `now` is guarded by `condition`.
-    public struct Instant: InstantProtocol {
-        public var offset: Duration
-        public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
-        public func duration(to other: Instant) -> Duration { other.offset - offset }
-        public static func < (a: Instant, b: Instant) -> Bool { a.offset < b.offset }
+    package struct Instant: InstantProtocol {
+        package var offset: Duration
+        package func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        package func duration(to other: Instant) -> Duration { other.offset - offset }
+        package static func < (a: Instant, b: Instant) -> Bool { a.offset < b.offset }
     }
 
     private let condition = NSCondition()
     private var current: Instant
     private var sleepers: [(deadline: Instant, resume: CheckedContinuation<Void, Never>)] = []
     /// Microseconds since the epoch at offset zero.
-    public let epochMicros: Int64
+    package let epochMicros: Int64
 
     /// - Parameter epochMicros: the wall time the clock starts at (default 2023-11-14T22:13:20Z).
-    public init(epochMicros: Int64 = 1_700_000_000_000_000) {
+    package init(epochMicros: Int64 = 1_700_000_000_000_000) {
         self.epochMicros = epochMicros
         self.current = Instant(offset: .zero)
     }
 
-    public var now: Instant {
+    package var now: Instant {
         condition.lock()
         defer { condition.unlock() }
         return current
     }
 
-    public var minimumResolution: Duration { .microseconds(1) }
+    package var minimumResolution: Duration { .microseconds(1) }
 
     /// Microseconds since the epoch now.
-    public var nowMicros: Int64 {
+    package var nowMicros: Int64 {
         let c = now.offset.components
         return epochMicros + c.seconds * 1_000_000 + c.attoseconds / 1_000_000_000_000
     }
 
     /// Whole seconds since the epoch now.
-    public var nowSeconds: Int64 { nowMicros / 1_000_000 }
+    package var nowSeconds: Int64 { nowMicros / 1_000_000 }
 
     /// Moves time forward and wakes everything waiting for a moment up to the new time.
-    public func advance(by duration: Duration) {
+    package func advance(by duration: Duration) {
         condition.lock()
         current = current.advanced(by: duration)
         let due = sleepers.filter { $0.deadline <= current }
@@ -54,13 +54,13 @@ public final class ManualClock: Clock, @unchecked Sendable {
     }
 
     /// Blocks the calling thread until the clock reaches `deadline`.
-    public func wait(until deadline: Instant) {
+    package func wait(until deadline: Instant) {
         condition.lock()
         while current < deadline { condition.wait() }
         condition.unlock()
     }
 
-    public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+    package func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             condition.lock()
             if deadline <= current {
@@ -77,12 +77,12 @@ public final class ManualClock: Clock, @unchecked Sendable {
 /// Waits for a condition that another process (or a socket) makes true, where the test cannot be
 /// notified: re-checks at a short interval and gives up at a deadline, instead of sleeping a
 /// guessed amount and hoping. In-process state should be waited on with a condition variable.
-public enum Eventually {
+package enum Eventually {
     /// Re-checks `condition` until it holds or `timeout` passes; returns whether it held.
     /// For state the test cannot be notified of (another process, a socket), this is the one
     /// place that polls.
     @discardableResult
-    public static func until(
+    package static func until(
         timeout: Duration = .seconds(30), poll: Duration = .milliseconds(20), _ condition: () throws -> Bool
     ) rethrows -> Bool {
         let deadline = ContinuousClock.now + timeout
@@ -96,7 +96,7 @@ public enum Eventually {
 
     /// ``until(timeout:poll:_:)`` for async conditions.
     @discardableResult
-    public static func until(
+    package static func until(
         timeout: Duration = .seconds(30), poll: Duration = .milliseconds(20), _ condition: () async throws -> Bool
     ) async rethrows -> Bool {
         let deadline = ContinuousClock.now + timeout

@@ -5,10 +5,10 @@ import Foundation
 #endif
 
 /// A bare TCP client for tests that need to misbehave (send half a body, then vanish).
-public final class RawHTTP {
+package final class RawHTTP {
     private let fd: Int32
 
-    public init(port: Int) throws {
+    package init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -24,12 +24,12 @@ public final class RawHTTP {
 
     /// Bounds every later ``receive(limit:)`` wait (so a test cannot hang on a server that
     /// never answers).
-    public func setReceiveTimeout(seconds: Int) {
+    package func setReceiveTimeout(seconds: Int) {
         var value = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    public func send(_ text: String) throws {
+    package func send(_ text: String) throws {
         let bytes = Array(text.utf8)
         var sent = 0
         while sent < bytes.count {
@@ -40,7 +40,7 @@ public final class RawHTTP {
     }
 
     /// Reads until the peer closes or `limit` bytes arrived.
-    public func receive(limit: Int = 1 << 20) -> String {
+    package func receive(limit: Int = 1 << 20) -> String {
         var out = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while out.count < limit {
@@ -60,5 +60,5 @@ public final class RawHTTP {
         return String(decoding: out, as: UTF8.self)
     }
 
-    public func close() { Glibc.close(fd) }
+    package func close() { Glibc.close(fd) }
 }

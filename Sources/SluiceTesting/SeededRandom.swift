@@ -1,12 +1,12 @@
 /// A deterministic generator (SplitMix64): one seed reproduces a whole test run.
 ///
 /// Tests print the seed on failure; set `SLUICE_SEED` to replay one.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
+package struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -15,7 +15,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     }
 
     /// The seed from `SLUICE_SEED`, or `fallback`.
-    public static func seedFromEnvironment(default fallback: UInt64) -> UInt64 {
+    package static func seedFromEnvironment(default fallback: UInt64) -> UInt64 {
         if let text = getenv("SLUICE_SEED"), let seed = UInt64(String(cString: text)) { return seed }
         return fallback
     }

@@ -4,17 +4,17 @@ import Synchronization
 
 /// A `sluice serve` child process on a loopback port, for integration tests that need the real
 /// binary (signals, `kill -9`, restarts).
-public final class ServerProcess: @unchecked Sendable {
+package final class ServerProcess: @unchecked Sendable {
     // @unchecked: `process` is only touched from the test task; output goes through `log`.
-    public let dataDirectory: String
-    public private(set) var port = 0
+    package let dataDirectory: String
+    package private(set) var port = 0
     private let process = Process()
     private let log = OutputLog()
     private let ready = DispatchSemaphore(value: 0)
     private let exited = ExitSignal()
 
     /// The `sluice` executable next to the test bundle (SwiftPM builds it for the test target).
-    public static var executable: String {
+    package static var executable: String {
         let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var directory = testBinary.deletingLastPathComponent()
         while directory.path != "/" {
@@ -26,7 +26,7 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts `sluice serve --data-dir DIR --http-port 0` and waits until it listens.
-    public init(
+    package init(
         dataDirectory: String, arguments: [String] = [], environment: [String: String] = [:], timeout: Double = 60
     ) throws {
         self.dataDirectory = dataDirectory
@@ -65,26 +65,26 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// Everything the process printed so far.
-    public var output: String { log.text }
+    package var output: String { log.text }
 
-    public var isRunning: Bool { process.isRunning }
+    package var isRunning: Bool { process.isRunning }
 
     /// Blocks (call it off the cooperative pool) until the server's output contains `text`, at
     /// most `timeout` seconds; returns whether it does.
-    public func waitForOutput(containing text: String, timeout: Double = 20) -> Bool {
+    package func waitForOutput(containing text: String, timeout: Double = 20) -> Bool {
         log.wait(for: text, until: Date(timeIntervalSinceNow: timeout))
     }
 
     /// Blocks (call it off the cooperative pool) until the process exits, at most `timeout`
     /// seconds; returns whether it did. Woken by the exit itself, not by polling.
     @discardableResult
-    public func waitForExit(timeout: Double = 20) -> Bool {
+    package func waitForExit(timeout: Double = 20) -> Bool {
         exited.wait(until: Date(timeIntervalSinceNow: timeout))
     }
 
     /// Sends SIGTERM and waits; returns the exit status and the seconds it took.
     @discardableResult
-    public func terminate(timeout: Double = 15) -> (status: Int32, seconds: Double) {
+    package func terminate(timeout: Double = 15) -> (status: Int32, seconds: Double) {
         let start = Date()
         process.terminate()
         if !waitForExit(timeout: timeout) { kill(process.processIdentifier, SIGKILL) }
@@ -93,7 +93,7 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// `kill -9`: no shutdown code runs.
-    public func kill9() {
+    package func kill9() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
@@ -106,13 +106,13 @@ public final class ServerProcess: @unchecked Sendable {
     }
 }
 
-public struct ServerProcessError: Error, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct ServerProcessError: Error, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// A fresh empty directory under the system temporary directory.
-public func makeTemporaryDirectory(_ prefix: String = "sluice-test") -> String {
+package func makeTemporaryDirectory(_ prefix: String = "sluice-test") -> String {
     let path = NSTemporaryDirectory() + "\(prefix)-\(UInt64.random(in: 0...UInt64.max))"
     try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path

@@ -1,4 +1,4 @@
-public import SluiceIO
+package import SluiceIO
 import Synchronization
 
 /// An in-memory ``FileSystem`` that models what survives a power cut.
@@ -9,7 +9,7 @@ import Synchronization
 /// since the directory's last sync — optionally keeping a random prefix of unsynced appends
 /// (a torn write). Faults: ``failAfter(writes:count:shortWrites:)`` makes writes fail like ENOSPC,
 /// optionally after storing part of their bytes.
-public final class SimulatedFileSystem: FileSystem, Sendable {
+package final class SimulatedFileSystem: FileSystem, Sendable {
     struct Node {
         var data: [UInt8] = []
         var durable: [UInt8] = []
@@ -52,7 +52,7 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
     /// - Parameters:
     ///   - seed: drives torn-write lengths.
     ///   - tornWrites: whether ``crash()`` may keep part of unsynced appends.
-    public init(seed: UInt64 = 1, tornWrites: Bool = true) {
+    package init(seed: UInt64 = 1, tornWrites: Bool = true) {
         state = Mutex(State(rng: seed == 0 ? 1 : seed, tornWrites: tornWrites))
     }
 
@@ -71,7 +71,7 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
     /// Fails the write that comes after `writes` more successful ones, and the `count - 1`
     /// writes after it, like ENOSPC (`nil` clears the fault). With `shortWrites`, a failing
     /// append first stores a seeded prefix of its bytes, as a real short write does.
-    public func failAfter(writes: Int?, count: Int = .max, shortWrites: Bool = false) {
+    package func failAfter(writes: Int?, count: Int = .max, shortWrites: Bool = false) {
         state.withLock {
             $0.writesUntilFailure = writes
             $0.failingWrites = count
@@ -81,27 +81,27 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
 
     /// Fails the file sync that comes after `syncs` more successful ones (once), like an `fsync`
     /// that reports EIO: the data stays unsynced.
-    public func failSync(after syncs: Int) {
+    package func failSync(after syncs: Int) {
         state.withLock { $0.syncsUntilFailure = syncs }
     }
 
     /// Writes (file creations, appends, renames) so far, failed ones included.
-    public var writeCount: Int { state.withLock { $0.writes } }
+    package var writeCount: Int { state.withLock { $0.writes } }
 
     /// Writes that failed by ``failAfter(writes:count:shortWrites:)`` so far.
-    public var failedWrites: Int { state.withLock { $0.failedWrites } }
+    package var failedWrites: Int { state.withLock { $0.failedWrites } }
 
     /// Makes the process "die" at the `operations`-th following mutating operation: it and every
     /// later one fail until ``crash()``.
-    public func crashAfter(operations: Int?) {
+    package func crashAfter(operations: Int?) {
         state.withLock { $0.operationsUntilCrash = operations }
     }
 
     /// Number of mutating operations so far (used to pick crash points).
-    public var operationCount: Int { state.withLock { $0.operations } }
+    package var operationCount: Int { state.withLock { $0.operations } }
 
     /// Drops everything that was not made durable; releases locks (the process died).
-    public func crash() {
+    package func crash() {
         state.withLock { s in
             for (path, var dir) in s.directories {
                 dir.entries = dir.durableEntries
@@ -198,7 +198,7 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         return bound <= 0 ? 0 : Int((s.rng >> 33) % UInt64(bound))
     }
 
-    public func createDirectory(_ path: String) throws {
+    package func createDirectory(_ path: String) throws {
         let p = Self.normalize(path)
         if p == "/" { return }
         let (parent, name) = Self.split(p)
@@ -212,18 +212,18 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         }
     }
 
-    public func listDirectory(_ path: String) throws -> [String] {
+    package func listDirectory(_ path: String) throws -> [String] {
         try withDirectory(path) { dir, _ in (Array(dir.entries.keys) + dir.subdirectories).sorted() }
     }
 
-    public func fileExists(_ path: String) -> Bool {
+    package func fileExists(_ path: String) -> Bool {
         let (parent, name) = Self.split(path)
         return state.withLock { s in
             s.directories[Self.normalize(path)] != nil || s.directories[parent]?.entries[name] != nil
         }
     }
 
-    public func isDirectory(_ path: String) -> Bool {
+    package func isDirectory(_ path: String) -> Bool {
         state.withLock { $0.directories[Self.normalize(path)] != nil }
     }
 
@@ -237,22 +237,22 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         }
     }
 
-    public func fileSize(_ path: String) throws -> Int {
+    package func fileSize(_ path: String) throws -> Int {
         let id = try node(path)
         return state.withLock { $0.nodes[id]!.data.count }
     }
 
-    public func readFile(_ path: String) throws -> [UInt8] {
+    package func readFile(_ path: String) throws -> [UInt8] {
         let id = try node(path)
         return state.withLock { $0.nodes[id]!.data }
     }
 
-    public func openForReading(_ path: String) throws -> any ReadableFile {
+    package func openForReading(_ path: String) throws -> any ReadableFile {
         let id = try node(path)
         return SimulatedReadableFile(data: state.withLock { $0.nodes[id]!.data }, path: path)
     }
 
-    public func createFile(_ path: String) throws -> any WritableFile {
+    package func createFile(_ path: String) throws -> any WritableFile {
         let (parent, name) = Self.split(path)
         let id = try withDirectory(parent) { dir, s -> Int in
             if let error = try consumeWrite(&s, path) { throw error }
@@ -303,7 +303,7 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         }
     }
 
-    public func rename(_ from: String, to: String) throws {
+    package func rename(_ from: String, to: String) throws {
         let (fromParent, fromName) = Self.split(from)
         let (toParent, toName) = Self.split(to)
         try state.withLock { s in
@@ -317,7 +317,7 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         }
     }
 
-    public func removeFile(_ path: String) throws {
+    package func removeFile(_ path: String) throws {
         let (parent, name) = Self.split(path)
         try withDirectory(parent) { dir, s in
             try tick(&s, path)
@@ -325,7 +325,7 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         }
     }
 
-    public func removeTree(_ path: String) throws {
+    package func removeTree(_ path: String) throws {
         let p = Self.normalize(path)
         if !isDirectory(p) {
             try removeFile(p)
@@ -342,7 +342,7 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         }
     }
 
-    public func syncDirectory(_ path: String) throws {
+    package func syncDirectory(_ path: String) throws {
         try withDirectory(path) { dir, s in
             try tick(&s, path)
             dir.durableEntries = dir.entries
@@ -352,7 +352,7 @@ public final class SimulatedFileSystem: FileSystem, Sendable {
         // semantics are the same, so nothing more to do.
     }
 
-    public func lockFile(_ path: String) throws -> any FileLock {
+    package func lockFile(_ path: String) throws -> any FileLock {
         let p = Self.normalize(path)
         try state.withLock { s in
             guard s.locks.insert(p).inserted else {

@@ -1,4 +1,4 @@
-public import SluiceStorage
+package import SluiceStorage
 import Synchronization
 
 /// Ending transactions: one-phase commit, prepare, commit or roll back a PREPARED transaction by
@@ -33,7 +33,7 @@ extension TransactionManager {
     /// `attachment` and the source offsets; the version is visible when this returns.
     /// - Throws: the engine's error, the transaction then still open (abort it); `.refused`.
     @discardableResult
-    public func commit(
+    package func commit(
         _ transaction: Transaction, write: PreparedWrite, attachment: [UInt8]? = nil, source: SourceBatch? = nil
     ) throws -> CommitInfo {
         var (action, machine) = try advance(transaction, .commit)
@@ -49,7 +49,7 @@ extension TransactionManager {
 
     /// Makes the open transaction's data durable but invisible (PREPARED); it survives restarts
     /// until committed or rolled back by the returned handle, or `timeoutSeconds` pass.
-    public func prepare(
+    package func prepare(
         _ transaction: Transaction, write: PreparedWrite, attachment: [UInt8]? = nil, source: SourceBatch? = nil,
         timeoutSeconds: Int64
     ) throws -> PreparedTransaction {
@@ -67,7 +67,7 @@ extension TransactionManager {
     /// Aborts an open transaction (`event` is `.rollback` or `.timeout`): the label is free again at
     /// once; the abort is journaled so `get_load_state` and a repeated commit or rollback answer
     /// ABORTED after a restart too. Nothing happens for a transaction that is no longer open.
-    public func abort(_ transaction: Transaction, reason: String, event: TransactionStateMachine.Event = .rollback) {
+    package func abort(_ transaction: Transaction, reason: String, event: TransactionStateMachine.Event = .rollback) {
         guard let (action, _) = try? advance(transaction, event), case .abort = action else { return }
         close(transaction)
         engine.recordAbort(
@@ -76,7 +76,7 @@ extension TransactionManager {
 
     /// Commits a PREPARED transaction by its handle.
     @discardableResult
-    public func commitPrepared(_ transaction: PreparedTransaction) throws -> CommitInfo {
+    package func commitPrepared(_ transaction: PreparedTransaction) throws -> CommitInfo {
         var machine = TransactionStateMachine(state: .prepared)
         guard case .commitPrepared = machine.handle(.commit, transactionID: transaction.transactionID, label: "") else {
             preconditionFailure("PREPARED accepts commit")
@@ -85,7 +85,7 @@ extension TransactionManager {
     }
 
     /// Rolls back a PREPARED transaction by its handle; its label is free again.
-    public func abortPrepared(_ transaction: PreparedTransaction, reason: String) throws {
+    package func abortPrepared(_ transaction: PreparedTransaction, reason: String) throws {
         var machine = TransactionStateMachine(state: .prepared)
         guard case .abort = machine.handle(.rollback, transactionID: transaction.transactionID, label: "") else {
             preconditionFailure("PREPARED accepts rollback")
@@ -95,7 +95,7 @@ extension TransactionManager {
 
     /// Aborts PREPARED transactions whose timeout passed (`timeout by txn manager`).
     /// - Parameter nowSeconds: seconds since the epoch.
-    public func abortExpiredPrepared(nowSeconds: Int64) {
+    package func abortExpiredPrepared(nowSeconds: Int64) {
         for transaction in engine.preparedTransactions
         where transaction.preparedTime + transaction.timeoutSeconds < nowSeconds {
             try? abortPrepared(transaction, reason: "timeout by txn manager")
@@ -107,7 +107,7 @@ extension TransactionManager {
     /// succeed with a message, contradictions are refused).
     /// - Returns: the transaction and the message of a successful answer.
     /// - Throws: `.notFound` for an unknown label, `.refused`, or the engine's error.
-    public func settle(_ event: TransactionStateMachine.Event, database: String, label: String) throws -> (
+    package func settle(_ event: TransactionStateMachine.Event, database: String, label: String) throws -> (
         transactionID: Int64, message: String
     ) {
         if let prepared = try preparedTransaction(database: database, label: label) {

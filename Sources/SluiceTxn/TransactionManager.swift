@@ -1,8 +1,8 @@
-public import SluiceStorage
+package import SluiceStorage
 import Synchronization
 
 /// The states a label's transaction goes through (StarRocks' names, which clients compare).
-public enum TransactionState: String, Sendable, Hashable {
+package enum TransactionState: String, Sendable, Hashable {
     case unknown = "UNKNOWN"
     case prepare = "PREPARE"
     case prepared = "PREPARED"
@@ -11,7 +11,7 @@ public enum TransactionState: String, Sendable, Hashable {
     case aborted = "ABORTED"
 
     /// `ExistingJobStatus` for a label clash with a transaction in this state.
-    public var existingJobStatus: String {
+    package var existingJobStatus: String {
         switch self {
         case .committed, .visible: "FINISHED"
         default: "RUNNING"
@@ -20,24 +20,24 @@ public enum TransactionState: String, Sendable, Hashable {
 }
 
 /// A running transaction: the identity a load carries until it commits or aborts.
-public struct Transaction: Sendable, Hashable {
-    public var id: Int64
-    public var label: String
-    public var databaseID: Int64
-    public var database: String
+package struct Transaction: Sendable, Hashable {
+    package var id: Int64
+    package var label: String
+    package var databaseID: Int64
+    package var database: String
     /// The table named at begin (the transaction interface); nil for loads that name it later.
-    public var table: String?
+    package var table: String?
     /// Microseconds since the epoch when it began.
-    public var beginMicros: Int64
+    package var beginMicros: Int64
 }
 
 /// How long an open transaction may live (the transaction interface's `timeout` and
 /// `idle_transaction_timeout`).
-public struct TransactionTimeouts: Sendable, Hashable {
-    public var timeoutSeconds: Int?
-    public var idleTimeoutSeconds: Int?
+package struct TransactionTimeouts: Sendable, Hashable {
+    package var timeoutSeconds: Int?
+    package var idleTimeoutSeconds: Int?
 
-    public init(timeoutSeconds: Int? = nil, idleTimeoutSeconds: Int? = nil) {
+    package init(timeoutSeconds: Int? = nil, idleTimeoutSeconds: Int? = nil) {
         self.timeoutSeconds = timeoutSeconds
         self.idleTimeoutSeconds = idleTimeoutSeconds
     }
@@ -54,10 +54,10 @@ public struct TransactionTimeouts: Sendable, Hashable {
 ///
 /// A record is *claimed* by the one request working on it; a second request meets
 /// `.inProcessing`. Single-request loads (Stream Load, INSERT, Routine Load) begin claimed.
-public final class TransactionManager: Sendable {
-    public let engine: StorageEngine
+package final class TransactionManager: Sendable {
+    package let engine: StorageEngine
     /// Running transactions allowed per database (StarRocks `max_running_txn_num_per_db`).
-    public let maxRunningPerDatabase: Int
+    package let maxRunningPerDatabase: Int
     let records = Mutex(Records())
     /// Microseconds since the epoch (injected: tests drive timeouts with a manual clock).
     let clock: @Sendable () -> Int64
@@ -83,7 +83,7 @@ public final class TransactionManager: Sendable {
         }
     }
 
-    public init(
+    package init(
         engine: StorageEngine, maxRunningPerDatabase: Int = 1000,
         clock: @escaping @Sendable () -> Int64 = { ContinuousClockEpoch.nowMicros() }
     ) {
@@ -93,10 +93,10 @@ public final class TransactionManager: Sendable {
     }
 
     /// Transactions begun and not yet committed, prepared or aborted.
-    public var runningCount: Int { records.withLock { $0.byDatabase.values.reduce(0) { $0 + $1.count } } }
+    package var runningCount: Int { records.withLock { $0.byDatabase.values.reduce(0) { $0 + $1.count } } }
 
     /// Whether `label` matches StarRocks' `^[-\w]{1,128}$`.
-    public static func isValidLabel(_ label: String) -> Bool {
+    package static func isValidLabel(_ label: String) -> Bool {
         let bytes = Array(label.utf8)
         guard (1...128).contains(bytes.count) else { return false }
         return bytes.allSatisfy { c in
@@ -119,7 +119,7 @@ public final class TransactionManager: Sendable {
     ///     each later request claims it with ``claim(database:label:for:)``.
     /// - Throws: `.labelAlreadyExists` (with the existing job status) if the label is running,
     ///   PREPARED or committed; `.unknownDatabase`; `.invalidLabel`; `.tooManyRunning`.
-    public func begin(
+    package func begin(
         database: String, label: String, table: String? = nil, timeouts: TransactionTimeouts = .init(),
         claimed: Bool = true
     ) throws(TransactionError) -> Transaction {
@@ -159,7 +159,7 @@ public final class TransactionManager: Sendable {
     /// - Throws: `.inProcessing` if another request holds it; `.notOpen` if the label's
     ///   transaction is PREPARED, finished or aborted; `.notFound` if no transaction is known;
     ///   `.refused` if the state machine refuses `event`.
-    public func claim(database: String, label: String, for event: TransactionStateMachine.Event)
+    package func claim(database: String, label: String, for event: TransactionStateMachine.Event)
         throws(TransactionError) -> Transaction
     {
         let db = try databaseMeta(database)
@@ -184,7 +184,7 @@ public final class TransactionManager: Sendable {
     }
 
     /// Hands a claimed open transaction back after a request (its idle timer restarts).
-    public func release(_ transaction: Transaction) {
+    package func release(_ transaction: Transaction) {
         let now = clock()
         records.withLock { r in
             r[transaction]?.claimed = false
@@ -205,7 +205,7 @@ public final class TransactionManager: Sendable {
 
     /// Claims the unclaimed open transactions past their timeout or idle timeout, with the
     /// reason to abort them for; the caller aborts each (``abort(_:reason:event:)`` with `.timeout`).
-    public func claimExpired() -> [(transaction: Transaction, reason: String)] {
+    package func claimExpired() -> [(transaction: Transaction, reason: String)] {
         let now = clock()
         return records.withLock { r in
             var out = [(Transaction, String)]()
@@ -231,7 +231,7 @@ public final class TransactionManager: Sendable {
 
     /// Open transactions begun with a table (the transaction interface), oldest first, and
     /// whether a request is working on each.
-    public var openTransactions: [(transaction: Transaction, inProcessing: Bool)] {
+    package var openTransactions: [(transaction: Transaction, inProcessing: Bool)] {
         records.withLock { r in
             r.byDatabase.values.flatMap { $0.values }.filter { $0.transaction.table != nil }.map {
                 ($0.transaction, $0.claimed)
@@ -240,7 +240,7 @@ public final class TransactionManager: Sendable {
     }
 
     /// The state of a label (`get_load_state`), its transaction and the abort reason.
-    public func state(database: String, label: String) throws(TransactionError) -> (
+    package func state(database: String, label: String) throws(TransactionError) -> (
         state: TransactionState, transactionID: Int64?, reason: String?
     ) {
         let db = try databaseMeta(database)
@@ -260,7 +260,7 @@ public final class TransactionManager: Sendable {
     }
 
     /// The PREPARED transaction under `label`, if any.
-    public func preparedTransaction(database: String, label: String) throws(TransactionError) -> PreparedTransaction? {
+    package func preparedTransaction(database: String, label: String) throws(TransactionError) -> PreparedTransaction? {
         let db = try databaseMeta(database)
         return engine.metaState.preparedTransaction(databaseID: db.id, label: label)
     }

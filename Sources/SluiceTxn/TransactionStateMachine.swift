@@ -8,15 +8,15 @@
 /// Idempotent repeats (commit of a committed transaction, rollback of an aborted one) are
 /// answered as StarRocks' FE answers them (spec §2.6); illegal events are refused with the
 /// message clients see.
-public struct TransactionStateMachine: Sendable, Hashable {
-    public private(set) var state: TransactionState
+package struct TransactionStateMachine: Sendable, Hashable {
+    package private(set) var state: TransactionState
 
-    public enum Event: String, Sendable, CaseIterable {
+    package enum Event: String, Sendable, CaseIterable {
         case load, prepare, commit, rollback, timeout, publish
     }
 
     /// What the shell must do for an event.
-    public enum Action: Sendable, Equatable {
+    package enum Action: Sendable, Equatable {
         /// Accept more data into the open transaction.
         case acceptData
         /// Finish the data and write a durable PREPARED record.
@@ -35,10 +35,10 @@ public struct TransactionStateMachine: Sendable, Hashable {
         case refuse(message: String)
     }
 
-    public init(state: TransactionState = .prepare) { self.state = state }
+    package init(state: TransactionState = .prepare) { self.state = state }
 
     /// Applies `event`; returns what to do. The state moves only on accepted transitions.
-    public mutating func handle(_ event: Event, transactionID: Int64, label: String) -> Action {
+    package mutating func handle(_ event: Event, transactionID: Int64, label: String) -> Action {
         switch (state, event) {
         case (.prepare, .load): return .acceptData
         case (.prepare, .prepare):

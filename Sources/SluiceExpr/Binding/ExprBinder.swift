@@ -1,19 +1,19 @@
-public import SluiceFormat
+package import SluiceFormat
 
 /// Finds the input column a name refers to.
-public protocol ColumnResolver {
+package protocol ColumnResolver {
     /// - Returns: the column's index in the input batch and its type.
     /// - Throws: `.unknownColumn` naming the column.
     func resolveColumn(name: String, qualifier: String?) throws(ExprError) -> (index: Int, type: ColumnType)
 }
 
 /// Type-checks an ``Expr`` against a ``ColumnResolver`` and inserts the casts StarRocks would.
-public struct ExprBinder {
-    public var resolver: any ColumnResolver
+package struct ExprBinder {
+    package var resolver: any ColumnResolver
 
-    public init(resolver: any ColumnResolver) { self.resolver = resolver }
+    package init(resolver: any ColumnResolver) { self.resolver = resolver }
 
-    public func bind(_ expr: Expr) throws(ExprError) -> BoundExpr {
+    package func bind(_ expr: Expr) throws(ExprError) -> BoundExpr {
         try StackGuard.check()
         switch expr {
         case .literal(let value, let type):
@@ -157,7 +157,7 @@ public struct ExprBinder {
     }
 
     /// Casts `e` to `type`, folding literal casts at bind time.
-    public func coerce(_ e: BoundExpr, to type: ColumnType) -> BoundExpr {
+    package func coerce(_ e: BoundExpr, to type: ColumnType) -> BoundExpr {
         if e.type == type { return e }
         if case .literal(let value, let from) = e {
             if value.isNull { return .literal(.null, type) }
@@ -170,9 +170,9 @@ public struct ExprBinder {
 }
 
 /// Evaluates bound expressions over column batches.
-public enum Evaluator {
+package enum Evaluator {
     /// Evaluates `expr` over `rows` rows of `batch`; the result always has `rows` rows.
-    public static func evaluate(_ expr: BoundExpr, batch: [ColumnVector], rows: Int, context: EvaluationContext) throws
+    package static func evaluate(_ expr: BoundExpr, batch: [ColumnVector], rows: Int, context: EvaluationContext) throws
         -> ColumnVector
     {
         let result = try evaluateRaw(expr, batch: batch, rows: rows, context: context)
@@ -220,7 +220,7 @@ public enum Evaluator {
     }
 
     /// Evaluates a predicate and returns the indices of rows where it is TRUE.
-    public static func select(_ predicate: BoundExpr, batch: [ColumnVector], rows: Int, context: EvaluationContext)
+    package static func select(_ predicate: BoundExpr, batch: [ColumnVector], rows: Int, context: EvaluationContext)
         throws -> [Int]
     {
         let mask = try evaluate(predicate, batch: batch, rows: rows, context: context)

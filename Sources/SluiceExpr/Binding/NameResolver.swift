@@ -1,19 +1,19 @@
-public import SluiceFormat
+package import SluiceFormat
 
 /// Resolves column names (case-insensitively) against a list of named, typed columns; accepts
 /// the given qualifiers (table name, alias) in `t.column`.
-public struct NameResolver: ColumnResolver, Sendable {
-    public var names: [String]
-    public var types: [ColumnType]
-    public var qualifiers: [String]
+package struct NameResolver: ColumnResolver, Sendable {
+    package var names: [String]
+    package var types: [ColumnType]
+    package var qualifiers: [String]
 
-    public init(names: [String], types: [ColumnType], qualifiers: [String] = []) {
+    package init(names: [String], types: [ColumnType], qualifiers: [String] = []) {
         self.names = names
         self.types = types
         self.qualifiers = qualifiers
     }
 
-    public func resolveColumn(name: String, qualifier: String?) throws(ExprError) -> (index: Int, type: ColumnType) {
+    package func resolveColumn(name: String, qualifier: String?) throws(ExprError) -> (index: Int, type: ColumnType) {
         if let qualifier, !qualifiers.contains(where: { $0.lowercased() == qualifier.lowercased() }) {
             throw ExprError(.unknownColumn, "Unknown table '\(qualifier)' in column '\(qualifier).\(name)'")
         }

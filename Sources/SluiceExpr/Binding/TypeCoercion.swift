@@ -1,9 +1,9 @@
-public import SluiceFormat
+package import SluiceFormat
 
 /// StarRocks-like implicit type rules.
-public enum TypeCoercion {
+package enum TypeCoercion {
     /// The type both operands of an arithmetic operator are converted to.
-    public static func arithmeticType(_ a: ColumnType, _ b: ColumnType) -> ColumnType {
+    package static func arithmeticType(_ a: ColumnType, _ b: ColumnType) -> ColumnType {
         let a = numericView(a), b = numericView(b)
         if a.physical == .float64 || b.physical == .float64 { return .double }
         if case .decimal(_, let s1) = a {
@@ -25,7 +25,7 @@ public enum TypeCoercion {
     }
 
     /// The type both sides of a comparison (or IN / CASE branch set) are converted to.
-    public static func commonType(_ a: ColumnType, _ b: ColumnType) -> ColumnType {
+    package static func commonType(_ a: ColumnType, _ b: ColumnType) -> ColumnType {
         if a == b { return a }
         if a.isString && b.isString { return .string }
         if a == .json || b == .json { return .string }
@@ -52,7 +52,7 @@ public enum TypeCoercion {
     }
 
     /// The result type of a CASE / IF / COALESCE over branch types (NULL literals excluded).
-    public static func unionType(_ types: [ColumnType]) -> ColumnType {
+    package static func unionType(_ types: [ColumnType]) -> ColumnType {
         guard var result = types.first else { return .boolean }
         for t in types.dropFirst() {
             if t == result { continue }

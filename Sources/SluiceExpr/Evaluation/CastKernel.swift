@@ -1,17 +1,17 @@
-public import SluiceFormat
+package import SluiceFormat
 
 /// Converts columns between types: the one conversion routine for CAST, implicit coercion and
 /// load-time conversion of text fields.
 ///
 /// A non-NULL input that cannot be represented in the target type becomes NULL; its row index is
 /// appended to `failures` when the caller tracks them (strict mode counts those rows as filtered).
-public enum CastKernel {
-    public static func cast(_ input: ColumnVector, to target: ColumnType) -> ColumnVector {
+package enum CastKernel {
+    package static func cast(_ input: ColumnVector, to target: ColumnType) -> ColumnVector {
         var ignored: [Int]? = nil
         return cast(input, to: target, failures: &ignored)
     }
 
-    public static func cast(_ input: ColumnVector, to target: ColumnType, failures: inout [Int]?) -> ColumnVector {
+    package static func cast(_ input: ColumnVector, to target: ColumnType, failures: inout [Int]?) -> ColumnVector {
         let source = input.type
         if source == target { return input }
         var out = ColumnVector(type: target, capacity: input.count)

@@ -1,17 +1,17 @@
 import Foundation
-public import SluiceFormat
+package import SluiceFormat
 
 /// A resolved function: the kernel, the types its arguments must be cast to, and its result type.
-public struct FunctionBinding: Sendable {
-    public var function: ScalarFunction
-    public var argumentTypes: [ColumnType]
-    public var resultType: ColumnType
+package struct FunctionBinding: Sendable {
+    package var function: ScalarFunction
+    package var argumentTypes: [ColumnType]
+    package var resultType: ColumnType
 }
 
 /// The scalar function library shared by loads (`columns` expressions) and SQL.
-public enum FunctionLibrary {
+package enum FunctionLibrary {
     /// Names of every scalar function (for error messages and docs).
-    public static let names: [String] = [
+    package static let names: [String] = [
         "abs", "ceil", "ceiling", "coalesce", "concat", "concat_ws", "curdate", "current_date", "current_timestamp",
         "date", "date_format", "date_trunc", "day", "dayofmonth", "floor", "from_unixtime", "hour", "if", "ifnull",
         "length", "char_length", "lower", "lcase", "ltrim", "minute", "month", "now", "nullif", "replace", "round",
@@ -23,7 +23,7 @@ public enum FunctionLibrary {
     /// - Throws: `.unknownFunction` or `.typeMismatch` naming the function.
     /// - Parameter constants: literal argument values where known (they can decide the result type,
     ///   e.g. the scale of `round(x, 2)`).
-    public static func resolve(
+    package static func resolve(
         _ name: String, _ types: [ColumnType], constants: [Value?] = [], position: Int? = nil
     ) throws(ExprError) -> FunctionBinding {
         let lower = name.lowercased()

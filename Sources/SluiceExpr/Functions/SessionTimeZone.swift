@@ -2,11 +2,11 @@ import Foundation
 import SluiceFormat
 
 /// A named IANA time zone (or fixed offset like `+08:00`) used by time functions.
-public struct SessionTimeZone: Sendable, Hashable {
-    public let name: String
+package struct SessionTimeZone: Sendable, Hashable {
+    package let name: String
     private let zone: TimeZone
 
-    public static let utc = SessionTimeZone(validated: "UTC", zone: TimeZone(identifier: "UTC")!)
+    package static let utc = SessionTimeZone(validated: "UTC", zone: TimeZone(identifier: "UTC")!)
 
     private init(validated name: String, zone: TimeZone) {
         self.name = name
@@ -14,7 +14,7 @@ public struct SessionTimeZone: Sendable, Hashable {
     }
 
     /// - Returns: nil for an unknown zone name.
-    public init?(_ name: String) {
+    package init?(_ name: String) {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         if let zone = TimeZone(identifier: trimmed) {
             self.init(validated: trimmed, zone: zone)
@@ -33,22 +33,22 @@ public struct SessionTimeZone: Sendable, Hashable {
     }
 
     /// Seconds east of UTC at the UTC instant `epochSeconds`.
-    public func offset(atUTC epochSeconds: Int64) -> Int64 {
+    package func offset(atUTC epochSeconds: Int64) -> Int64 {
         Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(epochSeconds))))
     }
 
     /// UTC microseconds → wall-clock microseconds in this zone.
-    public func toLocal(utcMicros: Int64) -> Int64 {
+    package func toLocal(utcMicros: Int64) -> Int64 {
         utcMicros + offset(atUTC: CivilTime.floorDivide(utcMicros, CivilTime.microsPerSecond).0)
             * CivilTime.microsPerSecond
     }
 
     /// Wall-clock microseconds in this zone → UTC microseconds.
-    public func toUTC(localMicros: Int64) -> Int64 {
+    package func toUTC(localMicros: Int64) -> Int64 {
         let guess = localMicros - offset(atUTC: localMicros / CivilTime.microsPerSecond) * CivilTime.microsPerSecond
         return localMicros - offset(atUTC: guess / CivilTime.microsPerSecond) * CivilTime.microsPerSecond
     }
 
-    public static func == (a: SessionTimeZone, b: SessionTimeZone) -> Bool { a.name == b.name }
-    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+    package static func == (a: SessionTimeZone, b: SessionTimeZone) -> Bool { a.name == b.name }
+    package func hash(into hasher: inout Hasher) { hasher.combine(name) }
 }

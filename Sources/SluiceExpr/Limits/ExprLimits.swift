@@ -3,12 +3,12 @@ import CSluiceSupport
 /// Bounds on the shape of an expression, so hostile SQL, `columns` or `where` text can neither
 /// overflow a thread's stack nor make planning quadratic. The numbers are StarRocks' FE
 /// defaults (`expr_depth_limit`, `expr_children_limit`); docs/limits.md lists them.
-public enum ExprLimits {
+package enum ExprLimits {
     /// Deepest expression tree accepted: nesting (parentheses, functions, `NOT`, `CASE`) and
     /// operator chains (`a + b + c …`, `x AND y AND …`) both count.
-    public static let maxDepth = 3_000
+    package static let maxDepth = 3_000
     /// Most children one node may have: `IN (…)` items, function arguments, `CASE` branches.
-    public static let maxChildren = 10_000
+    package static let maxChildren = 10_000
 
     static func depthError(position: Int? = nil) -> ExprError {
         ExprError(
@@ -34,14 +34,14 @@ public enum ExprLimits {
 
 /// Stops recursion before it overflows the calling thread's stack: recursive parsers, binders
 /// and evaluators call ``check()`` at each level and turn a would-be crash into an error.
-public enum StackGuard {
+package enum StackGuard {
     /// Stack kept free below the deepest checked frame, for the work between two checks (one
     /// level of recursion, a kernel, a string build) and for the runtime.
     static let headroom: UInt = 160 * 1024
 
     /// Whether the calling frame is within ``headroom`` of the end of its thread's stack.
     @inline(__always)
-    public static var isExhausted: Bool {
+    package static var isExhausted: Bool {
         guard let left = remaining else { return false }
         return left < Int(headroom)
     }
@@ -58,7 +58,7 @@ public enum StackGuard {
 
     /// - Throws: `.tooComplex` when the stack is nearly exhausted.
     @inline(__always)
-    public static func check(position: Int? = nil) throws(ExprError) {
+    package static func check(position: Int? = nil) throws(ExprError) {
         if isExhausted { throw ExprLimits.stackError(position: position) }
     }
 }
@@ -66,7 +66,7 @@ public enum StackGuard {
 extension Expr {
     /// The tree's depth (a leaf is 1).
     /// - Throws: `.tooComplex` past ``ExprLimits/maxDepth`` or when the stack runs short.
-    public func checkedDepth(limit: Int = ExprLimits.maxDepth) throws(ExprError) -> Int {
+    package func checkedDepth(limit: Int = ExprLimits.maxDepth) throws(ExprError) -> Int {
         try StackGuard.check()
         guard limit > 0 else { throw ExprLimits.depthError() }
         var deepest = 0
@@ -75,7 +75,7 @@ extension Expr {
     }
 
     /// Direct sub-expressions.
-    public var children: [Expr] {
+    package var children: [Expr] {
         switch self {
         case .literal, .column, .star: return []
         case .unary(_, let e), .isNull(let e, _), .cast(let e, _): return [e]

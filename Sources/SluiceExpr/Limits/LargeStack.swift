@@ -6,9 +6,9 @@
 /// `where`) on a thread with a large stack, whatever thread the caller is on. Dispatch and
 /// cooperative-pool threads have small stacks (~512 KiB); an expression at the depth limit
 /// needs more in its recursive walks. Costs one thread start and join per call (tens of µs).
-public enum LargeStack {
+package enum LargeStack {
     /// Reserved, not committed: pages are touched only as deep as the work goes.
-    public static let size = 256 << 20
+    package static let size = 256 << 20
 
     private final class Job {
         let work: () -> Void
@@ -17,7 +17,7 @@ public enum LargeStack {
 
     /// Runs `body` on a large stack and returns its result (inline when the calling thread
     /// already has that much stack left, e.g. a nested call).
-    public static func run<T>(_ body: () throws -> T) throws -> T {
+    package static func run<T>(_ body: () throws -> T) throws -> T {
         if (StackGuard.remaining ?? 0) >= size / 2 { return try body() }
         var result: Result<T, any Error>?
         withoutActuallyEscaping({ result = Result { try body() } }) { work in

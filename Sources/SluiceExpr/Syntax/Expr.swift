@@ -1,7 +1,7 @@
-public import SluiceFormat
+package import SluiceFormat
 
 /// An unresolved SQL expression, as parsed.
-public indirect enum Expr: Sendable, Hashable {
+package indirect enum Expr: Sendable, Hashable {
     /// A literal with its type (`nil` type = NULL).
     case literal(Value, ColumnType?)
     /// A column reference, optionally qualified by a table name or alias.
@@ -20,7 +20,7 @@ public indirect enum Expr: Sendable, Hashable {
     case call(name: String, arguments: [Expr], distinct: Bool)
 
     /// Whether this expression contains an aggregate call.
-    public var containsAggregate: Bool {
+    package var containsAggregate: Bool {
         switch self {
         case .call(let name, let args, _):
             return AggregateKind(name: name) != nil || args.contains { $0.containsAggregate }
@@ -37,7 +37,7 @@ public indirect enum Expr: Sendable, Hashable {
     }
 
     /// SQL text of the expression (used as the default output column name).
-    public var sql: String {
+    package var sql: String {
         switch self {
         case .literal(let v, let type):
             guard let type, let text = v.text(as: type) else { return "NULL" }
@@ -65,21 +65,21 @@ public indirect enum Expr: Sendable, Hashable {
     }
 }
 
-public struct WhenBranch: Sendable, Hashable {
-    public var condition: Expr
-    public var result: Expr
-    public init(condition: Expr, result: Expr) {
+package struct WhenBranch: Sendable, Hashable {
+    package var condition: Expr
+    package var result: Expr
+    package init(condition: Expr, result: Expr) {
         self.condition = condition
         self.result = result
     }
 }
 
-public enum UnaryOperator: String, Sendable, Hashable {
+package enum UnaryOperator: String, Sendable, Hashable {
     case negate = "-"
     case not = "NOT"
 }
 
-public enum BinaryOperator: String, Sendable, Hashable {
+package enum BinaryOperator: String, Sendable, Hashable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", modulo = "%", integerDivide = "DIV"
     case equal = "=", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
     case nullSafeEqual = "<=>"
@@ -95,10 +95,10 @@ public enum BinaryOperator: String, Sendable, Hashable {
 }
 
 /// The aggregate functions the executor knows.
-public enum AggregateKind: String, Sendable, Hashable {
+package enum AggregateKind: String, Sendable, Hashable {
     case count, sum, min, max, avg
 
-    public init?(name: String) {
+    package init?(name: String) {
         self.init(rawValue: name.lowercased())
     }
 }

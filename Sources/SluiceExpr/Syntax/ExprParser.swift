@@ -1,27 +1,27 @@
-public import SluiceFormat
+package import SluiceFormat
 
 /// A cursor over tokens with the helpers statement and expression parsers share.
-public struct TokenStream: Sendable {
-    public let tokens: [Token]
-    public var index = 0
+package struct TokenStream: Sendable {
+    package let tokens: [Token]
+    package var index = 0
     /// Nesting depth of the expression being parsed (see ``ExprLimits``).
-    public var depth = 0
+    package var depth = 0
 
     /// The statement's UTF-8 text (empty when built from tokens).
-    public let source: [UInt8]
+    package let source: [UInt8]
 
-    public init(_ tokens: [Token]) {
+    package init(_ tokens: [Token]) {
         self.tokens = tokens
         self.source = []
     }
 
-    public init(sql: String) throws(ExprError) {
+    package init(sql: String) throws(ExprError) {
         self.tokens = try Lexer.tokenize(sql)
         self.source = Array(sql.utf8)
     }
 
     /// The source text from token `from` up to (not including) token `to`, trimmed.
-    public func text(fromToken from: Int, toToken to: Int) -> String {
+    package func text(fromToken from: Int, toToken to: Int) -> String {
         let start = tokens[min(from, tokens.count - 1)].offset
         let end = min(tokens[min(to, tokens.count - 1)].offset, source.count)
         guard start < end else { return "" }
@@ -32,7 +32,7 @@ public struct TokenStream: Sendable {
 
     /// The current string literal exactly as written between its quotes (no escape processing:
     /// `'\t'` stays backslash-t, `'\x01'` stays hex), then advances.
-    public mutating func rawStringLiteral(_ what: String) throws(ExprError) -> String {
+    package mutating func rawStringLiteral(_ what: String) throws(ExprError) -> String {
         guard case .string = current.kind else { throw unexpected(expecting: what) }
         let raw = text(fromToken: index, toToken: index + 1)
         advance()
@@ -40,35 +40,35 @@ public struct TokenStream: Sendable {
         return String(raw.dropFirst().dropLast())
     }
 
-    public var current: Token { tokens[min(index, tokens.count - 1)] }
-    public func peek(_ k: Int = 1) -> Token { tokens[min(index + k, tokens.count - 1)] }
-    public var atEnd: Bool { if case .end = current.kind { return true } else { return false } }
+    package var current: Token { tokens[min(index, tokens.count - 1)] }
+    package func peek(_ k: Int = 1) -> Token { tokens[min(index + k, tokens.count - 1)] }
+    package var atEnd: Bool { if case .end = current.kind { return true } else { return false } }
 
-    public mutating func advance() { if index < tokens.count - 1 { index += 1 } }
+    package mutating func advance() { if index < tokens.count - 1 { index += 1 } }
 
     /// Consumes `keyword` if it is next.
-    public mutating func accept(_ keyword: String) -> Bool {
+    package mutating func accept(_ keyword: String) -> Bool {
         guard current.isKeyword(keyword) else { return false }
         advance()
         return true
     }
 
-    public mutating func acceptSymbol(_ symbol: String) -> Bool {
+    package mutating func acceptSymbol(_ symbol: String) -> Bool {
         guard current.isSymbol(symbol) else { return false }
         advance()
         return true
     }
 
-    public mutating func expect(_ keyword: String) throws(ExprError) {
+    package mutating func expect(_ keyword: String) throws(ExprError) {
         guard accept(keyword) else { throw unexpected(expecting: keyword) }
     }
 
-    public mutating func expectSymbol(_ symbol: String) throws(ExprError) {
+    package mutating func expectSymbol(_ symbol: String) throws(ExprError) {
         guard acceptSymbol(symbol) else { throw unexpected(expecting: "'\(symbol)'") }
     }
 
     /// An identifier (plain word or backquoted).
-    public mutating func identifier(_ what: String = "identifier") throws(ExprError) -> String {
+    package mutating func identifier(_ what: String = "identifier") throws(ExprError) -> String {
         switch current.kind {
         case .word(let w):
             advance()
@@ -81,13 +81,13 @@ public struct TokenStream: Sendable {
         }
     }
 
-    public mutating func stringLiteral(_ what: String = "string literal") throws(ExprError) -> String {
+    package mutating func stringLiteral(_ what: String = "string literal") throws(ExprError) -> String {
         guard case .string(let s) = current.kind else { throw unexpected(expecting: what) }
         advance()
         return s
     }
 
-    public mutating func integer(_ what: String = "integer") throws(ExprError) -> Int {
+    package mutating func integer(_ what: String = "integer") throws(ExprError) -> Int {
         guard case .number(let text) = current.kind, let value = Int(text) else { throw unexpected(expecting: what) }
         advance()
         return value
@@ -95,28 +95,28 @@ public struct TokenStream: Sendable {
 
     /// Enters one level of expression nesting. - Throws: `.tooComplex` past the depth limit or
     /// near the end of the thread's stack.
-    public mutating func enterNesting() throws(ExprError) {
+    package mutating func enterNesting() throws(ExprError) {
         guard depth < ExprLimits.maxDepth else { throw ExprLimits.depthError(position: current.offset) }
         try StackGuard.check(position: current.offset)
         depth += 1
     }
 
-    public mutating func leaveNesting() { depth -= 1 }
+    package mutating func leaveNesting() { depth -= 1 }
 
     /// - Throws: `.tooComplex` when a list has more items than ``ExprLimits/maxChildren``.
-    public func checkChildren(_ count: Int) throws(ExprError) {
+    package func checkChildren(_ count: Int) throws(ExprError) {
         if count > ExprLimits.maxChildren { throw ExprLimits.childrenError(count, position: current.offset) }
     }
 
-    public func unexpected(expecting: String) -> ExprError {
+    package func unexpected(expecting: String) -> ExprError {
         ExprError(.syntax, "Syntax error: unexpected \(current.text), expecting \(expecting)", position: current.offset)
     }
 }
 
 /// Precedence-climbing parser for SQL expressions (MySQL/StarRocks precedence).
-public enum ExprParser {
+package enum ExprParser {
     /// Parses a whole string as one expression.
-    public static func parse(_ sql: String) throws(ExprError) -> Expr {
+    package static func parse(_ sql: String) throws(ExprError) -> Expr {
         var stream = try TokenStream(sql: sql)
         let expr = try parseExpression(&stream)
         guard stream.atEnd else { throw stream.unexpected(expecting: "end of expression") }
@@ -125,7 +125,7 @@ public enum ExprParser {
 
     /// Parses one expression; a whole (outermost) one is checked against ``ExprLimits``, since
     /// operator chains deepen the tree without nesting the parse.
-    public static func parseExpression(_ s: inout TokenStream) throws(ExprError) -> Expr {
+    package static func parseExpression(_ s: inout TokenStream) throws(ExprError) -> Expr {
         try s.enterNesting()
         defer { s.leaveNesting() }
         let expr = try parseOr(&s)
@@ -392,7 +392,7 @@ public enum ExprParser {
     }
 
     /// Parses a type name with optional `(args)`, e.g. `DECIMAL(10, 2)`, `VARCHAR(20)`, `INT`.
-    public static func parseType(_ s: inout TokenStream) throws(ExprError) -> ColumnType {
+    package static func parseType(_ s: inout TokenStream) throws(ExprError) -> ColumnType {
         let position = s.current.offset
         var name = try s.identifier("type name")
         if name.equalsIgnoringCaseASCII("SIGNED") || name.equalsIgnoringCaseASCII("UNSIGNED") {

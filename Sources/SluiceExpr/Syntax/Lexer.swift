@@ -1,6 +1,6 @@
 /// A SQL token with its offset in the source (for error messages).
-public struct Token: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+package struct Token: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         /// Unquoted identifier or keyword; compare keywords with ``Token/isKeyword(_:)``.
         case word(String)
         /// `backquoted` identifier (never a keyword).
@@ -13,21 +13,21 @@ public struct Token: Sendable, Equatable {
         case end
     }
 
-    public var kind: Kind
-    public var offset: Int
+    package var kind: Kind
+    package var offset: Int
 
-    public func isKeyword(_ keyword: String) -> Bool {
+    package func isKeyword(_ keyword: String) -> Bool {
         if case .word(let w) = kind { return w.equalsIgnoringCaseASCII(keyword) }
         return false
     }
 
-    public func isSymbol(_ symbol: String) -> Bool {
+    package func isSymbol(_ symbol: String) -> Bool {
         if case .symbol(let s) = kind { return s == symbol }
         return false
     }
 
     /// Human text of the token for error messages.
-    public var text: String {
+    package var text: String {
         switch kind {
         case .word(let w): w
         case .quotedIdentifier(let w): "`\(w)`"
@@ -50,8 +50,8 @@ extension String {
 
 /// Splits SQL text into tokens. Strings take `'…'` or `"…"` with backslash escapes
 /// (`\t \n \r \0 \\ \' \"`), identifiers may be backquoted, comments (`-- …`, `/* … */`) are skipped.
-public enum Lexer {
-    public static func tokenize(_ source: String) throws(ExprError) -> [Token] {
+package enum Lexer {
+    package static func tokenize(_ source: String) throws(ExprError) -> [Token] {
         let bytes = Array(source.utf8)
         var tokens = [Token]()
         var i = 0

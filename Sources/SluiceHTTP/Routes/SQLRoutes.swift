@@ -1,31 +1,31 @@
 import Foundation
 import HTTPTypes
-public import Hummingbird
+package import Hummingbird
 import Logging
 import NIOCore
 import SluiceExpr
 import SluiceFormat
 import SluiceIO
-public import SluiceSQL
+package import SluiceSQL
 import Synchronization
 
 /// The HTTP SQL API (`spec/http-sql-api.md`): one statement per POST, NDJSON result.
-public struct SQLRoutes: Sendable {
-    public let executor: SQLExecutor
-    public let authenticator: Authenticator
+package struct SQLRoutes: Sendable {
+    package let executor: SQLExecutor
+    package let authenticator: Authenticator
     /// Largest accepted request body. Default 1 MiB.
-    public var maxRequestBytes = 1 << 20
+    package var maxRequestBytes = 1 << 20
     private let connections = ConnectionCounter()
 
     /// `host:port` for URLs in results when the request has no Host header.
-    public var advertisedAddress = "127.0.0.1:8030"
+    package var advertisedAddress = "127.0.0.1:8030"
 
-    public init(executor: SQLExecutor, authenticator: Authenticator) {
+    package init(executor: SQLExecutor, authenticator: Authenticator) {
         self.executor = executor
         self.authenticator = authenticator
     }
 
-    public func register(on router: Router<SluiceRequestContext>) {
+    package func register(on router: Router<SluiceRequestContext>) {
         router.post("/api/v1/catalogs/:catalog/databases/:db/sql") { request, context in
             try await handle(request, context, database: context.parameters.get("db"))
         }

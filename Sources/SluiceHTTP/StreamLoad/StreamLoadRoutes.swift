@@ -1,9 +1,9 @@
 import Foundation
 import HTTPTypes
-public import Hummingbird
+package import Hummingbird
 import NIOCore
 import SluiceIO
-public import SluiceLoad
+package import SluiceLoad
 import SluiceStorage
 import SluiceTxn
 
@@ -13,16 +13,16 @@ import SluiceTxn
 /// One process plays both StarRocks roles: it answers like a BE (no redirect, `Expect` optional,
 /// HTTP 200 with the result JSON for every load outcome) but refuses bad credentials like the FE
 /// (HTTP 401 with `WWW-Authenticate`).
-public struct StreamLoadRoutes: Sendable {
-    public let service: LoadService
-    public let authenticator: Authenticator
+package struct StreamLoadRoutes: Sendable {
+    package let service: LoadService
+    package let authenticator: Authenticator
     /// `streaming_load_max_mb` in bytes. Default 100 GiB (StarRocks' 102400 MB).
-    public var streamingLoadMaxBytes = 102_400 << 20
+    package var streamingLoadMaxBytes = 102_400 << 20
     /// Memory a load may buffer before flushing segments. Default 48 MiB.
-    public var defaultMemoryLimit = 48 << 20
+    package var defaultMemoryLimit = 48 << 20
     /// Host:port used in `ErrorURL` when the request has no `Host` header.
-    public var advertisedAddress: String
-    public init(service: LoadService, authenticator: Authenticator, advertisedAddress: String) {
+    package var advertisedAddress: String
+    package init(service: LoadService, authenticator: Authenticator, advertisedAddress: String) {
         self.service = service
         self.authenticator = authenticator
         self.advertisedAddress = advertisedAddress
@@ -32,7 +32,7 @@ public struct StreamLoadRoutes: Sendable {
         .init(streamingLoadMaxBytes: streamingLoadMaxBytes, defaultMemoryLimit: defaultMemoryLimit)
     }
 
-    public func register(on router: Router<SluiceRequestContext>) {
+    package func register(on router: Router<SluiceRequestContext>) {
         // Hummingbird matches a trailing `/` to the same route.
         router.put("/api/:db/:table/_stream_load") { request, context in try await streamLoad(request, context) }
         router.get("/api/:db/get_load_state") { request, context in loadState(request, context) }
@@ -42,7 +42,7 @@ public struct StreamLoadRoutes: Sendable {
     // MARK: Stream Load
 
     /// Whether the header checks that precede the body pass (used to decide on `100 Continue`).
-    public func acceptsBody(_ head: HTTPRequest) -> Bool {
+    package func acceptsBody(_ head: HTTPRequest) -> Bool {
         let headers = StreamLoadHeaders(fields: head.headerFields)
         let length = head.headerFields[.contentLength].flatMap { Int($0) }
         return (try? headers.validateBeforeBegin(contentLength: length, limits: limits, label: "")) != nil

@@ -1,10 +1,10 @@
 import Foundation
-public import HTTPTypes
+package import HTTPTypes
 
 /// HTTP Basic authentication against configured users (StarRocks default: `root` with an empty
 /// password).
-public struct Authenticator: Sendable {
-    public enum Outcome: Sendable, Equatable {
+package struct Authenticator: Sendable {
+    package enum Outcome: Sendable, Equatable {
         case authenticated(user: String)
         /// No or unparseable `Authorization` header.
         case missing
@@ -12,11 +12,11 @@ public struct Authenticator: Sendable {
         case denied(user: String)
     }
 
-    public var users: [String: String]
+    package var users: [String: String]
 
-    public init(users: [String: String] = ["root": ""]) { self.users = users }
+    package init(users: [String: String] = ["root": ""]) { self.users = users }
 
-    public func authenticate(_ fields: HTTPFields) -> Outcome {
+    package func authenticate(_ fields: HTTPFields) -> Outcome {
         guard let header = fields[.authorization] else { return .missing }
         let parts = header.split(separator: " ", omittingEmptySubsequences: true)
         guard parts.count == 2, parts[0].lowercased() == "basic",

@@ -1,5 +1,5 @@
 import HTTPTypes
-public import NIOCore
+package import NIOCore
 import NIOHTTPTypes
 
 /// Answers `Expect: 100-continue` as soon as the head arrives, so curl sends the body without its
@@ -28,10 +28,10 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
 }
 
 /// Channel handlers the HTTP server needs in front of the router.
-public enum SluiceChannelHandlers {
+package enum SluiceChannelHandlers {
     /// The `Expect: 100-continue` responder and the disconnect watcher (one each per connection).
     /// - Parameter streamLoad: when given, Stream Load heads that fail their header checks get no 100.
-    public static func make(authenticator: Authenticator, streamLoad: StreamLoadRoutes? = nil)
+    package static func make(authenticator: Authenticator, streamLoad: StreamLoadRoutes? = nil)
         -> [any RemovableChannelHandler]
     {
         [

@@ -1,13 +1,13 @@
-public import SluiceFormat
+package import SluiceFormat
 
 /// Minimal JSON writing for hot response paths (no Foundation encoder per row).
-public enum JSONText {
+package enum JSONText {
     /// Appends `text` as a JSON string literal.
-    public static func appendString(_ text: some Collection<UInt8>, to out: inout [UInt8]) {
+    package static func appendString(_ text: some Collection<UInt8>, to out: inout [UInt8]) {
         JSONEscaping.appendQuoted(text, to: &out)
     }
 
-    public static func string(_ text: String) -> String {
+    package static func string(_ text: String) -> String {
         var out = [UInt8]()
         appendString(text.utf8, to: &out)
         return String(decoding: out, as: UTF8.self)
@@ -15,7 +15,7 @@ public enum JSONText {
 
     /// Appends row `row` of `column` in the HTTP SQL API's value encoding: integers and floats as
     /// numbers, DECIMAL/DATE/DATETIME/strings as strings, BOOLEAN as 0/1, NULL as `null`.
-    public static func appendValue(_ column: ColumnVector, _ row: Int, to out: inout [UInt8]) {
+    package static func appendValue(_ column: ColumnVector, _ row: Int, to out: inout [UInt8]) {
         if column.isNull(row) {
             out.append(contentsOf: Array("null".utf8))
             return

@@ -1,14 +1,14 @@
-public import Hummingbird
+package import Hummingbird
 
 /// Treats `/path/` as `/path` (clients such as some Stream Load SDKs add the slash); Hummingbird's
 /// router matches paths exactly.
-public struct TrailingSlashResponder<Inner: HTTPResponder>: HTTPResponder {
-    public typealias Context = Inner.Context
+package struct TrailingSlashResponder<Inner: HTTPResponder>: HTTPResponder {
+    package typealias Context = Inner.Context
     let inner: Inner
 
-    public init(_ inner: Inner) { self.inner = inner }
+    package init(_ inner: Inner) { self.inner = inner }
 
-    public func respond(to request: Request, context: Context) async throws -> Response {
+    package func respond(to request: Request, context: Context) async throws -> Response {
         let full = request.head.path ?? ""
         let path = full.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
         guard path.count > 1, path.hasSuffix("/") else { return try await inner.respond(to: request, context: context) }

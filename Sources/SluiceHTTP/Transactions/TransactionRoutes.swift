@@ -1,20 +1,20 @@
 import Foundation
 import HTTPTypes
-public import Hummingbird
+package import Hummingbird
 import NIOCore
 import SluiceIO
-public import SluiceLoad
+package import SluiceLoad
 import SluiceStorage
 import SluiceTxn
 
 /// `/api/transaction/{begin,load,prepare,commit,rollback,list}` and `GET /api/{db}/_transactions`
 /// (spec §2): the Stream Load transaction interface over HTTP.
-public struct TransactionRoutes: Sendable {
-    public let loads: TransactionLoads
-    public let streamLoad: StreamLoadRoutes
+package struct TransactionRoutes: Sendable {
+    package let loads: TransactionLoads
+    package let streamLoad: StreamLoadRoutes
 
     /// Default `prepared_timeout`, seconds (StarRocks' `prepared_transaction_default_timeout_second`).
-    public var defaultPreparedTimeout: Int64 = 86_400
+    package var defaultPreparedTimeout: Int64 = 86_400
 
     static let dataHeaders = [
         "format", "columns", "where", "column_separator", "row_delimiter", "line_delimiter", "partitions",
@@ -23,12 +23,12 @@ public struct TransactionRoutes: Sendable {
         "compression", "content-encoding", "max_filter_ratio", "ignore_json_size", "transmission_compression_type",
     ]
 
-    public init(loads: TransactionLoads, streamLoad: StreamLoadRoutes) {
+    package init(loads: TransactionLoads, streamLoad: StreamLoadRoutes) {
         self.loads = loads
         self.streamLoad = streamLoad
     }
 
-    public func register(on router: Router<SluiceRequestContext>) {
+    package func register(on router: Router<SluiceRequestContext>) {
         for op in ["begin", "prepare", "commit", "rollback", "list"] {
             router.post(RouterPath("/api/transaction/\(op)")) { request, context in
                 try await handle(op, request, context)

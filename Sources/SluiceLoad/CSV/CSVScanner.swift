@@ -6,15 +6,15 @@ import Synchronization
 /// Handles multi-byte separators and delimiters, RFC 4180 enclosures (doubled quotes inside),
 /// an escape byte, `trim_space`, `skip_header`, and a `\r` before a `\n` row delimiter (CRLF files).
 /// A row cut by a chunk boundary is carried to the next chunk; nothing else is copied.
-public struct CSVFormat: Sendable {
-    public var columnSeparator: [UInt8]
-    public var rowDelimiter: [UInt8]
-    public var enclose: UInt8?
-    public var escape: UInt8?
-    public var trimSpace: Bool
-    public var skipHeader: Int
+package struct CSVFormat: Sendable {
+    package var columnSeparator: [UInt8]
+    package var rowDelimiter: [UInt8]
+    package var enclose: UInt8?
+    package var escape: UInt8?
+    package var trimSpace: Bool
+    package var skipHeader: Int
 
-    public init(
+    package init(
         columnSeparator: [UInt8] = [9], rowDelimiter: [UInt8] = [10], enclose: UInt8? = nil, escape: UInt8? = nil,
         trimSpace: Bool = false, skipHeader: Int = 0
     ) {
@@ -30,19 +30,19 @@ public struct CSVFormat: Sendable {
 /// Rows found in one buffer: field byte ranges plus each row's raw range (for error logs).
 /// Ranges index into the buffer passed to the callback; fields that were quoted or escaped are
 /// already unescaped into `unescaped` and point there instead (negative start = index − 1 into it).
-public struct CSVRows: Sendable {
-    public var fieldStarts: [Int] = []
-    public var fieldEnds: [Int] = []
+package struct CSVRows: Sendable {
+    package var fieldStarts: [Int] = []
+    package var fieldEnds: [Int] = []
     /// Index into the field arrays where row `r` starts; `count + 1` entries.
-    public var rowFields: [Int] = [0]
-    public var rowStarts: [Int] = []
-    public var rowEnds: [Int] = []
+    package var rowFields: [Int] = [0]
+    package var rowStarts: [Int] = []
+    package var rowEnds: [Int] = []
     /// Bytes of fields that needed unescaping.
-    public var unescaped: [UInt8] = []
+    package var unescaped: [UInt8] = []
 
-    public var count: Int { rowStarts.count }
+    package var count: Int { rowStarts.count }
 
-    public func fieldCount(_ row: Int) -> Int { rowFields[row + 1] - rowFields[row] }
+    package func fieldCount(_ row: Int) -> Int { rowFields[row + 1] - rowFields[row] }
 
     mutating func reset() {
         fieldStarts.removeAll(keepingCapacity: true)
@@ -55,21 +55,21 @@ public struct CSVRows: Sendable {
     }
 }
 
-public struct CSVScanner: Sendable {
-    public let format: CSVFormat
+package struct CSVScanner: Sendable {
+    package let format: CSVFormat
     private var carry: [UInt8] = []
     fileprivate var skipped = 0
     private var rows = CSVRows()
     /// Rows are handed out in batches of at most this many (one converter hand-off each).
-    public var batchRows = 16384
+    package var batchRows = 16384
 
-    public init(format: CSVFormat) { self.format = format }
+    package init(format: CSVFormat) { self.format = format }
 
     /// Bytes of the unfinished row carried to the next chunk.
-    public var carriedBytes: Int { carry.count }
+    package var carriedBytes: Int { carry.count }
 
     /// Scans `chunk`; calls `emit` with batches of complete rows (ranges into the given buffer).
-    public mutating func consume(
+    package mutating func consume(
         _ chunk: UnsafeRawBufferPointer, emit: (UnsafeRawBufferPointer, CSVRows) throws -> Void
     ) rethrows {
         var offset = 0
@@ -94,7 +94,7 @@ public struct CSVScanner: Sendable {
 
     /// Whether chunks may be split at any row delimiter and scanned in parallel (no quotes or
     /// escapes that could hide a delimiter, no header lines left to skip).
-    public var canScanInParallel: Bool {
+    package var canScanInParallel: Bool {
         format.enclose == nil && format.escape == nil && skipped >= format.skipHeader
     }
 
@@ -102,7 +102,7 @@ public struct CSVScanner: Sendable {
     /// `emit` may run concurrently from both and says which half a batch came from: every row of
     /// half 0 comes before every row of half 1 in the input (within a half, batches are in
     /// order). Requires ``canScanInParallel``.
-    public mutating func consumeInParallel(
+    package mutating func consumeInParallel(
         _ chunk: UnsafeRawBufferPointer,
         emit: @escaping @Sendable (_ half: Int, UnsafeRawBufferPointer, CSVRows) throws -> Void
     ) throws {
@@ -154,7 +154,7 @@ public struct CSVScanner: Sendable {
     }
 
     /// Flushes a last row without a trailing delimiter.
-    public mutating func finish(emit: (UnsafeRawBufferPointer, CSVRows) throws -> Void) rethrows {
+    package mutating func finish(emit: (UnsafeRawBufferPointer, CSVRows) throws -> Void) rethrows {
         guard !carry.isEmpty else { return }
         var last = carry
         carry.removeAll()

@@ -1,16 +1,16 @@
 /// A JsonPath as StarRocks' `jsonpaths` and `json_root` use it: `$.a.b`, `$.a[0]`, `$["a.b"]`,
 /// `$.a."b.c"` (quoted keys may contain dots).
-public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
-    public enum Step: Sendable, Hashable {
+package struct JSONPath: Sendable, Hashable, CustomStringConvertible {
+    package enum Step: Sendable, Hashable {
         case key([UInt8])
         case index(Int)
     }
 
-    public let steps: [Step]
-    public let description: String
+    package let steps: [Step]
+    package let description: String
 
     /// - Returns: nil when the text is not a path.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         description = text
         let b = Array(text.utf8)
         guard b.first == UInt8(ascii: "$") else { return nil }
@@ -57,7 +57,7 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The value at this path, or nil when a step is missing.
-    public func evaluate(_ value: JSONValue) -> JSONValue? {
+    package func evaluate(_ value: JSONValue) -> JSONValue? {
         var current = value
         for step in steps {
             switch step {

@@ -1,7 +1,7 @@
 import SluiceFormat
 
 /// A parsed JSON value. Numbers keep their text (so DECIMAL columns stay exact).
-public indirect enum JSONValue: Sendable, Equatable {
+package indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number([UInt8])
@@ -9,7 +9,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     case array([JSONValue])
     case object([(key: [UInt8], value: JSONValue)])
 
-    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+    package static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case (.null, .null): true
         case (.bool(let x), .bool(let y)): x == y
@@ -22,13 +22,13 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 
     /// Member `key` of an object.
-    public func member(_ key: [UInt8]) -> JSONValue? {
+    package func member(_ key: [UInt8]) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }?.value
     }
 
     /// Text a column receives: strings unquoted, numbers and booleans as written, containers as JSON.
-    public var fieldText: [UInt8]? {
+    package var fieldText: [UInt8]? {
         switch self {
         case .null: nil
         case .bool(let b): Array((b ? "true" : "false").utf8)
@@ -39,7 +39,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 
     /// Compact JSON text.
-    public var serialized: [UInt8] {
+    package var serialized: [UInt8] {
         var out = [UInt8]()
         write(to: &out)
         return out
@@ -72,11 +72,11 @@ public indirect enum JSONValue: Sendable, Equatable {
 }
 
 /// A recursive-descent JSON parser over bytes (RFC 8259; depth-limited).
-public struct JSONParser {
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public var message: String
-        public var offset: Int
-        public var description: String { "\(message) at offset \(offset)" }
+package struct JSONParser {
+    package struct Failure: Error, Sendable, CustomStringConvertible {
+        package var message: String
+        package var offset: Int
+        package var description: String { "\(message) at offset \(offset)" }
     }
 
     private let b: UnsafeRawBufferPointer
@@ -84,7 +84,7 @@ public struct JSONParser {
     private let maxDepth = 512
 
     /// Parses exactly one value (surrounding whitespace allowed).
-    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> JSONValue {
+    package static func parse(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> JSONValue {
         var parser = JSONParser(b: bytes)
         parser.skipSpace()
         let value = try parser.value(depth: 0)

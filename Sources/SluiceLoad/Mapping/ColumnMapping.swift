@@ -1,21 +1,21 @@
-public import SluiceExpr
-public import SluiceFormat
-public import SluiceStorage
+package import SluiceExpr
+package import SluiceFormat
+package import SluiceStorage
 
 /// How source fields become table columns: the `columns` header (or positional mapping), derived
 /// column expressions and the `where` filter, bound once per load.
-public struct ColumnMapping: Sendable {
+package struct ColumnMapping: Sendable {
     /// Names of the source fields, in file order.
-    public let sourceNames: [String]
+    package let sourceNames: [String]
     /// For each table column: how its value is produced.
-    public let targets: [Target]
+    package let targets: [Target]
     /// `where`, bound against the table's columns.
-    public let filter: BoundExpr?
+    package let filter: BoundExpr?
     /// For each source field: the table column it feeds directly, when nothing else reads it
     /// (then the CSV path parses it straight into that column's type).
-    public let directTargets: [Int?]
+    package let directTargets: [Int?]
 
-    public enum Target: Sendable {
+    package enum Target: Sendable {
         /// Source field `index`, converted to the column type.
         case source(Int)
         /// An expression over source fields.
@@ -26,7 +26,8 @@ public struct ColumnMapping: Sendable {
 
     /// Binds `columns` and `where` for `table`.
     /// - Throws: ``LoadError`` `.analysis` naming the column or expression at fault.
-    public init(table: TableMeta, columns: String?, filter: String?, nowMicros: Int64, timeZone: SessionTimeZone) throws
+    package init(table: TableMeta, columns: String?, filter: String?, nowMicros: Int64, timeZone: SessionTimeZone)
+        throws
     {
         let schema = table.schema
         var names = [String]()

@@ -1,22 +1,22 @@
-public import SluiceIO
+package import SluiceIO
 
 /// The first rejected rows of a load with their reasons, written to the data directory's
 /// `errors/` folder and served at the load's `ErrorURL`.
-public struct ErrorLog: Sendable {
-    public let limit: Int
-    public private(set) var entries: [String] = []
+package struct ErrorLog: Sendable {
+    package let limit: Int
+    package private(set) var entries: [String] = []
     /// All rejected rows, including those beyond `limit`.
-    public private(set) var rejected = 0
+    package private(set) var rejected = 0
 
-    public init(limit: Int = 50) { self.limit = limit }
+    package init(limit: Int = 50) { self.limit = limit }
 
     /// Raw rejected rows kept for `RejectedRecordPath` (`log_rejected_record_num`).
-    public private(set) var records: [[UInt8]] = []
-    public var recordLimit = 0
+    package private(set) var records: [[UInt8]] = []
+    package var recordLimit = 0
     /// Names where a rejected row came from (Routine Load: topic, partition, offset), if known.
-    public var describeOrigin: (@Sendable ([UInt8]) -> String?)?
+    package var describeOrigin: (@Sendable ([UInt8]) -> String?)?
 
-    public mutating func record(reason: String, row: some Collection<UInt8>) {
+    package mutating func record(reason: String, row: some Collection<UInt8>) {
         rejected += 1
         if records.count < recordLimit { records.append(Array(row)) }
         guard entries.count < limit else { return }
@@ -27,7 +27,7 @@ public struct ErrorLog: Sendable {
     }
 
     /// Writes the log as `errors/<name>` and returns the name (nil when nothing was rejected).
-    public func write(fileSystem: any FileSystem, directory: String, name: String) throws -> String? {
+    package func write(fileSystem: any FileSystem, directory: String, name: String) throws -> String? {
         guard !entries.isEmpty else { return nil }
         let file = try fileSystem.createFile(FilePath.join(directory, name))
         try file.append(Array((entries.joined(separator: "\n") + "\n").utf8))
@@ -37,7 +37,7 @@ public struct ErrorLog: Sendable {
     }
 
     /// Writes the saved raw records (one per line) as `errors/<name>`; nil when none were saved.
-    public func writeRecords(fileSystem: any FileSystem, directory: String, name: String) throws -> String? {
+    package func writeRecords(fileSystem: any FileSystem, directory: String, name: String) throws -> String? {
         guard !records.isEmpty else { return nil }
         let file = try fileSystem.createFile(FilePath.join(directory, name))
         var bytes = [UInt8]()
@@ -52,14 +52,14 @@ public struct ErrorLog: Sendable {
     }
 
     /// `error_log_<created seconds>_<txn hex>_<random hex>`: unguessable, and dated for retention.
-    public static func name(createdAt seconds: Int64, transactionID: Int64) -> String {
+    package static func name(createdAt seconds: Int64, transactionID: Int64) -> String {
         "error_log_\(seconds)_\(String(transactionID, radix: 16))_\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
     }
 
     /// Removes error logs in `directory` created before `cutoff` (seconds since the epoch;
     /// `load_error_log_reserve_hours`). - Returns: how many were removed.
     @discardableResult
-    public static func removeExpired(fileSystem: any FileSystem, directory: String, before cutoff: Int64) -> Int {
+    package static func removeExpired(fileSystem: any FileSystem, directory: String, before cutoff: Int64) -> Int {
         guard let names = try? fileSystem.listDirectory(directory) else { return 0 }
         var removed = 0
         for name in names where isValidName(name) {
@@ -71,7 +71,7 @@ public struct ErrorLog: Sendable {
     }
 
     /// Whether `name` is a name this type writes (guards the HTTP route against path tricks).
-    public static func isValidName(_ name: String) -> Bool {
+    package static func isValidName(_ name: String) -> Bool {
         name.hasPrefix("error_log_")
             && name.utf8.allSatisfy { c in
                 (c >= 48 && c <= 57) || (c | 0x20 >= 97 && c | 0x20 <= 122) || c == 95 || c == 45

@@ -1,12 +1,12 @@
 import SluiceIO
-public import SluiceStorage
+package import SluiceStorage
 
 /// The async edge of loading: each call makes the one hop to the blocking executor
 /// (``BlockingIO``), so HTTP handlers and services never run a journal fsync, a segment flush or
 /// a wait for the converter on the cooperative pool.
 extension LoadService {
     /// ``begin(database:table:label:options:configure:)`` off the cooperative pool.
-    public func beginLoad(
+    package func beginLoad(
         database: String, table: String, label: String, options: LoadOptions,
         configure: @escaping @Sendable (inout LoadOptions, TableMeta) throws -> Void = { _, _ in }
     ) async -> Result<RunningLoad, LoadResultFailure> {
@@ -24,19 +24,19 @@ extension LoadService {
 
 extension RunningLoad {
     /// ``abort(_:code:)`` off the cooperative pool (it waits for the converter and journals).
-    public func abortLoad(_ reason: String, code: LoadError.Code? = nil) async -> LoadResult {
+    package func abortLoad(_ reason: String, code: LoadError.Code? = nil) async -> LoadResult {
         await LoadService.blocking { self.abort(reason, code: code) }
     }
 
     /// ``finish(_:)`` off the cooperative pool (segment flushes, the commit's fsync).
-    public func finishLoad(_ completion: Completion = .commit) async -> LoadResult {
+    package func finishLoad(_ completion: Completion = .commit) async -> LoadResult {
         await LoadService.blocking { self.finish(completion) }
     }
 }
 
 extension TransactionLoads {
     /// ``startLoad(database:label:table:signature:options:configure:)`` off the cooperative pool.
-    public func startLoadAsync(
+    package func startLoadAsync(
         database: String, label: String, table: String?, signature: String, options: LoadOptions,
         configure: @escaping @Sendable (inout LoadOptions, TableMeta) throws -> Void
     ) async -> Result<LoadTicket, TransactionOutcome> {
@@ -48,7 +48,7 @@ extension TransactionLoads {
     }
 
     /// ``endLoad(_:failure:)`` off the cooperative pool.
-    public func endLoadAsync(_ ticket: LoadTicket, failure: String? = nil) async -> TransactionOutcome {
+    package func endLoadAsync(_ ticket: LoadTicket, failure: String? = nil) async -> TransactionOutcome {
         await LoadService.blocking { self.endLoad(ticket, failure: failure) }
     }
 }

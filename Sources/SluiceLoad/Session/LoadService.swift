@@ -1,11 +1,11 @@
 import SluiceIO
-public import SluiceStorage
-public import SluiceTxn
+package import SluiceStorage
+package import SluiceTxn
 import Synchronization
 
 /// The outcome of one load, protocol-neutral (the HTTP layer renders it as StarRocks' JSON).
-public struct LoadResult: Sendable {
-    public enum Status: Sendable, Equatable {
+package struct LoadResult: Sendable {
+    package enum Status: Sendable, Equatable {
         case success
         /// The label is in use; `existingJobStatus` is `RUNNING` or `FINISHED`.
         case labelAlreadyExists(existingJobStatus: String)
@@ -13,35 +13,35 @@ public struct LoadResult: Sendable {
     }
 
     /// -1 when no transaction was begun.
-    public var transactionID: Int64 = -1
-    public var label: String
-    public var status: Status
-    public var message: String
-    public var counters = LoadCounters()
-    public var errorCode: LoadError.Code?
+    package var transactionID: Int64 = -1
+    package var label: String
+    package var status: Status
+    package var message: String
+    package var counters = LoadCounters()
+    package var errorCode: LoadError.Code?
     /// Milliseconds spent per phase.
-    public var beginMilliseconds = 0
-    public var planMilliseconds = 0
-    public var readMilliseconds = 0
-    public var writeMilliseconds = 0
-    public var commitMilliseconds = 0
-    public var totalMilliseconds = 0
+    package var beginMilliseconds = 0
+    package var planMilliseconds = 0
+    package var readMilliseconds = 0
+    package var writeMilliseconds = 0
+    package var commitMilliseconds = 0
+    package var totalMilliseconds = 0
     /// Name of the error log under `errors/`, when rows were rejected.
-    public var errorLogName: String?
+    package var errorLogName: String?
     /// Local path of the saved rejected records (`log_rejected_record_num`), when any were saved.
-    public var rejectedRecordPath: String?
+    package var rejectedRecordPath: String?
     /// The handle of a load finished with `.prepare`: commit or roll it back by this, never by
     /// looking the label up again.
-    public var prepared: PreparedTransaction?
+    package var prepared: PreparedTransaction?
 
     /// Rows this load wrote: none when it failed for a reason other than data quality (a full
     /// disk, a timeout, a dropped table); for `too many filtered rows` StarRocks still reports
     /// the rows that passed.
-    public var loadedRows: Int {
+    package var loadedRows: Int {
         status == .fail && errorCode != .tooManyFilteredRows ? 0 : counters.loadedRows
     }
 
-    public init(label: String, status: Status, message: String) {
+    package init(label: String, status: Status, message: String) {
         self.label = label
         self.status = status
         self.message = message
@@ -50,17 +50,17 @@ public struct LoadResult: Sendable {
 
 /// Runs loads: begin a transaction under the label, stream the body through a ``LoadSession``,
 /// commit (one journal record) or abort. Used by Stream Load over HTTP and, later, Routine Load.
-public final class LoadService: Sendable {
-    public let engine: StorageEngine
-    public let transactions: TransactionManager
+package final class LoadService: Sendable {
+    package let engine: StorageEngine
+    package let transactions: TransactionManager
     private let totals = Mutex(LoadStatistics())
 
     /// Totals over the loads of this process so far.
-    public var statistics: LoadStatistics { totals.withLock { $0 } }
+    package var statistics: LoadStatistics { totals.withLock { $0 } }
 
     /// Counts a Stream Load answer by the `Status` word the protocol answered with (called once
     /// per answered request).
-    public func recordAnswer(_ status: String) {
+    package func recordAnswer(_ status: String) {
         totals.withLock { $0.answers[status, default: 0] += 1 }
     }
 
@@ -68,7 +68,7 @@ public final class LoadService: Sendable {
         totals.withLock { $0.addWritten(counters) }
     }
 
-    public init(engine: StorageEngine, transactions: TransactionManager) {
+    package init(engine: StorageEngine, transactions: TransactionManager) {
         self.engine = engine
         self.transactions = transactions
     }
@@ -76,7 +76,7 @@ public final class LoadService: Sendable {
     /// Begins a load. On failure the result says why (label clash, unknown table, bad mapping).
     /// - Parameter configure: validates the remaining options after the transaction began
     ///   (StarRocks parses most headers after `begin`); a thrown ``LoadError`` aborts it.
-    public func begin(
+    package func begin(
         database: String, table: String, label: String, options: LoadOptions,
         configure: (inout LoadOptions, TableMeta) throws -> Void = { _, _ in }
     ) -> Result<RunningLoad, LoadResultFailure> {
@@ -107,7 +107,7 @@ public final class LoadService: Sendable {
 
     /// Opens a load for a transaction that already began (the transaction interface's first
     /// `load`). On failure the transaction is aborted and the result says why.
-    public func open(
+    package func open(
         _ transaction: Transaction, table: String, options: LoadOptions,
         startedAt start: ContinuousClock.Instant? = nil,
         beginMilliseconds: Int = 0, configure: (inout LoadOptions, TableMeta) throws -> Void = { _, _ in }
@@ -143,7 +143,7 @@ public final class LoadService: Sendable {
     }
 
     /// Whole milliseconds of a duration.
-    public static func milliseconds(_ d: Duration) -> Int {
+    package static func milliseconds(_ d: Duration) -> Int {
         Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
     }
 
@@ -155,8 +155,8 @@ public final class LoadService: Sendable {
 }
 
 /// A failed ``LoadService/begin(database:table:label:options:configure:)``, carrying its result.
-public struct LoadResultFailure: Error, Sendable {
-    public var result: LoadResult
+package struct LoadResultFailure: Error, Sendable {
+    package var result: LoadResult
     init(_ result: LoadResult) { self.result = result }
 }
 
@@ -164,8 +164,8 @@ public struct LoadResultFailure: Error, Sendable {
 ///
 /// Single owner: the caller feeds chunks one at a time (off the cooperative pool, since segment
 /// flushes fsync).
-public final class RunningLoad: @unchecked Sendable {
-    public let transaction: Transaction
+package final class RunningLoad: @unchecked Sendable {
+    package let transaction: Transaction
     private let service: LoadService
     private let session: LoadSession
     private let startedAt: ContinuousClock.Instant
@@ -187,10 +187,10 @@ public final class RunningLoad: @unchecked Sendable {
         result.planMilliseconds = planMilliseconds
     }
 
-    public var counters: LoadCounters { session.counters }
+    package var counters: LoadCounters { session.counters }
 
     /// Parses and writes a chunk.
-    public func consume(_ chunk: UnsafeRawBufferPointer) throws {
+    package func consume(_ chunk: UnsafeRawBufferPointer) throws {
         let clock = ContinuousClock()
         let start = clock.now
         try session.consume(chunk)
@@ -198,7 +198,7 @@ public final class RunningLoad: @unchecked Sendable {
     }
 
     /// How ``finish(_:)`` ends the transaction.
-    public enum Completion: Sendable {
+    package enum Completion: Sendable {
         /// Publish at once (Stream Load, one-phase commit), storing `attachment` and the source
         /// offsets `source` with the commit.
         case commit(attachment: [UInt8]? = nil, source: SourceBatch? = nil)
@@ -206,15 +206,15 @@ public final class RunningLoad: @unchecked Sendable {
         /// committed; `attachment` and `source` are committed with it later.
         case prepare(timeoutSeconds: Int64, attachment: [UInt8]? = nil, source: SourceBatch? = nil)
 
-        public static var commit: Completion { .commit(attachment: nil, source: nil) }
+        package static var commit: Completion { .commit(attachment: nil, source: nil) }
     }
 
     /// Bytes consumed so far.
-    public var receivedBytes: Int { session.counters.receivedBytes }
+    package var receivedBytes: Int { session.counters.receivedBytes }
 
     /// Finishes the body, applies the filter ratio, commits or prepares. Always ends the
     /// transaction's open phase.
-    public func finish(_ completion: Completion = .commit) -> LoadResult {
+    package func finish(_ completion: Completion = .commit) -> LoadResult {
         precondition(!closed, "finish twice")
         closed = true
         let clock = ContinuousClock()
@@ -271,7 +271,7 @@ public final class RunningLoad: @unchecked Sendable {
     }
 
     /// Aborts with `reason` (client disconnect, timeout, bad body).
-    public func abort(_ reason: String, code: LoadError.Code? = nil) -> LoadResult {
+    package func abort(_ reason: String, code: LoadError.Code? = nil) -> LoadResult {
         guard !closed else { return result }
         closed = true
         session.abort()

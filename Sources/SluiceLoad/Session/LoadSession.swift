@@ -1,19 +1,19 @@
 import Dispatch
 import SluiceExpr
 import SluiceFormat
-public import SluiceStorage
+package import SluiceStorage
 import Synchronization
 
 /// One load into one table: bytes in, a ``PreparedWrite`` out.
 ///
 /// ``consume(_:)`` parses as data arrives and writes through a ``TableWriter`` whose memory is
 /// bounded, so a body of any size streams through. Not thread-safe: one owner feeds it.
-public final class LoadSession: @unchecked Sendable {
+package final class LoadSession: @unchecked Sendable {
     // @unchecked: one owner thread calls consume/finish/abort; conversion and writing run on the
     // serial `converter` queue; what both touch (counters, error log, first error) sits in `shared`.
-    public let table: TableMeta
-    public let options: LoadOptions
-    public let mapping: ColumnMapping
+    package let table: TableMeta
+    package let options: LoadOptions
+    package let mapping: ColumnMapping
     private let shared: Mutex<Shared>
     private var receivedBytes = 0
     /// Conversion and writing run here, at most two batches behind parsing, on another core.
@@ -28,13 +28,13 @@ public final class LoadSession: @unchecked Sendable {
     }
 
     /// Counters so far (bytes as received; rows as converted).
-    public var counters: LoadCounters {
+    package var counters: LoadCounters {
         var c = shared.withLock { $0.counters }
         c.receivedBytes = receivedBytes
         return c
     }
 
-    public var errorLog: ErrorLog { shared.withLock { $0.errorLog } }
+    package var errorLog: ErrorLog { shared.withLock { $0.errorLog } }
     private let engine: StorageEngine
     private let writer: TableWriter
     private var scanner: CSVScanner
@@ -45,7 +45,7 @@ public final class LoadSession: @unchecked Sendable {
     /// Binds the mapping and opens a writer.
     /// - Throws: ``LoadError`` `.analysis` for a bad `columns`/`where`, `.invalidArgument` for
     ///   unknown partitions.
-    public init(engine: StorageEngine, table: TableMeta, options: LoadOptions) throws {
+    package init(engine: StorageEngine, table: TableMeta, options: LoadOptions) throws {
         self.engine = engine
         self.table = table
         self.options = options
@@ -79,7 +79,7 @@ public final class LoadSession: @unchecked Sendable {
     }
 
     /// Parses and writes a chunk of the body.
-    public func consume(_ chunk: UnsafeRawBufferPointer) throws {
+    package func consume(_ chunk: UnsafeRawBufferPointer) throws {
         precondition(!finished, "consume after finish")
         try rethrowConverterFailure()
         receivedBytes += chunk.count
@@ -112,7 +112,7 @@ public final class LoadSession: @unchecked Sendable {
 
     /// Flushes the last row and the writer; applies the filter-ratio rule.
     /// - Throws: `.tooManyFilteredRows` (the caller keeps ``errorLog``), `.storage`.
-    public func finish() throws -> PreparedWrite {
+    package func finish() throws -> PreparedWrite {
         if json != nil {
             try json!.finish { try self.process(fields: $0, failures: $1, raws: $2) }
             drainJSONRejects()
@@ -140,7 +140,7 @@ public final class LoadSession: @unchecked Sendable {
     }
 
     /// Removes everything written so far.
-    public func abort() {
+    package func abort() {
         finished = true
         converterGroup.wait()
         writer.abort()

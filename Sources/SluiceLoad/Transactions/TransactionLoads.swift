@@ -1,4 +1,4 @@
-public import SluiceStorage
+package import SluiceStorage
 import SluiceTxn
 import Synchronization
 
@@ -8,8 +8,8 @@ import Synchronization
 /// A thin use of ``TransactionManager``, which owns every transaction's state (open, claimed by a
 /// request, timeouts, PREPARED, finished). This type only keeps each open transaction's data
 /// side: its load session and the data headers its later loads must repeat.
-public final class TransactionLoads: Sendable {
-    public let service: LoadService
+package final class TransactionLoads: Sendable {
+    package let service: LoadService
     private let slots = Mutex<[Key: Slot]>([:])
 
     struct Key: Hashable {
@@ -26,7 +26,7 @@ public final class TransactionLoads: Sendable {
         init(_ transaction: Transaction) { self.transaction = transaction }
     }
 
-    public init(service: LoadService) { self.service = service }
+    package init(service: LoadService) { self.service = service }
 
     var transactions: TransactionManager { service.transactions }
 
@@ -62,7 +62,7 @@ public final class TransactionLoads: Sendable {
 
     // MARK: begin
 
-    public func begin(database: String, table: String, label: String, timeoutSeconds: Int, idleTimeoutSeconds: Int?)
+    package func begin(database: String, table: String, label: String, timeoutSeconds: Int, idleTimeoutSeconds: Int?)
         -> TransactionOutcome
     {
         let clock = ContinuousClock()
@@ -98,7 +98,7 @@ public final class TransactionLoads: Sendable {
     /// Claims the open transaction for one `load` request and returns its running load (opened
     /// with `options` on the first load). Call ``endLoad(_:failure:)`` afterwards.
     /// - Parameter signature: the request's data headers; later loads must repeat them exactly.
-    public func startLoad(
+    package func startLoad(
         database: String, label: String, table: String?, signature: String, options: LoadOptions,
         configure: @escaping (inout LoadOptions, TableMeta) throws -> Void
     ) -> Result<LoadTicket, TransactionOutcome> {
@@ -142,17 +142,17 @@ public final class TransactionLoads: Sendable {
     }
 
     /// A claimed open transaction: feed ``load`` and hand the ticket back with ``endLoad(_:failure:)``.
-    public struct LoadTicket: @unchecked Sendable {
+    package struct LoadTicket: @unchecked Sendable {
         let slot: Slot
         let startBytes: Int
-        public var load: RunningLoad { slot.load! }
-        public var transactionID: Int64 { slot.transaction.id }
-        public var label: String { slot.transaction.label }
+        package var load: RunningLoad { slot.load! }
+        package var transactionID: Int64 { slot.transaction.id }
+        package var label: String { slot.transaction.label }
     }
 
     /// Releases the transaction after a `load` request. A failure (broken body, bad data in a
     /// way that ends the transaction) aborts it.
-    public func endLoad(_ ticket: LoadTicket, failure: String? = nil) -> TransactionOutcome {
+    package func endLoad(_ ticket: LoadTicket, failure: String? = nil) -> TransactionOutcome {
         let transaction = ticket.slot.transaction
         if let failure {
             _ = slot(Key(database: transaction.database, label: transaction.label), of: transaction, remove: true)
@@ -171,7 +171,7 @@ public final class TransactionLoads: Sendable {
 
     /// Prepares the open transaction; `attachment` (e.g. Kafka offsets) is stored with it and
     /// committed in the same journal record as its rows.
-    public func prepare(
+    package func prepare(
         database: String, label: String, timeoutSeconds: Int64, attachment: [UInt8]? = nil, source: SourceBatch? = nil
     ) -> TransactionOutcome {
         let transaction: Transaction
@@ -186,7 +186,7 @@ public final class TransactionLoads: Sendable {
     }
 
     /// Commits: one-phase for an open transaction (with `attachment`), or a PREPARED one.
-    public func commit(database: String, label: String, attachment: [UInt8]? = nil, source: SourceBatch? = nil)
+    package func commit(database: String, label: String, attachment: [UInt8]? = nil, source: SourceBatch? = nil)
         -> TransactionOutcome
     {
         do {
@@ -199,7 +199,7 @@ public final class TransactionLoads: Sendable {
         }
     }
 
-    public func rollback(database: String, label: String) -> TransactionOutcome {
+    package func rollback(database: String, label: String) -> TransactionOutcome {
         do {
             let transaction = try transactions.claim(database: database, label: label, for: .rollback)
             let slot = slot(Key(database: database, label: label), of: transaction, remove: true)
@@ -255,7 +255,7 @@ public final class TransactionLoads: Sendable {
     // MARK: timeouts and listing
 
     /// Aborts open transactions past their timeout or idle timeout.
-    public func sweep() {
+    package func sweep() {
         for (transaction, reason) in transactions.claimExpired() {
             let slot = slot(
                 Key(database: transaction.database, label: transaction.label), of: transaction, remove: true)
@@ -268,7 +268,7 @@ public final class TransactionLoads: Sendable {
     }
 
     /// Open transactions (for `/api/transaction/list`).
-    public var openTransactions:
+    package var openTransactions:
         [(label: String, transactionID: Int64, database: String, inProcessing: Bool, counters: LoadCounters)]
     {
         let loads = slots.withLock { slots in

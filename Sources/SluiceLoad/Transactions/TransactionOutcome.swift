@@ -1,11 +1,11 @@
 /// The outcome of one transaction-interface call (spec §2), protocol-neutral: a typed ``Code``
 /// that each protocol maps to its own words (SluiceHTTP to StarRocks' statuses and JSON shapes).
-public struct TransactionOutcome: Error, Sendable {
-    public enum Operation: String, Sendable {
+package struct TransactionOutcome: Error, Sendable {
+    package enum Operation: String, Sendable {
         case begin, load, prepare, commit, rollback
     }
 
-    public enum Code: Sendable, Hashable {
+    package enum Code: Sendable, Hashable {
         /// The operation ran on the open transaction.
         case ok
         /// Answered from the transaction's durable state: a PREPARED transaction was committed or
@@ -32,25 +32,25 @@ public struct TransactionOutcome: Error, Sendable {
         case loadFailed
 
         /// Whether the same request can succeed later.
-        public var isRetriable: Bool { self == .inProcessing }
+        package var isRetriable: Bool { self == .inProcessing }
     }
 
-    public var operation: Operation
-    public var code: Code
-    public var message: String
-    public var label: String?
-    public var transactionID: Int64?
+    package var operation: Operation
+    package var code: Code
+    package var message: String
+    package var label: String?
+    package var transactionID: Int64?
     /// Only for `.labelAlreadyExists`: `RUNNING`, `FINISHED`, or empty for an open transaction.
-    public var existingJobStatus: String?
+    package var existingJobStatus: String?
     /// Counters and timings of the whole transaction (prepare, one-phase commit).
-    public var result: LoadResult?
+    package var result: LoadResult?
     /// Bytes of this one `load` request.
-    public var requestBytes: Int = 0
-    public var beginMilliseconds = 0
-    public var planMilliseconds = 0
-    public var receiveMilliseconds = 0
+    package var requestBytes: Int = 0
+    package var beginMilliseconds = 0
+    package var planMilliseconds = 0
+    package var receiveMilliseconds = 0
 
-    public init(
+    package init(
         _ operation: Operation, _ code: Code, _ message: String, label: String? = nil, transactionID: Int64? = nil
     ) {
         self.operation = operation

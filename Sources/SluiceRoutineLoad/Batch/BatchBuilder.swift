@@ -1,8 +1,8 @@
-public import SluiceStorage
+package import SluiceStorage
 import Synchronization
 
 /// Why a micro-batch closed (SHOW ROUTINE LOAD TASK's `BatchCloseReason`).
-public enum BatchCloseReason: String, Sendable, Codable {
+package enum BatchCloseReason: String, Sendable, Codable {
     /// `max_batch_rows` messages.
     case rows = "ROWS"
     /// `max_batch_size` bytes.
@@ -14,12 +14,12 @@ public enum BatchCloseReason: String, Sendable, Codable {
 }
 
 /// When a batch closes.
-public struct BatchLimits: Sendable, Hashable {
-    public var rows: Int
-    public var bytes: Int
-    public var interval: Duration
+package struct BatchLimits: Sendable, Hashable {
+    package var rows: Int
+    package var bytes: Int
+    package var interval: Duration
 
-    public init(rows: Int, bytes: Int, interval: Duration) {
+    package init(rows: Int, bytes: Int, interval: Duration) {
         self.rows = rows
         self.bytes = bytes
         self.interval = interval
@@ -29,40 +29,40 @@ public struct BatchLimits: Sendable, Hashable {
 /// Forms one micro-batch from polled messages: appends each message's payload to the load body
 /// (plus the row delimiter), skips offsets an earlier batch committed, tracks the covered range
 /// per partition and decides when the batch closes. Pure: no I/O, time passed in.
-public struct BatchBuilder: Sendable {
+package struct BatchBuilder: Sendable {
     /// Next offset per partition when the batch started; ranges begin here.
-    public let starts: [Int32: Int64]
+    package let starts: [Int32: Int64]
     /// For a planned batch: the exact ranges to read again.
-    public let plan: [Int32: OffsetRange]?
+    package let plan: [Int32: OffsetRange]?
     private let committed: [Int32: OffsetRangeSet]
     private let skipCommitted: Bool
     private let delimiter: [UInt8]
     private let limits: BatchLimits
 
     /// The load body.
-    public private(set) var body: [UInt8] = []
+    package private(set) var body: [UInt8] = []
     /// Messages appended to the body.
-    public private(set) var rows = 0
+    package private(set) var rows = 0
     /// Messages in range that an earlier commit already loaded.
-    public private(set) var skipped = 0
+    package private(set) var skipped = 0
     /// Offset of the last message taken per partition.
-    public private(set) var last: [Int32: Int64] = [:]
+    package private(set) var last: [Int32: Int64] = [:]
     /// Kafka timestamp of the last message taken per partition.
-    public private(set) var timestamps: [Int32: Int64] = [:]
+    package private(set) var timestamps: [Int32: Int64] = [:]
     /// (partition, offset) of each appended message, in body order (error-log attribution).
-    public private(set) var origins: [(partition: Int32, offset: Int64)] = []
+    package private(set) var origins: [(partition: Int32, offset: Int64)] = []
     /// Where each appended message's payload lies in ``body`` (without its delimiter).
-    public private(set) var messageSpans: [Range<Int>] = []
+    package private(set) var messageSpans: [Range<Int>] = []
     /// When the batch's first message was produced (its Kafka timestamp mapped onto this clock,
     /// at most `interval` back), or taken when there is no timestamp.
-    public private(set) var firstMessageAt: ContinuousClock.Instant?
+    package private(set) var firstMessageAt: ContinuousClock.Instant?
     /// When the batch took its first message.
-    public private(set) var firstTakenAt: ContinuousClock.Instant?
+    package private(set) var firstTakenAt: ContinuousClock.Instant?
     /// Whether the last poll drained what was available (fewer messages than asked for).
     private var drained = false
-    public private(set) var closeReason: BatchCloseReason?
+    package private(set) var closeReason: BatchCloseReason?
 
-    public init(
+    package init(
         starts: [Int32: Int64], committed: [Int32: OffsetRangeSet], skipCommitted: Bool, delimiter: [UInt8],
         limits: BatchLimits, plan: [Int32: OffsetRange]? = nil
     ) {
@@ -74,13 +74,13 @@ public struct BatchBuilder: Sendable {
         self.limits = limits
     }
 
-    public var isEmpty: Bool { rows == 0 && skipped == 0 }
+    package var isEmpty: Bool { rows == 0 && skipped == 0 }
 
     /// Messages the next poll may take without passing the row limit.
-    public var remainingRows: Int { max(1, limits.rows - rows - skipped) }
+    package var remainingRows: Int { max(1, limits.rows - rows - skipped) }
 
     /// The covered range per partition: from the start position to the last message taken.
-    public var ranges: [Int32: OffsetRange] {
+    package var ranges: [Int32: OffsetRange] {
         var result = [Int32: OffsetRange]()
         for (partition, lastOffset) in last {
             result[partition] = OffsetRange(starts[partition] ?? lastOffset, lastOffset)
@@ -95,7 +95,7 @@ public struct BatchBuilder: Sendable {
     /// - Parameter drained: the poll returned fewer messages than asked for (the consumer caught
     ///   up). Only then may the Kafka timestamp close the batch before a full interval of reading:
     ///   a backlog fills batches up to `max_batch_rows`.
-    public mutating func add(
+    package mutating func add(
         _ batch: MessageBatch, now: ContinuousClock.Instant, wallClockMilliseconds: Int64? = nil, drained: Bool = true
     ) -> BatchCloseReason? {
         self.drained = drained
@@ -133,7 +133,7 @@ public struct BatchBuilder: Sendable {
     }
 
     /// Re-evaluates the time limit (call when a poll returned nothing: the consumer caught up).
-    public mutating func check(now: ContinuousClock.Instant) -> BatchCloseReason? {
+    package mutating func check(now: ContinuousClock.Instant) -> BatchCloseReason? {
         drained = true
         return evaluate(now: now)
     }
@@ -160,7 +160,7 @@ public struct BatchBuilder: Sendable {
 extension BatchBuilder {
     /// Maps a rejected row's text back to the messages with that payload:
     /// `topic events, partition 3, offset 17`.
-    public func originIndex(topic: String) -> @Sendable ([UInt8]) -> String? {
+    package func originIndex(topic: String) -> @Sendable ([UInt8]) -> String? {
         let index = OriginIndex(body: body, spans: messageSpans, origins: origins)
         return { row in
             guard let found = index.lookup(row), !found.isEmpty else { return nil }

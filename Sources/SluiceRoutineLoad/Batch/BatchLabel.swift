@@ -1,10 +1,10 @@
-public import SluiceStorage
+package import SluiceStorage
 
 /// Deterministic batch labels: a pure function of the job and the batch's planned ranges, so a
 /// replay of the same range gets the same label (spec label pattern `[-\w]{1,128}`).
-public enum BatchLabel {
+package enum BatchLabel {
     /// `<job name (≤ 90 chars, non-word characters as _)>-<job id>-<16 hex digits>`.
-    public static func make(jobName: String, jobID: Int64, epoch: Int, ranges: [Int32: OffsetRange]) -> String {
+    package static func make(jobName: String, jobID: Int64, epoch: Int, ranges: [Int32: OffsetRange]) -> String {
         var text = "\(jobID)|\(epoch)"
         for (partition, range) in ranges.sorted(by: { $0.key < $1.key }) {
             text += "|\(partition):\(range.first)-\(range.last)"

@@ -1,23 +1,23 @@
 /// Messages of one fetch, copied out of the client library into Swift memory.
 ///
 /// Payloads are stored back to back in `payload`; message `i` is `payload[ends[i-1]..<ends[i]]`.
-public struct MessageBatch: Sendable {
-    public var partitions: [Int32] = []
-    public var offsets: [Int64] = []
+package struct MessageBatch: Sendable {
+    package var partitions: [Int32] = []
+    package var offsets: [Int64] = []
     /// Milliseconds since the epoch (the Kafka message timestamp).
-    public var timestamps: [Int64] = []
-    public var payload: [UInt8] = []
-    public var ends: [Int] = []
+    package var timestamps: [Int64] = []
+    package var payload: [UInt8] = []
+    package var ends: [Int] = []
 
-    public init() {}
+    package init() {}
 
-    public var count: Int { offsets.count }
+    package var count: Int { offsets.count }
 
-    public func message(_ i: Int) -> ArraySlice<UInt8> {
+    package func message(_ i: Int) -> ArraySlice<UInt8> {
         payload[(i == 0 ? 0 : ends[i - 1])..<ends[i]]
     }
 
-    public mutating func append(
+    package mutating func append(
         partition: Int32, offset: Int64, timestamp: Int64, payload bytes: UnsafeRawBufferPointer
     ) {
         partitions.append(partition)
@@ -29,8 +29,8 @@ public struct MessageBatch: Sendable {
 }
 
 /// A failure of a message source, classified the way the job reacts to it.
-public struct SourceError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable, Hashable {
+package struct SourceError: Error, Sendable, CustomStringConvertible {
+    package enum Kind: Sendable, Hashable {
         /// Broker down, timeout, leader change: retry with backoff, never pause.
         case transient
         /// The broker no longer has the requested offset (retention deleted unread data).
@@ -39,22 +39,22 @@ public struct SourceError: Error, Sendable, CustomStringConvertible {
         case permanent
     }
 
-    public var kind: Kind
-    public var message: String
+    package var kind: Kind
+    package var message: String
 
-    public init(_ kind: Kind, _ message: String) {
+    package init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }
 
 /// Where Routine Load reads messages from: a Kafka consumer in production, a fake in tests.
 ///
 /// Implementations block; callers run them on a dedicated thread, never on the cooperative pool.
 /// They throw ``SourceError``.
-public protocol MessageSource: AnyObject {
+package protocol MessageSource: AnyObject {
     /// The topic's partition ids.
     func partitions() throws -> [Int32]
     /// Low watermark (first offset kept) and high watermark (next offset to be produced).
@@ -68,7 +68,7 @@ public protocol MessageSource: AnyObject {
 }
 
 /// Opens message sources for jobs (one per task, owned by the task's thread).
-public protocol MessageSourceFactory: Sendable {
+package protocol MessageSourceFactory: Sendable {
     /// - Parameter settings: the job's `property.*` (librdkafka settings).
     func makeSource(brokers: String, topic: String, groupID: String, settings: [String: String]) throws
         -> any MessageSource

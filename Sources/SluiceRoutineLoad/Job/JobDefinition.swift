@@ -1,17 +1,17 @@
 import SluiceExpr
-public import SluiceLoad
+package import SluiceLoad
 
 /// The load clauses of CREATE/ALTER ROUTINE LOAD (spec §3.1), as written.
-public struct LoadClauses: Sendable, Codable, Hashable {
-    public var columnSeparator: String?
-    public var rowDelimiter: String?
+package struct LoadClauses: Sendable, Codable, Hashable {
+    package var columnSeparator: String?
+    package var rowDelimiter: String?
     /// The text inside `COLUMNS (…)`, as Stream Load's `columns` header.
-    public var columns: String?
+    package var columns: String?
     /// The `WHERE` predicate text.
-    public var filter: String?
-    public var partitions: [String]?
+    package var filter: String?
+    package var partitions: [String]?
 
-    public init(
+    package init(
         columnSeparator: String? = nil, rowDelimiter: String? = nil, columns: String? = nil, filter: String? = nil,
         partitions: [String]? = nil
     ) {
@@ -23,7 +23,7 @@ public struct LoadClauses: Sendable, Codable, Hashable {
     }
 
     /// Replaces the clauses given in `other` (ALTER).
-    public mutating func merge(_ other: LoadClauses) {
+    package mutating func merge(_ other: LoadClauses) {
         if let v = other.columnSeparator { columnSeparator = v }
         if let v = other.rowDelimiter { rowDelimiter = v }
         if let v = other.columns { columns = v }
@@ -34,33 +34,33 @@ public struct LoadClauses: Sendable, Codable, Hashable {
 
 /// Everything durable about a job except its progress (which lives in commit records). Encoded
 /// into the storage journal's job record.
-public struct JobDefinition: Sendable, Codable, Hashable {
-    public var id: Int64
-    public var name: String
-    public var database: String
-    public var table: String
-    public var clauses: LoadClauses
-    public var properties: JobProperties
+package struct JobDefinition: Sendable, Codable, Hashable {
+    package var id: Int64
+    package var name: String
+    package var database: String
+    package var table: String
+    package var clauses: LoadClauses
+    package var properties: JobProperties
     /// The job and source properties as the user gave them (SHOW CREATE ROUTINE LOAD).
-    public var rawProperties: [String: String]
-    public var state: JobState
-    public var reason: ErrorReason?
+    package var rawProperties: [String: String]
+    package var state: JobState
+    package var reason: ErrorReason?
     /// Seconds since the epoch.
-    public var createTime: Int64
-    public var pauseTime: Int64?
-    public var endTime: Int64?
+    package var createTime: Int64
+    package var pauseTime: Int64?
+    package var endTime: Int64?
     /// Names of the last three error logs (under `errors/`).
-    public var errorLogNames: [String] = []
+    package var errorLogNames: [String] = []
     /// Start offsets not yet resolved against the broker (sentinels, or offsets given before
     /// scheduling), by partition.
-    public var pendingOffsets: [Int32: KafkaStartOffset] = [:]
+    package var pendingOffsets: [Int32: KafkaStartOffset] = [:]
     /// Bumped by ALTER … "reload_committed_offsets"="true": committed ranges are loaded again.
-    public var reloadEpoch = 0
+    package var reloadEpoch = 0
     /// Offset ranges Kafka deleted before the job read them, skipped by policy (data loss).
-    public var skippedGaps: [String] = []
-    public var groupID: String
+    package var skippedGaps: [String] = []
+    package var groupID: String
 
-    public init(
+    package init(
         id: Int64, name: String, database: String, table: String, clauses: LoadClauses, properties: JobProperties,
         rawProperties: [String: String], createTime: Int64, groupID: String
     ) {
@@ -77,14 +77,14 @@ public struct JobDefinition: Sendable, Codable, Hashable {
     }
 
     /// What follows each message in a batch's body: the row delimiter (CSV) or a newline (JSON).
-    public func messageDelimiter() throws -> [UInt8] {
+    package func messageDelimiter() throws -> [UInt8] {
         if properties.format == "json" { return [UInt8(ascii: "\n")] }
         return try clauses.rowDelimiter.map { try LoadOptions.separator($0, name: "row delimiter") } ?? [10]
     }
 
     /// The Stream Load options each batch runs with.
     /// - Throws: ``LoadError`` for a bad separator or time zone.
-    public func loadOptions(memoryLimit: Int) throws -> LoadOptions {
+    package func loadOptions(memoryLimit: Int) throws -> LoadOptions {
         var options = LoadOptions()
         options.format = properties.format == "json" ? .json : .csv
         options.columnSeparator =

@@ -2,7 +2,7 @@ import SluiceLoad
 
 /// Where a partition starts reading (spec §3.3): an explicit next offset or a sentinel resolved
 /// against the broker when the job is scheduled.
-public enum KafkaStartOffset: Sendable, Hashable, Codable {
+package enum KafkaStartOffset: Sendable, Hashable, Codable {
     case beginning
     case end
     /// The next offset to read.
@@ -10,7 +10,7 @@ public enum KafkaStartOffset: Sendable, Hashable, Codable {
 
     /// Parses `OFFSET_BEGINNING`, `OFFSET_END` (any case) or a non-negative offset.
     /// - Throws: `Can not specify offset smaller than 0` for negative numbers.
-    public static func parse(_ text: String) throws -> KafkaStartOffset {
+    package static func parse(_ text: String) throws -> KafkaStartOffset {
         let trimmed = text.trimmingSpaces
         switch trimmed.uppercased() {
         case "OFFSET_BEGINNING": return .beginning
@@ -27,40 +27,40 @@ public enum KafkaStartOffset: Sendable, Hashable, Codable {
 
 /// The validated `PROPERTIES (…)` and `FROM KAFKA (…)` of a Routine Load job (spec §3.2, §3.3),
 /// with StarRocks' defaults and error messages.
-public struct JobProperties: Sendable, Hashable, Codable {
-    public var desiredConcurrentNumber = 5
+package struct JobProperties: Sendable, Hashable, Codable {
+    package var desiredConcurrentNumber = 5
     /// Seconds; at least 5.
-    public var maxBatchInterval = 10
-    public var maxBatchRows = 200_000
+    package var maxBatchInterval = 10
+    package var maxBatchRows = 200_000
     /// Bytes a batch may hold (StarRocks' `max_routine_load_batch_size`, 4 GiB).
-    public var maxBatchSize: Int64 = 4_294_967_296
-    public var maxErrorNumber: Int64 = 0
+    package var maxBatchSize: Int64 = 4_294_967_296
+    package var maxErrorNumber: Int64 = 0
     /// Per-task filter ratio; 1 disables the check (the Routine Load default).
-    public var maxFilterRatio = 1.0
-    public var strictMode = false
-    public var timezone = "UTC"
-    public var format = "csv"
-    public var jsonPaths: String?
-    public var stripOuterArray = false
-    public var jsonRoot: String?
-    public var logRejectedRecordNum: Int64 = 0
-    public var taskConsumeSecond = 15
-    public var taskTimeoutSecond = 60
+    package var maxFilterRatio = 1.0
+    package var strictMode = false
+    package var timezone = "UTC"
+    package var format = "csv"
+    package var jsonPaths: String?
+    package var stripOuterArray = false
+    package var jsonRoot: String?
+    package var logRejectedRecordNum: Int64 = 0
+    package var taskConsumeSecond = 15
+    package var taskTimeoutSecond = 60
     /// `offset_out_of_range_policy`: `skip` records the gap and continues; otherwise the job pauses.
-    public var skipOutOfRangeOffsets = false
+    package var skipOutOfRangeOffsets = false
     /// `reload_committed_offsets`: load offsets again even if an earlier batch committed them.
-    public var reloadCommittedOffsets = false
+    package var reloadCommittedOffsets = false
 
-    public var brokerList: String = ""
-    public var topic: String = ""
+    package var brokerList: String = ""
+    package var topic: String = ""
     /// Explicit partitions (`kafka_partitions`); nil = every partition of the topic.
-    public var partitions: [Int32]?
+    package var partitions: [Int32]?
     /// Start offsets per listed partition (`kafka_offsets`).
-    public var offsets: [KafkaStartOffset]?
+    package var offsets: [KafkaStartOffset]?
     /// `property.kafka_default_offsets` (default OFFSET_END).
-    public var defaultOffset: KafkaStartOffset = .end
+    package var defaultOffset: KafkaStartOffset = .end
     /// `property.*` passed to librdkafka, prefix removed.
-    public var clientProperties: [String: String] = [:]
+    package var clientProperties: [String: String] = [:]
 
     static let jobKeys: Set<String> = [
         "desired_concurrent_number", "max_batch_interval", "max_batch_rows", "max_batch_size", "max_error_number",
@@ -76,18 +76,18 @@ public struct JobProperties: Sendable, Hashable, Codable {
         "confluent.schema.registry.url",
     ]
 
-    public init() {}
+    package init() {}
 
     /// Validates and applies job and source properties.
     /// - Throws: ``RoutineLoadError`` with StarRocks' message (e.g. `foo is invalid property`).
-    public init(properties: [String: String], source: [String: String]) throws {
+    package init(properties: [String: String], source: [String: String]) throws {
         self.init()
         try apply(properties: properties)
         try apply(source: source, creating: true)
     }
 
     /// Applies job properties (CREATE, or ALTER of a paused job).
-    public mutating func apply(properties: [String: String]) throws {
+    package mutating func apply(properties: [String: String]) throws {
         func fail(_ message: String) -> RoutineLoadError { RoutineLoadError(.invalidProperty, message) }
         for (rawKey, value) in properties {
             let key = rawKey.lowercased()
@@ -161,7 +161,7 @@ public struct JobProperties: Sendable, Hashable, Codable {
     }
 
     /// Applies `FROM KAFKA (…)` keys; `creating` requires broker list and topic.
-    public mutating func apply(source: [String: String], creating: Bool) throws {
+    package mutating func apply(source: [String: String], creating: Bool) throws {
         func fail(_ message: String) -> RoutineLoadError { RoutineLoadError(.invalidProperty, message) }
         for (rawKey, value) in source {
             let key = rawKey.lowercased()
@@ -216,7 +216,7 @@ public struct JobProperties: Sendable, Hashable, Codable {
     }
 
     /// The paths of a `jsonpaths` JSON array of strings.
-    public static func parseJSONPaths(_ text: String) throws(RoutineLoadError) -> [String] {
+    package static func parseJSONPaths(_ text: String) throws(RoutineLoadError) -> [String] {
         do { return try LoadOptions.jsonPaths(text) } catch { throw RoutineLoadError(.invalidProperty, error.message) }
     }
 

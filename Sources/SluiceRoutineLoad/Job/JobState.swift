@@ -1,5 +1,5 @@
 /// A Routine Load job's state (spec §3.5); raw values are the wire strings.
-public enum JobState: String, Sendable, Codable, CaseIterable {
+package enum JobState: String, Sendable, Codable, CaseIterable {
     case needSchedule = "NEED_SCHEDULE"
     case running = "RUNNING"
     case paused = "PAUSED"
@@ -7,36 +7,36 @@ public enum JobState: String, Sendable, Codable, CaseIterable {
     case cancelled = "CANCELLED"
 
     /// STOPPED and CANCELLED jobs never run again.
-    public var isFinal: Bool { self == .stopped || self == .cancelled }
+    package var isFinal: Bool { self == .stopped || self == .cancelled }
     /// NEED_SCHEDULE and RUNNING jobs consume.
-    public var isRunnable: Bool { self == .needSchedule || self == .running }
+    package var isRunnable: Bool { self == .needSchedule || self == .running }
 }
 
 /// Why a job changed state, rendered as StarRocks' `ErrorReason{errCode = <n>, msg='<text>'}`.
-public struct ErrorReason: Sendable, Codable, Hashable, CustomStringConvertible {
-    public var code: Int
-    public var message: String
+package struct ErrorReason: Sendable, Codable, Hashable, CustomStringConvertible {
+    package var code: Int
+    package var message: String
 
-    public init(_ code: Int, _ message: String) {
+    package init(_ code: Int, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public static let internalError = 2
-    public static let manualPause = 100
-    public static let manualStop = 101
-    public static let tooManyFailureRows = 102
-    public static let tasksAbort = 104
-    public static let tableMissing = 6
-    public static let databaseMissing = 5
+    package static let internalError = 2
+    package static let manualPause = 100
+    package static let manualStop = 101
+    package static let tooManyFailureRows = 102
+    package static let tasksAbort = 104
+    package static let tableMissing = 6
+    package static let databaseMissing = 5
 
-    public var description: String { "ErrorReason{errCode = \(code), msg='\(message)'}" }
+    package var description: String { "ErrorReason{errCode = \(code), msg='\(message)'}" }
 }
 
 /// The job state machine as a value: every statement and runtime event goes through
 /// ``handle(_:)``, which either moves the state or answers with StarRocks' error message.
-public struct JobStateMachine: Sendable, Hashable {
-    public enum Event: Sendable, Hashable {
+package struct JobStateMachine: Sendable, Hashable {
+    package enum Event: Sendable, Hashable {
         /// Offsets resolved, tasks started.
         case scheduled
         case pause(user: String)
@@ -49,16 +49,16 @@ public struct JobStateMachine: Sendable, Hashable {
         case cancel(ErrorReason)
     }
 
-    public private(set) var state: JobState
-    public private(set) var reason: ErrorReason?
+    package private(set) var state: JobState
+    package private(set) var reason: ErrorReason?
 
-    public init(state: JobState, reason: ErrorReason? = nil) {
+    package init(state: JobState, reason: ErrorReason? = nil) {
         self.state = state
         self.reason = reason
     }
 
     /// Applies `event`; throws the message a client sees when the event is not allowed.
-    public mutating func handle(_ event: Event, jobName: String) throws(RoutineLoadError) {
+    package mutating func handle(_ event: Event, jobName: String) throws(RoutineLoadError) {
         if state.isFinal {
             throw RoutineLoadError(.invalidState, "There is not operable routine load job with name \(jobName)")
         }

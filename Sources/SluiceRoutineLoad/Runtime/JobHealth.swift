@@ -1,23 +1,23 @@
-public import SluiceStorage
+package import SluiceStorage
 import Synchronization
 
 /// What monitoring needs of one job, cheaply: state (user-paused told apart from error-paused),
 /// lag and the cumulative counters of its commit records.
-public struct JobHealth: Sendable, Hashable {
-    public var database: String
-    public var name: String
-    public var state: JobState
+package struct JobHealth: Sendable, Hashable {
+    package var database: String
+    package var name: String
+    package var state: JobState
     /// Paused by a fault (error rows, data loss, missing table) rather than by a user.
-    public var pausedByError: Bool
+    package var pausedByError: Bool
     /// Messages between the next offset to read and the latest end offset, per partition.
-    public var lag: [Int32: Int64]
-    public var counters: SourceCounters
-    public var abortedTasks: Int64
+    package var lag: [Int32: Int64]
+    package var counters: SourceCounters
+    package var abortedTasks: Int64
 }
 
 extension RoutineLoadManager {
     /// Every job not yet final, for `/metrics`.
-    public func health() -> [JobHealth] {
+    package func health() -> [JobHealth] {
         allJobs.compactMap { runtime in
             let (d, aborted, latest) = runtime.state.withLock { ($0.definition, $0.abortedTasks, $0.latest) }
             guard !d.state.isFinal else { return nil }

@@ -5,7 +5,7 @@ import Synchronization
 /// SHOW ROUTINE LOAD and SHOW ROUTINE LOAD TASK rows (spec §3.9, §3.10).
 extension RoutineLoadManager {
     /// SHOW ROUTINE LOAD's columns, in StarRocks' order.
-    public static let showColumns = [
+    package static let showColumns = [
         "Id", "Name", "CreateTime", "PauseTime", "EndTime", "DbName", "TableName", "State", "DataSourceType",
         "CurrentTaskNum", "JobProperties", "DataSourceProperties", "CustomProperties", "Statistic", "Progress",
         "TimestampProgress", "ReasonOfStateChanged", "ErrorLogUrls", "TrackingSQL", "OtherMsg", "LatestSourcePosition",
@@ -13,7 +13,7 @@ extension RoutineLoadManager {
     ]
 
     /// SHOW ROUTINE LOAD TASK's columns, plus `BatchCloseReason`.
-    public static let taskColumns = [
+    package static let taskColumns = [
         "TaskId", "TxnId", "TxnStatus", "JobId", "CreateTime", "LastScheduledTime", "ExecuteStartTime", "Timeout",
         "BeId",
         "DataSourceProperties", "Message", "BatchCloseReason",
@@ -21,7 +21,7 @@ extension RoutineLoadManager {
 
     /// Rows of SHOW [ALL] ROUTINE LOAD [FOR job | FROM db].
     /// - Parameter errorLogBase: `http://host:port` clients reach, for ErrorLogUrls.
-    public func show(database: String?, name: String?, includeHistory: Bool, errorLogBase: String)
+    package func show(database: String?, name: String?, includeHistory: Bool, errorLogBase: String)
         throws(RoutineLoadError) -> [[String?]]
     {
         let selected = allJobs.filter { runtime in
@@ -40,7 +40,7 @@ extension RoutineLoadManager {
     }
 
     /// Rows of SHOW ROUTINE LOAD TASK WHERE JobName = name.
-    public func showTasks(database: String?, name: String) throws(RoutineLoadError) -> [[String?]] {
+    package func showTasks(database: String?, name: String) throws(RoutineLoadError) -> [[String?]] {
         let matching = allJobs.filter {
             $0.definition.name == name && (database == nil || $0.definition.database == database)
         }
@@ -188,7 +188,7 @@ enum JSONObject {
 
 extension RoutineLoadManager {
     /// SHOW CREATE ROUTINE LOAD: the job re-rendered with every property explicit.
-    public func createStatement(database: String, name: String) throws(RoutineLoadError) -> String {
+    package func createStatement(database: String, name: String) throws(RoutineLoadError) -> String {
         guard let runtime = jobsNamed(name, database: database).last else {
             throw RoutineLoadError(.notFound, "Routine load job [\(name)] does not exist in db [\(database)]")
         }

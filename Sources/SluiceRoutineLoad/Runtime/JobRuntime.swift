@@ -1,22 +1,22 @@
 import Synchronization
 
 /// What SHOW ROUTINE LOAD TASK shows of one task (the batch it is forming or loading).
-public struct TaskStatus: Sendable, Hashable {
-    public var taskID: String
+package struct TaskStatus: Sendable, Hashable {
+    package var taskID: String
     /// -1 until the batch's transaction begins.
-    public var transactionID: Int64 = -1
+    package var transactionID: Int64 = -1
     /// `UNKNOWN`, `PREPARE`, `PREPARED`, `COMMITTED`, `VISIBLE` or `ABORTED`.
-    public var transactionStatus = "UNKNOWN"
+    package var transactionStatus = "UNKNOWN"
     /// Seconds since the epoch.
-    public var createTime: Int64
-    public var lastScheduledTime: Int64
-    public var executeStartTime: Int64?
-    public var timeoutSeconds: Int
+    package var createTime: Int64
+    package var lastScheduledTime: Int64
+    package var executeStartTime: Int64?
+    package var timeoutSeconds: Int
     /// Next offset per owned partition.
-    public var positions: [Int32: Int64]
-    public var message = ""
+    package var positions: [Int32: Int64]
+    package var message = ""
     /// Why the task's last batch closed.
-    public var closeReason: BatchCloseReason?
+    package var closeReason: BatchCloseReason?
 }
 
 /// A job's live state: its definition (the durable part, journaled on every change), task

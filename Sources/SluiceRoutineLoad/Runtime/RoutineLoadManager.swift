@@ -1,21 +1,21 @@
 import Foundation
-public import Logging
+package import Logging
 import SluiceFormat
-public import SluiceLoad
-public import SluiceStorage
+package import SluiceLoad
+package import SluiceStorage
 import SluiceTxn
 import Synchronization
 
 /// CREATE ROUTINE LOAD, as parsed.
-public struct CreateRoutineLoad: Sendable {
-    public var database: String
-    public var name: String
-    public var table: String
-    public var clauses: LoadClauses
-    public var properties: [String: String]
-    public var source: [String: String]
+package struct CreateRoutineLoad: Sendable {
+    package var database: String
+    package var name: String
+    package var table: String
+    package var clauses: LoadClauses
+    package var properties: [String: String]
+    package var source: [String: String]
 
-    public init(
+    package init(
         database: String, name: String, table: String, clauses: LoadClauses, properties: [String: String],
         source: [String: String]
     ) {
@@ -29,14 +29,14 @@ public struct CreateRoutineLoad: Sendable {
 }
 
 /// ALTER ROUTINE LOAD, as parsed.
-public struct AlterRoutineLoad: Sendable {
-    public var database: String
-    public var name: String
-    public var clauses: LoadClauses
-    public var properties: [String: String]
-    public var source: [String: String]
+package struct AlterRoutineLoad: Sendable {
+    package var database: String
+    package var name: String
+    package var clauses: LoadClauses
+    package var properties: [String: String]
+    package var source: [String: String]
 
-    public init(
+    package init(
         database: String, name: String, clauses: LoadClauses, properties: [String: String], source: [String: String]
     ) {
         self.database = database
@@ -50,18 +50,18 @@ public struct AlterRoutineLoad: Sendable {
 /// The Routine Load daemon: owns every job, runs the runnable ones on dedicated threads and
 /// answers the job statements. Durable state lives in the storage journal: job definitions as
 /// job records, progress only in commit records (so data and offsets commit together).
-public final class RoutineLoadManager: Sendable {
-    public let service: LoadService
-    public let options: RoutineLoadOptions
+package final class RoutineLoadManager: Sendable {
+    package let service: LoadService
+    package let options: RoutineLoadOptions
     let factory: any MessageSourceFactory
     let logger: Logger
     private let jobs = Mutex<[Int64: JobRuntime]>([:])
     /// Serialises job statements (they may wait for a job's threads).
     private let statements = Mutex<Void>(())
 
-    public var engine: StorageEngine { service.engine }
+    package var engine: StorageEngine { service.engine }
 
-    public init(
+    package init(
         service: LoadService, factory: any MessageSourceFactory, options: RoutineLoadOptions = .init(), logger: Logger
     ) {
         self.service = service
@@ -74,7 +74,7 @@ public final class RoutineLoadManager: Sendable {
 
     /// Loads every job from the journal and starts the runnable ones. Batches a crash left
     /// planned are settled first (by the job's scheduler, or here for jobs that do not run).
-    public func start() {
+    package func start() {
         let decoder = JSONDecoder()
         for record in engine.sourceJobs {
             guard let definition = try? decoder.decode(JobDefinition.self, from: Data(record.definition)) else {
@@ -93,7 +93,7 @@ public final class RoutineLoadManager: Sendable {
 
     /// Stops every job's threads (SIGTERM): batches being formed are dropped, batches being
     /// loaded finish. Job states are unchanged, so runnable jobs resume on the next start.
-    public func shutdown(timeout: Duration = .seconds(8)) {
+    package func shutdown(timeout: Duration = .seconds(8)) {
         let runners = jobs.withLock { $0.values.compactMap { $0.state.withLock { $0.runner } } }
         for runner in runners { runner.stop() }
         let deadline = ContinuousClock.now + timeout
@@ -130,7 +130,7 @@ public final class RoutineLoadManager: Sendable {
     // MARK: Statements
 
     /// CREATE ROUTINE LOAD. Jobs declared in the configuration use this too.
-    public func create(_ statement: CreateRoutineLoad) throws(RoutineLoadError) {
+    package func create(_ statement: CreateRoutineLoad) throws(RoutineLoadError) {
         try serialized { () throws(RoutineLoadError) in
             let properties = try Self.checked {
                 try JobProperties(properties: statement.properties, source: statement.source)
@@ -169,7 +169,7 @@ public final class RoutineLoadManager: Sendable {
         }
     }
 
-    public func pause(database: String, name: String, user: String = "root") throws(RoutineLoadError) {
+    package func pause(database: String, name: String, user: String = "root") throws(RoutineLoadError) {
         try serialized { () throws(RoutineLoadError) in
             let runtime = try operable(database: database, name: name)
             try transition(runtime, .pause(user: user))
@@ -177,7 +177,7 @@ public final class RoutineLoadManager: Sendable {
         }
     }
 
-    public func resume(database: String, name: String) throws(RoutineLoadError) {
+    package func resume(database: String, name: String) throws(RoutineLoadError) {
         try serialized { () throws(RoutineLoadError) in
             let runtime = try operable(database: database, name: name)
             try transition(runtime, .resume)
@@ -186,7 +186,7 @@ public final class RoutineLoadManager: Sendable {
         }
     }
 
-    public func stop(database: String, name: String, user: String = "root") throws(RoutineLoadError) {
+    package func stop(database: String, name: String, user: String = "root") throws(RoutineLoadError) {
         try serialized { () throws(RoutineLoadError) in
             let runtime = try operable(database: database, name: name)
             try transition(runtime, .stop(user: user))
@@ -195,7 +195,7 @@ public final class RoutineLoadManager: Sendable {
     }
 
     /// ALTER of a PAUSED job: properties, load clauses, partitions' offsets, `property.*`.
-    public func alter(_ statement: AlterRoutineLoad) throws(RoutineLoadError) {
+    package func alter(_ statement: AlterRoutineLoad) throws(RoutineLoadError) {
         try serialized { () throws(RoutineLoadError) in
             let runtime = try operable(database: statement.database, name: statement.name)
             var machine = JobStateMachine(state: runtime.definition.state)
@@ -246,7 +246,7 @@ public final class RoutineLoadManager: Sendable {
     /// Forgets STOPPED and CANCELLED jobs that ended more than `keepSeconds` ago (StarRocks
     /// keeps them for `label_keep_max_second`). - Returns: how many were removed.
     @discardableResult
-    public func removeExpiredJobs(keepSeconds: Int64) -> Int {
+    package func removeExpiredJobs(keepSeconds: Int64) -> Int {
         let cutoff = options.now() - keepSeconds
         let expired = allJobs.filter { runtime in
             let d = runtime.definition
@@ -273,7 +273,7 @@ public final class RoutineLoadManager: Sendable {
     }
 
     /// Whether a non-final job of that name exists.
-    public func isActive(database: String, name: String) -> Bool {
+    package func isActive(database: String, name: String) -> Bool {
         jobsNamed(name, database: database).contains { !$0.definition.state.isFinal }
     }
 

@@ -2,27 +2,27 @@ import SluiceIO
 import SluiceStorage
 
 /// Settings of the Routine Load daemon (server configuration, tests).
-public struct RoutineLoadOptions: Sendable {
+package struct RoutineLoadOptions: Sendable {
     /// Memory budget of each batch's load.
-    public var memoryLimit = 48 << 20
+    package var memoryLimit = 48 << 20
     /// Upper bound on a job's tasks (StarRocks' `max_routine_load_task_concurrent_num`).
-    public var maxConcurrentTasks = 5
+    package var maxConcurrentTasks = 5
     /// Shown as `BeId` of running tasks.
-    public var backendID: Int64 = 10_001
+    package var backendID: Int64 = 10_001
     /// How long one poll waits for messages; bounds how fast a task notices a stop.
-    public var pollMilliseconds = 100
+    package var pollMilliseconds = 100
     /// Backoff after a transient fault doubles from `minBackoff` up to `maxBackoff`.
-    public var minBackoff: Duration = .milliseconds(200)
-    public var maxBackoff: Duration = .seconds(5)
+    package var minBackoff: Duration = .milliseconds(200)
+    package var maxBackoff: Duration = .seconds(5)
     /// Replaces every job's `max_batch_interval` (tests only: StarRocks' minimum is 5 s).
-    public var batchIntervalOverride: Duration?
+    package var batchIntervalOverride: Duration?
     /// Wall-clock seconds since the epoch (injected for tests).
-    public var now: @Sendable () -> Int64 = { Int64(ContinuousClockEpoch.nowSeconds()) }
+    package var now: @Sendable () -> Int64 = { Int64(ContinuousClockEpoch.nowSeconds()) }
     /// Wall-clock milliseconds since the epoch (compared with Kafka message timestamps).
-    public var nowMilliseconds: @Sendable () -> Int64 = { ContinuousClockEpoch.nowMicros() / 1000 }
+    package var nowMilliseconds: @Sendable () -> Int64 = { ContinuousClockEpoch.nowMicros() / 1000 }
     /// Fault points (tests and the chaos harness): called with a point's name; may crash the
     /// process. By default the process-wide ``FaultPoints`` (armed by `SLUICE_FAULTS`).
-    public var faultPoint: @Sendable (String) -> Void = { try? FaultPoints.hit($0) }
+    package var faultPoint: @Sendable (String) -> Void = { try? FaultPoints.hit($0) }
 
-    public init() {}
+    package init() {}
 }

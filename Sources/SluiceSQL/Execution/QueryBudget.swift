@@ -2,11 +2,11 @@ import Synchronization
 
 /// Set by whoever owns a running statement's client (the HTTP route when the request task is
 /// cancelled, shutdown) to stop the statement at its next batch.
-public final class QueryCancellation: Sendable {
+package final class QueryCancellation: Sendable {
     private let flag = Atomic<Bool>(false)
-    public init() {}
-    public func cancel() { flag.store(true, ordering: .relaxed) }
-    public var isCancelled: Bool { flag.load(ordering: .relaxed) }
+    package init() {}
+    package func cancel() { flag.store(true, ordering: .relaxed) }
+    package var isCancelled: Bool { flag.load(ordering: .relaxed) }
 }
 
 /// What one query may spend: wall time (`query_timeout`), memory (`query_mem_limit`) and the

@@ -1,27 +1,27 @@
-public import SluiceExpr
-public import SluiceFormat
+package import SluiceExpr
+package import SluiceFormat
 
 /// A named, typed output column.
-public struct ResultColumn: Sendable, Hashable {
-    public var name: String
-    public var type: ColumnType
-    public init(name: String, type: ColumnType) {
+package struct ResultColumn: Sendable, Hashable {
+    package var name: String
+    package var type: ColumnType
+    package init(name: String, type: ColumnType) {
         self.name = name
         self.type = type
     }
 }
 
 /// Rows of a query or SHOW, as column batches.
-public struct ResultSet: Sendable {
-    public var columns: [ResultColumn]
-    public var batches: [[ColumnVector]]
+package struct ResultSet: Sendable {
+    package var columns: [ResultColumn]
+    package var batches: [[ColumnVector]]
 
-    public init(columns: [ResultColumn], batches: [[ColumnVector]]) {
+    package init(columns: [ResultColumn], batches: [[ColumnVector]]) {
         self.columns = columns
         self.batches = batches
     }
 
-    public var rowCount: Int { batches.reduce(0) { $0 + ($1.first?.count ?? 0) } }
+    package var rowCount: Int { batches.reduce(0) { $0 + ($1.first?.count ?? 0) } }
 
     /// A result of text columns (SHOW output), `nil` cells as NULL.
     static func strings(_ names: [String], _ rows: [[String?]]) -> ResultSet {
@@ -34,7 +34,7 @@ public struct ResultSet: Sendable {
     }
 
     /// Every row as SQL text (`nil` = NULL); for tests and the CLI.
-    public var textRows: [[String?]] {
+    package var textRows: [[String?]] {
         var rows = [[String?]]()
         for batch in batches {
             let n = batch.first?.count ?? 0
@@ -45,41 +45,41 @@ public struct ResultSet: Sendable {
 }
 
 /// `statistics` of the HTTP SQL API.
-public struct QueryStatistics: Sendable, Hashable {
-    public var scanRows = 0
-    public var scanBytes = 0
-    public var returnRows = 0
-    public var affectedRows: Int?
-    public init() {}
+package struct QueryStatistics: Sendable, Hashable {
+    package var scanRows = 0
+    package var scanBytes = 0
+    package var returnRows = 0
+    package var affectedRows: Int?
+    package init() {}
 }
 
 /// What a statement produced.
-public enum StatementResult: Sendable {
+package enum StatementResult: Sendable {
     case rows(ResultSet, QueryStatistics)
     /// DDL, INSERT: no result set.
     case ok(QueryStatistics)
 }
 
 /// Per-request settings: current database and session variables.
-public struct Session: Sendable {
-    public var database: String?
-    public var timeZone: SessionTimeZone
+package struct Session: Sendable {
+    package var database: String?
+    package var timeZone: SessionTimeZone
     /// Statement start, microseconds since the epoch (UTC).
-    public var nowMicros: Int64
+    package var nowMicros: Int64
     /// `host:port` the client reached (error-log URLs in SHOW output).
-    public var address: String?
+    package var address: String?
     /// `query_timeout`: seconds a SELECT may run. Default 300, as StarRocks.
-    public var queryTimeoutSeconds = Session.defaultQueryTimeout
+    package var queryTimeoutSeconds = Session.defaultQueryTimeout
     /// `query_mem_limit`: bytes a query may hold (rows it gathers, groups). Default 2 GiB,
     /// StarRocks' `exec_mem_limit`.
-    public var queryMemoryLimit = Session.defaultQueryMemoryLimit
+    package var queryMemoryLimit = Session.defaultQueryMemoryLimit
     /// Stops the statement when set (client gone, shutdown).
-    public var cancellation: QueryCancellation?
+    package var cancellation: QueryCancellation?
 
-    public static let defaultQueryTimeout = 300
-    public static let defaultQueryMemoryLimit = 2_147_483_648
+    package static let defaultQueryTimeout = 300
+    package static let defaultQueryMemoryLimit = 2_147_483_648
 
-    public init(database: String? = nil, timeZone: SessionTimeZone = .utc, nowMicros: Int64, address: String? = nil) {
+    package init(database: String? = nil, timeZone: SessionTimeZone = .utc, nowMicros: Int64, address: String? = nil) {
         self.address = address
         self.database = database
         self.timeZone = timeZone

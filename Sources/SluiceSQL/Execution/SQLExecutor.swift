@@ -1,22 +1,22 @@
 import SluiceExpr
 import SluiceFormat
-public import SluiceRoutineLoad
-public import SluiceStorage
-public import SluiceTxn
+package import SluiceRoutineLoad
+package import SluiceStorage
+package import SluiceTxn
 
 /// Runs statements against a storage engine. Synchronous and blocking: call it off the
 /// cooperative pool.
-public struct SQLExecutor: Sendable {
-    public let engine: StorageEngine
+package struct SQLExecutor: Sendable {
+    package let engine: StorageEngine
     /// The owner of transactions INSERT commits through (shared with every load path, so labels
     /// are one namespace).
-    public let transactions: TransactionManager
+    package let transactions: TransactionManager
     /// Runs the Routine Load statements; nil where no daemon runs (they then fail).
-    public let routineLoad: RoutineLoadManager?
+    package let routineLoad: RoutineLoadManager?
 
     /// - Parameter transactions: the process's transaction owner (the one its load paths use);
     ///   by default a new one over `engine`.
-    public init(engine: StorageEngine, transactions: TransactionManager? = nil, routineLoad: RoutineLoadManager? = nil)
+    package init(engine: StorageEngine, transactions: TransactionManager? = nil, routineLoad: RoutineLoadManager? = nil)
     {
         self.engine = engine
         self.transactions = transactions ?? TransactionManager(engine: engine)
@@ -26,7 +26,7 @@ public struct SQLExecutor: Sendable {
     /// Parses and runs one statement.
     /// Runs on a large stack (``LargeStack``): statements at the expression depth limit recurse
     /// deeply in parsing and analysis.
-    public func execute(_ sql: String, session: Session) throws(SQLError) -> StatementResult {
+    package func execute(_ sql: String, session: Session) throws(SQLError) -> StatementResult {
         do {
             return try LargeStack.run {
                 let statement = try SQLParser.parse(sql)

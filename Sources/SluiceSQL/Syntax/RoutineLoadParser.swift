@@ -1,8 +1,8 @@
 import SluiceExpr
-public import SluiceRoutineLoad
+package import SluiceRoutineLoad
 
 /// A Routine Load statement (spec §3.1).
-public enum RoutineLoadStatement: Sendable {
+package enum RoutineLoadStatement: Sendable {
     case create(
         job: QualifiedName, table: String, clauses: LoadClauses, properties: [String: String], source: [String: String])
     case alter(job: QualifiedName, clauses: LoadClauses, properties: [String: String], source: [String: String])

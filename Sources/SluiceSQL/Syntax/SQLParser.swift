@@ -3,8 +3,8 @@ import SluiceFormat
 import SluiceStorage
 
 /// Parses one StarRocks-dialect statement (a trailing `;` is allowed).
-public enum SQLParser {
-    public static func parse(_ sql: String) throws(SQLError) -> Statement {
+package enum SQLParser {
+    package static func parse(_ sql: String) throws(SQLError) -> Statement {
         do {
             var s = try TokenStream(sql: sql)
             let statement = try parseStatement(&s)

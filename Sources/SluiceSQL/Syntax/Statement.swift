@@ -1,19 +1,19 @@
-public import SluiceExpr
+package import SluiceExpr
 import SluiceFormat
-public import SluiceStorage
+package import SluiceStorage
 
 /// A possibly database-qualified name.
-public struct QualifiedName: Sendable, Hashable {
-    public var database: String?
-    public var name: String
-    public init(database: String? = nil, name: String) {
+package struct QualifiedName: Sendable, Hashable {
+    package var database: String?
+    package var name: String
+    package init(database: String? = nil, name: String) {
         self.database = database
         self.name = name
     }
 }
 
 /// One parsed SQL statement.
-public enum Statement: Sendable {
+package enum Statement: Sendable {
     case createDatabase(name: String, ifNotExists: Bool)
     case dropDatabase(name: String, ifExists: Bool)
     case createTable(QualifiedName, TableDefinition, ifNotExists: Bool)
@@ -34,49 +34,49 @@ public enum Statement: Sendable {
     case routineLoad(RoutineLoadStatement)
 }
 
-public struct InsertStatement: Sendable {
-    public var table: QualifiedName
-    public var label: String?
-    public var columns: [String]?
-    public enum Source: Sendable {
+package struct InsertStatement: Sendable {
+    package var table: QualifiedName
+    package var label: String?
+    package var columns: [String]?
+    package enum Source: Sendable {
         case values([[Expr]])
         case select(SelectStatement)
     }
-    public var source: Source
+    package var source: Source
 }
 
 /// A SELECT query.
-public struct SelectStatement: Sendable {
-    public struct Item: Sendable {
-        public var expr: Expr
-        public var alias: String?
+package struct SelectStatement: Sendable {
+    package struct Item: Sendable {
+        package var expr: Expr
+        package var alias: String?
     }
 
-    public enum Source: Sendable {
+    package enum Source: Sendable {
         case none
         case table(QualifiedName, alias: String?)
         /// `TABLE(generate_series(start, end[, step]))`.
         case generateSeries(start: Expr, end: Expr, step: Expr?, alias: String?)
     }
 
-    public struct OrderItem: Sendable {
-        public var expr: Expr
-        public var descending: Bool
+    package struct OrderItem: Sendable {
+        package var expr: Expr
+        package var descending: Bool
     }
 
-    public var distinct = false
-    public var items: [Item] = []
-    public var source: Source = .none
-    public var filter: Expr?
-    public var groupBy: [Expr] = []
-    public var having: Expr?
-    public var orderBy: [OrderItem] = []
-    public var limit: Int?
-    public var offset: Int = 0
+    package var distinct = false
+    package var items: [Item] = []
+    package var source: Source = .none
+    package var filter: Expr?
+    package var groupBy: [Expr] = []
+    package var having: Expr?
+    package var orderBy: [OrderItem] = []
+    package var limit: Int?
+    package var offset: Int = 0
 }
 
 /// A `WHERE` of SHOW TRANSACTION / SHOW LOAD.
-public enum TransactionFilter: Sendable {
+package enum TransactionFilter: Sendable {
     case label(String)
     case labelLike(String)
     case id(Int64)

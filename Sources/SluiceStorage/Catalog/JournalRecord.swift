@@ -2,7 +2,7 @@ import SluiceFormat
 
 /// One durable decision. The metadata journal is a sequence of these; replaying them over the
 /// last checkpoint rebuilds ``MetaState`` exactly (``MetaState/apply(_:)`` is the only mutator).
-public enum JournalRecord: Codable, Sendable {
+package enum JournalRecord: Codable, Sendable {
     case createDatabase(id: Int64, name: String)
     case dropDatabase(id: Int64)
     case createTable(TableMeta)
@@ -57,23 +57,23 @@ public enum JournalRecord: Codable, Sendable {
 }
 
 /// The commit of one transaction into one table.
-public struct CommitRecord: Codable, Sendable, Hashable {
-    public var transactionID: Int64
-    public var label: String
-    public var databaseID: Int64
-    public var tableID: Int64
+package struct CommitRecord: Codable, Sendable, Hashable {
+    package var transactionID: Int64
+    package var label: String
+    package var databaseID: Int64
+    package var tableID: Int64
     /// The table version this commit publishes.
-    public var version: Int64
+    package var version: Int64
     /// New rowsets by tablet id.
-    public var rowsets: [Int64: RowsetMeta]
+    package var rowsets: [Int64: RowsetMeta]
     /// Opaque caller payload stored with the commit (Routine Load keeps Kafka offsets here).
-    public var attachment: [UInt8]?
+    package var attachment: [UInt8]?
     /// The source offsets this commit covers (Routine Load), applied to its job atomically.
-    public var source: SourceBatch?
+    package var source: SourceBatch?
     /// Seconds since the epoch.
-    public var commitTime: Int64
+    package var commitTime: Int64
 
-    public init(
+    package init(
         transactionID: Int64, label: String, databaseID: Int64, tableID: Int64, version: Int64,
         rowsets: [Int64: RowsetMeta], attachment: [UInt8]?, source: SourceBatch? = nil, commitTime: Int64
     ) {
@@ -90,43 +90,43 @@ public struct CommitRecord: Codable, Sendable, Hashable {
 }
 
 /// What the engine remembers of a committed label.
-public struct LabelEntry: Codable, Sendable, Hashable {
-    public var transactionID: Int64
-    public var tableID: Int64
-    public var commitTime: Int64
-    public var attachment: [UInt8]?
+package struct LabelEntry: Codable, Sendable, Hashable {
+    package var transactionID: Int64
+    package var tableID: Int64
+    package var commitTime: Int64
+    package var attachment: [UInt8]?
 }
 
 /// A PREPARED transaction: fsynced rowsets not yet part of any version.
-public struct PreparedTransaction: Codable, Sendable, Hashable {
-    public var transactionID: Int64
-    public var label: String
-    public var databaseID: Int64
-    public var tableID: Int64
-    public var rowsets: [Int64: RowsetMeta]
-    public var attachment: [UInt8]?
+package struct PreparedTransaction: Codable, Sendable, Hashable {
+    package var transactionID: Int64
+    package var label: String
+    package var databaseID: Int64
+    package var tableID: Int64
+    package var rowsets: [Int64: RowsetMeta]
+    package var attachment: [UInt8]?
     /// Source offsets committed with it (Routine Load).
-    public var source: SourceBatch?
+    package var source: SourceBatch?
     /// Seconds since the epoch.
-    public var preparedTime: Int64
+    package var preparedTime: Int64
     /// Seconds after `preparedTime` when the transaction is aborted if not committed.
-    public var timeoutSeconds: Int64
+    package var timeoutSeconds: Int64
     /// Rows and bytes of the prepared data (reported by commit answers).
-    public var rowCount: Int
-    public var byteCount: Int
+    package var rowCount: Int
+    package var byteCount: Int
 }
 
 /// What the engine remembers of an aborted transaction (for `get_load_state` and idempotent
 /// commit/rollback answers), until its label is reused or expires.
-public struct AbortedTransaction: Codable, Sendable, Hashable {
-    public var databaseID: Int64
-    public var transactionID: Int64
-    public var label: String
-    public var reason: String
+package struct AbortedTransaction: Codable, Sendable, Hashable {
+    package var databaseID: Int64
+    package var transactionID: Int64
+    package var label: String
+    package var reason: String
     /// Seconds since the epoch.
-    public var abortTime: Int64
+    package var abortTime: Int64
 
-    public init(databaseID: Int64, transactionID: Int64, label: String, reason: String, abortTime: Int64) {
+    package init(databaseID: Int64, transactionID: Int64, label: String, reason: String, abortTime: Int64) {
         self.databaseID = databaseID
         self.transactionID = transactionID
         self.label = label

@@ -4,28 +4,28 @@ import SluiceFormat
 ///
 /// A value type: copying a ``TableMeta`` out of it is a consistent read snapshot, and applying a
 /// record to a copy never disturbs readers of the old one.
-public struct MetaState: Codable, Sendable {
-    public var databases: [Int64: DatabaseMeta] = [:]
+package struct MetaState: Codable, Sendable {
+    package var databases: [Int64: DatabaseMeta] = [:]
     /// Next id for databases, tables, partitions, tablets, rowsets and transactions.
-    public var nextID: Int64 = 10_000
+    package var nextID: Int64 = 10_000
     /// Committed labels per database id.
-    public var labels: [Int64: [String: LabelEntry]] = [:]
+    package var labels: [Int64: [String: LabelEntry]] = [:]
     /// PREPARED transactions by transaction id.
-    public var prepared: [Int64: PreparedTransaction] = [:]
+    package var prepared: [Int64: PreparedTransaction] = [:]
     /// Aborted transactions per database id and label (at most ``abortedPerDatabase`` each).
-    public var aborted: [Int64: [String: AbortedTransaction]] = [:]
+    package var aborted: [Int64: [String: AbortedTransaction]] = [:]
     /// Source jobs (Routine Load) by id, with their committed progress.
-    public var jobs: [Int64: SourceJob] = [:]
+    package var jobs: [Int64: SourceJob] = [:]
 
     /// How many aborted transactions a database remembers (oldest forgotten first).
-    public static let abortedPerDatabase = 10_000
+    package static let abortedPerDatabase = 10_000
 
-    public init() {}
+    package init() {}
 
     private enum CodingKeys: String, CodingKey { case databases, nextID, labels, prepared, aborted, jobs }
 
     /// Checkpoints written before a field existed decode it as empty.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         databases = try c.decode([Int64: DatabaseMeta].self, forKey: .databases)
         nextID = try c.decode(Int64.self, forKey: .nextID)
@@ -35,12 +35,12 @@ public struct MetaState: Codable, Sendable {
         jobs = try c.decodeIfPresent([Int64: SourceJob].self, forKey: .jobs) ?? [:]
     }
 
-    public func database(named name: String) -> DatabaseMeta? {
+    package func database(named name: String) -> DatabaseMeta? {
         databases.values.first { $0.name.equalsIgnoringCase(name) }
     }
 
     /// Every rowset id referenced by a tablet or a PREPARED transaction.
-    public var referencedRowsets: Set<Int64> {
+    package var referencedRowsets: Set<Int64> {
         var result = Set<Int64>()
         for transaction in prepared.values { for rowset in transaction.rowsets.values { result.insert(rowset.id) } }
         for db in databases.values {
@@ -54,12 +54,12 @@ public struct MetaState: Codable, Sendable {
     }
 
     /// The PREPARED transaction holding `label` in a database, if any.
-    public func preparedTransaction(databaseID: Int64, label: String) -> PreparedTransaction? {
+    package func preparedTransaction(databaseID: Int64, label: String) -> PreparedTransaction? {
         prepared.values.first { $0.databaseID == databaseID && $0.label == label }
     }
 
     /// Every tablet id of every table (and of PREPARED transactions, whose tablets may be gone).
-    public var tabletIDs: Set<Int64> {
+    package var tabletIDs: Set<Int64> {
         var result = Set<Int64>()
         for transaction in prepared.values { result.formUnion(transaction.rowsets.keys) }
         for db in databases.values {
@@ -82,7 +82,7 @@ public struct MetaState: Codable, Sendable {
 
     /// Applies one record. Records were validated before they were journaled, so applying never
     /// fails; a record naming a dropped object is ignored (it cannot be observed).
-    public mutating func apply(_ record: JournalRecord) {
+    package mutating func apply(_ record: JournalRecord) {
         switch record {
         case .createDatabase(let id, let name):
             reserve(id)
@@ -206,7 +206,7 @@ public struct MetaState: Codable, Sendable {
     }
 
     /// Forgets committed labels older than `cutoff` (seconds since the epoch).
-    public mutating func expireLabels(before cutoff: Int64) {
+    package mutating func expireLabels(before cutoff: Int64) {
         for db in labels.keys { labels[db] = labels[db]!.filter { $0.value.commitTime >= cutoff } }
         for db in aborted.keys { aborted[db] = aborted[db]!.filter { $0.value.abortTime >= cutoff } }
     }

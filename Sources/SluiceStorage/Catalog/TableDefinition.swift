@@ -1,19 +1,19 @@
-public import SluiceFormat
+package import SluiceFormat
 
 /// A CREATE TABLE request, before ids are assigned.
-public struct TableDefinition: Sendable {
-    public var name: String
-    public var columns: [ColumnSchema]
-    public var keysType: KeysType
+package struct TableDefinition: Sendable {
+    package var name: String
+    package var columns: [ColumnSchema]
+    package var keysType: KeysType
     /// Sort-key columns; empty means "the first column".
-    public var keyColumns: [String]
-    public var partitioning: Partitioning
+    package var keyColumns: [String]
+    package var partitioning: Partitioning
     /// Explicit RANGE partitions in declaration order.
-    public var partitions: [PartitionDefinition]
-    public var distribution: Distribution
-    public var properties: [String: String]
+    package var partitions: [PartitionDefinition]
+    package var distribution: Distribution
+    package var properties: [String: String]
 
-    public init(
+    package init(
         name: String, columns: [ColumnSchema], keysType: KeysType = .duplicate, keyColumns: [String] = [],
         partitioning: Partitioning = .none, partitions: [PartitionDefinition] = [],
         distribution: Distribution = Distribution(columns: [], buckets: 1), properties: [String: String] = [:]
@@ -30,14 +30,14 @@ public struct TableDefinition: Sendable {
 }
 
 /// One explicit RANGE partition: `VALUES LESS THAN (upper)` or `VALUES [lower, upper)`.
-public struct PartitionDefinition: Sendable, Hashable {
-    public var name: String
+package struct PartitionDefinition: Sendable, Hashable {
+    package var name: String
     /// Literal text of the lower bound, nil = previous partition's upper (or MINVALUE).
-    public var lower: String?
+    package var lower: String?
     /// Literal text of the upper bound, nil = MAXVALUE.
-    public var upper: String?
+    package var upper: String?
 
-    public init(name: String, lower: String? = nil, upper: String?) {
+    package init(name: String, lower: String? = nil, upper: String?) {
         self.name = name
         self.lower = lower
         self.upper = upper

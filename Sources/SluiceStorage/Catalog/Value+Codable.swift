@@ -1,10 +1,10 @@
-public import SluiceFormat
+package import SluiceFormat
 
 /// Values in journal records and checkpoints: tagged JSON, wide integers as decimal strings.
 extension Value: Codable {
     private enum CodingKeys: String, CodingKey { case i, w, d, b }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         if let single = try? decoder.singleValueContainer(), single.decodeNil() {
             self = .null
             return
@@ -26,7 +26,7 @@ extension Value: Codable {
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         switch self {
         case .null:
             var c = encoder.singleValueContainer()

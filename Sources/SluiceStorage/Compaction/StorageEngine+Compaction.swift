@@ -7,7 +7,7 @@ extension StorageEngine {
     /// Query results do not change: the same rows, in key order.
     /// - Returns: whether a merge happened.
     @discardableResult
-    public func compact(table snapshot: TableMeta, tabletID: Int64) throws -> Bool {
+    package func compact(table snapshot: TableMeta, tabletID: Int64) throws -> Bool {
         // The tablet as of now, read with a lease: its input files cannot be deleted under this
         // compaction even if another one (background or back-pressure) swaps them out first.
         let (current, lease) = core.withLock { core in
@@ -80,7 +80,7 @@ extension StorageEngine {
     /// One compaction pass: merges every tablet with at least ``StorageOptions/compactionThreshold``
     /// rowsets. - Returns: the number of tablets merged.
     @discardableResult
-    public func compactDueTablets() throws -> Int {
+    package func compactDueTablets() throws -> Int {
         let tables = core.withLock { core in core.meta.databases.values.flatMap { $0.tables.values } }
         var merged = 0
         for table in tables {

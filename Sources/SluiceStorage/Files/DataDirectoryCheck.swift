@@ -1,27 +1,27 @@
 import SluiceFormat
-public import SluiceIO
+package import SluiceIO
 
 /// What ``DataDirectoryCheck`` found.
-public struct CheckReport: Sendable {
+package struct CheckReport: Sendable {
     /// Everything that is wrong: missing or damaged files, orphans, an unreadable journal.
-    public var problems: [String] = []
+    package var problems: [String] = []
     /// Things worth knowing that are not damage (a torn journal tail left by a crash).
-    public var notes: [String] = []
-    public var journalRecords = 0
-    public var segmentsChecked = 0
-    public var bytesChecked = 0
-    public var tables = 0
-    public var routineLoadJobs = 0
+    package var notes: [String] = []
+    package var journalRecords = 0
+    package var segmentsChecked = 0
+    package var bytesChecked = 0
+    package var tables = 0
+    package var routineLoadJobs = 0
 
-    public var isClean: Bool { problems.isEmpty }
+    package var isClean: Bool { problems.isEmpty }
 }
 
 /// `sluice fsck`: verifies a stopped data directory without changing it — the journal replays,
 /// every file a record references exists with its recorded size and checksum, and no file is
 /// left that no record references.
-public enum DataDirectoryCheck {
+package enum DataDirectoryCheck {
     /// - Throws: ``StorageError`` `.io` when a running process holds the directory.
-    public static func run(path: String, fileSystem: any FileSystem = PosixFileSystem()) throws -> CheckReport {
+    package static func run(path: String, fileSystem: any FileSystem = PosixFileSystem()) throws -> CheckReport {
         let directory = DataDirectory(root: path)
         var report = CheckReport()
         guard fileSystem.isDirectory(path) else {

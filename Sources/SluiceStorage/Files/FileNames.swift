@@ -9,30 +9,30 @@ import SluiceIO
 /// tablets/<tablet>/<rowset>/<n>.seg
 /// errors/                   error logs of loads
 /// ```
-public struct DataDirectory: Sendable {
-    public let root: String
+package struct DataDirectory: Sendable {
+    package let root: String
 
-    public init(root: String) { self.root = root }
+    package init(root: String) { self.root = root }
 
-    public var lockFile: String { FilePathJoin.join(root, "LOCK") }
-    public var metaDirectory: String { FilePathJoin.join(root, "meta") }
-    public var tabletsDirectory: String { FilePathJoin.join(root, "tablets") }
-    public var errorsDirectory: String { FilePathJoin.join(root, "errors") }
+    package var lockFile: String { FilePathJoin.join(root, "LOCK") }
+    package var metaDirectory: String { FilePathJoin.join(root, "meta") }
+    package var tabletsDirectory: String { FilePathJoin.join(root, "tablets") }
+    package var errorsDirectory: String { FilePathJoin.join(root, "errors") }
 
-    public func checkpoint(_ sequence: Int) -> String {
+    package func checkpoint(_ sequence: Int) -> String {
         FilePathJoin.join(metaDirectory, "checkpoint-\(pad(sequence))")
     }
-    public func journal(_ sequence: Int) -> String { FilePathJoin.join(metaDirectory, "journal-\(pad(sequence))") }
-    public func tablet(_ tabletID: Int64) -> String { FilePathJoin.join(tabletsDirectory, String(tabletID)) }
-    public func rowset(tablet tabletID: Int64, rowset: Int64) -> String {
+    package func journal(_ sequence: Int) -> String { FilePathJoin.join(metaDirectory, "journal-\(pad(sequence))") }
+    package func tablet(_ tabletID: Int64) -> String { FilePathJoin.join(tabletsDirectory, String(tabletID)) }
+    package func rowset(tablet tabletID: Int64, rowset: Int64) -> String {
         FilePathJoin.join(self.tablet(tabletID), String(rowset))
     }
-    public func segment(tablet: Int64, rowset: Int64, index: Int) -> String {
+    package func segment(tablet: Int64, rowset: Int64, index: Int) -> String {
         FilePathJoin.join(self.rowset(tablet: tablet, rowset: rowset), "\(index).seg")
     }
 
     /// Parses `checkpoint-000012` / `journal-000012` names.
-    public static func sequence(of name: String, prefix: String) -> Int? {
+    package static func sequence(of name: String, prefix: String) -> Int? {
         guard name.hasPrefix(prefix + "-"), !name.hasSuffix(".tmp") else { return nil }
         return Int(name.dropFirst(prefix.count + 1))
     }

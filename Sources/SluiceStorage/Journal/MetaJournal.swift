@@ -177,10 +177,10 @@ final class MetaJournal {
 }
 
 /// What recovery found.
-public struct RecoveryReport: Sendable {
-    public var replayedRecords = 0
+package struct RecoveryReport: Sendable {
+    package var replayedRecords = 0
     /// Bytes of a half-written journal tail that were ignored.
-    public var tornBytes = 0
-    public var discardedCheckpoints = 0
-    public var removedOrphans = 0
+    package var tornBytes = 0
+    package var discardedCheckpoints = 0
+    package var removedOrphans = 0
 }

@@ -1,18 +1,18 @@
-public import SluiceFormat
+package import SluiceFormat
 import SluiceIO
 import Synchronization
 
 /// A range restriction on one column, used to skip partitions and pages by their zone maps.
 ///
 /// Bounds are values in the column's lane. A row with NULL never satisfies a predicate.
-public struct ScanPredicate: Sendable, Hashable {
-    public var column: Int
-    public var lower: Value?
-    public var lowerInclusive: Bool
-    public var upper: Value?
-    public var upperInclusive: Bool
+package struct ScanPredicate: Sendable, Hashable {
+    package var column: Int
+    package var lower: Value?
+    package var lowerInclusive: Bool
+    package var upper: Value?
+    package var upperInclusive: Bool
 
-    public init(
+    package init(
         column: Int, lower: Value? = nil, lowerInclusive: Bool = true, upper: Value? = nil, upperInclusive: Bool = true
     ) {
         self.column = column
@@ -49,28 +49,28 @@ public struct ScanPredicate: Sendable, Hashable {
 }
 
 /// Counters of a scan (reported as `statistics.scanRows` / `scanBytes`).
-public struct ScanStatistics: Sendable, Hashable {
-    public var rows = 0
-    public var bytes = 0
-    public var pagesSkipped = 0
-    public var partitionsSkipped = 0
-    public init() {}
+package struct ScanStatistics: Sendable, Hashable {
+    package var rows = 0
+    package var bytes = 0
+    package var pagesSkipped = 0
+    package var partitionsSkipped = 0
+    package init() {}
 }
 
 /// Reads a table snapshot batch by batch (one page group of one segment at a time).
 ///
 /// Holds a read lease for its lifetime so compaction never deletes files under it; call
 /// ``close()`` (or read to the end).
-public final class TableScan {
+package final class TableScan {
     private let engine: StorageEngine
-    public let table: TableMeta
+    package let table: TableMeta
     private let columns: [Int]
     private let predicates: [ScanPredicate]
     private var segments: [(tablet: Int64, rowset: Int64, segment: Int)] = []
     private var segmentCursor = 0
     private var current: OpenSegment?
     private var lease: Int?
-    public private(set) var statistics = ScanStatistics()
+    package private(set) var statistics = ScanStatistics()
 
     struct OpenSegment {
         var path: String
@@ -113,7 +113,7 @@ public final class TableScan {
     }
 
     /// The next batch (one column per requested column), or nil at the end.
-    public func next() throws -> [ColumnVector]? {
+    package func next() throws -> [ColumnVector]? {
         while true {
             if current == nil {
                 guard segmentCursor < segments.count else {
@@ -201,7 +201,7 @@ public final class TableScan {
     }
 
     /// Releases the read lease (idempotent).
-    public func close() {
+    package func close() {
         current?.file.close()
         current = nil
         if let lease {
@@ -218,7 +218,7 @@ extension StorageEngine {
     /// Scans the table's current committed rows. The snapshot is re-read together with the
     /// read lease (one lock), so files compacted or dropped after `table` was looked up cannot
     /// vanish under the scan.
-    public func scan(_ table: TableMeta, columns: [Int], predicates: [ScanPredicate] = []) -> TableScan {
+    package func scan(_ table: TableMeta, columns: [Int], predicates: [ScanPredicate] = []) -> TableScan {
         let (current, lease) = core.withLock { core in
             (core.meta.databases[table.databaseID]?.tables[table.id] ?? table, readers.begin())
         }

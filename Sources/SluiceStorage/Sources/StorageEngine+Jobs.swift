@@ -2,12 +2,13 @@ import Synchronization
 
 extension StorageEngine {
     /// Every source job with its committed progress (a snapshot).
-    public var sourceJobs: [SourceJob] { core.withLock { Array($0.meta.jobs.values) }.sorted { $0.id < $1.id } }
+    package var sourceJobs: [SourceJob] { core.withLock { Array($0.meta.jobs.values) }.sorted { $0.id < $1.id } }
 
-    public func sourceJob(id: Int64) -> SourceJob? { core.withLock { $0.meta.jobs[id] } }
+    package func sourceJob(id: Int64) -> SourceJob? { core.withLock { $0.meta.jobs[id] } }
 
     /// Journals a new job of `database`; returns its id.
-    public func createSourceJob(database: String, name: String, definition: (Int64) throws -> [UInt8]) throws -> Int64 {
+    package func createSourceJob(database: String, name: String, definition: (Int64) throws -> [UInt8]) throws -> Int64
+    {
         try core.withLock { core in
             guard let db = core.meta.database(named: database) else {
                 throw StorageError(.unknownDatabase, "Unknown database '\(database)'")
@@ -19,19 +20,19 @@ extension StorageEngine {
     }
 
     /// Replaces a job's definition (state, properties); its progress is kept.
-    public func updateSourceJob(id: Int64, definition: [UInt8]) throws {
+    package func updateSourceJob(id: Int64, definition: [UInt8]) throws {
         try withJob(id) { core, job in
             try journal(.putJob(id: id, databaseID: job.databaseID, name: job.name, definition: definition), in: &core)
         }
     }
 
     /// Sets the next offset to consume of some partitions (ALTER of offsets, resolved sentinels).
-    public func setSourcePosition(id: Int64, position: [Int32: Int64]) throws {
+    package func setSourcePosition(id: Int64, position: [Int32: Int64]) throws {
         try withJob(id) { core, _ in try journal(.setJobPosition(id: id, position: position), in: &core) }
     }
 
     /// Records a planned batch before its load begins (`ranges`), or abandons it (`nil`).
-    public func planSourceBatch(id: Int64, label: String, ranges: [Int32: OffsetRange]?) throws {
+    package func planSourceBatch(id: Int64, label: String, ranges: [Int32: OffsetRange]?) throws {
         try withJob(id) { core, job in
             if ranges == nil, job.intents[label] == nil { return }
             try journal(.planJobBatch(id: id, label: label, ranges: ranges), in: &core)
@@ -40,12 +41,12 @@ extension StorageEngine {
 
     /// Advances a job past a batch whose offsets were all committed before (a replay): its
     /// ranges and skipped count are journaled without data.
-    public func advanceSourceJob(_ batch: SourceBatch) throws {
+    package func advanceSourceJob(_ batch: SourceBatch) throws {
         try withJob(batch.jobID) { core, _ in try journal(.advanceJob(batch), in: &core) }
     }
 
     /// Forgets a job and its progress.
-    public func dropSourceJob(id: Int64) throws {
+    package func dropSourceJob(id: Int64) throws {
         try withJob(id) { core, _ in try journal(.dropJob(id: id), in: &core) }
     }
 

@@ -1,34 +1,34 @@
-public import SluiceFormat
+package import SluiceFormat
 import SluiceIO
 
 /// A row the writer refused (no partition for it, NULL in a NOT NULL column).
-public struct RejectedRow: Sendable, Hashable {
+package struct RejectedRow: Sendable, Hashable {
     /// Row index inside the batch given to ``TableWriter/append(_:)``.
-    public var row: Int
-    public var reason: String
+    package var row: Int
+    package var reason: String
 }
 
 /// Per-load options of a ``TableWriter``.
-public struct WriteOptions: Sendable {
+package struct WriteOptions: Sendable {
     /// Only these partitions may receive rows (`partitions` header); nil = any.
-    public var partitions: [String]?
+    package var partitions: [String]?
     /// Buffered bytes above which the largest tablet buffers are flushed to segments.
-    public var memoryLimit: Int
+    package var memoryLimit: Int
 
-    public init(partitions: [String]? = nil, memoryLimit: Int = 256 << 20) {
+    package init(partitions: [String]? = nil, memoryLimit: Int = 256 << 20) {
         self.partitions = partitions
         self.memoryLimit = memoryLimit
     }
 }
 
 /// The data of a finished write: durable segment files not yet part of any version.
-public struct PreparedWrite: Sendable, Hashable, Codable {
-    public var databaseID: Int64
-    public var tableID: Int64
+package struct PreparedWrite: Sendable, Hashable, Codable {
+    package var databaseID: Int64
+    package var tableID: Int64
     /// One rowset per touched tablet (versions are set at commit).
-    public var rowsets: [Int64: RowsetMeta]
-    public var rowCount: Int
-    public var byteCount: Int
+    package var rowsets: [Int64: RowsetMeta]
+    package var rowCount: Int
+    package var byteCount: Int
 }
 
 /// Buffers rows per tablet and writes them as sorted, immutable segments.
@@ -38,7 +38,7 @@ public struct PreparedWrite: Sendable, Hashable, Codable {
 /// of any size streams through. ``finish()`` fsyncs every file and directory; the caller then
 /// commits the ``PreparedWrite`` through ``StorageEngine/commit(_:label:attachment:)`` or discards
 /// it with ``abort()``.
-public final class TableWriter {
+package final class TableWriter {
     private let engine: StorageEngine
     private(set) var table: TableMeta
     private var router: RowRouter
@@ -70,17 +70,17 @@ public final class TableWriter {
     }
 
     /// The table snapshot the writer routes against.
-    public var tableMeta: TableMeta { table }
+    package var tableMeta: TableMeta { table }
 
     /// Rows buffered or written so far.
-    public private(set) var rowCount = 0
+    package private(set) var rowCount = 0
 
     /// Bytes currently buffered in memory.
-    public var memoryUsage: Int { bufferedBytes }
+    package var memoryUsage: Int { bufferedBytes }
 
     /// Adds rows given as one column per table column, in table order.
     /// - Returns: rows that were not written, with the reason.
-    public func append(_ columns: [ColumnVector]) throws -> [RejectedRow] {
+    package func append(_ columns: [ColumnVector]) throws -> [RejectedRow] {
         precondition(!finished, "append after finish")
         precondition(columns.count == table.schema.columns.count, "one column per table column")
         let rows = columns.first?.count ?? 0
@@ -174,7 +174,7 @@ public final class TableWriter {
     }
 
     /// Flushes everything and makes the files and their directories durable.
-    public func finish() throws -> PreparedWrite {
+    package func finish() throws -> PreparedWrite {
         precondition(!finished, "finish twice")
         finished = true
         let written: [Int64: [SegmentMeta]]
@@ -205,7 +205,7 @@ public final class TableWriter {
     deinit { flusher.cancel() }
 
     /// Removes every file written so far (best effort; recovery removes leftovers too).
-    public func abort() {
+    package func abort() {
         finished = true
         flusher.cancel()
         for buffer in buffers.values {
