@@ -64,7 +64,7 @@ final class JobRunner: Sendable {
     // MARK: Scheduling (NEED_SCHEDULE → RUNNING)
 
     private func schedule() {
-        var backoff = manager.options.minBackoff
+        var backoff = self.backoff
         while !isStopping {
             do {
                 let groups = try prepareTasks()
@@ -78,8 +78,7 @@ final class JobRunner: Sendable {
             } catch let error as SourceError where error.kind == .transient {
                 manager.note(
                     runtime, "Job failed to fetch all current partition with error [\(error.message)], retrying")
-                pause(backoff)
-                backoff = min(backoff * 2, manager.options.maxBackoff)
+                pause(&backoff)
             } catch let error as SourceError {
                 manager.fail(
                     runtime, ErrorReason(4, "Job failed to fetch all current partition with error [\(error.message)]"))
@@ -89,8 +88,7 @@ final class JobRunner: Sendable {
                 return
             } catch {
                 manager.note(runtime, "scheduling failed: \(error), retrying")
-                pause(backoff)
-                backoff = min(backoff * 2, manager.options.maxBackoff)
+                pause(&backoff)
             }
         }
     }

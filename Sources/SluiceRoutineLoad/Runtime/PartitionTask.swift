@@ -13,7 +13,7 @@ struct PartitionTask: Sendable {
         let runtime = runner.runtime
         var source: (any MessageSource)?
         var assigned = false
-        var backoff = manager.options.minBackoff
+        var backoff = runner.backoff
         // How long loading a batch takes (moving average): a time-closed batch closes this much
         // before max_batch_interval so its rows are visible about when the interval ends.
         var loadEstimate = Duration.zero
@@ -69,13 +69,12 @@ struct PartitionTask: Sendable {
                 let loadStart = ContinuousClock.now
                 switch runner.load(batch, task: index) {
                 case .committed:
-                    backoff = manager.options.minBackoff
+                    backoff.reset()
                     loadEstimate = loadEstimate * 0.7 + (ContinuousClock.now - loadStart) * 0.3
                 case .retry(let message):
                     manager.taskRetry(runtime, task: index, reason: message)
                     assigned = false
-                    runner.pause(backoff)
-                    backoff = min(backoff * 2, manager.options.maxBackoff)
+                    runner.pause(&backoff)
                 case .stopped:
                     return
                 }
@@ -84,8 +83,7 @@ struct PartitionTask: Sendable {
                 case .transient:
                     manager.taskRetry(runtime, task: index, reason: error.message)
                     assigned = false
-                    runner.pause(backoff)
-                    backoff = min(backoff * 2, manager.options.maxBackoff)
+                    runner.pause(&backoff)
                 case .offsetOutOfRange(let partition):
                     guard let source, handleGap(partition: partition, source: source, error: error) else { return }
                     assigned = false
@@ -100,8 +98,7 @@ struct PartitionTask: Sendable {
             } catch {
                 manager.taskRetry(runtime, task: index, reason: "\(error)")
                 assigned = false
-                runner.pause(backoff)
-                backoff = min(backoff * 2, manager.options.maxBackoff)
+                runner.pause(&backoff)
             }
         }
     }
