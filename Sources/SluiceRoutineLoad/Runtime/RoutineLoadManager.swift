@@ -410,75 +410,41 @@ package final class RoutineLoadManager: Sendable {
     func taskScheduled(_ runtime: JobRuntime, task: Int, positions: [Int32: Int64]) {
         let now = options.now()
         let timeout = runtime.definition.properties.taskTimeoutSecond
-        runtime.state.withLock { s in
-            let previous = s.tasks[task]
-            s.tasks[task] = TaskStatus(
-                taskID: UUID().uuidString.lowercased(), createTime: now, lastScheduledTime: now,
-                timeoutSeconds: timeout,
-                positions: positions, message: previous?.message ?? "", closeReason: previous?.closeReason)
-        }
+        runtime.state.withLock { $0.taskScheduled(task, positions: positions, now: now, timeoutSeconds: timeout) }
     }
 
     func taskIdle(_ runtime: JobRuntime, task: Int, interval: Int) {
-        runtime.state.withLock {
-            $0.tasks[task]?.message =
-                "there is no new data in kafka/pulsar, wait for \(interval) seconds to schedule again"
-        }
+        runtime.state.withLock { $0.taskIdle(task, interval: interval) }
     }
 
     func taskClosed(_ runtime: JobRuntime, task: Int, reason: BatchCloseReason) {
         let now = options.now()
-        runtime.state.withLock {
-            $0.tasks[task]?.closeReason = reason
-            $0.tasks[task]?.executeStartTime = now
-            $0.tasks[task]?.message = ""
-        }
+        runtime.state.withLock { $0.taskClosed(task, reason: reason, now: now) }
     }
 
     func taskStarted(_ runtime: JobRuntime, task: Int, transactionID: Int64) {
-        runtime.state.withLock {
-            $0.tasks[task]?.transactionID = transactionID
-            $0.tasks[task]?.transactionStatus = "PREPARE"
-        }
+        runtime.state.withLock { $0.taskStarted(task, transactionID: transactionID) }
     }
 
     func taskRetry(_ runtime: JobRuntime, task: Int, reason: String) {
         let stamp = Self.formatTime(options.now())
-        runtime.state.withLock {
-            $0.tasks[task]?.message = "previous task aborted because of \(reason)"
-            $0.otherMessage = "\(stamp): The \($0.tasks[task]?.taskID ?? "") task failed due to: \(reason)"
-        }
+        runtime.state.withLock { $0.taskRetried(task, reason: reason, stamp: stamp) }
         logger.warning(
             "routine load batch retried", metadata: ["job": "\(runtime.definition.name)", "reason": "\(reason)"])
     }
 
     func taskAborted(_ runtime: JobRuntime, task: Int, reason: String, errorLog: String?) {
-        runtime.state.withLock {
-            $0.abortedTasks += 1
-            $0.tasks[task]?.transactionStatus = "ABORTED"
-        }
+        runtime.state.withLock { $0.taskAborted(task) }
         if let errorLog { try? update(runtime) { Self.remember(errorLog, in: &$0) } }
     }
 
     /// §3.8: after each committed batch the error window may pause the job.
     func taskCommitted(_ runtime: JobRuntime, task: Int, counters: LoadCounters, errorLog: String?) {
-        let maxErrors = runtime.definition.properties.maxErrorNumber
-        let window = Int64(runtime.definition.properties.maxBatchRows) * 10
-        let tooMany: Bool = runtime.state.withLock { s in
-            s.tasks[task]?.transactionStatus = "VISIBLE"
-            s.windowTotalRows += Int64(counters.totalRows)
-            s.windowErrorRows += Int64(counters.filteredRows)
-            var exceeded = false
-            if s.windowTotalRows > window {
-                exceeded = s.windowErrorRows > maxErrors
-                s.windowTotalRows = 0
-                s.windowErrorRows = 0
-            } else if s.windowErrorRows > maxErrors {
-                exceeded = true
-                s.windowTotalRows = 0
-                s.windowErrorRows = 0
-            }
-            return exceeded
+        let properties = runtime.definition.properties
+        let tooMany = runtime.state.withLock {
+            $0.taskCommitted(
+                task, totalRows: counters.totalRows, errorRows: counters.filteredRows,
+                maxErrors: Int64(properties.maxErrorNumber), window: Int64(properties.maxBatchRows) * 10)
         }
         if let errorLog { try? update(runtime) { Self.remember(errorLog, in: &$0) } }
         if tooMany {
