@@ -29,7 +29,7 @@ var targets: [Target] = [
     // Pure values and byte codecs: types, values, encodings, pages, segments, CRC32C.
     .target(name: "SluiceFormat", dependencies: ["CSluiceSupport", "CLZ4"]),
     // File-system protocol, POSIX implementation, CRC-framed record log, lock file.
-    .target(name: "SluiceIO", dependencies: ["SluiceFormat"]),
+    .target(name: "SluiceIO", dependencies: ["SluiceFormat", "CSluiceSupport"]),
     // Expression AST, parser and vectorised evaluator shared by loads and SQL.
     .target(name: "SluiceExpr", dependencies: ["SluiceFormat", "CSluiceSupport"]),
     // Catalog, tablets, rowsets, segments, versions, compaction, the metadata journal, recovery.

@@ -4,6 +4,7 @@
 #include "sluice_support.h"
 
 #include <malloc.h>
+#include <errno.h>
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -102,4 +103,27 @@ uintptr_t sluice_stack_low_bound(void) {
     stack_low_bound_cache = (uintptr_t)address;
 #endif
     return stack_low_bound_cache;
+}
+
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+static __thread int background_nice_applied;
+
+int sluice_enter_background(int nice_increment) {
+    if (background_nice_applied) return 0;
+    background_nice_applied = 1;
+#if defined(__linux__)
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    errno = 0;
+    int current = getpriority(PRIO_PROCESS, (id_t)tid);
+    if (current == -1 && errno != 0) return -1;
+    return setpriority(PRIO_PROCESS, (id_t)tid, current + nice_increment);
+#else
+    (void)nice_increment;
+    return 0;
+#endif
 }

@@ -8,11 +8,24 @@ import Dispatch
 package enum BlockingIO {
     private static let queue = DispatchQueue(label: "sluice.blocking-io", qos: .userInitiated, attributes: .concurrent)
 
-    /// Runs `body` on a blocking-I/O thread and returns its result.
-    package static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    /// Which threads run the work.
+    package enum Lane: Sendable {
+        /// Requests that answer people and monitors: SQL, metrics, label checks.
+        case foreground
+        /// Load work (``BackgroundWork``): body parsing, load begin/finish, at lower priority.
+        case background
+    }
+
+    /// Runs `body` on a blocking-I/O thread of `lane` and returns its result.
+    package static func run<T: Sendable>(_ lane: Lane = .foreground, _ body: @escaping @Sendable () throws -> T)
+        async throws -> T
+    {
         try await withCheckedThrowingContinuation { continuation in
-            queue.async {
-                continuation.resume(with: Result { try body() })
+            switch lane {
+            case .foreground:
+                queue.async { continuation.resume(with: Result { try body() }) }
+            case .background:
+                BackgroundWork.async { continuation.resume(with: Result { try body() }) }
             }
         }
     }

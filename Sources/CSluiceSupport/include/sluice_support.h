@@ -26,4 +26,10 @@ size_t sluice_find_either(const uint8_t *data, size_t length, uint8_t a, uint8_t
 /// Recursive code compares a local's address against it to stop before overflowing.
 uintptr_t sluice_stack_low_bound(void);
 
+/// Lowers the calling thread's CPU priority by `nice_increment` (Linux: setpriority on its thread
+/// id), once per thread; later calls on the same thread do nothing. Returns 0 or -1 (errno set).
+/// Unprivileged threads cannot raise their priority again, so only threads that go on doing
+/// background work should call it.
+int sluice_enter_background(int nice_increment);
+
 #endif

@@ -23,7 +23,7 @@ struct FeedPipeline {
     mutating func submit(_ hop: ByteBuffer) async throws {
         try await drain()
         let decoder = self.decoder, load = self.load
-        inFlight = Task { try await BlockingIO.run { try decoder.feed(hop, to: load) } }
+        inFlight = Task { try await BlockingIO.run(.background) { try decoder.feed(hop, to: load) } }
     }
 
     /// Waits for the hop in flight; rethrows its error.

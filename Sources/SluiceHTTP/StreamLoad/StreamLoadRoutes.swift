@@ -167,7 +167,7 @@ package struct StreamLoadRoutes: Sendable {
         }
         let engine = service.engine
         let path = FilePath.join(engine.directory.errorsDirectory, name)
-        guard let bytes = try? await BlockingIO.run({ try engine.fileSystem.readFile(path) }) else {
+        guard let bytes = try? await BlockingIO.run(.foreground, { try engine.fileSystem.readFile(path) }) else {
             return Response(
                 status: .notFound, body: ResponseBody(byteBuffer: ByteBuffer(string: "error log \(name) not found\n")))
         }

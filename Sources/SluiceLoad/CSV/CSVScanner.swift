@@ -1,4 +1,5 @@
 import Dispatch
+import SluiceIO
 import Synchronization
 
 /// Splits CSV bytes into rows and fields as they stream in.
@@ -128,13 +129,13 @@ package struct CSVScanner: Sendable {
             carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[consumed...]))
             return
         }
-        // The chunk outlives both halves: concurrentPerform returns only when they are done.
+        // The chunk outlives both halves: `parallel` returns only when they are done.
         let head = SendableBytes(bytes: UnsafeRawBufferPointer(rebasing: rest[0..<split]))
         let tail = SendableBytes(bytes: UnsafeRawBufferPointer(rebasing: rest[split...]))
         let format = self.format
         let batchRows = self.batchRows
         let box = ParallelScan()
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
+        BackgroundWork.parallel(2) { part in
             var scanner = CSVScanner(format: format)
             scanner.batchRows = batchRows
             scanner.skipped = format.skipHeader

@@ -1,5 +1,6 @@
 import Dispatch
 package import SluiceFormat
+import SluiceIO
 
 /// The raw text of a batch of rows, back to back: row `i` is `bytes[offsets[i]..<offsets[i + 1]]`.
 package struct RawRows: Sendable {
@@ -130,13 +131,13 @@ package struct JSONRowReader: @unchecked Sendable {
         var second = self
         second.resetPending()
         let halves = Halves(first: first, second: second)
-        // `data` outlives both halves: concurrentPerform returns only when they are done.
+        // `data` outlives both halves: `parallel` returns only when they are done.
         data.withUnsafeBytes { all in
             let parts = [
                 SendableBytes(bytes: UnsafeRawBufferPointer(rebasing: all[..<cut])),
                 SendableBytes(bytes: UnsafeRawBufferPointer(rebasing: all[cut...])),
             ]
-            DispatchQueue.concurrentPerform(iterations: 2) { part in
+            BackgroundWork.parallel(2) { part in
                 halves.run(part, parts[part].bytes, emit: emit)
             }
         }

@@ -18,7 +18,7 @@ extension LoadService {
     /// Runs `body` on the blocking executor; it cannot throw, so neither does this.
     static func blocking<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         // BlockingIO.run only rethrows what `body` throws: nothing here.
-        try! await BlockingIO.run(body)
+        try! await BlockingIO.run(.background, body)
     }
 }
 

@@ -1,6 +1,7 @@
 import Dispatch
 import SluiceExpr
 import SluiceFormat
+import SluiceIO
 package import SluiceStorage
 import Synchronization
 
@@ -17,7 +18,7 @@ package final class LoadSession: @unchecked Sendable {
     private let shared: Mutex<Shared>
     private var receivedBytes = 0
     /// Conversion and writing run here, at most two batches behind parsing, on another core.
-    private let converter = DispatchQueue(label: "sluice.load-convert")
+    private let converter = BackgroundWork.serialQueue(label: "sluice.load-convert")
     private let converterSlots = DispatchSemaphore(value: 2)
     private let converterGroup = DispatchGroup()
 
@@ -81,6 +82,7 @@ package final class LoadSession: @unchecked Sendable {
     /// Parses and writes a chunk of the body.
     package func consume(_ chunk: UnsafeRawBufferPointer) throws {
         precondition(!finished, "consume after finish")
+        BackgroundWork.enter()
         try rethrowConverterFailure()
         receivedBytes += chunk.count
         if json != nil {
@@ -156,6 +158,7 @@ package final class LoadSession: @unchecked Sendable {
         converterSlots.wait()
         converterGroup.enter()
         converter.async { [self] in
+            BackgroundWork.enter()
             defer {
                 converterSlots.signal()
                 converterGroup.leave()

@@ -1,11 +1,12 @@
 import Dispatch
+import SluiceIO
 import Synchronization
 
 /// Encodes and writes segments on a background thread while the load keeps parsing, so a load
 /// uses a second core. At most `depth` flushes are in flight (each holds one tablet buffer), which
 /// bounds memory to about (depth + 1) × the load's memory limit.
 final class SegmentFlusher: Sendable {
-    private let queue = DispatchQueue(label: "sluice.segment-flush")
+    private let queue = BackgroundWork.serialQueue(label: "sluice.segment-flush")
     private let group = DispatchGroup()
     private let slots: DispatchSemaphore
     private let state = Mutex<State>(State())
@@ -23,6 +24,7 @@ final class SegmentFlusher: Sendable {
         slots.wait()
         group.enter()
         queue.async { [self] in
+            BackgroundWork.enter()
             defer {
                 slots.signal()
                 group.leave()
