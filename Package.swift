@@ -91,6 +91,14 @@ var targets: [Target] = [
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),
+    // In-process benchmarks (`swift run -c release sluice-bench commit`): not part of the product.
+    .executableTarget(
+        name: "sluice-bench",
+        dependencies: [
+            "SluiceStorage", "SluiceTxn", "SluiceFormat", "SluiceIO",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]
+    ),
     // Test support: simulated file system with crash injection, HTTP helpers, data generators.
     .target(
         name: "SluiceTesting",

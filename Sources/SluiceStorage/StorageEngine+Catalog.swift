@@ -7,7 +7,7 @@ extension StorageEngine {
 
     /// Creates a database. - Throws: `.alreadyExists` unless `ifNotExists`.
     package func createDatabase(_ name: String, ifNotExists: Bool = false) throws {
-        try core.withLock { core in
+        try write { core in
             if core.meta.database(named: name) != nil {
                 if ifNotExists { return }
                 throw StorageError(.alreadyExists, "Can't create database '\(name)'; database exists")
@@ -18,7 +18,7 @@ extension StorageEngine {
 
     /// Drops a database and all its tables.
     package func dropDatabase(_ name: String, ifExists: Bool = false) throws {
-        let obsolete = try core.withLock { core -> [String] in
+        let obsolete = try write { core -> [String] in
             guard let db = core.meta.database(named: name) else {
                 if ifExists { return [] }
                 throw StorageError(.unknownDatabase, "Can't drop database '\(name)'; database doesn't exist")
@@ -53,7 +53,7 @@ extension StorageEngine {
 
     /// Creates a table with its initial partitions and one tablet per partition × bucket.
     package func createTable(database: String, _ definition: TableDefinition, ifNotExists: Bool = false) throws {
-        try core.withLock { core in
+        try write { core in
             guard let db = core.meta.database(named: database) else {
                 throw StorageError(.unknownDatabase, "Unknown database '\(database)'")
             }
@@ -168,7 +168,7 @@ extension StorageEngine {
 
     /// Drops a table; its files are removed once no scan reads them.
     package func dropTable(database: String, name: String, ifExists: Bool = false) throws {
-        let obsolete = try core.withLock { core -> [String] in
+        let obsolete = try write { core -> [String] in
             guard let db = core.meta.database(named: database) else {
                 throw StorageError(.unknownDatabase, "Unknown database '\(database)'")
             }
@@ -184,7 +184,7 @@ extension StorageEngine {
 
     /// Empties a table: every partition gets fresh, empty tablets.
     package func truncateTable(database: String, name: String) throws {
-        let obsolete = try core.withLock { core -> [String] in
+        let obsolete = try write { core -> [String] in
             let table = try lockedTable(core, database, name)
             let fresh = table.partitions.map {
                 makePartition(name: $0.name, lower: $0.lower, upper: $0.upper, buckets: $0.tablets.count)
@@ -201,7 +201,7 @@ extension StorageEngine {
     )
         throws
     {
-        try core.withLock { core in
+        try write { core in
             let table = try lockedTable(core, database, name)
             guard case .range(let column) = table.partitioning, let type = table.schema[column]?.type else {
                 throw StorageError(.invalidDefinition, "Table '\(name)' is not RANGE partitioned")
@@ -215,7 +215,7 @@ extension StorageEngine {
 
     /// Drops a partition and its data.
     package func dropPartition(database: String, table name: String, partition: String, ifExists: Bool = false) throws {
-        let obsolete = try core.withLock { core -> [String] in
+        let obsolete = try write { core -> [String] in
             let table = try lockedTable(core, database, name)
             guard let p = table.partition(named: partition) else {
                 if ifExists { return [] }
@@ -229,7 +229,7 @@ extension StorageEngine {
 
     /// Creates `date_trunc` partitions for the given lower bounds (idempotent).
     func addAutomaticPartitions(table snapshot: TableMeta, lowerBounds: [Int64]) throws -> TableMeta {
-        try core.withLock { core in
+        try write { core in
             guard let table = core.meta.databases[snapshot.databaseID]?.tables[snapshot.id] else {
                 throw StorageError(.unknownTable, "Table '\(snapshot.name)' was dropped during the load")
             }

@@ -160,7 +160,7 @@ extension StorageEngine {
         source: SourceBatch? = nil,
         timeoutSeconds: Int64
     ) throws -> PreparedTransaction {
-        try core.withLock { core in
+        try self.write { core in
             guard core.meta.databases[write.databaseID]?.tables[write.tableID] != nil else {
                 throw StorageError(.unknownTable, "table was dropped before the transaction prepared")
             }
@@ -181,7 +181,7 @@ extension StorageEngine {
     @discardableResult
     package func commitPrepared(transactionID: Int64) throws -> CommitInfo {
         do {
-            return try core.withLock { core in
+            return try write { core in
                 guard let transaction = core.meta.prepared[transactionID] else {
                     throw StorageError(.invalidData, "transaction \(transactionID) is not PREPARED")
                 }
@@ -201,7 +201,7 @@ extension StorageEngine {
 
     /// Discards a PREPARED transaction (journaled), then removes its files.
     package func abortPrepared(transactionID: Int64, reason: String) throws {
-        let rowsets = try core.withLock { core -> [Int64: RowsetMeta] in
+        let rowsets = try write { core -> [Int64: RowsetMeta] in
             guard let transaction = core.meta.prepared[transactionID] else { return [:] }
             try journal(.abortPrepared(transactionID: transactionID, reason: reason), in: &core)
             return transaction.rowsets
@@ -215,7 +215,7 @@ extension StorageEngine {
         let record = AbortedTransaction(
             databaseID: databaseID, transactionID: transactionID, label: label, reason: reason, abortTime: options.now()
         )
-        try? core.withLock { core in
+        try? write { core in
             guard core.meta.databases[databaseID] != nil else { return }
             try journal(.abortTransaction(record), in: &core)
         }

@@ -1,3 +1,4 @@
+import Foundation
 import SluiceFormat
 package import SluiceIO
 import Synchronization
@@ -14,6 +15,9 @@ package struct StorageOptions: Sendable {
     package var segmentRows = 1_000_000
     /// Committed labels are remembered this long, in seconds. Default 259 200 (3 days).
     package var labelKeepSeconds: Int64 = 259_200
+    /// Concurrent one-phase commits share one journal sync (``GroupCommit``). Off, each commit
+    /// appends and syncs alone under the engine lock (the benchmark's "before").
+    package var groupCommit = true
     /// The wall clock in seconds since the epoch (injected for tests).
     package var now: @Sendable () -> Int64 = { Int64(ContinuousClockEpoch.nowSeconds()) }
 
@@ -35,6 +39,10 @@ package final class StorageEngine: Sendable {
     let readers = ReadTracker()
     let footers = Mutex<[String: SegmentFooter]>([:])
     let groupCommit = GroupCommit()
+    /// Serialises everything that writes the journal (commits, DDL, checkpoints, close). Taken
+    /// before `core`, never inside it: readers take only `core`, so they are not held up by a
+    /// commit group's `fsync` or a checkpoint being written.
+    let writes = NSLock()
     private let lock: any FileLock
     /// What recovery found when the engine opened.
     package let recovery: RecoveryReport
@@ -43,6 +51,15 @@ package final class StorageEngine: Sendable {
         var meta: MetaState
         var journal: MetaJournal
         var closed = false
+        /// A checkpoint whose journal was rotated under the lock, to be written after it.
+        var pendingCheckpoint: PendingCheckpoint?
+    }
+
+    /// The state as of a journal rotation, written as `checkpoint-<sequence>` outside the lock.
+    struct PendingCheckpoint {
+        var state: MetaState
+        var sequence: Int
+        var journal: MetaJournal
     }
 
     /// Opens (creating if needed) the data directory at `path`: takes the lock, recovers the
@@ -124,26 +141,59 @@ package final class StorageEngine: Sendable {
             try? FaultPoints.hit("storage.after_commit_record")
         }
         core.meta.apply(record)
-        if core.journal.recordsSinceCheckpoint >= options.checkpointInterval {
-            // The record is durable and applied: a failed checkpoint must not fail it. The
-            // journal keeps growing and the next record tries again.
-            try? checkpointLocked(&core)
-        }
+        scheduleCheckpointIfDue(&core)
     }
 
-    func checkpointLocked(_ core: inout Core) throws {
+    /// Rotates the journal when a checkpoint is due; ``write(_:)`` writes it after the lock.
+    /// The records are durable and applied: a failed checkpoint must not fail them (the journal
+    /// keeps growing and the next record tries again).
+    func scheduleCheckpointIfDue(_ core: inout Core) {
+        guard core.pendingCheckpoint == nil, core.journal.recordsSinceCheckpoint >= options.checkpointInterval else {
+            return
+        }
+        core.pendingCheckpoint = try? beginCheckpoint(&core)
+    }
+
+    /// Starts a new journal (under the lock) and returns the checkpoint to write for it.
+    func beginCheckpoint(_ core: inout Core) throws -> PendingCheckpoint {
         let sequence = try core.journal.rotate()
+        return PendingCheckpoint(state: core.meta, sequence: sequence, journal: core.journal)
+    }
+
+    /// Writes a pending checkpoint, outside the engine lock (the caller holds ``writes``).
+    func writePendingCheckpoint() throws {
+        guard
+            let pending = core.withLock({ core -> PendingCheckpoint? in
+                defer { core.pendingCheckpoint = nil }
+                return core.pendingCheckpoint
+            })
+        else { return }
         try FaultPoints.hit("storage.mid_checkpoint")
-        try core.journal.writeCheckpoint(core.meta, sequence: sequence)
+        try pending.journal.writeCheckpoint(pending.state, sequence: pending.sequence)
+    }
+
+    /// Runs a change that journals: holds ``writes`` for it, `core` only while `body` runs, and
+    /// writes a checkpoint `body` made due after releasing `core`.
+    func write<T>(_ body: (inout sending Core) throws -> sending T) throws -> sending T {
+        writes.lock()
+        defer { writes.unlock() }
+        let result = try core.withLock(body)
+        try? writePendingCheckpoint()
+        return result
     }
 
     /// Writes a checkpoint now and starts a new journal.
     package func checkpoint() throws {
-        try core.withLock { core in try checkpointLocked(&core) }
+        writes.lock()
+        defer { writes.unlock() }
+        try core.withLock { core in core.pendingCheckpoint = try beginCheckpoint(&core) }
+        try writePendingCheckpoint()
     }
 
     /// Stops accepting changes and releases the directory lock.
     package func close() {
+        writes.lock()
+        defer { writes.unlock() }
         let wasOpen = core.withLock { core -> Bool in
             defer { core.closed = true }
             if !core.closed { core.journal.close() }

@@ -56,7 +56,7 @@ extension StorageEngine {
             removeRowsetFiles(tablet: tabletID, rowset: rowsetID)
             throw StorageError(.io, "compaction of tablet \(tabletID) failed: \(error)", underlying: error)
         }
-        let swapped = try core.withLock { core -> Bool in
+        let swapped = try write { core -> Bool in
             guard let current = core.meta.databases[snapshot.databaseID]?.tables[snapshot.id],
                 let now = current.partitions.lazy.flatMap(\.tablets).first(where: { $0.id == tabletID }),
                 Set(inputs.map(\.id)).isSubset(of: Set(now.rowsets.map(\.id)))

@@ -9,7 +9,7 @@ extension StorageEngine {
     /// Journals a new job of `database`; returns its id.
     package func createSourceJob(database: String, name: String, definition: (Int64) throws -> [UInt8]) throws -> Int64
     {
-        try core.withLock { core in
+        try write { core in
             guard let db = core.meta.database(named: database) else {
                 throw StorageError(.unknownDatabase, "Unknown database '\(database)'")
             }
@@ -51,7 +51,7 @@ extension StorageEngine {
     }
 
     private func withJob(_ id: Int64, _ body: (inout Core, SourceJob) throws -> Void) throws {
-        try core.withLock { core in
+        try write { core in
             guard let job = core.meta.jobs[id] else {
                 throw StorageError(.unknownJob, "routine load job \(id) does not exist")
             }

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import SluiceIO
 import Synchronization
 
@@ -49,6 +50,10 @@ final class GroupCommit: Sendable {
         _ work: @escaping @Sendable (inout GroupState, inout StorageEngine.Core) throws -> CommitInfo
     ) throws -> CommitInfo {
         let member = Member(work)
+        guard engine.options.groupCommit else {
+            engine.commitGroup([member])
+            return try member.result!.get()
+        }
         let leadsNow = queue.withLock { q in
             q.waiting.append(member)
             if q.leading { return false }
@@ -86,14 +91,17 @@ final class GroupCommit: Sendable {
 }
 
 extension StorageEngine {
-    /// One group of commits under the engine lock: append each, sync once, publish all.
+    /// One group of commits: validate and append each under the engine lock, sync the journal
+    /// once with only the writer lock held (readers go on), then publish all under the lock.
     func commitGroup(_ group: [GroupCommit.Member]) {
-        core.withLock { core in
+        writes.lock()
+        defer { writes.unlock() }
+        var state = GroupCommit.GroupState()
+        let appended = core.withLock { core -> [(GroupCommit.Member, CommitInfo)]? in
             guard !core.closed else {
                 for member in group { member.result = .failure(StorageError(.closed, "storage engine is closed")) }
-                return
+                return nil
             }
-            var state = GroupCommit.GroupState()
             var appended = [(GroupCommit.Member, CommitInfo)]()
             for member in group {
                 do {
@@ -102,22 +110,26 @@ extension StorageEngine {
                     member.result = .failure(error)
                 }
             }
-            guard !appended.isEmpty else { return }
-            do {
-                try core.journal.sync()
-            } catch {
-                let failure = StorageError(.io, "cannot write the metadata journal: \(error)", underlying: error)
-                for (member, _) in appended { member.result = .failure(failure) }
-                return
-            }
-            // Crash-only point: the commits are durable, not yet visible in memory.
-            try? FaultPoints.hit("storage.after_commit_record")
-            for record in state.records { core.meta.apply(record) }
-            for (member, info) in appended { member.result = .success(info) }
-            if core.journal.recordsSinceCheckpoint >= options.checkpointInterval {
-                // Durable and applied: a failed checkpoint must not fail them (retried later).
-                try? checkpointLocked(&core)
-            }
+            return appended
         }
+        guard let appended, !appended.isEmpty else { return }
+        // Only journal writers touch the journal, and they are held off by `writes`.
+        let journal = core.withLock { $0.journal }
+        do {
+            try journal.sync()
+        } catch {
+            let failure = StorageError(.io, "cannot write the metadata journal: \(error)", underlying: error)
+            for (member, _) in appended { member.result = .failure(failure) }
+            return
+        }
+        // Crash-only point: the commits are durable, not yet visible in memory.
+        try? FaultPoints.hit("storage.after_commit_record")
+        let records = state.records
+        core.withLock { core in
+            for record in records { core.meta.apply(record) }
+            scheduleCheckpointIfDue(&core)
+        }
+        for (member, info) in appended { member.result = .success(info) }
+        try? writePendingCheckpoint()
     }
 }
