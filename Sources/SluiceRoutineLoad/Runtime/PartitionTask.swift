@@ -8,98 +8,119 @@ struct PartitionTask: Sendable {
     let index: Int
     let partitions: [Int32]
 
+    /// Drives a ``TaskLoop``: performs each action it asks for and reports what happened.
     func run() {
+        var loop = TaskLoop(backoff: runner.backoff)
+        var action = loop.start
+        var source: (any MessageSource)?
+        var batch: BatchBuilder?
+        while !runner.isStopping {
+            switch action {
+            case .formBatch(let reassign):
+                do {
+                    if source == nil {
+                        source = try makeSource()
+                    }
+                    batch = try form(source!, reassign: reassign, loadEstimate: loop.loadEstimate)
+                    action = loop.handle(batch == nil ? .stopped : .batchClosed)
+                } catch {
+                    action = loop.handle(event(for: error, source: source))
+                }
+            case .loadBatch:
+                guard let closed = batch else { return }
+                runner.manager.options.faultPoint("routine_load.after_consume")
+                let started = ContinuousClock.now
+                switch runner.load(closed, task: index) {
+                case .committed:
+                    action = loop.handle(.committed(took: ContinuousClock.now - started))
+                case .retry(let message):
+                    runner.manager.taskRetry(runner.runtime, task: index, reason: message)
+                    action = loop.handle(.retry)
+                case .stopped:
+                    action = loop.handle(.stopped)
+                }
+            case .wait(let duration):
+                runner.pause(duration)
+                action = loop.handle(.waited)
+            case .stop:
+                return
+            }
+        }
+    }
+
+    private func makeSource() throws -> any MessageSource {
+        let definition = runner.runtime.definition
+        let properties = definition.properties
+        return try runner.manager.factory.makeSource(
+            brokers: properties.brokerList, topic: properties.topic, groupID: definition.groupID,
+            settings: properties.clientProperties)
+    }
+
+    /// Polls until a batch closes; nil when the job is gone or the runner stops. With
+    /// `reassign`, first points the consumer at the committed positions.
+    private func form(_ source: any MessageSource, reassign: Bool, loadEstimate: Duration) throws -> BatchBuilder? {
         let manager = runner.manager
         let runtime = runner.runtime
-        var source: (any MessageSource)?
-        var assigned = false
-        var backoff = runner.backoff
-        // How long loading a batch takes (moving average): a time-closed batch closes this much
-        // before max_batch_interval so its rows are visible about when the interval ends.
-        var loadEstimate = Duration.zero
-        while !runner.isStopping {
-            do {
-                let definition = runtime.definition
-                let properties = definition.properties
-                if source == nil {
-                    source = try manager.factory.makeSource(
-                        brokers: properties.brokerList, topic: properties.topic, groupID: definition.groupID,
-                        settings: properties.clientProperties)
-                    assigned = false
-                }
-                guard let source, let job = manager.engine.sourceJob(id: runtime.id) else { return }
-                var starts = [Int32: Int64]()
-                for p in partitions { starts[p] = job.position[p] ?? 0 }
-                if !assigned {
-                    try source.assign(starts)
-                    assigned = true
-                }
-                manager.taskScheduled(runtime, task: index, positions: starts)
-                let interval = manager.options.batchIntervalOverride ?? .seconds(properties.maxBatchInterval)
-                let limits = BatchLimits(
-                    rows: properties.maxBatchRows, bytes: Int(min(properties.maxBatchSize, Int64(Int.max))),
-                    interval: max(interval / 2, interval - loadEstimate))
-                var batch = BatchBuilder(
-                    starts: starts, committed: job.committed, skipCommitted: !properties.reloadCommittedOffsets,
-                    delimiter: try definition.messageDelimiter(), limits: limits)
-                let idleSince = ContinuousClock.now
-                var idleNoted = false
-                while batch.closeReason == nil, !runner.isStopping {
-                    let wanted = min(10_000, batch.remainingRows)
-                    let polled = try source.poll(
-                        maxMessages: wanted, timeoutMilliseconds: manager.options.pollMilliseconds)
-                    if polled.count > 0 {
-                        _ = batch.add(
-                            polled, now: .now, wallClockMilliseconds: manager.options.nowMilliseconds(),
-                            drained: polled.count < wanted)
-                    } else {
-                        _ = batch.check(now: .now)
-                    }
-                    if batch.isEmpty, !idleNoted, ContinuousClock.now - idleSince >= limits.interval {
-                        idleNoted = true
-                        manager.taskIdle(runtime, task: index, interval: properties.maxBatchInterval)
-                    }
-                }
-                var latest = [Int32: Int64]()
-                for p in partitions { latest[p] = source.cachedHighWatermark(partition: p) }
-                manager.observe(runtime, latest: latest.compactMapValues { $0 })
-                guard let reason = batch.closeReason, !runner.isStopping else { return }
-                manager.taskClosed(runtime, task: index, reason: reason)
-                manager.options.faultPoint("routine_load.after_consume")
-                let loadStart = ContinuousClock.now
-                switch runner.load(batch, task: index) {
-                case .committed:
-                    backoff.reset()
-                    loadEstimate = loadEstimate * 0.7 + (ContinuousClock.now - loadStart) * 0.3
-                case .retry(let message):
-                    manager.taskRetry(runtime, task: index, reason: message)
-                    assigned = false
-                    runner.pause(&backoff)
-                case .stopped:
-                    return
-                }
-            } catch let error as SourceError {
-                switch error.kind {
-                case .transient:
-                    manager.taskRetry(runtime, task: index, reason: error.message)
-                    assigned = false
-                    runner.pause(&backoff)
-                case .offsetOutOfRange(let partition):
-                    guard let source, handleGap(partition: partition, source: source, error: error) else { return }
-                    assigned = false
-                case .permanent:
-                    manager.fail(
-                        runtime,
-                        ErrorReason(
-                            ErrorReason.tasksAbort,
-                            "be \(manager.options.backendID) abort task with reason: \(error.message)"))
-                    return
-                }
-            } catch {
-                manager.taskRetry(runtime, task: index, reason: "\(error)")
-                assigned = false
-                runner.pause(&backoff)
+        let definition = runtime.definition
+        let properties = definition.properties
+        guard let job = manager.engine.sourceJob(id: runtime.id) else { return nil }
+        var starts = [Int32: Int64]()
+        for p in partitions { starts[p] = job.position[p] ?? 0 }
+        if reassign { try source.assign(starts) }
+        manager.taskScheduled(runtime, task: index, positions: starts)
+        let interval = manager.options.batchIntervalOverride ?? .seconds(properties.maxBatchInterval)
+        let limits = BatchLimits(
+            rows: properties.maxBatchRows, bytes: Int(min(properties.maxBatchSize, Int64(Int.max))),
+            interval: max(interval / 2, interval - loadEstimate))
+        var batch = BatchBuilder(
+            starts: starts, committed: job.committed, skipCommitted: !properties.reloadCommittedOffsets,
+            delimiter: try definition.messageDelimiter(), limits: limits)
+        let idleSince = ContinuousClock.now
+        var idleNoted = false
+        while batch.closeReason == nil, !runner.isStopping {
+            let wanted = min(10_000, batch.remainingRows)
+            let polled = try source.poll(maxMessages: wanted, timeoutMilliseconds: manager.options.pollMilliseconds)
+            if polled.count > 0 {
+                _ = batch.add(
+                    polled, now: .now, wallClockMilliseconds: manager.options.nowMilliseconds(),
+                    drained: polled.count < wanted)
+            } else {
+                _ = batch.check(now: .now)
             }
+            if batch.isEmpty, !idleNoted, ContinuousClock.now - idleSince >= limits.interval {
+                idleNoted = true
+                manager.taskIdle(runtime, task: index, interval: properties.maxBatchInterval)
+            }
+        }
+        var latest = [Int32: Int64]()
+        for p in partitions { latest[p] = source.cachedHighWatermark(partition: p) }
+        manager.observe(runtime, latest: latest.compactMapValues { $0 })
+        guard let reason = batch.closeReason, !runner.isStopping else { return nil }
+        manager.taskClosed(runtime, task: index, reason: reason)
+        return batch
+    }
+
+    /// What a failure while forming a batch means for the loop (reporting it on the way).
+    private func event(for error: any Error, source: (any MessageSource)?) -> TaskLoop.Event {
+        let manager = runner.manager
+        let runtime = runner.runtime
+        guard let error = error as? SourceError else {
+            manager.taskRetry(runtime, task: index, reason: "\(error)")
+            return .retry
+        }
+        switch error.kind {
+        case .transient:
+            manager.taskRetry(runtime, task: index, reason: error.message)
+            return .retry
+        case .offsetOutOfRange(let partition):
+            guard let source, handleGap(partition: partition, source: source, error: error) else { return .stopped }
+            return .gapSkipped
+        case .permanent:
+            manager.fail(
+                runtime,
+                ErrorReason(
+                    ErrorReason.tasksAbort, "be \(manager.options.backendID) abort task with reason: \(error.message)"))
+            return .stopped
         }
     }
 
