@@ -31,6 +31,9 @@ package struct SluiceConfiguration: Sendable {
     package var compactionIntervalMilliseconds = 1000
     /// `storage.checkpoint_interval`: journal records between checkpoints. Default 10000.
     package var checkpointInterval = 10_000
+    /// `storage.group_commit`: concurrent commits share one journal fsync. Default true; false
+    /// only to measure what it saves (scripts/bench-commit.sh).
+    package var groupCommit = true
     /// `log.level`: trace, debug, info, notice, warning, error, critical. Default info.
     package var logLevel = "info"
     /// `routine_load.jobs`: CREATE ROUTINE LOAD statements (database-qualified) whose jobs are
@@ -106,6 +109,7 @@ package struct SluiceConfiguration: Sendable {
         c.compactionIntervalMilliseconds = try integer(
             reader, "storage.compaction_interval_ms", c.compactionIntervalMilliseconds, 10...3_600_000)
         c.checkpointInterval = try integer(reader, "storage.checkpoint_interval", c.checkpointInterval, 1...10_000_000)
+        c.groupCommit = reader.bool(forKey: "storage.group_commit", default: c.groupCommit)
         c.logLevel = reader.string(forKey: "log.level", default: c.logLevel)
         c.routineLoadJobs = reader.stringArray(forKey: "routine_load.jobs") ?? []
         c.routineLoadMaxTasks = try integer(reader, "routine_load.max_concurrent_tasks", c.routineLoadMaxTasks, 1...64)

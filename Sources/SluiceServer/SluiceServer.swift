@@ -30,6 +30,7 @@ package enum SluiceServer {
         options.compactionThreshold = configuration.compactionThreshold
         options.maxRowsetsPerTablet = configuration.maxRowsetsPerTablet
         options.checkpointInterval = configuration.checkpointInterval
+        options.groupCommit = configuration.groupCommit
         options.labelKeepSeconds = Int64(configuration.labelKeepSeconds)
         let path = configuration.dataDirectory
         let storageOptions = options

@@ -39,12 +39,17 @@ extension StorageEngine {
             index: index, rowCount: footer.rowCount, byteCount: bytes.count, checksum: CRC32C.checksum(bytes))
     }
 
-    /// Makes a rowset directory's entries and its parents' durable.
+    /// Makes a rowset directory's entries and its parents' durable. The tablet directory's own
+    /// entry needs syncing once per process (it only changes when the tablet is created), so
+    /// later rowsets of the tablet skip that third `fsync`.
     func syncRowsetDirectories(tablet: Int64, rowset: Int64) throws {
         do {
             try fileSystem.syncDirectory(directory.rowset(tablet: tablet, rowset: rowset))
             try fileSystem.syncDirectory(directory.tablet(tablet))
-            try fileSystem.syncDirectory(directory.tabletsDirectory)
+            if !durableTablets.withLock({ $0.contains(tablet) }) {
+                try fileSystem.syncDirectory(directory.tabletsDirectory)
+                durableTablets.withLock { _ = $0.insert(tablet) }
+            }
         } catch {
             throw StorageError(.io, "cannot sync rowset \(rowset) of tablet \(tablet): \(error)", underlying: error)
         }

@@ -38,6 +38,8 @@ package final class StorageEngine: Sendable {
     let ids: Atomic<Int64>
     let readers = ReadTracker()
     let footers = Mutex<[String: SegmentFooter]>([:])
+    /// Tablets whose directory entry this process has synced in the tablets directory.
+    let durableTablets = Mutex<Set<Int64>>([])
     let groupCommit = GroupCommit()
     /// Serialises everything that writes the journal (commits, DDL, checkpoints, close). Taken
     /// before `core`, never inside it: readers take only `core`, so they are not held up by a
