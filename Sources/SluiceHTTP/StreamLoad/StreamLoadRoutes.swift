@@ -35,7 +35,10 @@ package struct StreamLoadRoutes: Sendable {
     package func register(on router: Router<SluiceRequestContext>) {
         // Hummingbird matches a trailing `/` to the same route.
         router.put("/api/:db/:table/_stream_load") { request, context in try await streamLoad(request, context) }
-        router.get("/api/:db/get_load_state") { request, context in loadState(request, context) }
+        router.get("/api/:db/get_load_state") { request, context in
+            // Reads engine state under its lock (which a DDL holds across an fsync): off the pool.
+            try await BlockingIO.run(.foreground) { loadState(request, context) }
+        }
         router.get("/api/_load_error_log") { request, _ in try await errorLog(request) }
     }
 

@@ -44,7 +44,9 @@ package struct TransactionRoutes: Sendable {
         router.put("/api/transaction/:op") { request, context in
             try await handle(context.parameters.get("op") ?? "", request, context)
         }
-        router.get("/api/:db/_transactions") { request, context in listByPrefix(request, context) }
+        router.get("/api/:db/_transactions") { request, context in
+            try await BlockingIO.run(.foreground) { listByPrefix(request, context) }
+        }
     }
 
     func header(_ request: Request, _ name: String) -> String? {
@@ -59,7 +61,7 @@ package struct TransactionRoutes: Sendable {
         }
         let host = request.head.authority ?? streamLoad.advertisedAddress
         guard let operation = TransactionOutcome.Operation(rawValue: op) else {
-            if op == "list" { return list() }
+            if op == "list" { return try await BlockingIO.run(.foreground) { list() } }
             return Self.respond(
                 TransactionOutcome(.begin, .rejected, "Unknown transaction operation: \(op)"), host: host)
         }
