@@ -110,6 +110,18 @@ package enum ColumnType: Hashable, Sendable, Codable {
         }
     }
 
+    /// The name `DESC` shows: lower-case, integers without display widths (`int`, `varchar(64)`).
+    package var describeName: String {
+        switch self {
+        case .tinyint: "tinyint"
+        case .smallint: "smallint"
+        case .int: "int"
+        case .bigint: "bigint"
+        case .largeint: "largeint"
+        default: sqlName
+        }
+    }
+
     /// The type name the HTTP SQL API reports in `meta` (StarRocks' internal names).
     package var metaName: String {
         switch self {

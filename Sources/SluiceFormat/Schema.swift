@@ -10,10 +10,13 @@ package struct ColumnSchema: Hashable, Sendable, Codable {
     /// Whether the column is part of the table's sort key (DUPLICATE KEY columns).
     package var isKey: Bool
     package var comment: String
+    /// The declared aggregate of a value column of an AGGREGATE KEY table (`pv BIGINT SUM`);
+    /// nil elsewhere (PRIMARY and UNIQUE value columns are implicitly REPLACE, and hidden).
+    package var aggregate: AggregateType?
 
     package init(
         id: Int, name: String, type: ColumnType, isNullable: Bool = true, defaultValue: String? = nil,
-        isKey: Bool = false, comment: String = ""
+        isKey: Bool = false, comment: String = "", aggregate: AggregateType? = nil
     ) {
         self.id = id
         self.name = name
@@ -22,7 +25,17 @@ package struct ColumnSchema: Hashable, Sendable, Codable {
         self.defaultValue = defaultValue
         self.isKey = isKey
         self.comment = comment
+        self.aggregate = aggregate
     }
+}
+
+/// How an AGGREGATE KEY table merges a value column's rows of one key (StarRocks' names).
+package enum AggregateType: String, Hashable, Sendable, Codable, CaseIterable {
+    case sum = "SUM"
+    case max = "MAX"
+    case min = "MIN"
+    case replace = "REPLACE"
+    case replaceIfNotNull = "REPLACE_IF_NOT_NULL"
 }
 
 /// The ordered columns of a table.

@@ -68,25 +68,16 @@ extension StorageEngine {
 
     private func buildTable(_ definition: TableDefinition, databaseID: Int64) throws -> TableMeta {
         guard !definition.columns.isEmpty else { throw StorageError(.invalidDefinition, "a table needs columns") }
-        var columns = definition.columns
+        var definition = definition
         var seen = Set<String>()
-        for i in columns.indices {
-            columns[i].id = i
-            guard seen.insert(columns[i].name.lowercased()).inserted else {
-                throw StorageError(.invalidDefinition, "Duplicate column name '\(columns[i].name)'")
+        for i in definition.columns.indices {
+            definition.columns[i].id = i
+            guard seen.insert(definition.columns[i].name.lowercased()).inserted else {
+                throw StorageError(.invalidDefinition, "Duplicate column name '\(definition.columns[i].name)'")
             }
         }
+        let (columns, keys, sortKey) = try KeysValidation.apply(&definition)
         let schema = TableSchema(columns: columns)
-        let keys = definition.keyColumns.isEmpty ? [columns[0].name] : definition.keyColumns
-        for (i, key) in keys.enumerated() {
-            guard let index = schema.index(of: key) else {
-                throw StorageError(.invalidDefinition, "Key column '\(key)' does not exist")
-            }
-            guard index == i else {
-                throw StorageError(.invalidDefinition, "Key columns must be the first columns of the table, in order")
-            }
-            columns[index].isKey = true
-        }
         for column in definition.distribution.columns where schema.index(of: column) == nil {
             throw StorageError(.invalidDefinition, "Distribution column '\(column)' does not exist")
         }
@@ -95,7 +86,7 @@ extension StorageEngine {
         }
         var table = TableMeta(
             id: allocateID(), databaseID: databaseID, name: definition.name, schema: TableSchema(columns: columns),
-            keysType: definition.keysType, keyColumns: keys, partitioning: definition.partitioning,
+            keysType: definition.keysType, keyColumns: keys, sortKey: sortKey, partitioning: definition.partitioning,
             distribution: definition.distribution, properties: definition.properties, partitions: [],
             nextColumnID: columns.count, version: 1, createTime: options.now())
         switch definition.partitioning {

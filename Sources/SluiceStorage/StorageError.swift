@@ -3,7 +3,7 @@ package struct StorageError: Error, Sendable, CustomStringConvertible {
     package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String {
             case unknownDatabase, unknownTable, unknownPartition, unknownJob, alreadyExists, invalidDefinition
-            case invalidData, corruption, io, closed, tooManyVersions
+            case invalidData, corruption, io, closed, tooManyVersions, unsupported
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -22,6 +22,8 @@ package struct StorageError: Error, Sendable, CustomStringConvertible {
         package static let io = Code(.io)
         package static let closed = Code(.closed)
         package static let tooManyVersions = Code(.tooManyVersions)
+        /// A feature the engine does not have yet (the message says which and what to use).
+        package static let unsupported = Code(.unsupported)
         package var description: String { base.rawValue }
     }
 

@@ -49,7 +49,7 @@ package struct SQLExecutor: Sendable {
         switch error.code {
         case .unknownDatabase, .unknownTable, .unknownPartition: SQLError(.notFound, error.message)
         case .alreadyExists: SQLError(.alreadyExists, error.message)
-        case .invalidDefinition: SQLError(.analysis, error.message)
+        case .invalidDefinition, .unsupported: SQLError(.analysis, error.message)
         case .invalidData: SQLError(.dataQuality, error.message)
         default: SQLError(.internalError, error.message)
         }

@@ -18,7 +18,10 @@ struct ShowExecution {
         case .describe(let name):
             let table = try lookup(name)
             let rows = table.schema.columns.map { c -> [String?] in
-                [c.name, c.type.sqlName, c.isNullable ? "YES" : "NO", c.isKey ? "true" : "false", c.defaultValue, ""]
+                [
+                    c.name, c.type.describeName, c.isNullable ? "YES" : "NO", c.isKey ? "true" : "false",
+                    c.defaultValue, "",
+                ]
             }
             return text(["Field", "Type", "Null", "Key", "Default", "Extra"], rows)
         case .showCreateTable(let name):
@@ -132,16 +135,22 @@ struct ShowExecution {
 
     func createStatement(_ table: TableMeta) -> String {
         var lines = [String]()
+        func names(_ columns: [String]) -> String { columns.map { "`\($0)`" }.joined(separator: ", ") }
         for c in table.schema.columns {
-            var line = "  `\(c.name)` \(c.type.sqlName) \(c.isNullable ? "NULL" : "NOT NULL")"
+            // The aggregate shows only where it was declared (AGGREGATE KEY tables); PRIMARY and
+            // UNIQUE value columns are REPLACE implicitly, which StarRocks does not print.
+            var line = "  `\(c.name)` \(c.type.sqlName)"
+            if let aggregate = c.aggregate { line += " \(aggregate.rawValue)" }
+            line += c.isNullable ? " NULL" : " NOT NULL"
             if let d = c.defaultValue {
                 line += d == "CURRENT_TIMESTAMP" ? " DEFAULT CURRENT_TIMESTAMP" : " DEFAULT \"\(d)\""
             }
-            if !c.comment.isEmpty { line += " COMMENT \"\(c.comment)\"" }
+            line += " COMMENT \"\(c.comment)\""
             lines.append(line)
         }
-        var sql = "CREATE TABLE `\(table.name)` (\n" + lines.joined(separator: ",\n") + "\n) ENGINE=OLAP\n"
-        sql += "DUPLICATE KEY(\(table.keyColumns.map { "`\($0)`" }.joined(separator: ", ")))\n"
+        // StarRocks' shape, trailing spaces included (tools diff and parse it).
+        var sql = "CREATE TABLE `\(table.name)` (\n" + lines.joined(separator: ",\n") + "\n) ENGINE=OLAP \n"
+        sql += "\(table.keysType.sqlName)(\(names(table.keyColumns)))\n"
         switch table.partitioning {
         case .none: break
         case .dateTrunc(let unit, let column): sql += "PARTITION BY date_trunc('\(unit.rawValue)', `\(column)`)\n"
@@ -153,11 +162,11 @@ struct ShowExecution {
             sql += "PARTITION BY RANGE(`\(column)`)\n(" + parts.joined(separator: ",\n") + ")\n"
         }
         if table.distribution.columns.isEmpty {
-            sql += "DISTRIBUTED BY RANDOM BUCKETS \(table.distribution.buckets)"
+            sql += "DISTRIBUTED BY RANDOM BUCKETS \(table.distribution.buckets) "
         } else {
-            sql +=
-                "DISTRIBUTED BY HASH(\(table.distribution.columns.map { "`\($0)`" }.joined(separator: ", "))) BUCKETS \(table.distribution.buckets)"
+            sql += "DISTRIBUTED BY HASH(\(names(table.distribution.columns))) BUCKETS \(table.distribution.buckets) "
         }
+        if let sortKey = table.sortKey { sql += "\nORDER BY(\(names(sortKey)))" }
         if !table.properties.isEmpty {
             sql +=
                 "\nPROPERTIES (\n"

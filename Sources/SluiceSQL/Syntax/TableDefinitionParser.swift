@@ -11,15 +11,20 @@ enum TableDefinitionParser {
         let name = try SQLParser.qualifiedName(&s)
         try s.expectSymbol("(")
         var columns = [ColumnSchema]()
+        var declaredNullable = Set<String>()
         repeat {
             if s.current.isKeyword("INDEX") {
                 throw ExprError(.syntax, "Indexes are not supported", position: s.current.offset)
             }
-            columns.append(try column(&s, id: columns.count))
+            let (column, explicitNull) = try self.column(&s, id: columns.count)
+            if explicitNull { declaredNullable.insert(column.name) }
+            columns.append(column)
         } while s.acceptSymbol(",")
         try s.expectSymbol(")")
         var definition = TableDefinition(name: name.name, columns: columns)
+        definition.declaredNullable = declaredNullable
         var distribution: Distribution?
+        var keyClause: KeysType?
         while !s.atEnd, !s.current.isSymbol(";") {
             if s.accept("ENGINE") {
                 try s.expectSymbol("=")
@@ -27,15 +32,15 @@ enum TableDefinitionParser {
                 guard engine.uppercased() == "OLAP" else {
                     throw ExprError(.syntax, "Unknown engine \(engine)", position: s.current.offset)
                 }
-            } else if s.accept("DUPLICATE") {
+            } else if let model = keysType(s.current) {
+                guard keyClause == nil else {
+                    throw ExprError(.syntax, "A table has one key clause", position: s.current.offset)
+                }
+                s.advance()
                 try s.expect("KEY")
+                keyClause = model
+                definition.keysType = model
                 definition.keyColumns = try identifierList(&s)
-            } else if s.current.isKeyword("AGGREGATE") || s.current.isKeyword("UNIQUE")
-                || s.current.isKeyword("PRIMARY")
-            {
-                let model = s.current.text.uppercased()
-                throw ExprError(
-                    .syntax, "\(model) KEY tables are not supported yet; use DUPLICATE KEY", position: s.current.offset)
             } else if s.accept("COMMENT") {
                 _ = try s.stringLiteral("comment")
             } else if s.accept("PARTITION") {
@@ -46,27 +51,63 @@ enum TableDefinitionParser {
                 distribution = try self.distribution(&s)
             } else if s.accept("ORDER") {
                 try s.expect("BY")
-                definition.keyColumns = try identifierList(&s)
+                definition.sortKey = try identifierList(&s)
             } else if s.accept("PROPERTIES") {
                 definition.properties = try properties(&s)
             } else {
-                throw s.unexpected(expecting: "DUPLICATE KEY, PARTITION BY, DISTRIBUTED BY or PROPERTIES")
+                throw s.unexpected(
+                    expecting:
+                        "a key clause (DUPLICATE, PRIMARY, UNIQUE or AGGREGATE KEY), PARTITION BY, DISTRIBUTED BY, ORDER BY or PROPERTIES"
+                )
             }
         }
+        if keyClause == nil, columns.contains(where: { $0.aggregate != nil }) {
+            // No key clause but aggregated columns: an AGGREGATE KEY table keyed by the others.
+            definition.keysType = .aggregate
+        }
+        if definition.keysType == .duplicate, let sortKey = definition.sortKey {
+            // On a DUPLICATE KEY table ORDER BY is the sort key, which the key clause also names.
+            definition.keyColumns = sortKey
+            definition.sortKey = nil
+        }
         definition.distribution = distribution ?? Distribution(columns: [], buckets: defaultBuckets)
+        definition.distributionGiven = distribution != nil
         return .createTable(name, definition, ifNotExists: ifNotExists)
     }
 
-    static func column(_ s: inout TokenStream, id: Int) throws(ExprError) -> ColumnSchema {
+    /// The model a key clause's first word names, if it is one.
+    static func keysType(_ token: Token) -> KeysType? {
+        if token.isKeyword("DUPLICATE") { return .duplicate }
+        if token.isKeyword("PRIMARY") { return .primary }
+        if token.isKeyword("UNIQUE") { return .unique }
+        if token.isKeyword("AGGREGATE") { return .aggregate }
+        return nil
+    }
+
+    /// One column definition; also whether it said `NULL` explicitly.
+    static func column(_ s: inout TokenStream, id: Int) throws(ExprError) -> (ColumnSchema, explicitNull: Bool) {
         let name = try s.identifier("column name")
         let type = try ExprParser.parseType(&s)
         var column = ColumnSchema(id: id, name: name, type: type)
+        var explicitNull = false
+        if case .word(let word) = s.current.kind {
+            if let aggregate = AggregateType(rawValue: word.uppercased()) {
+                s.advance()
+                column.aggregate = aggregate
+            } else if ["HLL_UNION", "BITMAP_UNION", "PERCENTILE_UNION"].contains(word.uppercased()) {
+                throw ExprError(
+                    .syntax,
+                    "Aggregate type \(word.uppercased()) is not supported; use SUM, MAX, MIN, REPLACE or REPLACE_IF_NOT_NULL",
+                    position: s.current.offset)
+            }
+        }
         while true {
             if s.accept("NOT") {
                 try s.expect("NULL")
                 column.isNullable = false
             } else if s.accept("NULL") {
                 column.isNullable = true
+                explicitNull = true
             } else if s.accept("DEFAULT") {
                 switch s.current.kind {
                 case .string(let text), .number(let text):
@@ -89,7 +130,7 @@ enum TableDefinitionParser {
             } else if s.accept("KEY") {
                 column.isKey = true
             } else {
-                return column
+                return (column, explicitNull)
             }
         }
     }

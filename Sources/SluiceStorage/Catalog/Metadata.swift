@@ -34,9 +34,25 @@ package struct Distribution: Hashable, Sendable, Codable {
     }
 }
 
-/// The table model. Only DUPLICATE KEY exists today; the enum leaves room for the others.
+/// The table model (StarRocks' keys types).
 package enum KeysType: String, Hashable, Sendable, Codable {
     case duplicate = "DUPLICATE"
+    case primary = "PRIMARY"
+    case unique = "UNIQUE"
+    case aggregate = "AGGREGATE"
+
+    /// The internal name in messages and `DESC … ALL`: `DUP_KEYS`, `PRIMARY_KEYS`, ….
+    package var internalName: String {
+        switch self {
+        case .duplicate: "DUP_KEYS"
+        case .primary: "PRIMARY_KEYS"
+        case .unique: "UNIQUE_KEYS"
+        case .aggregate: "AGG_KEYS"
+        }
+    }
+
+    /// The SQL spelling of the key clause: `DUPLICATE KEY`, `PRIMARY KEY`, ….
+    package var sqlName: String { "\(rawValue) KEY" }
 }
 
 /// One partition: a value range of the partition column and one tablet per bucket.
@@ -101,7 +117,10 @@ package struct TableMeta: Hashable, Sendable, Codable {
     package var name: String
     package var schema: TableSchema
     package var keysType: KeysType
+    /// The key clause's columns (for DUPLICATE KEY tables also the sort key).
     package var keyColumns: [String]
+    /// A PRIMARY KEY table's `ORDER BY` sort key, when declared; nil = the key columns.
+    package var sortKey: [String]?
     package var partitioning: Partitioning
     package var distribution: Distribution
     package var properties: [String: String]

@@ -5,12 +5,20 @@ package struct TableDefinition: Sendable {
     package var name: String
     package var columns: [ColumnSchema]
     package var keysType: KeysType
-    /// Sort-key columns; empty means "the first column".
+    /// The key clause's columns; empty when there is none (DUPLICATE: the first column; AGGREGATE:
+    /// every column without an aggregate).
     package var keyColumns: [String]
+    /// `ORDER BY` columns, when given.
+    package var sortKey: [String]?
     package var partitioning: Partitioning
     /// Explicit RANGE partitions in declaration order.
     package var partitions: [PartitionDefinition]
     package var distribution: Distribution
+    /// Whether `DISTRIBUTED BY` was written (PRIMARY KEY tables default to hashing their key;
+    /// UNIQUE and AGGREGATE tables must give it).
+    package var distributionGiven = true
+    /// Columns declared `NULL` explicitly (a PRIMARY KEY column may not be).
+    package var declaredNullable: Set<String> = []
     package var properties: [String: String]
 
     package init(

@@ -61,6 +61,14 @@ package final class TableWriter {
     }
 
     init(engine: StorageEngine, table: TableMeta, options: WriteOptions) throws {
+        // Merge-on-write (PRIMARY, UNIQUE) and merge-on-read (AGGREGATE) arrive with issue 13's
+        // next slices; until then writing such a table would keep duplicate keys, so refuse.
+        guard table.keysType == .duplicate else {
+            throw StorageError(
+                .unsupported,
+                "Loading into \(table.keysType.sqlName) tables is not supported yet: table '\(table.name)' can be created and described, but rows can only be loaded into DUPLICATE KEY tables for now"
+            )
+        }
         self.engine = engine
         self.table = table
         self.options = options
