@@ -1,5 +1,6 @@
 import CSluiceSupport
 package import Dispatch
+import Synchronization
 
 /// Load work — parsing, converting, sorting, encoding and flushing segments — runs on threads of
 /// its own at a lower CPU priority (nice +10) than the HTTP event loops and Swift's cooperative
@@ -14,10 +15,20 @@ package import Dispatch
 /// worker blocked in an fsync or waiting for its other half never holds back the next one. They
 /// stay lowered: an unprivileged thread cannot raise its priority.
 package enum BackgroundWork {
-    package static let niceIncrement: Int32 = 10
+    /// How much lower background threads run (0 = not at all). The server sets it from
+    /// `load.background_nice` (default 10) before any load runs; library users and in-process
+    /// tests keep 0.
+    package static var niceIncrement: Int32 {
+        get { increment.load(ordering: .relaxed) }
+        set { increment.store(newValue, ordering: .relaxed) }
+    }
+    private static let increment = Atomic<Int32>(0)
 
     /// Lowers the calling thread's priority (once per thread; later calls are free).
-    package static func enter() { _ = sluice_enter_background(niceIncrement) }
+    package static func enter() {
+        let nice = niceIncrement
+        if nice > 0 { _ = sluice_enter_background(nice) }
+    }
 
     /// A serial queue on the background lane (a load's converter, a writer's flusher).
     package static func serialQueue(label: String) -> DispatchQueue {

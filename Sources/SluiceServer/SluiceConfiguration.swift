@@ -23,6 +23,10 @@ package struct SluiceConfiguration: Sendable {
     package var streamingLoadMaxMegabytes = 102_400
     /// `load.memory_limit_bytes`: bytes one load buffers before flushing segments. Default 50331648.
     package var loadMemoryLimitBytes = 48 << 20
+    /// `load.background_nice`: how much lower load work (parsing, converting, flushing) runs than
+    /// request handling, as a nice increment 0–19. Default 10 (`/livez` stays fast while loads
+    /// fill every core); 0 turns it off, e.g. where other busy processes share the machine.
+    package var loadBackgroundNice = 10
     /// `storage.compaction_threshold`: rowsets per tablet that trigger background compaction. Default 8.
     package var compactionThreshold = 8
     /// `storage.max_rowsets_per_tablet`: a commit into a tablet this full compacts it first. Default 64.
@@ -103,6 +107,7 @@ package struct SluiceConfiguration: Sendable {
             reader, "load.streaming_load_max_mb", c.streamingLoadMaxMegabytes, 1...Int(Int32.max))
         c.loadMemoryLimitBytes = try integer(
             reader, "load.memory_limit_bytes", c.loadMemoryLimitBytes, 1 << 20...Int.max)
+        c.loadBackgroundNice = try integer(reader, "load.background_nice", c.loadBackgroundNice, 0...19)
         c.compactionThreshold = try integer(reader, "storage.compaction_threshold", c.compactionThreshold, 2...10_000)
         c.maxRowsetsPerTablet = try integer(
             reader, "storage.max_rowsets_per_tablet", c.maxRowsetsPerTablet, 2...100_000)

@@ -31,6 +31,7 @@ package enum SluiceServer {
         options.maxRowsetsPerTablet = configuration.maxRowsetsPerTablet
         options.checkpointInterval = configuration.checkpointInterval
         options.groupCommit = configuration.groupCommit
+        BackgroundWork.niceIncrement = Int32(configuration.loadBackgroundNice)
         options.labelKeepSeconds = Int64(configuration.labelKeepSeconds)
         let path = configuration.dataDirectory
         let storageOptions = options

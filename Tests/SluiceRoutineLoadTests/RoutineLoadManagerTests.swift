@@ -125,7 +125,7 @@ import Testing
 
         /// Waits until `condition` holds (10 s at most).
         func eventually(_ what: String, _ condition: () throws -> Bool) throws {
-            if try !Eventually.until(timeout: .seconds(10), condition) { Issue.record("timed out waiting for \(what)") }
+            if try !Eventually.until(timeout: .seconds(30), condition) { Issue.record("timed out waiting for \(what)") }
         }
 
         /// Waits until the job has come around twice more and found nothing new: every batch

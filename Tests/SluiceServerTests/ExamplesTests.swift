@@ -213,15 +213,17 @@ import Testing
         #expect(configuration.idleTimeoutSeconds == 60)
         #expect(configuration.shutdownGraceSeconds == 10)
         #expect(configuration.groupCommit)
+        #expect(configuration.loadBackgroundNice == 10)
         let overridden = try await SluiceConfiguration.load(
             file: file, overrides: ["server.http_port": "9000"],
             environment: [
                 "SLUICE_STORAGE_COMPACTION_THRESHOLD": "4", "SLUICE_SERVER_HTTP_PORT": "7000",
-                "SLUICE_STORAGE_GROUP_COMMIT": "false",
+                "SLUICE_STORAGE_GROUP_COMMIT": "false", "SLUICE_LOAD_BACKGROUND_NICE": "0",
             ])
         #expect(overridden.httpPort == 9000)
         #expect(overridden.compactionThreshold == 4)
         #expect(!overridden.groupCommit)
+        #expect(overridden.loadBackgroundNice == 0)
         let fromEnvironment = try await SluiceConfiguration.load(
             file: nil, overrides: [:], environment: ["SLUICE_DATA_DIR": "/x", "SLUICE_SERVER_HTTP_PORT": "7000"])
         #expect(fromEnvironment.httpPort == 7000)

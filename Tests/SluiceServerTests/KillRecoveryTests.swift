@@ -35,7 +35,7 @@ import Testing
                 acknowledged.batches.withLock { $0.append(batch) }
             }
         }
-        let twentyAcknowledged = await Eventually.until { () async -> Bool in
+        let twentyAcknowledged = await Eventually.until(timeout: .seconds(180)) { () async -> Bool in
             acknowledged.batches.withLock { $0.count } >= 20
         }
         #expect(twentyAcknowledged)

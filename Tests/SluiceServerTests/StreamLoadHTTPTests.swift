@@ -226,7 +226,7 @@ import Testing
                 + row)
         // The body stalls past the 1 s timeout: the server's timer aborts the load.
         #expect(
-            try Eventually.until(timeout: .seconds(10), poll: .milliseconds(50)) {
+            try Eventually.until(timeout: .seconds(60), poll: .milliseconds(50)) {
                 try Curl.run([
                     "-u", "root:", "http://127.0.0.1:\(f.server.port)/api/db/get_load_state?label=slow-body",
                 ]).string("state") == "ABORTED"
@@ -251,7 +251,7 @@ import Testing
             try socket.send(head + String(repeating: "1,a,1,2024-01-01\n", count: rows))
             socket.close()
             var state = ""
-            try Eventually.until(timeout: .seconds(10), poll: .milliseconds(50)) {
+            try Eventually.until(timeout: .seconds(60), poll: .milliseconds(50)) {
                 state =
                     try Curl.run([
                         "-u", "root:", "http://127.0.0.1:\(f.server.port)/api/db/get_load_state?label=\(label)",

@@ -108,7 +108,7 @@ import Testing
             port: server.port, database: "db", table: "t", body: "1\n", headers: ["label": "keep"])
         #expect(clash.string("Status") == "Label Already Exists")
         var reused = ""
-        try Eventually.until(timeout: .seconds(10), poll: .milliseconds(100)) {
+        try Eventually.until(timeout: .seconds(60), poll: .milliseconds(100)) {
             reused =
                 try Curl.streamLoad(
                     port: server.port, database: "db", table: "t", body: "2\n", headers: ["label": "keep"]

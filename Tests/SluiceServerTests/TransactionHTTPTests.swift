@@ -166,7 +166,7 @@ import Testing
         #expect(try f.call("begin", "slow", ["timeout": "1"]).string("Status") == "OK")
         #expect(try f.call("begin", "idle", ["idle_transaction_timeout": "1"]).string("Status") == "OK")
         var states = [String: String]()
-        try Eventually.until(timeout: .seconds(10), poll: .milliseconds(100)) {
+        try Eventually.until(timeout: .seconds(60), poll: .milliseconds(100)) {
             for label in ["late", "slow", "idle"] {
                 states[label] = try Curl.run([
                     "-u", "root:", "http://127.0.0.1:\(f.port)/api/db/get_load_state?label=\(label)",
