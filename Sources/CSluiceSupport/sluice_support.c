@@ -44,9 +44,10 @@ uint32_t sluice_crc32c_hardware(uint32_t crc, const void *data, size_t length) {
 }
 #endif
 
-void sluice_tune_malloc(int mmap_threshold, int trim_threshold) {
+void sluice_tune_malloc(int mmap_threshold, int trim_threshold, int arena_max) {
     mallopt(M_MMAP_THRESHOLD, mmap_threshold);
     mallopt(M_TRIM_THRESHOLD, trim_threshold);
+    if (arena_max > 0) mallopt(M_ARENA_MAX, arena_max);
 }
 
 #if defined(__x86_64__)

@@ -12,8 +12,9 @@ int sluice_crc32c_hardware_available(void);
 uint32_t sluice_crc32c_hardware(uint32_t crc, const void *data, size_t length);
 
 /// glibc malloc tuning (mallopt): blocks up to `mmap_threshold` bytes come from the heap and
-/// are reused; the heap is trimmed once `trim_threshold` bytes are free at its top.
-void sluice_tune_malloc(int mmap_threshold, int trim_threshold);
+/// are reused; the heap is trimmed once `trim_threshold` bytes are free at its top; at most
+/// `arena_max` arenas (0 leaves glibc's default of 8 per core).
+void sluice_tune_malloc(int mmap_threshold, int trim_threshold, int arena_max);
 
 /// Finds the bytes equal to `a` or `b` in data[0..<length] (a CSV scanner's separators and row
 /// delimiters), 64 bytes per step with SSE2 on x86-64. Writes their offsets to `positions` and
