@@ -9,12 +9,13 @@ import Foundation
 /// in `clear_page_erms`). Keeping such blocks in the heap lets them be reused; memory stays
 /// bounded by the per-load limits, and the trim threshold returns it once loads stop.
 ///
-/// Arenas: glibc gives up to 8 arenas per core, one per thread that allocates while another holds
-/// an arena. Load work hops across many Dispatch threads, so the kept-for-reuse blocks spread
-/// over many arenas and each keeps its own: a 2 GB Stream Load peaked at ~500 MB. One arena per
-/// core keeps allocation parallel and the peak at ~290 MB (docs/benchmarks-load.md).
+/// Trim threshold 32 MiB: load work hops across many Dispatch threads, so freed blocks spread
+/// over many malloc arenas; with a 256 MiB threshold each arena kept its own and a 2 GB Stream
+/// Load peaked at 489–541 MB. At 32 MiB it peaks at 392–472 MB with the same throughput. Capping
+/// the arenas instead (one or two per core) cut the peak further but made `/livez` wait on
+/// arena locks held by the niced load threads (p99 70–99 ms): arenas stay at glibc's default.
 enum MemoryTuning {
     static func apply() {
-        sluice_tune_malloc(64 << 20, 256 << 20, Int32(ProcessInfo.processInfo.activeProcessorCount))
+        sluice_tune_malloc(64 << 20, 32 << 20, 0)
     }
 }
