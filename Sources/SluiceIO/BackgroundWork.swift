@@ -3,7 +3,7 @@ package import Dispatch
 import Synchronization
 
 /// Load work — parsing, converting, sorting, encoding and flushing segments — runs on threads of
-/// its own at a lower CPU priority (nice +10) than the HTTP event loops and Swift's cooperative
+/// its own at a lower CPU priority (nice `load.background_nice`, default 10) than the HTTP event loops and Swift's cooperative
 /// pool, so health checks, small requests and the SQL front door stay answered within
 /// milliseconds while every core is busy loading (issue 12: `/livez` p99 ≤ 50 ms under 16 large
 /// loads). CFS gives a nice-10 thread about a tenth of the weight of a nice-0 one, so a waking
@@ -35,7 +35,9 @@ package enum BackgroundWork {
         DispatchQueue(label: label, qos: .utility)
     }
 
-    /// Runs `work` once on a background thread.
+    /// Runs `work` once on a background thread. A fresh serial queue per call lands on the
+    /// utility *overcommit* pool, which grows a thread while others block; the global utility
+    /// queue is width-limited, and blocked hops there held back the rest (decision 0009).
     package static func async(_ work: @escaping @Sendable () -> Void) {
         serialQueue(label: "sluice.background").async {
             enter()

@@ -56,8 +56,8 @@ struct CommitBenchmark: ParsableCommand {
         var options = StorageOptions()
         options.groupCommit = groupCommit
         options.maxRowsetsPerTablet = maxRowsetsPerTablet
-        let fileSystem = SlowSyncFileSystem(
-            base: PosixFileSystem(), syncDelay: .microseconds(Int64(syncDelayMilliseconds * 1000)))
+        let fileSystem = SyncHookFileSystem.slowed(
+            PosixFileSystem(), by: .microseconds(Int64(syncDelayMilliseconds * 1000)))
         let engine = try StorageEngine(path: path, fileSystem: fileSystem, options: options)
         defer { engine.close() }
         try engine.createDatabase("b")

@@ -18,10 +18,9 @@ struct PartitionTask: Sendable {
             switch action {
             case .formBatch(let reassign):
                 do {
-                    if source == nil {
-                        source = try makeSource()
-                    }
-                    batch = try form(source!, reassign: reassign, loadEstimate: loop.loadEstimate)
+                    let current = try source ?? makeSource()
+                    source = current
+                    batch = try form(current, reassign: reassign, loadEstimate: loop.loadEstimate)
                     action = loop.handle(batch == nil ? .stopped : .batchClosed)
                 } catch {
                     action = loop.handle(event(for: error, source: source))
