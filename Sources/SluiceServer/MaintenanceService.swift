@@ -17,6 +17,8 @@ struct MaintenanceService: Service {
     /// STOPPED/CANCELLED Routine Load jobs are forgotten this long after they ended.
     let jobKeep: Duration
     let interval: Duration
+    /// Keys changed in a primary index before the maintenance pass writes its snapshot.
+    static let indexSnapshotChanges = 100_000
     let labelCleanInterval: Duration
     /// Error logs older than this are removed (`load.error_log_reserve_hours`).
     let errorLogReserve: Duration
@@ -46,6 +48,11 @@ struct MaintenanceService: Service {
                 if merged > 0 { logger.debug("compacted tablets", metadata: ["count": "\(merged)"]) }
             } catch {
                 logger.warning("compaction failed", metadata: ["error": "\(error)"])
+            }
+            // Primary indexes that changed a lot are written down, so a crash-restart reads them
+            // back instead of rescanning every segment (clean shutdowns write all of them).
+            _ = try? await BlockingIO.run(.background) { [engine] in
+                engine.snapshotPrimaryIndexes(minimumChanges: Self.indexSnapshotChanges)
             }
             try? await Task.sleep(for: interval)
         }

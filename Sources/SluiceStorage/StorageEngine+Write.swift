@@ -1,3 +1,4 @@
+import Foundation
 import SluiceFormat
 import SluiceIO
 import Synchronization
@@ -80,46 +81,55 @@ extension StorageEngine {
         try applyBackPressure(write)
         let transactionID = transactionID ?? allocateID()
         // Concurrent commits share one journal sync (GroupCommit).
-        return try groupCommit.run(in: self) { [self] group, core in
-            try checkLabelFree(core, databaseID: write.databaseID, label: label, except: nil)
-            if group.labels.contains(GroupCommit.GroupState.labelKey(write.databaseID, label)) {
-                throw StorageError(.alreadyExists, "Label [\(label)] has already been used.")
-            }
-            let record = try commitRecord(
-                core, databaseID: write.databaseID, tableID: write.tableID, rowsets: write.rowsets, label: label,
-                attachment: attachment, source: source, transactionID: transactionID,
-                earlierVersions: group.versions[write.tableID] ?? 0)
-            do {
-                try core.journal.appendUnsynced(.commit(record))
-            } catch {
-                throw StorageError(.io, "cannot write the metadata journal: \(error)", underlying: error)
-            }
-            group.versions[write.tableID, default: 0] += 1
-            group.labels.insert(GroupCommit.GroupState.labelKey(write.databaseID, label))
-            group.records.append(.commit(record))
-            return CommitInfo(transactionID: transactionID, version: record.version)
-        }
+        let key = GroupCommit.GroupState.labelKey(write.databaseID, label)
+        let commit = GroupCommit.Commit(
+            check: { [self] group, core in
+                try checkLabelFree(core, databaseID: write.databaseID, label: label, except: nil)
+                if group.labels.contains(key) {
+                    throw StorageError(.alreadyExists, "Label [\(label)] has already been used.")
+                }
+                let table = try committableTable(
+                    core, databaseID: write.databaseID, tableID: write.tableID, rowsets: write.rowsets)
+                return table.keysType.mergesOnWrite ? (table, write.rowsets) : nil
+            },
+            append: { [self] group, core, deletes in
+                let record = try commitRecord(
+                    core, databaseID: write.databaseID, tableID: write.tableID, rowsets: write.rowsets,
+                    deletes: deletes,
+                    label: label, attachment: attachment, source: source, transactionID: transactionID,
+                    earlierVersions: group.versions[write.tableID] ?? 0)
+                do {
+                    try core.journal.appendUnsynced(.commit(record))
+                } catch {
+                    throw StorageError(.io, "cannot write the metadata journal: \(error)", underlying: error)
+                }
+                group.versions[write.tableID, default: 0] += 1
+                group.labels.insert(key)
+                group.records.append(.commit(record))
+                return CommitInfo(transactionID: transactionID, version: record.version)
+            })
+        return try groupCommit.run(in: self, commit)
     }
 
     /// Journals the commit of `rowsets` as the table's next version (the caller holds the lock).
     private func commitLocked(
-        _ core: inout Core, databaseID: Int64, tableID: Int64, rowsets: [Int64: RowsetMeta], label: String,
-        attachment: [UInt8]?, source: SourceBatch?, transactionID: Int64
+        _ core: inout Core, databaseID: Int64, tableID: Int64, rowsets: [Int64: RowsetMeta],
+        deletes: [Int64: [SegmentDeletes]], label: String, attachment: [UInt8]?, source: SourceBatch?,
+        transactionID: Int64
     ) throws -> CommitInfo {
         let record = try commitRecord(
-            core, databaseID: databaseID, tableID: tableID, rowsets: rowsets, label: label, attachment: attachment,
-            source: source, transactionID: transactionID, earlierVersions: 0)
+            core, databaseID: databaseID, tableID: tableID, rowsets: rowsets, deletes: deletes, label: label,
+            attachment: attachment, source: source, transactionID: transactionID, earlierVersions: 0)
         try journal(.commit(record), in: &core)
         return CommitInfo(transactionID: transactionID, version: record.version)
     }
 
-    /// The commit record of `rowsets` as the table's next version, `earlierVersions` after the
-    /// current one (commits of the same group before it). Validates that the table, its touched
-    /// partitions and the source job still exist.
-    private func commitRecord(
-        _ core: borrowing Core, databaseID: Int64, tableID: Int64, rowsets: [Int64: RowsetMeta], label: String,
-        attachment: [UInt8]?, source: SourceBatch?, transactionID: Int64, earlierVersions: Int64
-    ) throws -> CommitRecord {
+    /// The table a commit of `rowsets` goes into, if it and every touched tablet still exist.
+    private func committableTable(
+        _ core: borrowing Core, databaseID: Int64, tableID: Int64, rowsets: [Int64: RowsetMeta]
+    )
+        throws -> TableMeta
+    {
         guard let table = core.meta.databases[databaseID]?.tables[tableID] else {
             throw StorageError(.unknownTable, "table was dropped before the load committed")
         }
@@ -128,6 +138,18 @@ extension StorageEngine {
             throw StorageError(
                 .unknownPartition, "a partition of the load was dropped or truncated before it committed")
         }
+        return table
+    }
+
+    /// The commit record of `rowsets` as the table's next version, `earlierVersions` after the
+    /// current one (commits of the same group before it). Validates that the table, its touched
+    /// partitions and the source job still exist.
+    private func commitRecord(
+        _ core: borrowing Core, databaseID: Int64, tableID: Int64, rowsets: [Int64: RowsetMeta],
+        deletes: [Int64: [SegmentDeletes]], label: String, attachment: [UInt8]?, source: SourceBatch?,
+        transactionID: Int64, earlierVersions: Int64
+    ) throws -> CommitRecord {
+        let table = try committableTable(core, databaseID: databaseID, tableID: tableID, rowsets: rowsets)
         let version = table.version + 1 + earlierVersions
         var stamped = rowsets
         for key in stamped.keys {
@@ -139,7 +161,8 @@ extension StorageEngine {
         }
         return CommitRecord(
             transactionID: transactionID, label: label, databaseID: databaseID, tableID: tableID,
-            version: version, rowsets: stamped, attachment: attachment, source: source, commitTime: options.now())
+            version: version, rowsets: stamped, deletes: deletes.isEmpty ? nil : deletes, attachment: attachment,
+            source: source, commitTime: options.now())
     }
 
     /// Throws `.alreadyExists` if `label` is committed or held by another PREPARED transaction.
@@ -186,18 +209,43 @@ extension StorageEngine {
     @discardableResult
     package func commitPrepared(transactionID: Int64) throws -> CommitInfo {
         do {
-            return try write { core in
+            writes.lock()
+            defer { writes.unlock() }
+            let (transaction, table) = try core.withLock { core -> (PreparedTransaction, TableMeta) in
+                guard !core.closed else { throw StorageError(.closed, "storage engine is closed") }
                 guard let transaction = core.meta.prepared[transactionID] else {
                     throw StorageError(.invalidData, "transaction \(transactionID) is not PREPARED")
                 }
                 try checkLabelFree(
                     core, databaseID: transaction.databaseID, label: transaction.label, except: transactionID)
-                return try commitLocked(
-                    &core, databaseID: transaction.databaseID, tableID: transaction.tableID,
-                    rowsets: transaction.rowsets,
-                    label: transaction.label, attachment: transaction.attachment, source: transaction.source,
-                    transactionID: transactionID)
+                let table = try committableTable(
+                    core, databaseID: transaction.databaseID, tableID: transaction.tableID,
+                    rowsets: transaction.rowsets)
+                return (transaction, table)
             }
+            // A prepared load's upserts and deletes take effect now, in commit order (not at prepare).
+            var touched = Set<Int64>()
+            let deletes: [Int64: [SegmentDeletes]]
+            do {
+                deletes = try applyMergeOnWrite(table: table, rowsets: transaction.rowsets, touched: &touched)
+            } catch {
+                invalidateIndexes(touched)
+                throw error
+            }
+            let info: CommitInfo
+            do {
+                info = try core.withLock { core in
+                    try commitLocked(
+                        &core, databaseID: transaction.databaseID, tableID: transaction.tableID,
+                        rowsets: transaction.rowsets, deletes: deletes, label: transaction.label,
+                        attachment: transaction.attachment, source: transaction.source, transactionID: transactionID)
+                }
+            } catch {
+                invalidateIndexes(touched)
+                throw error
+            }
+            try? writePendingCheckpoint()
+            return info
         } catch let error as StorageError where error.code == .unknownTable || error.code == .unknownPartition {
             try abortPrepared(transactionID: transactionID, reason: error.message)
             throw error

@@ -41,6 +41,11 @@ package final class StorageEngine: Sendable {
     /// Tablets whose directory entry this process has synced in the tablets directory.
     let durableTablets = Mutex<Set<Int64>>([])
     let groupCommit = GroupCommit()
+    /// Primary indexes of merge-on-write tablets, loaded on first use. Changed only with
+    /// ``writes`` held (in commit order); an index is out of the map while it changes.
+    let primaryIndexes = Mutex<[Int64: PrimaryIndex]>([:])
+    /// Index loads by origin (``primaryIndexLoads``).
+    let indexLoads = Mutex<(restored: Int, rebuilt: Int)>((0, 0))
     /// Serialises everything that writes the journal (commits, DDL, checkpoints, close). Taken
     /// before `core`, never inside it: readers take only `core`, so they are not held up by a
     /// commit group's `fsync` or a checkpoint being written.
@@ -110,7 +115,7 @@ package final class StorageEngine: Sendable {
                 removed += 1
                 continue
             }
-            for rowsetName in try fileSystem.listDirectory(path) {
+            for rowsetName in try fileSystem.listDirectory(path) where rowsetName != DataDirectory.primaryIndexName {
                 guard let rowset = Int64(rowsetName), rowsets.contains(rowset) else {
                     try fileSystem.removeTree(FilePath.join(path, rowsetName))
                     removed += 1
@@ -196,6 +201,7 @@ package final class StorageEngine: Sendable {
     package func close() {
         writes.lock()
         defer { writes.unlock() }
+        if core.withLock({ !$0.closed }) { snapshotPrimaryIndexesLocked(minimumChanges: 1) }
         let wasOpen = core.withLock { core -> Bool in
             defer { core.closed = true }
             if !core.closed { core.journal.close() }

@@ -11,6 +11,8 @@ package struct ColumnMapping: Sendable {
     package let targets: [Target]
     /// `where`, bound against the table's columns.
     package let filter: BoundExpr?
+    /// Each row's operation (`__op`) for a PRIMARY KEY table; nil = every row upserts.
+    package let operation: LoadOperation?
     /// For each source field: the table column it feeds directly, when nothing else reads it
     /// (then the CSV path parses it straight into that column's type).
     package let directTargets: [Int?]
@@ -25,10 +27,13 @@ package struct ColumnMapping: Sendable {
     }
 
     /// Binds `columns` and `where` for `table`.
+    /// - Parameter operationField: read a source field named `__op` when `columns` does not
+    ///   mention it (JSON objects carry it as a key; a missing key means upsert).
     /// - Throws: ``LoadError`` `.analysis` naming the column or expression at fault.
-    package init(table: TableMeta, columns: String?, filter: String?, nowMicros: Int64, timeZone: SessionTimeZone)
-        throws
-    {
+    package init(
+        table: TableMeta, columns: String?, filter: String?, nowMicros: Int64, timeZone: SessionTimeZone,
+        operationField: Bool = false
+    ) throws {
         let schema = table.schema
         var names = [String]()
         var derived = [(String, Expr)]()
@@ -57,9 +62,24 @@ package struct ColumnMapping: Sendable {
         for name in names + derived.map(\.0) where !seen.insert(name.lowercased()).inserted {
             throw LoadError(.analysis, "Duplicate column name '\(name)' in columns")
         }
+        let takesOperations = table.keysType == .primary
+        let opName = LoadOperation.column
+        let automaticField = operationField && takesOperations && !seen.contains(opName)
+        if automaticField { names.append(opName) }
         sourceNames = names
         let sourceResolver = NameResolver(names: names, types: names.map { _ in .string })
         let binder = ExprBinder(resolver: sourceResolver)
+        // `__op` is not a table column: PRIMARY KEY tables take it as the row's operation, other
+        // tables ignore it (rows load as data, as in StarRocks).
+        var operation: LoadOperation?
+        if let d = derived.first(where: { $0.0.lowercased() == opName }) {
+            let bound = try LoadOperation.derived(d.1, binder: binder)
+            if takesOperations { operation = bound }
+            derived.removeAll { $0.0.lowercased() == opName }
+        } else if takesOperations, let index = names.firstIndex(where: { $0.lowercased() == opName }) {
+            operation = .field(index, absentIsUpsert: automaticField)
+        }
+        self.operation = operation
         var targets = [Target]()
         for column in schema.columns {
             if let d = derived.first(where: { $0.0.lowercased() == column.name.lowercased() }) {
@@ -86,6 +106,11 @@ package struct ColumnMapping: Sendable {
         self.targets = targets
         var referenced = Set<Int>()
         for target in targets { if case .expression(let e) = target { e.collectColumns(into: &referenced) } }
+        switch operation {
+        case .field(let j, _): referenced.insert(j)
+        case .expression(let e): e.collectColumns(into: &referenced)
+        default: break
+        }
         var direct = [Int?](repeating: nil, count: names.count)
         var uses = [Int](repeating: 0, count: names.count)
         for (c, target) in targets.enumerated() {

@@ -54,7 +54,7 @@ package final class LoadSession: @unchecked Sendable {
         self.mapping = try LargeStack.run {
             try ColumnMapping(
                 table: table, columns: options.columns, filter: options.filter, nowMicros: options.nowMicros,
-                timeZone: options.timeZone)
+                timeZone: options.timeZone, operationField: options.format == .json && options.jsonPaths == nil)
         }
         self.context = EvaluationContext(timeZone: options.timeZone, nowMicros: options.nowMicros)
         var log = ErrorLog(limit: options.errorLogLimit)
@@ -312,6 +312,18 @@ package final class LoadSession: @unchecked Sendable {
 
     // MARK: Source columns → table columns → writer
 
+    /// Each row's `__op` (PRIMARY KEY tables), or nil when every row upserts.
+    private func rowOperations(_ sources: [ColumnVector], rows: Int) throws -> [Result<UInt8, OperationError>]? {
+        switch mapping.operation {
+        case nil: return nil
+        case .constant(let op)?: return op == 0 ? nil : mapping.operation!.operations(nil, rows: rows)
+        case .field(let j, _)?: return mapping.operation!.operations(sources[j], rows: rows)
+        case .expression(let e)?:
+            let values = try Evaluator.evaluate(e, batch: sources, rows: rows, context: context)
+            return mapping.operation!.operations(values, rows: rows)
+        }
+    }
+
     /// - Parameter rawRow: the original text of a row, for the error log (only called on rejects).
     /// - Parameter parsed: table columns already converted by the CSV fast path, with the rows
     ///   whose text failed to convert.
@@ -362,6 +374,15 @@ package final class LoadSession: @unchecked Sendable {
             }
             columns.append(produced)
         }
+        let operations = try rowOperations(sources, rows: rows)
+        if let operations {
+            for r in 0..<rows where valid[r] {
+                if case .failure(let error) = operations[r] {
+                    valid[r] = false
+                    reasons[r] = error.reason
+                }
+            }
+        }
         var candidates = (0..<rows).filter { valid[$0] }
         for r in 0..<rows where !valid[r] { reject(reasons[r] ?? "invalid value", rawRow(r)) }
         if let filter = mapping.filter, !candidates.isEmpty {
@@ -374,7 +395,8 @@ package final class LoadSession: @unchecked Sendable {
         let final = candidates.count == rows ? columns : columns.map { $0.gather(candidates) }
         let rejected: [RejectedRow]
         do {
-            rejected = try writer.append(final)
+            let ops = operations.map { ops in candidates.map { (try? ops[$0].get()) ?? 0 } }
+            rejected = try writer.append(final, ops: ops)
         } catch let error as StorageError {
             throw LoadError(.storage, error.message)
         }

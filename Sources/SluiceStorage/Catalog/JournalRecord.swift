@@ -66,6 +66,9 @@ package struct CommitRecord: Codable, Sendable, Hashable {
     package var version: Int64
     /// New rowsets by tablet id.
     package var rowsets: [Int64: RowsetMeta]
+    /// Rows this commit supersedes or deletes, by tablet id (merge-on-write tables): added to the
+    /// segments' delete vectors in the same record as the rowsets that cause them.
+    package var deletes: [Int64: [SegmentDeletes]]?
     /// Opaque caller payload stored with the commit (Routine Load keeps Kafka offsets here).
     package var attachment: [UInt8]?
     /// The source offsets this commit covers (Routine Load), applied to its job atomically.
@@ -75,8 +78,10 @@ package struct CommitRecord: Codable, Sendable, Hashable {
 
     package init(
         transactionID: Int64, label: String, databaseID: Int64, tableID: Int64, version: Int64,
-        rowsets: [Int64: RowsetMeta], attachment: [UInt8]?, source: SourceBatch? = nil, commitTime: Int64
+        rowsets: [Int64: RowsetMeta], deletes: [Int64: [SegmentDeletes]]? = nil, attachment: [UInt8]?,
+        source: SourceBatch? = nil, commitTime: Int64
     ) {
+        self.deletes = deletes
         self.source = source
         self.transactionID = transactionID
         self.label = label

@@ -191,8 +191,13 @@ package struct MetaState: Codable, Sendable {
             for p in table.partitions.indices {
                 var touched = false
                 for t in table.partitions[p].tablets.indices {
-                    if let rowset = commit.rowsets[table.partitions[p].tablets[t].id] {
+                    let tabletID = table.partitions[p].tablets[t].id
+                    if let rowset = commit.rowsets[tabletID] {
                         table.partitions[p].tablets[t].rowsets.append(rowset)
+                        touched = true
+                    }
+                    if let deletes = commit.deletes?[tabletID] {
+                        table.partitions[p].tablets[t].applyDeletes(deletes)
                         touched = true
                     }
                 }
@@ -219,5 +224,18 @@ func compareBounds(_ a: Value?, _ b: Value?) -> Int {
     case (nil, _): -1
     case (_, nil): 1
     case (let x?, let y?): compareValues(x, y)
+    }
+}
+
+extension TabletMeta {
+    /// Adds rows to the delete vectors of this tablet's segments (rows of segments no longer here
+    /// were compacted away: nothing to mark).
+    package mutating func applyDeletes(_ deletes: [SegmentDeletes]) {
+        for delete in deletes {
+            guard let r = rowsets.firstIndex(where: { $0.id == delete.segment.rowset }),
+                let s = rowsets[r].segments.firstIndex(where: { $0.index == delete.segment.segment })
+            else { continue }
+            rowsets[r].segments[s].deleted = rowsets[r].segments[s].deleted.union(delete.rows)
+        }
     }
 }

@@ -97,17 +97,64 @@ package struct RowsetMeta: Hashable, Sendable, Codable {
     package var endVersion: Int64
     package var segments: [SegmentMeta]
 
-    package var rowCount: Int { segments.reduce(0) { $0 + $1.rowCount } }
+    /// Rows a query sees (data rows not deleted).
+    package var rowCount: Int { segments.reduce(0) { $0 + $1.liveRowCount } }
     package var byteCount: Int { segments.reduce(0) { $0 + $1.byteCount } }
 }
 
 /// A segment file of a rowset.
 package struct SegmentMeta: Hashable, Sendable, Codable {
+    /// What a segment file holds.
+    package enum Kind: String, Hashable, Sendable, Codable {
+        /// Rows of the table.
+        case data
+        /// The key columns of a load's delete operations (`__op` = 1) on a merge-on-write table:
+        /// applied to the primary index at commit, never read by queries.
+        case deletes
+    }
+
     package var index: Int
     package var rowCount: Int
     package var byteCount: Int
     /// CRC32C of the whole file (checked by fsck).
     package var checksum: UInt32
+    package var kind: Kind = .data
+    /// Rows superseded or deleted by later commits (merge-on-write tables).
+    package var deleted = DeleteVector()
+
+    /// Rows a query sees.
+    package var liveRowCount: Int { kind == .data ? rowCount - deleted.count : 0 }
+
+    package init(index: Int, rowCount: Int, byteCount: Int, checksum: UInt32, kind: Kind = .data) {
+        self.index = index
+        self.rowCount = rowCount
+        self.byteCount = byteCount
+        self.checksum = checksum
+        self.kind = kind
+    }
+
+    private enum CodingKeys: String, CodingKey { case index, rowCount, byteCount, checksum, kind, deleted }
+
+    /// Metadata written before merge-on-write tables decodes as data segments without deletes.
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        index = try c.decode(Int.self, forKey: .index)
+        rowCount = try c.decode(Int.self, forKey: .rowCount)
+        byteCount = try c.decode(Int.self, forKey: .byteCount)
+        checksum = try c.decode(UInt32.self, forKey: .checksum)
+        kind = try c.decodeIfPresent(Kind.self, forKey: .kind) ?? .data
+        deleted = try c.decodeIfPresent(DeleteVector.self, forKey: .deleted) ?? DeleteVector()
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(index, forKey: .index)
+        try c.encode(rowCount, forKey: .rowCount)
+        try c.encode(byteCount, forKey: .byteCount)
+        try c.encode(checksum, forKey: .checksum)
+        if kind != .data { try c.encode(kind, forKey: .kind) }
+        if !deleted.isEmpty { try c.encode(deleted, forKey: .deleted) }
+    }
 }
 
 /// A table's definition and its data layout at one version. Copying it is a consistent snapshot.

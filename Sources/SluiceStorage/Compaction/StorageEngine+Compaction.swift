@@ -20,6 +20,9 @@ extension StorageEngine {
             delete(readers.end(lease))
             return false
         }
+        if snapshot.keysType.mergesOnWrite {
+            return try compactMergeOnWrite(snapshot: snapshot, tablet: tablet, lease: lease)
+        }
         let inputs = tablet.rowsets
         let all = Array(snapshot.schema.columns.indices)
         let partition = snapshot.partitions.first { $0.tablets.contains { $0.id == tabletID } }!

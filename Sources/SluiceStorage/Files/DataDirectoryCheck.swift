@@ -90,7 +90,8 @@ package enum DataDirectoryCheck {
                 report.problems.append("orphan: \(tabletPath) belongs to no table")
                 continue
             }
-            for rowsetName in ((try? fileSystem.listDirectory(tabletPath)) ?? []).sorted() {
+            for rowsetName in ((try? fileSystem.listDirectory(tabletPath)) ?? []).sorted()
+            where rowsetName != DataDirectory.primaryIndexName {
                 let rowsetPath = FilePath.join(tabletPath, rowsetName)
                 guard let rowset = Int64(rowsetName), let segments = rowsets[rowset] else {
                     report.problems.append("orphan: \(rowsetPath) belongs to no rowset of the tablet")

@@ -7,6 +7,7 @@ import SluiceIO
 /// meta/checkpoint-<seq>     catalog + transaction state at journal sequence <seq>
 /// meta/journal-<seq>        records after that checkpoint
 /// tablets/<tablet>/<rowset>/<n>.seg
+/// tablets/<tablet>/primary-index  snapshot of a merge-on-write tablet's primary index
 /// errors/                   error logs of loads
 /// ```
 package struct DataDirectory: Sendable {
@@ -27,6 +28,12 @@ package struct DataDirectory: Sendable {
     package func rowset(tablet tabletID: Int64, rowset: Int64) -> String {
         FilePathJoin.join(self.tablet(tabletID), String(rowset))
     }
+    /// The primary index snapshot of a merge-on-write tablet (derived data; may be stale or absent).
+    package func primaryIndex(tablet: Int64) -> String {
+        FilePathJoin.join(self.tablet(tablet), Self.primaryIndexName)
+    }
+    package static let primaryIndexName = "primary-index"
+
     package func segment(tablet: Int64, rowset: Int64, index: Int) -> String {
         FilePathJoin.join(self.rowset(tablet: tablet, rowset: rowset), "\(index).seg")
     }

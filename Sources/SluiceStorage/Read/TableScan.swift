@@ -66,7 +66,7 @@ package final class TableScan {
     package let table: TableMeta
     private let columns: [Int]
     private let predicates: [ScanPredicate]
-    private var segments: [(tablet: Int64, rowset: Int64, segment: Int)] = []
+    private var segments: [(tablet: Int64, rowset: Int64, segment: Int, deleted: DeleteVector)] = []
     private var segmentCursor = 0
     private var current: OpenSegment?
     private var lease: Int?
@@ -78,6 +78,10 @@ package final class TableScan {
         var footer: SegmentFooter
         var entries: [ColumnEntry?]
         var page = 0
+        /// Rows of the pages before `page`.
+        var firstRow = 0
+        /// One flag per row (deleted rows of a merge-on-write table), nil when none is deleted.
+        var deleted: [Bool]?
     }
 
     /// - Parameters:
@@ -104,8 +108,8 @@ package final class TableScan {
             }
             for tablet in partition.tablets {
                 for rowset in tablet.rowsets where rowsets?.contains(rowset.id) ?? true {
-                    for segment in rowset.segments where segment.rowCount > 0 {
-                        segments.append((tablet.id, rowset.id, segment.index))
+                    for segment in rowset.segments where segment.liveRowCount > 0 {
+                        segments.append((tablet.id, rowset.id, segment.index, segment.deleted))
                     }
                 }
             }
@@ -123,18 +127,27 @@ package final class TableScan {
                 let s = segments[segmentCursor]
                 segmentCursor += 1
                 current = try open(engine.directory.segment(tablet: s.tablet, rowset: s.rowset, index: s.segment))
+                if !s.deleted.isEmpty { current!.deleted = s.deleted.mask(rowCount: current!.footer.rowCount) }
             }
             guard var segment = current else { continue }
             let pageCount = segment.footer.columns.first?.pages.count ?? 0
             while segment.page < pageCount {
                 let page = segment.page
+                let firstRow = segment.firstRow
+                let rows = segment.footer.columns.first?.pages[page].rowCount ?? 0
                 segment.page += 1
+                segment.firstRow += rows
                 if !pageMayMatch(segment, page) {
                     statistics.pagesSkipped += 1
                     continue
                 }
                 current = segment
-                return try readPage(segment, page)
+                let batch = try readPage(segment, page)
+                guard let deleted = segment.deleted else { return batch }
+                let live = (0..<rows).filter { !deleted[firstRow + $0] }
+                if live.count == rows { return batch }
+                if live.isEmpty { continue }
+                return batch.map { $0.gather(live) }
             }
             segment.file.close()
             current = nil

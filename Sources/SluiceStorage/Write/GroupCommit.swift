@@ -15,14 +15,22 @@ final class GroupCommit: Sendable {
     final class Member: @unchecked Sendable {
         // @unchecked: `result` and `leads` are written by the leader before `wake` is signalled
         // and read by the member after it returns from waiting (the semaphore orders them).
-        let work: @Sendable (inout GroupState, inout StorageEngine.Core) throws -> CommitInfo
+        let commit: Commit
         var result: Result<CommitInfo, any Error>?
         var leads = false
         let wake = DispatchSemaphore(value: 0)
 
-        init(_ work: @escaping @Sendable (inout GroupState, inout StorageEngine.Core) throws -> CommitInfo) {
-            self.work = work
-        }
+        init(_ commit: Commit) { self.commit = commit }
+    }
+
+    /// What a member does, in three steps under the writer lock.
+    struct Commit: Sendable {
+        /// Under the engine lock: validates against the published state and the group so far;
+        /// returns the published table and rowsets to apply if the table merges on write.
+        var check: @Sendable (GroupState, inout StorageEngine.Core) throws -> (TableMeta, [Int64: RowsetMeta])?
+        /// Under the engine lock, after the merge-on-write apply (outside it): appends the record.
+        var append:
+            @Sendable (inout GroupState, inout StorageEngine.Core, [Int64: [SegmentDeletes]]) throws -> CommitInfo
     }
 
     /// What the group has appended but not yet published: later members validate against it.
@@ -45,11 +53,8 @@ final class GroupCommit: Sendable {
     private let queue = Mutex(Queue())
 
     /// Runs `work` as part of a group and returns its outcome once the group is durable.
-    func run(
-        in engine: StorageEngine,
-        _ work: @escaping @Sendable (inout GroupState, inout StorageEngine.Core) throws -> CommitInfo
-    ) throws -> CommitInfo {
-        let member = Member(work)
+    func run(in engine: StorageEngine, _ commit: Commit) throws -> CommitInfo {
+        let member = Member(commit)
         guard engine.options.groupCommit else {
             engine.commitGroup([member])
             return try member.result!.get()
@@ -91,33 +96,59 @@ final class GroupCommit: Sendable {
 }
 
 extension StorageEngine {
-    /// One group of commits: validate and append each under the engine lock, sync the journal
-    /// once with only the writer lock held (readers go on), then publish all under the lock.
+    /// One group of commits: validate, apply to primary indexes (merge-on-write tables) and append
+    /// each, sync the journal once with only the writer lock held (readers go on), then publish all
+    /// under the lock. Index changes of commits that end up unpublished are invalidated.
     func commitGroup(_ group: [GroupCommit.Member]) {
         writes.lock()
         defer { writes.unlock() }
         var state = GroupCommit.GroupState()
-        let appended = core.withLock { core -> [(GroupCommit.Member, CommitInfo)]? in
-            guard !core.closed else {
-                for member in group { member.result = .failure(StorageError(.closed, "storage engine is closed")) }
-                return nil
-            }
-            var appended = [(GroupCommit.Member, CommitInfo)]()
-            for member in group {
-                do {
-                    appended.append((member, try member.work(&state, &core)))
-                } catch {
-                    member.result = .failure(error)
+        var appended = [(GroupCommit.Member, CommitInfo)]()
+        var touched = Set<Int64>()
+        var indexesSuspect = false
+        for member in group {
+            do {
+                let mergeOnWrite = try core.withLock { core in
+                    guard !core.closed else { throw StorageError(.closed, "storage engine is closed") }
+                    return try member.commit.check(state, &core)
                 }
+                var deletes = [Int64: [SegmentDeletes]]()
+                if let (table, rowsets) = mergeOnWrite {
+                    guard !indexesSuspect else {
+                        throw StorageError(.io, "an earlier commit of the same group failed; retry the commit")
+                    }
+                    var mine = Set<Int64>()
+                    do {
+                        deletes = try applyMergeOnWrite(table: table, rowsets: rowsets, touched: &mine)
+                    } catch {
+                        invalidateIndexes(mine.union(touched))
+                        indexesSuspect = true
+                        throw error
+                    }
+                    touched.formUnion(mine)
+                }
+                do {
+                    appended.append(
+                        (member, try core.withLock { core in try member.commit.append(&state, &core, deletes) }))
+                } catch {
+                    if mergeOnWrite != nil {
+                        // Later members would build on this one's index changes: fail them too.
+                        invalidateIndexes(touched)
+                        indexesSuspect = true
+                    }
+                    throw error
+                }
+            } catch {
+                member.result = .failure(error)
             }
-            return appended
         }
-        guard let appended, !appended.isEmpty else { return }
+        guard !appended.isEmpty else { return }
         // Only journal writers touch the journal, and they are held off by `writes`.
         let journal = core.withLock { $0.journal }
         do {
             try journal.sync()
         } catch {
+            invalidateIndexes(touched)
             let failure = StorageError(.io, "cannot write the metadata journal: \(error)", underlying: error)
             for (member, _) in appended { member.result = .failure(failure) }
             return

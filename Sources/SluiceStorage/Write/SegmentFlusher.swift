@@ -19,7 +19,7 @@ final class SegmentFlusher: Sendable {
     init(depth: Int = 1) { slots = DispatchSemaphore(value: depth) }
 
     /// Queues `work` (blocks while `depth` flushes are already in flight).
-    func submit(tablet: Int64, _ work: @escaping @Sendable () throws -> SegmentMeta) throws {
+    func submit(tablet: Int64, _ work: @escaping @Sendable () throws -> [SegmentMeta]) throws {
         try rethrowFailure()
         slots.wait()
         group.enter()
@@ -30,8 +30,8 @@ final class SegmentFlusher: Sendable {
                 group.leave()
             }
             do {
-                let segment = try work()
-                state.withLock { $0.written[tablet, default: []].append(segment) }
+                let segments = try work()
+                state.withLock { $0.written[tablet, default: []].append(contentsOf: segments) }
             } catch {
                 state.withLock { if $0.error == nil { $0.error = error } }
             }

@@ -49,10 +49,16 @@ package final class TableWriter {
     private let flusher = SegmentFlusher()
     private let keyIndices: [Int]
     private let notNullColumns: [Int]
+    /// Set for PRIMARY and UNIQUE KEY tables: flushes keep the last row per key.
+    private let mergeOnWrite: MergeOnWriteLayout?
+    private let keyLayout: PrimaryKeyLayout?
 
     struct TabletBuffer {
         var tabletID: Int64
         var columns: [ColumnVector]
+        /// One byte per buffered row, 1 = delete (PRIMARY KEY loads with `__op`); empty while
+        /// every row is an upsert.
+        var ops: [UInt8] = []
         var rowsetID: Int64?
         /// Segments handed to the flusher so far (their index is this count at submission).
         var segmentCount = 0
@@ -61,14 +67,16 @@ package final class TableWriter {
     }
 
     init(engine: StorageEngine, table: TableMeta, options: WriteOptions) throws {
-        // Merge-on-write (PRIMARY, UNIQUE) and merge-on-read (AGGREGATE) arrive with issue 13's
-        // next slices; until then writing such a table would keep duplicate keys, so refuse.
-        guard table.keysType == .duplicate else {
+        // AGGREGATE KEY merges on read (issue 13's next slice); until then writing one would keep
+        // unmerged rows, so refuse.
+        guard table.keysType != .aggregate else {
             throw StorageError(
                 .unsupported,
-                "Loading into \(table.keysType.sqlName) tables is not supported yet: table '\(table.name)' can be created and described, but rows can only be loaded into DUPLICATE KEY tables for now"
+                "Loading into AGGREGATE KEY tables is not supported yet: table '\(table.name)' can be created and described, but rows can only be loaded into DUPLICATE, PRIMARY and UNIQUE KEY tables for now"
             )
         }
+        self.mergeOnWrite = table.keysType.mergesOnWrite ? MergeOnWriteLayout(table: table) : nil
+        self.keyLayout = table.keysType.mergesOnWrite ? PrimaryKeyLayout(table: table) : nil
         self.engine = engine
         self.table = table
         self.options = options
@@ -87,12 +95,20 @@ package final class TableWriter {
     package var memoryUsage: Int { bufferedBytes }
 
     /// Adds rows given as one column per table column, in table order.
+    /// - Parameter ops: for a PRIMARY KEY table, one byte per row: 0 = upsert, 1 = delete (the
+    ///   load's `__op`); nil = all upserts. Ignored by other tables.
     /// - Returns: rows that were not written, with the reason.
-    package func append(_ columns: [ColumnVector]) throws -> [RejectedRow] {
+    /// - Throws: `.invalidData` with StarRocks' message if a primary key is longer than
+    ///   ``PrimaryKeys/sizeLimit`` bytes (the whole load fails).
+    package func append(_ columns: [ColumnVector], ops: [UInt8]? = nil) throws -> [RejectedRow] {
         precondition(!finished, "append after finish")
         precondition(columns.count == table.schema.columns.count, "one column per table column")
         let rows = columns.first?.count ?? 0
         guard rows > 0 else { return [] }
+        if let keyLayout, keyLayout.firstOversizedRow(keyLayout.columns.map { columns[$0] }) != nil {
+            throw StorageError(.invalidData, PrimaryKeys.sizeExceededMessage)
+        }
+        let ops = mergeOnWrite?.takesOps == true ? ops.flatMap { $0.contains(1) ? $0 : nil } : nil
         var rejected = [RejectedRow]()
         var valid = [Bool](repeating: true, count: rows)
         for c in notNullColumns where columns[c].hasNulls {
@@ -139,6 +155,12 @@ package final class TableWriter {
                     buffer.columns[c].append(from: columns[c], rows: indices)
                 }
             }
+            if let ops {
+                if buffer.ops.isEmpty { buffer.ops = [UInt8](repeating: 0, count: buffer.rows - indices.count) }
+                buffer.ops.append(contentsOf: indices.lazy.map { ops[$0] })
+            } else if !buffer.ops.isEmpty {
+                buffer.ops.append(contentsOf: repeatElement(0, count: indices.count))
+            }
             buffer.footprint = buffer.columns.reduce(0) { $0 + $1.memoryFootprint }
             bufferedBytes += buffer.footprint - before
             buffers[tablet] = buffer
@@ -165,8 +187,11 @@ package final class TableWriter {
         let rowsetID = buffer.rowsetID ?? engine.allocateID()
         buffer.rowsetID = rowsetID
         let index = buffer.segmentCount
-        buffer.segmentCount += 1
+        // A merge-on-write flush may write a data and a delete segment: it reserves two indices.
+        buffer.segmentCount += mergeOnWrite == nil ? 1 : 2
         let columns = buffer.columns
+        let ops = buffer.ops
+        buffer.ops = []
         let columnIDs = table.schema.columns.map(\.id)
         let keys = keyIndices
         let engine = self.engine
@@ -175,9 +200,20 @@ package final class TableWriter {
         // No up-front reservation: a fresh block of the whole size would come as new zeroed pages
         // (measured: 7% of a CSV load in clear_page), regrowth reuses freed heap blocks.
         buffer.columns = table.schema.columns.map { ColumnVector(type: $0.type) }
-        try flusher.submit(tablet: tabletID) {
-            try engine.writeSegment(
-                tablet: tabletID, rowset: rowsetID, index: index, columnIDs: columnIDs, columns: columns, keys: keys)
+        if let layout = mergeOnWrite {
+            try flusher.submit(tablet: tabletID) {
+                try engine.writeMergeOnWriteFlush(
+                    tablet: tabletID, rowset: rowsetID, firstIndex: index, columnIDs: columnIDs, columns: columns,
+                    ops: ops, layout: layout)
+            }
+        } else {
+            try flusher.submit(tablet: tabletID) {
+                [
+                    try engine.writeSegment(
+                        tablet: tabletID, rowset: rowsetID, index: index, columnIDs: columnIDs, columns: columns,
+                        keys: keys)
+                ]
+            }
         }
     }
 

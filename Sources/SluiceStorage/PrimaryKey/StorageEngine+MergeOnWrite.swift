@@ -1,0 +1,202 @@
+import Foundation
+import SluiceFormat
+import SluiceIO
+import Synchronization
+
+extension KeysType {
+    /// PRIMARY KEY and UNIQUE KEY tables keep one live row per key, resolved when a load commits
+    /// (a primary index per tablet and delete vectors per segment).
+    package var mergesOnWrite: Bool { self == .primary || self == .unique }
+}
+
+extension StorageEngine {
+    /// Applies the rowsets of one commit to their tablets' primary indexes, in segment order
+    /// (a load's upserts and deletes interleave as they were flushed), and returns the rows they
+    /// supersede, by tablet — the delete vectors the commit record carries.
+    ///
+    /// The caller holds ``writes`` (the indexes change only in commit order) and not `core`.
+    /// An index is taken out while it changes: if anything fails it is not put back, so the next
+    /// commit rebuilds it from the published segments. `touched` collects every tablet whose
+    /// index now holds unpublished changes (the caller invalidates them if the commit fails).
+    /// - Parameter table: the published table (lazy index builds read its segments).
+    func applyMergeOnWrite(table: TableMeta, rowsets: [Int64: RowsetMeta], touched: inout Set<Int64>) throws
+        -> [Int64: [SegmentDeletes]]
+    {
+        guard table.keysType.mergesOnWrite else { return [:] }
+        let layout = PrimaryKeyLayout(table: table)
+        let keyColumns = layout.columns.map { table.schema.columns[$0] }
+        var result = [Int64: [SegmentDeletes]]()
+        for (tabletID, rowset) in rowsets.sorted(by: { $0.key < $1.key }) {
+            guard let tablet = table.partitions.lazy.flatMap(\.tablets).first(where: { $0.id == tabletID }) else {
+                continue
+            }
+            var index = try takeIndex(table: table, tablet: tablet, layout: layout)
+            touched.insert(tabletID)
+            var deltas = DeleteDeltas()
+            for segment in rowset.segments.sorted(by: { $0.index < $1.index }) where segment.rowCount > 0 {
+                let columns = try readSegment(
+                    tablet: tabletID, rowset: rowset.id, segment: segment, columns: keyColumns)
+                let keys = layout.encode(columns)
+                let address = SegmentAddress(rowset: rowset.id, segment: segment.index)
+                switch segment.kind {
+                case .data: index.upsert(keys, segment: address, deltas: &deltas)
+                case .deletes: index.erase(keys, deltas: &deltas)
+                }
+            }
+            primaryIndexes.withLock { $0[tabletID] = index }
+            if !deltas.isEmpty { result[tabletID] = deltas.records }
+        }
+        return result
+    }
+
+    /// Drops indexes that may hold changes no commit published (rebuilt on next use).
+    func invalidateIndexes(_ tablets: Set<Int64>) {
+        guard !tablets.isEmpty else { return }
+        primaryIndexes.withLock { indexes in for tablet in tablets { indexes[tablet] = nil } }
+    }
+
+    /// The tablet's index, out of the cache (the caller puts it back); if absent, restored from
+    /// its snapshot file or else built from the segments.
+    func takeIndex(table: TableMeta, tablet: TabletMeta, layout: PrimaryKeyLayout) throws -> PrimaryIndex {
+        if let index = primaryIndexes.withLock({ $0.removeValue(forKey: tablet.id) }) { return index }
+        if let index = try restoreIndex(table: table, tablet: tablet, layout: layout) {
+            indexLoads.withLock { $0.restored += 1 }
+            return index
+        }
+        var index = try buildIndex(table: table, tablet: tablet, layout: layout)
+        index.changesSinceSnapshot = index.count
+        indexLoads.withLock { $0.rebuilt += 1 }
+        return index
+    }
+
+    /// The tablet's index from its snapshot file, if there is a usable one.
+    func restoreIndex(table: TableMeta, tablet: TabletMeta, layout: PrimaryKeyLayout) throws -> PrimaryIndex? {
+        let path = directory.primaryIndex(tablet: tablet.id)
+        guard fileSystem.fileExists(path), let bytes = try? fileSystem.readFile(path),
+            let snapshot = try? IndexSnapshot.decode(bytes)
+        else { return nil }
+        let keyColumns = layout.columns.map { table.schema.columns[$0] }
+        return try PrimaryIndex.restore(snapshot, tablet: tablet, layout: layout) { rowset, segment in
+            layout.encode(try readSegment(tablet: tablet.id, rowset: rowset.id, segment: segment, columns: keyColumns))
+        }
+    }
+
+    /// Writes a tablet's index as its snapshot file (temporary file, fsync, rename, directory
+    /// fsync). Best effort: the snapshot is derived data, a failure only means a slower start.
+    /// The caller holds ``writes`` and `tablet` is the published tablet the index describes.
+    func writeIndexSnapshot(_ index: inout PrimaryIndex, tablet: TabletMeta) {
+        guard let snapshot = index.snapshot(of: tablet) else { return }
+        let path = directory.primaryIndex(tablet: tablet.id)
+        let temporary = path + ".tmp"
+        do {
+            let file = try fileSystem.createFile(temporary)
+            try file.append(snapshot.encode())
+            try file.sync()
+            try file.close()
+            try fileSystem.rename(temporary, to: path)
+            try fileSystem.syncDirectory(directory.tablet(tablet.id))
+            index.changesSinceSnapshot = 0
+        } catch {
+            try? fileSystem.removeFile(temporary)
+        }
+    }
+
+    /// Writes the snapshots of loaded indexes with at least `minimumChanges` keys changed since
+    /// their last one (maintenance pass; `close()` writes every changed one).
+    /// - Returns: how many were written.
+    @discardableResult
+    package func snapshotPrimaryIndexes(minimumChanges: Int = 1) -> Int {
+        writes.lock()
+        defer { writes.unlock() }
+        return snapshotPrimaryIndexesLocked(minimumChanges: minimumChanges)
+    }
+
+    /// ``snapshotPrimaryIndexes(minimumChanges:)`` with ``writes`` already held.
+    @discardableResult
+    func snapshotPrimaryIndexesLocked(minimumChanges: Int) -> Int {
+        let due = primaryIndexes.withLock { indexes in
+            indexes.filter { $0.value.changesSinceSnapshot >= max(1, minimumChanges) }.map(\.key)
+        }
+        guard !due.isEmpty else { return 0 }
+        let tablets = core.withLock { core in
+            var found = [Int64: TabletMeta]()
+            for db in core.meta.databases.values {
+                for table in db.tables.values {
+                    for partition in table.partitions {
+                        for tablet in partition.tablets where due.contains(tablet.id) { found[tablet.id] = tablet }
+                    }
+                }
+            }
+            return found
+        }
+        var written = 0
+        for id in due {
+            guard var index = primaryIndexes.withLock({ $0.removeValue(forKey: id) }) else { continue }
+            // A tablet no longer in any table (dropped, truncated): forget its index.
+            guard let tablet = tablets[id] else { continue }
+            writeIndexSnapshot(&index, tablet: tablet)
+            if index.changesSinceSnapshot == 0 { written += 1 }
+            primaryIndexes.withLock { $0[id] = index }
+        }
+        return written
+    }
+
+    /// Builds a tablet's index from its published data segments, skipping deleted rows.
+    /// - Throws: `.corruption` if a key is live in two rows (delete vectors are wrong).
+    func buildIndex(table: TableMeta, tablet: TabletMeta, layout: PrimaryKeyLayout) throws -> PrimaryIndex {
+        let keyColumns = layout.columns.map { table.schema.columns[$0] }
+        var index = PrimaryIndex(layout: layout, capacity: tablet.rowCount)
+        for rowset in tablet.rowsets {
+            for segment in rowset.segments where segment.kind == .data && segment.liveRowCount > 0 {
+                let columns = try readSegment(
+                    tablet: tablet.id, rowset: rowset.id, segment: segment, columns: keyColumns)
+                let address = SegmentAddress(rowset: rowset.id, segment: segment.index)
+                if let row = index.insertLive(layout.encode(columns), segment: address, deleted: segment.deleted) {
+                    throw StorageError(
+                        .corruption,
+                        "tablet \(tablet.id): the key of row \(row) of rowset \(rowset.id) segment \(segment.index) is live in another row too (its delete vectors are inconsistent); run `sluice fsck`"
+                    )
+                }
+            }
+        }
+        return index
+    }
+
+    /// How loaded indexes came to memory since the engine opened: read from a snapshot file (and
+    /// brought up to date), or rebuilt from every segment of the tablet.
+    package var primaryIndexLoads: (restored: Int, rebuilt: Int) {
+        indexLoads.withLock { ($0.restored, $0.rebuilt) }
+    }
+
+    /// Memory of the loaded primary indexes: (tablets, keys, bytes).
+    package var primaryIndexStatistics: (tablets: Int, keys: Int, bytes: Int) {
+        primaryIndexes.withLock { indexes in
+            indexes.values.reduce((indexes.count, 0, 0)) { ($0.0, $0.1 + $1.count, $0.2 + $1.memoryBytes) }
+        }
+    }
+
+    /// The index of a tablet as (key text → segment, row), loading it if needed (fsck, tests).
+    package func primaryIndexRows(database: String, table name: String, tabletID: Int64) throws -> [String: (
+        SegmentAddress, UInt32
+    )] {
+        writes.lock()
+        defer { writes.unlock() }
+        let table = try self.table(database: database, name: name)
+        guard let tablet = table.partitions.lazy.flatMap(\.tablets).first(where: { $0.id == tabletID }) else {
+            throw StorageError(.unknownPartition, "tablet \(tabletID) is not in table \(name)")
+        }
+        let layout = PrimaryKeyLayout(table: table)
+        let index = try takeIndex(table: table, tablet: tablet, layout: layout)
+        primaryIndexes.withLock { $0[tabletID] = index }
+        return index.rows()
+    }
+
+    /// A tablet's index rebuilt from its segments as (key text → segment, row) (fsck, tests).
+    package func rebuiltPrimaryIndexRows(table: TableMeta, tabletID: Int64) throws -> [String: (SegmentAddress, UInt32)]
+    {
+        guard let tablet = table.partitions.lazy.flatMap(\.tablets).first(where: { $0.id == tabletID }) else {
+            throw StorageError(.unknownPartition, "tablet \(tabletID) is not in table \(table.name)")
+        }
+        return try buildIndex(table: table, tablet: tablet, layout: PrimaryKeyLayout(table: table)).rows()
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import SluiceServer
+import SluiceTesting
+import Testing
+
+/// Primary Key and Unique Key tables through Stream Load over loopback HTTP (spec table-models
+/// §8 scenarios 9–21, 30, 31, 33).
+@Suite(.serialized) struct PrimaryKeyLoadTests {
+    static let tables = [
+        """
+        CREATE TABLE pk1 (id INT NOT NULL, name VARCHAR(64) NULL, score INT NOT NULL DEFAULT "0",
+        version INT NULL) PRIMARY KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1
+        """,
+        "CREATE TABLE t1 (id INT NOT NULL, name VARCHAR(64) NULL, score INT NULL) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1",
+        "CREATE TABLE uk1 (id INT NOT NULL, name VARCHAR(64) NULL) UNIQUE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1",
+        "CREATE TABLE pks (k VARCHAR(300) NOT NULL, v INT) PRIMARY KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
+    ]
+
+    struct Fixture {
+        let directory: String
+        let server: ServerProcess
+        let sql: SQLClient
+
+        init() async throws {
+            (directory, server, sql) = try await startServer(tables: PrimaryKeyLoadTests.tables)
+        }
+
+        @discardableResult
+        func load(
+            _ table: String, _ body: String, _ headers: [String: String] = [:], expect status: String = "Success"
+        ) throws -> Curl.Response {
+            var all = ["column_separator": ","]
+            all.merge(headers) { $1 }
+            let response = try Curl.streamLoad(
+                port: server.port, database: "db", table: table, body: body, headers: all)
+            #expect(response.string("Status") == status, "\(response.body)")
+            return response
+        }
+
+        func rows(_ query: String) async throws -> [[String?]] {
+            try await sql.execute(query, database: "db").rows
+        }
+
+        func pk1() async throws -> [[String?]] { try await rows("SELECT * FROM pk1 ORDER BY id") }
+
+        func close() {
+            server.terminate()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+    }
+
+    @Test func upsertsDeletesAndOpsFollowTheSpec() async throws {
+        let f = try await Fixture()
+        defer { f.close() }
+        // 9. Upsert across loads.
+        #expect(try f.load("pk1", "1,a,10,1\n2,b,20,1").int("NumberLoadedRows") == 2)
+        try f.load("pk1", "1,z,11,2")
+        #expect(try await f.pk1() == [["1", "z", "11", "2"], ["2", "b", "20", "1"]])
+        #expect(try await f.rows("SELECT count(*) FROM pk1") == [["2"]])
+        // 10. Duplicate keys in one load: the last wins, every row counts as loaded.
+        let dup = try f.load("pk1", "5,a,1,1\n5,b,2,1\n5,c,3,1")
+        #expect(dup.int("NumberLoadedRows") == 3)
+        #expect(dup.int("NumberFilteredRows") == 0)
+        #expect(try await f.rows("SELECT * FROM pk1 WHERE id = 5") == [["5", "c", "3", "1"]])
+        try f.load("pk1", "5,x,0,0", ["columns": "id,name,score,version,__op='delete'"])
+        // 11. Constant delete.
+        try f.load("pk1", "1,x,0,0", ["columns": "id,name,score,version,__op='delete'"])
+        #expect(try await f.pk1() == [["2", "b", "20", "1"]])
+        // 12. Delete of a missing key is a no-op.
+        try f.load("pk1", "99,x,0,0", ["columns": "id,name,score,version,__op='DELETE'"])
+        #expect(try await f.pk1() == [["2", "b", "20", "1"]])
+        // 13. Ops from data through an expression.
+        try f.load("pk1", "2,b,0,0,1\n3,c,30,1,0", ["columns": "id,name,score,version,tmp,__op=tmp"])
+        #expect(try await f.pk1() == [["3", "c", "30", "1"]])
+        // 14. Op as a plain column.
+        try f.load("pk1", "3,1,c,30,1", ["columns": "id,__op,name,score,version"])
+        #expect(try await f.pk1() == [])
+        // 15. Order inside one load: the last op per key wins.
+        try f.load("pk1", "7,a,1,1,0\n7,a,1,1,1\n8,b,2,1,1\n8,b,2,1,0", ["columns": "id,name,score,version,__op"])
+        #expect(try await f.pk1() == [["8", "b", "2", "1"]])
+        // 17. Bad op constant: the load fails, nothing changes.
+        let bad = try f.load(
+            "pk1", "8,q,0,0", ["columns": "id,name,score,version,__op='remove'"], expect: "Fail")
+        #expect(bad.string("Message")?.contains("load op type string not supported: remove") == true)
+        let badInt = try f.load("pk1", "8,q,0,0", ["columns": "id,name,score,version,__op=2"], expect: "Fail")
+        #expect(
+            badInt.string("Message")?.contains("const load op type column should only be upsert(0)/delete(1)") == true)
+        // 18. NULL op: filtered with StarRocks' reason.
+        let nullOp = try f.load("pk1", "4,d,4,1,\\N", ["columns": "id,name,score,version,__op"], expect: "Fail")
+        #expect(nullOp.string("Message") == "too many filtered rows")
+        #expect(nullOp.int("NumberFilteredRows") == 1)
+        let log = try Curl.run([try #require(nullOp.string("ErrorURL"))])
+        #expect(log.body.contains("NULL value in non-nullable column '__op'"))
+        let twoOp = try f.load("pk1", "4,d,4,1,2", ["columns": "id,name,score,version,__op"], expect: "Fail")
+        #expect(try Curl.run([try #require(twoOp.string("ErrorURL"))]).body.contains("invalid __op value 2"))
+        // 19. NULL key.
+        try f.load("pk1", "\\N,e,5,1", expect: "Fail")
+        let ratio = try f.load("pk1", "\\N,e,5,1\n10,f,6,1", ["max_filter_ratio": "0.5"])
+        #expect(ratio.int("NumberFilteredRows") == 1)
+        #expect(ratio.int("NumberLoadedRows") == 1)
+        #expect(try await f.pk1() == [["8", "b", "2", "1"], ["10", "f", "6", "1"]])
+        // 20. JSON: a top-level __op key is read automatically; missing means upsert.
+        try f.load(
+            "pk1",
+            #"[{"id":8,"name":"b","score":2,"version":1,"__op":1},{"id":9,"name":"i","score":9,"version":1}]"#,
+            ["format": "json", "strip_outer_array": "true"])
+        #expect(try await f.pk1() == [["9", "i", "9", "1"], ["10", "f", "6", "1"]])
+        // 30. __op on a duplicate table is ignored: rows are appended.
+        try f.load("t1", "1,a,1", ["columns": "id,name,score,__op='delete'"])
+        #expect(try await f.rows("SELECT * FROM t1") == [["1", "a", "1"]])
+        // 33. Unique key: the latest load wins, NULL included.
+        try f.load("uk1", "1,a\n1,b")
+        #expect(try await f.rows("SELECT * FROM uk1") == [["1", "b"]])
+        try f.load("uk1", "1,\\N")
+        #expect(try await f.rows("SELECT * FROM uk1") == [["1", nil]])
+    }
+
+    @Test func keySizeLimitFailsTheWholeLoad() async throws {
+        let f = try await Fixture()
+        defer { f.close() }
+        // 21. 128 bytes are accepted, 129 fail the load and nothing of it is visible.
+        let ok = String(repeating: "k", count: 128)
+        try f.load("pks", "\(ok),1")
+        let long = String(repeating: "x", count: 129)
+        let failed = try f.load("pks", "a,1\n\(long),2", expect: "Fail")
+        #expect(failed.string("Message")?.contains("primary key size exceed the limit") == true)
+        #expect(try await f.rows("SELECT k, v FROM pks") == [[ok, "1"]])
+    }
+
+    @Test func orderHoldsAcrossFlushesAndCompaction() async throws {
+        // 16. A load that flushes several times keeps the last op per key in input order.
+        let (directory, server, sql) = try await startServer(
+            tables: Self.tables, environment: ["SLUICE_LOAD_MEMORY_LIMIT_BYTES": "1048576"])
+        defer {
+            server.terminate()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let n = 200_000
+        var body = ""
+        body.reserveCapacity(n * 3 * 16)
+        for k in 1...n { body += "\(k),v1,\(k),1,0\n" }
+        for k in 1...n { body += "\(k),v1,\(k),1,1\n" }
+        let deletesLast = body
+        for k in 1...n { body += "\(k),v2,\(k),2,0\n" }
+        let headers = ["column_separator": ",", "columns": "id,name,score,version,__op"]
+        let first = try Curl.streamLoad(port: server.port, database: "db", table: "pk1", body: body, headers: headers)
+        #expect(first.string("Status") == "Success", "\(first.body)")
+        #expect(
+            try await sql.execute("SELECT count(*), min(name), max(name) FROM pk1", database: "db").rows == [
+                ["200000", "v2", "v2"]
+            ])
+        let second = try Curl.streamLoad(
+            port: server.port, database: "db", table: "pk1", body: deletesLast, headers: headers)
+        #expect(second.string("Status") == "Success", "\(second.body)")
+        #expect(try await sql.execute("SELECT count(*) FROM pk1", database: "db").rows == [["0"]])
+    }
+}
