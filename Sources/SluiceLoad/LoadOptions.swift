@@ -51,6 +51,15 @@ package struct LoadOptions: Sendable {
     package var rejectedRecordLimit = 0
     /// Statement start in microseconds since the epoch (for `now()` in expressions).
     package var nowMicros: Int64 = 0
+    /// `partial_update`: only the columns named in `columns` change (PRIMARY KEY tables).
+    package var partialUpdate = false
+    /// `partial_update_mode` (`row`, `column`, `auto`): every mode has row mode's results here.
+    package var partialUpdateMode = "row"
+    /// `merge_condition`: a row replaces the stored one only if this column's value is ≥ the
+    /// stored one (PRIMARY KEY tables).
+    package var mergeCondition: String?
+    /// `negative`: values are negated before aggregation (AGGREGATE KEY tables, SUM columns).
+    package var negative = false
 
     /// Names where a rejected row came from, for the error log (Routine Load sets it).
     package var describeOrigin: (@Sendable ([UInt8]) -> String?)?

@@ -92,10 +92,10 @@ extension StorageEngine {
                     core, databaseID: write.databaseID, tableID: write.tableID, rowsets: write.rowsets)
                 return table.keysType.mergesOnWrite ? (table, write.rowsets) : nil
             },
-            append: { [self] group, core, deletes in
+            append: { [self] group, core, applied in
                 let record = try commitRecord(
-                    core, databaseID: write.databaseID, tableID: write.tableID, rowsets: write.rowsets,
-                    deletes: deletes,
+                    core, databaseID: write.databaseID, tableID: write.tableID,
+                    rowsets: applied?.rowsets ?? write.rowsets, deletes: applied?.deletes ?? [:],
                     label: label, attachment: attachment, source: source, transactionID: transactionID,
                     earlierVersions: group.versions[write.tableID] ?? 0)
                 do {
@@ -225,9 +225,9 @@ extension StorageEngine {
             }
             // A prepared load's upserts and deletes take effect now, in commit order (not at prepare).
             var touched = Set<Int64>()
-            let deletes: [Int64: [SegmentDeletes]]
+            let applied: MergeOnWriteApply
             do {
-                deletes = try applyMergeOnWrite(table: table, rowsets: transaction.rowsets, touched: &touched)
+                applied = try applyMergeOnWrite(table: table, rowsets: transaction.rowsets, touched: &touched)
             } catch {
                 invalidateIndexes(touched)
                 throw error
@@ -237,13 +237,15 @@ extension StorageEngine {
                 info = try core.withLock { core in
                     try commitLocked(
                         &core, databaseID: transaction.databaseID, tableID: transaction.tableID,
-                        rowsets: transaction.rowsets, deletes: deletes, label: transaction.label,
+                        rowsets: applied.rowsets, deletes: applied.deletes, label: transaction.label,
                         attachment: transaction.attachment, source: transaction.source, transactionID: transactionID)
                 }
             } catch {
+                discardWritten(applied)
                 invalidateIndexes(touched)
                 throw error
             }
+            removeReplaced(applied)
             try? writePendingCheckpoint()
             return info
         } catch let error as StorageError where error.code == .unknownTable || error.code == .unknownPartition {

@@ -39,6 +39,20 @@ package enum Curl {
     }
 
     /// A Stream Load of `body` (written to a temporary file and sent with `-T`).
+    /// Calls `/api/transaction/<action>` as root with `headers`; a body is sent with PUT.
+    package static func transaction(
+        port: Int, action: String, headers: [String: String], body: String? = nil
+    ) throws -> Response {
+        var args = ["-u", "root:"]
+        for (k, v) in headers.sorted(by: { $0.key < $1.key }) where !v.isEmpty { args += ["-H", "\(k): \(v)"] }
+        if let body {
+            args += ["-T", "-", "http://127.0.0.1:\(port)/api/transaction/\(action)"]
+            return try run(args, stdin: Data(body.utf8))
+        }
+        args += ["-X", "POST", "http://127.0.0.1:\(port)/api/transaction/\(action)"]
+        return try run(args)
+    }
+
     package static func streamLoad(
         port: Int, database: String, table: String, body: String, headers: [String: String] = [:],
         user: String = "root:", extra: [String] = []

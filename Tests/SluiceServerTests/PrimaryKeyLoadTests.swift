@@ -14,6 +14,10 @@ import Testing
         "CREATE TABLE t1 (id INT NOT NULL, name VARCHAR(64) NULL, score INT NULL) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1",
         "CREATE TABLE uk1 (id INT NOT NULL, name VARCHAR(64) NULL) UNIQUE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1",
         "CREATE TABLE pks (k VARCHAR(300) NOT NULL, v INT) PRIMARY KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
+        """
+        CREATE TABLE sorted (id INT NOT NULL, a INT NULL, b INT NULL) PRIMARY KEY(id)
+        DISTRIBUTED BY HASH(id) BUCKETS 1 ORDER BY (a)
+        """,
     ]
 
     struct Fixture {
@@ -153,5 +157,93 @@ import Testing
             port: server.port, database: "db", table: "pk1", body: deletesLast, headers: headers)
         #expect(second.string("Status") == "Success", "\(second.body)")
         #expect(try await sql.execute("SELECT count(*) FROM pk1", database: "db").rows == [["0"]])
+    }
+
+    @Test func partialAndConditionalUpdatesFollowTheSpec() async throws {
+        let f = try await Fixture()
+        defer { f.close() }
+        try f.load("pk1", "1,a,10,5")
+        // 22. Partial update, row mode: named columns change, a new key gets defaults / NULL.
+        try f.load("pk1", "1,99\n7,70", ["partial_update": "true", "columns": "id,score"])
+        #expect(try await f.pk1() == [["1", "a", "99", "5"], ["7", nil, "70", nil]])
+        // 23, 24. Errors.
+        let dup = try f.load("t1", "1,1", ["partial_update": "true", "columns": "id,score"], expect: "Fail")
+        #expect(dup.string("Message") == "Only primary key table support partial update")
+        let noKey = try f.load("pk1", "a,1", ["partial_update": "true", "columns": "name,score"], expect: "Fail")
+        #expect(noKey.string("Message")?.contains("key column id not in partial update columns") == true)
+        let badFlag = try f.load("pk1", "1,1", ["partial_update": "maybe"], expect: "Fail")
+        #expect(badFlag.string("Message")?.contains("Invalid partial update flag format. Must be bool type") == true)
+        let sortKey = try f.load("sorted", "1,2", ["partial_update": "true", "columns": "id,b"], expect: "Fail")
+        #expect(
+            sortKey.string("Message")?.contains(
+                "partial update on table with sort key must provide all sort key columns")
+                == true)
+        // 25. Delete by key only.
+        try f.load("pk1", "7", ["partial_update": "true", "columns": "id,__op='delete'"])
+        #expect(try await f.pk1() == [["1", "a", "99", "5"]])
+        // 26. Conditional update: a smaller version is ignored, equal and larger apply.
+        try f.load("pk1", "1,old,1,4", ["merge_condition": "version"])
+        #expect(try await f.pk1() == [["1", "a", "99", "5"]])
+        try f.load("pk1", "1,eq,2,5", ["merge_condition": "version"])
+        #expect(try await f.pk1() == [["1", "eq", "2", "5"]])
+        try f.load("pk1", "1,new,3,6", ["merge_condition": "version"])
+        #expect(try await f.pk1() == [["1", "new", "3", "6"]])
+        // 27. Inside one load: the largest condition value wins, the last of the ties.
+        try f.load("pk1", "2,x,1,9\n2,y,1,3\n2,z,1,9", ["merge_condition": "version"])
+        #expect(try await f.rows("SELECT * FROM pk1 WHERE id = 2") == [["2", "z", "1", "9"]])
+        // 28. merge_condition errors.
+        let cases: [(String, String, String)] = [
+            ("pk1", "id", "Merge condition column id should not be primary key!"),
+            ("pk1", "nope", "Merge condition column nope does not exist."),
+            ("pk1", "name", "Merge condition column has invalid type maybe bitmap/hll/percentile/json/varchar!"),
+            ("t1", "score", "Conditional update only support primary key table t1"),
+        ]
+        for (table, column, message) in cases {
+            let failed = try f.load(table, "1,a,1,1", ["merge_condition": column], expect: "Fail")
+            #expect(failed.string("Message")?.hasPrefix(message) == true, "\(failed.body)")
+        }
+        // 29. merge_condition with a delete fails the load; nothing changes.
+        let withDelete = try f.load(
+            "pk1", "1,x,0,9", ["merge_condition": "version", "columns": "id,name,score,version,__op='delete'"],
+            expect: "Fail")
+        #expect(withDelete.string("Message")?.contains("delete with condition column") == true)
+        #expect(try await f.rows("SELECT * FROM pk1 WHERE id = 1") == [["1", "new", "3", "6"]])
+        // Partial update with a merge condition: the condition column must be named.
+        try f.load(
+            "pk1", "1,7,zz", ["partial_update": "true", "columns": "id,version,name", "merge_condition": "version"])
+        #expect(try await f.rows("SELECT * FROM pk1 WHERE id = 1") == [["1", "zz", "3", "7"]])
+        let unnamed = try f.load(
+            "pk1", "1,zz", ["partial_update": "true", "columns": "id,name", "merge_condition": "version"],
+            expect: "Fail")
+        #expect(unnamed.string("Message")?.hasPrefix("Merge condition column version does not exist.") == true)
+        // 35. negative on a PRIMARY KEY table and on a table with a non-SUM value column.
+        let negativePK = try f.load("pk1", "1,a,1,1", ["negative": "true"], expect: "Fail")
+        #expect(negativePK.string("Message") == "Primary key table does not support negative load")
+        let negativeDup = try f.load("t1", "1,a,1", ["negative": "true"], expect: "Fail")
+        #expect(negativeDup.string("Message") == "Column is not SUM AggreateType. column:name")
+    }
+
+    @Test func transactionLoadsCommitInCommitOrder() async throws {
+        // 31. A prepared PK transaction takes effect at commit: it wins over a load committed
+        // between its prepare and its commit.
+        let f = try await Fixture()
+        defer { f.close() }
+        try f.load("pk1", "1,a,10,5\n2,b,20,1")
+        let port = f.server.port
+        func tx(_ action: String, _ headers: [String: String] = [:], body: String? = nil) throws -> Curl.Response {
+            var all = ["label": "tx_pk", "db": "db", "table": "pk1"]
+            all.merge(headers) { $1 }
+            return try Curl.transaction(port: port, action: action, headers: all, body: body)
+        }
+        #expect(try tx("begin").string("Status") == "OK")
+        let ops = ["column_separator": ",", "columns": "id,name,score,version,__op"]
+        #expect(try tx("load", ops, body: "1,b,11,6,0").string("Status") == "OK")
+        #expect(try tx("load", ops, body: "2,x,0,0,1").string("Status") == "OK")
+        let prepared = try tx("prepare")
+        #expect(prepared.string("Status") == "OK", "\(prepared.body)")
+        #expect(try await f.pk1() == [["1", "a", "10", "5"], ["2", "b", "20", "1"]])
+        try f.load("pk1", "1,c,12,7")
+        #expect(try tx("commit").string("Status") == "OK")
+        #expect(try await f.pk1() == [["1", "b", "11", "6"]])
     }
 }

@@ -24,18 +24,12 @@ import Testing
         func call(_ op: String, _ label: String?, _ headers: [String: String] = [:], body: String? = nil) throws
             -> Curl.Response
         {
-            var args = ["-u", "root:"]
             var all = headers
             if let label { all["label"] = label }
             if all["db"] == nil { all["db"] = "db" }
             if op == "begin" || op == "load", all["table"] == nil { all["table"] = "t" }
-            for (k, v) in all.sorted(by: { $0.key < $1.key }) where !v.isEmpty { args += ["-H", "\(k): \(v)"] }
-            if let body {
-                args += ["-H", "column_separator: ,", "-T", "-", "http://127.0.0.1:\(port)/api/transaction/\(op)"]
-                return try Curl.run(args, stdin: Data(body.utf8))
-            }
-            args += ["-X", "POST", "http://127.0.0.1:\(port)/api/transaction/\(op)"]
-            return try Curl.run(args)
+            if body != nil { all["column_separator"] = "," }
+            return try Curl.transaction(port: port, action: op, headers: all, body: body)
         }
 
         func count() async throws -> String? {

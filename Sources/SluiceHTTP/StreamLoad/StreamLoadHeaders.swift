@@ -122,11 +122,8 @@ struct StreamLoadHeaders: Sendable {
                 !$0.isEmpty
             }
         }
-        if value("negative") == "true" {
-            throw LoadError(
-                .invalidArgument,
-                "negative loads need an AGGREGATE KEY table; Sluice supports DUPLICATE KEY tables only")
-        }
+        // Exactly `true` (StarRocks compares the text).
+        options.negative = value("negative") == "true"
         options.strictMode = try boolean("strict_mode", "Invalid strict mode format. Must be bool type") ?? false
         if let text = value("timezone") ?? value("time_zone") {
             guard let zone = SessionTimeZone(text) else {
@@ -152,14 +149,18 @@ struct StreamLoadHeaders: Sendable {
         if let text = value("jsonpaths"), !text.isEmpty { options.jsonPaths = try LoadOptions.jsonPaths(text) }
         options.jsonRoot = value("json_root")
         options.stripOuterArray = isTrue("strip_outer_array")
-        if try boolean("partial_update", "Invalid partial update flag format. Must be bool type") == true {
-            throw LoadError(
-                .invalidArgument, "partial_update needs a Primary Key table; Sluice supports DUPLICATE KEY tables only")
+        options.partialUpdate =
+            try boolean("partial_update", "Invalid partial update flag format. Must be bool type") ?? false
+        if let mode = value("partial_update_mode") {
+            let lower = mode.trimmingCharacters(in: .whitespaces).lowercased()
+            guard ["row", "column", "auto"].contains(lower) else {
+                throw LoadError(
+                    .invalidArgument, "Invalid partial_update_mode '\(mode)': must be row, column or auto")
+            }
+            options.partialUpdateMode = lower
         }
-        if let condition = value("merge_condition"), !condition.isEmpty {
-            throw LoadError(
-                .invalidArgument, "merge_condition needs a Primary Key table; Sluice supports DUPLICATE KEY tables only"
-            )
+        if let condition = value("merge_condition")?.trimmingCharacters(in: .whitespaces), !condition.isEmpty {
+            options.mergeCondition = condition
         }
         if let text = value("load_dop"), Int64(text.trimmingCharacters(in: .whitespaces)) == nil {
             throw LoadError(.invalidArgument, "Invalid load_dop format")

@@ -13,6 +13,9 @@ package struct ColumnMapping: Sendable {
     package let filter: BoundExpr?
     /// Each row's operation (`__op`) for a PRIMARY KEY table; nil = every row upserts.
     package let operation: LoadOperation?
+    /// Schema indices of the columns `columns` names (source fields and expressions); nil when
+    /// there is no `columns` (every column is read positionally).
+    package let named: Set<Int>?
     /// For each source field: the table column it feeds directly, when nothing else reads it
     /// (then the CSV path parses it straight into that column's type).
     package let directTargets: [Int?]
@@ -32,7 +35,7 @@ package struct ColumnMapping: Sendable {
     /// - Throws: ``LoadError`` `.analysis` naming the column or expression at fault.
     package init(
         table: TableMeta, columns: String?, filter: String?, nowMicros: Int64, timeZone: SessionTimeZone,
-        operationField: Bool = false
+        operationField: Bool = false, partialUpdate: Bool = false
     ) throws {
         let schema = table.schema
         var names = [String]()
@@ -94,6 +97,10 @@ package struct ColumnMapping: Sendable {
                 targets.append(.defaultValue(try Self.defaultValue(text, column, nowMicros, timeZone)))
             } else if column.isNullable {
                 targets.append(.defaultValue(.null))
+            } else if partialUpdate {
+                // A partial update's new keys get the type's zero value here (StarRocks' row mode);
+                // existing keys keep their stored value (applied at commit).
+                targets.append(.defaultValue(Self.zeroValue(column.type)))
             } else {
                 throw LoadError(
                     .analysis, "Column '\(column.name)' has no default value and is not nullable; it must be in columns"
@@ -104,6 +111,18 @@ package struct ColumnMapping: Sendable {
             throw LoadError(.analysis, "Unknown column '\(name)' in table '\(table.name)'")
         }
         self.targets = targets
+        if let columns, !columns.trimmingCharacters(in: " \t").isEmpty {
+            var named = Set<Int>()
+            for (c, target) in targets.enumerated() {
+                switch target {
+                case .source, .expression: named.insert(c)
+                case .defaultValue: break
+                }
+            }
+            self.named = named
+        } else {
+            self.named = nil
+        }
         var referenced = Set<Int>()
         for target in targets { if case .expression(let e) = target { e.collectColumns(into: &referenced) } }
         switch operation {
@@ -131,6 +150,15 @@ package struct ColumnMapping: Sendable {
             }
         } else {
             self.filter = nil
+        }
+    }
+
+    static func zeroValue(_ type: ColumnType) -> Value {
+        switch type.physical {
+        case .int64: .int(0)
+        case .int128: .wide(0)
+        case .float64: .double(0)
+        case .bytes: .bytes([])
         }
     }
 

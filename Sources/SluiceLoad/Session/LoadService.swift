@@ -197,6 +197,11 @@ package final class RunningLoad: @unchecked Sendable {
         readTime += clock.now - start
     }
 
+    /// Ends one request's body (see ``LoadSession/endBody()``).
+    package func endBody() throws {
+        try session.endBody()
+    }
+
     /// How ``finish(_:)`` ends the transaction.
     package enum Completion: Sendable {
         /// Publish at once (Stream Load, one-phase commit), storing `attachment` and the source

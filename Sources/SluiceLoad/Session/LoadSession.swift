@@ -54,8 +54,10 @@ package final class LoadSession: @unchecked Sendable {
         self.mapping = try LargeStack.run {
             try ColumnMapping(
                 table: table, columns: options.columns, filter: options.filter, nowMicros: options.nowMicros,
-                timeZone: options.timeZone, operationField: options.format == .json && options.jsonPaths == nil)
+                timeZone: options.timeZone, operationField: options.format == .json && options.jsonPaths == nil,
+                partialUpdate: options.partialUpdate && table.keysType == .primary)
         }
+        let model = try TableModelRules.check(table: table, options: options, named: mapping.named)
         self.context = EvaluationContext(timeZone: options.timeZone, nowMicros: options.nowMicros)
         var log = ErrorLog(limit: options.errorLogLimit)
         log.recordLimit = options.rejectedRecordLimit
@@ -63,7 +65,10 @@ package final class LoadSession: @unchecked Sendable {
         self.shared = Mutex(Shared(errorLog: log))
         do {
             self.writer = try engine.makeWriter(
-                table: table, options: WriteOptions(partitions: options.partitions, memoryLimit: options.memoryLimit))
+                table: table,
+                options: WriteOptions(
+                    partitions: options.partitions, memoryLimit: options.memoryLimit,
+                    partialColumns: model.partialColumns, mergeCondition: model.mergeCondition))
         } catch let error as StorageError {
             throw LoadError(.invalidArgument, error.message)
         }
@@ -109,6 +114,18 @@ package final class LoadSession: @unchecked Sendable {
                 .invalidArgument,
                 "A CSV row runs past \(options.maxCSVRowBytes) bytes without a row delimiter: check row_delimiter "
                     + "(and enclose / escape, which can hide delimiters) matches the data")
+        }
+    }
+
+    /// Ends one request body of a load fed by several requests (transaction `load` calls): a
+    /// last row without a row delimiter is a row, and the next body starts a new one.
+    package func endBody() throws {
+        precondition(!finished, "endBody after finish")
+        if json != nil {
+            try json!.finish { try self.process(fields: $0, failures: $1, raws: $2) }
+            drainJSONRejects()
+        } else {
+            try scanner.finish { buffer, rows in try self.process(buffer, rows) }
         }
     }
 

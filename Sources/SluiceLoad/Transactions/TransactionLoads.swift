@@ -154,6 +154,11 @@ package final class TransactionLoads: Sendable {
     /// way that ends the transaction) aborts it.
     package func endLoad(_ ticket: LoadTicket, failure: String? = nil) -> TransactionOutcome {
         let transaction = ticket.slot.transaction
+        var failure = failure
+        if failure == nil, let load = ticket.slot.load {
+            // Each request's body ends its last row (bodies are not one stream).
+            do { try load.endBody() } catch { failure = "\(error)" }
+        }
         if let failure {
             _ = slot(Key(database: transaction.database, label: transaction.label), of: transaction, remove: true)
             _ = ticket.slot.load?.abort(failure)

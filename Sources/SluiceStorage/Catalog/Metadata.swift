@@ -96,6 +96,25 @@ package struct RowsetMeta: Hashable, Sendable, Codable {
     package var startVersion: Int64
     package var endVersion: Int64
     package var segments: [SegmentMeta]
+    /// A partial update's rowset (PRIMARY KEY): ids of the columns the load named. At commit the
+    /// other columns of rows whose key exists are taken from the stored row (the rowset is then
+    /// rewritten as full rows); nil = full rows.
+    package var partialColumnIDs: [Int]?
+    /// A conditional update's rowset (`merge_condition`, PRIMARY KEY): the id of the column whose
+    /// new value must be ≥ the stored one for a row to replace it.
+    package var mergeConditionColumnID: Int?
+
+    package init(
+        id: Int64, startVersion: Int64, endVersion: Int64, segments: [SegmentMeta], partialColumnIDs: [Int]? = nil,
+        mergeConditionColumnID: Int? = nil
+    ) {
+        self.id = id
+        self.startVersion = startVersion
+        self.endVersion = endVersion
+        self.segments = segments
+        self.partialColumnIDs = partialColumnIDs
+        self.mergeConditionColumnID = mergeConditionColumnID
+    }
 
     /// Rows a query sees (data rows not deleted).
     package var rowCount: Int { segments.reduce(0) { $0 + $1.liveRowCount } }

@@ -82,6 +82,8 @@ package enum DataDirectoryCheck {
             }
         }
 
+        checkMergeOnWrite(meta: meta, path: path, fileSystem: fileSystem, report: &report)
+
         // Nothing on disk that no record references.
         let tabletNames = (try? fileSystem.listDirectory(directory.tabletsDirectory)) ?? []
         for name in tabletNames.sorted() {
@@ -109,6 +111,70 @@ package enum DataDirectoryCheck {
             report.problems.append("orphan: \(FilePath.join(directory.metaDirectory, name)) (an unfinished checkpoint)")
         }
         return report
+    }
+
+    /// Merge-on-write tablets: delete vectors name rows their segments have, no key is live in two
+    /// rows, and the primary index snapshot (when there is one) agrees with the segments.
+    private static func checkMergeOnWrite(
+        meta: MetaState, path: String, fileSystem: any FileSystem, report: inout CheckReport
+    ) {
+        let tables = meta.databases.values.flatMap(\.tables.values).filter { $0.keysType.mergesOnWrite }
+        guard !tables.isEmpty, report.problems.isEmpty else { return }
+        let reader = SegmentColumnReader(fileSystem: fileSystem, directory: DataDirectory(root: path))
+        for table in tables {
+            let layout = PrimaryKeyLayout(table: table)
+            let keyColumns = layout.columns.map { table.schema.columns[$0] }
+            for tablet in table.partitions.flatMap(\.tablets) {
+                for rowset in tablet.rowsets {
+                    for segment in rowset.segments
+                    where segment.deleted.rows.last.map({ Int($0) >= segment.rowCount }) ?? false {
+                        report.problems.append(
+                            "delete vector of tablet \(tablet.id) rowset \(rowset.id) segment \(segment.index) names row \(segment.deleted.rows.last!) of \(segment.rowCount)"
+                        )
+                    }
+                }
+                do {
+                    let read = { (rowset: RowsetMeta, segment: SegmentMeta) in
+                        layout.encode(
+                            try reader.read(tablet: tablet.id, rowset: rowset.id, segment: segment, columns: keyColumns)
+                        )
+                    }
+                    var rebuilt = PrimaryIndex(layout: layout, capacity: tablet.rowCount)
+                    for rowset in tablet.rowsets {
+                        for segment in rowset.segments where segment.kind == .data && segment.liveRowCount > 0 {
+                            let address = SegmentAddress(rowset: rowset.id, segment: segment.index)
+                            if let row = rebuilt.insertLive(
+                                try read(rowset, segment), segment: address, deleted: segment.deleted)
+                            {
+                                report.problems.append(
+                                    "tablet \(tablet.id): the key of row \(row) of rowset \(rowset.id) segment \(segment.index) is live in another row too (delete vectors are inconsistent)"
+                                )
+                            }
+                        }
+                    }
+                    let snapshotPath = DataDirectory(root: path).primaryIndex(tablet: tablet.id)
+                    if fileSystem.fileExists(snapshotPath) {
+                        let snapshot = try IndexSnapshot.decode(try fileSystem.readFile(snapshotPath))
+                        let restored = try PrimaryIndex.restore(
+                            snapshot, tablet: tablet, layout: layout, readKeys: read)
+                        if let restored,
+                            restored.rows().mapValues({ "\($0.0)/\($0.1)" })
+                                != rebuilt.rows().mapValues({ "\($0.0)/\($0.1)" })
+                        {
+                            report.problems.append(
+                                "primary index snapshot of tablet \(tablet.id) disagrees with its segments (remove \(snapshotPath); it is rebuilt on the next write)"
+                            )
+                        } else if restored == nil {
+                            report.notes.append(
+                                "primary index snapshot of tablet \(tablet.id) is older than a compaction (ignored; rebuilt on the next write)"
+                            )
+                        }
+                    }
+                } catch {
+                    report.problems.append("primary index of tablet \(tablet.id): \(error)")
+                }
+            }
+        }
     }
 
     private static func check(

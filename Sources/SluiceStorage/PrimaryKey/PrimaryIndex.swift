@@ -106,6 +106,33 @@ struct PrimaryIndex: Sendable {
         }
     }
 
+    /// The location of row `row`'s key, if the key is live.
+    func location(_ keys: PrimaryKeys, row: Int) -> UInt64? {
+        switch keys {
+        case .integers(let values): integers.get(values[row])
+        case .bytes(let offsets, let bytes): others[Array(bytes[offsets[row]..<offsets[row + 1]])]
+        }
+    }
+
+    /// ``upsert(_:segment:deltas:)`` for the rows not in `skipped` (rows a merge condition dropped).
+    mutating func upsert(
+        _ keys: PrimaryKeys, segment: SegmentAddress, skipping skipped: Set<Int>, deltas: inout DeleteDeltas
+    ) {
+        guard !skipped.isEmpty else { return upsert(keys, segment: segment, deltas: &deltas) }
+        let slot = slot(segment)
+        changesSinceSnapshot += keys.count
+        for row in 0..<keys.count where !skipped.contains(row) {
+            let location = Self.location(slot: slot, row: row)
+            let old: UInt64?
+            switch keys {
+            case .integers(let values): old = integers.put(values[row], location)
+            case .bytes(let offsets, let bytes):
+                old = others.updateValue(location, forKey: Array(bytes[offsets[row]..<offsets[row + 1]]))
+            }
+            if let old { record(old, &deltas) }
+        }
+    }
+
     /// Removes keys (a load's deletes); their rows go to `deltas`. Absent keys are no-ops.
     mutating func erase(_ keys: PrimaryKeys, deltas: inout DeleteDeltas) {
         changesSinceSnapshot += keys.count

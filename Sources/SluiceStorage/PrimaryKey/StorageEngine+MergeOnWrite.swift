@@ -9,10 +9,26 @@ extension KeysType {
     package var mergesOnWrite: Bool { self == .primary || self == .unique }
 }
 
+/// What applying a commit to the primary indexes decided.
+struct MergeOnWriteApply: Sendable {
+    /// Rows the commit supersedes or deletes, by tablet (into the commit record).
+    var deletes: [Int64: [SegmentDeletes]] = [:]
+    /// The rowsets to publish: the load's, or full-row rewrites of its partial-update rowsets.
+    var rowsets: [Int64: RowsetMeta]
+    /// Partial-update rowsets replaced by a rewrite: their files go once the commit is published.
+    var replaced: [(tablet: Int64, rowset: Int64)] = []
+    /// Rowsets written by the apply: their files go if the commit fails.
+    var written: [(tablet: Int64, rowset: Int64)] = []
+}
+
 extension StorageEngine {
     /// Applies the rowsets of one commit to their tablets' primary indexes, in segment order
     /// (a load's upserts and deletes interleave as they were flushed), and returns the rows they
     /// supersede, by tablet — the delete vectors the commit record carries.
+    ///
+    /// Conditional updates drop rows whose condition value is below the stored one (into their own
+    /// segment's delete vector); partial updates take the unnamed columns of existing keys from the
+    /// stored rows, read now (at commit, in commit order), and are rewritten as full rows.
     ///
     /// The caller holds ``writes`` (the indexes change only in commit order) and not `core`.
     /// An index is taken out while it changes: if anything fails it is not put back, so the next
@@ -20,33 +36,45 @@ extension StorageEngine {
     /// index now holds unpublished changes (the caller invalidates them if the commit fails).
     /// - Parameter table: the published table (lazy index builds read its segments).
     func applyMergeOnWrite(table: TableMeta, rowsets: [Int64: RowsetMeta], touched: inout Set<Int64>) throws
-        -> [Int64: [SegmentDeletes]]
+        -> MergeOnWriteApply
     {
-        guard table.keysType.mergesOnWrite else { return [:] }
+        var result = MergeOnWriteApply(rowsets: rowsets)
+        guard table.keysType.mergesOnWrite else { return result }
         let layout = PrimaryKeyLayout(table: table)
-        let keyColumns = layout.columns.map { table.schema.columns[$0] }
-        var result = [Int64: [SegmentDeletes]]()
-        for (tabletID, rowset) in rowsets.sorted(by: { $0.key < $1.key }) {
-            guard let tablet = table.partitions.lazy.flatMap(\.tablets).first(where: { $0.id == tabletID }) else {
-                continue
-            }
-            var index = try takeIndex(table: table, tablet: tablet, layout: layout)
-            touched.insert(tabletID)
-            var deltas = DeleteDeltas()
-            for segment in rowset.segments.sorted(by: { $0.index < $1.index }) where segment.rowCount > 0 {
-                let columns = try readSegment(
-                    tablet: tabletID, rowset: rowset.id, segment: segment, columns: keyColumns)
-                let keys = layout.encode(columns)
-                let address = SegmentAddress(rowset: rowset.id, segment: segment.index)
-                switch segment.kind {
-                case .data: index.upsert(keys, segment: address, deltas: &deltas)
-                case .deletes: index.erase(keys, deltas: &deltas)
+        do {
+            for (tabletID, rowset) in rowsets.sorted(by: { $0.key < $1.key }) {
+                guard let tablet = table.partitions.lazy.flatMap(\.tablets).first(where: { $0.id == tabletID })
+                else { continue }
+                var index = try takeIndex(table: table, tablet: tablet, layout: layout)
+                touched.insert(tabletID)
+                var apply = RowsetApply(engine: self, table: table, tablet: tabletID, layout: layout, rowset: rowset)
+                if rowset.partialColumnIDs != nil {
+                    apply.target = allocateID()
+                    result.written.append((tabletID, apply.target))
                 }
+                let deltas = try apply.run(&index)
+                primaryIndexes.withLock { $0[tabletID] = index }
+                if let rewritten = apply.rewritten {
+                    result.rowsets[tabletID] = rewritten
+                    result.replaced.append((tabletID, rowset.id))
+                }
+                if !deltas.isEmpty { result.deletes[tabletID] = deltas.records }
             }
-            primaryIndexes.withLock { $0[tabletID] = index }
-            if !deltas.isEmpty { result[tabletID] = deltas.records }
+        } catch {
+            discardWritten(result)
+            throw error
         }
         return result
+    }
+
+    /// Removes the rowsets an apply wrote for a commit that did not happen.
+    func discardWritten(_ apply: MergeOnWriteApply) {
+        for (tablet, rowset) in apply.written { removeRowsetFiles(tablet: tablet, rowset: rowset) }
+    }
+
+    /// Removes the partial-update rowsets a published commit replaced with full rows.
+    func removeReplaced(_ apply: MergeOnWriteApply) {
+        for (tablet, rowset) in apply.replaced { removeRowsetFiles(tablet: tablet, rowset: rowset) }
     }
 
     /// Drops indexes that may hold changes no commit published (rebuilt on next use).

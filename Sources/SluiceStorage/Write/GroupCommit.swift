@@ -29,8 +29,7 @@ final class GroupCommit: Sendable {
         /// returns the published table and rowsets to apply if the table merges on write.
         var check: @Sendable (GroupState, inout StorageEngine.Core) throws -> (TableMeta, [Int64: RowsetMeta])?
         /// Under the engine lock, after the merge-on-write apply (outside it): appends the record.
-        var append:
-            @Sendable (inout GroupState, inout StorageEngine.Core, [Int64: [SegmentDeletes]]) throws -> CommitInfo
+        var append: @Sendable (inout GroupState, inout StorageEngine.Core, MergeOnWriteApply?) throws -> CommitInfo
     }
 
     /// What the group has appended but not yet published: later members validate against it.
@@ -103,7 +102,7 @@ extension StorageEngine {
         writes.lock()
         defer { writes.unlock() }
         var state = GroupCommit.GroupState()
-        var appended = [(GroupCommit.Member, CommitInfo)]()
+        var appended = [(GroupCommit.Member, MergeOnWriteApply?, CommitInfo)]()
         var touched = Set<Int64>()
         var indexesSuspect = false
         for member in group {
@@ -112,14 +111,14 @@ extension StorageEngine {
                     guard !core.closed else { throw StorageError(.closed, "storage engine is closed") }
                     return try member.commit.check(state, &core)
                 }
-                var deletes = [Int64: [SegmentDeletes]]()
+                var applied: MergeOnWriteApply?
                 if let (table, rowsets) = mergeOnWrite {
                     guard !indexesSuspect else {
                         throw StorageError(.io, "an earlier commit of the same group failed; retry the commit")
                     }
                     var mine = Set<Int64>()
                     do {
-                        deletes = try applyMergeOnWrite(table: table, rowsets: rowsets, touched: &mine)
+                        applied = try applyMergeOnWrite(table: table, rowsets: rowsets, touched: &mine)
                     } catch {
                         invalidateIndexes(mine.union(touched))
                         indexesSuspect = true
@@ -129,10 +128,14 @@ extension StorageEngine {
                 }
                 do {
                     appended.append(
-                        (member, try core.withLock { core in try member.commit.append(&state, &core, deletes) }))
+                        (
+                            member, applied,
+                            try core.withLock { core in try member.commit.append(&state, &core, applied) }
+                        ))
                 } catch {
-                    if mergeOnWrite != nil {
+                    if let applied {
                         // Later members would build on this one's index changes: fail them too.
+                        discardWritten(applied)
                         invalidateIndexes(touched)
                         indexesSuspect = true
                     }
@@ -150,7 +153,10 @@ extension StorageEngine {
         } catch {
             invalidateIndexes(touched)
             let failure = StorageError(.io, "cannot write the metadata journal: \(error)", underlying: error)
-            for (member, _) in appended { member.result = .failure(failure) }
+            for (member, applied, _) in appended {
+                if let applied { discardWritten(applied) }
+                member.result = .failure(failure)
+            }
             return
         }
         // Crash-only point: the commits are durable, not yet visible in memory.
@@ -160,7 +166,10 @@ extension StorageEngine {
             for record in records { core.meta.apply(record) }
             scheduleCheckpointIfDue(&core)
         }
-        for (member, info) in appended { member.result = .success(info) }
+        for (member, applied, info) in appended {
+            if let applied { removeReplaced(applied) }
+            member.result = .success(info)
+        }
         try? writePendingCheckpoint()
     }
 }

@@ -10,12 +10,16 @@ struct MergeOnWriteLayout: Sendable {
     var keyColumnIDs: [Int]
     /// Whether the table honours `__op` (PRIMARY KEY; UNIQUE KEY ignores it).
     var takesOps: Bool
+    /// The `merge_condition` column: among rows of one key the largest value wins (the last on
+    /// ties) instead of simply the last.
+    var condition: Int?
 
-    init(table: TableMeta) {
+    init(table: TableMeta, condition: Int? = nil) {
         keys = table.keyColumnIndices
         sort = (table.sortKey ?? table.keyColumns).compactMap { table.schema.index(of: $0) }
         keyColumnIDs = keys.map { table.schema.columns[$0].id }
         takesOps = table.keysType == .primary
+        self.condition = condition
     }
 }
 
@@ -36,12 +40,21 @@ extension StorageEngine {
         var upserts = [Int]()
         var deletes = [Int]()
         upserts.reserveCapacity(rows)
-        for i in 0..<rows {
-            let row = byKey[i]
-            // A run of equal keys keeps its last row (the sort is stable: last in input order).
-            if i + 1 < rows, sameKey(columns, layout.keys, row, byKey[i + 1]) { continue }
+        var i = 0
+        while i < rows {
+            // A run of equal keys keeps its last row (the sort is stable: last in input order), or
+            // under a merge condition the row with the largest condition value, the last on ties.
+            var end = i + 1
+            while end < rows, sameKey(columns, layout.keys, byKey[i], byKey[end]) { end += 1 }
+            var row = byKey[end - 1]
+            if let condition = layout.condition {
+                row = byKey[i]
+                for j in i..<end where columns[condition].compareRows(byKey[j], row) >= 0 { row = byKey[j] }
+            }
             if !ops.isEmpty, ops[row] == 1 { deletes.append(row) } else { upserts.append(row) }
+            i = end
         }
+        // Upserts stay in key order (the data segment's order when the sort key is the key).
         var segments = [SegmentMeta]()
         if !upserts.isEmpty {
             let identity = upserts.count == rows && upserts.indices.allSatisfy { upserts[$0] == $0 }

@@ -15,9 +15,20 @@ package struct WriteOptions: Sendable {
     /// Buffered bytes above which the largest tablet buffers are flushed to segments.
     package var memoryLimit: Int
 
-    package init(partitions: [String]? = nil, memoryLimit: Int = 256 << 20) {
+    /// Partial update (PRIMARY KEY): schema indices of the columns the load names; the others
+    /// keep their stored values for keys that exist (see ``RowsetMeta/partialColumnIDs``).
+    package var partialColumns: [Int]?
+    /// Conditional update (PRIMARY KEY): schema index of the `merge_condition` column.
+    package var mergeCondition: Int?
+
+    package init(
+        partitions: [String]? = nil, memoryLimit: Int = 256 << 20, partialColumns: [Int]? = nil,
+        mergeCondition: Int? = nil
+    ) {
         self.partitions = partitions
         self.memoryLimit = memoryLimit
+        self.partialColumns = partialColumns
+        self.mergeCondition = mergeCondition
     }
 }
 
@@ -75,7 +86,8 @@ package final class TableWriter {
                 "Loading into AGGREGATE KEY tables is not supported yet: table '\(table.name)' can be created and described, but rows can only be loaded into DUPLICATE, PRIMARY and UNIQUE KEY tables for now"
             )
         }
-        self.mergeOnWrite = table.keysType.mergesOnWrite ? MergeOnWriteLayout(table: table) : nil
+        self.mergeOnWrite =
+            table.keysType.mergesOnWrite ? MergeOnWriteLayout(table: table, condition: options.mergeCondition) : nil
         self.keyLayout = table.keysType.mergesOnWrite ? PrimaryKeyLayout(table: table) : nil
         self.engine = engine
         self.table = table
@@ -109,6 +121,13 @@ package final class TableWriter {
             throw StorageError(.invalidData, PrimaryKeys.sizeExceededMessage)
         }
         let ops = mergeOnWrite?.takesOps == true ? ops.flatMap { $0.contains(1) ? $0 : nil } : nil
+        if ops != nil, let condition = options.mergeCondition {
+            // StarRocks' memtable refuses deletes under a condition column (the whole load fails).
+            let tablet = table.partitions.first?.tablets.first?.id ?? 0
+            throw StorageError(
+                .invalidData,
+                "memtable of tablet \(tablet) delete with condition column \(table.schema.columns[condition].name)")
+        }
         var rejected = [RejectedRow]()
         var valid = [Bool](repeating: true, count: rows)
         for c in notNullColumns where columns[c].hasNulls {
@@ -236,7 +255,10 @@ package final class TableWriter {
                 continue
             }
             try engine.syncRowsetDirectories(tablet: buffer.tabletID, rowset: rowsetID)
-            let rowset = RowsetMeta(id: rowsetID, startVersion: 0, endVersion: 0, segments: segments)
+            let rowset = RowsetMeta(
+                id: rowsetID, startVersion: 0, endVersion: 0, segments: segments,
+                partialColumnIDs: options.partialColumns.map { $0.map { table.schema.columns[$0].id } },
+                mergeConditionColumnID: options.mergeCondition.map { table.schema.columns[$0].id })
             bytes += rowset.byteCount
             rowsets[buffer.tabletID] = rowset
         }
