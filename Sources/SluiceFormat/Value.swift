@@ -24,6 +24,17 @@ package enum Value: Hashable, Sendable {
 
     package static func string(_ s: String) -> Value { .bytes(Array(s.utf8)) }
 
+    /// The zero of a type's lane (`0`, empty string): StarRocks fills NOT NULL columns without a
+    /// default with it where a row must be completed (partial updates, deletes by key).
+    package static func zero(of type: ColumnType) -> Value {
+        switch type.physical {
+        case .int64: .int(0)
+        case .int128: .wide(0)
+        case .float64: .double(0)
+        case .bytes: .bytes([])
+        }
+    }
+
     /// Text of a bytes value (`nil` for other lanes).
     package var stringValue: String? {
         if case .bytes(let b) = self { return String(decoding: b, as: UTF8.self) }

@@ -100,7 +100,7 @@ package struct ColumnMapping: Sendable {
             } else if partialUpdate {
                 // A partial update's new keys get the type's zero value here (StarRocks' row mode);
                 // existing keys keep their stored value (applied at commit).
-                targets.append(.defaultValue(Self.zeroValue(column.type)))
+                targets.append(.defaultValue(.zero(of: column.type)))
             } else {
                 throw LoadError(
                     .analysis, "Column '\(column.name)' has no default value and is not nullable; it must be in columns"
@@ -150,15 +150,6 @@ package struct ColumnMapping: Sendable {
             }
         } else {
             self.filter = nil
-        }
-    }
-
-    static func zeroValue(_ type: ColumnType) -> Value {
-        switch type.physical {
-        case .int64: .int(0)
-        case .int128: .wide(0)
-        case .float64: .double(0)
-        case .bytes: .bytes([])
         }
     }
 

@@ -16,18 +16,57 @@ struct InsertExecution {
     let session: Session
 
     func run(_ insert: InsertStatement) throws -> Int {
-        guard let database = insert.table.database ?? session.database else {
-            throw SQLError(.analysis, "No database selected: qualify '\(insert.table.name)' as db.\(insert.table.name)")
+        let (database, table) = try resolve(insert.table)
+        return try transactional(database: database, label: insert.label ?? "insert_\(Self.randomHex())") {
+            try write(insert, into: table, transaction: $0)
         }
-        let table = try engine.table(database: database, name: insert.table.name)
-        let label = insert.label ?? "insert_\(Self.randomHex())"
+    }
+
+    /// The database and table a statement names.
+    func resolve(_ name: QualifiedName) throws -> (String, TableMeta) {
+        guard let database = name.database ?? session.database else {
+            throw SQLError(.analysis, "No database selected: qualify '\(name.name)' as db.\(name.name)")
+        }
+        return (database, try engine.table(database: database, name: name.name))
+    }
+
+    /// Runs `body` in a transaction under `label`: it commits (returning the rows written), or
+    /// the transaction is aborted with the failure (0 rows abort it too: nothing to commit).
+    func transactional(database: String, label: String, _ body: (Transaction) throws -> Int) throws -> Int {
         let transaction = try transactions.begin(database: database, label: label)
         do {
-            let rows = try write(insert, into: table, transaction: transaction)
-            if rows == 0 { transactions.abort(transaction, reason: "no rows to insert") }
+            let rows = try body(transaction)
+            if rows == 0 { transactions.abort(transaction, reason: "no rows to write") }
             return rows
         } catch {
             transactions.abort(transaction, reason: "\(error)")
+            throw error
+        }
+    }
+
+    /// Writes full rows (one column per table column) and commits `transaction`; a row the
+    /// writer refuses fails the statement (strict).
+    /// - Parameter ops: per row, 1 = delete (merge-on-write tables).
+    func commitRows(
+        _ columns: [ColumnVector], into table: TableMeta, ops: [UInt8]? = nil, options: WriteOptions = .init(),
+        transaction: Transaction
+    ) throws {
+        let writer = try engine.makeWriter(table: table, options: options)
+        do {
+            let rejected = try writer.append(columns, ops: ops)
+            if let first = rejected.first {
+                throw SQLError(
+                    .dataQuality, "Insert has filtered data in strict mode: row \(first.row + 1): \(first.reason)")
+            }
+            let prepared = try writer.finish()
+            do {
+                try transactions.commit(transaction, write: prepared)
+            } catch {
+                engine.discard(prepared)
+                throw error
+            }
+        } catch {
+            writer.abort()
             throw error
         }
     }
@@ -48,6 +87,12 @@ struct InsertExecution {
         } else {
             targets = Array(schema.columns.indices)
         }
+        // A column list without every column is a partial update on a PRIMARY KEY table
+        // (StarRocks 3.3+): the other columns keep their stored values.
+        let partial = table.keysType == .primary && targets.count < schema.columns.count
+        if partial, !table.keyColumnIndices.allSatisfy(targets.contains) {
+            throw SQLError(.analysis, "should specify all key columns when insert to primary key table")
+        }
         let source = try sourceColumns(insert, targets: targets, schema: schema)
         let rows = source.first?.count ?? 0
         guard rows > 0 else { return 0 }
@@ -64,28 +109,15 @@ struct InsertExecution {
                     )
                 }
                 columns.append(converted)
+            } else if partial, column.defaultValue == nil, !column.isNullable {
+                columns.append(ColumnVector(type: column.type, repeating: .zero(of: column.type), count: rows))
             } else {
                 columns.append(try defaultColumn(column, rows: rows))
             }
         }
-        let writer = try engine.makeWriter(table: table)
-        do {
-            let rejected = try writer.append(columns)
-            if let first = rejected.first {
-                throw SQLError(
-                    .dataQuality, "Insert has filtered data in strict mode: row \(first.row + 1): \(first.reason)")
-            }
-            let prepared = try writer.finish()
-            do {
-                try transactions.commit(transaction, write: prepared)
-            } catch {
-                engine.discard(prepared)
-                throw error
-            }
-        } catch {
-            writer.abort()
-            throw error
-        }
+        try commitRows(
+            columns, into: table, options: WriteOptions(partialColumns: partial ? targets.sorted() : nil),
+            transaction: transaction)
         return rows
     }
 

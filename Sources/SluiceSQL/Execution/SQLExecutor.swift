@@ -89,6 +89,16 @@ package struct SQLExecutor: Sendable {
             statistics.affectedRows = try InsertExecution(engine: engine, transactions: transactions, session: session)
                 .run(insert)
             return .ok(statistics)
+        case .delete(let delete):
+            var statistics = QueryStatistics()
+            statistics.affectedRows = try DMLExecution(engine: engine, transactions: transactions, session: session)
+                .delete(delete)
+            return .ok(statistics)
+        case .update(let update):
+            var statistics = QueryStatistics()
+            statistics.affectedRows = try DMLExecution(engine: engine, transactions: transactions, session: session)
+                .update(update)
+            return .ok(statistics)
         case .select(let select):
             let (result, statistics) = try QueryExecution(engine: engine, session: session).run(select)
             return .rows(result, statistics)

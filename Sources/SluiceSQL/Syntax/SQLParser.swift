@@ -67,6 +67,8 @@ package enum SQLParser {
         if s.accept("SHOW") { return try parseShow(&s) }
         if s.accept("DESC") || s.accept("DESCRIBE") { return .describe(try qualifiedName(&s)) }
         if s.accept("INSERT") { return .insert(try parseInsert(&s)) }
+        if s.accept("DELETE") { return .delete(try parseDelete(&s)) }
+        if s.accept("UPDATE") { return .update(try parseUpdate(&s)) }
         if s.current.isKeyword("SELECT") || s.current.isSymbol("(") { return .select(try SelectParser.parse(&s)) }
         throw s.unexpected(expecting: "a statement")
     }
@@ -182,6 +184,37 @@ package enum SQLParser {
         }
         return InsertStatement(
             table: table, label: label, columns: columns, source: .select(try SelectParser.parse(&s)))
+    }
+
+    static func parseDelete(_ s: inout TokenStream) throws(ExprError) -> DeleteStatement {
+        try s.expect("FROM")
+        var statement = DeleteStatement(table: try qualifiedName(&s))
+        if s.accept("PARTITION") || s.accept("PARTITIONS") {
+            if s.acceptSymbol("(") {
+                var names = [try s.identifier("partition name")]
+                while s.acceptSymbol(",") { names.append(try s.identifier("partition name")) }
+                try s.expectSymbol(")")
+                statement.partitions = names
+            } else {
+                statement.partitions = [try s.identifier("partition name")]
+            }
+        }
+        if s.accept("WHERE") { statement.filter = try ExprParser.parseExpression(&s) }
+        return statement
+    }
+
+    static func parseUpdate(_ s: inout TokenStream) throws(ExprError) -> UpdateStatement {
+        let table = try qualifiedName(&s)
+        try s.expect("SET")
+        var assignments = [(column: String, value: Expr)]()
+        repeat {
+            let column = try s.identifier("column name")
+            try s.expectSymbol("=")
+            assignments.append((column, try ExprParser.parseExpression(&s)))
+        } while s.acceptSymbol(",")
+        var filter: Expr?
+        if s.accept("WHERE") { filter = try ExprParser.parseExpression(&s) }
+        return UpdateStatement(table: table, assignments: assignments, filter: filter)
     }
 
     static func qualifiedName(_ s: inout TokenStream) throws(ExprError) -> QualifiedName {

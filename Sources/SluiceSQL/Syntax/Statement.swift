@@ -30,6 +30,10 @@ package enum Statement: Sendable {
     /// `SHOW TRANSACTION [FROM db] [WHERE LABEL = 'l' | LABEL LIKE 'p%' | ID = n]` (also `SHOW LOAD`).
     case showTransactions(database: String?, filter: TransactionFilter?, asLoads: Bool)
     case insert(InsertStatement)
+    /// `DELETE FROM t [PARTITION …] [WHERE …]`.
+    case delete(DeleteStatement)
+    /// `UPDATE t SET c = expr, … [WHERE …]`.
+    case update(UpdateStatement)
     case select(SelectStatement)
     case routineLoad(RoutineLoadStatement)
 }
@@ -43,6 +47,19 @@ package struct InsertStatement: Sendable {
         case select(SelectStatement)
     }
     package var source: Source
+}
+
+package struct DeleteStatement: Sendable {
+    package var table: QualifiedName
+    /// `PARTITION p` / `PARTITIONS (p, …)`, when given.
+    package var partitions: [String]?
+    package var filter: Expr?
+}
+
+package struct UpdateStatement: Sendable {
+    package var table: QualifiedName
+    package var assignments: [(column: String, value: Expr)]
+    package var filter: Expr?
 }
 
 /// A SELECT query.

@@ -20,11 +20,15 @@ package struct WriteOptions: Sendable {
     package var partialColumns: [Int]?
     /// Conditional update (PRIMARY KEY): schema index of the `merge_condition` column.
     package var mergeCondition: Int?
+    /// Delete operations are honoured on UNIQUE KEY tables too (SQL DELETE; loads' `__op` is
+    /// ignored there).
+    package var acceptsDeletes = false
 
     package init(
         partitions: [String]? = nil, memoryLimit: Int = 256 << 20, partialColumns: [Int]? = nil,
-        mergeCondition: Int? = nil
+        mergeCondition: Int? = nil, acceptsDeletes: Bool = false
     ) {
+        self.acceptsDeletes = acceptsDeletes
         self.partitions = partitions
         self.memoryLimit = memoryLimit
         self.partialColumns = partialColumns
@@ -86,8 +90,10 @@ package final class TableWriter {
                 "Loading into AGGREGATE KEY tables is not supported yet: table '\(table.name)' can be created and described, but rows can only be loaded into DUPLICATE, PRIMARY and UNIQUE KEY tables for now"
             )
         }
-        self.mergeOnWrite =
+        var layout =
             table.keysType.mergesOnWrite ? MergeOnWriteLayout(table: table, condition: options.mergeCondition) : nil
+        if options.acceptsDeletes { layout?.takesOps = true }
+        self.mergeOnWrite = layout
         self.keyLayout = table.keysType.mergesOnWrite ? PrimaryKeyLayout(table: table) : nil
         self.engine = engine
         self.table = table
