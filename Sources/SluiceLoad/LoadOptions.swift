@@ -60,6 +60,9 @@ package struct LoadOptions: Sendable {
     package var mergeCondition: String?
     /// `negative`: values are negated before aggregation (AGGREGATE KEY tables, SUM columns).
     package var negative = false
+    /// `envelope: debezium`: each JSON value is a Debezium change event; `after` (c, r, u) or
+    /// `before` (d) becomes the row and `op` its `__op`; tombstones are skipped.
+    package var debeziumEnvelope = false
 
     /// Names where a rejected row came from, for the error log (Routine Load sets it).
     package var describeOrigin: (@Sendable ([UInt8]) -> String?)?

@@ -159,6 +159,15 @@ struct StreamLoadHeaders: Sendable {
             }
             options.partialUpdateMode = lower
         }
+        if let envelope = value("envelope")?.trimmingCharacters(in: .whitespaces), !envelope.isEmpty {
+            guard envelope.lowercased() == "debezium" else {
+                throw LoadError(.invalidArgument, "Invalid envelope '\(envelope)': only debezium is supported")
+            }
+            guard options.format == .json else {
+                throw LoadError(.invalidArgument, "envelope debezium needs format json")
+            }
+            options.debeziumEnvelope = true
+        }
         if let condition = value("merge_condition")?.trimmingCharacters(in: .whitespaces), !condition.isEmpty {
             options.mergeCondition = condition
         }

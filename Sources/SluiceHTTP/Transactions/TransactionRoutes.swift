@@ -19,7 +19,8 @@ package struct TransactionRoutes: Sendable {
     static let dataHeaders = [
         "format", "columns", "where", "column_separator", "row_delimiter", "line_delimiter", "partitions",
         "temporary_partitions", "negative", "strict_mode", "timezone", "load_mem_limit", "exec_mem_limit", "jsonpaths",
-        "json_root", "strip_outer_array", "partial_update", "partial_update_mode", "merge_condition", "load_dop",
+        "json_root", "strip_outer_array", "partial_update", "partial_update_mode", "merge_condition", "envelope",
+        "load_dop",
         "compression", "content-encoding", "max_filter_ratio", "ignore_json_size", "transmission_compression_type",
     ]
 

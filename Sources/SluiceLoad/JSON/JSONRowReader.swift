@@ -26,6 +26,8 @@ package struct JSONRowReader: @unchecked Sendable {
     typealias Reject = (_ reason: String, _ raw: [UInt8]) -> Void
 
     let stripOuterArray: Bool
+    /// Each value is a Debezium change event, unwrapped into its row image and `__op`.
+    let debezium: Bool
     let root: JSONPath?
     let paths: [JSONPath]?
     let fieldNames: [[UInt8]]
@@ -54,6 +56,10 @@ package struct JSONRowReader: @unchecked Sendable {
     /// - Parameter fieldTypes: per field, the type to parse its text into (nil = keep text).
     package init(options: LoadOptions, fieldNames: [String], fieldTypes: [ColumnType?]) throws {
         stripOuterArray = options.stripOuterArray
+        debezium = options.debeziumEnvelope
+        if debezium, options.stripOuterArray || (options.jsonRoot.map { !$0.isEmpty } ?? false) {
+            throw LoadError(.invalidArgument, "envelope debezium can not be used with json_root or strip_outer_array")
+        }
         maxValueBytes = options.maxJSONValueBytes
         if let text = options.jsonRoot, !text.isEmpty {
             guard let path = JSONPath(text) else { throw LoadError(.invalidArgument, "Invalid json_root: \(text)") }
@@ -66,6 +72,10 @@ package struct JSONRowReader: @unchecked Sendable {
             for text in texts {
                 guard let path = JSONPath(text) else { throw LoadError(.invalidArgument, "Invalid jsonpaths: \(text)") }
                 parsed.append(path)
+            }
+            // The envelope's operation is the row's `__op` (a field the mapping added after the paths).
+            if debezium, parsed.count + 1 == fieldNames.count, fieldNames.last == "__op", let op = JSONPath("$.__op") {
+                parsed.append(op)
             }
             guard parsed.count == fieldNames.count else {
                 throw LoadError(
@@ -108,7 +118,7 @@ package struct JSONRowReader: @unchecked Sendable {
     }
 
     /// Whether JSON lines may be split at a `}\n{` boundary and parsed in two halves.
-    var canParseInParallel: Bool { paths == nil && root == nil && !stripOuterArray }
+    var canParseInParallel: Bool { paths == nil && root == nil && !stripOuterArray && !debezium }
 
     /// Like ``consume(_:emit:)`` but parses the two halves of a large buffer on two threads. The
     /// first half emits as it goes; the second half's batches are emitted after it, so rows keep
@@ -217,7 +227,7 @@ package struct JSONRowReader: @unchecked Sendable {
     /// Extracts the complete top-level values of `b`; returns the bytes consumed.
     fileprivate mutating func split(_ b: UnsafeRawBufferPointer, final: Bool, emit: Emit) throws -> Int {
         let stripAtTop = stripOuterArray && root == nil
-        let fast = paths == nil && root == nil
+        let fast = paths == nil && root == nil && !debezium
         var position = 0
         let values: [(Range<Int>)] = {
             var found = [Range<Int>]()
@@ -336,6 +346,15 @@ package struct JSONRowReader: @unchecked Sendable {
 
     private mutating func addDocument(_ document: JSONValue, raw: [UInt8], emit: Emit) throws {
         var rowsValue = document
+        if debezium {
+            switch DebeziumEnvelope.unwrap(document) {
+            case .tombstone: return
+            case .failure(let reason):
+                rejects.append((reason, raw))
+                return
+            case .row(let row): rowsValue = row
+            }
+        }
         if let root {
             guard let selected = root.evaluate(document) else {
                 rejects.append(("json_root \(root) not found", raw))

@@ -54,7 +54,8 @@ package final class LoadSession: @unchecked Sendable {
         self.mapping = try LargeStack.run {
             try ColumnMapping(
                 table: table, columns: options.columns, filter: options.filter, nowMicros: options.nowMicros,
-                timeZone: options.timeZone, operationField: options.format == .json && options.jsonPaths == nil,
+                timeZone: options.timeZone,
+                operationField: options.format == .json && (options.jsonPaths == nil || options.debeziumEnvelope),
                 partialUpdate: options.partialUpdate && table.keysType == .primary)
         }
         let model = try TableModelRules.check(table: table, options: options, named: mapping.named)

@@ -105,6 +105,10 @@ package struct JobDefinition: Sendable, Codable, Hashable {
         options.jsonRoot = properties.jsonRoot
         options.stripOuterArray = properties.stripOuterArray
         options.rejectedRecordLimit = Int(properties.logRejectedRecordNum)
+        options.partialUpdate = properties.partialUpdate ?? false
+        options.partialUpdateMode = properties.partialUpdateMode ?? "row"
+        options.mergeCondition = properties.mergeCondition
+        options.debeziumEnvelope = properties.envelope == "debezium"
         return options
     }
 }

@@ -50,6 +50,14 @@ package struct JobProperties: Sendable, Hashable, Codable {
     package var skipOutOfRangeOffsets = false
     /// `reload_committed_offsets`: load offsets again even if an earlier batch committed them.
     package var reloadCommittedOffsets = false
+    /// `partial_update` (PRIMARY KEY tables): only the `COLUMNS` named change. Optional fields
+    /// decode as absent from job definitions journaled before they existed.
+    package var partialUpdate: Bool?
+    package var partialUpdateMode: String?
+    /// `merge_condition` (PRIMARY KEY tables).
+    package var mergeCondition: String?
+    /// `envelope`: `debezium` unwraps change events (before/after/op) into rows and `__op`.
+    package var envelope: String?
 
     package var brokerList: String = ""
     package var topic: String = ""
@@ -69,7 +77,7 @@ package struct JobProperties: Sendable, Hashable, Codable {
         "partial_update_mode",
         "merge_condition", "trim_space", "enclose", "escape", "enable_profile", "pause_on_fatal_parse_error",
         "skip_on_fatal_parse_error", "fill_mismatch_column_with", "warehouse",
-        "offset_out_of_range_policy", "reload_committed_offsets",
+        "offset_out_of_range_policy", "reload_committed_offsets", "envelope",
     ]
     static let sourceKeys: Set<String> = [
         "kafka_broker_list", "kafka_topic", "kafka_partitions", "kafka_offsets",
@@ -126,9 +134,19 @@ package struct JobProperties: Sendable, Hashable, Codable {
                 logRejectedRecordNum = n
             case "partial_update":
                 guard let b = Self.bool(value) else { throw fail("partial_update should be a boolean") }
-                if b {
-                    throw fail("partial_update needs a Primary Key table; Sluice supports DUPLICATE KEY tables only")
+                partialUpdate = b
+            case "partial_update_mode":
+                guard ["row", "column", "auto"].contains(value.lowercased()) else {
+                    throw fail("partial_update_mode should be one of: row, column, auto")
                 }
+                partialUpdateMode = value.lowercased()
+            case "merge_condition":
+                mergeCondition = value.trimmingSpaces.isEmpty ? nil : value.trimmingSpaces
+            case "envelope":
+                guard value.lowercased() == "debezium" else {
+                    throw fail("envelope should be debezium")
+                }
+                envelope = "debezium"
             case "enable_profile":
                 guard Self.bool(value) != nil else { throw fail("enable_profileshould be a boolean") }
             case "timezone": timezone = value

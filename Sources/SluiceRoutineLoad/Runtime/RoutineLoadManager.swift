@@ -292,9 +292,11 @@ package final class RoutineLoadManager: Sendable {
             let table = try engine.table(database: definition.database, name: definition.table)
             var options = try definition.loadOptions(memoryLimit: options.memoryLimit)
             options.nowMicros = 0
-            _ = try ColumnMapping(
-                table: table, columns: options.columns, filter: options.filter, nowMicros: 0, timeZone: options.timeZone
-            )
+            let mapping = try ColumnMapping(
+                table: table, columns: options.columns, filter: options.filter, nowMicros: 0,
+                timeZone: options.timeZone,
+                partialUpdate: options.partialUpdate && table.keysType == .primary)
+            _ = try TableModelRules.check(table: table, options: options, named: mapping.named)
             for partition in definition.clauses.partitions ?? []
             where !table.partitions.contains(where: { $0.name == partition }) {
                 throw RoutineLoadError(.notFound, "Partition \(partition) does not exist")
