@@ -296,6 +296,16 @@ package struct ColumnVector: Sendable {
         }
     }
 
+    /// Negates every numeric value (wrapping; strings unchanged).
+    package mutating func negate() {
+        switch type.physical {
+        case .int64: for i in ints.indices { ints[i] = 0 &- ints[i] }
+        case .int128: for i in wides.indices { wides[i] = 0 &- wides[i] }
+        case .float64: for i in doubles.indices { doubles[i] = -doubles[i] }
+        case .bytes: break
+        }
+    }
+
     /// Approximate heap bytes held (for memory limits).
     package var memoryFootprint: Int {
         ints.count * 8 + wides.count * 16 + doubles.count * 8 + offsets.count * 8 + bytes.count + nulls.count

@@ -15,6 +15,12 @@ import Testing
         "CREATE TABLE uk1 (id INT NOT NULL, name VARCHAR(64) NULL) UNIQUE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1",
         "CREATE TABLE pks (k VARCHAR(300) NOT NULL, v INT) PRIMARY KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
         """
+        CREATE TABLE agg1 (k INT NOT NULL, s BIGINT SUM NULL, mx INT MAX NULL, mn INT MIN NULL,
+        r VARCHAR(10) REPLACE NULL, rn VARCHAR(10) REPLACE_IF_NOT_NULL NULL)
+        AGGREGATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1
+        """,
+        "CREATE TABLE agg2 (k INT NOT NULL, s BIGINT SUM NULL) AGGREGATE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1",
+        """
         CREATE TABLE sorted (id INT NOT NULL, a INT NULL, b INT NULL) PRIMARY KEY(id)
         DISTRIBUTED BY HASH(id) BUCKETS 1 ORDER BY (a)
         """,
@@ -245,5 +251,29 @@ import Testing
         try f.load("pk1", "1,c,12,7")
         #expect(try tx("commit").string("Status") == "OK")
         #expect(try await f.pk1() == [["1", "b", "11", "6"]])
+    }
+
+    @Test func aggregateTablesMergeOnReadAndNegativeLoadsUndo() async throws {
+        let f = try await Fixture()
+        defer { f.close() }
+        // 34. Aggregate functions; count(*) counts keys right after each load.
+        try f.load("agg1", "1,10,10,10,a,a\n1,1,1,1,b,b")
+        #expect(try await f.rows("SELECT * FROM agg1") == [["1", "11", "10", "1", "b", "b"]])
+        #expect(try await f.rows("SELECT count(*) FROM agg1") == [["1"]])
+        try f.load("agg1", "1,5,20,5,\\N,\\N")
+        #expect(try await f.rows("SELECT * FROM agg1") == [["1", "16", "20", "1", nil, "b"]])
+        #expect(try await f.rows("SELECT count(*) FROM agg1") == [["1"]])
+        try f.load("agg1", "2,1,1,1,x,\\N")
+        #expect(try await f.rows("SELECT k, s, rn FROM agg1 ORDER BY k") == [["1", "16", "b"], ["2", "1", nil]])
+        #expect(try await f.rows("SELECT sum(s) FROM agg1 WHERE k = 1") == [["16"]])
+        // 35. negative undoes a SUM load.
+        try f.load("agg2", "1,10")
+        try f.load("agg2", "1,4", ["negative": "true"])
+        #expect(try await f.rows("SELECT s FROM agg2") == [["6"]])
+        let notSum = try f.load("agg1", "1,1,1,1,a,a", ["negative": "true"], expect: "Fail")
+        #expect(notSum.string("Message") == "Column is not SUM AggreateType. column:mx")
+        // Compaction merges the rows for good; results do not change.
+        for i in 0..<10 { try f.load("agg2", "1,\(i)\n2,1") }
+        #expect(try await f.rows("SELECT k, s FROM agg2 ORDER BY k") == [["1", "51"], ["2", "10"]])
     }
 }

@@ -410,7 +410,11 @@ package final class LoadSession: @unchecked Sendable {
             candidates = selected.map { candidates[$0] }
         }
         guard !candidates.isEmpty else { return }
-        let final = candidates.count == rows ? columns : columns.map { $0.gather(candidates) }
+        var final = candidates.count == rows ? columns : columns.map { $0.gather(candidates) }
+        if options.negative {
+            // `negative`: a load that undoes an earlier one (every value column is SUM, checked).
+            for c in final.indices where table.schema.columns[c].aggregate == .sum { final[c].negate() }
+        }
         let rejected: [RejectedRow]
         do {
             let ops = operations.map { ops in candidates.map { (try? ops[$0].get()) ?? 0 } }

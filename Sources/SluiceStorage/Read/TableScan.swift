@@ -71,6 +71,12 @@ package final class TableScan {
     private var current: OpenSegment?
     private var lease: Int?
     package private(set) var statistics = ScanStatistics()
+    /// AGGREGATE KEY tables: tablets still to merge, and the merged rows not returned yet.
+    private var aggregateTablets: [TabletMeta] = []
+    private var merged: (columns: [ColumnVector], next: Int)?
+    private let aggregate: AggregateMerge?
+    /// Rows a merged batch returns at most.
+    private static let mergedBatchRows = 65_536
 
     struct OpenSegment {
         var path: String
@@ -98,6 +104,7 @@ package final class TableScan {
         self.columns = columns
         self.predicates = predicates
         self.lease = lease
+        self.aggregate = table.keysType == .aggregate ? AggregateMerge(table: table) : nil
         let partitionColumn = table.partitioning.column.flatMap { table.schema.index(of: $0) }
         for partition in table.partitions {
             if let partitionColumn,
@@ -107,6 +114,12 @@ package final class TableScan {
                 continue
             }
             for tablet in partition.tablets {
+                if aggregate != nil {
+                    var selected = tablet
+                    selected.rowsets = tablet.rowsets.filter { rowsets?.contains($0.id) ?? true }
+                    if selected.rowCount > 0 { aggregateTablets.append(selected) }
+                    continue
+                }
                 for rowset in tablet.rowsets where rowsets?.contains(rowset.id) ?? true {
                     for segment in rowset.segments where segment.liveRowCount > 0 {
                         segments.append((tablet.id, rowset.id, segment.index, segment.deleted))
@@ -118,6 +131,7 @@ package final class TableScan {
 
     /// The next batch (one column per requested column), or nil at the end.
     package func next() throws -> [ColumnVector]? {
+        if let aggregate { return try nextMerged(aggregate) }
         while true {
             if current == nil {
                 guard segmentCursor < segments.count else {
@@ -151,6 +165,35 @@ package final class TableScan {
             }
             segment.file.close()
             current = nil
+        }
+    }
+
+    /// AGGREGATE KEY: each tablet's rows read whole and merged by key, returned in slices.
+    private func nextMerged(_ aggregate: AggregateMerge) throws -> [ColumnVector]? {
+        while true {
+            if let (columns, next) = merged, next < (columns.first?.count ?? 0) {
+                let end = min(next + Self.mergedBatchRows, columns[0].count)
+                merged = (columns, end)
+                let range = next..<end
+                return self.columns.map { end - next == columns[$0].count ? columns[$0] : columns[$0].slice(range) }
+            }
+            merged = nil
+            guard !aggregateTablets.isEmpty else {
+                close()
+                return nil
+            }
+            let tablet = aggregateTablets.removeFirst()
+            var all = table.schema.columns.map { ColumnVector(type: $0.type) }
+            for rowset in tablet.rowsets {
+                for segment in rowset.segments where segment.liveRowCount > 0 {
+                    let read = try engine.readSegment(
+                        tablet: tablet.id, rowset: rowset.id, segment: segment, columns: table.schema.columns)
+                    statistics.rows += segment.rowCount
+                    statistics.bytes += segment.byteCount
+                    for c in all.indices { all[c].append(contentsOf: read[c]) }
+                }
+            }
+            merged = (aggregate.merge(all), 0)
         }
     }
 

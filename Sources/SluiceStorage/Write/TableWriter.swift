@@ -82,14 +82,6 @@ package final class TableWriter {
     }
 
     init(engine: StorageEngine, table: TableMeta, options: WriteOptions) throws {
-        // AGGREGATE KEY merges on read (issue 13's next slice); until then writing one would keep
-        // unmerged rows, so refuse.
-        guard table.keysType != .aggregate else {
-            throw StorageError(
-                .unsupported,
-                "Loading into AGGREGATE KEY tables is not supported yet: table '\(table.name)' can be created and described, but rows can only be loaded into DUPLICATE, PRIMARY and UNIQUE KEY tables for now"
-            )
-        }
         var layout =
             table.keysType.mergesOnWrite ? MergeOnWriteLayout(table: table, condition: options.mergeCondition) : nil
         if options.acceptsDeletes { layout?.takesOps = true }
