@@ -1,7 +1,7 @@
 # Sluice — two commands do everything on a fresh Debian machine:
 #   make run    install what is missing, build, start the server with the demo loaded
 #   make test   install what is missing, check the style, run the whole test suite and 30 s of each fuzzer
-.PHONY: run test test-fast lint deps build release bench bench-load bench-routine-load fuzz clean
+.PHONY: run test test-fast lint deps build release bench bench-load bench-pk bench-routine-load fuzz clean
 
 deps:
 	scripts/install-deps.sh
@@ -37,6 +37,9 @@ bench: deps release
 
 bench-load: deps release
 	scripts/bench-load.sh
+
+bench-pk: deps release
+	scripts/bench-pk.sh
 
 bench-routine-load: deps release
 	scripts/bench-routine-load.sh

@@ -275,6 +275,12 @@ package struct ColumnVector: Sendable {
         var out = ColumnVector(type: type, capacity: indices.count)
         out.append(from: self, rows: indices)
         if out.hasNulls, !out.nulls.contains(1) { out.nulls = [] }
+        // A dictionary page's codes follow their rows (a scan skipping deleted rows keeps them).
+        if let dictionary = dictionaryCodes {
+            out.pageDictionary = (
+                dictionary.codes.withUnsafeBufferPointer { codes in indices.map { codes[$0] } }, dictionary.entries
+            )
+        }
         return out
     }
 

@@ -105,6 +105,20 @@ final class HealthRoutes: Sendable {
             gauge(
                 "sluice_transactions", [("state", "prepared")], loads.engine.preparedTransactions.count,
                 help: "Open load transactions, by state")
+            let index = loads.engine.primaryIndexStatistics
+            gauge(
+                "sluice_primary_index_tablets", [], index.tablets,
+                help: "Merge-on-write tablets whose primary index is in memory")
+            gauge("sluice_primary_index_keys", [], index.keys, help: "Keys held by the in-memory primary indexes")
+            gauge(
+                "sluice_primary_index_bytes", [], index.bytes,
+                help: "Heap bytes held by the in-memory primary indexes (keys, locations, hash table slack)")
+            let origins = loads.engine.primaryIndexLoads
+            for (origin, count) in [("snapshot", origins.restored), ("rebuilt", origins.rebuilt)] {
+                gauge(
+                    "sluice_primary_index_loads", [("origin", origin)], count,
+                    help: "Primary indexes brought into memory since start, by origin")
+            }
             exportJobs(&state)
             return registry.emitToBuffer()
         }

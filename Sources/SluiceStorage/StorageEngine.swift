@@ -7,6 +7,9 @@ import Synchronization
 package struct StorageOptions: Sendable {
     /// Compaction merges a tablet once it holds at least this many rowsets. Default 8.
     package var compactionThreshold = 8
+    /// A merge-on-write tablet is compacted once this share of its stored rows is deleted (reads
+    /// skip them, but still decode them). Default 0.2.
+    package var deletedRowsCompactionRatio = 0.2
     /// A commit into a tablet with this many rowsets first compacts it (back-pressure). Default 64.
     package var maxRowsetsPerTablet = 64
     /// Journal records between automatic checkpoints. Default 10 000.

@@ -3,7 +3,8 @@ import SluiceServer
 import SluiceTesting
 import Testing
 
-/// Every file in examples/ and config/ is exercised here.
+/// Every file in examples/ and config/ is exercised here (examples/routine-load/debezium-cdc.sql
+/// in DebeziumCDCTests).
 @Suite(.serialized) struct ExamplesTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()

@@ -276,4 +276,22 @@ import Testing
         for i in 0..<10 { try f.load("agg2", "1,\(i)\n2,1") }
         #expect(try await f.rows("SELECT k, s FROM agg2 ORDER BY k") == [["1", "51"], ["2", "10"]])
     }
+
+    @Test func aMillionKeysUpsertedTwiceLeaveAMillionRowsWithTheSecondValues() async throws {
+        let f = try await Fixture()
+        defer { f.close() }
+        let n = 1_000_000
+        func body(version: Int) -> String {
+            var text = ""
+            text.reserveCapacity(n * 24)
+            for k in 1...n { text += "\(k),n\(version),\(k % 1000),\(version)\n" }
+            return text
+        }
+        #expect(try f.load("pk1", body(version: 1)).int("NumberLoadedRows") == n)
+        #expect(try f.load("pk1", body(version: 2)).int("NumberLoadedRows") == n)
+        #expect(
+            try await f.rows(
+                "SELECT count(*), count(DISTINCT id), min(version), max(version), min(name), sum(score) FROM pk1")
+                == [["1000000", "1000000", "2", "2", "n2", "\((1...n).reduce(0) { $0 + $1 % 1000 })"]])
+    }
 }

@@ -15,7 +15,7 @@ extension StorageEngine {
         }
         guard let snapshot = current,
             let tablet = snapshot.partitions.lazy.flatMap(\.tablets).first(where: { $0.id == tabletID }),
-            tablet.rowsets.count > 1
+            tablet.rowsets.count > 1 || (snapshot.keysType.mergesOnWrite && tablet.hasDeadRows)
         else {
             delete(readers.end(lease))
             return false
@@ -88,7 +88,10 @@ extension StorageEngine {
         var merged = 0
         for table in tables {
             for partition in table.partitions {
-                for tablet in partition.tablets where tablet.rowsets.count >= options.compactionThreshold {
+                for tablet in partition.tablets
+                where tablet.rowsets.count >= options.compactionThreshold
+                    || (table.keysType.mergesOnWrite && tablet.deadRowFraction >= options.deletedRowsCompactionRatio)
+                {
                     let latest = try? self.table(database: databaseName(table.databaseID) ?? "", name: table.name)
                     if let latest, try compact(table: latest, tabletID: tablet.id) { merged += 1 }
                 }
@@ -99,5 +102,25 @@ extension StorageEngine {
 
     func databaseName(_ id: Int64) -> String? {
         core.withLock { $0.meta.databases[id]?.name }
+    }
+}
+
+extension TabletMeta {
+    /// Whether a merge-on-write tablet holds rows no query sees (deleted rows, delete segments).
+    var hasDeadRows: Bool {
+        rowsets.contains { $0.segments.contains { $0.kind == .deletes || !$0.deleted.isEmpty } }
+    }
+
+    /// The share of a merge-on-write tablet's stored rows that are deleted or delete keys.
+    var deadRowFraction: Double {
+        var stored = 0
+        var dead = 0
+        for rowset in rowsets {
+            for segment in rowset.segments {
+                stored += segment.rowCount
+                dead += segment.kind == .deletes ? segment.rowCount : segment.deleted.count
+            }
+        }
+        return stored == 0 ? 0 : Double(dead) / Double(stored)
     }
 }
