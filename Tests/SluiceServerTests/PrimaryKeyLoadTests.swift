@@ -177,6 +177,8 @@ import Testing
         #expect(dup.string("Message") == "Only primary key table support partial update")
         let noKey = try f.load("pk1", "a,1", ["partial_update": "true", "columns": "name,score"], expect: "Fail")
         #expect(noKey.string("Message")?.contains("key column id not in partial update columns") == true)
+        let missing = try f.load("pk1", "1,1", ["partial_update": "true", "columns": "id,nope"], expect: "Fail")
+        #expect(missing.string("Message")?.contains("partial update column nope is not in table pk1") == true)
         let badFlag = try f.load("pk1", "1,1", ["partial_update": "maybe"], expect: "Fail")
         #expect(badFlag.string("Message")?.contains("Invalid partial update flag format. Must be bool type") == true)
         let sortKey = try f.load("sorted", "1,2", ["partial_update": "true", "columns": "id,b"], expect: "Fail")

@@ -7,11 +7,14 @@ package import SluiceStorage
 package enum TableModelRules {
     /// - Parameters:
     ///   - named: schema indices of the columns the load's `columns` names (nil: no `columns`).
+    ///   - unmatched: source fields of `columns` that are no table column.
     /// - Returns: the write options these settings become.
     /// - Throws: ``LoadError`` `.analysis` with the StarRocks message.
-    package static func check(table: TableMeta, options: LoadOptions, named: Set<Int>?) throws -> (
-        partialColumns: [Int]?, mergeCondition: Int?
-    ) {
+    package static func check(table: TableMeta, options: LoadOptions, named: Set<Int>?, unmatched: [String] = [])
+        throws -> (
+            partialColumns: [Int]?, mergeCondition: Int?
+        )
+    {
         let columns = table.schema.columns
         let isPrimary = table.keysType == .primary
         if options.negative {
@@ -25,6 +28,12 @@ package enum TableModelRules {
         if options.partialUpdate {
             guard isPrimary else { throw LoadError(.analysis, "Only primary key table support partial update") }
             let given = named ?? []
+            for name in unmatched where name.lowercased() != LoadOperation.column {
+                throw LoadError(
+                    .analysis,
+                    "partial update column \(name) is not in table \(table.name): name only columns of the table in columns (they are the ones updated)"
+                )
+            }
             for k in table.keyColumnIndices where !given.contains(k) {
                 throw LoadError(.analysis, "key column \(columns[k].name) not in partial update columns")
             }

@@ -58,7 +58,9 @@ package final class LoadSession: @unchecked Sendable {
                 operationField: options.format == .json && (options.jsonPaths == nil || options.debeziumEnvelope),
                 partialUpdate: options.partialUpdate && table.keysType == .primary)
         }
-        let model = try TableModelRules.check(table: table, options: options, named: mapping.named)
+        let model = try TableModelRules.check(
+            table: table, options: options, named: mapping.named,
+            unmatched: mapping.sourceNames.filter { table.schema.index(of: $0) == nil })
         self.context = EvaluationContext(timeZone: options.timeZone, nowMicros: options.nowMicros)
         var log = ErrorLog(limit: options.errorLogLimit)
         log.recordLimit = options.rejectedRecordLimit

@@ -296,7 +296,9 @@ package final class RoutineLoadManager: Sendable {
                 table: table, columns: options.columns, filter: options.filter, nowMicros: 0,
                 timeZone: options.timeZone,
                 partialUpdate: options.partialUpdate && table.keysType == .primary)
-            _ = try TableModelRules.check(table: table, options: options, named: mapping.named)
+            _ = try TableModelRules.check(
+                table: table, options: options, named: mapping.named,
+                unmatched: mapping.sourceNames.filter { table.schema.index(of: $0) == nil })
             for partition in definition.clauses.partitions ?? []
             where !table.partitions.contains(where: { $0.name == partition }) {
                 throw RoutineLoadError(.notFound, "Partition \(partition) does not exist")
