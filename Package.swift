@@ -51,7 +51,7 @@ var targets: [Target] = [
     // SQL statements: parser and executor over storage snapshots.
     .target(
         name: "SluiceSQL",
-        dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceRoutineLoad"]),
+        dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceLoad", "SluiceRoutineLoad"]),
     // HTTP front: SQL API (and later Stream Load and the transaction API).
     .target(
         name: "SluiceHTTP",

@@ -63,6 +63,19 @@ import Testing
                 "should specify all key columns when insert to primary key table") == true)
     }
 
+    @Test func insertTakesAMergeCondition() throws {
+        let h = try SQLHarness()
+        try h.run(TableModelDDLTests.pk1)
+        try h.run("INSERT INTO pk1 VALUES (1, 'a', 10, 5)")
+        try h.run("INSERT INTO pk1 PROPERTIES (\"merge_condition\" = \"version\") VALUES (1, 'old', 1, 4)")
+        #expect(try h.run("SELECT * FROM pk1") == [["1", "a", "10", "5"]])
+        try h.run("INSERT INTO pk1 PROPERTIES (\"merge_condition\" = \"version\") VALUES (1, 'new', 2, 6)")
+        #expect(try h.run("SELECT * FROM pk1") == [["1", "new", "2", "6"]])
+        #expect(
+            failure(h, "INSERT INTO pk1 PROPERTIES (\"merge_condition\" = \"id\") VALUES (1, 'x', 1, 9)")?.contains(
+                "Merge condition column id should not be primary key!") == true)
+    }
+
     @Test func uniqueKeyTablesDeleteByKeyPredicates() throws {
         let h = try SQLHarness()
         try h.run(

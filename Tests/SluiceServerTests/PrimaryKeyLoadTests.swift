@@ -296,4 +296,57 @@ import Testing
                 "SELECT count(*), count(DISTINCT id), min(version), max(version), min(name), sum(score) FROM pk1")
                 == [["1000000", "1000000", "2", "2", "n2", "\((1...n).reduce(0) { $0 + $1 % 1000 })"]])
     }
+
+    @Test func sqlScenariosOverTheHTTPSQLAPI() async throws {
+        // Scenarios 1–8 (DDL and metadata) and 32 (UPDATE/DELETE) through the HTTP SQL API.
+        let f = try await Fixture()
+        defer { f.close() }
+        func error(_ statement: String) async throws -> String {
+            try await f.sql.execute(statement, database: "db").error ?? ""
+        }
+        let desc = try await f.rows("DESC pk1")
+        #expect(
+            desc.map { [$0[0], $0[1], $0[2], $0[3]] } == [
+                ["id", "int", "NO", "true"], ["name", "varchar(64)", "YES", "false"], ["score", "int", "NO", "false"],
+                ["version", "int", "YES", "false"],
+            ])
+        #expect(try await f.sql.execute("CREATE TABLE pk2 (k INT, v INT) PRIMARY KEY(k)", database: "db").error == nil)
+        #expect(try await f.rows("DESC pk2").first?[2] == "NO")
+        let create = try await f.rows("SHOW CREATE TABLE pk1").first?[1] ?? ""
+        #expect(create.contains("PRIMARY KEY(`id`)") && create.contains("DISTRIBUTED BY HASH(`id`) BUCKETS 1"))
+        #expect(!create.contains("REPLACE"))
+        #expect(
+            try await error("CREATE TABLE bad (k INT NULL, v INT) PRIMARY KEY(k)").contains(
+                "primary key column[k] cannot be nullable"))
+        #expect(
+            try await error("CREATE TABLE bad (k DOUBLE NOT NULL, v INT) PRIMARY KEY(k) DISTRIBUTED BY HASH(k)")
+                .contains(
+                    "primary key column[k] type not supported"))
+        #expect(
+            try await error("CREATE TABLE bad (v INT, k INT NOT NULL) PRIMARY KEY(k) DISTRIBUTED BY HASH(k)").contains(
+                "Key columns"))
+        #expect(
+            try await error("CREATE TABLE bad (k INT, v INT) PRIMARY KEY(k) DISTRIBUTED BY RANDOM BUCKETS 2").contains(
+                "PRIMARY KEY must use hash distribution"))
+        #expect(
+            try await error("CREATE TABLE bad (k INT, v INT) UNIQUE KEY(k)").contains(
+                "Currently not support default distribution in UNIQUE_KEYS"))
+        #expect(
+            try await error("CREATE TABLE bad (k INT, v INT) AGGREGATE KEY(k) DISTRIBUTED BY HASH(k)").contains(
+                "AGG_KEYS table should specify aggregate type for non-key column[v]"))
+        try f.load("pk1", "1,a,10,5\n2,b,60,1")
+        #expect(try await error("UPDATE pk1 SET score = score + 1 WHERE id = 1") == "")
+        #expect(
+            try await error("UPDATE pk1 SET score = 0, name = 'q'").contains(
+                "must specify where clause to prevent full table update"))
+        #expect(
+            try await error("UPDATE pk1 SET id = 5 WHERE id = 1").contains("primary key column cannot be updated: id"))
+        #expect(try await error("UPDATE t1 SET score = 1 WHERE id = 1").contains("does not support update"))
+        #expect(try await error("DELETE FROM pk1 WHERE score > 50") == "")
+        #expect(
+            try await error("DELETE FROM pk1").contains("Delete must specify where clause to prevent full table delete")
+        )
+        #expect(try await error("UPDATE pk1 SET score = 0") == "")
+        #expect(try await f.pk1() == [["1", "a", "0", "5"]])
+    }
 }

@@ -1,5 +1,6 @@
 import SluiceExpr
 import SluiceFormat
+import SluiceLoad
 import SluiceStorage
 import SluiceTxn
 
@@ -93,6 +94,7 @@ struct InsertExecution {
         if partial, !table.keyColumnIndices.allSatisfy(targets.contains) {
             throw SQLError(.analysis, "should specify all key columns when insert to primary key table")
         }
+        let mergeCondition = try mergeCondition(insert, table: table, partial: partial, targets: targets)
         let source = try sourceColumns(insert, targets: targets, schema: schema)
         let rows = source.first?.count ?? 0
         guard rows > 0 else { return 0 }
@@ -116,9 +118,30 @@ struct InsertExecution {
             }
         }
         try commitRows(
-            columns, into: table, options: WriteOptions(partialColumns: partial ? targets.sorted() : nil),
+            columns, into: table,
+            options: WriteOptions(partialColumns: partial ? targets.sorted() : nil, mergeCondition: mergeCondition),
             transaction: transaction)
         return rows
+    }
+
+    /// `PROPERTIES ("merge_condition" = "col")`, checked like a load's (StarRocks' messages).
+    private func mergeCondition(_ insert: InsertStatement, table: TableMeta, partial: Bool, targets: [Int]) throws
+        -> Int?
+    {
+        var options = LoadOptions()
+        for (key, value) in insert.properties {
+            guard key.lowercased() == "merge_condition" else {
+                throw SQLError(.analysis, "Unknown INSERT property '\(key)': the one INSERT takes is merge_condition")
+            }
+            options.mergeCondition = value
+        }
+        guard options.mergeCondition != nil else { return nil }
+        options.partialUpdate = partial
+        do {
+            return try TableModelRules.check(table: table, options: options, named: Set(targets)).mergeCondition
+        } catch let error as LoadError {
+            throw SQLError(.analysis, error.message)
+        }
     }
 
     private func sourceColumns(_ insert: InsertStatement, targets: [Int], schema: TableSchema) throws -> [ColumnVector]

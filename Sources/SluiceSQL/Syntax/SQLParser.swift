@@ -160,6 +160,11 @@ package enum SQLParser {
                 label = try s.identifier("label")
             }
         }
+        var properties = [String: String]()
+        if s.current.isKeyword("PROPERTIES") {
+            s.advance()
+            properties = try TableDefinitionParser.properties(&s)
+        }
         var columns: [String]?
         if s.current.isSymbol("("), !s.peek().isKeyword("SELECT") {
             s.advance()
@@ -180,10 +185,12 @@ package enum SQLParser {
                 try s.expectSymbol(")")
                 rows.append(row)
             } while s.acceptSymbol(",")
-            return InsertStatement(table: table, label: label, columns: columns, source: .values(rows))
+            return InsertStatement(
+                table: table, label: label, columns: columns, properties: properties, source: .values(rows))
         }
         return InsertStatement(
-            table: table, label: label, columns: columns, source: .select(try SelectParser.parse(&s)))
+            table: table, label: label, columns: columns, properties: properties,
+            source: .select(try SelectParser.parse(&s)))
     }
 
     static func parseDelete(_ s: inout TokenStream) throws(ExprError) -> DeleteStatement {

@@ -42,6 +42,8 @@ package struct InsertStatement: Sendable {
     package var table: QualifiedName
     package var label: String?
     package var columns: [String]?
+    /// `PROPERTIES ("merge_condition" = "col")`.
+    package var properties: [String: String] = [:]
     package enum Source: Sendable {
         case values([[Expr]])
         case select(SelectStatement)
