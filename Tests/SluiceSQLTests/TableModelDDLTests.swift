@@ -130,4 +130,20 @@ import Testing
         #expect(try h.run("SELECT * FROM agg1 ORDER BY k") == [["1", "7", "9"], ["2", "1", nil]])
         #expect(try h.run("SELECT count(*) FROM agg1") == [["2"]])
     }
+
+    @Test func describeAllShowsTheKeysTypeAndAggregates() throws {
+        let h = try SQLHarness()
+        try h.run(
+            "CREATE TABLE agg1 (k INT, s BIGINT SUM, r VARCHAR(8) REPLACE) AGGREGATE KEY(k) DISTRIBUTED BY HASH(k)")
+        #expect(
+            try h.run("DESC agg1 ALL") == [
+                ["agg1", "AGG_KEYS", "k", "int", "YES", "true", nil, ""],
+                ["", "", "s", "bigint", "YES", "false", nil, "SUM"],
+                ["", "", "r", "varchar(8)", "YES", "false", nil, "REPLACE"],
+            ])
+        try h.run(Self.pk1)
+        let pk = try h.run("DESC pk1 ALL")
+        #expect(pk.first?[1] == "PRIMARY_KEYS")
+        #expect(pk.allSatisfy { $0[7] == "" })
+    }
 }

@@ -82,7 +82,8 @@ package struct SQLExecutor: Sendable {
         case .dropPartition(let name, let partition, let ifExists):
             try engine.dropPartition(
                 database: try Self.database(name, session), table: name.name, partition: partition, ifExists: ifExists)
-        case .showDatabases, .showTables, .describe, .showCreateTable, .showPartitions, .showTablet, .showTransactions:
+        case .showDatabases, .showTables, .describe, .describeAll, .showCreateTable, .showPartitions, .showTablet,
+            .showTransactions:
             return .rows(try ShowExecution(engine: engine, session: session).run(statement), QueryStatistics())
         case .insert(let insert):
             var statistics = QueryStatistics()

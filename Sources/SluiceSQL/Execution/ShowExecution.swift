@@ -24,6 +24,23 @@ struct ShowExecution {
                 ]
             }
             return text(["Field", "Type", "Null", "Key", "Default", "Extra"], rows)
+        case .describeAll(let name):
+            // One index (the base table): its name and keys type on the first row; Extra names each
+            // value column's aggregate, except on PRIMARY KEY tables (StarRocks hides REPLACE there).
+            let table = try lookup(name)
+            let rows = table.schema.columns.enumerated().map { i, c -> [String?] in
+                let aggregate: String =
+                    switch table.keysType {
+                    case .primary, .duplicate: ""
+                    case .unique: c.isKey ? "" : "REPLACE"
+                    case .aggregate: c.aggregate?.rawValue ?? ""
+                    }
+                return [
+                    i == 0 ? table.name : "", i == 0 ? table.keysType.internalName : "", c.name, c.type.describeName,
+                    c.isNullable ? "YES" : "NO", c.isKey ? "true" : "false", c.defaultValue, aggregate,
+                ]
+            }
+            return text(["IndexName", "IndexKeysType", "Field", "Type", "Null", "Key", "Default", "Extra"], rows)
         case .showCreateTable(let name):
             let table = try lookup(name)
             return text(["Table", "Create Table"], [[table.name, createStatement(table)]])

@@ -65,7 +65,10 @@ package enum SQLParser {
             return .dropPartition(table, partition: name, ifExists: ifExists)
         }
         if s.accept("SHOW") { return try parseShow(&s) }
-        if s.accept("DESC") || s.accept("DESCRIBE") { return .describe(try qualifiedName(&s)) }
+        if s.accept("DESC") || s.accept("DESCRIBE") {
+            let name = try qualifiedName(&s)
+            return s.accept("ALL") ? .describeAll(name) : .describe(name)
+        }
         if s.accept("INSERT") { return .insert(try parseInsert(&s)) }
         if s.accept("DELETE") { return .delete(try parseDelete(&s)) }
         if s.accept("UPDATE") { return .update(try parseUpdate(&s)) }

@@ -24,6 +24,8 @@ package enum Statement: Sendable {
     case showDatabases
     case showTables(database: String?)
     case describe(QualifiedName)
+    /// `DESC t ALL`: the index view with its keys type and aggregates.
+    case describeAll(QualifiedName)
     case showCreateTable(QualifiedName)
     case showPartitions(QualifiedName)
     case showTablet(QualifiedName)
