@@ -210,6 +210,30 @@ import Testing
         try Self.checkIndexes(engine)
     }
 
+    @Test func tabletsWithManyDeletedRowsAreCompactedByTheMaintenancePass() throws {
+        let engine = try StorageEngine(path: "/data", fileSystem: SimulatedFileSystem())
+        defer { engine.close() }
+        try engine.createDatabase("db")
+        try engine.createTable(database: "db", Self.definition(.bigint, buckets: 1))
+        func load(_ keys: [Int], label: String) throws {
+            let writer = try engine.makeWriter(database: "db", table: "pk")
+            _ = try writer.append(Self.columns(.bigint, keys: keys, values: keys))
+            try engine.commit(try writer.finish(), label: label)
+        }
+        try load(Array(0..<100), label: "a")
+        try load(Array(0..<10), label: "b")
+        // 10 of 110 stored rows dead: below the 20% threshold, and only 2 rowsets.
+        #expect(try engine.compactDueTablets() == 0)
+        try load(Array(10..<30), label: "c")
+        // 30 of 130 dead.
+        #expect(try engine.compactDueTablets() == 1)
+        let tablet = try #require(try engine.table(database: "db", name: "pk").partitions.first?.tablets.first)
+        #expect(tablet.rowsets.count == 1)
+        #expect(tablet.rowsets[0].segments.allSatisfy { $0.deleted.isEmpty && $0.kind == .data })
+        #expect(try Self.contents(engine, .bigint).count == 100)
+        try Self.checkIndexes(engine)
+    }
+
     @Test func deleteVectorsRoundTripThroughTheirEncoding() throws {
         let vector = DeleteVector([7, 3, 3, 0, 1_000_000, 4_294_967_294])
         #expect(vector.rows == [0, 3, 7, 1_000_000, 4_294_967_294])
