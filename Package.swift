@@ -106,7 +106,7 @@ var targets: [Target] = [
             "SluiceFormat", "SluiceIO", "SluiceStorage", "SluiceRoutineLoad",
         ]
     ),
-    .testTarget(name: "SluiceFormatTests", dependencies: ["SluiceFormat"]),
+    .testTarget(name: "SluiceFormatTests", dependencies: ["SluiceFormat", "SluiceTesting"]),
     .testTarget(name: "SluiceIOTests", dependencies: ["SluiceIO", "SluiceTesting"]),
     .testTarget(name: "SluiceExprTests", dependencies: ["SluiceExpr", "SluiceFormat"]),
     .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "SluiceTesting", "SluiceExpr"]),

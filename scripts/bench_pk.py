@@ -46,8 +46,13 @@ def main():
     results = {}
     headers = {"column_separator": ","}
     server = None
+    data = os.path.join(work, "data")
     try:
-        server = start_server(os.path.join(work, "data"))
+        # Loads and the first queries with compaction held off, so the PRIMARY KEY table is read
+        # with its deleted rows; a restart with the default maintenance pass then compacts them.
+        os.environ["SLUICE_STORAGE_COMPACTION_INTERVAL_MS"] = "3600000"
+        server = start_server(data)
+        del os.environ["SLUICE_STORAGE_COMPACTION_INTERVAL_MS"]
         sql("CREATE DATABASE bench")
         for run in range(RUNS):
             dup, pk = f"dup_{run}", f"pk_{run}"
@@ -60,12 +65,6 @@ def main():
             t, r = curl_load(pk, second, headers)
             results["pk_upsert"] = min(t, results.get("pk_upsert", t))
             assert r["NumberLoadedRows"] == ROWS, r
-            if run == RUNS - 1:
-                # At once, before the maintenance pass compacts the deleted rows away (one timing).
-                start = time.perf_counter()
-                rows = sql(QUERY.format(pk), "bench")
-                results["query_pk_fresh"] = time.perf_counter() - start
-                results["pk_fresh_scanned"] = next(r["statistics"]["scanRows"] for r in rows if "statistics" in r)
         final = ROWS + half
         count = sql("SELECT count(*), count(DISTINCT event_id) FROM pk_0", "bench")
         keys, index_bytes = metric("sluice_primary_index_keys"), metric("sluice_primary_index_bytes")
@@ -75,11 +74,21 @@ def main():
         sql(DDL_SLUICE.replace("events", "dup_final"), "bench")
         curl_load("dup_final", unchanged, headers)
         curl_load("dup_final", second, headers)
-        results["query_pk"], pk_rows = timed_query(QUERY.format("pk_0"))
-        results["pk_scanned"] = next(r["statistics"]["scanRows"] for r in pk_rows if "statistics" in r)
+        scanned = lambda rows: next(r["statistics"]["scanRows"] for r in rows if "statistics" in r)
+        results["query_pk_deleted"], pk_rows = timed_query(QUERY.format("pk_0"))
+        results["pk_deleted_scanned"] = scanned(pk_rows)
         results["query_dup"], dup_rows = timed_query(QUERY.format("dup_final"))
-        data = lambda rows: [r["data"] for r in rows if "data" in r]
-        assert data(pk_rows) == data(dup_rows), (pk_rows, dup_rows)
+        rows_of = lambda rows: [r["data"] for r in rows if "data" in r]
+        assert rows_of(pk_rows) == rows_of(dup_rows), (pk_rows, dup_rows)
+        server.terminate(); server.wait()
+        server = start_server(data)
+        for _ in range(600):
+            if scanned(sql("SELECT count(*) FROM pk_0", "bench")) == final:
+                break
+            time.sleep(0.5)
+        results["query_pk"], pk_rows = timed_query(QUERY.format("pk_0"))
+        results["pk_scanned"] = scanned(pk_rows)
+        assert rows_of(pk_rows) == rows_of(dup_rows), (pk_rows, dup_rows)
         server.terminate(); server.wait()
 
         for threads in (1, 2):
@@ -132,12 +141,16 @@ def main():
         f"**{results['bytes_per_key']:.1f} bytes per BIGINT key** (target ≤ 48), from `sluice_primary_index_bytes` / "
         "`sluice_primary_index_keys`.", "",
         f"## GROUP BY over {final:,} rows", "",
-        f"`{QUERY.format('t')}`, best of 3: PRIMARY KEY table (after the upsert pass: {half:,} rows deleted in its "
-        f"first rowset; the query read {results['pk_scanned']:,} stored rows — the maintenance pass compacts a PRIMARY KEY "
-        f"tablet once 20% of its stored rows are deleted) **{results['query_pk']:.2f} s**, DUPLICATE KEY table of the same rows **{results['query_dup']:.2f} s**: "
-        f"**{results['query_pk'] / results['query_dup']:.2f}×** (target ≤ 1.3×). "
-        f"Right after the upsert pass, before compaction (one timing, {results['pk_fresh_scanned']:,} stored rows read, "
-        f"deleted ones skipped): **{results['query_pk_fresh']:.2f} s = {results['query_pk_fresh'] / results['query_dup']:.2f}×**.", "",
+        f"`{QUERY.format('t')}`, best of 3, against a DUPLICATE KEY table of the same rows "
+        f"(**{results['query_dup']:.2f} s**):", "",
+        "| PRIMARY KEY table | stored rows read | seconds | vs DUPLICATE |", "|---|---:|---:|---:|",
+        f"| right after the upsert pass ({half:,} rows deleted in its first rowset, skipped by the scan) | "
+        f"{results['pk_deleted_scanned']:,} | {results['query_pk_deleted']:.2f} | "
+        f"**{results['query_pk_deleted'] / results['query_dup']:.2f}×** |",
+        f"| after the maintenance pass compacted it (merge-on-write tablets compact at 20% deleted rows) | "
+        f"{results['pk_scanned']:,} | {results['query_pk']:.2f} | **{results['query_pk'] / results['query_dup']:.2f}×** |", "",
+        "Target ≤ 1.3×. Before compaction the scan decodes a third more rows than it returns (the deleted ones), "
+        "which bounds that ratio near 1.33×; compaction removes them, as StarRocks' primary-key compaction does.", "",
         f"Check: {count}", "",
         f"Machine: {os.cpu_count()} cores; measured {time.strftime('%Y-%m-%d')}.",
     ]

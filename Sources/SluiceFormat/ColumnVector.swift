@@ -227,11 +227,9 @@ package struct ColumnVector: Sendable {
     package mutating func append(from other: ColumnVector, rows indices: [Int]) {
         let base = count
         switch type.physical {
-        case .int64: other.ints.withUnsafeBufferPointer { src in ints.append(contentsOf: indices.lazy.map { src[$0] }) }
-        case .int128:
-            other.wides.withUnsafeBufferPointer { src in wides.append(contentsOf: indices.lazy.map { src[$0] }) }
-        case .float64:
-            other.doubles.withUnsafeBufferPointer { src in doubles.append(contentsOf: indices.lazy.map { src[$0] }) }
+        case .int64: ints.appendGathered(other.ints, indices, zero: 0)
+        case .int128: wides.appendGathered(other.wides, indices, zero: 0)
+        case .float64: doubles.appendGathered(other.doubles, indices, zero: 0)
         case .bytes:
             other.offsets.withUnsafeBufferPointer { starts in
                 var total = 0
@@ -264,7 +262,7 @@ package struct ColumnVector: Sendable {
             if other.nulls.isEmpty {
                 nulls.append(contentsOf: repeatElement(0, count: indices.count))
             } else {
-                other.nulls.withUnsafeBufferPointer { src in nulls.append(contentsOf: indices.lazy.map { src[$0] }) }
+                nulls.appendGathered(other.nulls, indices, zero: 0)
             }
         }
         count = base + indices.count
@@ -302,6 +300,57 @@ package struct ColumnVector: Sendable {
         }
     }
 
+    /// Keeps only the rows at `rows` (ascending), compacting in place: no new arrays (a scan
+    /// dropping the deleted rows of a page it just decoded).
+    package mutating func retainRows(_ rows: [Int]) {
+        let kept = rows.count
+        guard kept < count else { return }
+        rows.withUnsafeBufferPointer { rows in
+            func compact<T>(_ array: inout [T]) {
+                array.withUnsafeMutableBufferPointer { values in
+                    for (k, r) in rows.enumerated() { values[k] = values[r] }
+                }
+                array.removeLast(array.count - kept)
+            }
+            switch type.physical {
+            case .int64: compact(&ints)
+            case .int128: compact(&wides)
+            case .float64: compact(&doubles)
+            case .bytes:
+                offsets.withUnsafeMutableBufferPointer { offsets in
+                    bytes.withUnsafeMutableBytes { bytes in
+                        var at = 0
+                        for (k, r) in rows.enumerated() {
+                            let start = offsets[r], length = offsets[r + 1] - start
+                            if length > 0, at != start {
+                                (bytes.baseAddress! + at).copyMemory(
+                                    from: bytes.baseAddress! + start, byteCount: length)
+                            }
+                            offsets[k] = at
+                            at += length
+                            // offsets[k + 1] is written on the next row (or below); offsets[r + 1]
+                            // with r ≥ k is still unread or already consumed.
+                            if k == kept - 1 { offsets[k + 1] = at }
+                        }
+                        if kept == 0 { offsets[0] = 0 }
+                    }
+                }
+                offsets.removeLast(offsets.count - kept - 1)
+                bytes.removeLast(bytes.count - offsets[kept])
+            }
+            if !nulls.isEmpty { compact(&nulls) }
+            if let dictionary = pageDictionary, dictionary.codes.count == count {
+                var codes = dictionary.codes
+                compact(&codes)
+                pageDictionary = (codes, dictionary.entries)
+            } else {
+                pageDictionary = nil
+            }
+        }
+        count = kept
+        if !nulls.isEmpty, !nulls.contains(1) { nulls = [] }
+    }
+
     /// Negates every numeric value (wrapping; strings unchanged).
     package mutating func negate() {
         switch type.physical {
@@ -319,6 +368,21 @@ package struct ColumnVector: Sendable {
 }
 
 extension Array {
+    /// Appends `source[i]` for each of `indices` through buffer pointers (a lazy map's generic
+    /// append was the bottleneck of gathering wide values).
+    @inlinable
+    mutating func appendGathered(_ source: [Element], _ indices: [Int], zero: Element) {
+        let base = count
+        append(contentsOf: repeatElement(zero, count: indices.count))
+        withUnsafeMutableBufferPointer { target in
+            source.withUnsafeBufferPointer { source in
+                indices.withUnsafeBufferPointer { indices in
+                    for k in 0..<indices.count { target[base + k] = source[indices[k]] }
+                }
+            }
+        }
+    }
+
     /// Makes room for `extra` more elements with geometric growth (a bare `reserveCapacity` of
     /// exactly `count + extra` would reallocate and copy on every call).
     @inlinable

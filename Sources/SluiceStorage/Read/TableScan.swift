@@ -156,12 +156,17 @@ package final class TableScan {
                     continue
                 }
                 current = segment
-                let batch = try readPage(segment, page)
+                var batch = try readPage(segment, page)
                 guard let deleted = segment.deleted else { return batch }
-                let live = (0..<rows).filter { !deleted[firstRow + $0] }
+                var live = [Int]()
+                live.reserveCapacity(rows)
+                deleted.withUnsafeBufferPointer { deleted in
+                    for r in 0..<rows where !deleted[firstRow + r] { live.append(r) }
+                }
                 if live.count == rows { return batch }
                 if live.isEmpty { continue }
-                return batch.map { $0.gather(live) }
+                for c in batch.indices { batch[c].retainRows(live) }
+                return batch
             }
             segment.file.close()
             current = nil
