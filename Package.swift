@@ -52,6 +52,8 @@ var targets: [Target] = [
     .target(
         name: "SluiceSQL",
         dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceLoad", "SluiceRoutineLoad"]),
+    // MySQL wire protocol (query port): packets, handshake, authentication.
+    .target(name: "SluiceMySQL", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
     // HTTP front: SQL API (and later Stream Load and the transaction API).
     .target(
         name: "SluiceHTTP",
@@ -107,6 +109,7 @@ var targets: [Target] = [
         ]
     ),
     .testTarget(name: "SluiceFormatTests", dependencies: ["SluiceFormat", "SluiceTesting"]),
+    .testTarget(name: "SluiceMySQLTests", dependencies: ["SluiceMySQL"]),
     .testTarget(name: "SluiceIOTests", dependencies: ["SluiceIO", "SluiceTesting"]),
     .testTarget(name: "SluiceExprTests", dependencies: ["SluiceExpr", "SluiceFormat"]),
     .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "SluiceTesting", "SluiceExpr"]),
@@ -174,6 +177,7 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: targets
 )
