@@ -1,0 +1,139 @@
+/// One MySQL connection's lifecycle as a value (spec mysql-protocol §2–§3.1): greeting →
+/// HandshakeResponse → [AuthSwitch] → command phase → closed. The network edge feeds it packets and
+/// carries out what it returns; it never touches a socket.
+package struct ConnectionMachine: Sendable {
+    package enum State: Sendable, Equatable {
+        case awaitingResponse
+        /// An AuthSwitchRequest went out; the client answers with a native response.
+        case awaitingAuthSwitch(user: String, database: String?)
+        case commands(user: String, database: String?)
+        case closed
+    }
+
+    /// A command of the command phase.
+    package enum Command: Sendable, Equatable {
+        case quit
+        case initDB(String)
+        case query(String)
+        case ping
+        case fieldList(table: String)
+        case resetConnection
+        case setOption
+        /// Anything else: its code (answered with ERR).
+        case unsupported(UInt8)
+    }
+
+    /// What the edge must do.
+    package enum Action: Sendable, Equatable {
+        /// Send this payload with this sequence id.
+        case send([UInt8], sequence: UInt8)
+        /// The login succeeded (the OK is among the sends before it): switch the session to it.
+        case authenticated(user: String, database: String?)
+        /// Run a command (replies start at sequence 1).
+        case run(Command)
+        case close
+    }
+
+    package private(set) var state: State = .awaitingResponse
+    package let scramble: [UInt8]
+    /// `SHA1(SHA1(password))` of a user (empty: no password), nil for an unknown user.
+    private let credentials: @Sendable (String) -> [UInt8]?
+
+    package init(scramble: [UInt8], credentials: @escaping @Sendable (String) -> [UInt8]?) {
+        self.scramble = scramble
+        self.credentials = credentials
+    }
+
+    /// Handles one logical packet from the client.
+    package mutating func receive(_ payload: [UInt8]) -> [Action] {
+        switch state {
+        case .awaitingResponse:
+            return handshakeResponse(payload)
+        case .awaitingAuthSwitch(let user, let database):
+            return finishLogin(user: user, database: database, response: payload, sequence: 4)
+        case .commands:
+            guard let code = payload.first else { return [.run(.unsupported(0))] }
+            let text = String(decoding: payload.dropFirst(), as: UTF8.self)
+            switch code {
+            case 0x01:
+                state = .closed
+                return [.close]
+            case 0x02: return [.run(.initDB(text))]
+            case 0x03: return [.run(.query(text))]
+            case 0x04:
+                let table = String(decoding: payload.dropFirst().prefix { $0 != 0 }, as: UTF8.self)
+                return [.run(.fieldList(table: table))]
+            case 0x0E: return [.run(.ping)]
+            case 0x1B: return [.run(.setOption)]
+            case 0x1F: return [.run(.resetConnection)]
+            default: return [.run(.unsupported(code))]
+            }
+        case .closed:
+            return [.close]
+        }
+    }
+
+    /// The database changed (`USE`, COM_INIT_DB).
+    package mutating func use(_ database: String?) {
+        if case .commands(let user, _) = state { state = .commands(user: user, database: database) }
+    }
+
+    private mutating func handshakeResponse(_ payload: [UInt8]) -> [Action] {
+        let response: Handshake.Response
+        do {
+            response = try Handshake.parseResponse(payload)
+        } catch .oldProtocol {
+            return refuse(
+                code: 1251, sqlState: "08004",
+                "Client does not support authentication protocol requested by server; consider upgrading MySQL client",
+                sequence: 2)
+        } catch {
+            return refuse(code: 1045, sqlState: "28000", "Malformed handshake response", sequence: 2)
+        }
+        if response.isSSLRequest {
+            return refuse(code: 5400, sqlState: "XX000", "Failed to change to SSL connection", sequence: 2)
+        }
+        switch response.plugin {
+        case nil, Handshake.nativePlugin?, Handshake.clearPlugin?:
+            return finishLogin(
+                user: response.user, database: response.database, response: response.authResponse, sequence: 2,
+                clear: response.plugin == Handshake.clearPlugin)
+        default:
+            // caching_sha2_password and the rest: switch to native with the same scramble.
+            state = .awaitingAuthSwitch(user: response.user, database: response.database)
+            return [.send(Handshake.authSwitch(scramble: scramble), sequence: 2)]
+        }
+    }
+
+    private mutating func finishLogin(
+        user: String, database: String?, response: [UInt8], sequence: UInt8, clear: Bool = false
+    ) -> [Action] {
+        let stored = user.isEmpty ? nil : credentials(user)
+        let valid: Bool
+        if let stored {
+            if clear {
+                let password = String(decoding: response.prefix { $0 != 0 }, as: UTF8.self)
+                valid = NativePassword.stage2(password) == stored
+            } else {
+                valid = NativePassword.verify(response: response, scramble: scramble, stage2: stored)
+            }
+        } else {
+            valid = false
+        }
+        guard valid else {
+            let using = response.isEmpty || (clear && response.first == 0) ? "NO" : "YES"
+            return refuse(
+                code: 1045, sqlState: "28000", "Access denied for user '\(user)' (using password: \(using))",
+                sequence: sequence)
+        }
+        state = .commands(user: user, database: database)
+        return [.send(ServerPackets.ok(), sequence: sequence), .authenticated(user: user, database: database)]
+    }
+
+    private mutating func refuse(code: Int, sqlState: String, _ message: String, sequence: UInt8) -> [Action] {
+        state = .closed
+        return [
+            .send(ServerPackets.error(code: code, sqlState: sqlState, message: message), sequence: sequence), .close,
+        ]
+    }
+}
