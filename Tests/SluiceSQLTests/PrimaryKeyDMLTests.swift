@@ -3,15 +3,6 @@ import Testing
 
 /// SQL DML on PRIMARY KEY and UNIQUE KEY tables (spec table-models §2.6, scenario 32).
 @Suite struct PrimaryKeyDMLTests {
-    func failure(_ h: SQLHarness, _ sql: String) -> String? {
-        do {
-            try h.run(sql)
-            return nil
-        } catch {
-            return (error as? SQLError)?.message ?? "\(error)"
-        }
-    }
-
     @Test func updateAndDeleteFollowScenario32() throws {
         let h = try SQLHarness()
         try h.run(TableModelDDLTests.pk1)
@@ -23,25 +14,25 @@ import Testing
         #expect(try h.run("SELECT * FROM pk1 WHERE id = 1") == [["1", "a", "11", "5"]])
         // (b) 2 of 4 columns without WHERE: row mode needs a WHERE.
         #expect(
-            failure(h, "UPDATE pk1 SET score = 0, name = 'q'")?.contains(
+            h.failure("UPDATE pk1 SET score = 0, name = 'q'")?.contains(
                 "must specify where clause to prevent full table update") == true)
         // (c), (d)
         #expect(
-            failure(h, "UPDATE pk1 SET id = 5 WHERE id = 1")?.contains("primary key column cannot be updated: id")
+            h.failure("UPDATE pk1 SET id = 5 WHERE id = 1")?.contains("primary key column cannot be updated: id")
                 == true)
-        #expect(failure(h, "UPDATE t1 SET score = 1 WHERE id = 1")?.contains("does not support update") == true)
+        #expect(h.failure("UPDATE t1 SET score = 1 WHERE id = 1")?.contains("does not support update") == true)
         #expect(
-            failure(h, "UPDATE pk1 SET nope = 1 WHERE id = 1")?.contains("table 'pk1' do not existing column 'nope'")
+            h.failure("UPDATE pk1 SET nope = 1 WHERE id = 1")?.contains("table 'pk1' do not existing column 'nope'")
                 == true)
         // (e) a non-key predicate.
         try h.run("DELETE FROM pk1 WHERE score > 50")
         #expect(try h.run("SELECT id FROM pk1 ORDER BY id") == [["1"]])
         // (f)
         #expect(
-            failure(h, "DELETE FROM pk1")?.contains("Delete must specify where clause to prevent full table delete")
+            h.failure("DELETE FROM pk1")?.contains("Delete must specify where clause to prevent full table delete")
                 == true)
         #expect(
-            failure(h, "DELETE FROM pk1 PARTITION (pk1) WHERE id = 1")?.contains(
+            h.failure("DELETE FROM pk1 PARTITION (pk1) WHERE id = 1")?.contains(
                 "Delete for primary key table do not support specifying partitions") == true)
         // (g) 1 of 4 columns, no WHERE: column mode updates every row.
         try h.run("INSERT INTO pk1 VALUES (3, 'c', 30, 1)")
@@ -59,7 +50,7 @@ import Testing
         try h.run("INSERT INTO pk1 (id, score) VALUES (1, 99), (7, 70)")
         #expect(try h.run("SELECT * FROM pk1 ORDER BY id") == [["1", "a", "99", "5"], ["7", nil, "70", nil]])
         #expect(
-            failure(h, "INSERT INTO pk1 (name) VALUES ('x')")?.contains(
+            h.failure("INSERT INTO pk1 (name) VALUES ('x')")?.contains(
                 "should specify all key columns when insert to primary key table") == true)
     }
 
@@ -72,7 +63,7 @@ import Testing
         try h.run("INSERT INTO pk1 PROPERTIES (\"merge_condition\" = \"version\") VALUES (1, 'new', 2, 6)")
         #expect(try h.run("SELECT * FROM pk1") == [["1", "new", "2", "6"]])
         #expect(
-            failure(h, "INSERT INTO pk1 PROPERTIES (\"merge_condition\" = \"id\") VALUES (1, 'x', 1, 9)")?.contains(
+            h.failure("INSERT INTO pk1 PROPERTIES (\"merge_condition\" = \"id\") VALUES (1, 'x', 1, 9)")?.contains(
                 "Merge condition column id should not be primary key!") == true)
     }
 
@@ -83,7 +74,7 @@ import Testing
         try h.run("INSERT INTO uk1 VALUES (1, 'a'), (2, 'b'), (3, 'c')")
         try h.run("DELETE FROM uk1 WHERE id >= 2")
         #expect(try h.run("SELECT * FROM uk1") == [["1", "a"]])
-        #expect(failure(h, "DELETE FROM uk1 WHERE name = 'a'")?.contains("Column[name] is not key column") == true)
-        #expect(failure(h, "DELETE FROM uk1")?.contains("Where clause is not set") == true)
+        #expect(h.failure("DELETE FROM uk1 WHERE name = 'a'")?.contains("Column[name] is not key column") == true)
+        #expect(h.failure("DELETE FROM uk1")?.contains("Where clause is not set") == true)
     }
 }

@@ -26,6 +26,16 @@ struct SQLHarness {
         }
     }
 
+    /// The message of the statement's error, or nil if it succeeds.
+    func failure(_ sql: String) -> String? {
+        do {
+            try run(sql)
+            return nil
+        } catch {
+            return (error as? SQLError)?.message ?? "\(error)"
+        }
+    }
+
     func statistics(_ sql: String) throws -> QueryStatistics {
         switch try executor.execute(sql, session: session) {
         case .rows(_, let s), .ok(let s): return s

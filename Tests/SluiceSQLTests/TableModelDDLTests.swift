@@ -10,15 +10,6 @@ import Testing
         PRIMARY KEY (id) DISTRIBUTED BY HASH(id) BUCKETS 1
         """
 
-    func failure(_ h: SQLHarness, _ sql: String) -> String? {
-        do {
-            try h.run(sql)
-            return nil
-        } catch {
-            return (error as? SQLError)?.message ?? "\(error)"
-        }
-    }
-
     @Test func primaryKeyDescribeAndShowCreate() throws {
         let h = try SQLHarness()
         try h.run(Self.pk1)
@@ -54,51 +45,51 @@ import Testing
     @Test func primaryKeyRulesUseStarRocksMessages() throws {
         let h = try SQLHarness()
         #expect(
-            failure(h, "CREATE TABLE bad (k INT NULL, v INT) PRIMARY KEY(k)")?.contains(
+            h.failure("CREATE TABLE bad (k INT NULL, v INT) PRIMARY KEY(k)")?.contains(
                 "primary key column[k] cannot be nullable") == true)
         #expect(
-            failure(h, "CREATE TABLE bad (k DOUBLE NOT NULL, v INT) PRIMARY KEY(k) DISTRIBUTED BY HASH(k)")?.contains(
+            h.failure("CREATE TABLE bad (k DOUBLE NOT NULL, v INT) PRIMARY KEY(k) DISTRIBUTED BY HASH(k)")?.contains(
                 "primary key column[k] type not supported") == true)
         #expect(
-            failure(h, "CREATE TABLE bad (v INT, k INT NOT NULL) PRIMARY KEY(k) DISTRIBUTED BY HASH(k)")?.contains(
+            h.failure("CREATE TABLE bad (v INT, k INT NOT NULL) PRIMARY KEY(k) DISTRIBUTED BY HASH(k)")?.contains(
                 "Key columns") == true)
         #expect(
-            failure(h, "CREATE TABLE bad (k INT, v INT) PRIMARY KEY(k) DISTRIBUTED BY RANDOM BUCKETS 2")
+            h.failure("CREATE TABLE bad (k INT, v INT) PRIMARY KEY(k) DISTRIBUTED BY RANDOM BUCKETS 2")
                 == "PRIMARY KEY must use hash distribution")
         #expect(
-            failure(h, "CREATE TABLE bad (k INT, v INT) PRIMARY KEY(nope)") == "Key column(nope) doesn't exist.")
+            h.failure("CREATE TABLE bad (k INT, v INT) PRIMARY KEY(nope)") == "Key column(nope) doesn't exist.")
         #expect(
-            failure(h, "CREATE TABLE bad (k INT, v INT SUM) PRIMARY KEY(k)")
+            h.failure("CREATE TABLE bad (k INT, v INT SUM) PRIMARY KEY(k)")
                 == "PRIMARY_KEYS table should not specify aggregate type for non-key column[v]")
         #expect(
-            failure(h, "CREATE TABLE bad (k INT, v INT) PRIMARY KEY(k) ORDER BY (nope)")
+            h.failure("CREATE TABLE bad (k INT, v INT) PRIMARY KEY(k) ORDER BY (nope)")
                 == "Unknown column 'nope' does not exist")
         #expect(
-            failure(h, "CREATE TABLE bad (k INT, __op INT) PRIMARY KEY(k)")?.contains("reserved") == true)
+            h.failure("CREATE TABLE bad (k INT, __op INT) PRIMARY KEY(k)")?.contains("reserved") == true)
         #expect(
-            failure(h, "CREATE TABLE bad (k INT, v INT) PRIMARY KEY(k) DISTRIBUTED BY HASH(v)")
+            h.failure("CREATE TABLE bad (k INT, v INT) PRIMARY KEY(k) DISTRIBUTED BY HASH(v)")
                 == "Distribution column[v] is not key column")
     }
 
     @Test func uniqueAndAggregateRules() throws {
         let h = try SQLHarness()
         #expect(
-            failure(h, "CREATE TABLE bad (k INT, v INT) UNIQUE KEY(k)")
+            h.failure("CREATE TABLE bad (k INT, v INT) UNIQUE KEY(k)")
                 == "Currently not support default distribution in UNIQUE_KEYS")
         #expect(
-            failure(h, "CREATE TABLE bad (k INT, v INT) UNIQUE KEY(k) DISTRIBUTED BY RANDOM")
+            h.failure("CREATE TABLE bad (k INT, v INT) UNIQUE KEY(k) DISTRIBUTED BY RANDOM")
                 == "UNIQUE KEY must use hash distribution")
         #expect(
-            failure(h, "CREATE TABLE bad (k INT, v INT) AGGREGATE KEY(k) DISTRIBUTED BY HASH(k)")?.contains(
+            h.failure("CREATE TABLE bad (k INT, v INT) AGGREGATE KEY(k) DISTRIBUTED BY HASH(k)")?.contains(
                 "AGG_KEYS table should specify aggregate type for non-key column[v]") == true)
         #expect(
-            failure(h, "CREATE TABLE bad (k INT, v INT REPLACE) AGGREGATE KEY(k) DISTRIBUTED BY RANDOM")
+            h.failure("CREATE TABLE bad (k INT, v INT REPLACE) AGGREGATE KEY(k) DISTRIBUTED BY RANDOM")
                 == "AGGREGATE KEY with replace  must use hash distribution")
         #expect(
-            failure(h, "CREATE TABLE bad (k INT SUM, v INT SUM) AGGREGATE KEY(k) DISTRIBUTED BY HASH(k)")
+            h.failure("CREATE TABLE bad (k INT SUM, v INT SUM) AGGREGATE KEY(k) DISTRIBUTED BY HASH(k)")
                 == "Key column[k] should not specify aggregate type.")
         #expect(
-            failure(h, "CREATE TABLE bad (k INT, v INT MAX) AGGREGATE KEY(k) DISTRIBUTED BY HASH(k) ORDER BY (v)")
+            h.failure("CREATE TABLE bad (k INT, v INT MAX) AGGREGATE KEY(k) DISTRIBUTED BY HASH(k) ORDER BY (v)")
                 == "The sort columns of AGGREGATE KEY table must be same with key columns")
         try h.run("CREATE TABLE u1 (k INT, v VARCHAR(8)) UNIQUE KEY(k) DISTRIBUTED BY HASH(k) BUCKETS 1")
         let unique = try #require(try h.run("SHOW CREATE TABLE u1").first?[1])

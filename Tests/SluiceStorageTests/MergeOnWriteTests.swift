@@ -89,10 +89,7 @@ import Testing
             let live = try engine.primaryIndexRows(database: "db", table: "pk", tabletID: tablet.id)
             let rebuilt = try engine.rebuiltPrimaryIndexRows(table: table, tabletID: tablet.id)
             #expect(
-                live.mapValues { "\($0.0.rowset)/\($0.0.segment)/\($0.1)" }
-                    == rebuilt.mapValues {
-                        "\($0.0.rowset)/\($0.0.segment)/\($0.1)"
-                    })
+                live == rebuilt)
         }
     }
 

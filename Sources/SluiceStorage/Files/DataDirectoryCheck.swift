@@ -140,27 +140,16 @@ package enum DataDirectoryCheck {
                         )
                     }
                     var rebuilt = PrimaryIndex(layout: layout, capacity: tablet.rowCount)
-                    for rowset in tablet.rowsets {
-                        for segment in rowset.segments where segment.kind == .data && segment.liveRowCount > 0 {
-                            let address = SegmentAddress(rowset: rowset.id, segment: segment.index)
-                            if let row = rebuilt.insertLive(
-                                try read(rowset, segment), segment: address, deleted: segment.deleted)
-                            {
-                                report.problems.append(
-                                    "tablet \(tablet.id): the key of row \(row) of rowset \(rowset.id) segment \(segment.index) is live in another row too (delete vectors are inconsistent)"
-                                )
-                            }
-                        }
+                    if let duplicate = try rebuilt.addLiveRows(of: tablet, readKeys: read) {
+                        report.problems.append(PrimaryIndex.duplicateMessage(tablet: tablet.id, duplicate))
+                        continue
                     }
                     let snapshotPath = DataDirectory(root: path).primaryIndex(tablet: tablet.id)
                     if fileSystem.fileExists(snapshotPath) {
                         let snapshot = try IndexSnapshot.decode(try fileSystem.readFile(snapshotPath))
                         let restored = try PrimaryIndex.restore(
                             snapshot, tablet: tablet, layout: layout, readKeys: read)
-                        if let restored,
-                            restored.rows().mapValues({ "\($0.0)/\($0.1)" })
-                                != rebuilt.rows().mapValues({ "\($0.0)/\($0.1)" })
-                        {
+                        if let restored, restored.rows() != rebuilt.rows() {
                             report.problems.append(
                                 "primary index snapshot of tablet \(tablet.id) disagrees with its segments (remove \(snapshotPath); it is rebuilt on the next write)"
                             )

@@ -167,15 +167,7 @@ extension PrimaryIndex {
         }
         // Segments committed after the snapshot.
         let covered = Set(snapshot.covered.map(\.address))
-        for rowset in tablet.rowsets {
-            for segment in rowset.segments where segment.kind == .data && segment.liveRowCount > 0 {
-                let address = SegmentAddress(rowset: rowset.id, segment: segment.index)
-                guard !covered.contains(address) else { continue }
-                if index.insertLive(try readKeys(rowset, segment), segment: address, deleted: segment.deleted) != nil {
-                    return nil
-                }
-            }
-        }
+        if try index.addLiveRows(of: tablet, skipping: covered, readKeys: readKeys) != nil { return nil }
         return index
     }
 }

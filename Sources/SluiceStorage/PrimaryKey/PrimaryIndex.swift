@@ -9,6 +9,12 @@ package struct SegmentAddress: Hashable, Sendable, Codable {
     }
 }
 
+/// A row of a tablet: its segment and row id.
+package struct RowAddress: Hashable, Sendable {
+    package var segment: SegmentAddress
+    package var row: UInt32
+}
+
 /// Rows of one segment that a commit (or compaction) deletes.
 package struct SegmentDeletes: Hashable, Sendable, Codable {
     package var segment: SegmentAddress
@@ -211,9 +217,36 @@ struct PrimaryIndex: Sendable {
         return result
     }
 
-    /// Every entry as (key text, segment, row), independent of slot numbering.
-    func rows() -> [String: (SegmentAddress, UInt32)] {
-        entries().mapValues { address(of: $0) }
+    /// Every entry as key text → row, independent of slot numbering (fsck, tests).
+    func rows() -> [String: RowAddress] {
+        entries().mapValues {
+            let (segment, row) = address(of: $0)
+            return RowAddress(segment: segment, row: row)
+        }
+    }
+
+    /// The corruption a duplicate live key means.
+    static func duplicateMessage(tablet: Int64, _ duplicate: RowAddress) -> String {
+        "tablet \(tablet): the key of row \(duplicate.row) of rowset \(duplicate.segment.rowset) segment \(duplicate.segment.segment) is live in another row too (its delete vectors are inconsistent)"
+    }
+
+    /// Adds the live rows of `tablet`'s data segments, except those in `skipping` (a build from the
+    /// segments, or the segments a snapshot does not cover).
+    /// - Returns: the first row whose key is already live elsewhere (a corrupt tablet), or nil.
+    mutating func addLiveRows(
+        of tablet: TabletMeta, skipping: Set<SegmentAddress> = [],
+        readKeys: (RowsetMeta, SegmentMeta) throws -> PrimaryKeys
+    ) rethrows -> RowAddress? {
+        for rowset in tablet.rowsets {
+            for segment in rowset.segments where segment.kind == .data && segment.liveRowCount > 0 {
+                let address = SegmentAddress(rowset: rowset.id, segment: segment.index)
+                guard !skipping.contains(address) else { continue }
+                if let row = insertLive(try readKeys(rowset, segment), segment: address, deleted: segment.deleted) {
+                    return RowAddress(segment: address, row: UInt32(row))
+                }
+            }
+        }
+        return nil
     }
 
     private func record(_ location: UInt64, _ deltas: inout DeleteDeltas) {

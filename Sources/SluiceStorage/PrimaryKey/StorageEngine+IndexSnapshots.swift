@@ -12,10 +12,8 @@ extension StorageEngine {
         guard fileSystem.fileExists(path), let bytes = try? fileSystem.readFile(path),
             let snapshot = try? IndexSnapshot.decode(bytes)
         else { return nil }
-        let keyColumns = layout.columns.map { table.schema.columns[$0] }
-        return try PrimaryIndex.restore(snapshot, tablet: tablet, layout: layout) { rowset, segment in
-            layout.encode(try readSegment(tablet: tablet.id, rowset: rowset.id, segment: segment, columns: keyColumns))
-        }
+        return try PrimaryIndex.restore(
+            snapshot, tablet: tablet, layout: layout, readKeys: keyReader(table, tablet.id, layout))
     }
 
     /// Writes a tablet's index as its snapshot file (temporary file, fsync, rename, directory

@@ -100,22 +100,23 @@ extension StorageEngine {
     /// Builds a tablet's index from its published data segments, skipping deleted rows.
     /// - Throws: `.corruption` if a key is live in two rows (delete vectors are wrong).
     func buildIndex(table: TableMeta, tablet: TabletMeta, layout: PrimaryKeyLayout) throws -> PrimaryIndex {
-        let keyColumns = layout.columns.map { table.schema.columns[$0] }
         var index = PrimaryIndex(layout: layout, capacity: tablet.rowCount)
-        for rowset in tablet.rowsets {
-            for segment in rowset.segments where segment.kind == .data && segment.liveRowCount > 0 {
-                let columns = try readSegment(
-                    tablet: tablet.id, rowset: rowset.id, segment: segment, columns: keyColumns)
-                let address = SegmentAddress(rowset: rowset.id, segment: segment.index)
-                if let row = index.insertLive(layout.encode(columns), segment: address, deleted: segment.deleted) {
-                    throw StorageError(
-                        .corruption,
-                        "tablet \(tablet.id): the key of row \(row) of rowset \(rowset.id) segment \(segment.index) is live in another row too (its delete vectors are inconsistent); run `sluice fsck`"
-                    )
-                }
-            }
+        if let duplicate = try index.addLiveRows(of: tablet, readKeys: keyReader(table, tablet.id, layout)) {
+            throw StorageError(
+                .corruption, "\(PrimaryIndex.duplicateMessage(tablet: tablet.id, duplicate)); run `sluice fsck`")
         }
         return index
+    }
+
+    /// Reads and encodes the key columns of a tablet's segments.
+    func keyReader(_ table: TableMeta, _ tablet: Int64, _ layout: PrimaryKeyLayout) -> (RowsetMeta, SegmentMeta) throws
+        -> PrimaryKeys
+    {
+        let keyColumns = layout.columns.map { table.schema.columns[$0] }
+        return { rowset, segment in
+            layout.encode(
+                try self.readSegment(tablet: tablet, rowset: rowset.id, segment: segment, columns: keyColumns))
+        }
     }
 
     /// How loaded indexes came to memory since the engine opened: read from a snapshot file (and
@@ -132,9 +133,8 @@ extension StorageEngine {
     }
 
     /// The index of a tablet as (key text → segment, row), loading it if needed (fsck, tests).
-    package func primaryIndexRows(database: String, table name: String, tabletID: Int64) throws -> [String: (
-        SegmentAddress, UInt32
-    )] {
+    package func primaryIndexRows(database: String, table name: String, tabletID: Int64) throws -> [String: RowAddress]
+    {
         writes.lock()
         defer { writes.unlock() }
         let table = try self.table(database: database, name: name)
@@ -148,8 +148,7 @@ extension StorageEngine {
     }
 
     /// A tablet's index rebuilt from its segments as (key text → segment, row) (fsck, tests).
-    package func rebuiltPrimaryIndexRows(table: TableMeta, tabletID: Int64) throws -> [String: (SegmentAddress, UInt32)]
-    {
+    package func rebuiltPrimaryIndexRows(table: TableMeta, tabletID: Int64) throws -> [String: RowAddress] {
         guard let tablet = table.partitions.lazy.flatMap(\.tablets).first(where: { $0.id == tabletID }) else {
             throw StorageError(.unknownPartition, "tablet \(tabletID) is not in table \(table.name)")
         }

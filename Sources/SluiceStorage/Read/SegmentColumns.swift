@@ -2,7 +2,8 @@ import SluiceFormat
 import SluiceIO
 import Synchronization
 
-/// Reads whole columns of segment files (merge-on-write apply, index builds, compaction, fsck).
+/// Opens segment files and reads whole columns of them (scans, merge-on-write apply, index
+/// builds, compaction, fsck).
 struct SegmentColumnReader {
     let fileSystem: any FileSystem
     let directory: DataDirectory
@@ -10,24 +11,32 @@ struct SegmentColumnReader {
     var cachedFooter: (String) -> SegmentFooter? = { _ in nil }
     var cacheFooter: (String, SegmentFooter) -> Void = { _, _ in }
 
-    /// The columns of one segment. A column the segment does not hold (added later) reads as NULLs.
-    func read(tablet: Int64, rowset: Int64, segment: SegmentMeta, columns: [ColumnSchema]) throws -> [ColumnVector] {
-        let path = directory.segment(tablet: tablet, rowset: rowset, index: segment.index)
+    /// Opens a segment file and reads (or takes from the cache) its footer; the caller closes
+    /// the file.
+    func open(_ path: String) throws -> (file: any ReadableFile, footer: SegmentFooter) {
         let file: any ReadableFile
         do {
             file = try fileSystem.openForReading(path)
         } catch {
             throw StorageError(.io, "cannot open segment \(path): \(error)", underlying: error)
         }
+        if let cached = cachedFooter(path) { return (file, cached) }
+        do {
+            let footer = try SegmentReader.footer(fileSize: file.size) { try file.read(offset: $0, length: $1) }
+            cacheFooter(path, footer)
+            return (file, footer)
+        } catch {
+            file.close()
+            throw Self.storageError(error, path)
+        }
+    }
+
+    /// The columns of one segment. A column the segment does not hold (added later) reads as NULLs.
+    func read(tablet: Int64, rowset: Int64, segment: SegmentMeta, columns: [ColumnSchema]) throws -> [ColumnVector] {
+        let path = directory.segment(tablet: tablet, rowset: rowset, index: segment.index)
+        let (file, footer) = try open(path)
         defer { file.close() }
         do {
-            let footer: SegmentFooter
-            if let cached = cachedFooter(path) {
-                footer = cached
-            } else {
-                footer = try SegmentReader.footer(fileSize: file.size) { try file.read(offset: $0, length: $1) }
-                cacheFooter(path, footer)
-            }
             return try columns.map { column in
                 guard let entry = footer.column(id: column.id) else {
                     return ColumnVector(type: column.type, repeating: .null, count: footer.rowCount)
@@ -39,24 +48,32 @@ struct SegmentColumnReader {
                 }
                 return vector
             }
-        } catch let error as FormatError {
-            throw StorageError(.corruption, "corrupt segment \(path): \(error)", underlying: error)
-        } catch let error as StorageError {
-            throw error
         } catch {
-            throw StorageError(.io, "cannot read segment \(path): \(error)", underlying: error)
+            throw Self.storageError(error, path)
+        }
+    }
+
+    private static func storageError(_ error: any Error, _ path: String) -> StorageError {
+        switch error {
+        case let error as FormatError: StorageError(.corruption, "corrupt segment \(path): \(error)", underlying: error)
+        case let error as StorageError: error
+        default: StorageError(.io, "cannot read segment \(path): \(error)", underlying: error)
         }
     }
 }
 
 extension StorageEngine {
-    /// Reads whole columns of one segment file (see ``SegmentColumnReader``), with the footer cache.
+    /// Segment files of this data directory, through the footer cache.
+    var segmentReader: SegmentColumnReader {
+        SegmentColumnReader(
+            fileSystem: fileSystem, directory: directory, cachedFooter: { path in self.footers.withLock { $0[path] } },
+            cacheFooter: { path, footer in self.footers.withLock { $0[path] = footer } })
+    }
+
+    /// Reads whole columns of one segment file (see ``SegmentColumnReader``).
     func readSegment(tablet: Int64, rowset: Int64, segment: SegmentMeta, columns: [ColumnSchema]) throws
         -> [ColumnVector]
     {
-        let reader = SegmentColumnReader(
-            fileSystem: fileSystem, directory: directory, cachedFooter: { path in self.footers.withLock { $0[path] } },
-            cacheFooter: { path, footer in self.footers.withLock { $0[path] = footer } })
-        return try reader.read(tablet: tablet, rowset: rowset, segment: segment, columns: columns)
+        try segmentReader.read(tablet: tablet, rowset: rowset, segment: segment, columns: columns)
     }
 }

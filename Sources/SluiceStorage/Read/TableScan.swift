@@ -203,24 +203,7 @@ package final class TableScan {
     }
 
     private func open(_ path: String) throws -> OpenSegment {
-        let file: any ReadableFile
-        do {
-            file = try engine.fileSystem.openForReading(path)
-        } catch {
-            throw StorageError(.io, "cannot open segment \(path): \(error)", underlying: error)
-        }
-        let footer: SegmentFooter
-        if let cached = engine.footers.withLock({ $0[path] }) {
-            footer = cached
-        } else {
-            do {
-                footer = try SegmentReader.footer(fileSize: file.size) { try file.read(offset: $0, length: $1) }
-            } catch let error as FormatError {
-                file.close()
-                throw StorageError(.corruption, "corrupt segment \(path): \(error)", underlying: error)
-            }
-            engine.footers.withLock { $0[path] = footer }
-        }
+        let (file, footer) = try engine.segmentReader.open(path)
         let entries = columns.map { footer.column(id: table.schema.columns[$0].id) }
         return OpenSegment(path: path, file: file, footer: footer, entries: entries)
     }
