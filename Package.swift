@@ -53,7 +53,13 @@ var targets: [Target] = [
         name: "SluiceSQL",
         dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceLoad", "SluiceRoutineLoad"]),
     // MySQL wire protocol (query port): packets, handshake, authentication.
-    .target(name: "SluiceMySQL", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+    .target(
+        name: "SluiceMySQL",
+        dependencies: [
+            "SluiceSQL", "SluiceStorage", "SluiceFormat", "SluiceIO", logging, nio,
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
     // HTTP front: SQL API (and later Stream Load and the transaction API).
     .target(
         name: "SluiceHTTP",
@@ -71,8 +77,8 @@ var targets: [Target] = [
     .target(
         name: "SluiceServer",
         dependencies: [
-            "SluiceHTTP", "SluiceSQL", "SluiceStorage", "SluiceIO", "SluiceLoad", "SluiceTxn", "SluiceRoutineLoad",
-            "SluiceKafka",
+            "SluiceHTTP", "SluiceMySQL", "SluiceSQL", "SluiceStorage", "SluiceIO", "SluiceLoad", "SluiceTxn",
+            "SluiceRoutineLoad", "SluiceKafka",
             "CSluiceSupport",
             logging,
             .product(name: "Configuration", package: "swift-configuration"),
@@ -129,7 +135,9 @@ var targets: [Target] = [
     .testTarget(
         name: "SluiceServerTests",
         dependencies: [
-            "SluiceServer", "SluiceTesting", "SluiceKafka", "SluiceStorage", "sluice", "CLZ4", "CZstd", "CBzip2",
+            "SluiceServer", "SluiceTesting", "SluiceKafka", "SluiceStorage", "SluiceMySQL", "SluiceIO", "sluice",
+            "CLZ4",
+            "CZstd", "CBzip2",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]
     ),

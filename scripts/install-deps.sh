@@ -13,12 +13,19 @@ dpkg -s libbz2-dev >/dev/null 2>&1 || need_apt+=(libbz2-dev)   # bzip2 Stream Lo
 dpkg -s librdkafka-dev >/dev/null 2>&1 || need_apt+=(librdkafka-dev)   # Kafka client (CRdKafka)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)   # peer in the Routine Load benchmark
+command -v mariadb >/dev/null 2>&1 || need_apt+=(mariadb-client)   # real MySQL client in the protocol tests
 
 if ((${#need_apt[@]})); then
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO="sudo"
     $SUDO apt-get update -q
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need_apt[@]}"
+fi
+
+# Python MySQL drivers the protocol tests drive against the query port (mysql-connector-python
+# 9.1 ships a working C extension for CPython 3.11 on x86_64; later wheels import without it).
+if ! python3 -c "import pymysql, mysql.connector, _mysql_connector" >/dev/null 2>&1; then
+    python3 -m pip install -q pymysql "mysql-connector-python==9.1.0"
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

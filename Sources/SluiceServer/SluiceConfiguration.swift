@@ -1,4 +1,5 @@
 import Configuration
+import Foundation
 import SystemPackage
 
 /// Process settings. Sources, highest priority first: command-line flags, environment variables
@@ -11,6 +12,18 @@ package struct SluiceConfiguration: Sendable {
     package var host = "127.0.0.1"
     /// `server.http_port`: HTTP port (StarRocks FE's 8030). Default 8030; 0 picks a free port.
     package var httpPort = 8030
+    /// `server.query_port`: MySQL protocol port (StarRocks FE's 9030). Default 9030; 0 turns the
+    /// MySQL protocol off.
+    package var queryPort = 9030
+    /// `server.mysql_server_version`: the version in the MySQL greeting and `@@version`.
+    /// Default `8.0.33` (StarRocks 3.4+); keep it a plain `X.Y.Z`.
+    package var mysqlServerVersion = "8.0.33"
+    /// `server.qe_max_connection`: logged-in MySQL connections at once; one more is refused with
+    /// `Reach limit of connections`. Default 4096.
+    package var maxConnections = 4096
+    /// `server.max_allowed_packet`: largest MySQL command accepted, in bytes (larger: ERR 1153 and
+    /// the connection closes). Default 67108864.
+    package var maxAllowedPacket = 64 << 20
     /// `auth.users`: `user:password` entries. Default `root:` (root, empty password, as StarRocks).
     package var users: [String: String] = ["root": ""]
     /// `load.label_keep_max_second`: how long committed labels are remembered. Default 259200 s.
@@ -89,6 +102,15 @@ package struct SluiceConfiguration: Sendable {
         var c = SluiceConfiguration(dataDirectory: dataDirectory)
         c.host = reader.string(forKey: "server.host", default: c.host)
         c.httpPort = try integer(reader, "server.http_port", c.httpPort, 0...65535)
+        c.queryPort = try integer(reader, "server.query_port", c.queryPort, 0...65535)
+        c.mysqlServerVersion = reader.string(forKey: "server.mysql_server_version", default: c.mysqlServerVersion)
+        guard c.mysqlServerVersion.range(of: #"^\d{1,2}\.\d{1,2}\.\d{1,3}$"#, options: .regularExpression) != nil else {
+            throw ConfigurationError(
+                "server.mysql_server_version must be X.Y.Z (e.g. 8.0.33), got '\(c.mysqlServerVersion)'")
+        }
+        c.maxConnections = try integer(reader, "server.qe_max_connection", c.maxConnections, 1...1_000_000)
+        c.maxAllowedPacket = try integer(
+            reader, "server.max_allowed_packet", c.maxAllowedPacket, 1024...(1 << 30))
         if let entries = reader.stringArray(forKey: "auth.users") {
             var users = [String: String]()
             for entry in entries {

@@ -7,6 +7,7 @@ import SluiceHTTP
 import SluiceIO
 import SluiceKafka
 import SluiceLoad
+import SluiceMySQL
 import SluiceRoutineLoad
 import SluiceSQL
 import SluiceStorage
@@ -60,7 +61,18 @@ package enum SluiceServer {
         }
         let routineLoad = RoutineLoadManager(
             service: loadService, factory: KafkaSourceFactory(), options: routineLoadOptions, logger: logger)
-        let executor = SQLExecutor(engine: engine, transactions: transactions, routineLoad: routineLoad)
+        var identity = ServerIdentity()
+        identity.serverVersion = configuration.mysqlServerVersion
+        identity.versionComment = "\(SluiceVersion.current)-sluice"
+        identity.currentVersion = "3.5.0 sluice-\(SluiceVersion.current)"
+        identity.host = configuration.host
+        identity.httpPort = configuration.httpPort
+        identity.queryPort = configuration.queryPort
+        identity.startMicros = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        identity.systemTimeZone = TimeZone.current.identifier == "GMT" ? "UTC" : TimeZone.current.identifier
+        let executor = SQLExecutor(
+            engine: engine, transactions: transactions, routineLoad: routineLoad,
+            globals: GlobalVariables(identity: identity))
         var sqlRoutes = SQLRoutes(executor: executor, authenticator: authenticator)
         sqlRoutes.advertisedAddress = advertised
         sqlRoutes.register(on: router)
@@ -97,8 +109,22 @@ package enum SluiceServer {
             interval: .milliseconds(configuration.compactionIntervalMilliseconds),
             labelCleanInterval: .seconds(configuration.labelCleanIntervalSeconds),
             errorLogReserve: .seconds(configuration.errorLogReserveHours * 3600), logger: logger)
+        var mysqlServices = [ServiceGroupConfiguration.ServiceConfiguration]()
+        if configuration.queryPort != 0 {
+            var options = MySQLServer.Options()
+            options.host = configuration.host
+            options.port = configuration.queryPort
+            options.maxConnections = configuration.maxConnections
+            options.maxPacket = configuration.maxAllowedPacket
+            options.advertisedAddress = advertised
+            let mysql = MySQLServer(executor: executor, users: configuration.users, options: options, logger: logger)
+            let listener = try await mysql.bind()
+            let port = listener.channel.localAddress?.port ?? configuration.queryPort
+            logger.info("MySQL protocol listening on \(configuration.host):\(port)")
+            mysqlServices.append(.init(service: MySQLService(server: mysql, listener: listener)))
+        }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [
+            services: mysqlServices + [
                 .init(service: app), .init(service: compaction),
                 .init(
                     service: RoutineLoadService(

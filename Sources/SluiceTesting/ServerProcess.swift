@@ -31,7 +31,9 @@ package final class ServerProcess: @unchecked Sendable {
     ) throws {
         self.dataDirectory = dataDirectory
         process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["serve", "--data-dir", dataDirectory, "--http-port", "0"] + arguments
+        // The MySQL port is off unless a test asks for one (parallel servers cannot share 9030).
+        let queryPort = arguments.contains("--query-port") ? [] : ["--query-port", "0"]
+        process.arguments = ["serve", "--data-dir", dataDirectory, "--http-port", "0"] + queryPort + arguments
         var env = ProcessInfo.processInfo.environment
         // Test servers share two cores with every other suite of the run: niced load work would
         // measure the CI's scheduler, not the server (the benchmark measures the nice lane).
@@ -112,6 +114,23 @@ package final class ServerProcess: @unchecked Sendable {
 package struct ServerProcessError: Error, CustomStringConvertible {
     package var description: String
     package init(_ description: String) { self.description = description }
+}
+
+/// A loopback TCP port that was free a moment ago (for servers whose port 0 means "off").
+package func freeTCPPort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(fd, pointer, length) == 0 ? getsockname(fd, pointer, &length) : -1
+        }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// A fresh empty directory under the system temporary directory.

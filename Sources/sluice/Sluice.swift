@@ -19,6 +19,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .customLong("data-dir"), help: "Data directory (created if missing).") var dataDirectory: String?
     @Option(name: .customLong("http-port"), help: "HTTP port (default 8030; 0 = any free port).") var httpPort: Int?
+    @Option(name: .customLong("query-port"), help: "MySQL protocol port (default 9030; 0 = off).") var queryPort: Int?
     @Option(name: .customLong("host"), help: "Address to bind (default 127.0.0.1).") var host: String?
     @Option(name: .customLong("config"), help: "JSON configuration file (see config/sluice.json).") var config: String?
 
@@ -26,6 +27,7 @@ struct Serve: AsyncParsableCommand {
         var overrides = [String: String]()
         if let dataDirectory { overrides["data_dir"] = dataDirectory }
         if let httpPort { overrides["server.http_port"] = String(httpPort) }
+        if let queryPort { overrides["server.query_port"] = String(queryPort) }
         if let host { overrides["server.host"] = host }
         let configuration: SluiceConfiguration
         do {

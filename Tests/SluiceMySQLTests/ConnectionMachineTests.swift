@@ -29,7 +29,7 @@ import Testing
         var m = Self.machine()
         let actions = m.receive(
             Self.response(user: "jack", password: "secret", plugin: Handshake.nativePlugin, database: "demo"))
-        #expect(actions == [.send(ServerPackets.ok(), sequence: 2), .authenticated(user: "jack", database: "demo")])
+        #expect(actions == [.authenticated(user: "jack", database: "demo", sequence: 2)])
         #expect(m.receive([0x03] + Array("SELECT 1".utf8)) == [.run(.query("SELECT 1"))])
         #expect(m.receive([0x02] + Array("other".utf8)) == [.run(.initDB("other"))])
         #expect(m.receive([0x0E]) == [.run(.ping)])
@@ -46,7 +46,7 @@ import Testing
                 == [.send(Handshake.authSwitch(scramble: Self.scramble), sequence: 2)])
         let answer = NativePassword.clientResponse(password: "secret", scramble: Self.scramble)
         #expect(
-            m.receive(answer) == [.send(ServerPackets.ok(), sequence: 4), .authenticated(user: "jack", database: nil)])
+            m.receive(answer) == [.authenticated(user: "jack", database: nil, sequence: 4)])
     }
 
     @Test func refusalsUseStarRocksMessagesAndClose() {
@@ -74,6 +74,6 @@ import Testing
         var root = Self.machine()
         #expect(
             root.receive(Self.response(user: "root", password: "", plugin: nil)).last
-                == .authenticated(user: "root", database: nil))
+                == .authenticated(user: "root", database: nil, sequence: 2))
     }
 }

@@ -45,7 +45,7 @@ import Testing
         // An INSERT under the label of a load still running is refused, and nothing is written.
         let running = try f.transactions.begin(database: "db", label: "stream_1")
         let refused = #expect(throws: SQLError.self) { try f.run("INSERT INTO t WITH LABEL stream_1 VALUES (2, 'b')") }
-        #expect(refused?.code == .alreadyExists)
+        #expect(refused?.code == .labelExists)
         #expect(refused?.message == "Label [stream_1] has already been used.")
         f.transactions.abort(running, reason: "test")
         try f.run("INSERT INTO t WITH LABEL stream_1 VALUES (2, 'b')")

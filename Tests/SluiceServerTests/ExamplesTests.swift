@@ -210,6 +210,10 @@ import Testing
         let configuration = try await SluiceConfiguration.load(file: file, overrides: [:], environment: [:])
         #expect(configuration.dataDirectory == "data")
         #expect(configuration.httpPort == 8030)
+        #expect(configuration.queryPort == 9030)
+        #expect(configuration.mysqlServerVersion == "8.0.33")
+        #expect(configuration.maxConnections == 4096)
+        #expect(configuration.maxAllowedPacket == 67_108_864)
         #expect(configuration.users == ["root": ""])
         #expect(configuration.idleTimeoutSeconds == 60)
         #expect(configuration.shutdownGraceSeconds == 10)
@@ -225,6 +229,14 @@ import Testing
         #expect(overridden.compactionThreshold == 4)
         #expect(!overridden.groupCommit)
         #expect(overridden.loadBackgroundNice == 0)
+        let mysql = try await SluiceConfiguration.load(
+            file: file, overrides: ["server.query_port": "19030"],
+            environment: ["SLUICE_SERVER_QE_MAX_CONNECTION": "3", "SLUICE_SERVER_MYSQL_SERVER_VERSION": "5.7.99"])
+        #expect(mysql.queryPort == 19030 && mysql.maxConnections == 3 && mysql.mysqlServerVersion == "5.7.99")
+        await #expect(throws: ConfigurationError.self) {
+            _ = try await SluiceConfiguration.load(
+                file: nil, overrides: ["data_dir": "/x", "server.mysql_server_version": "v8"], environment: [:])
+        }
         let fromEnvironment = try await SluiceConfiguration.load(
             file: nil, overrides: [:], environment: ["SLUICE_DATA_DIR": "/x", "SLUICE_SERVER_HTTP_PORT": "7000"])
         #expect(fromEnvironment.httpPort == 7000)

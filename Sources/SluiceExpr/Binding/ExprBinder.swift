@@ -23,6 +23,8 @@ package struct ExprBinder {
             return .column(index, type)
         case .star:
             throw ExprError(.syntax, "'*' is not allowed here")
+        case .variable(let reference):
+            throw ExprError(.syntax, "Variables are not available here: \(reference.text)")
         case .unary(.not, let inner):
             return .call(OperatorKernels.not, [coerce(try bind(inner), to: .boolean)], .boolean)
         case .unary(.negate, let inner):

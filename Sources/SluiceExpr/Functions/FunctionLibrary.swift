@@ -16,7 +16,7 @@ package enum FunctionLibrary {
         "date", "date_format", "date_trunc", "day", "dayofmonth", "floor", "from_unixtime", "hour", "if", "ifnull",
         "length", "char_length", "lower", "lcase", "ltrim", "minute", "month", "now", "nullif", "replace", "round",
         "rtrim", "second", "split_part", "str_to_date", "substr", "substring", "to_date", "trim", "unix_timestamp",
-        "upper", "ucase", "year", "greatest", "least", "mod", "pow", "power", "sqrt", "left", "right",
+        "upper", "ucase", "year", "greatest", "least", "mod", "pow", "power", "sqrt", "left", "right", "repeat",
     ]
 
     /// Resolves `name` for the argument types.
@@ -83,6 +83,20 @@ package enum FunctionLibrary {
             return bind([stringType], .bigint) { v, _ in
                 guard case .bytes(let b) = v[0] else { return .null }
                 return .int(Int64(lower == "length" ? b.count : String(decoding: b, as: UTF8.self).count))
+            }
+        case "repeat":
+            try arity(2...2)
+            return bind([stringType, .bigint], .string) { v, _ in
+                guard case .bytes(let b) = v[0], case .int(let n) = v[1] else { return .null }
+                // StarRocks caps results at 1 GiB; past that the value is NULL.
+                guard n > 0, b.count > 0 else { return .bytes([]) }
+                guard Int64(b.count).multipliedReportingOverflow(by: n).partialValue <= 1 << 30, n <= 1 << 30 else {
+                    return .null
+                }
+                var out = [UInt8]()
+                out.reserveCapacity(b.count * Int(n))
+                for _ in 0..<n { out.append(contentsOf: b) }
+                return .bytes(out)
             }
         case "substr", "substring", "left", "right":
             try arity(lower == "left" || lower == "right" ? 2...2 : 2...3)

@@ -77,7 +77,7 @@ extension Expr {
     /// Direct sub-expressions.
     package var children: [Expr] {
         switch self {
-        case .literal, .column, .star: return []
+        case .literal, .column, .star, .variable: return []
         case .unary(_, let e), .isNull(let e, _), .cast(let e, _): return [e]
         case .binary(_, let a, let b), .like(let a, let b, _): return [a, b]
         case .inList(let e, let list, _): return [e] + list

@@ -18,13 +18,15 @@ package indirect enum Expr: Sendable, Hashable {
     case cast(Expr, ColumnType)
     /// A function call; aggregates (`count`, `sum`, …) are calls too. `distinct` for `count(DISTINCT x)`.
     case call(name: String, arguments: [Expr], distinct: Bool)
+    /// `@@[session.|global.|local.]name` or `@name`: resolved by the SQL layer before binding.
+    case variable(VariableReference)
 
     /// Whether this expression contains an aggregate call.
     package var containsAggregate: Bool {
         switch self {
         case .call(let name, let args, _):
             return AggregateKind(name: name) != nil || args.contains { $0.containsAggregate }
-        case .literal, .column, .star: return false
+        case .literal, .column, .star, .variable: return false
         case .unary(_, let e), .isNull(let e, _), .cast(let e, _): return e.containsAggregate
         case .binary(_, let a, let b), .like(let a, let b, _): return a.containsAggregate || b.containsAggregate
         case .inList(let e, let list, _): return e.containsAggregate || list.contains { $0.containsAggregate }
@@ -44,6 +46,7 @@ package indirect enum Expr: Sendable, Hashable {
             return type.isString || type == .date || type == .datetime || type == .json ? "'\(text)'" : text
         case .column(let name, let qualifier): return qualifier.map { "\($0).\(name)" } ?? name
         case .star: return "*"
+        case .variable(let reference): return reference.text
         case .unary(let op, let e): return op == .not ? "NOT \(e.sql)" : "-\(e.sql)"
         case .binary(let op, let a, let b): return "\(a.sql) \(op.rawValue) \(b.sql)"
         case .isNull(let e, let negated): return "\(e.sql) IS \(negated ? "NOT " : "")NULL"
@@ -61,6 +64,32 @@ package indirect enum Expr: Sendable, Hashable {
         case .cast(let e, let type): return "CAST(\(e.sql) AS \(type.sqlName))"
         case .call(let name, let args, let distinct):
             return "\(name)(\(distinct ? "DISTINCT " : "")\(args.map(\.sql).joined(separator: ", ")))"
+        }
+    }
+}
+
+/// A variable reference as written: system (`@@x`, `@@session.x`, `@@global.x`) or user (`@x`).
+package struct VariableReference: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
+        case user
+        /// `scope` is `session`, `global` or `local` when written, nil otherwise.
+        case system(scope: String?)
+    }
+    package var kind: Kind
+    /// The variable's name as written (without `@`s and scope).
+    package var name: String
+
+    package init(kind: Kind, name: String) {
+        self.kind = kind
+        self.name = name
+    }
+
+    /// The reference as SQL text (the default column name of `SELECT @@x`).
+    package var text: String {
+        switch kind {
+        case .user: "@\(name)"
+        case .system(let scope?): "@@\(scope).\(name)"
+        case .system(nil): "@@\(name)"
         }
     }
 }

@@ -256,7 +256,7 @@ package enum ExprParser {
         return try parsePrimary(&s)
     }
 
-    static func parsePrimary(_ s: inout TokenStream) throws(ExprError) -> Expr {
+    package static func parsePrimary(_ s: inout TokenStream) throws(ExprError) -> Expr {
         let token = s.current
         switch token.kind {
         case .number(let text):
@@ -273,6 +273,8 @@ package enum ExprParser {
         case .symbol("*"):
             s.advance()
             return .star
+        case .symbol("@"):
+            return try variableReference(&s)
         case .quotedIdentifier:
             return try columnReference(&s)
         case .word(let word):
@@ -304,6 +306,22 @@ package enum ExprParser {
                 }
             case "INTERVAL":
                 break
+            case "_BINARY", "_UTF8", "_UTF8MB4", "_LATIN1":
+                // Charset introducers (`_binary'…'` from PyMySQL): the string that follows.
+                if case .string = s.peek().kind {
+                    s.advance()
+                    return try parsePrimary(&s)
+                }
+            case "X":
+                // Hexadecimal string literal X'4142'.
+                if case .string(let hex) = s.peek().kind, s.peek().offset == token.offset + 1 {
+                    s.advance()
+                    s.advance()
+                    guard let text = hexString(hex) else {
+                        throw ExprError(.syntax, "Invalid hexadecimal literal X'\(hex)'", position: token.offset)
+                    }
+                    return .literal(.string(text), .varchar(length: max(1, text.utf8.count)))
+                }
             default:
                 break
             }
@@ -312,6 +330,55 @@ package enum ExprParser {
         default:
             throw s.unexpected(expecting: "an expression")
         }
+    }
+
+    /// `@name` (user variable) or `@@[session.|global.|local.]name` (system variable).
+    static func variableReference(_ s: inout TokenStream) throws(ExprError) -> Expr {
+        let start = s.current.offset
+        s.advance()
+        var system = false
+        if s.current.isSymbol("@"), s.current.offset == start + 1 {
+            system = true
+            s.advance()
+        }
+        var name: String
+        switch s.current.kind {
+        case .word(let w), .quotedIdentifier(let w), .string(let w): name = w
+        default: throw s.unexpected(expecting: "a variable name")
+        }
+        s.advance()
+        guard system else { return .variable(VariableReference(kind: .user, name: name)) }
+        var scope: String?
+        let lowered = name.lowercased()
+        if ["session", "global", "local"].contains(lowered), s.current.isSymbol(".") {
+            s.advance()
+            scope = lowered
+            name = try s.identifier("variable name")
+        }
+        return .variable(VariableReference(kind: .system(scope: scope), name: name))
+    }
+
+    /// The text of hexadecimal digits (pairs), or nil when they are not hex.
+    static func hexString(_ hex: String) -> String? {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(digits.count / 2)
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: c - 48
+            case 65...70: c - 55
+            case 97...102: c - 87
+            default: nil
+            }
+        }
+        var i = 0
+        while i < digits.count {
+            guard let hi = nibble(digits[i]), let lo = nibble(digits[i + 1]) else { return nil }
+            bytes.append(hi << 4 | lo)
+            i += 2
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func numberLiteral(_ text: String, position: Int) throws(ExprError) -> Expr {

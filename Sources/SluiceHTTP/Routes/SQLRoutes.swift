@@ -145,7 +145,7 @@ package struct SQLRoutes: Sendable {
 
     static func status(for code: SQLError.Code) -> HTTPResponse.Status {
         switch code {
-        case .notFound: .notFound
+        case .notFound, .unknownDatabase, .unknownTable: .notFound
         case .internalError: .internalServerError
         default: .badRequest
         }

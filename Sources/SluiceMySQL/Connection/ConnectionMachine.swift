@@ -19,6 +19,8 @@ package struct ConnectionMachine: Sendable {
         case fieldList(table: String)
         case resetConnection
         case setOption
+        /// COM_STMT_CLOSE / COM_STMT_SEND_LONG_DATA: answered with nothing.
+        case silent(UInt8)
         /// Anything else: its code (answered with ERR).
         case unsupported(UInt8)
     }
@@ -27,8 +29,9 @@ package struct ConnectionMachine: Sendable {
     package enum Action: Sendable, Equatable {
         /// Send this payload with this sequence id.
         case send([UInt8], sequence: UInt8)
-        /// The login succeeded (the OK is among the sends before it): switch the session to it.
-        case authenticated(user: String, database: String?)
+        /// The credentials are right: the edge answers with OK at `sequence` — or with an ERR when
+        /// the database is unknown or the connection cap is reached — and switches the session.
+        case authenticated(user: String, database: String?, sequence: UInt8)
         /// Run a command (replies start at sequence 1).
         case run(Command)
         case close
@@ -59,12 +62,17 @@ package struct ConnectionMachine: Sendable {
                 state = .closed
                 return [.close]
             case 0x02: return [.run(.initDB(text))]
-            case 0x03: return [.run(.query(text))]
+            case 0x03:
+                // StarRocks strips trailing NULs; invalid UTF-8 becomes U+FFFD (never a failure).
+                var body = payload.dropFirst()
+                while body.last == 0 { body = body.dropLast() }
+                return [.run(.query(String(decoding: body, as: UTF8.self)))]
             case 0x04:
                 let table = String(decoding: payload.dropFirst().prefix { $0 != 0 }, as: UTF8.self)
                 return [.run(.fieldList(table: table))]
             case 0x0E: return [.run(.ping)]
             case 0x1B: return [.run(.setOption)]
+            case 0x18, 0x19: return [.run(.silent(code))]
             case 0x1F: return [.run(.resetConnection)]
             default: return [.run(.unsupported(code))]
             }
@@ -127,7 +135,7 @@ package struct ConnectionMachine: Sendable {
                 sequence: sequence)
         }
         state = .commands(user: user, database: database)
-        return [.send(ServerPackets.ok(), sequence: sequence), .authenticated(user: user, database: database)]
+        return [.authenticated(user: user, database: database, sequence: sequence)]
     }
 
     private mutating func refuse(code: Int, sqlState: String, _ message: String, sequence: UInt8) -> [Action] {

@@ -13,7 +13,7 @@ struct DMLExecution {
         insert = InsertExecution(engine: engine, transactions: transactions, session: session)
     }
 
-    func delete(_ statement: DeleteStatement) throws -> Int {
+    func delete(_ statement: DeleteStatement) throws -> DMLOutcome {
         let (database, table) = try insert.resolve(statement.table)
         switch table.keysType {
         case .primary:
@@ -46,7 +46,7 @@ struct DMLExecution {
         select.filter = statement.filter
         let matched = try rows(of: select, types: keys.map { table.schema.columns[$0].type }, table: table)
         let count = matched.first?.count ?? 0
-        guard count > 0 else { return 0 }
+        guard count > 0 else { return DMLOutcome(rows: 0, label: "") }
         // Delete rows carry only their keys; the other columns are placeholders.
         let columns = table.schema.columns.enumerated().map { c, column in
             keys.firstIndex(of: c).map { matched[$0] }
@@ -62,7 +62,7 @@ struct DMLExecution {
         }
     }
 
-    func update(_ statement: UpdateStatement) throws -> Int {
+    func update(_ statement: UpdateStatement) throws -> DMLOutcome {
         let (database, table) = try insert.resolve(statement.table)
         guard table.keysType == .primary else {
             throw SQLError(.analysis, "table \(table.name) does not support update")
@@ -93,7 +93,7 @@ struct DMLExecution {
         select.filter = statement.filter
         let columns = try rows(of: select, types: table.schema.columns.map(\.type), table: table)
         let count = columns.first?.count ?? 0
-        guard count > 0 else { return 0 }
+        guard count > 0 else { return DMLOutcome(rows: 0, label: "") }
         return try insert.transactional(database: database, label: "update_\(InsertExecution.randomHex())") {
             try insert.commitRows(columns, into: table, transaction: $0)
             return count
@@ -128,7 +128,7 @@ extension Expr {
     var columnNames: [String] {
         switch self {
         case .column(let name, _): [name]
-        case .literal, .star: []
+        case .literal, .star, .variable: []
         case .unary(_, let e), .isNull(let e, _), .cast(let e, _): e.columnNames
         case .binary(_, let a, let b), .like(let a, let b, _): a.columnNames + b.columnNames
         case .inList(let e, let list, _): e.columnNames + list.flatMap(\.columnNames)

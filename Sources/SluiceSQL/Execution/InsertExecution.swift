@@ -16,7 +16,7 @@ struct InsertExecution {
     let transactions: TransactionManager
     let session: Session
 
-    func run(_ insert: InsertStatement) throws -> Int {
+    func run(_ insert: InsertStatement) throws -> DMLOutcome {
         let (database, table) = try resolve(insert.table)
         return try transactional(database: database, label: insert.label ?? "insert_\(Self.randomHex())") {
             try write(insert, into: table, transaction: $0)
@@ -26,19 +26,19 @@ struct InsertExecution {
     /// The database and table a statement names.
     func resolve(_ name: QualifiedName) throws -> (String, TableMeta) {
         guard let database = name.database ?? session.database else {
-            throw SQLError(.analysis, "No database selected: qualify '\(name.name)' as db.\(name.name)")
+            throw SQLError(.noDatabase, "No database selected: qualify '\(name.name)' as db.\(name.name)")
         }
         return (database, try engine.table(database: database, name: name.name))
     }
 
     /// Runs `body` in a transaction under `label`: it commits (returning the rows written), or
     /// the transaction is aborted with the failure (0 rows abort it too: nothing to commit).
-    func transactional(database: String, label: String, _ body: (Transaction) throws -> Int) throws -> Int {
+    func transactional(database: String, label: String, _ body: (Transaction) throws -> Int) throws -> DMLOutcome {
         let transaction = try transactions.begin(database: database, label: label)
         do {
             let rows = try body(transaction)
             if rows == 0 { transactions.abort(transaction, reason: "no rows to write") }
-            return rows
+            return DMLOutcome(rows: rows, label: label, transactionID: rows == 0 ? nil : transaction.id)
         } catch {
             transactions.abort(transaction, reason: "\(error)")
             throw error
@@ -209,8 +209,29 @@ struct InsertExecution {
         return ColumnVector(type: column.type, repeating: value, count: rows)
     }
 
+    /// A random id shaped like StarRocks' query ids (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`), the
+    /// tail of default labels (`insert_…`).
     static func randomHex() -> String {
         var generator = SystemRandomNumberGenerator()
-        return String(generator.next() as UInt64, radix: 16) + String(generator.next() as UInt64, radix: 16)
+        func hex(_ digits: Int) -> String {
+            let value: UInt64 = generator.next()
+            let text = String(value >> (64 - 4 * UInt64(digits)), radix: 16)
+            return String(repeating: "0", count: digits - text.count) + text
+        }
+        return "\(hex(8))-\(hex(4))-\(hex(4))-\(hex(4))-\(hex(12))"
+    }
+}
+
+/// What INSERT, DELETE and UPDATE did: rows written and the transaction that made them visible
+/// (nil when nothing was committed).
+package struct DMLOutcome: Sendable, Hashable {
+    package var rows: Int
+    package var label: String
+    package var transactionID: Int64?
+
+    package init(rows: Int, label: String, transactionID: Int64? = nil) {
+        self.rows = rows
+        self.label = label
+        self.transactionID = transactionID
     }
 }

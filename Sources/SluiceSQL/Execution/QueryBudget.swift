@@ -1,12 +1,18 @@
 import Synchronization
 
 /// Set by whoever owns a running statement's client (the HTTP route when the request task is
-/// cancelled, shutdown) to stop the statement at its next batch.
+/// cancelled, shutdown, a MySQL connection that closed, `KILL QUERY`) to stop the statement at its
+/// next batch.
 package final class QueryCancellation: Sendable {
-    private let flag = Atomic<Bool>(false)
+    /// 0 running, 1 client gone or shutdown, 2 killed.
+    private let state = Atomic<Int>(0)
     package init() {}
-    package func cancel() { flag.store(true, ordering: .relaxed) }
-    package var isCancelled: Bool { flag.load(ordering: .relaxed) }
+    /// The client went away or the server is stopping.
+    package func cancel() { _ = state.compareExchange(expected: 0, desired: 1, ordering: .relaxed) }
+    /// `KILL QUERY`: the statement fails with "Query execution was interrupted".
+    package func kill() { _ = state.compareExchange(expected: 0, desired: 2, ordering: .relaxed) }
+    package var isCancelled: Bool { state.load(ordering: .relaxed) != 0 }
+    package var isKilled: Bool { state.load(ordering: .relaxed) == 2 }
 }
 
 /// What one query may spend: wall time (`query_timeout`), memory (`query_mem_limit`) and the
@@ -28,6 +34,9 @@ struct QueryBudget {
 
     /// - Throws: ``SQLError`` `.timeout`, `.cancelled` or `.memoryLimit`.
     func check(memory: Int = 0) throws {
+        if cancellation?.isKilled == true {
+            throw SQLError(.killed, "Query execution was interrupted")
+        }
         if cancellation?.isCancelled == true {
             throw SQLError(
                 .cancelled, "Query execution was interrupted: the client went away or the server is stopping")

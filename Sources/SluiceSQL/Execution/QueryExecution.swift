@@ -19,6 +19,60 @@ struct QueryExecution {
         var close: () -> Void = {}
     }
 
+    /// The query's rows as a cursor: a plain projection (no aggregate, ORDER BY or DISTINCT)
+    /// streams batch by batch from the scan; anything else is computed first.
+    func open(_ select: SelectStatement) throws -> RowCursor {
+        let streams =
+            select.orderBy.isEmpty && !select.distinct && select.groupBy.isEmpty && select.having == nil
+            && !select.items.contains { $0.expr.containsAggregate }
+        guard streams else {
+            let (result, statistics) = try run(select)
+            return RowCursor(result, statistics: statistics)
+        }
+        var select = select
+        let budget = QueryBudget(session: session)
+        let source = try makeSource(&select)
+        let resolver = NameResolver(names: source.names, types: source.types, qualifiers: source.qualifiers)
+        let binder = ExprBinder(resolver: resolver)
+        let context = session.evaluationContext
+        let filter = try select.filter.map { try binder.bind($0) }
+        let items = try select.items.map { try binder.bind($0.expr) }
+        let columns = zip(select.items, items).map { ResultColumn(name: Self.outputName($0), type: $1.type) }
+        var skip = select.offset
+        var remaining = select.limit ?? Int.max
+        var returned = 0
+        return RowCursor(
+            columns: columns,
+            pull: {
+                while remaining > 0 {
+                    try budget.check()
+                    guard let raw = try source.next() else { return nil }
+                    let batch = try filtered(raw, filter, context)
+                    let lower = min(skip, batch.rows)
+                    skip -= lower
+                    let upper = remaining >= batch.rows - lower ? batch.rows : lower + remaining
+                    guard lower < upper else { continue }
+                    var outputs = try items.map {
+                        try Evaluator.evaluate($0, batch: batch.columns, rows: batch.rows, context: context)
+                    }
+                    if lower > 0 || upper < batch.rows { outputs = outputs.map { $0.slice(lower..<upper) } }
+                    remaining -= upper - lower
+                    returned += upper - lower
+                    return outputs
+                }
+                return nil
+            },
+            statistics: {
+                var statistics = QueryStatistics()
+                let scan = source.statistics()
+                statistics.scanRows = scan.rows
+                statistics.scanBytes = scan.bytes
+                statistics.returnRows = returned
+                return statistics
+            },
+            close: source.close)
+    }
+
     func run(_ select: SelectStatement) throws -> (ResultSet, QueryStatistics) {
         var select = select
         let budget = QueryBudget(session: session)
@@ -109,7 +163,7 @@ struct QueryExecution {
                 statistics: { ScanStatistics() })
         case .table(let name, let alias):
             guard let database = name.database ?? session.database else {
-                throw SQLError(.analysis, "No database selected: qualify '\(name.name)' as db.\(name.name)")
+                throw SQLError(.noDatabase, "No database selected: qualify '\(name.name)' as db.\(name.name)")
             }
             let table = try engine.table(database: database, name: name.name)
             let allNames = table.schema.columns.map(\.name)

@@ -1,4 +1,3 @@
-package import SluiceExpr
 package import SluiceFormat
 
 /// A named, typed output column.
@@ -50,6 +49,8 @@ package struct QueryStatistics: Sendable, Hashable {
     package var scanBytes = 0
     package var returnRows = 0
     package var affectedRows: Int?
+    /// INSERT/DELETE/UPDATE: the label and transaction that made the rows visible.
+    package var dml: DMLOutcome?
     package init() {}
 }
 
@@ -58,33 +59,4 @@ package enum StatementResult: Sendable {
     case rows(ResultSet, QueryStatistics)
     /// DDL, INSERT: no result set.
     case ok(QueryStatistics)
-}
-
-/// Per-request settings: current database and session variables.
-package struct Session: Sendable {
-    package var database: String?
-    package var timeZone: SessionTimeZone
-    /// Statement start, microseconds since the epoch (UTC).
-    package var nowMicros: Int64
-    /// `host:port` the client reached (error-log URLs in SHOW output).
-    package var address: String?
-    /// `query_timeout`: seconds a SELECT may run. Default 300, as StarRocks.
-    package var queryTimeoutSeconds = Session.defaultQueryTimeout
-    /// `query_mem_limit`: bytes a query may hold (rows it gathers, groups). Default 2 GiB,
-    /// StarRocks' `exec_mem_limit`.
-    package var queryMemoryLimit = Session.defaultQueryMemoryLimit
-    /// Stops the statement when set (client gone, shutdown).
-    package var cancellation: QueryCancellation?
-
-    package static let defaultQueryTimeout = 300
-    package static let defaultQueryMemoryLimit = 2_147_483_648
-
-    package init(database: String? = nil, timeZone: SessionTimeZone = .utc, nowMicros: Int64, address: String? = nil) {
-        self.address = address
-        self.database = database
-        self.timeZone = timeZone
-        self.nowMicros = nowMicros
-    }
-
-    var evaluationContext: EvaluationContext { EvaluationContext(timeZone: timeZone, nowMicros: nowMicros) }
 }

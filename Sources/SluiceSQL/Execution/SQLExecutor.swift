@@ -4,6 +4,14 @@ package import SluiceRoutineLoad
 package import SluiceStorage
 package import SluiceTxn
 
+/// What a statement produced, rows still to be pulled.
+package enum StatementOutcome: Sendable {
+    /// A result set: pull it with ``RowCursor/next()``, then close it.
+    case rows(RowCursor)
+    /// DDL, DML, SET, …: no result set.
+    case ok(QueryStatistics)
+}
+
 /// Runs statements against a storage engine. Synchronous and blocking: call it off the
 /// cooperative pool.
 package struct SQLExecutor: Sendable {
@@ -13,41 +21,115 @@ package struct SQLExecutor: Sendable {
     package let transactions: TransactionManager
     /// Runs the Routine Load statements; nil where no daemon runs (they then fail).
     package let routineLoad: RoutineLoadManager?
+    /// The process's global variables and identity (versions, ports).
+    package let globals: GlobalVariables
 
     /// - Parameter transactions: the process's transaction owner (the one its load paths use);
     ///   by default a new one over `engine`.
-    package init(engine: StorageEngine, transactions: TransactionManager? = nil, routineLoad: RoutineLoadManager? = nil)
-    {
+    package init(
+        engine: StorageEngine, transactions: TransactionManager? = nil, routineLoad: RoutineLoadManager? = nil,
+        globals: GlobalVariables = GlobalVariables()
+    ) {
         self.engine = engine
         self.transactions = transactions ?? TransactionManager(engine: engine)
         self.routineLoad = routineLoad
+        self.globals = globals
     }
 
-    /// Parses and runs one statement.
+    /// Parses and runs one statement, collecting its rows (the session's changes are dropped).
+    package func execute(_ sql: String, session: Session) throws(SQLError) -> StatementResult {
+        var session = session
+        return try execute(sql, session: &session)
+    }
+
+    /// Parses and runs one statement, collecting its rows; SET and USE change `session`.
+    package func execute(_ sql: String, session: inout Session) throws(SQLError) -> StatementResult {
+        switch try open(sql, session: &session) {
+        case .ok(let statistics):
+            return .ok(statistics)
+        case .rows(let cursor):
+            let result = try cursor.collect()
+            return .rows(result, cursor.statistics)
+        }
+    }
+
+    /// Parses and starts one statement; SET and USE change `session`.
     /// Runs on a large stack (``LargeStack``): statements at the expression depth limit recurse
     /// deeply in parsing and analysis.
-    package func execute(_ sql: String, session: Session) throws(SQLError) -> StatementResult {
+    package func open(_ sql: String, session: inout Session) throws(SQLError) -> StatementOutcome {
         do {
             return try LargeStack.run {
                 let statement = try SQLParser.parse(sql)
-                return try run(statement, session: session)
+                return try run(statement, session: &session)
             }
-        } catch let error as SQLError {
-            throw error
-        } catch let error as StorageError {
-            throw Self.translate(error)
-        } catch let error as TransactionError {
-            throw Self.translate(error)
-        } catch let error as ExprError {
-            throw SQLError(error.code == .syntax ? .syntax : .analysis, error.description)
         } catch {
-            throw SQLError(.internalError, "\(error)")
+            throw Self.translate(error)
+        }
+    }
+
+    /// `USE name` (also `default_catalog.name`, COM_INIT_DB's forms).
+    package func use(_ name: String, session: inout Session) throws(SQLError) {
+        var database = name
+        if let dot = name.firstIndex(of: "."), name[..<dot] == "default_catalog" {
+            database = String(name[name.index(after: dot)...])
+        }
+        do {
+            session.database = try engine.database(database).name
+        } catch {
+            throw Self.translate(error)
+        }
+    }
+
+    /// A system variable's value as `session` sees it; nil for unknown names.
+    package func variable(_ name: String, session: Session) -> VariableValue? {
+        try? SessionVariables(globals: globals).value(name, global: false, session: session)
+    }
+
+    /// The statements of a script (`;`-separated; strings and comments respected; empty ones
+    /// dropped). - Throws: `.emptyQuery` when there is none.
+    package static func statements(_ sql: String) throws(SQLError) -> [String] {
+        let tokens: [Token]
+        do {
+            tokens = try Lexer.tokenize(sql)
+        } catch {
+            return [sql]  // the parser reports the lexical error
+        }
+        let bytes = Array(sql.utf8)
+        var statements = [String]()
+        var start = 0
+        var hasContent = false
+        for token in tokens {
+            switch token.kind {
+            case .symbol(";"), .end:
+                if hasContent {
+                    statements.append(String(decoding: bytes[start..<token.offset], as: UTF8.self))
+                }
+                start = min(bytes.count, token.offset + 1)
+                hasContent = false
+            default:
+                hasContent = true
+            }
+        }
+        guard !statements.isEmpty else { throw SQLError(.emptyQuery, "Query was empty") }
+        return statements
+    }
+
+    /// The SQL error for any failure of a statement.
+    package static func translate(_ error: any Error) -> SQLError {
+        switch error {
+        case let error as SQLError: error
+        case let error as StorageError: translate(error)
+        case let error as TransactionError: translate(error)
+        case let error as ExprError: translate(error)
+        default: SQLError(.internalError, "\(error)")
         }
     }
 
     static func translate(_ error: StorageError) -> SQLError {
         switch error.code {
-        case .unknownDatabase, .unknownTable, .unknownPartition: SQLError(.notFound, error.message)
+        case .unknownDatabase: SQLError(.unknownDatabase, error.message)
+        case .unknownTable: SQLError(.unknownTable, error.message)
+        case .unknownPartition: SQLError(.notFound, error.message)
         case .alreadyExists: SQLError(.alreadyExists, error.message)
         case .invalidDefinition, .unsupported: SQLError(.analysis, error.message)
         case .invalidData: SQLError(.dataQuality, error.message)
@@ -55,23 +137,41 @@ package struct SQLExecutor: Sendable {
         }
     }
 
+    static func translate(_ error: ExprError) -> SQLError {
+        switch error.code {
+        case .syntax: SQLError(.syntax, error.description)
+        case .unknownColumn: SQLError(.unknownColumn, error.description)
+        default: SQLError(.analysis, error.description)
+        }
+    }
+
     static func translate(_ error: TransactionError) -> SQLError {
         switch error.code {
-        case .labelAlreadyExists: SQLError(.alreadyExists, error.message)
-        case .unknownDatabase, .notFound: SQLError(.notFound, error.message)
+        case .labelAlreadyExists: SQLError(.labelExists, error.message)
+        case .unknownDatabase: SQLError(.unknownDatabase, error.message)
+        case .notFound: SQLError(.notFound, error.message)
         case .invalidLabel: SQLError(.analysis, error.message)
         default: SQLError(.internalError, error.message)
         }
     }
 
-    func run(_ statement: Statement, session: Session) throws -> StatementResult {
+    func run(_ statement: Statement, session: inout Session) throws -> StatementOutcome {
+        let folding = SessionFunctions(session: session, globals: globals)
         switch statement {
         case .createDatabase(let name, let ifNotExists):
-            try engine.createDatabase(name, ifNotExists: ifNotExists)
+            do {
+                try engine.createDatabase(name, ifNotExists: ifNotExists)
+            } catch let error as StorageError where error.code == .alreadyExists {
+                throw SQLError(.databaseExists, error.message)
+            }
         case .dropDatabase(let name, let ifExists):
             try engine.dropDatabase(name, ifExists: ifExists)
         case .createTable(let name, let definition, let ifNotExists):
-            try engine.createTable(database: try Self.database(name, session), definition, ifNotExists: ifNotExists)
+            do {
+                try engine.createTable(database: try Self.database(name, session), definition, ifNotExists: ifNotExists)
+            } catch let error as StorageError where error.code == .alreadyExists {
+                throw SQLError(.tableExists, error.message)
+            }
         case .dropTable(let name, let ifExists):
             try engine.dropTable(database: try Self.database(name, session), name: name.name, ifExists: ifExists)
         case .truncateTable(let name):
@@ -84,36 +184,50 @@ package struct SQLExecutor: Sendable {
                 database: try Self.database(name, session), table: name.name, partition: partition, ifExists: ifExists)
         case .showDatabases, .showTables, .describe, .describeAll, .showCreateTable, .showPartitions, .showTablet,
             .showTransactions:
-            return .rows(try ShowExecution(engine: engine, session: session).run(statement), QueryStatistics())
-        case .insert(let insert):
-            var statistics = QueryStatistics()
-            statistics.affectedRows = try InsertExecution(engine: engine, transactions: transactions, session: session)
-                .run(insert)
-            return .ok(statistics)
+            return .rows(
+                RowCursor(try ShowExecution(engine: engine, session: session).run(statement), statistics: .init()))
+        case .insert(var insert):
+            switch insert.source {
+            case .values(let rows): insert.source = .values(try rows.map { try $0.map(folding.fold) })
+            case .select(let select): insert.source = .select(try folding.fold(select))
+            }
+            return .ok(
+                Self.dml(try InsertExecution(engine: engine, transactions: transactions, session: session).run(insert)))
         case .delete(let delete):
-            var statistics = QueryStatistics()
-            statistics.affectedRows = try DMLExecution(engine: engine, transactions: transactions, session: session)
-                .delete(delete)
-            return .ok(statistics)
+            return .ok(
+                Self.dml(
+                    try DMLExecution(engine: engine, transactions: transactions, session: session).delete(delete)))
         case .update(let update):
-            var statistics = QueryStatistics()
-            statistics.affectedRows = try DMLExecution(engine: engine, transactions: transactions, session: session)
-                .update(update)
-            return .ok(statistics)
+            return .ok(
+                Self.dml(
+                    try DMLExecution(engine: engine, transactions: transactions, session: session).update(update)))
         case .select(let select):
-            let (result, statistics) = try QueryExecution(engine: engine, session: session).run(select)
-            return .rows(result, statistics)
+            return .rows(try QueryExecution(engine: engine, session: session).open(try folding.fold(select)))
         case .routineLoad(let statement):
             guard let routineLoad else { throw SQLError(.analysis, "Routine Load is not available in this process") }
-            return try RoutineLoadExecution(manager: routineLoad, session: session).run(statement)
+            switch try RoutineLoadExecution(manager: routineLoad, session: session).run(statement) {
+            case .ok(let statistics): return .ok(statistics)
+            case .rows(let result, let statistics): return .rows(RowCursor(result, statistics: statistics))
+            }
+        case .set, .setIgnored, .use, .transactionControl, .showVariables, .showServer, .showProcesslist, .kill:
+            if let result = try SessionExecution(engine: engine, globals: globals).run(statement, session: &session) {
+                return .rows(RowCursor(result, statistics: .init()))
+            }
         }
         return .ok(QueryStatistics())
+    }
+
+    static func dml(_ outcome: DMLOutcome) -> QueryStatistics {
+        var statistics = QueryStatistics()
+        statistics.affectedRows = outcome.rows
+        statistics.dml = outcome
+        return statistics
     }
 
     /// The database of `name`, or the session's.
     static func database(_ name: QualifiedName, _ session: Session) throws -> String {
         guard let db = name.database ?? session.database else {
-            throw SQLError(.analysis, "No database selected: qualify '\(name.name)' as db.\(name.name)")
+            throw SQLError(.noDatabase, "No database selected: qualify '\(name.name)' as db.\(name.name)")
         }
         return db
     }

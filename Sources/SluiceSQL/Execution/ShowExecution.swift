@@ -9,12 +9,17 @@ struct ShowExecution {
 
     func run(_ statement: Statement) throws -> ResultSet {
         switch statement {
-        case .showDatabases:
-            return text(["Database"], engine.databaseNames().map { [$0] })
-        case .showTables(let database):
-            guard let db = database ?? session.database else { throw SQLError(.analysis, "No database selected") }
+        case .showDatabases(let filter):
+            return try text(["Database"], engine.databaseNames().map { [$0] }).filtered(filter, session)
+        case .showTables(let database, let full, let filter):
+            guard let db = database ?? session.database else { throw SQLError(.noDatabase, "No database selected") }
             let meta = try engine.database(db)
-            return text(["Tables_in_\(meta.name)"], meta.tables.values.map(\.name).sorted().map { [$0] })
+            let names = meta.tables.values.map(\.name).sorted()
+            if full {
+                return try text(["Tables_in_\(meta.name)", "Table_type"], names.map { [$0, "BASE TABLE"] })
+                    .filtered(filter, session)
+            }
+            return try text(["Tables_in_\(meta.name)"], names.map { [$0] }).filtered(filter, session)
         case .describe(let name):
             let table = try lookup(name)
             let rows = table.schema.columns.map { c -> [String?] in
@@ -86,7 +91,7 @@ struct ShowExecution {
 
     /// Committed (VISIBLE) and PREPARED transactions the journal remembers, newest first.
     private func transactions(_ database: String?, _ filter: TransactionFilter?, asLoads: Bool) throws -> ResultSet {
-        guard let name = database ?? session.database else { throw SQLError(.analysis, "No database selected") }
+        guard let name = database ?? session.database else { throw SQLError(.noDatabase, "No database selected") }
         let db = try engine.database(name)
         let meta = engine.metaState
         var rows = [(id: Int64, label: String, state: String, table: Int64, time: Int64, attachment: [UInt8]?)]()
@@ -139,7 +144,7 @@ struct ShowExecution {
 
     private func lookup(_ name: QualifiedName) throws -> TableMeta {
         guard let db = name.database ?? session.database else {
-            throw SQLError(.analysis, "No database selected: qualify '\(name.name)' as db.\(name.name)")
+            throw SQLError(.noDatabase, "No database selected: qualify '\(name.name)' as db.\(name.name)")
         }
         return try engine.table(database: db, name: name.name)
     }

@@ -6,7 +6,7 @@ extension Expr {
     func collectColumns(into names: inout Set<String>) {
         switch self {
         case .column(let name, _): names.insert(name.lowercased())
-        case .literal, .star: break
+        case .literal, .star, .variable: break
         case .unary(_, let e), .isNull(let e, _), .cast(let e, _): e.collectColumns(into: &names)
         case .binary(_, let a, let b), .like(let a, let b, _):
             a.collectColumns(into: &names)
@@ -43,7 +43,7 @@ extension Expr {
     func rewrite(_ transform: (Expr) -> Expr?) -> Expr {
         if let replaced = transform(self) { return replaced }
         switch self {
-        case .literal, .column, .star: return self
+        case .literal, .column, .star, .variable: return self
         case .unary(let op, let e): return .unary(op, e.rewrite(transform))
         case .binary(let op, let a, let b): return .binary(op, a.rewrite(transform), b.rewrite(transform))
         case .isNull(let e, let n): return .isNull(e.rewrite(transform), negated: n)

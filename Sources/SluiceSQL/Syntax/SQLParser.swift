@@ -12,12 +12,13 @@ package enum SQLParser {
             guard s.atEnd else { throw s.unexpected(expecting: "end of statement") }
             return statement
         } catch {
-            throw SQLError(.syntax, "\(error)")
+            throw SQLError(.syntax, "\(error)", position: (error as? ExprError)?.position)
         }
     }
 
     static func parseStatement(_ s: inout TokenStream) throws(ExprError) -> Statement {
         if let statement = try routineLoadStatement(&s) { return statement }
+        if let statement = try SessionStatementParser.parse(&s) { return statement }
         if s.accept("CREATE") {
             if s.accept("DATABASE") || s.accept("SCHEMA") {
                 let ifNotExists = try ifNotExistsClause(&s)
@@ -101,11 +102,16 @@ package enum SQLParser {
     }
 
     static func parseShow(_ s: inout TokenStream) throws(ExprError) -> Statement {
-        if s.accept("DATABASES") || s.accept("SCHEMAS") { return .showDatabases }
+        if let statement = try SessionStatementParser.parseShow(&s) { return statement }
+        if s.accept("DATABASES") || s.accept("SCHEMAS") {
+            return .showDatabases(filter: try SessionStatementParser.filter(&s))
+        }
+        let full = s.current.isKeyword("FULL") && s.peek().isKeyword("TABLES")
+        if full { s.advance() }
         if s.accept("TABLES") {
             var database: String?
             if s.accept("FROM") || s.accept("IN") { database = try s.identifier("database name") }
-            return .showTables(database: database)
+            return .showTables(database: database, full: full, filter: try SessionStatementParser.filter(&s))
         }
         if s.accept("CREATE") {
             try s.expect("TABLE")
@@ -143,9 +149,11 @@ package enum SQLParser {
             return .showTransactions(database: database, filter: filter, asLoads: asLoads)
         }
         _ = s.accept("FULL")
-        if s.accept("COLUMNS") {
-            try s.expect("FROM")
-            return .describe(try qualifiedName(&s))
+        if s.accept("COLUMNS") || s.accept("FIELDS") {
+            guard s.accept("FROM") || s.accept("IN") else { throw s.unexpected(expecting: "FROM") }
+            var name = try qualifiedName(&s)
+            if s.accept("FROM") || s.accept("IN") { name.database = try s.identifier("database name") }
+            return .describe(name)
         }
         throw s.unexpected(expecting: "DATABASES, TABLES, CREATE TABLE, PARTITIONS or TABLET")
     }

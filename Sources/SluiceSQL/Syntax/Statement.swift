@@ -21,8 +21,9 @@ package enum Statement: Sendable {
     case truncateTable(QualifiedName)
     case addPartitions(QualifiedName, [PartitionDefinition], buckets: Int?)
     case dropPartition(QualifiedName, partition: String, ifExists: Bool)
-    case showDatabases
-    case showTables(database: String?)
+    case showDatabases(filter: ShowFilter?)
+    /// `SHOW [FULL] TABLES [FROM db] [LIKE … | WHERE …]`.
+    case showTables(database: String?, full: Bool, filter: ShowFilter?)
     case describe(QualifiedName)
     /// `DESC t ALL`: the index view with its keys type and aggregates.
     case describeAll(QualifiedName)
@@ -38,6 +39,48 @@ package enum Statement: Sendable {
     case update(UpdateStatement)
     case select(SelectStatement)
     case routineLoad(RoutineLoadStatement)
+    /// `SET [GLOBAL|SESSION] x = v, @u = v, …`.
+    case set([SetAssignment])
+    /// `SET NAMES …`, `SET CHARACTER SET …`, `SET [SESSION] TRANSACTION …`: accepted, no effect
+    /// (results are always UTF-8; one isolation level).
+    case setIgnored
+    /// `USE db` / `USE default_catalog.db`.
+    case use(String)
+    /// `BEGIN`, `START TRANSACTION`, `COMMIT`, `ROLLBACK`: no-ops outside explicit transactions.
+    case transactionControl
+    /// `SHOW [GLOBAL|SESSION] VARIABLES [LIKE … | WHERE …]`.
+    case showVariables(global: Bool, filter: ShowFilter?)
+    /// SHOW statements about the server rather than the data (warnings, collations, …).
+    case showServer(ServerShow, filter: ShowFilter?)
+    /// `SHOW [FULL] PROCESSLIST`.
+    case showProcesslist(full: Bool)
+    /// `KILL [CONNECTION | QUERY] id`.
+    case kill(Int64, queryOnly: Bool)
+}
+
+/// `x = v` of a SET statement.
+package struct SetAssignment: Sendable {
+    package enum Target: Sendable, Equatable {
+        case system(name: String, global: Bool)
+        case user(String)
+    }
+    package var target: Target
+    /// nil = `DEFAULT`.
+    package var value: Expr?
+}
+
+/// `LIKE 'pattern'` (on the first column) or `WHERE predicate` (over the columns) of a SHOW.
+package enum ShowFilter: Sendable {
+    case like(String)
+    case predicate(Expr)
+}
+
+/// SHOW statements answered from the server's own description.
+package enum ServerShow: Sendable, Hashable {
+    case warnings, errors, collation, charset, engines, plugins, privileges, status
+    case frontends, backends
+    /// `ADMIN SHOW FRONTEND CONFIG`.
+    case frontendConfig
 }
 
 package struct InsertStatement: Sendable {

@@ -1,0 +1,341 @@
+import Foundation
+import Logging
+import NIOCore
+import SluiceFormat
+import SluiceIO
+import SluiceSQL
+import SluiceStorage
+
+/// Drives one client connection: the handshake through ``ConnectionMachine``, then one command at
+/// a time. Statements run on the blocking-I/O threads; result rows are pulled batch by batch and
+/// written with the channel's back-pressure, so a large result never sits in memory.
+struct MySQLConnection {
+    let server: MySQLServer.Context
+    let channel: any Channel
+    let handle: ConnectionHandle
+
+    typealias Inbound = NIOAsyncChannelInboundStream<ByteBuffer>
+    typealias Outbound = NIOAsyncChannelOutboundWriter<ByteBuffer>
+
+    /// Reads whole packets off the inbound stream.
+    struct PacketReader {
+        var iterator: Inbound.AsyncIterator
+        var framer: PacketFramer
+
+        /// The next logical packet; nil when the client closed.
+        mutating func next() async throws -> PacketFramer.Packet? {
+            while true {
+                if let packet = try framer.next() { return packet }
+                guard let buffer = try await iterator.next() else { return nil }
+                framer.append(buffer.readableBytesView)
+            }
+        }
+    }
+
+    func run(inbound: Inbound, outbound: Outbound) async throws {
+        var reader = PacketReader(iterator: inbound.makeAsyncIterator(), framer: PacketFramer(limit: server.maxPacket))
+        var handshakeOpen = true
+        defer { if handshakeOpen { server.registry.handshakeEnded() } }
+        var generator = SystemRandomNumberGenerator()
+        let scramble = Handshake.makeScramble(using: &generator)
+        let credentials = server.credentials
+        var machine = ConnectionMachine(scramble: scramble, credentials: { credentials[$0] })
+        let greeting = Handshake.greeting(
+            serverVersion: server.executor.globals.identity.serverVersion,
+            connectionID: UInt32(truncatingIfNeeded: handle.id), scramble: scramble)
+        try await outbound.write(ByteBuffer(bytes: PacketFramer.frames(greeting, sequence: 0).bytes))
+
+        // Connection phase, under a deadline (a silent or slow socket is closed).
+        let channel = self.channel
+        let deadline = channel.eventLoop.scheduleTask(in: .seconds(Int64(server.handshakeTimeoutSeconds))) {
+            channel.close(promise: nil)
+        }
+        var login: (user: String, database: String?, sequence: UInt8)?
+        reader.framer.expectedSequence = 1
+        handshake: while login == nil {
+            guard let packet = try await readPacket(&reader, outbound, sequence: 2) else {
+                deadline.cancel()
+                return
+            }
+            for action in machine.receive(packet.payload) {
+                switch action {
+                case .send(let payload, let sequence):
+                    try await outbound.write(ByteBuffer(bytes: PacketFramer.frames(payload, sequence: sequence).bytes))
+                    reader.framer.expectedSequence = sequence &+ 1
+                case .authenticated(let user, let database, let sequence):
+                    login = (user, database, sequence)
+                case .close:
+                    deadline.cancel()
+                    return
+                case .run:
+                    break handshake
+                }
+            }
+        }
+        deadline.cancel()
+        server.registry.handshakeEnded()
+        handshakeOpen = false
+        guard let login else { return }
+        try await commands(reader: &reader, outbound: outbound, machine: &machine, login: login)
+    }
+
+    /// Answers a login whose credentials are right — ERR for an unknown database or over the
+    /// connection cap, else OK — then runs the command phase.
+    private func commands(
+        reader: inout PacketReader, outbound: Outbound, machine: inout ConnectionMachine,
+        login: (user: String, database: String?, sequence: UInt8)
+    ) async throws {
+        var session = Session(nowMicros: Self.nowMicros())
+        server.executor.globals.configure(&session)
+        session.user = login.user
+        session.clientHost = channel.remoteAddress?.ipAddress ?? "127.0.0.1"
+        session.connectionID = handle.id
+        session.directory = server.registry
+        session.address = server.advertisedAddress
+        let freshSession = session
+        handle.loggedIn(user: login.user, database: nil)
+
+        guard server.registry.register(handle) else {
+            server.logger.warning(
+                "MySQL connection refused: qe_max_connection reached",
+                metadata: ["limit": "\(server.registry.maxConnections)"])
+            try await outbound.write(
+                ByteBuffer(bytes: frame(MySQLError.tooManyConnections.packet, sequence: login.sequence)))
+            return
+        }
+        defer { server.registry.unregister(handle.id) }
+
+        if let database = login.database, !database.isEmpty {
+            do {
+                try await use(database, session: &session)
+            } catch {
+                try await outbound.write(
+                    ByteBuffer(bytes: frame(MySQLError(error, statement: "").packet, sequence: login.sequence)))
+                return
+            }
+        }
+        try await outbound.write(ByteBuffer(bytes: frame(ServerPackets.ok(), sequence: login.sequence)))
+        machine.use(session.database)
+        handle.end(database: session.database)
+
+        while true {
+            reader.framer.expectedSequence = 0
+            let idle = scheduleIdleClose(seconds: waitTimeout(session))
+            let packet = try await readPacket(&reader, outbound, sequence: 1)
+            idle?.cancel()
+            guard let packet else { return }
+            for action in machine.receive(packet.payload) {
+                guard case .run(let command) = action else { return }
+                var writer = PacketWriter(allocator: channel.allocator, sequence: packet.sequence &+ 1)
+                switch command {
+                case .quit:
+                    return
+                case .query(let text):
+                    try await query(text, session: &session, writer: &writer, outbound: outbound)
+                case .initDB(let name):
+                    do {
+                        try await use(name, session: &session)
+                        writer.packet(ServerPackets.ok())
+                    } catch {
+                        writer.packet(MySQLError(error, statement: "").packet)
+                    }
+                case .ping:
+                    writer.packet(ServerPackets.ok())
+                case .fieldList(let table):
+                    fieldList(table, session: session, writer: &writer)
+                case .resetConnection:
+                    let database = session.database
+                    session = freshSession
+                    session.database = database
+                    writer.packet(ServerPackets.ok())
+                case .setOption:
+                    writer.packet(ServerPackets.eof())
+                case .silent:
+                    continue
+                case .unsupported(let code):
+                    writer.packet(MySQLError.unsupportedCommand(code).packet)
+                }
+                machine.use(session.database)
+                handle.end(database: session.database)
+                if writer.buffer.readableBytes > 0 { try await outbound.write(writer.take()) }
+            }
+        }
+    }
+
+    /// The next packet; a malformed stream ends the connection (after an ERR where MySQL sends
+    /// one: a packet over the limit).
+    private func readPacket(_ reader: inout PacketReader, _ outbound: Outbound, sequence: UInt8) async throws
+        -> PacketFramer.Packet?
+    {
+        do {
+            return try await reader.next()
+        } catch let failure as PacketFramer.Failure {
+            switch failure {
+            case .badSequence(let expected, let got):
+                server.logger.info(
+                    "MySQL connection closed: bad packet sequence",
+                    metadata: ["connection": "\(handle.id)", "expected": "\(expected)", "got": "\(got)"])
+            case .tooLarge(let limit):
+                try? await outbound.write(
+                    ByteBuffer(bytes: frame(MySQLError.packetTooLarge(limit: limit).packet, sequence: sequence)))
+            }
+            return nil
+        }
+    }
+
+    // MARK: Commands
+
+    private func query(_ text: String, session: inout Session, writer: inout PacketWriter, outbound: Outbound)
+        async throws
+    {
+        let statements: [String]
+        do {
+            statements = try SQLExecutor.statements(text)
+        } catch {
+            writer.packet(MySQLError(error, statement: text).packet)
+            return
+        }
+        for (index, statement) in statements.enumerated() {
+            let status = index == statements.count - 1 ? 0 : ServerPackets.moreResults
+            let succeeded = try await run(
+                statement, status: status, session: &session, writer: &writer, outbound: outbound)
+            if !succeeded { return }
+        }
+    }
+
+    /// Runs one statement and writes its response. - Returns: false when it failed (an ERR ends
+    /// the rest of a multi-statement query).
+    private func run(
+        _ statement: String, status: Int, session: inout Session, writer: inout PacketWriter, outbound: Outbound
+    ) async throws -> Bool {
+        let cancellation = QueryCancellation()
+        handle.begin(statement, database: session.database, cancellation: cancellation)
+        var statementSession = session
+        statementSession.cancellation = cancellation
+        statementSession.nowMicros = Self.nowMicros()
+        let executor = server.executor
+        let started = statementSession
+        let (outcome, after) = try await BlockingIO.run {
+            var session = started
+            let outcome = Result { () throws(SQLError) -> StatementOutcome in
+                try executor.open(statement, session: &session)
+            }
+            return (outcome, session)
+        }
+        session = after
+        session.cancellation = nil
+        switch outcome {
+        case .failure(let error):
+            writer.packet(MySQLError(error, statement: statement).packet)
+            return false
+        case .success(.ok(let statistics)):
+            writer.packet(Self.ok(statistics, status: status))
+            return true
+        case .success(.rows(let cursor)):
+            return try await stream(cursor, status: status, writer: &writer, outbound: outbound)
+        }
+    }
+
+    /// Writes a result set: column count, definitions, EOF, rows batch by batch, EOF (or ERR when
+    /// the statement fails midway).
+    private func stream(_ cursor: RowCursor, status: Int, writer: inout PacketWriter, outbound: Outbound) async throws
+        -> Bool
+    {
+        defer { cursor.close() }
+        var count = WireWriter(capacity: 9)
+        count.lenenc(UInt64(cursor.columns.count))
+        writer.packet(count.bytes)
+        for column in cursor.columns { writer.packet(ColumnDefinition.encode(name: column.name, type: column.type)) }
+        writer.packet(ServerPackets.eof())
+        while true {
+            let batch: [ColumnVector]?
+            do {
+                batch = try await BlockingIO.run { () throws(SQLError) -> [ColumnVector]? in try cursor.next() }
+            } catch let error as SQLError {
+                writer.packet(MySQLError(error, statement: "").packet)
+                return false
+            }
+            guard let batch else { break }
+            let rows = batch.first?.count ?? 0
+            var start = 0
+            while start < rows {
+                let end = min(rows, start + 1024)
+                writer.textRows(batch, rows: start..<end)
+                start = end
+                if writer.buffer.readableBytes >= 256 << 10 { try await outbound.write(writer.take()) }
+            }
+        }
+        writer.packet(ServerPackets.eof(status: status))
+        return true
+    }
+
+    private func use(_ database: String, session: inout Session) async throws(SQLError) {
+        let executor = server.executor
+        let before = session
+        let result = try? await BlockingIO.run {
+            var session = before
+            return Result { () throws(SQLError) -> Session in
+                try executor.use(database, session: &session)
+                return session
+            }
+        }
+        guard let result else { throw SQLError(.internalError, "USE \(database) did not run") }
+        session = try result.get()
+    }
+
+    private func fieldList(_ table: String, session: Session, writer: inout PacketWriter) {
+        guard !table.isEmpty else {
+            writer.packet(MySQLError(code: 1064, sqlState: "HY000", "Empty tableName").packet)
+            return
+        }
+        guard let database = session.database else {
+            writer.packet(MySQLError(code: 1046, sqlState: "3D000", "No database selected").packet)
+            return
+        }
+        guard let meta = try? server.executor.engine.table(database: database, name: table) else {
+            writer.packet(MySQLError(code: 5502, sqlState: "42602", "Unknown table(\(table))").packet)
+            return
+        }
+        for column in meta.schema.columns {
+            writer.packet(
+                ColumnDefinition.fieldList(
+                    schema: database, table: meta.name, name: column.name, type: column.type,
+                    defaultValue: column.defaultValue))
+        }
+        writer.packet(ServerPackets.eof())
+    }
+
+    // MARK: Helpers
+
+    /// The OK packet of a statement: INSERT/DELETE/UPDATE carry StarRocks' label/status/txnId info.
+    static func ok(_ statistics: QueryStatistics, status: Int) -> [UInt8] {
+        var info = ""
+        if let dml = statistics.dml, let transaction = dml.transactionID {
+            info = "{'label':'\(dml.label)', 'status':'VISIBLE', 'txnId':'\(transaction)'}"
+        }
+        return ServerPackets.ok(
+            affectedRows: UInt64(max(0, statistics.affectedRows ?? 0)), status: status, info: info)
+    }
+
+    private func waitTimeout(_ session: Session) -> Int {
+        if case .int(let seconds)? = server.executor.variable("wait_timeout", session: session) { return Int(seconds) }
+        return 28800
+    }
+
+    /// Closes the connection if no command arrives within `seconds` (`wait_timeout`).
+    private func scheduleIdleClose(seconds: Int) -> Scheduled<Void>? {
+        let channel = self.channel
+        let id = handle.id
+        let logger = server.logger
+        return channel.eventLoop.scheduleTask(in: .seconds(Int64(seconds))) {
+            logger.info("MySQL connection closed: idle past wait_timeout", metadata: ["connection": "\(id)"])
+            channel.close(promise: nil)
+        }
+    }
+
+    private func frame(_ payload: [UInt8], sequence: UInt8) -> [UInt8] {
+        PacketFramer.frames(payload, sequence: sequence).bytes
+    }
+
+    static func nowMicros() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
+}

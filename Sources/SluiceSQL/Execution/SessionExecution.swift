@@ -1,0 +1,178 @@
+import Foundation
+import SluiceExpr
+import SluiceFormat
+import SluiceStorage
+
+/// Runs the statements about the session and the server: SET, USE, KILL, transaction control,
+/// SHOW VARIABLES / PROCESSLIST / FRONTENDS / … (spec mysql-protocol §4–§7).
+struct SessionExecution {
+    let engine: StorageEngine
+    let globals: GlobalVariables
+
+    /// - Returns: the result set, or nil for statements answered with OK.
+    func run(_ statement: Statement, session: inout Session) throws -> ResultSet? {
+        switch statement {
+        case .set(let assignments):
+            let variables = SessionVariables(globals: globals)
+            for assignment in assignments { try variables.set(assignment, session: &session) }
+            return nil
+        case .setIgnored, .transactionControl:
+            return nil
+        case .use(let name):
+            session.database = try engine.database(name).name
+            return nil
+        case .kill(let id, let queryOnly):
+            guard session.directory?.kill(id, queryOnly: queryOnly) == true else {
+                throw SQLError(.unknownThread, "Unknown thread id: \(id)")
+            }
+            return nil
+        case .showVariables(let global, let filter):
+            let rows = SessionVariables(globals: globals).all(global: global, session: session)
+            return try ResultSet.strings(["Variable_name", "Value"], rows.map { [$0.0, $0.1.text] })
+                .filtered(filter, session)
+        case .showProcesslist(let full):
+            return processlist(full: full, session: session)
+        case .showServer(let show, let filter):
+            return try server(show, session).filtered(filter, session)
+        default:
+            return nil
+        }
+    }
+
+    private func processlist(full: Bool, session: Session) -> ResultSet {
+        let processes = session.directory?.processes() ?? []
+        let rows: [[Value]] = processes.map { p in
+            let info = p.info.map { full ? $0 : String($0.prefix(100)) }
+            return [
+                .string(globals.identity.host), .int(p.id), .string(p.user), .string(p.host),
+                p.database.map { .string($0) } ?? .null, .string(p.command), .string(Self.dateTime(p.startMicros)),
+                .int(Int64(p.seconds)), .string(p.state), info.map { .string($0) } ?? .null, .string(""),
+                .string("default_warehouse"), .string(""), .string("default_catalog"), .string(""),
+            ]
+        }
+        return ResultSet.table(
+            [
+                ("ServerName", .string), ("Id", .bigint), ("User", .string), ("Host", .string), ("Db", .string),
+                ("Command", .string), ("ConnectionStartTime", .string), ("Time", .int), ("State", .string),
+                ("Info", .string), ("IsPending", .string), ("Warehouse", .string), ("CNGroup", .string),
+                ("Catalog", .string), ("QueryId", .string),
+            ], rows)
+    }
+
+    private func server(_ show: ServerShow, _ session: Session) throws -> ResultSet {
+        let identity = globals.identity
+        switch show {
+        case .warnings, .errors:
+            return ResultSet.table([("Level", .string), ("Code", .int), ("Message", .string)], [])
+        case .collation:
+            return ResultSet.table(
+                [
+                    ("Collation", .string), ("Charset", .string), ("Id", .bigint), ("Default", .string),
+                    ("Compiled", .string), ("Sortlen", .bigint),
+                ],
+                [
+                    [.string("utf8_general_ci"), .string("utf8"), .int(33), .string("Yes"), .string("Yes"), .int(1)],
+                    [.string("binary"), .string("binary"), .int(63), .string("Yes"), .string("Yes"), .int(1)],
+                    [.string("gbk_chinese_ci"), .string("gbk"), .int(28), .string("Yes"), .string("Yes"), .int(1)],
+                ])
+        case .charset:
+            return ResultSet.table(
+                [("Charset", .string), ("Description", .string), ("Default collation", .string), ("Maxlen", .bigint)],
+                [
+                    [.string("utf8"), .string("UTF-8 Unicode"), .string("utf8_general_ci"), .int(3)],
+                    [.string("binary"), .string("Binary pseudo charset"), .string("binary"), .int(1)],
+                    [.string("gbk"), .string("GBK Simplified Chinese"), .string("gbk_chinese_ci"), .int(2)],
+                ])
+        case .engines:
+            return ResultSet.strings(
+                ["Engine", "Support", "Comment", "Transactions", "XA", "Savepoints"],
+                [["OLAP", "DEFAULT", "Default storage engine of StarRocks", "YES", "NO", "NO"]])
+        case .plugins:
+            return ResultSet.strings(
+                [
+                    "Name", "Type", "Description", "Version", "JavaVersion", "ClassName", "SoName", "Sources", "Status",
+                    "Properties",
+                ], [])
+        case .privileges:
+            let privileges: [(String, String, String)] = [
+                ("SELECT", "TABLE", "read rows"), ("INSERT", "TABLE", "load and insert rows"),
+                ("UPDATE", "TABLE", "update rows"), ("DELETE", "TABLE", "delete rows"),
+                ("ALTER", "TABLE,DATABASE", "alter objects"), ("DROP", "TABLE,DATABASE", "drop objects"),
+                ("CREATE TABLE", "DATABASE", "create tables"), ("CREATE DATABASE", "CATALOG", "create databases"),
+                ("OPERATE", "SYSTEM", "operate the system"), ("GRANT", "SYSTEM", "manage users, roles and grants"),
+            ]
+            return ResultSet.strings(["Privilege", "Context", "Comment"], privileges.map { [$0.0, $0.1, $0.2] })
+        case .status:
+            let uptime = max(0, (session.nowMicros - identity.startMicros) / 1_000_000)
+            let threads = session.directory?.processes().count ?? 0
+            return ResultSet.strings(
+                ["Variable_name", "Value"],
+                [["Threads_connected", String(threads)], ["Uptime", String(uptime)]])
+        case .frontends:
+            return ResultSet.strings(
+                [
+                    "Name", "IP", "EditLogPort", "HttpPort", "QueryPort", "RpcPort", "Role", "ClusterId", "Join",
+                    "Alive", "ReplayedJournalId", "LastHeartbeat", "IsHelper", "ErrMsg", "StartTime", "Version",
+                ],
+                [
+                    [
+                        "sluice_\(identity.host)_\(identity.queryPort)", identity.host, "0", String(identity.httpPort),
+                        String(identity.queryPort), "0", "LEADER", "0", "true", "true", "0",
+                        Self.dateTime(session.nowMicros), "true", "", Self.dateTime(identity.startMicros),
+                        identity.versionComment,
+                    ]
+                ])
+        case .backends:
+            let tablets = engine.databaseNames().reduce(0) { total, name in
+                total
+                    + ((try? engine.database(name))?.tables.values.reduce(0) {
+                        $0 + $1.partitions.reduce(0) { $0 + $1.tablets.count }
+                    } ?? 0)
+            }
+            let cores = String(Foundation.ProcessInfo.processInfo.activeProcessorCount)
+            return ResultSet.strings(
+                [
+                    "BackendId", "IP", "HeartbeatPort", "BePort", "HttpPort", "BrpcPort", "LastStartTime",
+                    "LastHeartbeat", "Alive", "SystemDecommissioned", "ClusterDecommissioned", "TabletNum",
+                    "DataUsedCapacity", "AvailCapacity", "TotalCapacity", "UsedPct", "MaxDiskUsedPct", "ErrMsg",
+                    "Version", "Status", "DataTotalCapacity", "DataUsedPct", "CpuCores", "NumRunningQueries",
+                    "MemUsedPct", "CpuUsedPct", "DataCacheMetrics", "Location",
+                ],
+                [
+                    [
+                        "10001", identity.host, "0", "0", String(identity.httpPort), "0",
+                        Self.dateTime(identity.startMicros), Self.dateTime(session.nowMicros), "true", "false", "false",
+                        String(tablets), "", "", "", "", "", "", identity.versionComment, "{}", "", "", cores,
+                        String(session.directory?.processes().filter { $0.command == "Query" }.count ?? 0), "", "", "",
+                        "",
+                    ]
+                ])
+        case .frontendConfig:
+            let entries: [(String, String, String)] = [
+                ("run_mode", "shared_nothing", "String"), ("mysql_server_version", identity.serverVersion, "String"),
+                ("query_port", String(identity.queryPort), "int"), ("http_port", String(identity.httpPort), "int"),
+            ]
+            return ResultSet.strings(
+                ["Key", "AliasNames", "Value", "Type", "IsMutable", "Comment"],
+                entries.map { [$0.0, "[]", $0.1, $0.2, "false", ""] })
+        }
+    }
+
+    static func dateTime(_ micros: Int64) -> String {
+        var out = [UInt8]()
+        CivilTime.appendDateTime(micros - micros % 1_000_000, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension ResultSet {
+    /// A result of typed columns from rows of values.
+    static func table(_ columns: [(String, ColumnType)], _ rows: [[Value]]) -> ResultSet {
+        var vectors = columns.map { ColumnVector(type: $0.1) }
+        for row in rows {
+            for (i, value) in row.enumerated() { vectors[i].append(value) }
+        }
+        return ResultSet(
+            columns: columns.map { ResultColumn(name: $0.0, type: $0.1) }, batches: rows.isEmpty ? [] : [vectors])
+    }
+}
