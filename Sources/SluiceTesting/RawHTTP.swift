@@ -4,23 +4,31 @@ import Foundation
     import Glibc
 #endif
 
+/// A blocking TCP socket connected to `127.0.0.1:port` (the caller closes it).
+package func connectLoopback(port: Int) throws -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw ServerProcessError("socket failed: errno \(errno)") }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let result = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    guard result == 0 else {
+        close(fd)
+        throw ServerProcessError("connect failed: errno \(errno)")
+    }
+    return fd
+}
+
 /// A bare TCP client for tests that need to misbehave (send half a body, then vanish).
 package final class RawHTTP {
     private let fd: Int32
 
-    package init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard result == 0 else { throw ServerProcessError("connect failed: errno \(errno)") }
-    }
+    package init(port: Int) throws { fd = try connectLoopback(port: port) }
 
     /// Bounds every later ``receive(limit:)`` wait (so a test cannot hang on a server that
     /// never answers).

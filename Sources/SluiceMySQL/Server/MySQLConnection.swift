@@ -269,18 +269,19 @@ struct MySQLConnection {
         return true
     }
 
+    /// `USE database` (the connect-time database, COM_INIT_DB). - Throws: the SQL error.
     private func use(_ database: String, session: inout Session) async throws(SQLError) {
         let executor = server.executor
         let before = session
-        let result = try? await BlockingIO.run {
-            var session = before
-            return Result { () throws(SQLError) -> Session in
+        do {
+            session = try await BlockingIO.run {
+                var session = before
                 try executor.use(database, session: &session)
                 return session
             }
+        } catch {
+            throw SQLExecutor.translate(error)
         }
-        guard let result else { throw SQLError(.internalError, "USE \(database) did not run") }
-        session = try result.get()
     }
 
     private func fieldList(_ table: String, session: Session, writer: inout PacketWriter) {

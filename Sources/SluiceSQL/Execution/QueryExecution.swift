@@ -70,7 +70,8 @@ struct QueryExecution {
                 statistics.returnRows = returned
                 return statistics
             },
-            close: source.close)
+            close: source.close,
+            checkHeld: { try budget.check(memory: $0) })
     }
 
     func run(_ select: SelectStatement) throws -> (ResultSet, QueryStatistics) {

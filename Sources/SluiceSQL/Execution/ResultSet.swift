@@ -24,12 +24,17 @@ package struct ResultSet: Sendable {
 
     /// A result of text columns (SHOW output), `nil` cells as NULL.
     static func strings(_ names: [String], _ rows: [[String?]]) -> ResultSet {
-        var columns = names.map { _ in ColumnVector(type: .string) }
+        table(names.map { ($0, .string) }, rows.map { $0.map { $0.map(Value.string) ?? .null } })
+    }
+
+    /// A result of typed columns from rows of values.
+    static func table(_ columns: [(String, ColumnType)], _ rows: [[Value]]) -> ResultSet {
+        var vectors = columns.map { ColumnVector(type: $0.1) }
         for row in rows {
-            for (i, cell) in row.enumerated() { columns[i].append(cell.map { .string($0) } ?? .null) }
+            for (i, value) in row.enumerated() { vectors[i].append(value) }
         }
         return ResultSet(
-            columns: names.map { ResultColumn(name: $0, type: .string) }, batches: rows.isEmpty ? [] : [columns])
+            columns: columns.map { ResultColumn(name: $0.0, type: $0.1) }, batches: rows.isEmpty ? [] : [vectors])
     }
 
     /// Every row as SQL text (`nil` = NULL); for tests and the CLI.

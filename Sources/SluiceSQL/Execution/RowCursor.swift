@@ -11,15 +11,19 @@ package final class RowCursor: @unchecked Sendable {
     private var pull: () throws -> [ColumnVector]?
     private let finalStatistics: () -> QueryStatistics
     private var onClose: (() -> Void)?
+    /// Checks the bytes ``collect()`` holds against the query's memory limit.
+    private let checkHeld: (Int) throws -> Void
 
     init(
         columns: [ResultColumn], pull: @escaping () throws -> [ColumnVector]?,
-        statistics: @escaping () -> QueryStatistics, close: @escaping () -> Void
+        statistics: @escaping () -> QueryStatistics, close: @escaping () -> Void,
+        checkHeld: @escaping (Int) throws -> Void = { _ in }
     ) {
         self.columns = columns
         self.pull = pull
         self.finalStatistics = statistics
         self.onClose = close
+        self.checkHeld = checkHeld
     }
 
     /// A cursor over rows already computed.
@@ -56,10 +60,20 @@ package final class RowCursor: @unchecked Sendable {
         pull = { nil }
     }
 
-    /// Every remaining row, collected (the HTTP API and tests).
+    /// Every remaining row, collected (the HTTP API and tests), within the query's memory limit.
     package func collect() throws(SQLError) -> ResultSet {
         var batches = [[ColumnVector]]()
-        while let batch = try next() { batches.append(batch) }
+        var held = 0
+        while let batch = try next() {
+            batches.append(batch)
+            held += batch.reduce(0) { $0 + $1.memoryFootprint }
+            do {
+                try checkHeld(held)
+            } catch {
+                close()
+                throw SQLExecutor.translate(error)
+            }
+        }
         close()
         return ResultSet(columns: columns, batches: batches)
     }

@@ -123,12 +123,8 @@ struct SessionExecution {
                     ]
                 ])
         case .backends:
-            let tablets = engine.databaseNames().reduce(0) { total, name in
-                total
-                    + ((try? engine.database(name))?.tables.values.reduce(0) {
-                        $0 + $1.partitions.reduce(0) { $0 + $1.tablets.count }
-                    } ?? 0)
-            }
+            let tables = engine.databaseNames().flatMap { (try? engine.database($0))?.tables.values.map { $0 } ?? [] }
+            let tablets = tables.flatMap(\.partitions).reduce(0) { $0 + $1.tablets.count }
             let cores = String(Foundation.ProcessInfo.processInfo.activeProcessorCount)
             return ResultSet.strings(
                 [
@@ -162,17 +158,5 @@ struct SessionExecution {
         var out = [UInt8]()
         CivilTime.appendDateTime(micros - micros % 1_000_000, to: &out)
         return String(decoding: out, as: UTF8.self)
-    }
-}
-
-extension ResultSet {
-    /// A result of typed columns from rows of values.
-    static func table(_ columns: [(String, ColumnType)], _ rows: [[Value]]) -> ResultSet {
-        var vectors = columns.map { ColumnVector(type: $0.1) }
-        for row in rows {
-            for (i, value) in row.enumerated() { vectors[i].append(value) }
-        }
-        return ResultSet(
-            columns: columns.map { ResultColumn(name: $0.0, type: $0.1) }, batches: rows.isEmpty ? [] : [vectors])
     }
 }
