@@ -22,10 +22,11 @@ if ((${#need_apt[@]})); then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need_apt[@]}"
 fi
 
-# Python MySQL drivers the protocol tests drive against the query port (mysql-connector-python
-# 9.1 ships a working C extension for CPython 3.11 on x86_64; later wheels import without it).
-if ! python3 -c "import pymysql, mysql.connector, _mysql_connector" >/dev/null 2>&1; then
-    python3 -m pip install -q pymysql "mysql-connector-python==9.1.0"
+# Python MySQL drivers and SQLAlchemy's StarRocks dialect, which the protocol tests drive against
+# the query port (mysql-connector-python 9.1 ships a working C extension for CPython 3.11 on
+# x86_64; later wheels import without it).
+if ! python3 -c "import pymysql, mysql.connector, _mysql_connector, sqlalchemy, starrocks" >/dev/null 2>&1; then
+    python3 -m pip install -q pymysql "mysql-connector-python==9.1.0" "sqlalchemy>=2.0,<2.2" "starrocks==1.3.4"
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

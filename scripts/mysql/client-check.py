@@ -87,4 +87,69 @@ for pure in (True, False):
     cursor.execute("SELECT @@query_timeout")
     check(f"connector(pure={pure}) reset_session", cursor.fetchall() == [(300,)])
     cnx.close()
+
+# What DBeaver, mycli and Grafana send (spec §4.6, §4.9, §4.10): all answer, `mysql.*` fails
+# without closing the connection.
+tools = pymysql.connect(host="127.0.0.1", port=port, user="root", password="", database="demo")
+tc = tools.cursor()
+for sql in [
+    "SET character_set_results = NULL", "SET autocommit=1", "SET sql_mode='STRICT_TRANS_TABLES'",
+    "SELECT DATABASE()", "SHOW ENGINES", "SHOW CHARSET", "SHOW COLLATION",
+    "SELECT @@GLOBAL.character_set_server,@@GLOBAL.collation_server", "SHOW PLUGINS",
+    "SHOW VARIABLES LIKE 'lower_case_table_names'", "show databases",
+    "SELECT * FROM information_schema.TABLES t WHERE t.TABLE_SCHEMA = 'information_schema' AND t.TABLE_NAME = 'CHECK_CONSTRAINTS'",
+    "SHOW FULL PROCESSLIST", "SHOW PRIVILEGES", "SHOW STATUS", "SHOW GLOBAL STATUS", "SHOW VARIABLES",
+    "SHOW GLOBAL VARIABLES", "SHOW FULL TABLES FROM `demo`", "SHOW TABLE STATUS FROM `demo`",
+    "SELECT * FROM information_schema.COLUMNS WHERE TABLE_SCHEMA='demo' AND TABLE_NAME='t' ORDER BY ORDINAL_POSITION",
+    "SHOW CREATE TABLE t", "SHOW INDEX FROM `demo`.`t`",
+    "select TABLE_NAME, COLUMN_NAME from information_schema.columns where table_schema = 'demo' order by table_name,ordinal_position",
+    "SELECT DISTINCT TABLE_NAME, COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = 'demo' AND SEQ_IN_INDEX = 1 AND COLUMN_NAME IS NOT NULL ORDER BY TABLE_NAME, COLUMN_NAME",
+    "select TABLE_NAME, COLUMN_NAME, COLUMN_TYPE from information_schema.columns where table_schema = 'demo' and data_type = 'enum' order by table_name,ordinal_position",
+    "SELECT TABLE_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = 'demo' AND REFERENCED_TABLE_NAME IS NOT NULL",
+    'SELECT ROUTINE_NAME FROM INFORMATION_SCHEMA.ROUTINES WHERE ROUTINE_TYPE="FUNCTION" AND ROUTINE_SCHEMA = \'demo\'',
+    "SHOW CHARACTER SET", "SELECT @@version_comment, @@version", "SELECT DATABASE(), USER()",
+]:
+    tc.execute(sql)
+    tc.fetchall()
+for sql in ["SELECT * FROM mysql.user ORDER BY user", "SELECT CONCAT(\"'\", user, \"'@'\",host,\"'\") FROM mysql.user"]:
+    try:
+        tc.execute(sql)
+        check("mysql schema refused", False, sql)
+    except pymysql.err.MySQLError as e:
+        check("mysql schema refused", e.args[0] == 5501, e.args)
+tools.ping(reconnect=False)
+tc.execute("SELECT DISTINCT TABLE_SCHEMA from information_schema.TABLES where TABLE_TYPE != 'SYSTEM VIEW' ORDER BY TABLE_SCHEMA")
+schemas = [r[0] for r in tc.fetchall()]
+check("grafana schemas", "demo" in schemas and "information_schema" not in schemas, schemas)
+tc.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'demo' AND table_name = 't' ORDER BY column_name")
+check("grafana columns", tc.fetchall() == (("id", "int"), ("name", "varchar"), ("ok", "tinyint"), ("score", "decimal"), ("ts", "datetime")))
+tools.close()
+
+# SQLAlchemy with the starrocks dialect: version, reflection, DDL, ORM round trip (spec §4.8, scenarios 17-18).
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, inspect, select, text
+
+engine = create_engine(f"starrocks://root:@127.0.0.1:{port}/demo")
+with engine.connect() as c:
+    check("sqlalchemy connect", c.execute(text("SELECT 1")).scalar() == 1)
+check("sqlalchemy version", engine.dialect.server_version_info[0] == 3, engine.dialect.server_version_info)
+insp = inspect(engine)
+check("sqlalchemy tables", "t" in insp.get_table_names(), insp.get_table_names())
+check("sqlalchemy columns", [c["name"] for c in insp.get_columns("t")] == ["id", "name", "score", "ts", "ok"])
+check("sqlalchemy has_table", insp.has_table("t") and not insp.has_table("nope"))
+schemas = insp.get_schema_names()
+check("sqlalchemy schemas", "demo" in schemas and "information_schema" in schemas, schemas)
+metadata = MetaData()
+users = Table("users", metadata, Column("id", Integer, primary_key=True, autoincrement=False),
+              Column("name", String(32)), starrocks_primary_key="id", starrocks_distributed_by="HASH(id)")
+metadata.create_all(engine)
+with engine.begin() as c:
+    c.execute(users.insert(), [{"id": 1, "name": "ann"}, {"id": 2, "name": "bob"}])
+    c.execute(text('INSERT INTO t VALUES (4,"d",2.00,NOW(),true)'))
+with engine.connect() as c:
+    check("sqlalchemy query", c.execute(select(users.c.name).order_by(users.c.id)).scalars().all() == ["ann", "bob"])
+    check("sqlalchemy count", c.execute(text("SELECT COUNT(*) FROM t")).scalar() == 4)
+reflected = Table("users", MetaData(), autoload_with=engine)
+check("sqlalchemy reflect", [c.name for c in reflected.columns] == ["id", "name"], list(reflected.columns))
+check("sqlalchemy reflect key", [c.name for c in reflected.primary_key.columns] == ["id"], reflected.primary_key)
+engine.dispose()
 print("all checks passed")

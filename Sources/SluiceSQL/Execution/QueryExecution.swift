@@ -7,6 +7,14 @@ import SluiceStorage
 struct QueryExecution {
     let engine: StorageEngine
     let session: Session
+    /// Where `information_schema` tables come from.
+    let catalog: SystemCatalog
+
+    init(engine: StorageEngine, session: Session, catalog: SystemCatalog? = nil) {
+        self.engine = engine
+        self.session = session
+        self.catalog = catalog ?? SystemCatalog(engine: engine, globals: GlobalVariables(), routineLoad: nil)
+    }
 
     /// A stream of input batches with their names and types.
     struct Source {
@@ -166,6 +174,7 @@ struct QueryExecution {
             guard let database = name.database ?? session.database else {
                 throw SQLError(.noDatabase, "No database selected: qualify '\(name.name)' as db.\(name.name)")
             }
+            if SystemCatalog.isSystemDatabase(database) { return try systemSource(name, alias, &select) }
             let table = try engine.table(database: database, name: name.name)
             let allNames = table.schema.columns.map(\.name)
             expandStar(&select, names: allNames)
@@ -202,6 +211,24 @@ struct QueryExecution {
                 statistics: { finalStatistics.value },
                 close: { prefetcher.cancel() })
         }
+    }
+
+    /// An `information_schema` table: computed now, handed over as one batch.
+    func systemSource(_ name: QualifiedName, _ alias: String?, _ select: inout SelectStatement) throws -> Source {
+        guard let table = SystemCatalog.table(name.name) else {
+            throw SQLError(.unknownTable, "Unknown table '\(SystemCatalog.schemaName).\(name.name)'")
+        }
+        let result = try catalog.read(table, session: session)
+        expandStar(&select, names: result.columns.map(\.name))
+        var batches = result.batches[...]
+        return Source(
+            names: result.columns.map(\.name), types: result.columns.map(\.type),
+            qualifiers: [name.name] + (alias.map { [$0] } ?? []),
+            next: {
+                guard let batch = batches.popFirst() else { return nil }
+                return (batch, batch.first?.count ?? 0)
+            },
+            statistics: { ScanStatistics() })
     }
 
     func expandStar(_ select: inout SelectStatement, names: [String]) {

@@ -69,16 +69,15 @@ package struct SQLExecutor: Sendable {
 
     /// `USE name` (also `default_catalog.name`, COM_INIT_DB's forms).
     package func use(_ name: String, session: inout Session) throws(SQLError) {
-        var database = name
-        if let dot = name.firstIndex(of: "."), name[..<dot] == "default_catalog" {
-            database = String(name[name.index(after: dot)...])
-        }
         do {
-            session.database = try engine.database(database).name
+            try SessionExecution.use(name, engine: engine, session: &session)
         } catch {
             throw Self.translate(error)
         }
     }
+
+    /// What `information_schema` reads.
+    var catalog: SystemCatalog { SystemCatalog(engine: engine, globals: globals, routineLoad: routineLoad) }
 
     /// A system variable's value as `session` sees it; nil for unknown names.
     package func variable(_ name: String, session: Session) -> VariableValue? {
@@ -183,7 +182,7 @@ package struct SQLExecutor: Sendable {
             try engine.dropPartition(
                 database: try Self.database(name, session), table: name.name, partition: partition, ifExists: ifExists)
         case .showDatabases, .showTables, .describe, .describeAll, .showCreateTable, .showPartitions, .showTablet,
-            .showTransactions:
+            .showTransactions, .showColumns, .showTableStatus, .showIndex:
             return .rows(
                 RowCursor(try ShowExecution(engine: engine, session: session).run(statement), statistics: .init()))
         case .insert(var insert):
@@ -202,7 +201,8 @@ package struct SQLExecutor: Sendable {
                 Self.dml(
                     try DMLExecution(engine: engine, transactions: transactions, session: session).update(update)))
         case .select(let select):
-            return .rows(try QueryExecution(engine: engine, session: session).open(try folding.fold(select)))
+            return .rows(
+                try QueryExecution(engine: engine, session: session, catalog: catalog).open(try folding.fold(select)))
         case .routineLoad(let statement):
             guard let routineLoad else { throw SQLError(.analysis, "Routine Load is not available in this process") }
             switch try RoutineLoadExecution(manager: routineLoad, session: session).run(statement) {

@@ -19,7 +19,7 @@ struct SessionExecution {
         case .setIgnored, .transactionControl:
             return nil
         case .use(let name):
-            session.database = try engine.database(name).name
+            try Self.use(name, engine: engine, session: &session)
             return nil
         case .kill(let id, let queryOnly):
             guard session.directory?.kill(id, queryOnly: queryOnly) == true else {
@@ -36,6 +36,19 @@ struct SessionExecution {
             return try server(show, session).filtered(filter, session)
         default:
             return nil
+        }
+    }
+
+    /// `USE name` and COM_INIT_DB: `db`, `default_catalog.db` or `information_schema`.
+    static func use(_ name: String, engine: StorageEngine, session: inout Session) throws {
+        var database = name
+        if let dot = name.firstIndex(of: "."), name[..<dot] == "default_catalog" {
+            database = String(name[name.index(after: dot)...])
+        }
+        if SystemCatalog.isSystemDatabase(database) {
+            session.database = SystemCatalog.schemaName
+        } else {
+            session.database = try engine.database(database).name
         }
     }
 
@@ -70,23 +83,19 @@ struct SessionExecution {
                     ("Collation", .string), ("Charset", .string), ("Id", .bigint), ("Default", .string),
                     ("Compiled", .string), ("Sortlen", .bigint),
                 ],
-                [
-                    [.string("utf8_general_ci"), .string("utf8"), .int(33), .string("Yes"), .string("Yes"), .int(1)],
-                    [.string("binary"), .string("binary"), .int(63), .string("Yes"), .string("Yes"), .int(1)],
-                    [.string("gbk_chinese_ci"), .string("gbk"), .int(28), .string("Yes"), .string("Yes"), .int(1)],
-                ])
+                ServerCharsets.collations.map {
+                    [.string($0.name), .string($0.charset), .int($0.id), .string("Yes"), .string("Yes"), .int(1)]
+                })
         case .charset:
             return ResultSet.table(
                 [("Charset", .string), ("Description", .string), ("Default collation", .string), ("Maxlen", .bigint)],
-                [
-                    [.string("utf8"), .string("UTF-8 Unicode"), .string("utf8_general_ci"), .int(3)],
-                    [.string("binary"), .string("Binary pseudo charset"), .string("binary"), .int(1)],
-                    [.string("gbk"), .string("GBK Simplified Chinese"), .string("gbk_chinese_ci"), .int(2)],
-                ])
+                ServerCharsets.charsets.map {
+                    [.string($0.name), .string($0.description), .string($0.defaultCollation), .int($0.maxLength)]
+                })
         case .engines:
             return ResultSet.strings(
                 ["Engine", "Support", "Comment", "Transactions", "XA", "Savepoints"],
-                [["OLAP", "DEFAULT", "Default storage engine of StarRocks", "YES", "NO", "NO"]])
+                ServerCharsets.engines.map { [$0.name, $0.support, $0.comment, "YES", "NO", "NO"] })
         case .plugins:
             return ResultSet.strings(
                 [

@@ -10,39 +10,65 @@ struct ShowExecution {
     func run(_ statement: Statement) throws -> ResultSet {
         switch statement {
         case .showDatabases(let filter):
-            return try text(["Database"], engine.databaseNames().map { [$0] }).filtered(filter, session)
+            let names = (engine.databaseNames() + [SystemCatalog.schemaName]).sorted()
+            return try text(["Database"], names.map { [$0] }).filtered(filter, session)
         case .showTables(let database, let full, let filter):
             guard let db = database ?? session.database else { throw SQLError(.noDatabase, "No database selected") }
-            let meta = try engine.database(db)
-            let names = meta.tables.values.map(\.name).sorted()
-            if full {
-                return try text(["Tables_in_\(meta.name)", "Table_type"], names.map { [$0, "BASE TABLE"] })
-                    .filtered(filter, session)
+            var (name, tables, type) = (SystemCatalog.schemaName, SystemCatalog.tableNames, "SYSTEM VIEW")
+            if !SystemCatalog.isSystemDatabase(db) {
+                let meta = try engine.database(db)
+                (name, tables, type) = (meta.name, meta.tables.values.map(\.name).sorted(), "BASE TABLE")
             }
-            return try text(["Tables_in_\(meta.name)"], names.map { [$0] }).filtered(filter, session)
+            if full {
+                return try text(["Tables_in_\(name)", "Table_type"], tables.map { [$0, type] }).filtered(
+                    filter, session)
+            }
+            return try text(["Tables_in_\(name)"], tables.map { [$0] }).filtered(filter, session)
         case .describe(let name):
-            let table = try lookup(name)
-            let rows = table.schema.columns.map { c -> [String?] in
+            let rows = try columns(name).map { c -> [String?] in
                 [
                     c.name, c.type.describeName, c.isNullable ? "YES" : "NO", c.isKey ? "true" : "false",
                     c.defaultValue, "",
                 ]
             }
             return text(["Field", "Type", "Null", "Key", "Default", "Extra"], rows)
+        case .showColumns(let name, let full, let filter):
+            let table = try? lookup(name)
+            let rows = try columns(name).map { c -> [String?] in
+                let extra = table.map { Self.aggregateShown(c, $0.keysType) } ?? ""
+                return full
+                    ? [
+                        c.name, c.type.describeName, "", c.isNullable ? "YES" : "NO", c.isKey ? "YES" : "NO",
+                        c.defaultValue, extra, "", c.comment,
+                    ]
+                    : [
+                        c.name, c.type.describeName, c.isNullable ? "YES" : "NO", c.isKey ? "YES" : "NO",
+                        c.defaultValue, extra,
+                    ]
+            }
+            let names =
+                full
+                ? ["Field", "Type", "Collation", "Null", "Key", "Default", "Extra", "Privileges", "Comment"]
+                : ["Field", "Type", "Null", "Key", "Default", "Extra"]
+            return try text(names, rows).filtered(filter, session)
+        case .showTableStatus(let database, let filter):
+            return try tableStatus(database, filter)
+        case .showIndex(let name):
+            _ = try columns(name)
+            return text(
+                [
+                    "Table", "Non_unique", "Key_name", "Seq_in_index", "Column_name", "Collation", "Cardinality",
+                    "Sub_part", "Packed", "Null", "Index_type", "Comment",
+                ], [])
         case .describeAll(let name):
             // One index (the base table): its name and keys type on the first row; Extra names each
-            // value column's aggregate, except on PRIMARY KEY tables (StarRocks hides REPLACE there).
+            // value column's aggregate.
             let table = try lookup(name)
             let rows = table.schema.columns.enumerated().map { i, c -> [String?] in
-                let aggregate: String =
-                    switch table.keysType {
-                    case .primary, .duplicate: ""
-                    case .unique: c.isKey ? "" : "REPLACE"
-                    case .aggregate: c.aggregate?.rawValue ?? ""
-                    }
-                return [
+                [
                     i == 0 ? table.name : "", i == 0 ? table.keysType.internalName : "", c.name, c.type.describeName,
-                    c.isNullable ? "YES" : "NO", c.isKey ? "true" : "false", c.defaultValue, aggregate,
+                    c.isNullable ? "YES" : "NO", c.isKey ? "true" : "false", c.defaultValue,
+                    Self.aggregateShown(c, table.keysType),
                 ]
             }
             return text(["IndexName", "IndexKeysType", "Field", "Type", "Null", "Key", "Default", "Extra"], rows)
@@ -140,6 +166,59 @@ struct ShowExecution {
     static func like(_ text: String, _ pattern: String) -> Bool {
         if pattern.hasSuffix("%"), !pattern.dropLast().contains("%") { return text.hasPrefix(pattern.dropLast()) }
         return text == pattern
+    }
+
+    /// The aggregate `DESC ALL` and `SHOW FULL COLUMNS` print in Extra: the declared one on
+    /// AGGREGATE KEY tables, REPLACE for UNIQUE KEY value columns; none on PRIMARY KEY tables
+    /// (StarRocks hides their implicit REPLACE) and DUPLICATE KEY tables.
+    static func aggregateShown(_ column: ColumnSchema, _ keys: KeysType) -> String {
+        switch keys {
+        case .primary, .duplicate: ""
+        case .unique: column.isKey ? "" : "REPLACE"
+        case .aggregate: column.aggregate?.rawValue ?? ""
+        }
+    }
+
+    /// The columns of a table or of an `information_schema` table.
+    private func columns(_ name: QualifiedName) throws -> [ColumnSchema] {
+        if let db = name.database ?? session.database, SystemCatalog.isSystemDatabase(db) {
+            guard let system = SystemCatalog.table(name.name) else {
+                throw SQLError(.unknownTable, "Unknown table '\(SystemCatalog.schemaName).\(name.name)'")
+            }
+            return system.columns.enumerated().map { ColumnSchema(id: $0, name: $1.name, type: $1.type) }
+        }
+        return try lookup(name).schema.columns
+    }
+
+    /// SHOW TABLE STATUS: MySQL's 18 columns per table.
+    private func tableStatus(_ database: String?, _ filter: ShowFilter?) throws -> ResultSet {
+        guard let name = database ?? session.database else { throw SQLError(.noDatabase, "No database selected") }
+        let columns: [(String, ColumnType)] = [
+            ("Name", .string), ("Engine", .string), ("Version", .bigint), ("Row_format", .string), ("Rows", .bigint),
+            ("Avg_row_length", .bigint), ("Data_length", .bigint), ("Max_data_length", .bigint),
+            ("Index_length", .bigint), ("Data_free", .bigint), ("Auto_increment", .bigint), ("Create_time", .datetime),
+            ("Update_time", .datetime), ("Check_time", .datetime), ("Collation", .string), ("Checksum", .bigint),
+            ("Create_options", .string), ("Comment", .string),
+        ]
+        if SystemCatalog.isSystemDatabase(name) {
+            let rows = SystemCatalog.tableNames.map { table -> [Value] in
+                [.text(table), .text("MEMORY"), .number(10), .text("Fixed")] + Array(repeating: .null, count: 10)
+                    + [.text(InformationSchema.defaultCollation), .null, .text(""), .text("")]
+            }
+            return try ResultSet.table(columns, rows).filtered(filter, session)
+        }
+        let db = try engine.database(name)
+        let rows = db.tables.values.sorted { $0.name < $1.name }.map { table -> [Value] in
+            let bytes = table.partitions.reduce(0) { $0 + $1.tablets.reduce(0) { $0 + $1.byteCount } }
+            let count = table.rowCount
+            return [
+                .text(table.name), .text("StarRocks"), .null, .null, .number(count),
+                .number(count == 0 ? 0 : bytes / count), .number(bytes), .number(0), .number(0), .null, .null,
+                InformationSchema.time(table.createTime, session), .null, .null,
+                .text(InformationSchema.defaultCollation), .null, .text(""), .text(table.properties["comment"] ?? ""),
+            ]
+        }
+        return try ResultSet.table(columns, rows).filtered(filter, session)
     }
 
     private func lookup(_ name: QualifiedName) throws -> TableMeta {

@@ -148,14 +148,30 @@ package enum SQLParser {
             }
             return .showTransactions(database: database, filter: filter, asLoads: asLoads)
         }
-        _ = s.accept("FULL")
-        if s.accept("COLUMNS") || s.accept("FIELDS") {
-            guard s.accept("FROM") || s.accept("IN") else { throw s.unexpected(expecting: "FROM") }
-            var name = try qualifiedName(&s)
-            if s.accept("FROM") || s.accept("IN") { name.database = try s.identifier("database name") }
-            return .describe(name)
+        if s.current.isKeyword("TABLE"), s.peek().isKeyword("STATUS") {
+            s.advance()
+            s.advance()
+            var database: String?
+            if s.accept("FROM") || s.accept("IN") { database = try s.identifier("database name") }
+            return .showTableStatus(database: database, filter: try SessionStatementParser.filter(&s))
         }
-        throw s.unexpected(expecting: "DATABASES, TABLES, CREATE TABLE, PARTITIONS or TABLET")
+        if s.accept("INDEX") || s.accept("INDEXES") || s.accept("KEYS") {
+            return .showIndex(try tableOf(&s))
+        }
+        let fullColumns = s.accept("FULL")
+        if s.accept("COLUMNS") || s.accept("FIELDS") {
+            let name = try tableOf(&s)
+            return .showColumns(name, full: fullColumns, filter: try SessionStatementParser.filter(&s))
+        }
+        throw s.unexpected(expecting: "DATABASES, TABLES, COLUMNS, CREATE TABLE, PARTITIONS or TABLET")
+    }
+
+    /// `FROM t [FROM db]` (also `IN`) of SHOW COLUMNS and SHOW INDEX.
+    static func tableOf(_ s: inout TokenStream) throws(ExprError) -> QualifiedName {
+        guard s.accept("FROM") || s.accept("IN") else { throw s.unexpected(expecting: "FROM") }
+        var name = try qualifiedName(&s)
+        if s.accept("FROM") || s.accept("IN") { name.database = try s.identifier("database name") }
+        return name
     }
 
     static func parseInsert(_ s: inout TokenStream) throws(ExprError) -> InsertStatement {

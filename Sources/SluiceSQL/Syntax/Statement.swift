@@ -25,6 +25,12 @@ package enum Statement: Sendable {
     /// `SHOW [FULL] TABLES [FROM db] [LIKE … | WHERE …]`.
     case showTables(database: String?, full: Bool, filter: ShowFilter?)
     case describe(QualifiedName)
+    /// `SHOW [FULL] COLUMNS FROM t [FROM db] [LIKE … | WHERE …]`.
+    case showColumns(QualifiedName, full: Bool, filter: ShowFilter?)
+    /// `SHOW TABLE STATUS [FROM db] [LIKE … | WHERE …]`.
+    case showTableStatus(database: String?, filter: ShowFilter?)
+    /// `SHOW INDEX FROM t [FROM db]`: Sluice tables have no secondary indexes, so no rows.
+    case showIndex(QualifiedName)
     /// `DESC t ALL`: the index view with its keys type and aggregates.
     case describeAll(QualifiedName)
     case showCreateTable(QualifiedName)

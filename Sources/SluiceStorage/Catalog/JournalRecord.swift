@@ -100,6 +100,11 @@ package struct LabelEntry: Codable, Sendable, Hashable {
     package var tableID: Int64
     package var commitTime: Int64
     package var attachment: [UInt8]?
+    /// The Routine Load job that committed it (nil for other loads and older checkpoints).
+    package var jobID: Int64?
+    /// Rows and bytes the commit added (nil in checkpoints written before they were kept).
+    package var rowCount: Int?
+    package var byteCount: Int?
 }
 
 /// A PREPARED transaction: fsynced rowsets not yet part of any version.

@@ -207,7 +207,9 @@ package struct MetaState: Codable, Sendable {
         if let source = commit.source { jobs[source.jobID]?.apply(source, label: commit.label) }
         labels[commit.databaseID, default: [:]][commit.label] = LabelEntry(
             transactionID: commit.transactionID, tableID: commit.tableID, commitTime: commit.commitTime,
-            attachment: commit.attachment)
+            attachment: commit.attachment, jobID: commit.source?.jobID,
+            rowCount: commit.rowsets.values.reduce(0) { $0 + $1.rowCount },
+            byteCount: commit.rowsets.values.reduce(0) { $0 + $1.byteCount })
     }
 
     /// Forgets committed labels older than `cutoff` (seconds since the epoch).
