@@ -79,6 +79,25 @@ for pure in (True, False):
     cursor = cnx.cursor()
     cursor.execute("SELECT id, name FROM t WHERE id = 1")
     check(f"connector(pure={pure}) select", cursor.fetchall() == [(1, "a")])
+    # Server-side prepared statements: binary parameters in, binary rows out (scenario 41).
+    prepared = cnx.cursor(prepared=True)
+    prepared.execute("SELECT id, name FROM t WHERE id = %s", (1,))
+    check(f"connector(pure={pure}) prepared select", prepared.fetchall() == [(1, "a")])
+    prepared.execute("SELECT id, name, score, ts, ok FROM t WHERE id = ? OR name = ? ORDER BY id", (2, "a"))
+    rows = prepared.fetchall()
+    check(f"connector(pure={pure}) prepared types",
+          rows == [(1, "a", decimal.Decimal("1.50"), datetime.datetime(2024, 1, 2, 3, 4, 5), 1), (2, "", None, None, 0)], rows)
+    prepared.execute("SELECT CONCAT(?, ?), ? + 1, ?", ("it's \\ ", "日本", 41, datetime.date(2024, 2, 29)))
+    rows = prepared.fetchall()
+    check(f"connector(pure={pure}) prepared literals", rows == [("it's \\ 日本", 42, "2024-02-29")], rows)
+    try:
+        prepared.execute("SELEC ?", (1,))
+        check(f"connector(pure={pure}) prepared syntax error", False)
+    except mysql.connector.Error as e:
+        # The C extension reports prepare failures as InterfaceError without the server's code.
+        check(f"connector(pure={pure}) prepared syntax error",
+              e.errno == 1064 if pure else "Getting syntax error" in str(e), e)
+    prepared.close()
     cnx.commit()
     cnx.rollback()
     cnx.cmd_query("SET query_timeout = 7")

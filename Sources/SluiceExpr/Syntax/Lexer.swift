@@ -8,7 +8,8 @@ package struct Token: Sendable, Equatable {
         case string(String)
         /// Numeric literal text (`12`, `0.1`, `1e5`).
         case number(String)
-        /// Punctuation and operators: `( ) , . ; * + - / % = != <> < <= > >= || &&`.
+        /// Punctuation and operators: `( ) , . ; * + - / % = != <> < <= > >= || &&`, and `?` (a
+        /// prepared statement's placeholder).
         case symbol(String)
         case end
     }
@@ -137,7 +138,7 @@ package enum Lexer {
                 if ["!=", "<>", "<=", ">=", "||", "&&", "<=>"].contains(two) {
                     tokens.append(Token(kind: .symbol(two == "<>" ? "!=" : two), offset: start))
                     i += 2
-                } else if "(),.;*+-/%=<>!~^&|:[]{}@".utf8.contains(c) {
+                } else if "(),.;*+-/%=<>!~^&|:[]{}@?".utf8.contains(c) {
                     tokens.append(Token(kind: .symbol(String(UnicodeScalar(c))), offset: start))
                     i += 1
                 } else {

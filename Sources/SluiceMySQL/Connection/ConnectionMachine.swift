@@ -19,7 +19,18 @@ package struct ConnectionMachine: Sendable {
         case fieldList(table: String)
         case resetConnection
         case setOption
-        /// COM_STMT_CLOSE / COM_STMT_SEND_LONG_DATA: answered with nothing.
+        /// COM_STMT_PREPARE of this text.
+        case prepare(String)
+        /// COM_STMT_EXECUTE: the payload after the command byte.
+        case execute([UInt8])
+        /// COM_STMT_SEND_LONG_DATA: statement, parameter, chunk (answered with nothing).
+        case sendLongData(statement: UInt32, parameter: Int, data: [UInt8])
+        /// COM_STMT_CLOSE (answered with nothing).
+        case closeStatement(UInt32)
+        /// COM_STMT_RESET: drops long data sent for the statement.
+        case resetStatement(UInt32)
+        /// A statement command too short to name its statement: answered with nothing (a
+        /// malformed CLOSE must not produce a reply the client does not read).
         case silent(UInt8)
         /// Anything else: its code (answered with ERR).
         case unsupported(UInt8)
@@ -72,7 +83,29 @@ package struct ConnectionMachine: Sendable {
                 return [.run(.fieldList(table: table))]
             case 0x0E: return [.run(.ping)]
             case 0x1B: return [.run(.setOption)]
-            case 0x18, 0x19: return [.run(.silent(code))]
+            case 0x16: return [.run(.prepare(text))]
+            case 0x17: return [.run(.execute(Array(payload.dropFirst())))]
+            case 0x18:
+                var reader = WireReader(Array(payload.dropFirst()))
+                guard let statement = try? reader.int4(), let parameter = try? reader.int2() else {
+                    return [.run(.silent(code))]
+                }
+                return [
+                    .run(
+                        .sendLongData(
+                            statement: UInt32(truncatingIfNeeded: statement), parameter: parameter, data: reader.rest())
+                    )
+                ]
+            case 0x19:
+                guard let id = ExecuteRequest.statementID(payload.dropFirst()), payload.count >= 5 else {
+                    return [.run(.silent(code))]
+                }
+                return [.run(.closeStatement(id))]
+            case 0x1A:
+                guard let id = ExecuteRequest.statementID(payload.dropFirst()), payload.count >= 5 else {
+                    return [.run(.unsupported(code))]
+                }
+                return [.run(.resetStatement(id))]
             case 0x1F: return [.run(.resetConnection)]
             default: return [.run(.unsupported(code))]
             }

@@ -117,6 +117,7 @@ struct MySQLConnection {
         try await outbound.write(ByteBuffer(bytes: frame(ServerPackets.ok(), sequence: login.sequence)))
         machine.use(session.database)
         handle.end(database: session.database)
+        var prepared = PreparedStatements()
 
         while true {
             reader.framer.expectedSequence = 0
@@ -132,6 +133,24 @@ struct MySQLConnection {
                     return
                 case .query(let text):
                     try await query(text, session: &session, writer: &writer, outbound: outbound)
+                case .prepare(let text):
+                    prepare(text, statements: &prepared, writer: &writer)
+                case .execute(let payload):
+                    try await execute(
+                        payload, statements: &prepared, session: &session, writer: &writer, outbound: outbound)
+                case .sendLongData(let id, let parameter, let data):
+                    prepared[id]?.longData[parameter, default: []].append(contentsOf: data)
+                    continue
+                case .closeStatement(let id):
+                    prepared.close(id)
+                    continue
+                case .resetStatement(let id):
+                    if prepared[id] != nil {
+                        prepared[id]?.longData = [:]
+                        writer.packet(ServerPackets.ok())
+                    } else {
+                        writer.packet(MySQLError.unknownStatement(id).packet)
+                    }
                 case .initDB(let name):
                     do {
                         try await use(name, session: &session)
@@ -147,6 +166,7 @@ struct MySQLConnection {
                     let database = session.database
                     session = freshSession
                     session.database = database
+                    prepared = PreparedStatements()
                     writer.packet(ServerPackets.ok())
                 case .setOption:
                     writer.packet(ServerPackets.eof())
@@ -198,15 +218,73 @@ struct MySQLConnection {
         for (index, statement) in statements.enumerated() {
             let status = index == statements.count - 1 ? 0 : ServerPackets.moreResults
             let succeeded = try await run(
-                statement, status: status, session: &session, writer: &writer, outbound: outbound)
+                statement, status: status, binary: false, session: &session, writer: &writer, outbound: outbound)
             if !succeeded { return }
         }
     }
 
-    /// Runs one statement and writes its response. - Returns: false when it failed (an ERR ends
-    /// the rest of a multi-statement query).
+    /// COM_STMT_PREPARE: registers the statement and answers with its id and parameter count.
+    /// Like StarRocks, no result columns are announced here; each execute sends them.
+    private func prepare(_ text: String, statements: inout PreparedStatements, writer: inout PacketWriter) {
+        let statement: PreparedStatement
+        do {
+            statement = try statements.prepare(text)
+        } catch {
+            writer.packet(MySQLError(error, statement: text).packet)
+            return
+        }
+        do {
+            // Syntax errors surface at prepare time, placeholders standing in as NULL.
+            try SQLExecutor.check(statement.sql(Array(repeating: .null, count: statement.parameterCount)))
+        } catch {
+            statements.close(statement.id)
+            writer.packet(MySQLError(error, statement: text).packet)
+            return
+        }
+        var ok = WireWriter(capacity: 12)
+        ok.int1(0)
+        ok.int4(Int(statement.id))
+        ok.int2(0)
+        ok.int2(statement.parameterCount)
+        ok.int1(0)
+        ok.int2(0)
+        writer.packet(ok.bytes)
+        guard statement.parameterCount > 0 else { return }
+        for _ in 0..<statement.parameterCount { writer.packet(ColumnDefinition.encode(name: "?", type: .string)) }
+        writer.packet(ServerPackets.eof())
+    }
+
+    /// COM_STMT_EXECUTE: the statement with its parameters substituted, answered with a binary
+    /// result set (or OK).
+    private func execute(
+        _ payload: [UInt8], statements: inout PreparedStatements, session: inout Session, writer: inout PacketWriter,
+        outbound: Outbound
+    ) async throws {
+        let id = ExecuteRequest.statementID(payload) ?? 0
+        guard var statement = statements[id] else {
+            writer.packet(MySQLError.unknownStatement(id).packet)
+            return
+        }
+        let request: ExecuteRequest
+        do {
+            request = try ExecuteRequest.parse(payload, statement: statement)
+        } catch {
+            writer.packet(MySQLError.badExecute(error).packet)
+            return
+        }
+        if let types = request.boundTypes { statement.parameterTypes = types }
+        statement.longData = [:]
+        statements[id] = statement
+        _ = try await run(
+            statement.sql(request.values), status: 0, binary: true, session: &session, writer: &writer,
+            outbound: outbound)
+    }
+
+    /// Runs one statement and writes its response, rows in the text or the binary protocol.
+    /// - Returns: false when it failed (an ERR ends the rest of a multi-statement query).
     private func run(
-        _ statement: String, status: Int, session: inout Session, writer: inout PacketWriter, outbound: Outbound
+        _ statement: String, status: Int, binary: Bool, session: inout Session, writer: inout PacketWriter,
+        outbound: Outbound
     ) async throws -> Bool {
         let cancellation = QueryCancellation()
         handle.begin(statement, database: session.database, cancellation: cancellation)
@@ -232,15 +310,15 @@ struct MySQLConnection {
             writer.packet(Self.ok(statistics, status: status))
             return true
         case .success(.rows(let cursor)):
-            return try await stream(cursor, status: status, writer: &writer, outbound: outbound)
+            return try await stream(cursor, status: status, binary: binary, writer: &writer, outbound: outbound)
         }
     }
 
     /// Writes a result set: column count, definitions, EOF, rows batch by batch, EOF (or ERR when
     /// the statement fails midway).
-    private func stream(_ cursor: RowCursor, status: Int, writer: inout PacketWriter, outbound: Outbound) async throws
-        -> Bool
-    {
+    private func stream(
+        _ cursor: RowCursor, status: Int, binary: Bool, writer: inout PacketWriter, outbound: Outbound
+    ) async throws -> Bool {
         defer { cursor.close() }
         var count = WireWriter(capacity: 9)
         count.lenenc(UInt64(cursor.columns.count))
@@ -260,7 +338,11 @@ struct MySQLConnection {
             var start = 0
             while start < rows {
                 let end = min(rows, start + 1024)
-                writer.textRows(batch, rows: start..<end)
+                if binary {
+                    writer.binaryRows(batch, rows: start..<end)
+                } else {
+                    writer.textRows(batch, rows: start..<end)
+                }
                 start = end
                 if writer.buffer.readableBytes >= 256 << 10 { try await outbound.write(writer.take()) }
             }

@@ -76,6 +76,22 @@ package struct MySQLError: Error, Sendable, Equatable {
         return MySQLError(code: 1047, sqlState: "08S01", "Unknown command(\(code))")
     }
 
+    /// COM_STMT_EXECUTE/RESET of a statement the connection does not hold (StarRocks' text).
+    static func unknownStatement(_ id: UInt32) -> MySQLError {
+        MySQLError(code: 1243, sqlState: "HY000", "msg: Not Found prepared statement, stmtName: \(id)")
+    }
+
+    /// A COM_STMT_EXECUTE payload that does not parse.
+    static func badExecute(_ failure: ExecuteRequest.Failure) -> MySQLError {
+        let detail =
+            switch failure {
+            case .truncated: "the parameter values are truncated"
+            case .unboundParameters: "no parameter types were bound (send them with the first execute)"
+            case .unknownType(let type): "parameter type \(type) is not a MySQL type"
+            }
+        return MySQLError(code: 1210, sqlState: "HY000", "Incorrect arguments to mysqld_stmt_execute: \(detail)")
+    }
+
     static let tooManyConnections = MySQLError(
         code: 1040, sqlState: "08004",
         "Reach limit of connections: raise server.qe_max_connection or close idle connections")

@@ -7,7 +7,7 @@ package struct PacketWriter {
     package var buffer: ByteBuffer
     /// The sequence id of the next packet.
     package var sequence: UInt8
-    private var scratch: [UInt8] = []
+    var scratch: [UInt8] = []
 
     package init(allocator: ByteBufferAllocator = ByteBufferAllocator(), sequence: UInt8, capacity: Int = 256) {
         buffer = allocator.buffer(capacity: capacity)
@@ -42,7 +42,7 @@ package struct PacketWriter {
         }
     }
 
-    private mutating func textValue(_ column: ColumnVector, _ row: Int) {
+    mutating func textValue(_ column: ColumnVector, _ row: Int) {
         if column.isNull(row) {
             buffer.writeInteger(UInt8(0xFB))
             return
@@ -127,7 +127,7 @@ package struct PacketWriter {
 
     /// Fills in the header written at `header` once the payload follows it; a payload of 16 MiB
     /// or more is re-framed into continuation packets.
-    private mutating func finishPacket(header: Int) {
+    mutating func finishPacket(header: Int) {
         let length = buffer.writerIndex - header - 4
         if length < PacketFramer.maxPacket {
             buffer.setInteger(UInt32(length) | UInt32(sequence) << 24, at: header, endianness: .little)

@@ -67,6 +67,15 @@ package struct SQLExecutor: Sendable {
         }
     }
 
+    /// Checks that `sql` parses (COM_STMT_PREPARE reports syntax errors before any execute).
+    package static func check(_ sql: String) throws(SQLError) {
+        do {
+            _ = try LargeStack.run { try SQLParser.parse(sql) }
+        } catch {
+            throw translate(error)
+        }
+    }
+
     /// `USE name` (also `default_catalog.name`, COM_INIT_DB's forms).
     package func use(_ name: String, session: inout Session) throws(SQLError) {
         do {
