@@ -39,6 +39,37 @@ import Testing
         #expect(m.state == .closed)
     }
 
+    static func changeUser(user: String, password: String, database: String, plugin: String) -> [UInt8] {
+        let auth =
+            plugin == Handshake.nativePlugin
+            ? NativePassword.clientResponse(password: password, scramble: scramble) : Array(repeating: 7, count: 32)
+        return [0x11] + Array(user.utf8) + [0, UInt8(auth.count)] + auth + Array(database.utf8) + [0, 33, 0]
+            + Array(plugin.utf8) + [0]
+    }
+
+    @Test func changeUserVerifiesLikeALogin() {
+        var m = Self.machine()
+        _ = m.receive(Self.response(user: "root", password: "", plugin: nil))
+        #expect(
+            m.receive(
+                Self.changeUser(user: "jack", password: "secret", database: "demo", plugin: Handshake.nativePlugin))
+                == [.run(.changeUser(user: "jack", database: "demo", sequence: 1))])
+        // Another plugin: switched to native with the connection's scramble, answered at 3.
+        #expect(
+            m.receive(Self.changeUser(user: "root", password: "", database: "", plugin: "caching_sha2_password"))
+                == [.send(Handshake.authSwitch(scramble: Self.scramble), sequence: 1)])
+        #expect(
+            m.receive(NativePassword.clientResponse(password: "", scramble: Self.scramble))
+                == [.run(.changeUser(user: "root", database: nil, sequence: 3))])
+        let denied = m.receive(
+            Self.changeUser(user: "jack", password: "wrong", database: "", plugin: Handshake.nativePlugin))
+        #expect(denied.last == .close)
+        #expect(m.state == .closed)
+        var truncated = Self.machine()
+        _ = truncated.receive(Self.response(user: "root", password: "", plugin: nil))
+        #expect(truncated.receive([0x11, 0x41, 0, 20, 1]).last == .close)
+    }
+
     @Test func otherPluginsAreSwitchedToNative() {
         var m = Self.machine()
         #expect(

@@ -100,6 +100,13 @@ for pure in (True, False):
     prepared.close()
     cnx.commit()
     cnx.rollback()
+    # COM_CHANGE_USER starts a fresh session (variables back to defaults, the new database).
+    cnx.cmd_query("SET query_timeout = 8")
+    cnx.cmd_change_user(username="root", password="", database="information_schema")
+    cursor = cnx.cursor()
+    cursor.execute("SELECT DATABASE(), @@query_timeout")
+    check(f"connector(pure={pure}) change_user", cursor.fetchall() == [("information_schema", 300)])
+    cnx.cmd_init_db("demo")
     cnx.cmd_query("SET query_timeout = 7")
     cnx.reset_session()
     cursor = cnx.cursor()

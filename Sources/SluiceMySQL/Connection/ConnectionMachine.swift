@@ -7,6 +7,8 @@ package struct ConnectionMachine: Sendable {
         /// An AuthSwitchRequest went out; the client answers with a native response.
         case awaitingAuthSwitch(user: String, database: String?)
         case commands(user: String, database: String?)
+        /// COM_CHANGE_USER went through an AuthSwitchRequest; the native response follows.
+        case awaitingChangeUserSwitch(user: String, database: String?)
         case closed
     }
 
@@ -29,6 +31,9 @@ package struct ConnectionMachine: Sendable {
         case closeStatement(UInt32)
         /// COM_STMT_RESET: drops long data sent for the statement.
         case resetStatement(UInt32)
+        /// COM_CHANGE_USER succeeded: the edge starts a fresh session for `user` (in `database`)
+        /// and answers OK (or ERR for an unknown database) at `sequence`.
+        case changeUser(user: String, database: String?, sequence: UInt8)
         /// A statement command too short to name its statement: answered with nothing (a
         /// malformed CLOSE must not produce a reply the client does not read).
         case silent(UInt8)
@@ -65,6 +70,8 @@ package struct ConnectionMachine: Sendable {
             return handshakeResponse(payload)
         case .awaitingAuthSwitch(let user, let database):
             return finishLogin(user: user, database: database, response: payload, sequence: 4)
+        case .awaitingChangeUserSwitch(let user, let database):
+            return finishLogin(user: user, database: database, response: payload, sequence: 3, changingUser: true)
         case .commands:
             guard let code = payload.first else { return [.run(.unsupported(0))] }
             let text = String(decoding: payload.dropFirst(), as: UTF8.self)
@@ -107,6 +114,7 @@ package struct ConnectionMachine: Sendable {
                 }
                 return [.run(.resetStatement(id))]
             case 0x1F: return [.run(.resetConnection)]
+            case 0x11: return changeUser(Array(payload.dropFirst()))
             default: return [.run(.unsupported(code))]
             }
         case .closed:
@@ -146,8 +154,32 @@ package struct ConnectionMachine: Sendable {
         }
     }
 
+    /// COM_CHANGE_USER (spec §3.9): user NUL, auth response (1-byte length), database NUL,
+    /// charset, plugin NUL, attributes; verified against the connection's scramble like a login.
+    private mutating func changeUser(_ body: [UInt8]) -> [Action] {
+        var reader = WireReader(body)
+        let user = String(decoding: reader.nulTerminated(), as: UTF8.self)
+        guard let length = try? reader.int1(), let response = try? reader.bytes(Int(length)) else {
+            return refuse(code: 1045, sqlState: "28000", "Malformed COM_CHANGE_USER packet", sequence: 1)
+        }
+        let name = String(decoding: reader.nulTerminated(), as: UTF8.self)
+        let database = name.isEmpty ? nil : name
+        _ = try? reader.int2()
+        let plugin = reader.isAtEnd ? nil : String(decoding: reader.nulTerminated(), as: UTF8.self)
+        switch plugin {
+        case nil, "", Handshake.nativePlugin?, Handshake.clearPlugin?:
+            return finishLogin(
+                user: user, database: database, response: response, sequence: 1,
+                clear: plugin == Handshake.clearPlugin, changingUser: true)
+        default:
+            state = .awaitingChangeUserSwitch(user: user, database: database)
+            return [.send(Handshake.authSwitch(scramble: scramble), sequence: 1)]
+        }
+    }
+
     private mutating func finishLogin(
-        user: String, database: String?, response: [UInt8], sequence: UInt8, clear: Bool = false
+        user: String, database: String?, response: [UInt8], sequence: UInt8, clear: Bool = false,
+        changingUser: Bool = false
     ) -> [Action] {
         let stored = user.isEmpty ? nil : credentials(user)
         let valid: Bool
@@ -168,6 +200,7 @@ package struct ConnectionMachine: Sendable {
                 sequence: sequence)
         }
         state = .commands(user: user, database: database)
+        if changingUser { return [.run(.changeUser(user: user, database: database, sequence: sequence))] }
         return [.authenticated(user: user, database: database, sequence: sequence)]
     }
 

@@ -118,15 +118,28 @@ struct MySQLConnection {
         machine.use(session.database)
         handle.end(database: session.database)
         var prepared = PreparedStatements()
+        var expectedSequence: UInt8 = 0
 
         while true {
-            reader.framer.expectedSequence = 0
+            reader.framer.expectedSequence = expectedSequence
+            expectedSequence = 0
             let idle = scheduleIdleClose(seconds: waitTimeout(session))
             let packet = try await readPacket(&reader, outbound, sequence: 1)
             idle?.cancel()
             guard let packet else { return }
             for action in machine.receive(packet.payload) {
-                guard case .run(let command) = action else { return }
+                let command: ConnectionMachine.Command
+                switch action {
+                case .run(let next):
+                    command = next
+                case .send(let payload, let sequence):
+                    // COM_CHANGE_USER's auth switch or refusal.
+                    try await outbound.write(ByteBuffer(bytes: frame(payload, sequence: sequence)))
+                    expectedSequence = sequence &+ 1
+                    continue
+                case .authenticated, .close:
+                    return
+                }
                 var writer = PacketWriter(allocator: channel.allocator, sequence: packet.sequence &+ 1)
                 switch command {
                 case .quit:
@@ -168,6 +181,19 @@ struct MySQLConnection {
                     session.database = database
                     prepared = PreparedStatements()
                     writer.packet(ServerPackets.ok())
+                case .changeUser(let user, let database, let sequence):
+                    var fresh = freshSession
+                    fresh.user = user
+                    prepared = PreparedStatements()
+                    writer.sequence = sequence
+                    do {
+                        if let database { try await use(database, session: &fresh) }
+                        session = fresh
+                        handle.loggedIn(user: user, database: session.database)
+                        writer.packet(ServerPackets.ok())
+                    } catch {
+                        writer.packet(MySQLError(error, statement: "").packet)
+                    }
                 case .setOption:
                     writer.packet(ServerPackets.eof())
                 case .silent:
