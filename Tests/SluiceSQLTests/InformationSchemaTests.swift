@@ -157,3 +157,31 @@ import Testing
         #expect(harness.failure("SHOW INDEX FROM nope") != nil)
     }
 }
+
+/// `enable_insert_strict` (spec §3.13, scenario 33).
+@Suite struct InsertStrictModeTests {
+    @Test func nonStrictInsertsFilterTheRowsThatDoNotFit() throws {
+        let harness = try SQLHarness()
+        var session = harness.session
+        _ = try harness.executor.execute(
+            "CREATE TABLE s (id INT NOT NULL, name VARCHAR(4)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id)",
+            session: &session)
+        let insert = "INSERT INTO s VALUES (1, 'ok'), (2, 'much too long'), ('x', 'bad'), (4, 'fine')"
+        #expect(throws: SQLError.self) { try harness.executor.execute(insert, session: &session) }
+        #expect(try harness.run("SELECT count(*) FROM s") == [["0"]])
+        _ = try harness.executor.execute("SET enable_insert_strict = false", session: &session)
+        guard case .ok(let statistics) = try harness.executor.execute(insert, session: &session) else {
+            Issue.record("INSERT returned rows")
+            return
+        }
+        #expect(statistics.affectedRows == 2)
+        #expect(statistics.dml?.filteredRows == 2)
+        #expect(try harness.run("SELECT id, name FROM s ORDER BY id") == [["1", "ok"], ["4", "fine"]])
+        // Every row filtered: nothing commits, the statement still succeeds.
+        guard
+            case .ok(let none) = try harness.executor.execute(
+                "INSERT INTO s VALUES (5, 'way too long')", session: &session)
+        else { return }
+        #expect(none.affectedRows == 0 && none.dml?.filteredRows == 1)
+    }
+}

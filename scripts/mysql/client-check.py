@@ -40,6 +40,16 @@ check("pymysql values", rows == ((1, "a", decimal.Decimal("1.50"), datetime.date
 cur.execute("INSERT INTO t (id, name) VALUES (%s, %s)", (3, "日本語😀"))
 cur.execute("SELECT name, CHAR_LENGTH(name) FROM t WHERE id = 3")
 check("pymysql unicode", cur.fetchall() == (("日本語😀", 4),))
+try:
+    cur.execute("INSERT INTO t (id, name) VALUES (10, 'x'), (11, '%s')" % ("y" * 40))
+    check("pymysql strict insert", False)
+except pymysql.err.MySQLError as e:
+    check("pymysql strict insert", "Insert has filtered data" in e.args[1], e.args)
+cur.execute("SET enable_insert_strict = false")
+cur.execute("INSERT INTO t (id, name) VALUES (10, 'x'), (11, '%s')" % ("y" * 40))
+check("pymysql non-strict insert", cur.rowcount == 1 and conn._result.warning_count == 1,
+      (cur.rowcount, conn._result.warning_count))
+cur.execute("SET enable_insert_strict = true")
 cur.execute("SELECT 1; SELECT 2")
 first = cur.fetchall()
 more = cur.nextset()
@@ -173,7 +183,7 @@ with engine.begin() as c:
     c.execute(text('INSERT INTO t VALUES (4,"d",2.00,NOW(),true)'))
 with engine.connect() as c:
     check("sqlalchemy query", c.execute(select(users.c.name).order_by(users.c.id)).scalars().all() == ["ann", "bob"])
-    check("sqlalchemy count", c.execute(text("SELECT COUNT(*) FROM t")).scalar() == 4)
+    check("sqlalchemy count", c.execute(text("SELECT COUNT(*) FROM t")).scalar() == 5)
 reflected = Table("users", MetaData(), autoload_with=engine)
 check("sqlalchemy reflect", [c.name for c in reflected.columns] == ["id", "name"], list(reflected.columns))
 check("sqlalchemy reflect key", [c.name for c in reflected.primary_key.columns] == ["id"], reflected.primary_key)

@@ -416,14 +416,16 @@ struct MySQLConnection {
 
     // MARK: Helpers
 
-    /// The OK packet of a statement: INSERT/DELETE/UPDATE carry StarRocks' label/status/txnId info.
+    /// The OK packet of a statement: INSERT/DELETE/UPDATE carry StarRocks' label/status/txnId info,
+    /// and INSERT's filtered rows (non-strict) as warnings.
     static func ok(_ statistics: QueryStatistics, status: Int) -> [UInt8] {
         var info = ""
         if let dml = statistics.dml, let transaction = dml.transactionID {
             info = "{'label':'\(dml.label)', 'status':'VISIBLE', 'txnId':'\(transaction)'}"
         }
         return ServerPackets.ok(
-            affectedRows: UInt64(max(0, statistics.affectedRows ?? 0)), status: status, info: info)
+            affectedRows: UInt64(max(0, statistics.affectedRows ?? 0)), status: status,
+            warnings: statistics.dml?.filteredRows ?? 0, info: info)
     }
 
     private func waitTimeout(_ session: Session) -> Int {

@@ -4,8 +4,10 @@ import SluiceLoad
 import SluiceStorage
 import SluiceTxn
 
-/// INSERT INTO … VALUES / SELECT, strict like StarRocks' default `enable_insert_strict`: a row
-/// that does not convert or fit fails the whole statement, and nothing becomes visible.
+/// INSERT INTO … VALUES / SELECT. Strict by default (StarRocks' `enable_insert_strict`): a row
+/// that does not convert or fit fails the whole statement, and nothing becomes visible. With
+/// `enable_insert_strict = false` such rows are filtered out and counted (the MySQL OK packet's
+/// warnings), and the rest commit.
 ///
 /// A load like any other: it begins a transaction with the ``TransactionManager`` under its label
 /// (`WITH LABEL`, or a generated `insert_…`), so labels are shared with Stream Load and Routine
@@ -18,9 +20,14 @@ struct InsertExecution {
 
     func run(_ insert: InsertStatement) throws -> DMLOutcome {
         let (database, table) = try resolve(insert.table)
-        return try transactional(database: database, label: insert.label ?? "insert_\(Self.randomHex())") {
-            try write(insert, into: table, transaction: $0)
+        var filtered = 0
+        var outcome = try transactional(database: database, label: insert.label ?? "insert_\(Self.randomHex())") {
+            let (rows, dropped) = try write(insert, into: table, transaction: $0)
+            filtered = dropped
+            return rows
         }
+        outcome.filteredRows = filtered
+        return outcome
     }
 
     /// The database and table a statement names.
@@ -46,18 +53,24 @@ struct InsertExecution {
     }
 
     /// Writes full rows (one column per table column) and commits `transaction`; a row the
-    /// writer refuses fails the statement (strict).
+    /// writer refuses fails the statement when `strict`, else it is left out.
     /// - Parameter ops: per row, 1 = delete (merge-on-write tables).
+    /// - Returns: the rows the writer refused.
+    @discardableResult
     func commitRows(
         _ columns: [ColumnVector], into table: TableMeta, ops: [UInt8]? = nil, options: WriteOptions = .init(),
-        transaction: Transaction
-    ) throws {
+        strict: Bool = true, transaction: Transaction
+    ) throws -> Int {
         let writer = try engine.makeWriter(table: table, options: options)
         do {
             let rejected = try writer.append(columns, ops: ops)
-            if let first = rejected.first {
+            if strict, let first = rejected.first {
                 throw SQLError(
                     .dataQuality, "Insert has filtered data in strict mode: row \(first.row + 1): \(first.reason)")
+            }
+            guard rejected.count < (columns.first?.count ?? 0) else {
+                writer.abort()
+                return rejected.count
             }
             let prepared = try writer.finish()
             do {
@@ -66,6 +79,7 @@ struct InsertExecution {
                 engine.discard(prepared)
                 throw error
             }
+            return rejected.count
         } catch {
             writer.abort()
             throw error
@@ -73,7 +87,10 @@ struct InsertExecution {
     }
 
     /// Converts the rows, writes them and commits `transaction`; 0 rows commit nothing.
-    private func write(_ insert: InsertStatement, into table: TableMeta, transaction: Transaction) throws -> Int {
+    /// - Returns: rows written, and rows filtered out (non-strict).
+    private func write(_ insert: InsertStatement, into table: TableMeta, transaction: Transaction) throws
+        -> (written: Int, filtered: Int)
+    {
         let schema = table.schema
         let targets: [Int]
         if let names = insert.columns {
@@ -95,21 +112,22 @@ struct InsertExecution {
             throw SQLError(.analysis, "should specify all key columns when insert to primary key table")
         }
         let mergeCondition = try mergeCondition(insert, table: table, partial: partial, targets: targets)
-        let source = try sourceColumns(insert, targets: targets, schema: schema)
+        var (source, unconverted) = try sourceColumns(insert, targets: targets, schema: schema)
         let rows = source.first?.count ?? 0
-        guard rows > 0 else { return 0 }
+        guard rows > 0 else { return (0, 0) }
         var columns = [ColumnVector]()
         for (index, column) in schema.columns.enumerated() {
             if let position = targets.firstIndex(of: index) {
                 var failures: [Int]? = []
                 let converted = CastKernel.cast(source[position], to: column.type, failures: &failures)
-                if let row = failures?.first {
+                if session.insertStrict, let row = failures?.first {
                     let value = source[position].value(at: row).text(as: source[position].type) ?? "NULL"
                     throw SQLError(
                         .dataQuality,
                         "Insert has filtered data in strict mode: value '\(value)' of row \(row + 1) cannot be converted to \(column.type.sqlName) for column '\(column.name)'"
                     )
                 }
+                unconverted.formUnion(failures ?? [])
                 columns.append(converted)
             } else if partial, column.defaultValue == nil, !column.isNullable {
                 columns.append(ColumnVector(type: column.type, repeating: .zero(of: column.type), count: rows))
@@ -117,11 +135,18 @@ struct InsertExecution {
                 columns.append(try defaultColumn(column, rows: rows))
             }
         }
-        try commitRows(
+        if !unconverted.isEmpty {
+            let kept = (0..<rows).filter { !unconverted.contains($0) }
+            columns = columns.map { $0.gather(kept) }
+            source = []
+            guard !kept.isEmpty else { return (0, rows) }
+        }
+        let rejected = try commitRows(
             columns, into: table,
             options: WriteOptions(partialColumns: partial ? targets.sorted() : nil, mergeCondition: mergeCondition),
-            transaction: transaction)
-        return rows
+            strict: session.insertStrict, transaction: transaction)
+        let filtered = unconverted.count + rejected
+        return (rows - filtered, filtered)
     }
 
     /// `PROPERTIES ("merge_condition" = "col")`, checked like a load's (StarRocks' messages).
@@ -144,12 +169,16 @@ struct InsertExecution {
         }
     }
 
-    private func sourceColumns(_ insert: InsertStatement, targets: [Int], schema: TableSchema) throws -> [ColumnVector]
+    /// The statement's rows as columns in target order, and the rows (non-strict) whose values
+    /// did not convert (their cells hold NULL).
+    private func sourceColumns(_ insert: InsertStatement, targets: [Int], schema: TableSchema) throws
+        -> ([ColumnVector], Set<Int>)
     {
         switch insert.source {
         case .values(let rows):
             let binder = ExprBinder(resolver: NameResolver(names: [], types: [], qualifiers: []))
             var columns = targets.map { ColumnVector(type: schema.columns[$0].type) }
+            var unconverted = Set<Int>()
             for (r, row) in rows.enumerated() {
                 guard row.count == targets.count else {
                     throw SQLError(
@@ -164,15 +193,20 @@ struct InsertExecution {
                     var failures: [Int]? = []
                     let converted = CastKernel.cast(value, to: target.type, failures: &failures)
                     if failures?.isEmpty == false {
-                        throw SQLError(
-                            .dataQuality,
-                            "Insert has filtered data in strict mode: value \(expr.sql) of row \(r + 1) cannot be converted to \(target.type.sqlName) for column '\(target.name)'"
-                        )
+                        guard !session.insertStrict else {
+                            throw SQLError(
+                                .dataQuality,
+                                "Insert has filtered data in strict mode: value \(expr.sql) of row \(r + 1) cannot be converted to \(target.type.sqlName) for column '\(target.name)'"
+                            )
+                        }
+                        unconverted.insert(r)
+                        columns[c].appendNull()
+                        continue
                     }
                     columns[c].append(from: converted, row: 0)
                 }
             }
-            return columns
+            return (columns, unconverted)
         case .select(let select):
             let (result, _) = try QueryExecution(engine: engine, session: session).run(select)
             guard result.columns.count == targets.count else {
@@ -185,7 +219,7 @@ struct InsertExecution {
             for batch in result.batches {
                 for c in batch.indices { columns[c].append(contentsOf: batch[c]) }
             }
-            return columns
+            return (columns, [])
         }
     }
 
@@ -228,6 +262,8 @@ package struct DMLOutcome: Sendable, Hashable {
     package var rows: Int
     package var label: String
     package var transactionID: Int64?
+    /// Rows left out under `enable_insert_strict = false`.
+    package var filteredRows = 0
 
     package init(rows: Int, label: String, transactionID: Int64? = nil) {
         self.rows = rows

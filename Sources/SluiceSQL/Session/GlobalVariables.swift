@@ -36,6 +36,11 @@ package final class GlobalVariables: Sendable {
             return Int(v)
         }
         if let timeout = int("query_timeout") { session.queryTimeoutSeconds = timeout }
+        if let definition = SystemVariables.definition("enable_insert_strict"),
+            case .bool(let strict) = value(of: definition)
+        {
+            session.insertStrict = strict
+        }
         session.queryMemoryLimit = Self.memoryLimit(query: int("query_mem_limit"), exec: int("exec_mem_limit"))
         if let definition = SystemVariables.definition("time_zone"), case .string(let name) = value(of: definition),
             let zone = SessionTimeZone(name)

@@ -15,6 +15,9 @@ package struct Session: Sendable {
     /// `query_mem_limit`: bytes a query may hold (rows it gathers, groups). Default 2 GiB,
     /// StarRocks' `exec_mem_limit`.
     package var queryMemoryLimit = Session.defaultQueryMemoryLimit
+    /// `enable_insert_strict`: a row INSERT cannot convert or store fails the statement (true,
+    /// StarRocks' default) or is filtered out and counted as a warning (false).
+    package var insertStrict = true
     /// Stops the statement when set (client gone, shutdown, `KILL QUERY`).
     package var cancellation: QueryCancellation?
     /// The logged-in user (`USER()`, `CURRENT_USER()`, SHOW PROCESSLIST).

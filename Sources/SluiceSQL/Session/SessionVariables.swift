@@ -75,6 +75,8 @@ struct SessionVariables {
         switch definition.name {
         case "query_timeout":
             if case .int(let v) = value { session.queryTimeoutSeconds = Int(v) }
+        case "enable_insert_strict":
+            if case .bool(let v) = value { session.insertStrict = v }
         case "query_mem_limit", "exec_mem_limit":
             func int(_ n: String) -> Int? {
                 if case .int(let v)? = try? self.value(n, global: false, session: session) { return Int(v) }
