@@ -20,8 +20,9 @@ for t in "${targets[@]}"; do
     cp Fuzz/corpus/"$t"/* "$work"/ 2>/dev/null || true
     echo "fuzzing $t for ${seconds}s"
     log="$scratch/$t.log"
-    # Swift's own crash reporter would exit before libFuzzer saves the input: off.
-    if ! SWIFT_BACKTRACE=enable=no "$bin/$t" "$work" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    # Swift's own crash reporter would exit before libFuzzer saves the input: off. A unit gets 30 s
+    # of wall time: on a loaded 2-core machine a fast input was seen stalled 17 s by scheduling alone.
+    if ! SWIFT_BACKTRACE=enable=no "$bin/$t" "$work" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 \
         -max_len=65536 -artifact_prefix="$scratch/findings/$t-" -print_final_stats=1 >"$log" 2>&1; then
         grep -v -e '^#[0-9]' -e NEW_FUNC "$log" | tail -n 40 >&2
         rm -rf "$work"

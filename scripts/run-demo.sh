@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${SLUICE_BIN:-.build/release/sluice}
 port=${SLUICE_SERVER_HTTP_PORT:-8030}
+query_port=${SLUICE_SERVER_QUERY_PORT:-9030}
 data=${SLUICE_DATA_DIR:-data}
 rate=${DEMO_RATE:-200}
 pids=()
@@ -24,8 +25,8 @@ for _ in $(seq 1 100); do grep -q "bootstrap servers" "$data/kafka-mock.out" 2>/
 brokers=$(sed -n 's/^bootstrap servers: //p' "$data/kafka-mock.out")
 echo "   brokers: $brokers"
 
-echo "== starting sluice serve on 127.0.0.1:$port (data in $data/)"
-"$bin" serve --config config/sluice.json --data-dir "$data" --http-port "$port" &
+echo "== starting sluice serve on 127.0.0.1:$port, MySQL protocol on $query_port (data in $data/)"
+"$bin" serve --config config/sluice.json --data-dir "$data" --http-port "$port" --query-port "$query_port" &
 pids+=($!)
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
 
@@ -48,6 +49,11 @@ pids+=($!)
 sleep 7
 echo "== rows arrived from Kafka so far:"
 "$bin" sql --port "$port" -d demo "SELECT count(*) AS from_kafka, max(event_id) FROM events WHERE event_id > 1000000"
+if command -v mysql >/dev/null 2>&1; then
+    echo "== the same over the MySQL protocol (README): mysql -h127.0.0.1 -P$query_port -uroot demo"
+    mysql -h127.0.0.1 -P"$query_port" -uroot demo -e "SHOW ROUTINE LOAD; SELECT count(*) FROM events" \
+        | cut -c1-100
+fi
 cat <<MSG
 
 Sluice is consuming Kafka into demo.events (user root, empty password). Try:
@@ -55,6 +61,8 @@ Sluice is consuming Kafka into demo.events (user root, empty password). Try:
   $bin sql --port $port -d demo "SHOW ROUTINE LOAD FOR events_from_kafka"
   $bin sql --port $port -d demo "SHOW ROUTINE LOAD TASK WHERE JobName = 'events_from_kafka'"
   $bin sql --port $port -d demo "PAUSE ROUTINE LOAD FOR events_from_kafka"
+  mysql -h127.0.0.1 -P$query_port -uroot demo -e "SHOW ROUTINE LOAD; SELECT count(*) FROM events"
+  sed "s|\\\${KAFKA_BROKERS}|$brokers|" examples/mysql/routine-load-walkthrough.sql | mysql -h127.0.0.1 -P$query_port -uroot
 Press Ctrl-C to stop.
 MSG
 while true; do sleep 5; done

@@ -116,7 +116,8 @@ import Testing
         var environment = ProcessInfo.processInfo.environment
         environment["SLUICE_BIN"] = ServerProcess.executable
         environment["SLUICE_DATA_DIR"] = directory
-        environment["SLUICE_SERVER_HTTP_PORT"] = String(Int.random(in: 20_000...29_999))
+        environment["SLUICE_SERVER_HTTP_PORT"] = String(freeTCPPort())
+        environment["SLUICE_SERVER_QUERY_PORT"] = String(freeTCPPort())
         environment["SLUICE_ROUTINE_LOAD_TEST_BATCH_INTERVAL_MS"] = "500"
         process.environment = environment
         let pipe = Pipe()
@@ -138,6 +139,10 @@ import Testing
         let counts = try #require(
             lines.firstIndex { $0.hasPrefix("from_kafka") }.map { lines[$0 + 1].split(separator: "\t") })
         #expect((Int(counts[0]) ?? 0) > 0, "\(output)")
+        // The README's mysql line, run by the script: the job and a count over the MySQL protocol.
+        let viaMySQL = try #require(lines.firstIndex { $0.hasPrefix("== the same over the MySQL protocol") })
+        #expect(lines[viaMySQL...].contains { $0.contains("events_from_kafka") }, "\(output)")
+        #expect(lines[viaMySQL...].contains { $0.hasPrefix("count(*)") }, "\(output)")
     }
 
     /// examples/routine-load/events-job.sql declared in a config file: created at start-up,
