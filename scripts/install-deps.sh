@@ -14,6 +14,7 @@ dpkg -s librdkafka-dev >/dev/null 2>&1 || need_apt+=(librdkafka-dev)   # Kafka c
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)   # peer in the Routine Load benchmark
 command -v mariadb >/dev/null 2>&1 || need_apt+=(mariadb-client)   # real MySQL client in the protocol tests
+dpkg -s libmariadb-dev >/dev/null 2>&1 || need_apt+=(libmariadb-dev)   # builds mysqlclient (MySQLdb) for them
 
 if ((${#need_apt[@]})); then
     SUDO=""
@@ -22,11 +23,13 @@ if ((${#need_apt[@]})); then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need_apt[@]}"
 fi
 
-# Python MySQL drivers and SQLAlchemy's StarRocks dialect, which the protocol tests drive against
+# Python MySQL drivers, SQLAlchemy's StarRocks dialect and mycli, which the protocol tests drive against
 # the query port (mysql-connector-python 9.1 ships a working C extension for CPython 3.11 on
 # x86_64; later wheels import without it).
-if ! python3 -c "import pymysql, mysql.connector, _mysql_connector, sqlalchemy, starrocks" >/dev/null 2>&1; then
-    python3 -m pip install -q pymysql "mysql-connector-python==9.1.0" "sqlalchemy>=2.0,<2.2" "starrocks==1.3.4"
+if ! python3 -c "import pymysql, mysql.connector, _mysql_connector, sqlalchemy, starrocks, MySQLdb, mycli" \
+    >/dev/null 2>&1; then
+    python3 -m pip install -q pymysql "mysql-connector-python==9.1.0" "sqlalchemy>=2.0,<2.2" "starrocks==1.3.4" \
+        mysqlclient mycli
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

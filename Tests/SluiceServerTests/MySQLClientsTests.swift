@@ -4,8 +4,8 @@ import SluiceTesting
 import Testing
 
 /// Real MySQL clients against `sluice serve`'s query port: Debian's `mysql` (MariaDB client),
-/// PyMySQL and mysql-connector-python (pure and C extension), as scripts/install-deps.sh installs
-/// them.
+/// mycli, PyMySQL, mysql-connector-python (pure and C extension), mysqlclient and SQLAlchemy's
+/// starrocks dialect, as scripts/install-deps.sh installs them.
 @Suite struct MySQLClientsTests {
     /// Runs a program; returns its exit status, standard output and standard error.
     static func run(_ arguments: [String]) async throws -> (status: Int32, out: String, err: String) {
@@ -56,6 +56,23 @@ import Testing
         #expect(failing.status == 1)
         #expect(failing.err.contains("ERROR 1064 (42000)"), "\(failing.err)")
         #expect(failing.err.contains("Getting syntax error at line 1, column 1."), "\(failing.err)")
+    }
+
+    /// mycli (PyMySQL underneath) runs a query and its `status` command (spec scenario 19: the
+    /// server version line needs `protocol_version`, the statistics line SHOW GLOBAL STATUS).
+    @Test func mycli() async throws {
+        let server = try await MySQLTestServer()
+        defer { Task { await server.stop() } }
+        let port = String(server.port)
+        let arguments = ["mycli", "-h", "127.0.0.1", "-P", port, "-u", "root", "-p", "rootpw", "-D", "demo", "-e"]
+        let select = try await Self.run(arguments + ["select 1 as one"])
+        #expect(select.status == 0, "\(select.out)\(select.err)")
+        #expect(select.out.contains("1"), "\(select.out)")
+        let status = try await Self.run(arguments + ["status"])
+        #expect(status.status == 0, "\(status.out)\(status.err)")
+        #expect(status.out.contains("Server version:"), "\(status.out)\(status.err)")
+        #expect(status.out.contains("8.0.33"), "\(status.out)")
+        #expect(status.out.contains("Slow queries: 0"), "\(status.out)")
     }
 
     @Test func pythonDrivers() async throws {

@@ -124,6 +124,23 @@ for pure in (True, False):
     check(f"connector(pure={pure}) reset_session", cursor.fetchall() == [(300,)])
     cnx.close()
 
+# mysqlclient (MySQLdb, over libmariadb): scenarios 10, 29, 31.
+import MySQLdb
+
+mc = MySQLdb.connect(host="127.0.0.1", port=port, user="root", password="", database="demo", charset="utf8mb4")
+check("mysqlclient version", mc.get_server_info() == "8.0.33", mc.get_server_info())
+mcur = mc.cursor()
+mcur.execute("SELECT 1")
+check("mysqlclient select", mcur.fetchall() == ((1,),))
+mcur.execute("SELECT 1; SELECT 2")
+first = mcur.fetchall()
+check("mysqlclient multi-statement", first == ((1,),) and mcur.nextset() and mcur.fetchall() == ((2,),))
+mcur.execute("INSERT INTO t (id, name) VALUES (20, 'm')")
+check("mysqlclient insert info",
+      re.search(r"^\{'label':'insert_[0-9a-f-]+', 'status':'VISIBLE', 'txnId':'\d+'\}$", mc.info() or "") is not None,
+      mc.info())
+mc.close()
+
 # What DBeaver, mycli and Grafana send (spec §4.6, §4.9, §4.10): all answer, `mysql.*` fails
 # without closing the connection.
 tools = pymysql.connect(host="127.0.0.1", port=port, user="root", password="", database="demo")
@@ -183,7 +200,7 @@ with engine.begin() as c:
     c.execute(text('INSERT INTO t VALUES (4,"d",2.00,NOW(),true)'))
 with engine.connect() as c:
     check("sqlalchemy query", c.execute(select(users.c.name).order_by(users.c.id)).scalars().all() == ["ann", "bob"])
-    check("sqlalchemy count", c.execute(text("SELECT COUNT(*) FROM t")).scalar() == 5)
+    check("sqlalchemy count", c.execute(text("SELECT COUNT(*) FROM t")).scalar() == 6)
 reflected = Table("users", MetaData(), autoload_with=engine)
 check("sqlalchemy reflect", [c.name for c in reflected.columns] == ["id", "name"], list(reflected.columns))
 check("sqlalchemy reflect key", [c.name for c in reflected.primary_key.columns] == ["id"], reflected.primary_key)

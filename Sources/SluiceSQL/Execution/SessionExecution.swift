@@ -114,9 +114,14 @@ struct SessionExecution {
         case .status:
             let uptime = max(0, (session.nowMicros - identity.startMicros) / 1_000_000)
             let threads = session.directory?.processes().count ?? 0
+            // mycli's `status` reads these together (Threads_connected implies the other three).
+            let tables = engine.databaseNames().reduce(0) { $0 + ((try? engine.database($1).tables.count) ?? 0) }
             return ResultSet.strings(
                 ["Variable_name", "Value"],
-                [["Threads_connected", String(threads)], ["Uptime", String(uptime)]])
+                [
+                    ["Open_tables", String(tables)], ["Opened_tables", String(tables)], ["Slow_queries", "0"],
+                    ["Threads_connected", String(threads)], ["Uptime", String(uptime)],
+                ])
         case .frontends:
             return ResultSet.strings(
                 [
