@@ -115,7 +115,7 @@ var targets: [Target] = [
         ]
     ),
     .testTarget(name: "SluiceFormatTests", dependencies: ["SluiceFormat", "SluiceTesting"]),
-    .testTarget(name: "SluiceMySQLTests", dependencies: ["SluiceMySQL"]),
+    .testTarget(name: "SluiceMySQLTests", dependencies: ["SluiceMySQL", "SluiceFormat", "SluiceTesting"]),
     .testTarget(name: "SluiceIOTests", dependencies: ["SluiceIO", "SluiceTesting"]),
     .testTarget(name: "SluiceExprTests", dependencies: ["SluiceExpr", "SluiceFormat"]),
     .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "SluiceTesting", "SluiceExpr"]),

@@ -32,13 +32,22 @@ package struct PacketWriter {
     // MARK: Text rows
 
     /// Appends rows `rows` of `batch` as text-protocol rows (spec §3.3): each value a lenenc
-    /// string of its text, NULL `0xfb`.
+    /// string of its text, NULL `0xfb`. Cells are rendered column by column (``TextCells``), then
+    /// each row's packet is copied together.
     package mutating func textRows(_ batch: [ColumnVector], rows: Range<Int>) {
-        for row in rows {
-            let header = buffer.writerIndex
-            buffer.writeInteger(UInt32(0))
-            for column in batch { textValue(column, row) }
-            finishPacket(header: header)
+        let cells = TextCells(batch, rows: rows)
+        for row in 0..<cells.rows {
+            let length = cells.rowLength(row)
+            guard length < PacketFramer.maxPacket else {
+                // 16 MiB or more: split into continuation packets.
+                var payload = [UInt8](repeating: 0, count: length)
+                _ = payload.withUnsafeMutableBytes { cells.copyRow(row, to: $0) }
+                packet(payload)
+                continue
+            }
+            buffer.writeInteger(UInt32(length) | UInt32(sequence) << 24, endianness: .little)
+            sequence &+= 1
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { cells.copyRow(row, to: $0) }
         }
     }
 
