@@ -122,6 +122,16 @@ package final class KafkaConsumer: MessageSource {
         }
     }
 
+    package func probe(partition: Int32, timeoutMilliseconds: Int) throws {
+        var low: Int64 = 0
+        var high: Int64 = 0
+        let error = rd_kafka_query_watermark_offsets(
+            handle, topic, partition, &low, &high, Int32(clamping: timeoutMilliseconds))
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw SourceError(.transient, "partition \(partition): \(KafkaConf.errorText(error))")
+        }
+    }
+
     /// Low and high watermarks of a partition (the high one is the next offset to be produced).
     package func watermarks(partition: Int32) throws -> (low: Int64, high: Int64) {
         var low: Int64 = 0, high: Int64 = 0

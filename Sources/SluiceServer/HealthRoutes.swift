@@ -166,6 +166,14 @@ final class HealthRoutes: Sendable {
                 gauge(
                     "sluice_routine_load_max_lag", labels, Int(job.lag.values.max() ?? 0),
                     help: "Messages not yet loaded in the job's most lagging partition"),
+                gauge(
+                    "sluice_routine_load_source_up", labels, job.sourceUp ? 1 : 0,
+                    help: "1 while the job's Kafka brokers answer, 0 once silent past routine_load.source_grace_seconds"
+                ),
+                gauge(
+                    "sluice_routine_load_last_fetch_timestamp_seconds", labels,
+                    job.lastFetchMilliseconds.map { Double($0) / 1000 } ?? 0,
+                    help: "When the job's Kafka brokers last answered (Unix seconds; 0 before the first answer)"),
             ]
         }
         for name in Set(state.jobCounters.keys).subtracting(present) {
@@ -191,8 +199,13 @@ final class HealthRoutes: Sendable {
 
     @discardableResult
     private func gauge(_ name: String, _ labels: [(String, String)], _ value: Int, help: String) -> Gauge {
+        gauge(name, labels, Double(value), help: help)
+    }
+
+    @discardableResult
+    private func gauge(_ name: String, _ labels: [(String, String)], _ value: Double, help: String) -> Gauge {
         let gauge = registry.makeGauge(descriptor: Self.descriptor(name, help: help), labels: labels)
-        gauge.set(to: Double(value))
+        gauge.set(to: value)
         return gauge
     }
 

@@ -58,6 +58,9 @@ package struct SluiceConfiguration: Sendable {
     package var routineLoadJobs: [String] = []
     /// `routine_load.max_concurrent_tasks`: cap on a job's tasks. Default 5.
     package var routineLoadMaxTasks = 5
+    /// `routine_load.source_grace_seconds`: how long a job's Kafka brokers may stay silent before
+    /// the job reports its source unreachable (it keeps retrying). Default 30.
+    package var routineLoadSourceGraceSeconds = 30
     /// `routine_load.test_batch_interval_ms`: replaces every job's max_batch_interval (tests and
     /// demos only; StarRocks' minimum is 5 s). 0 = off.
     package var routineLoadTestBatchIntervalMilliseconds = 0
@@ -140,6 +143,8 @@ package struct SluiceConfiguration: Sendable {
         c.logLevel = reader.string(forKey: "log.level", default: c.logLevel)
         c.routineLoadJobs = reader.stringArray(forKey: "routine_load.jobs") ?? []
         c.routineLoadMaxTasks = try integer(reader, "routine_load.max_concurrent_tasks", c.routineLoadMaxTasks, 1...64)
+        c.routineLoadSourceGraceSeconds = try integer(
+            reader, "routine_load.source_grace_seconds", c.routineLoadSourceGraceSeconds, 1...86_400)
         c.advertisedAddress = reader.string(forKey: "server.advertised_address")
         c.idleTimeoutSeconds = try integer(reader, "server.idle_timeout_seconds", c.idleTimeoutSeconds, 1...86_400)
         c.shutdownGraceSeconds = try integer(reader, "server.shutdown_grace_seconds", c.shutdownGraceSeconds, 0...3_600)

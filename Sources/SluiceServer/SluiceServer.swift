@@ -55,6 +55,7 @@ package enum SluiceServer {
         var routineLoadOptions = RoutineLoadOptions()
         routineLoadOptions.memoryLimit = configuration.loadMemoryLimitBytes
         routineLoadOptions.maxConcurrentTasks = configuration.routineLoadMaxTasks
+        routineLoadOptions.sourceGraceMilliseconds = Int64(configuration.routineLoadSourceGraceSeconds) * 1000
         if configuration.routineLoadTestBatchIntervalMilliseconds > 0 {
             routineLoadOptions.batchIntervalOverride = .milliseconds(
                 configuration.routineLoadTestBatchIntervalMilliseconds)

@@ -145,6 +145,8 @@ final class FakeSource: MessageSource {
 
     func cachedHighWatermark(partition: Int32) -> Int64? { try? watermarks(partition: partition).high }
 
+    func probe(partition: Int32, timeoutMilliseconds: Int) throws { _ = try watermarks(partition: partition) }
+
     func assign(_ starts: [Int32: Int64]) throws { cursors = starts }
 
     func poll(maxMessages: Int, timeoutMilliseconds: Int) throws -> MessageBatch {

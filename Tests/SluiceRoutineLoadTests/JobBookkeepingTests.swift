@@ -8,7 +8,7 @@ import Testing
         let definition = JobDefinition(
             id: 1, name: "j", database: "db", table: "t", clauses: LoadClauses(), properties: JobProperties(),
             rawProperties: [:], createTime: 0, groupID: "g")
-        var s = JobRuntime.Shared(definition: definition)
+        var s = JobRuntime.Shared(definition: definition, source: SourceHealth(since: 0))
         s.taskScheduled(0, positions: [0: 0], now: 10, timeoutSeconds: 60)
         return s
     }

@@ -19,16 +19,19 @@ import Testing
         var manager: RoutineLoadManager
         let topic: FakeTopic
         var faultPoint: @Sendable (String) -> Void
+        let configure: @Sendable (inout RoutineLoadOptions) -> Void
 
         let storageOptions: StorageOptions
 
         init(
             partitions: Int = 3, seed: UInt64 = 1, storageOptions: StorageOptions = .init(),
-            faultPoint: @escaping @Sendable (String) -> Void = { _ in }
+            faultPoint: @escaping @Sendable (String) -> Void = { _ in },
+            configure: @escaping @Sendable (inout RoutineLoadOptions) -> Void = { _ in }
         ) throws {
             fs = SimulatedFileSystem(seed: seed)
             topic = FakeTopic(partitions: partitions)
             self.faultPoint = faultPoint
+            self.configure = configure
             self.storageOptions = storageOptions
             engine = try StorageEngine(path: "/data", fileSystem: fs, options: storageOptions)
             try engine.createDatabase("db")
@@ -41,12 +44,13 @@ import Testing
                         ColumnSchema(id: 0, name: "name", type: .varchar(length: 20)),
                     ],
                     keyColumns: ["id"], distribution: Distribution(columns: ["id"], buckets: 2)))
-            manager = Self.makeManager(engine, topic, faultPoint)
+            manager = Self.makeManager(engine, topic, faultPoint, configure)
             manager.start()
         }
 
         static func makeManager(
-            _ engine: StorageEngine, _ topic: FakeTopic, _ faultPoint: @escaping @Sendable (String) -> Void
+            _ engine: StorageEngine, _ topic: FakeTopic, _ faultPoint: @escaping @Sendable (String) -> Void,
+            _ configure: (inout RoutineLoadOptions) -> Void
         ) -> RoutineLoadManager {
             var options = RoutineLoadOptions()
             options.batchIntervalOverride = .milliseconds(150)
@@ -54,6 +58,7 @@ import Testing
             options.minBackoff = .milliseconds(20)
             options.maxBackoff = .milliseconds(200)
             options.faultPoint = faultPoint
+            configure(&options)
             let service = LoadService(engine: engine, transactions: TransactionManager(engine: engine))
             var logger = Logger(label: "routine-load-test")
             logger.logLevel = .error
@@ -65,7 +70,7 @@ import Testing
             manager.shutdown()
             if crash { fs.crash() } else { engine.close() }
             engine = try StorageEngine(path: "/data", fileSystem: fs, options: storageOptions)
-            manager = Self.makeManager(engine, topic, faultPoint)
+            manager = Self.makeManager(engine, topic, faultPoint, configure)
             manager.start()
         }
 
@@ -373,6 +378,50 @@ import Testing
         #expect(try h.ids().isEmpty)
         #expect(try h.show()["ReasonOfStateChanged"]?.contains("errCode = 102") == true)
         #expect(try h.show()["Progress"] == #"{"0":"OFFSET_ZERO"}"#)
+    }
+
+    /// Issue 15: a dead broker is not an idle topic. After the grace period without an answer
+    /// the job names its brokers and the last error (OtherMsg, ReasonOfStateChanged, metrics),
+    /// stays RUNNING and retrying, and is healthy again once the brokers answer — no row lost.
+    @Test func silentBrokersAreReportedAfterTheGraceAndClearWhenTheyAnswer() throws {
+        let clock = Mutex<Int64>(1_700_000_000_000)
+        let h = try Harness(configure: {
+            $0.sourceGraceMilliseconds = 1000
+            $0.nowMilliseconds = { clock.withLock { $0 } }
+            $0.now = { clock.withLock { $0 } / 1000 }
+        })
+        defer { h.manager.shutdown() }
+        var next = h.produce(10, from: 0)
+        try h.create()
+        try h.eventually("30 rows") { try h.ids().count == 30 }
+        #expect(try h.show()["OtherMsg"]?.contains("unreachable") == false)
+        #expect(h.manager.health().first?.sourceUp == true)
+        #expect(h.manager.health().first?.lastFetchMilliseconds == 1_700_000_000_000)
+
+        h.topic.setDown(true)
+        let refused = h.topic.refusedCalls
+        #expect(h.topic.wait { now, _ in now >= refused + 2 })
+        // Still within the grace period: nothing to report yet.
+        clock.withLock { $0 += 900 }
+        #expect(try h.show()["ReasonOfStateChanged"] == "")
+        clock.withLock { $0 += 1100 }
+        let shown = try h.show()
+        #expect(shown["State"] == "RUNNING")
+        let other = try #require(shown["OtherMsg"])
+        #expect(
+            other.contains("Kafka source unreachable: brokers fake:9092 have not answered for partitions [0, 1, 2]"))
+        #expect(other.contains("last error: broker down"), "\(other)")
+        #expect(
+            shown["ReasonOfStateChanged"]?.hasPrefix("ErrorReason{errCode = 105, msg='Kafka source unreachable") == true
+        )
+        #expect(h.manager.health().first?.sourceUp == false)
+
+        next = h.produce(10, from: next)
+        h.topic.setDown(false)
+        try h.eventually("60 rows") { try h.ids().count == 60 }
+        try h.eventually("source answers") { h.manager.health().first?.sourceUp == true }
+        #expect(try h.show()["ReasonOfStateChanged"] == "")
+        #expect(try h.ids() == (1...60).map(Int64.init))
     }
 
     @Test func brokerOutagesRetryWithoutPausing() throws {

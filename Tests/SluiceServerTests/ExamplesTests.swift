@@ -224,6 +224,7 @@ import Testing
         #expect(configuration.shutdownGraceSeconds == 10)
         #expect(configuration.groupCommit)
         #expect(configuration.loadBackgroundNice == 10)
+        #expect(configuration.routineLoadSourceGraceSeconds == 30)
         let overridden = try await SluiceConfiguration.load(
             file: file, overrides: ["server.http_port": "9000"],
             environment: [

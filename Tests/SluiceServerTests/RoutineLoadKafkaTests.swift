@@ -176,6 +176,47 @@ import Testing
         try await Self.expectExactly(1...6000, sql)
     }
 
+    /// Issue 15: with every broker down the job does not look idle. Past
+    /// `routine_load.source_grace_seconds` SHOW ROUTINE LOAD names the brokers and the error and
+    /// `/metrics` drops `sluice_routine_load_source_up`; the job stays RUNNING, and once the
+    /// brokers answer again it is healthy and loads everything exactly once.
+    @Test(.timeLimit(.minutes(2)))
+    func silentBrokersAreVisibleAndRecover() async throws {
+        let broker = try KafkaMockProcess(brokers: 1, topics: ["events": 2])
+        defer { broker.stop() }
+        var environment = Self.fastBatches
+        environment["SLUICE_ROUTINE_LOAD_SOURCE_GRACE_SECONDS"] = "2"
+        let (directory, server, sql) = try await startServer(tables: [Self.table], environment: environment)
+        defer { _ = server.terminate(); try? FileManager.default.removeItem(atPath: directory) }
+        try await Self.produce(broker.bootstrapServers, topic: "events", partitions: 2, ids: 1...500)
+        try await Self.createJob(sql, broker.bootstrapServers)
+        try await Self.expectExactly(1...500, sql)
+        let up = #"sluice_routine_load_source_up{job="db.job1"}"#
+        #expect(HealthRoutesTests.value(try HealthRoutesTests.get(server.port, "/metrics").body, up) == 1)
+        let fetched = #"sluice_routine_load_last_fetch_timestamp_seconds{job="db.job1"}"#
+        let lastFetch = HealthRoutesTests.value(try HealthRoutesTests.get(server.port, "/metrics").body, fetched) ?? 0
+        #expect(abs(lastFetch - Date().timeIntervalSince1970) < 60)
+
+        broker.setAllBrokers(up: false)
+        var shown = [String: String]()
+        try await Self.waitFor("the outage in SHOW ROUTINE LOAD") {
+            shown = try await Self.show(sql)
+            return shown["OtherMsg"]?.contains("Kafka source unreachable") == true
+        }
+        #expect(shown["State"] == "RUNNING")
+        #expect(shown["OtherMsg"]?.contains("brokers \(broker.bootstrapServers) have not answered") == true)
+        #expect(shown["ReasonOfStateChanged"]?.hasPrefix("ErrorReason{errCode = 105") == true)
+        #expect(HealthRoutesTests.value(try HealthRoutesTests.get(server.port, "/metrics").body, up) == 0)
+
+        broker.setAllBrokers(up: true)
+        try await Self.produce(broker.bootstrapServers, topic: "events", partitions: 2, ids: 501...1000)
+        try await Self.expectExactly(1...1000, sql)
+        try await Self.waitFor("the source healthy again") {
+            HealthRoutesTests.value(try HealthRoutesTests.get(server.port, "/metrics").body, up) == 1
+        }
+        #expect(try await Self.show(sql)["ReasonOfStateChanged"] == "")
+    }
+
     /// The mock broker keeps ~5 MiB per partition: produce more, and offset 0 is gone. The job
     /// pauses with a data-loss reason; with offset_out_of_range_policy=skip it records the gap and
     /// loads what is left, exactly once.

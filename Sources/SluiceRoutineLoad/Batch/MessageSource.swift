@@ -65,6 +65,9 @@ package protocol MessageSource: AnyObject {
     func assign(_ starts: [Int32: Int64]) throws
     /// Up to `maxMessages` messages, waiting at most `timeoutMilliseconds` for the first.
     func poll(maxMessages: Int, timeoutMilliseconds: Int) throws -> MessageBatch
+    /// Asks `partition`'s broker for its offsets, waiting at most `timeoutMilliseconds`: throws
+    /// when it does not answer (how an idle task tells a quiet topic from a dead broker).
+    func probe(partition: Int32, timeoutMilliseconds: Int) throws
 }
 
 /// Opens message sources for jobs (one per task, owned by the task's thread).

@@ -27,6 +27,8 @@ package struct ErrorReason: Sendable, Codable, Hashable, CustomStringConvertible
     package static let manualStop = 101
     package static let tooManyFailureRows = 102
     package static let tasksAbort = 104
+    /// StarRocks' SLOW_RUNNING_ERR: the job runs but does not keep up (here: its brokers are silent).
+    package static let slowRunning = 105
     package static let tableMissing = 6
     package static let databaseMissing = 5
 

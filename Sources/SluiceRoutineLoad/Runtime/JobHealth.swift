@@ -13,13 +13,19 @@ package struct JobHealth: Sendable, Hashable {
     package var lag: [Int32: Int64]
     package var counters: SourceCounters
     package var abortedTasks: Int64
+    /// False while a running job's brokers have been silent past the grace period.
+    package var sourceUp: Bool
+    /// Wall-clock milliseconds of the last answer from the job's brokers (nil: none yet).
+    package var lastFetchMilliseconds: Int64?
 }
 
 extension RoutineLoadManager {
     /// Every job not yet final, for `/metrics`.
     package func health() -> [JobHealth] {
         allJobs.compactMap { runtime in
-            let (d, aborted, latest) = runtime.state.withLock { ($0.definition, $0.abortedTasks, $0.latest) }
+            let (d, aborted, latest, source) = runtime.state.withLock {
+                ($0.definition, $0.abortedTasks, $0.latest, $0.source)
+            }
             guard !d.state.isFinal else { return nil }
             let progress = engine.sourceJob(id: runtime.id)
             var lag = [Int32: Int64]()
@@ -30,7 +36,8 @@ extension RoutineLoadManager {
             return JobHealth(
                 database: d.database, name: d.name, state: d.state, pausedByError: d.state == .paused && !manual,
                 lag: lag,
-                counters: progress?.counters ?? SourceCounters(), abortedTasks: aborted)
+                counters: progress?.counters ?? SourceCounters(), abortedTasks: aborted,
+                sourceUp: sourceOutage(runtime) == nil, lastFetchMilliseconds: source.lastFetch)
         }
     }
 }

@@ -67,6 +67,7 @@ extension RoutineLoadManager {
                 $0.otherMessage
             )
         }
+        let outage = sourceOutage(runtime)
         let progress = engine.sourceJob(id: runtime.id)
         let p = d.properties
         let jobProperties: [(String, String)] = [
@@ -137,13 +138,16 @@ extension RoutineLoadManager {
         let urls = d.errorLogNames.map { "\(errorLogBase)/api/_load_error_log?file=\($0)" }.joined(separator: ", ")
         var other = otherMessage
         if !d.skippedGaps.isEmpty { other = ([other].filter { !$0.isEmpty } + d.skippedGaps).joined(separator: "; ") }
+        if let outage { other = "\(Self.formatTime(options.now())): \(outage.message)" }
         return [
             "\(d.id)", d.name, Self.formatTime(d.createTime), d.pauseTime.map(Self.formatTime),
             d.endTime.map(Self.formatTime),
             d.database, d.table, d.state.rawValue, "KAFKA", "\(taskCount)", JSONObject.strings(jobProperties),
             JSONObject.strings(sourceProperties), JSONObject.strings(custom), JSONObject.numbers(statistic),
             JSONObject.strings(positions), JSONObject.strings(timestamps),
-            d.state == .paused || d.state == .cancelled || d.state == .stopped ? d.reason?.description ?? "" : "",
+            d.state == .paused || d.state == .cancelled || d.state == .stopped
+                ? d.reason?.description ?? ""
+                : outage.map { ErrorReason(ErrorReason.slowRunning, $0.message).description } ?? "",
             urls,
             c.errorRows > 0
                 ? "select tracking_log from information_schema.load_tracking_logs where job_id=\(d.id)" : "",
@@ -157,6 +161,28 @@ extension RoutineLoadManager {
         case .end: "OFFSET_END"
         case .offset(let n): asProgress ? (n == 0 ? "OFFSET_ZERO" : "\(n - 1)") : "\(n)"
         }
+    }
+}
+
+extension RoutineLoadManager {
+    /// A running job whose brokers have been silent past the grace period: the silent
+    /// partitions and what to tell the operator (nil while the source answers).
+    func sourceOutage(_ runtime: JobRuntime) -> (partitions: [Int32], message: String)? {
+        let now = options.nowMilliseconds()
+        let grace = options.sourceGraceMilliseconds
+        let (definition, health, partitions) = runtime.state.withLock {
+            ($0.definition, $0.source, $0.tasks.values.flatMap { $0.positions.keys }.sorted())
+        }
+        guard definition.state == .running else { return nil }
+        let silent = health.silent(partitions, now: now, grace: grace)
+        guard !silent.isEmpty else { return nil }
+        let since = silent.map(health.contact).min() ?? health.since
+        var message =
+            "Kafka source unreachable: brokers \(definition.properties.brokerList) have not answered for partitions "
+            + "[\(silent.map(String.init).joined(separator: ", "))] of topic \(definition.properties.topic) for "
+            + "\((now - since) / 1000) s"
+        if let error = health.lastError { message += " (last error: \(error.message))" }
+        return (silent, message + "; the job keeps retrying")
     }
 }
 

@@ -36,12 +36,14 @@ final class JobRuntime: Sendable {
         /// Partition end offsets last observed.
         var latest: [Int32: Int64] = [:]
         var otherMessage = ""
+        /// Broker answers and errors since the job last started.
+        var source: SourceHealth
         var runner: JobRunner?
     }
 
-    init(definition: JobDefinition) {
+    init(definition: JobDefinition, now: Int64) {
         id = definition.id
-        state = Mutex(Shared(definition: definition))
+        state = Mutex(Shared(definition: definition, source: SourceHealth(since: now)))
     }
 
     var definition: JobDefinition { state.withLock { $0.definition } }

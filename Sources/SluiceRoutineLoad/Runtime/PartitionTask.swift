@@ -76,19 +76,33 @@ struct PartitionTask: Sendable {
             delimiter: try definition.messageDelimiter(), limits: limits)
         let idleSince = ContinuousClock.now
         var idleNoted = false
+        var probes = ProbeSchedule(partitions: partitions, every: manager.options.sourceGraceMilliseconds / 3)
         while batch.closeReason == nil, !runner.isStopping {
             let wanted = min(10_000, batch.remainingRows)
             let polled = try source.poll(maxMessages: wanted, timeoutMilliseconds: manager.options.pollMilliseconds)
+            let now = manager.options.nowMilliseconds()
             if polled.count > 0 {
-                _ = batch.add(
-                    polled, now: .now, wallClockMilliseconds: manager.options.nowMilliseconds(),
-                    drained: polled.count < wanted)
+                _ = batch.add(polled, now: .now, wallClockMilliseconds: now, drained: polled.count < wanted)
+                let answered = Set(polled.partitions)
+                probes.answered(answered, at: now)
+                manager.sourceReached(runtime, partitions: Array(answered))
             } else {
                 _ = batch.check(now: .now)
             }
+            if let partition = probes.due(at: now) {
+                // A quiet partition: ask its broker, briefly, whether it is there at all. A failed
+                // probe is noted, never fatal (the batch may hold other partitions' messages).
+                probes.answered([partition], at: now)
+                do {
+                    try source.probe(partition: partition, timeoutMilliseconds: 1000)
+                    manager.sourceReached(runtime, partitions: [partition])
+                } catch {
+                    manager.sourceFailed(runtime, message: "\(error)")
+                }
+            }
             if batch.isEmpty, !idleNoted, ContinuousClock.now - idleSince >= limits.interval {
                 idleNoted = true
-                manager.taskIdle(runtime, task: index, interval: properties.maxBatchInterval)
+                manager.taskIdle(runtime, task: index, interval: properties.maxBatchInterval, partitions: partitions)
             }
         }
         var latest = [Int32: Int64]()
@@ -109,6 +123,7 @@ struct PartitionTask: Sendable {
         }
         switch error.kind {
         case .transient:
+            manager.sourceFailed(runtime, message: error.message)
             manager.taskRetry(runtime, task: index, reason: error.message)
             return .retry
         case .offsetOutOfRange(let partition):

@@ -81,7 +81,7 @@ package final class RoutineLoadManager: Sendable {
                 logger.error("routine load job \(record.id) has an unreadable definition; skipped")
                 continue
             }
-            let runtime = JobRuntime(definition: definition)
+            let runtime = JobRuntime(definition: definition, now: options.nowMilliseconds())
             jobs.withLock { $0[record.id] = runtime }
             if definition.state.isRunnable {
                 schedule(runtime)
@@ -118,11 +118,13 @@ package final class RoutineLoadManager: Sendable {
         previous?.stop()
         previous?.join(timeout: .seconds(30))
         let runner = JobRunner(runtime: runtime, manager: self)
+        let now = options.nowMilliseconds()
         runtime.state.withLock {
             $0.runner = runner
             $0.windowTotalRows = 0
             $0.windowErrorRows = 0
             $0.tasks = [:]
+            $0.source = SourceHealth(since: now)
         }
         runner.start()
     }
@@ -161,7 +163,7 @@ package final class RoutineLoadManager: Sendable {
                 throw RoutineLoadError(.storage, "\(error)")
             }
             precondition(definition.id == id, "the journaled definition carries its id")
-            let runtime = JobRuntime(definition: definition)
+            let runtime = JobRuntime(definition: definition, now: options.nowMilliseconds())
             jobs.withLock { $0[id] = runtime }
             logger.info(
                 "routine load job created", metadata: ["job": "\(statement.database).\(statement.name)", "id": "\(id)"])
@@ -417,8 +419,37 @@ package final class RoutineLoadManager: Sendable {
         runtime.state.withLock { $0.taskScheduled(task, positions: positions, now: now, timeoutSeconds: timeout) }
     }
 
-    func taskIdle(_ runtime: JobRuntime, task: Int, interval: Int) {
-        runtime.state.withLock { $0.taskIdle(task, interval: interval) }
+    func taskIdle(_ runtime: JobRuntime, task: Int, interval: Int, partitions: [Int32]) {
+        let now = options.nowMilliseconds()
+        let grace = options.sourceGraceMilliseconds
+        runtime.state.withLock {
+            if $0.source.silent(partitions, now: now, grace: grace).isEmpty {
+                $0.taskIdle(task, interval: interval)
+            } else {
+                $0.tasks[task]?.message =
+                    "Kafka brokers \($0.definition.properties.brokerList) do not answer; retrying"
+            }
+        }
+    }
+
+    /// The source's brokers answered for `partitions` (messages, or a probe while idle).
+    func sourceReached(_ runtime: JobRuntime, partitions: [Int32]) {
+        let now = options.nowMilliseconds()
+        let recovered = runtime.state.withLock { state -> Bool in
+            let wasSilent = !state.source.silent(partitions, now: now, grace: options.sourceGraceMilliseconds).isEmpty
+            state.source.reached(partitions, at: now)
+            return wasSilent
+        }
+        if recovered {
+            logger.notice(
+                "routine load source answers again", metadata: ["job": "\(runtime.definition.name)"])
+        }
+    }
+
+    /// A broker error (transient: the task retries).
+    func sourceFailed(_ runtime: JobRuntime, message: String) {
+        let now = options.nowMilliseconds()
+        runtime.state.withLock { $0.source.failed(message, at: now) }
     }
 
     func taskClosed(_ runtime: JobRuntime, task: Int, reason: BatchCloseReason) {

@@ -14,6 +14,9 @@ package struct RoutineLoadOptions: Sendable {
     /// Backoff after a transient fault doubles from `minBackoff` up to `maxBackoff`.
     package var minBackoff: Duration = .milliseconds(200)
     package var maxBackoff: Duration = .seconds(5)
+    /// How long a job's Kafka brokers may stay silent (no messages, no answer to an offset probe)
+    /// before the job reports its source as unreachable (`routine_load.source_grace_seconds`).
+    package var sourceGraceMilliseconds: Int64 = 30_000
     /// Replaces every job's `max_batch_interval` (tests only: StarRocks' minimum is 5 s).
     package var batchIntervalOverride: Duration?
     /// Wall-clock seconds since the epoch (injected for tests).
