@@ -34,22 +34,18 @@ package final class KafkaConsumer: MessageSource {
         self.topic = topic
     }
 
-    /// The topic's partitions from broker metadata.
+    /// The topic's partitions from broker metadata. Asks for every topic and looks ours up: a
+    /// request naming the topic may create it on brokers that auto-create topics (the mock
+    /// cluster does), and a missing topic must be reported, not made.
     package func partitions() throws -> [Int32] {
-        guard let topicHandle = rd_kafka_topic_new(handle, topic, nil) else {
-            throw SourceError(.permanent, "cannot open topic \(topic)")
-        }
-        defer { rd_kafka_topic_destroy(topicHandle) }
         var metadata: UnsafePointer<rd_kafka_metadata>?
-        let error = rd_kafka_metadata(handle, 0, topicHandle, &metadata, 5000)
+        let error = rd_kafka_metadata(handle, 1, nil, &metadata, 5000)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
             throw SourceError(.transient, "cannot fetch metadata of topic \(topic): \(KafkaConf.errorText(error))")
         }
         defer { rd_kafka_metadata_destroy(metadata) }
-        guard metadata.pointee.topic_cnt > 0, let entry = metadata.pointee.topics?.pointee else {
-            throw SourceError(.transient, "no metadata for topic \(topic)")
-        }
-        if entry.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART {
+        let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
+        guard let entry = topics.first(where: { String(cString: $0.topic) == topic }) else {
             throw SourceError(.permanent, "unknown topic \(topic)")
         }
         guard entry.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
@@ -157,5 +153,9 @@ package struct KafkaSourceFactory: MessageSourceFactory {
         -> any MessageSource
     {
         try KafkaConsumer(bootstrapServers: brokers, topic: topic, groupID: groupID, settings: settings)
+    }
+
+    package func checkSettings(_ settings: [String: String]) throws(SourceSettingError) {
+        try KafkaConf.check(settings)
     }
 }

@@ -1,5 +1,6 @@
 import CRdKafka
 import Logging
+import SluiceRoutineLoad
 
 /// librdkafka's own log lines (broker connects and disconnects, retries) go through swift-log
 /// instead of raw stderr: syslog levels 0–3 as warnings (a broker outage is an expected, retried
@@ -30,6 +31,18 @@ enum KafkaConf {
             }
         }
         return conf
+    }
+
+    /// Applies `settings` to a scratch configuration, in key order, to find the first one
+    /// librdkafka refuses (unknown key, invalid value).
+    static func check(_ settings: [String: String]) throws(SourceSettingError) {
+        guard let conf = rd_kafka_conf_new() else { return }
+        defer { rd_kafka_conf_destroy(conf) }
+        var errorText = [CChar](repeating: 0, count: 512)
+        for (key, value) in settings.sorted(by: { $0.key < $1.key })
+        where rd_kafka_conf_set(conf, key, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
+            throw SourceSettingError(key: key, value: value, reason: Self.text(errorText))
+        }
     }
 
     /// A NUL-terminated C buffer as text.

@@ -9,7 +9,6 @@ import SluiceSQL
 /// batches finish before the process exits.
 struct RoutineLoadService: Service {
     let manager: RoutineLoadManager
-    let executor: SQLExecutor
     let declaredJobs: [String]
     let logger: Logger
 
@@ -26,9 +25,11 @@ struct RoutineLoadService: Service {
 
     /// Creates a declared job unless one of that name is active (restarts keep the job).
     private func declare(_ sql: String) async {
-        let executor = self.executor
         do {
-            guard case .routineLoad(.create(let job, _, _, _, _)) = try SQLParser.parse(sql) else {
+            guard
+                case .routineLoad(.create(let job, let table, let clauses, let properties, let source)) =
+                    try SQLParser.parse(sql)
+            else {
                 logger.error(
                     "routine_load.jobs entries must be CREATE ROUTINE LOAD statements", metadata: ["sql": "\(sql)"])
                 return
@@ -38,7 +39,13 @@ struct RoutineLoadService: Service {
                 return
             }
             if manager.isActive(database: database, name: job.name) { return }
-            _ = try await BlockingIO.run { try executor.execute(sql, session: Session(nowMicros: 0)) }
+            // Not checked against the brokers: the daemon starts while Kafka is down (the job
+            // then reports its silent source); settings librdkafka refuses still fail here.
+            let create = CreateRoutineLoad(
+                database: database, name: job.name, table: table, clauses: clauses, properties: properties,
+                source: source, checkSource: false)
+            let manager = self.manager
+            try await BlockingIO.run { try manager.create(create) }
             logger.info("declared routine load job created", metadata: ["job": "\(database).\(job.name)"])
         } catch {
             logger.error("cannot create declared routine load job", metadata: ["error": "\(error)"])

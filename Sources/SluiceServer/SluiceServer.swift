@@ -129,7 +129,7 @@ package enum SluiceServer {
                 .init(service: app), .init(service: compaction),
                 .init(
                     service: RoutineLoadService(
-                        manager: routineLoad, executor: executor, declaredJobs: configuration.routineLoadJobs,
+                        manager: routineLoad, declaredJobs: configuration.routineLoadJobs,
                         logger: logger)),
                 .init(service: ReadinessService(readiness: readiness)),
             ],

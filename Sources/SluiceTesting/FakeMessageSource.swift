@@ -94,6 +94,13 @@ package final class FakeTopic: MessageSourceFactory, @unchecked Sendable {
         }
     }
 
+    /// Refuses settings whose key starts with `unknown` (standing in for librdkafka's check).
+    package func checkSettings(_ settings: [String: String]) throws(SourceSettingError) {
+        for (key, value) in settings.sorted(by: { $0.key < $1.key }) where key.hasPrefix("unknown") {
+            throw SourceSettingError(key: key, value: value, reason: "No such configuration property: \"\(key)\"")
+        }
+    }
+
     package func makeSource(brokers: String, topic: String, groupID: String, settings: [String: String]) throws
         -> any MessageSource
     {

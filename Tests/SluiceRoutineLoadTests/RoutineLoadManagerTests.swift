@@ -88,7 +88,7 @@ import Testing
 
         func create(
             _ name: String = "job1", properties: [String: String] = [:], source: [String: String] = [:],
-            clauses: LoadClauses = LoadClauses(columnSeparator: ",")
+            clauses: LoadClauses = LoadClauses(columnSeparator: ","), checkSource: Bool = true
         ) throws(RoutineLoadError) {
             var sourceProperties = [
                 "kafka_broker_list": "fake:9092", "kafka_topic": "events",
@@ -98,7 +98,7 @@ import Testing
             try manager.create(
                 CreateRoutineLoad(
                     database: "db", name: name, table: "t", clauses: clauses, properties: properties,
-                    source: sourceProperties))
+                    source: sourceProperties, checkSource: checkSource))
         }
 
         /// Produces `count` rows `id,name<id>` per partition, ids continuing from `start`.
@@ -424,11 +424,58 @@ import Testing
         #expect(try h.ids() == (1...60).map(Int64.init))
     }
 
+    /// Issue 15: CREATE checks the source like StarRocks; a bad one creates no job.
+    @Test func createChecksTheSourceLikeStarRocks() throws {
+        let h = try Harness(partitions: 2)
+        defer { h.manager.shutdown() }
+        func refusal(_ source: [String: String]) -> String? {
+            do {
+                try h.create(source: source)
+                return nil
+            } catch {
+                return error.message
+            }
+        }
+        #expect(
+            refusal(["property.unknown_default_offset": "OFFSET_BEGINNING"])
+                == "Failed to get all partitions of kafka topic: events. error: failed to set 'unknown_default_offset', value: 'OFFSET_BEGINNING', err: No such configuration property: \"unknown_default_offset\""
+        )
+        #expect(refusal(["property.unknown.sasl.password": "hunter2"])?.contains("value: '******'") == true)
+        #expect(
+            refusal(["kafka_partitions": "0,5", "kafka_offsets": "0,0"])
+                == "there is a custom kafka partition 5 which is invalid for topic events: it has partitions 0,1")
+        h.topic.produce(partition: 1, ["1,a"])
+        #expect(
+            refusal(["kafka_partitions": "1", "kafka_offsets": "7"])?.hasPrefix(
+                "Offset 7 of partition 1 is beyond its end offset 1") == true)
+        h.topic.setDown(true)
+        #expect(
+            refusal([:])
+                == "Failed to get all partitions of kafka topic: events. error: failed to get partition meta: brokers fake:9092 did not answer (broker down); check kafka_broker_list and that the brokers are up"
+        )
+        #expect(try h.manager.show(database: "db", name: nil, includeHistory: true, errorLogBase: "").isEmpty)
+        h.topic.setDown(false)
+        try h.create(source: ["kafka_partitions": "1", "kafka_offsets": "1"])
+        #expect(try h.show()["State"] != nil)
+        // ALTER checks a changed source too, and leaves the job as it was when refused.
+        try h.manager.pause(database: "db", name: "job1")
+        #expect(throws: RoutineLoadError.self) {
+            try h.manager.alter(
+                AlterRoutineLoad(
+                    database: "db", name: "job1", clauses: LoadClauses(), properties: [:],
+                    source: ["property.unknown_timeout_ms": "5"]))
+        }
+        #expect(try h.show()["CustomProperties"]?.contains("unknown") == false)
+        #expect(RoutineLoadManager.nearestSetting(to: "kafka_default_offset") == "kafka_default_offsets")
+        #expect(RoutineLoadManager.nearestSetting(to: "compression.codec") == nil)
+    }
+
     @Test func brokerOutagesRetryWithoutPausing() throws {
         let h = try Harness()
         defer { h.manager.shutdown() }
         h.topic.setDown(true)
-        try h.create()
+        // A job declared in the configuration is created even with the brokers down.
+        try h.create(checkSource: false)
         var next = h.produce(20, from: 0)
         #expect(h.topic.wait { refused, _ in refused >= 5 })
         #expect(try h.show()["State"] == "NEED_SCHEDULE")

@@ -262,12 +262,29 @@ import Testing
     }
 
     @Test func statementErrorsUseStarRocksMessages() async throws {
+        let broker = try KafkaMockProcess(brokers: 1, topics: ["events": 2])
+        defer { broker.stop() }
         let (directory, server, sql) = try await startServer(tables: [Self.table])
         defer { _ = server.terminate(); try? FileManager.default.removeItem(atPath: directory) }
         func error(_ statement: String) async throws -> String {
             try await sql.execute(statement, database: "db").error ?? "no error"
         }
-        let source = #"FROM KAFKA ("kafka_broker_list" = "127.0.0.1:9", "kafka_topic" = "events""#
+        // Issue 15: the source is checked at CREATE; nothing is created when it is wrong.
+        let dead = #"FROM KAFKA ("kafka_broker_list" = "127.0.0.1:9", "kafka_topic" = "events")"#
+        #expect(
+            try await error("CREATE ROUTINE LOAD j ON t \(dead)").hasPrefix(
+                "Failed to get all partitions of kafka topic: events. error: failed to get partition meta: brokers 127.0.0.1:9 did not answer"
+            ))
+        let source = #"FROM KAFKA ("kafka_broker_list" = "\#(broker.bootstrapServers)", "kafka_topic" = "events""#
+        #expect(
+            try await error("CREATE ROUTINE LOAD j ON t \(source), \"property.kafka_default_offset\" = \"OFFSET_END\")")
+                .contains(
+                    #"failed to set 'kafka_default_offset', value: 'OFFSET_END', err: No such configuration property: "kafka_default_offset" (did you mean 'property.kafka_default_offsets'?)"#
+                ))
+        let missing = #"FROM KAFKA ("kafka_broker_list" = "\#(broker.bootstrapServers)", "kafka_topic" = "nope")"#
+        let missingError = try await error("CREATE ROUTINE LOAD j ON t \(missing)")
+        #expect(missingError.contains("Failed to get all partitions of kafka topic: nope"), "\(missingError)")
+        #expect(try await sql.execute("SHOW ALL ROUTINE LOAD", database: "db").rows.isEmpty)
         #expect(
             try await error("CREATE ROUTINE LOAD j ON t PROPERTIES (\"foo\" = \"1\") \(source))").contains(
                 "foo is invalid property"))

@@ -75,4 +75,21 @@ package protocol MessageSourceFactory: Sendable {
     /// - Parameter settings: the job's `property.*` (librdkafka settings).
     func makeSource(brokers: String, topic: String, groupID: String, settings: [String: String]) throws
         -> any MessageSource
+    /// Checks settings the client library would refuse, without contacting a broker.
+    /// - Throws: ``SourceSettingError`` naming the first bad setting.
+    func checkSettings(_ settings: [String: String]) throws(SourceSettingError)
+}
+
+/// A `property.*` setting the client library refuses (unknown key or invalid value).
+package struct SourceSettingError: Error, Sendable {
+    package var key: String
+    package var value: String
+    /// The library's reason (`No such configuration property: "…"`).
+    package var reason: String
+
+    package init(key: String, value: String, reason: String) {
+        self.key = key
+        self.value = value
+        self.reason = reason
+    }
 }

@@ -14,11 +14,15 @@ package struct CreateRoutineLoad: Sendable {
     package var clauses: LoadClauses
     package var properties: [String: String]
     package var source: [String: String]
+    /// Whether CREATE contacts the brokers first (jobs declared in the configuration skip it:
+    /// the daemon must start while Kafka is down; their settings are still checked).
+    package var checkSource: Bool
 
     package init(
         database: String, name: String, table: String, clauses: LoadClauses, properties: [String: String],
-        source: [String: String]
+        source: [String: String], checkSource: Bool = true
     ) {
+        self.checkSource = checkSource
         self.database = database
         self.name = name
         self.table = table
@@ -133,23 +137,19 @@ package final class RoutineLoadManager: Sendable {
 
     /// CREATE ROUTINE LOAD. Jobs declared in the configuration use this too.
     package func create(_ statement: CreateRoutineLoad) throws(RoutineLoadError) {
+        let parsed = try Self.checked { try JobProperties(properties: statement.properties, source: statement.source) }
+        // The name, table and load clauses first, then the source (as StarRocks analyzes); the
+        // name is checked again under the lock.
+        try checkNameFree(statement)
+        try validate(definition(statement, parsed))
+        if statement.checkSource {
+            try checkSource(parsed, offsets: definition(statement, parsed).pendingOffsets)
+        } else {
+            try checkSettings(parsed)
+        }
         try serialized { () throws(RoutineLoadError) in
-            let properties = try Self.checked {
-                try JobProperties(properties: statement.properties, source: statement.source)
-            }
-            if jobsNamed(statement.name, database: statement.database).contains(where: { !$0.definition.state.isFinal })
-            {
-                throw RoutineLoadError(
-                    .alreadyExists, "Name \(statement.name) already used in db \(statement.database)")
-            }
-            var definition = JobDefinition(
-                id: 0, name: statement.name, database: statement.database, table: statement.table,
-                clauses: statement.clauses,
-                properties: properties, rawProperties: statement.properties.merging(statement.source) { a, _ in a },
-                createTime: options.now(), groupID: properties.clientProperties["group.id"] ?? "")
-            if let partitions = properties.partitions, let offsets = properties.offsets {
-                definition.pendingOffsets = Dictionary(uniqueKeysWithValues: zip(partitions, offsets))
-            }
+            try checkNameFree(statement)
+            var definition = definition(statement, parsed)
             try validate(definition)
             let encoder = JSONEncoder()
             let id: Int64
@@ -169,6 +169,25 @@ package final class RoutineLoadManager: Sendable {
                 "routine load job created", metadata: ["job": "\(statement.database).\(statement.name)", "id": "\(id)"])
             schedule(runtime)
         }
+    }
+
+    private func checkNameFree(_ statement: CreateRoutineLoad) throws(RoutineLoadError) {
+        if jobsNamed(statement.name, database: statement.database).contains(where: { !$0.definition.state.isFinal }) {
+            throw RoutineLoadError(.alreadyExists, "Name \(statement.name) already used in db \(statement.database)")
+        }
+    }
+
+    /// The job a CREATE describes (id 0 until journaled).
+    private func definition(_ statement: CreateRoutineLoad, _ properties: JobProperties) -> JobDefinition {
+        var definition = JobDefinition(
+            id: 0, name: statement.name, database: statement.database, table: statement.table,
+            clauses: statement.clauses,
+            properties: properties, rawProperties: statement.properties.merging(statement.source) { a, _ in a },
+            createTime: options.now(), groupID: properties.clientProperties["group.id"] ?? "")
+        if let partitions = properties.partitions, let offsets = properties.offsets {
+            definition.pendingOffsets = Dictionary(uniqueKeysWithValues: zip(partitions, offsets))
+        }
+        return definition
     }
 
     package func pause(database: String, name: String, user: String = "root") throws(RoutineLoadError) {
@@ -229,6 +248,13 @@ package final class RoutineLoadManager: Sendable {
             source.offsets = definition.properties.offsets
             definition.properties = source
             if definition.properties.reloadCommittedOffsets, !reloadBefore { definition.reloadEpoch += 1 }
+            if !statement.source.isEmpty {
+                var offsets = [Int32: KafkaStartOffset]()
+                if let partitions = source.partitions, let starts = source.offsets {
+                    offsets = Dictionary(uniqueKeysWithValues: zip(partitions, starts))
+                }
+                try checkSource(definition.properties, offsets: offsets)
+            }
             for (key, value) in statement.properties.merging(statement.source, uniquingKeysWith: { a, _ in a }) {
                 definition.rawProperties[key] = value
             }

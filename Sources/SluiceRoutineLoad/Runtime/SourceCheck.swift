@@ -1,0 +1,99 @@
+/// CREATE and ALTER check a job's Kafka source the way StarRocks does before accepting it, so a
+/// typo fails the statement instead of leaving a job that never schedules or pauses later:
+/// `property.*` settings librdkafka knows, brokers that answer (a bounded wait), the topic, the
+/// listed partitions and explicit offsets. Messages follow StarRocks'
+/// `Failed to get all partitions of kafka topic: <t>. error: …`.
+extension RoutineLoadManager {
+    func checkSource(_ properties: JobProperties, offsets: [Int32: KafkaStartOffset]) throws(RoutineLoadError) {
+        let topic = properties.topic
+        func fail(_ detail: String) -> RoutineLoadError {
+            RoutineLoadError(.source, "Failed to get all partitions of kafka topic: \(topic). error: \(detail)")
+        }
+        try checkSettings(properties)
+        let source: any MessageSource
+        let partitions: [Int32]
+        do {
+            source = try factory.makeSource(
+                brokers: properties.brokerList, topic: topic, groupID: "sluice_check",
+                settings: properties.clientProperties)
+            partitions = try source.partitions()
+        } catch let error as SourceError where error.kind == .permanent {
+            throw fail("\(error.message): create the topic first, or correct kafka_topic")
+        } catch {
+            throw fail(
+                "failed to get partition meta: brokers \(properties.brokerList) did not answer (\(error)); check "
+                    + "kafka_broker_list and that the brokers are up")
+        }
+        for partition in properties.partitions ?? [] where !partitions.contains(partition) {
+            throw RoutineLoadError(
+                .invalidProperty,
+                "there is a custom kafka partition \(partition) which is invalid for topic \(topic): it has "
+                    + "partitions \(partitions.map(String.init).joined(separator: ","))")
+        }
+        for (partition, start) in offsets.sorted(by: { $0.key < $1.key }) {
+            guard case .offset(let offset) = start else { continue }
+            let range: (low: Int64, high: Int64)
+            do {
+                range = try source.watermarks(partition: partition)
+            } catch {
+                throw fail("failed to get the offsets of partition \(partition): \(error)")
+            }
+            if offset > range.high {
+                throw RoutineLoadError(
+                    .invalidProperty,
+                    "Offset \(offset) of partition \(partition) is beyond its end offset \(range.high): the job would "
+                        + "pause with 'partition \(partition) offset \(offset) has no data'")
+            }
+        }
+    }
+
+    /// The settings check alone (no broker contact).
+    func checkSettings(_ properties: JobProperties) throws(RoutineLoadError) {
+        do {
+            try factory.checkSettings(properties.clientProperties)
+        } catch {
+            throw Self.settingFailure(error, topic: properties.topic)
+        }
+    }
+
+    static func settingFailure(_ error: SourceSettingError, topic: String) -> RoutineLoadError {
+        let shown = isSecret(error.key) ? "******" : error.value
+        var detail = "failed to set '\(error.key)', value: '\(shown)', err: \(error.reason)"
+        if let suggestion = nearestSetting(to: error.key) { detail += " (did you mean 'property.\(suggestion)'?)" }
+        return RoutineLoadError(.source, "Failed to get all partitions of kafka topic: \(topic). error: \(detail)")
+    }
+
+    /// Settings whose values never appear in messages.
+    static func isSecret(_ key: String) -> Bool {
+        let key = key.lowercased()
+        return key.contains("password") || key.contains("secret") || key.contains("token")
+    }
+
+    /// The `property.*` keys people mean most often, for "did you mean" hints.
+    static let commonSettings = [
+        "kafka_default_offsets", "group.id", "client.id", "security.protocol", "sasl.mechanism", "sasl.mechanisms",
+        "sasl.username", "sasl.password", "ssl.ca.location", "ssl.certificate.location", "ssl.key.location",
+        "ssl.key.password", "ssl.endpoint.identification.algorithm", "session.timeout.ms", "fetch.max.bytes",
+        "max.partition.fetch.bytes", "isolation.level", "socket.timeout.ms",
+    ]
+
+    /// The common key within two edits of `key`, if any.
+    package static func nearestSetting(to key: String) -> String? {
+        let candidates = commonSettings.map { ($0, editDistance(key.lowercased(), $0)) }.filter { $0.1 <= 2 }
+        return candidates.min { $0.1 < $1.1 }?.0
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.utf8), b = Array(b.utf8)
+        var previous = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(1, b.count) where !b.isEmpty {
+                current[j] = min(
+                    previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return a.isEmpty ? b.count : previous[b.count]
+    }
+}
