@@ -53,6 +53,8 @@ package struct SluiceConfiguration: Sendable {
     package var groupCommit = true
     /// `log.level`: trace, debug, info, notice, warning, error, critical. Default info.
     package var logLevel = "info"
+    /// `log.format`: `text` (one line per event) or `json` (one JSON object per line). Default text.
+    package var logFormat = "text"
     /// `routine_load.jobs`: CREATE ROUTINE LOAD statements (database-qualified) whose jobs are
     /// created at start-up unless a job of that name is already active.
     package var routineLoadJobs: [String] = []
@@ -95,6 +97,7 @@ package struct SluiceConfiguration: Sendable {
             EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: ConfigKey("sluice")),
         ]
         if let file {
+            try ConfigurationSchema.check(file: file)
             providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
         }
         let reader = ConfigReader(providers: providers)
@@ -139,8 +142,9 @@ package struct SluiceConfiguration: Sendable {
         c.compactionIntervalMilliseconds = try integer(
             reader, "storage.compaction_interval_ms", c.compactionIntervalMilliseconds, 10...3_600_000)
         c.checkpointInterval = try integer(reader, "storage.checkpoint_interval", c.checkpointInterval, 1...10_000_000)
-        c.groupCommit = reader.bool(forKey: "storage.group_commit", default: c.groupCommit)
-        c.logLevel = reader.string(forKey: "log.level", default: c.logLevel)
+        c.groupCommit = try boolean(reader, "storage.group_commit", c.groupCommit)
+        c.logLevel = try choice(reader, "log.level", c.logLevel, ConfigurationSchema.logLevels)
+        c.logFormat = try choice(reader, "log.format", c.logFormat, ConfigurationSchema.logFormats)
         c.routineLoadJobs = reader.stringArray(forKey: "routine_load.jobs") ?? []
         c.routineLoadMaxTasks = try integer(reader, "routine_load.max_concurrent_tasks", c.routineLoadMaxTasks, 1...64)
         c.routineLoadSourceGraceSeconds = try integer(
@@ -151,6 +155,31 @@ package struct SluiceConfiguration: Sendable {
         c.routineLoadTestBatchIntervalMilliseconds = try integer(
             reader, "routine_load.test_batch_interval_ms", c.routineLoadTestBatchIntervalMilliseconds, 0...3_600_000)
         return c
+    }
+
+    /// Booleans may arrive as JSON booleans or as `true`/`false` strings (flags, environment).
+    private static func boolean(_ reader: ConfigReader, _ key: String, _ fallback: Bool) throws -> Bool {
+        let configKey = ConfigKey(key.split(separator: ".").map(String.init))
+        guard let text = reader.string(forKey: configKey) else {
+            return reader.bool(forKey: configKey, default: fallback)
+        }
+        switch text.lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw ConfigurationError("\(key) must be true or false, got '\(text)'")
+        }
+    }
+
+    /// One of `choices` (case-insensitive).
+    private static func choice(_ reader: ConfigReader, _ key: String, _ fallback: String, _ choices: [String]) throws
+        -> String
+    {
+        let value = reader.string(forKey: ConfigKey(key.split(separator: ".").map(String.init)), default: fallback)
+        guard choices.contains(value.lowercased()) else {
+            throw ConfigurationError(
+                "\(key) must be one of \(choices.joined(separator: ", ")), got '\(value)'")
+        }
+        return value.lowercased()
     }
 
     /// Integers may arrive as JSON numbers or as strings (flags, environment).

@@ -119,7 +119,14 @@ package enum SluiceServer {
             options.maxPacket = configuration.maxAllowedPacket
             options.advertisedAddress = advertised
             let mysql = MySQLServer(executor: executor, users: configuration.users, options: options, logger: logger)
-            let listener = try await mysql.bind()
+            let listener: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+            do {
+                listener = try await mysql.bind()
+            } catch {
+                throw ListenError(
+                    "cannot listen on \(configuration.host):\(configuration.queryPort) for the MySQL protocol "
+                        + "(server.query_port, --query-port; 0 turns it off): \(ListenError.reason(error))")
+            }
             let port = listener.channel.localAddress?.port ?? configuration.queryPort
             logger.info("MySQL protocol listening on \(configuration.host):\(port)")
             mysqlServices.append(.init(service: MySQLService(server: mysql, listener: listener)))
@@ -139,7 +146,29 @@ package enum SluiceServer {
         // cancelled (their loads abort, nothing of them becomes visible).
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.shutdownGraceSeconds)
         let group = ServiceGroup(configuration: groupConfiguration)
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as NIOCore.IOError where ListenError.isBindFailure(error) {
+            throw ListenError(
+                "cannot listen on \(configuration.host):\(configuration.httpPort) for HTTP (server.http_port, "
+                    + "--http-port): \(ListenError.reason(error))")
+        }
         logger.info("Sluice stopped")
+    }
+}
+
+/// A port the server could not bind, named with its address and the setting that chose it.
+package struct ListenError: Error, CustomStringConvertible {
+    package var description: String
+    init(_ description: String) { self.description = description }
+
+    static func isBindFailure(_ error: NIOCore.IOError) -> Bool {
+        [EADDRINUSE, EADDRNOTAVAIL, EACCES].contains(error.errnoCode)
+    }
+
+    /// The system's words for a bind failure (`Address already in use`), else the error.
+    static func reason(_ error: any Error) -> String {
+        guard let error = error as? NIOCore.IOError else { return "\(error)" }
+        return String(cString: strerror(error.errnoCode))
     }
 }

@@ -61,8 +61,9 @@ package final class ServerProcess: @unchecked Sendable {
             throw ServerProcessError("server did not start within \(timeout)s:\n\(output)")
         }
         let text = output
-        guard let range = text.range(of: #"port=(\d+)"#, options: .regularExpression),
-            let port = Int(text[range].dropFirst(5))
+        // `port=N` in text logs, `"port":"N"` in JSON logs.
+        guard let range = text.range(of: #"port=(\d+)|"port":"(\d+)"#, options: .regularExpression),
+            let port = Int(text[range].filter(\.isNumber))
         else {
             throw ServerProcessError("server exited before listening:\n\(text)")
         }

@@ -11,7 +11,21 @@ struct Sluice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A StarRocks-compatible data-loading engine.",
         version: SluiceVersion.current,
-        subcommands: [Serve.self, SQL.self, KafkaMock.self, Produce.self, Fsck.self])
+        subcommands: [Serve.self, SQL.self, KafkaMock.self, Produce.self, Fsck.self, Config.self])
+
+    /// Without a subcommand: the help, and a failing exit (a script that forgot `serve` must
+    /// not look successful).
+    mutating func run() async throws {
+        FileHandle.standardError.write(Data((Self.helpMessage() + "\n").utf8))
+        throw ExitCode.validationFailure
+    }
+}
+
+/// Turns a configuration problem into one line on standard error and the usage exit code,
+/// naming the subcommand's help (not the top-level usage).
+func configurationFailure(_ error: any Error, command: String) -> ExitCode {
+    FileHandle.standardError.write(Data("Error: \(error)\nSee 'sluice \(command) --help'.\n".utf8))
+    return ExitCode.validationFailure
 }
 
 struct Serve: AsyncParsableCommand {
@@ -22,6 +36,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("query-port"), help: "MySQL protocol port (default 9030; 0 = off).") var queryPort: Int?
     @Option(name: .customLong("host"), help: "Address to bind (default 127.0.0.1).") var host: String?
     @Option(name: .customLong("config"), help: "JSON configuration file (see config/sluice.json).") var config: String?
+    @Option(
+        name: .customLong("log-level"),
+        help: "trace, debug, info, notice, warning, error or critical (config log.level; default info).")
+    var logLevel: String?
+    @Option(name: .customLong("log-format"), help: "text or json (config log.format; default text).")
+    var logFormat: String?
 
     func run() async throws {
         var overrides = [String: String]()
@@ -29,20 +49,50 @@ struct Serve: AsyncParsableCommand {
         if let httpPort { overrides["server.http_port"] = String(httpPort) }
         if let queryPort { overrides["server.query_port"] = String(queryPort) }
         if let host { overrides["server.host"] = host }
+        if let logLevel { overrides["log.level"] = logLevel }
+        if let logFormat { overrides["log.format"] = logFormat }
         let configuration: SluiceConfiguration
         do {
             configuration = try await SluiceConfiguration.load(
                 file: config, overrides: overrides, environment: ProcessInfo.processInfo.environment)
         } catch {
-            throw ValidationError("\(error)")
+            throw configurationFailure(error, command: "serve")
         }
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        let json = configuration.logFormat == "json"
         LoggingSystem.bootstrap { label in
+            if json { return JSONLogHandler(label: label, logLevel: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
         try await SluiceServer.run(configuration, logger: Logger(label: "sluice"))
+    }
+}
+
+/// `sluice config validate`: loads the configuration as `serve` would and reports the first
+/// problem (unknown key with the nearest valid one, bad value), exiting non-zero.
+struct Config: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check configuration files.", subcommands: [Validate.self])
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a configuration (file, SLUICE_* environment) the way `serve` loads it.")
+
+        @Option(name: .customLong("config"), help: "JSON configuration file (default config/sluice.json).")
+        var config = "config/sluice.json"
+
+        func run() async throws {
+            do {
+                var environment = ProcessInfo.processInfo.environment
+                if environment["SLUICE_DATA_DIR"] == nil { environment["SLUICE_DATA_DIR"] = "data" }
+                _ = try await SluiceConfiguration.load(file: config, overrides: [:], environment: environment)
+            } catch {
+                throw configurationFailure(error, command: "config validate")
+            }
+            print("configuration OK: \(config)")
+        }
     }
 }
 

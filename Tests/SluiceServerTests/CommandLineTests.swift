@@ -1,0 +1,115 @@
+import Foundation
+import SluiceIO
+import SluiceServer
+import SluiceTesting
+import Testing
+
+/// Issue 15: configuration mistakes and start-up failures are caught early and explained —
+/// unknown keys with the nearest valid one, bad values, `sluice config validate`, bind errors
+/// naming the address, `--log-level`/`--log-format`, and `sluice` alone failing.
+@Suite struct CommandLineTests {
+    static func sluice(_ arguments: [String], environment: [String: String] = [:]) async throws -> (
+        status: Int32, out: String, err: String
+    ) {
+        let assignments = environment.map { "\($0.key)=\($0.value)" }
+        return try await MySQLClientsTests.run(assignments + [ServerProcess.executable] + arguments)
+    }
+
+    static func write(_ text: String) throws -> String {
+        let path = makeTemporaryDirectory() + "/config.json"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func unknownKeysAndBadValuesNameTheKey() async throws {
+        let typo = try Self.write(#"{"data_dir": "d", "server": {"http_prot": 9000}}"#)
+        await #expect(throws: ConfigurationError.self) {
+            try await SluiceConfiguration.load(file: typo, overrides: [:], environment: [:])
+        }
+        let checked = try await Self.sluice(["config", "validate", "--config", typo])
+        #expect(checked.status == 64)
+        #expect(
+            checked.err.contains(
+                "unknown configuration key 'server.http_prot' in \(typo); did you mean 'server.http_port'?"),
+            "\(checked.err)")
+        #expect(checked.err.contains("See 'sluice config validate --help'."))
+        let wrongType = try Self.write(#"{"data_dir": "d", "storage": {"group_commit": 3}}"#)
+        #expect(
+            try await Self.sluice(["config", "validate", "--config", wrongType]).err.contains(
+                "storage.group_commit in \(wrongType) must be true or false, got 3"))
+        let level = try Self.write(#"{"data_dir": "d", "log": {"level": "verbose"}}"#)
+        let serve = try await Self.sluice(["serve", "--config", level])
+        #expect(serve.status == 64)
+        #expect(
+            serve.err.contains(
+                "log.level must be one of trace, debug, info, notice, warning, error, critical, got 'verbose'"))
+        #expect(serve.err.contains("See 'sluice serve --help'."))
+        #expect(!serve.err.contains("USAGE: sluice <subcommand>"))
+        let environment = try await Self.sluice(
+            ["config", "validate", "--config", ExamplesTests.root.appendingPathComponent("config/sluice.json").path],
+            environment: ["SLUICE_STORAGE_GROUP_COMMIT": "yes"])
+        #expect(environment.err.contains("storage.group_commit must be true or false, got 'yes'"), "\(environment.err)")
+        let shipped = try await Self.sluice(
+            ["config", "validate", "--config", ExamplesTests.root.appendingPathComponent("config/sluice.json").path])
+        #expect(shipped.status == 0, "\(shipped.err)")
+        #expect(
+            ConfigurationSchema.nearest(to: "routine_load.max_concurent_tasks") == "routine_load.max_concurrent_tasks")
+    }
+
+    @Test func noSubcommandFailsWithTheHelp() async throws {
+        let bare = try await Self.sluice([])
+        #expect(bare.status == 64)
+        #expect(bare.err.contains("SUBCOMMANDS:"))
+    }
+
+    @Test func bindFailuresNameTheAddress() async throws {
+        let taken = freeTCPPort()
+        let holder = try await BlockingIO.run { () throws -> Int32 in
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(taken).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard bound == 0, listen(fd, 1) == 0 else { throw CocoaError(.featureUnsupported) }
+            return fd
+        }
+        defer { close(holder) }
+        let directory = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let http = try await Self.sluice([
+            "serve", "--data-dir", directory, "--http-port", String(taken), "--query-port", "0",
+        ])
+        #expect(http.status != 0)
+        #expect(
+            http.err.contains(
+                "cannot listen on 127.0.0.1:\(taken) for HTTP (server.http_port, --http-port): Address already in use"),
+            "\(http.err)")
+        let mysql = try await Self.sluice([
+            "serve", "--data-dir", directory, "--http-port", "0", "--query-port", String(taken),
+        ])
+        #expect(mysql.err.contains("cannot listen on 127.0.0.1:\(taken) for the MySQL protocol"), "\(mysql.err)")
+    }
+
+    @Test func jsonLogsAreOneObjectPerLine() async throws {
+        let directory = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try await BlockingIO.run {
+            try ServerProcess(dataDirectory: directory, arguments: ["--log-format", "json", "--log-level", "debug"])
+        }
+        let log = server.terminate()
+        #expect(log.status == 0)
+        let lines = server.output.split(separator: "\n").filter { !$0.isEmpty }
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["level"] != nil && object?["message"] != nil, "\(line)")
+        }
+    }
+}
