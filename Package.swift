@@ -51,7 +51,9 @@ var targets: [Target] = [
     // SQL statements: parser and executor over storage snapshots.
     .target(
         name: "SluiceSQL",
-        dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceLoad", "SluiceRoutineLoad"]),
+        dependencies: [
+            "SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceLoad", "SluiceRoutineLoad", logging,
+        ]),
     // MySQL wire protocol (query port): packets, handshake, authentication.
     .target(
         name: "SluiceMySQL",

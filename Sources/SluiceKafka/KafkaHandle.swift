@@ -18,11 +18,22 @@ let kafkaLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar
     }
 }
 
+/// librdkafka reports each client error twice: a log line (facility FAIL and the like) and an
+/// error event, which — without an error callback — it logs again as facility ERROR. The log line
+/// is kept (through swift-log above); the event goes here, at debug, so each fault shows once.
+let kafkaErrorCallback:
+    @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Void = {
+        _, code, reason, _ in
+        kafkaLogger.debug(
+            "\(reason.map { String(cString: $0) } ?? "")", metadata: ["facility": "ERROR", "code": "\(code)"])
+    }
+
 /// Builds an `rd_kafka_conf_t` from key/value settings.
 enum KafkaConf {
     static func make(_ settings: [String: String]) throws -> OpaquePointer {
         guard let conf = rd_kafka_conf_new() else { throw KafkaError("rd_kafka_conf_new failed") }
         rd_kafka_conf_set_log_cb(conf, kafkaLogCallback)
+        rd_kafka_conf_set_error_cb(conf, kafkaErrorCallback)
         var errorText = [CChar](repeating: 0, count: 512)
         for (key, value) in settings.sorted(by: { $0.key < $1.key }) {
             if rd_kafka_conf_set(conf, key, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {

@@ -48,7 +48,11 @@ package enum SluiceServer {
             ])
 
         let router = Router(context: SluiceRequestContext.self)
-        let authenticator = Authenticator(users: configuration.users)
+        let authenticator = {
+            var authenticator = Authenticator(users: configuration.users)
+            authenticator.logger = logger
+            return authenticator
+        }()
         let transactions = TransactionManager(engine: engine)
         let loadService = LoadService(engine: engine, transactions: transactions)
         let advertised = configuration.advertisedAddress ?? "\(configuration.host):\(configuration.httpPort)"
@@ -71,9 +75,10 @@ package enum SluiceServer {
         identity.queryPort = configuration.queryPort
         identity.startMicros = Int64(Date().timeIntervalSince1970 * 1_000_000)
         identity.systemTimeZone = TimeZone.current.identifier == "GMT" ? "UTC" : TimeZone.current.identifier
-        let executor = SQLExecutor(
+        var executor = SQLExecutor(
             engine: engine, transactions: transactions, routineLoad: routineLoad,
             globals: GlobalVariables(identity: identity))
+        executor.logger = logger
         var sqlRoutes = SQLRoutes(executor: executor, authenticator: authenticator)
         sqlRoutes.advertisedAddress = advertised
         sqlRoutes.register(on: router)
@@ -81,6 +86,7 @@ package enum SluiceServer {
             service: loadService, authenticator: authenticator, advertisedAddress: advertised)
         streamLoad.streamingLoadMaxBytes = configuration.streamingLoadMaxMegabytes << 20
         streamLoad.defaultMemoryLimit = configuration.loadMemoryLimitBytes
+        streamLoad.logger = logger
         streamLoad.register(on: router)
         let streamLoadRoutes = streamLoad
         let transactionLoads = TransactionLoads(service: loadService)

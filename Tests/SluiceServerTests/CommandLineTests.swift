@@ -113,3 +113,45 @@ import Testing
         }
     }
 }
+
+/// Issue 15: the log says what an operator needs — one line per finished load, a warning per
+/// failed load and refused login, a notice per DROP — and nothing twice.
+@Suite struct OperatorLogTests {
+    @Test func loadsLoginsAndDropsAreLogged() async throws {
+        let directory = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try await BlockingIO.run {
+            try ServerProcess(dataDirectory: directory, arguments: ["--log-format", "json"])
+        }
+        let sql = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
+        _ = try await sql.execute("CREATE DATABASE db", database: nil)
+        _ = try await sql.execute(
+            "CREATE TABLE t (id INT, name VARCHAR(8)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id)", database: "db")
+        let ok = try Curl.streamLoad(
+            port: server.port, database: "db", table: "t", body: "1,a\n2,b\n",
+            headers: ["label": "good", "column_separator": ","])
+        #expect(ok.string("Status") == "Success")
+        let bad = try Curl.streamLoad(
+            port: server.port, database: "db", table: "t", body: "x,a\n",
+            headers: ["label": "bad", "column_separator": ",", "strict_mode": "true"])
+        #expect(bad.string("Status") == "Fail")
+        _ = try Curl.run(["-u", "root:wrong", "http://127.0.0.1:\(server.port)/api/db/get_load_state?label=good"])
+        _ = try await sql.execute("DROP TABLE t", database: "db")
+        #expect(server.terminate().status == 0)
+        let events = server.output.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: String]
+        }
+        func event(_ message: String) -> [String: String]? { events.first { $0["message"] == message } }
+        let finished = try #require(event("stream load finished"))
+        #expect(finished["level"] == "info")
+        #expect(finished["label"] == "good" && finished["table"] == "db.t" && finished["loaded"] == "2", "\(finished)")
+        #expect(finished["status"] == "Success" && finished["ms"] != nil && finished["bytes"] == "8")
+        let failed = try #require(event("stream load failed"))
+        #expect(failed["level"] == "warning" && failed["label"] == "bad" && failed["filtered"] == "1")
+        #expect(failed["reason"] == "too many filtered rows")
+        #expect(event("HTTP login refused")?["user"] == "root")
+        #expect(event("HTTP login refused")?["level"] == "warning")
+        #expect(event("table dropped")?["table"] == "db.t")
+        #expect(event("table dropped")?["level"] == "notice")
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 package import Hummingbird
+package import Logging
 import NIOCore
 import SluiceIO
 package import SluiceLoad
@@ -22,6 +23,8 @@ package struct StreamLoadRoutes: Sendable {
     package var defaultMemoryLimit = 48 << 20
     /// Host:port used in `ErrorURL` when the request has no `Host` header.
     package var advertisedAddress: String
+    /// One line per finished load (info), per failed load (warning), per refused login (warning).
+    package var logger = Logger(label: "sluice")
     package init(service: LoadService, authenticator: Authenticator, advertisedAddress: String) {
         self.service = service
         self.authenticator = authenticator
@@ -68,7 +71,9 @@ package struct StreamLoadRoutes: Sendable {
                 contentLength: contentLength, limits: limits, label: label)
         } catch {
             // Decided before the body: close so a client that sent no Expect stops uploading.
-            return respond(LoadResult(label: label, status: .fail, message: error.message), host: host, close: true)
+            return respond(
+                LoadResult(label: label, status: .fail, message: error.message), host: host,
+                target: "\(database).\(table)", close: true)
         }
         var options = LoadOptions()
         options.format = format
@@ -82,7 +87,7 @@ package struct StreamLoadRoutes: Sendable {
             })
         {
         case .failure(let failure):
-            return respond(failure.result, host: host)
+            return respond(failure.result, host: host, target: "\(database).\(table)")
         case .success(let running):
             load = running
         }
@@ -90,7 +95,7 @@ package struct StreamLoadRoutes: Sendable {
         guard let decoder = BodyDecoder(encoding: headers.contentEncoding) else {
             return respond(
                 await load.abortLoad("cannot decode \(headers.contentEncoding ?? "")", code: .invalidArgument),
-                host: host)
+                host: host, target: "\(database).\(table)")
         }
         let deadline = started + .seconds(timeout)
         let received: Int
@@ -108,28 +113,45 @@ package struct StreamLoadRoutes: Sendable {
         } catch let error as LoadError {
             // A body cut off by the timer was not read to its end: close the connection.
             return respond(
-                await load.abortLoad(error.message, code: error.code), host: host, close: error.code == .timeout)
+                await load.abortLoad(error.message, code: error.code), host: host, target: "\(database).\(table)",
+                close: error.code == .timeout)
         } catch let error as SluiceIO.IOError {
-            return respond(await load.abortLoad("\(error)", code: .storage), host: host)
+            return respond(await load.abortLoad("\(error)", code: .storage), host: host, target: "\(database).\(table)")
         } catch {
             // The client went away or the body broke off: nothing becomes visible, the label stays free.
             return respond(
-                await load.abortLoad("receive body don't equal with body bytes", code: .bodyIncomplete), host: host)
+                await load.abortLoad("receive body don't equal with body bytes", code: .bodyIncomplete), host: host,
+                target: "\(database).\(table)")
         }
         if let contentLength, received != contentLength {
             return respond(
-                await load.abortLoad("receive body don't equal with body bytes", code: .bodyIncomplete), host: host)
+                await load.abortLoad("receive body don't equal with body bytes", code: .bodyIncomplete), host: host,
+                target: "\(database).\(table)")
         }
         if ContinuousClock().now > deadline {
-            return respond(await load.abortLoad("timeout by txn manager", code: .timeout), host: host)
+            return respond(
+                await load.abortLoad("timeout by txn manager", code: .timeout), host: host,
+                target: "\(database).\(table)")
         }
         let result = await load.finishLoad()
-        return respond(result, host: host)
+        return respond(result, host: host, target: "\(database).\(table)")
     }
 
     /// The answer to a Stream Load request (counted for `/metrics` by its `Status`).
-    func respond(_ result: LoadResult, host: String, close: Bool = false) -> Response {
+    func respond(_ result: LoadResult, host: String, target: String, close: Bool = false) -> Response {
         service.recordAnswer(StreamLoadResponse.status(result.status))
+        let c = result.counters
+        var metadata: Logger.Metadata = [
+            "label": "\(result.label)", "table": "\(target)", "status": "\(StreamLoadResponse.status(result.status))",
+            "loaded": "\(c.loadedRows)", "filtered": "\(c.filteredRows)", "unselected": "\(c.unselectedRows)",
+            "bytes": "\(c.receivedBytes)", "ms": "\(result.totalMilliseconds)",
+        ]
+        if result.status == .success {
+            logger.info("stream load finished", metadata: metadata)
+        } else {
+            metadata["reason"] = "\(result.message)"
+            logger.warning("stream load failed", metadata: metadata)
+        }
         let url = result.errorLogName.map { "http://\(host)/api/_load_error_log?file=\($0)" }
         var fields = HTTPFields()
         fields[.contentType] = "application/json"

@@ -1,5 +1,6 @@
 import Foundation
 package import HTTPTypes
+package import Logging
 
 /// HTTP Basic authentication against configured users (StarRocks default: `root` with an empty
 /// password).
@@ -13,6 +14,8 @@ package struct Authenticator: Sendable {
     }
 
     package var users: [String: String]
+    /// Refused logins are logged here (warning); nil logs nothing.
+    package var logger: Logger?
 
     package init(users: [String: String] = ["root": ""]) { self.users = users }
 
@@ -26,7 +29,10 @@ package struct Authenticator: Sendable {
         else { return .missing }
         let user = String(decoded[..<colon])
         let password = String(decoded[decoded.index(after: colon)...])
-        guard let expected = users[user], expected == password else { return .denied(user: user) }
+        guard let expected = users[user], expected == password else {
+            logger?.warning("HTTP login refused", metadata: ["user": "\(user)"])
+            return .denied(user: user)
+        }
         return .authenticated(user: user)
     }
 }

@@ -204,8 +204,12 @@ package struct ConnectionMachine: Sendable {
         return [.authenticated(user: user, database: database, sequence: sequence)]
     }
 
+    /// The message of the last refusal (a login or COM_CHANGE_USER), for the edge's log.
+    package private(set) var refusal: String?
+
     private mutating func refuse(code: Int, sqlState: String, _ message: String, sequence: UInt8) -> [Action] {
         state = .closed
+        refusal = message
         return [
             .send(ServerPackets.error(code: code, sqlState: sqlState, message: message), sequence: sequence), .close,
         ]

@@ -66,6 +66,14 @@ struct MySQLConnection {
                     login = (user, database, sequence)
                 case .close:
                     deadline.cancel()
+                    if let refusal = machine.refusal {
+                        server.logger.warning(
+                            "MySQL login refused",
+                            metadata: [
+                                "connection": "\(handle.id)", "client": "\(channel.remoteAddress?.ipAddress ?? "")",
+                                "reason": "\(refusal)",
+                            ])
+                    }
                     return
                 case .run:
                     break handshake

@@ -393,8 +393,12 @@ package final class RoutineLoadManager: Sendable {
             case .needSchedule, .running: d.pauseTime = nil
             }
         }
-        logger.info(
-            "routine load job \(machine.state.rawValue)",
+        // A fault that pauses or cancels a job needs an operator: warning; the rest is routine.
+        let byFault =
+            (machine.state == .paused || machine.state == .cancelled)
+            && ![ErrorReason.manualPause, ErrorReason.manualStop].contains(machine.reason?.code ?? 0)
+        logger.log(
+            level: byFault ? .warning : .info, "routine load job \(machine.state.rawValue)",
             metadata: [
                 "job": "\(runtime.definition.database).\(runtime.definition.name)",
                 "reason": "\(machine.reason?.description ?? "")",

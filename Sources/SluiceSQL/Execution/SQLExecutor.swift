@@ -1,3 +1,4 @@
+package import Logging
 import SluiceExpr
 import SluiceFormat
 package import SluiceRoutineLoad
@@ -23,6 +24,8 @@ package struct SQLExecutor: Sendable {
     package let routineLoad: RoutineLoadManager?
     /// The process's global variables and identity (versions, ports).
     package let globals: GlobalVariables
+    /// Where statements that destroy data (DROP, TRUNCATE) are logged; nil logs nothing.
+    package var logger: Logger?
 
     /// - Parameter transactions: the process's transaction owner (the one its load paths use);
     ///   by default a new one over `engine`.
@@ -174,6 +177,7 @@ package struct SQLExecutor: Sendable {
             }
         case .dropDatabase(let name, let ifExists):
             try engine.dropDatabase(name, ifExists: ifExists)
+            logger?.notice("database dropped", metadata: ["database": "\(name)", "user": "\(session.user)"])
         case .createTable(let name, let definition, let ifNotExists):
             do {
                 try engine.createTable(database: try Self.database(name, session), definition, ifNotExists: ifNotExists)
@@ -181,9 +185,15 @@ package struct SQLExecutor: Sendable {
                 throw SQLError(.tableExists, error.message)
             }
         case .dropTable(let name, let ifExists):
-            try engine.dropTable(database: try Self.database(name, session), name: name.name, ifExists: ifExists)
+            let database = try Self.database(name, session)
+            try engine.dropTable(database: database, name: name.name, ifExists: ifExists)
+            logger?.notice(
+                "table dropped", metadata: ["table": "\(database).\(name.name)", "user": "\(session.user)"])
         case .truncateTable(let name):
-            try engine.truncateTable(database: try Self.database(name, session), name: name.name)
+            let database = try Self.database(name, session)
+            try engine.truncateTable(database: database, name: name.name)
+            logger?.notice(
+                "table truncated", metadata: ["table": "\(database).\(name.name)", "user": "\(session.user)"])
         case .addPartitions(let name, let partitions, let buckets):
             try engine.addPartitions(
                 database: try Self.database(name, session), table: name.name, partitions, buckets: buckets)
