@@ -96,32 +96,6 @@ struct Config: AsyncParsableCommand {
     }
 }
 
-struct SQL: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run one SQL statement on a running server.")
-
-    @Option(help: "Server host.") var host = "127.0.0.1"
-    @Option(help: "Server HTTP port.") var port = 8030
-    @Option(help: "User name.") var user = "root"
-    @Option(help: "Password.") var password = ""
-    @Option(name: [.customShort("d"), .long], help: "Database for unqualified table names.") var database: String?
-    @Argument(help: "The statement; read from standard input when omitted.") var query: String?
-
-    func run() async throws {
-        let text = query ?? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-        let client = SQLClient(host: host, port: port, user: user, password: password)
-        let response = try await client.execute(text, database: database)
-        if let error = response.error {
-            FileHandle.standardError.write(Data("ERROR (HTTP \(response.status)): \(error)\n".utf8))
-            throw ExitCode(1)
-        }
-        if !response.columns.isEmpty {
-            print(response.columns.joined(separator: "\t"))
-            for row in response.rows { print(row.map { $0 ?? "NULL" }.joined(separator: "\t")) }
-        }
-        if let affected = response.statistics["affectedRows"] { print("\(affected) rows affected") }
-    }
-}
-
 struct KafkaMock: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kafka-mock", abstract: "Run librdkafka's embedded mock Kafka cluster (development broker).",

@@ -155,3 +155,58 @@ import Testing
         #expect(event("table dropped")?["level"] == "notice")
     }
 }
+
+/// Issue 15: `sluice sql` runs scripts (`-f`, standard input), `\G`, three output formats, and
+/// says plainly when the server cannot be reached.
+@Suite struct SQLCommandTests {
+    static func sql(_ arguments: [String], stdin: String? = nil) async throws -> (
+        status: Int32, out: String, err: String
+    ) {
+        guard let stdin else { return try await CommandLineTests.sluice(["sql"] + arguments) }
+        let file = makeTemporaryDirectory() + "/stdin.sql"
+        try stdin.write(toFile: file, atomically: true, encoding: .utf8)
+        let command = ([ServerProcess.executable, "sql"] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        return try await MySQLClientsTests.run(["bash", "-c", "\(command) < '\(file)'"])
+    }
+
+    @Test func scriptsFormatsAndErrors() async throws {
+        let directory = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try await BlockingIO.run { try ServerProcess(dataDirectory: directory) }
+        defer { _ = server.terminate() }
+        let port = ["--port", String(server.port)]
+        #expect(try await Self.sql(port + ["CREATE DATABASE demo"]).status == 0)
+        // The README's line: the whole demo script, comments and all.
+        let demo = ExamplesTests.root.appendingPathComponent("examples/sql/demo.sql").path
+        let script = try await Self.sql(port + ["-d", "demo", "-f", demo])
+        #expect(script.status == 0, "\(script.err)")
+        #expect(script.out.contains("100000 rows affected"), "\(script.out)")
+        // Standard input: USE carries over, \G prints vertically, TSV escapes tabs and newlines.
+        let piped = try await Self.sql(
+            port,
+            stdin:
+                "USE demo;\nSELECT count(*) AS n FROM events\\G\nSELECT concat('a\\tb', '\\n', 'c') AS s, NULL AS z;\n")
+        #expect(piped.status == 0, "\(piped.err)")
+        #expect(
+            piped.out.contains("*************************** 1. row ***************************\nn: 100000\n"),
+            "\(piped.out)")
+        #expect(piped.out.contains("s\tz\na\\tb\\nc\tNULL\n"), "\(piped.out)")
+        let table = try await Self.sql(
+            port + [
+                "-d", "demo", "--format", "table",
+                "SELECT device, count(*) AS n FROM events GROUP BY device ORDER BY device LIMIT 2",
+            ])
+        #expect(
+            table.out.hasPrefix("+---------+-------+\n| device  | n     |\n+---------+-------+\n| android | 20000 |\n"),
+            "\(table.out)")
+        let json = try await Self.sql(port + ["--format", "json", "SELECT 1 AS a, NULL AS b"])
+        #expect(json.out == "{\"a\":\"1\",\"b\":null}\n")
+        // A script stops at its first failure (exit 1) unless --force.
+        let failing = try await Self.sql(port + ["SELEC 1; SELECT 2 AS two"])
+        #expect(failing.status == 1 && !failing.out.contains("two"))
+        #expect(try await Self.sql(port + ["--force", "SELEC 1; SELECT 2 AS two"]).out.contains("two"))
+        let unreachable = try await Self.sql(["--port", String(freeTCPPort()), "SELECT 1"])
+        #expect(unreachable.status == 2)
+        #expect(unreachable.err.contains("ERROR: cannot reach server at 127.0.0.1:"), "\(unreachable.err)")
+    }
+}
