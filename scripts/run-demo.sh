@@ -49,6 +49,9 @@ pids+=($!)
 sleep 7
 echo "== rows arrived from Kafka so far:"
 "$bin" sql --port "$port" -d demo "SELECT count(*) AS from_kafka, max(event_id) FROM events WHERE event_id > 1000000"
+echo "== Stream Load of examples/stream-load/events.csv into demo.events (README):"
+curl -s --location-trusted -u root: -H "column_separator:," \
+    -T examples/stream-load/events.csv "http://127.0.0.1:$port/api/demo/events/_stream_load" | grep '"Status"'
 if command -v mysql >/dev/null 2>&1; then
     echo "== the same over the MySQL protocol (README): mysql -h127.0.0.1 -P$query_port -uroot demo"
     mysql -h127.0.0.1 -P"$query_port" -uroot demo -e "SHOW ROUTINE LOAD; SELECT count(*) FROM events" \

@@ -20,6 +20,19 @@ package final class KafkaProducer {
         topicName = topic
     }
 
+    /// Asks the brokers for the topic's metadata, waiting at most `timeoutMilliseconds`: an
+    /// unreachable broker list fails here instead of leaving messages queued forever.
+    package func checkReachable(timeoutMilliseconds: Int32 = 10_000) throws {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let error = rd_kafka_metadata(handle, 0, topic, &metadata, timeoutMilliseconds)
+        if let metadata { rd_kafka_metadata_destroy(metadata) }
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw KafkaError(
+                "cannot reach the Kafka brokers within \(timeoutMilliseconds / 1000) s: \(KafkaConf.errorText(error))",
+                code: error.rawValue)
+        }
+    }
+
     /// Queues one message (copied); `partition` nil lets librdkafka choose.
     package func send(_ payload: UnsafeRawBufferPointer, partition: Int32? = nil, key: [UInt8]? = nil) throws {
         while true {

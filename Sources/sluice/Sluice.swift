@@ -153,9 +153,16 @@ struct Produce: AsyncParsableCommand {
     @Option(name: .customLong("start-id"), help: "First event_id of --generate-events (default 1).") var startID:
         Int64 = 1
     @Option(help: "Messages per second for --generate-events (default: as fast as possible).") var rate: Int?
+    @Option(help: "Seconds to wait for the brokers to answer before giving up (default 10).") var timeout = 10
 
     func run() async throws {
         let producer = try KafkaProducer(bootstrapServers: brokers, topic: topic)
+        do {
+            try producer.checkReachable(timeoutMilliseconds: Int32(clamping: max(1, timeout) * 1000))
+        } catch {
+            FileHandle.standardError.write(Data("ERROR: \(brokers): \(error)\n".utf8))
+            throw ExitCode(2)
+        }
         if let generatedEvents {
             try produceGenerated(generatedEvents, producer: producer)
             return

@@ -56,6 +56,15 @@ import Testing
             ConfigurationSchema.nearest(to: "routine_load.max_concurent_tasks") == "routine_load.max_concurrent_tasks")
     }
 
+    @Test func produceGivesUpOnUnreachableBrokers() async throws {
+        let produce = try await Self.sluice([
+            "produce", "--brokers", "127.0.0.1:\(freeTCPPort())", "--topic", "events", "--generate-events", "3",
+            "--timeout", "1",
+        ])
+        #expect(produce.status == 2)
+        #expect(produce.err.contains("cannot reach the Kafka brokers within 1 s"), "\(produce.err)")
+    }
+
     @Test func noSubcommandFailsWithTheHelp() async throws {
         let bare = try await Self.sluice([])
         #expect(bare.status == 64)

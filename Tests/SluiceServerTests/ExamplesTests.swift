@@ -139,6 +139,9 @@ import Testing
         let counts = try #require(
             lines.firstIndex { $0.hasPrefix("from_kafka") }.map { lines[$0 + 1].split(separator: "\t") })
         #expect((Int(counts[0]) ?? 0) > 0, "\(output)")
+        // The README's Stream Load line, run by the script.
+        let streamLoad = try #require(lines.firstIndex { $0.hasPrefix("== Stream Load of examples/stream-load") })
+        #expect(lines[streamLoad + 1].contains(#""Status": "Success""#), "\(output)")
         // The README's mysql line, run by the script: the job and a count over the MySQL protocol.
         let viaMySQL = try #require(lines.firstIndex { $0.hasPrefix("== the same over the MySQL protocol") })
         #expect(lines[viaMySQL...].contains { $0.contains("events_from_kafka") }, "\(output)")
