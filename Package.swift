@@ -52,7 +52,8 @@ var targets: [Target] = [
     .target(
         name: "SluiceSQL",
         dependencies: [
-            "SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceLoad", "SluiceRoutineLoad", logging,
+            "SluiceFormat", "SluiceIO", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceLoad", "SluiceRoutineLoad",
+            logging,
         ]),
     // MySQL wire protocol (query port): packets, handshake, authentication.
     .target(

@@ -150,6 +150,14 @@ import Testing
         #expect(url.hasPrefix("http://127.0.0.1:\(server.port)/api/_load_error_log?file="))
         let log = try Curl.run(["-s", url])
         #expect(log.body.contains("oops-not-three-fields. Source: topic events, partition 0, offset 1"))
+        // Issue 15: TrackingSQL runs and shows the same rejected rows.
+        let tracking = try #require(row["TrackingSQL"])
+        #expect(
+            tracking == "select tracking_log from information_schema.load_tracking_logs where job_id=\(row["Id"] ?? "")"
+        )
+        let tracked = try await sql.execute(tracking, database: "db")
+        #expect(tracked.error == nil, "\(tracked.error ?? "")")
+        #expect(tracked.rows.first?.first??.contains("oops-not-three-fields") == true, "\(tracked.rows)")
         let r = try await sql.execute("SELECT id FROM t ORDER BY id", database: "db")
         #expect(r.rows == [["1"], ["3"]])
     }
@@ -315,5 +323,14 @@ import Testing
         #expect(try await error("CREATE ROUTINE LOAD j ON t \(source))").contains("Name j already used in db db"))
         let create = try await sql.execute("SHOW CREATE ROUTINE LOAD j", database: "db")
         #expect(create.rows.first?.last??.contains("\"max_batch_interval\"=\"10\"") == true)
+        // Issue 15: what SHOW CREATE prints runs again, jsonpaths' quotes included.
+        #expect(
+            try await error(
+                #"CREATE ROUTINE LOAD jj ON t COLUMNS(id, name) PROPERTIES ("format" = "json", "jsonpaths" = "[\"$.id\",\"$.n\"]") \#(source))"#
+            ) == "no error")
+        let printed = try #require(
+            try await sql.execute("SHOW CREATE ROUTINE LOAD jj", database: "db").rows.first?.last ?? nil)
+        #expect(printed.contains(#""jsonpaths"="[\"$.id\",\"$.n\"]""#), "\(printed)")
+        #expect(try await error(printed.replacingOccurrences(of: "db.jj ON", with: "db.jj2 ON")) == "no error")
     }
 }

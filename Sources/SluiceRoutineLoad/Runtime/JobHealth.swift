@@ -19,7 +19,25 @@ package struct JobHealth: Sendable, Hashable {
     package var lastFetchMilliseconds: Int64?
 }
 
+/// A job's recent error logs (the files behind `ErrorLogUrls`), for
+/// `information_schema.load_tracking_logs` — where `TrackingSQL` points.
+package struct JobErrorLogs: Sendable {
+    package var jobID: Int64
+    package var database: String
+    package var name: String
+    package var files: [String]
+}
+
 extension RoutineLoadManager {
+    /// Every job with error logs, stopped ones included.
+    package func errorLogs() -> [JobErrorLogs] {
+        allJobs.compactMap { runtime in
+            let d = runtime.definition
+            return d.errorLogNames.isEmpty
+                ? nil : JobErrorLogs(jobID: d.id, database: d.database, name: d.name, files: d.errorLogNames)
+        }
+    }
+
     /// Every job not yet final, for `/metrics`.
     package func health() -> [JobHealth] {
         allJobs.compactMap { runtime in

@@ -1,3 +1,4 @@
+import Foundation
 import SluiceFormat
 import SluiceStorage
 import Synchronization
@@ -219,8 +220,13 @@ extension RoutineLoadManager {
             source.append(("property.\(key)", key.contains("password") || key.contains("secret") ? "******" : value))
         }
         source.append(("property.kafka_default_offsets", Self.offsetName(p.defaultOffset)))
+        // Values are SQL string literals: quotes and backslashes escaped so the statement runs
+        // again as printed (jsonpaths hold double quotes).
+        func literal(_ text: String) -> String {
+            "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
         func list(_ pairs: [(String, String)]) -> String {
-            pairs.map { "\"\($0.0)\"=\"\($0.1)\"" }.joined(separator: ",\n")
+            pairs.map { "\(literal($0.0))=\(literal($0.1))" }.joined(separator: ",\n")
         }
         var text = "CREATE ROUTINE LOAD \(d.database).\(d.name) ON \(d.table)\n"
         if !clauses.isEmpty { text += clauses.joined(separator: ",\n") + "\n" }

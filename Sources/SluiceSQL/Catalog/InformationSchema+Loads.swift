@@ -1,10 +1,33 @@
 import SluiceFormat
+import SluiceIO
 import SluiceRoutineLoad
 import SluiceStorage
 
 /// `information_schema.loads` and `routine_load_jobs`: load monitoring over SQL.
 extension InformationSchema {
-    static let loadTables: [SystemTable] = [loads, routineLoadJobs]
+    static let loadTables: [SystemTable] = [loads, routineLoadJobs, loadTrackingLogs]
+
+    /// The rejected rows of Routine Load jobs (their error logs), one row per log file, newest
+    /// last: what SHOW ROUTINE LOAD's `TrackingSQL` selects.
+    static let loadTrackingLogs = SystemTable(
+        "load_tracking_logs",
+        [.number("JOB_ID"), .text("LABEL"), .text("DATABASE_NAME"), .text("TRACKING_LOG"), .text("TYPE")]
+    ) { catalog, _ in
+        guard let manager = catalog.routineLoad else { return [] }
+        let engine = catalog.engine
+        var rows = [[Value]]()
+        for job in manager.errorLogs() {
+            for file in job.files {
+                let path = FilePath.join(engine.directory.errorsDirectory, file)
+                guard let bytes = try? engine.fileSystem.readFile(path) else { continue }
+                rows.append([
+                    .number(job.jobID), .text(job.name), .text(job.database),
+                    .text(String(decoding: bytes, as: UTF8.self)), .text("ROUTINE_LOAD"),
+                ])
+            }
+        }
+        return rows
+    }
 
     /// Every load the journal remembers: committed labels (FINISHED), PREPARED transactions and
     /// aborted ones (CANCELLED), newest first. `TYPE` is `ROUTINE` for Routine Load commits,
