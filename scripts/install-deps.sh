@@ -15,6 +15,7 @@ command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)   # peer in the Routine Load benchmark
 command -v mariadb >/dev/null 2>&1 || need_apt+=(mariadb-client)   # real MySQL client in the protocol tests
 dpkg -s libmariadb-dev >/dev/null 2>&1 || need_apt+=(libmariadb-dev)   # builds mysqlclient (MySQLdb) for them
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)   # headless browser of the status-page test
 
 if ((${#need_apt[@]})); then
     SUDO=""

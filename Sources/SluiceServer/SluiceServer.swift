@@ -95,6 +95,7 @@ package enum SluiceServer {
         let readiness = Readiness()
         HealthRoutes(loads: loadService, transactions: transactions, routineLoad: routineLoad, readiness: readiness)
             .register(on: router)
+        StatusRoutes(engine: engine, routineLoad: routineLoad).register(on: router)
         let app = Application(
             responder: TrailingSlashResponder(router.buildResponder()),
             server: .http1(
