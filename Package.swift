@@ -23,6 +23,8 @@ var targets: [Target] = [
     // LZ4 block and frame compression (Debian liblz4-dev), found by pkg-config: segment pages
     // (SluiceFormat) and lz4_frame Stream Load bodies (SluiceHTTP).
     .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+    // Line editing and history for `sluice sql`'s interactive prompt.
+    .systemLibrary(name: "CEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
     // zstd and bzip2 (Debian libzstd-dev, libbz2-dev) for compressed Stream Load bodies.
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"])]),
@@ -98,7 +100,7 @@ var targets: [Target] = [
     .executableTarget(
         name: "sluice",
         dependencies: [
-            "SluiceServer", "SluiceKafka", "SluiceFormat", "SluiceStorage",
+            "SluiceServer", "SluiceKafka", "SluiceFormat", "SluiceStorage", "CEdit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),

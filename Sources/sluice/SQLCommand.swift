@@ -1,4 +1,5 @@
 import ArgumentParser
+import CEdit
 import Foundation
 import SluiceServer
 
@@ -74,38 +75,34 @@ struct SQLSession {
         if failed { throw ExitCode(1) }
     }
 
-    /// A prompt per statement; `quit`, `exit` or end of input leaves. Lines go to ~/.sluice_history.
+    /// A prompt per statement, with line editing and history (libedit; kept in
+    /// `~/.sluice_history`); `quit`, `exit`, `\\q` or end of input leaves.
     mutating func interactive() async throws {
-        let history = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".sluice_history").path
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path
+        let history = home + "/.sluice_history"
+        using_history()
+        _ = read_history(history)
         var pending = ""
         while true {
-            FileHandle.standardOutput.write(Data((pending.isEmpty ? "sluice> " : "     -> ").utf8))
-            guard let line = readLine(strippingNewline: true) else { break }
+            guard let raw = readline(pending.isEmpty ? "sluice> " : "     -> ") else { break }
+            let line = String(cString: raw)
+            free(raw)
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if pending.isEmpty, ["quit", "exit", "\\q"].contains(trimmed.lowercased().trimmingCharacters(in: [";"])) {
                 break
             }
             pending += (pending.isEmpty ? "" : "\n") + line
             guard StatementSplitter.isComplete(pending) else { continue }
+            let entry = pending.replacingOccurrences(of: "\n", with: " ")
+            if !entry.trimmingCharacters(in: .whitespaces).isEmpty {
+                add_history(entry)
+                _ = write_history(history)
+            }
             let statements = StatementSplitter.split(pending)
-            appendHistory(pending, to: history)
             pending = ""
             for statement in statements { _ = try await run(statement) }
         }
         print()
-    }
-
-    private func appendHistory(_ entry: String, to path: String) {
-        guard
-            let handle = FileHandle(forWritingAtPath: path)
-                ?? {
-                    _ = FileManager.default.createFile(atPath: path, contents: nil)
-                    return FileHandle(forWritingAtPath: path)
-                }()
-        else { return }
-        handle.seekToEndOfFile()
-        handle.write(Data((entry.replacingOccurrences(of: "\n", with: " ") + "\n").utf8))
-        try? handle.close()
     }
 
     /// Runs one statement and prints its result. - Returns: false when it failed.

@@ -214,6 +214,17 @@ import Testing
         let failing = try await Self.sql(port + ["SELEC 1; SELECT 2 AS two"])
         #expect(failing.status == 1 && !failing.out.contains("two"))
         #expect(try await Self.sql(port + ["--force", "SELEC 1; SELECT 2 AS two"]).out.contains("two"))
+        // Interactive at a terminal (script(1) gives it one): multi-line statements, history
+        // kept across sessions in $HOME/.sluice_history.
+        let home = makeTemporaryDirectory()
+        let session = try await MySQLClientsTests.run([
+            "bash", "-c",
+            "printf 'SELECT 1 AS one;\\nSELECT\\n 2 AS two;\\nquit\\n' | HOME='\(home)' script -qec "
+                + "\"'\(ServerProcess.executable)' sql --port \(server.port)\" /dev/null",
+        ])
+        #expect(session.out.contains("| one |") && session.out.contains("| two |"), "\(session.out)")
+        let history = (try? String(contentsOfFile: home + "/.sluice_history", encoding: .utf8)) ?? ""
+        #expect(history.contains("AS\\040one;") && history.contains("AS\\040two;"), "\(history)")
         let unreachable = try await Self.sql(["--port", String(freeTCPPort()), "SELECT 1"])
         #expect(unreachable.status == 2)
         #expect(unreachable.err.contains("ERROR: cannot reach server at 127.0.0.1:"), "\(unreachable.err)")
