@@ -148,7 +148,8 @@ struct StreamLoadHeaders: Sendable {
         }
         if let text = value("jsonpaths"), !text.isEmpty { options.jsonPaths = try LoadOptions.jsonPaths(text) }
         options.jsonRoot = value("json_root")
-        options.stripOuterArray = isTrue("strip_outer_array")
+        options.stripOuterArray =
+            try boolean("strip_outer_array", "Invalid strip_outer_array format. Must be bool type") ?? false
         options.partialUpdate =
             try boolean("partial_update", "Invalid partial update flag format. Must be bool type") ?? false
         if let mode = value("partial_update_mode") {
