@@ -1,4 +1,5 @@
 import Foundation
+import SluiceFormat
 
 /// The keys a configuration file may hold and what each takes. Anything else is an error naming
 /// the key and the nearest valid one: a typo (`http_prot`) or a wrong type must not pass silently.
@@ -88,22 +89,8 @@ package enum ConfigurationSchema {
 
     /// The known key closest to `key` (within a third of its length in edits), if any.
     package static func nearest(to key: String) -> String? {
-        let scored = keys.keys.map { ($0, editDistance(key, $0)) }.filter { $0.1 <= max(2, key.count / 3) }
+        let scored = keys.keys.map { ($0, EditDistance.between(key, $0)) }.filter { $0.1 <= max(2, key.count / 3) }
         return scored.min { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }?.0
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.utf8), b = Array(b.utf8)
-        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }
 

@@ -1,3 +1,5 @@
+import SluiceFormat
+
 /// CREATE and ALTER check a job's Kafka source the way StarRocks does before accepting it, so a
 /// typo fails the statement instead of leaving a job that never schedules or pauses later:
 /// `property.*` settings librdkafka knows, brokers that answer (a bounded wait), the topic, the
@@ -79,21 +81,7 @@ extension RoutineLoadManager {
 
     /// The common key within two edits of `key`, if any.
     package static func nearestSetting(to key: String) -> String? {
-        let candidates = commonSettings.map { ($0, editDistance(key.lowercased(), $0)) }.filter { $0.1 <= 2 }
+        let candidates = commonSettings.map { ($0, EditDistance.between(key.lowercased(), $0)) }.filter { $0.1 <= 2 }
         return candidates.min { $0.1 < $1.1 }?.0
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a.utf8), b = Array(b.utf8)
-        var previous = Array(0...b.count)
-        for i in 1...max(1, a.count) where !a.isEmpty {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...max(1, b.count) where !b.isEmpty {
-                current[j] = min(
-                    previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return a.isEmpty ? b.count : previous[b.count]
     }
 }
