@@ -160,6 +160,7 @@ if Context.environment["SLUICE_FUZZ"] == "1" {
         ("FuzzExpression", ["SluiceExpr", "SluiceFormat"]),
         ("FuzzCSV", ["SluiceLoad"]),
         ("FuzzJSON", ["SluiceLoad", "SluiceFormat"]),
+        ("FuzzMySQLPacket", ["SluiceMySQL"]),
     ]
     targets.append(.target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))
     for (name, dependencies) in fuzzTargets {

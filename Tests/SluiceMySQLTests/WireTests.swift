@@ -74,6 +74,18 @@ import Testing
         return w.bytes
     }
 
+    /// FuzzMySQLPacket's finding: a connection-attributes length near 2^64 trapped converting
+    /// to Int (a hostile client could stop the server). Now the block is read within the packet.
+    @Test func hugeAttributeLengthsDoNotTrap() throws {
+        var payload = Self.response(
+            flags: [.protocol41, .secureConnection, .pluginAuth, .connectAttributes], user: "root", auth: [],
+            database: nil, plugin: Handshake.nativePlugin)
+        payload += [0xFE] + Array(repeating: 0xFF, count: 8) + [1, 0x41, 1, 0x42]
+        let response = try Handshake.parseResponse(payload)
+        #expect(response.user == "root")
+        #expect(response.attributes == ["A": "B"])
+    }
+
     @Test func handshakeResponsesParseWithAndWithoutOptionalFields() throws {
         let full: Capabilities = [.protocol41, .secureConnection, .connectWithDB, .pluginAuth, .connectAttributes]
         let auth = Array(repeating: UInt8(7), count: 20)

@@ -97,8 +97,10 @@ package enum Handshake {
     }
 
     private static func attributes(_ r: inout WireReader) throws(WireReader.Failure) -> [String: String] {
-        let total = Int(try r.lenenc())
-        let end = r.position + total
+        // The declared length is the client's word: never past what was received (a length
+        // near 2^64 must not overflow).
+        let total = try r.lenenc()
+        let end = r.position + Int(min(total, UInt64(r.remaining)))
         var result = [String: String]()
         while r.position < end, !r.isAtEnd {
             let key = String(decoding: try r.lenencBytes(), as: UTF8.self)
