@@ -5,6 +5,22 @@ import Synchronization
 extension StorageEngine {
     // MARK: Databases
 
+    // MARK: Access
+
+    /// Users, roles and grants as of now.
+    package var access: AccessControl { core.withLock { $0.meta.access } }
+
+    /// Changes users, roles or grants: `change` runs on a copy under the writer lock; if it
+    /// throws nothing is written, else the new state is journaled (fsynced) as one record.
+    package func changeAccess(_ change: (inout AccessControl) throws(AccessControl.Failure) -> Void) throws {
+        try write { core in
+            var access = core.meta.access
+            try change(&access)
+            guard access != core.meta.access else { return }
+            try journal(.access(access), in: &core)
+        }
+    }
+
     /// Creates a database. - Throws: `.alreadyExists` unless `ifNotExists`.
     package func createDatabase(_ name: String, ifNotExists: Bool = false) throws {
         try write { core in

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceStorage
+import SluiceTesting
 import Testing
 
 /// StarRocks' privilege model as a value (issue 16 groundwork): grants on objects and their
@@ -70,5 +71,34 @@ import Testing
         #expect(decoded == access)
         #expect(UserIdentity("jack", host: "10.0.0.1").description == "'jack'@'10.0.0.1'")
         #expect(UserIdentity("jack").matches(clientHost: "1.2.3.4"))
+    }
+}
+
+/// Users and grants are journaled: they survive a crash and a checkpoint (issue 16).
+@Suite struct AccessJournalTests {
+    @Test(arguments: [10_000, 1])
+    func usersAndGrantsSurviveCrashesAndCheckpoints(checkpointInterval: Int) throws {
+        let fs = SimulatedFileSystem(seed: 7)
+        var options = StorageOptions()
+        options.checkpointInterval = checkpointInterval
+        var engine = try StorageEngine(path: "/data", fileSystem: fs, options: options)
+        let jack = UserIdentity("jack")
+        try engine.changeAccess { access throws(AccessControl.Failure) in
+            try access.createUser(jack)
+            try access.grant(Grant([.insert], on: .table(database: "demo", name: "t")), to: jack)
+        }
+        // A failing change writes nothing.
+        #expect(throws: AccessControl.Failure.self) {
+            try engine.changeAccess { access throws(AccessControl.Failure) in
+                try access.createRole("loader")
+                try access.createUser(jack)
+            }
+        }
+        fs.crash()
+        engine = try StorageEngine(path: "/data", fileSystem: fs, options: options)
+        let access = engine.access
+        #expect(access.allows(jack, activeRoles: [], .insert, on: .table(database: "demo", name: "t")))
+        #expect(access.roles["loader"] == nil)
+        #expect(access.users[UserIdentity("root")]?.roles == ["root"])
     }
 }

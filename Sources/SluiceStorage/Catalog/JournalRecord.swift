@@ -31,6 +31,9 @@ package enum JournalRecord: Codable, Sendable {
     /// A batch whose every offset an earlier commit already loaded: ranges and counters advance
     /// without data (nothing to load twice).
     case advanceJob(SourceBatch)
+    /// Users, roles and grants after a change (CREATE USER, GRANT, …): the whole, small state, so
+    /// each change is one atomic record.
+    case access(AccessControl)
 
     /// The record type byte in the log frame.
     var typeTag: UInt8 {
@@ -52,6 +55,7 @@ package enum JournalRecord: Codable, Sendable {
         case .planJobBatch: 15
         case .dropJob: 16
         case .advanceJob: 17
+        case .access: 18
         }
     }
 }

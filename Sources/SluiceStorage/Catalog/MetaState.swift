@@ -16,13 +16,15 @@ package struct MetaState: Codable, Sendable {
     package var aborted: [Int64: [String: AbortedTransaction]] = [:]
     /// Source jobs (Routine Load) by id, with their committed progress.
     package var jobs: [Int64: SourceJob] = [:]
+    /// Users, roles and grants (initially `'root'@'%'` with the `root` role).
+    package var access = AccessControl()
 
     /// How many aborted transactions a database remembers (oldest forgotten first).
     package static let abortedPerDatabase = 10_000
 
     package init() {}
 
-    private enum CodingKeys: String, CodingKey { case databases, nextID, labels, prepared, aborted, jobs }
+    private enum CodingKeys: String, CodingKey { case databases, nextID, labels, prepared, aborted, jobs, access }
 
     /// Checkpoints written before a field existed decode it as empty.
     package init(from decoder: any Decoder) throws {
@@ -33,6 +35,7 @@ package struct MetaState: Codable, Sendable {
         prepared = try c.decodeIfPresent([Int64: PreparedTransaction].self, forKey: .prepared) ?? [:]
         aborted = try c.decodeIfPresent([Int64: [String: AbortedTransaction]].self, forKey: .aborted) ?? [:]
         jobs = try c.decodeIfPresent([Int64: SourceJob].self, forKey: .jobs) ?? [:]
+        access = try c.decodeIfPresent(AccessControl.self, forKey: .access) ?? AccessControl()
     }
 
     package func database(named name: String) -> DatabaseMeta? {
@@ -146,6 +149,8 @@ package struct MetaState: Codable, Sendable {
             jobs[id] = nil
         case .advanceJob(let batch):
             jobs[batch.jobID]?.apply(batch, label: nil)
+        case .access(let state):
+            access = state
         case .compact(let databaseID, let tableID, let tabletID, let inputs, let output):
             reserve(output.id)
             updateTable(databaseID, tableID) { table in
