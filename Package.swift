@@ -55,7 +55,8 @@ var targets: [Target] = [
         name: "SluiceSQL",
         dependencies: [
             "SluiceFormat", "SluiceIO", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceLoad", "SluiceRoutineLoad",
-            logging,
+            logging, .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
     // MySQL wire protocol (query port): packets, handshake, authentication.
     .target(

@@ -9,6 +9,8 @@ package struct AccessControl: Sendable, Codable, Hashable {
         /// Roles active at login.
         package var defaultRoles: Set<String> = []
         package var grants: [Grant] = []
+        /// nil: the empty password.
+        package var password: StoredPassword?
     }
 
     package struct Role: Sendable, Codable, Hashable {
@@ -74,6 +76,12 @@ package struct AccessControl: Sendable, Codable, Hashable {
             throw .userExists(user)
         }
         users[user] = User()
+    }
+
+    /// Sets (or, with nil, empties) a user's password.
+    package mutating func setPassword(_ password: StoredPassword?, for user: UserIdentity) throws(Failure) {
+        guard users[user] != nil else { throw .noSuchUser(user) }
+        users[user]!.password = password
     }
 
     package mutating func dropUser(_ user: UserIdentity, ifExists: Bool = false) throws(Failure) {

@@ -102,6 +102,23 @@ package enum PrivilegeObject: Hashable, Sendable, Codable, CustomStringConvertib
     }
 }
 
+/// A password as stored: never the password, only what checks it — a salted, slow PBKDF2-SHA256
+/// hash for HTTP basic auth, and the `SHA1(SHA1(password))` MySQL's native authentication
+/// compares scrambles against.
+package struct StoredPassword: Hashable, Sendable, Codable {
+    package var salt: [UInt8]
+    package var rounds: Int
+    package var hash: [UInt8]
+    package var native: [UInt8]
+
+    package init(salt: [UInt8], rounds: Int, hash: [UInt8], native: [UInt8]) {
+        self.salt = salt
+        self.rounds = rounds
+        self.hash = hash
+        self.native = native
+    }
+}
+
 /// One GRANT: privileges on an object.
 package struct Grant: Hashable, Sendable, Codable {
     package var privileges: Set<Privilege>
