@@ -18,6 +18,15 @@ package struct SQLClient: Sendable {
         self.password = password
     }
 
+    /// One client for the process. A server that is not there fails the request at once (no
+    /// connection retries: `sluice sql` must say "cannot reach" now, not after a minute and a half).
+    private static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(10)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     /// A parsed response: column names and rows as text, or the server's error.
     package struct Response: Sendable {
         package var status: Int
@@ -44,7 +53,7 @@ package struct SQLClient: Sendable {
         if !sessionVariables.isEmpty { object["sessionVariables"] = sessionVariables }
         let body = try JSONSerialization.data(withJSONObject: object)
         request.body = .bytes(ByteBuffer(data: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(3600))
+        let response = try await Self.http.execute(request, timeout: .seconds(3600))
         let bytes = try await response.body.collect(upTo: 1 << 30)
         return Self.parse(status: Int(response.status.code), body: Data(buffer: bytes))
     }

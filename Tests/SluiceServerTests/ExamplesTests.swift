@@ -46,12 +46,14 @@ import Testing
             arguments: ["--config", Self.root.appendingPathComponent("config/sluice.json").path])
         let client = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
         #expect(try await client.execute("CREATE DATABASE IF NOT EXISTS demo", database: nil).error == nil)
-        let statements = try Self.statements("examples/sql/demo.sql")
-        #expect(statements.count == 4)
-        for statement in statements {
-            let response = try await client.execute(statement, database: "demo")
-            #expect(response.error == nil, "\(statement): \(response.error ?? "")")
-        }
+        #expect(try Self.statements("examples/sql/demo.sql").count == 4)
+        // As the README runs it (issue 15): the whole file through `sluice sql -f`.
+        let script = try await CommandLineTests.sluice([
+            "sql", "--port", String(server.port), "-d", "demo", "-f",
+            Self.root.appendingPathComponent("examples/sql/demo.sql").path,
+        ])
+        #expect(script.status == 0, "\(script.err)")
+        #expect(script.out.contains("100000 rows affected"), "\(script.out)")
         let rows = try await client.execute(
             "SELECT count(*), count(DISTINCT country), count(DISTINCT device), sum(quantity) FROM events",
             database: "demo"
