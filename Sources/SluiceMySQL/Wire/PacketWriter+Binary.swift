@@ -4,10 +4,12 @@ package import SluiceFormat
 extension PacketWriter {
     /// Appends rows `rows` of `batch` as binary-protocol rows (COM_STMT_EXECUTE's result, spec
     /// §3.10): `00`, a NULL bitmap offset by 2 bits, then each non-NULL value in the binary form
-    /// of the column's MySQL type.
+    /// of the column's MySQL type (types MySQL sends as text — strings, DECIMAL, LARGEINT, JSON —
+    /// as the text protocol's cells, from ``TextCells``).
     package mutating func binaryRows(_ batch: [ColumnVector], rows: Range<Int>) {
         let bitmapLength = (batch.count + 7 + 2) / 8
-        for row in rows {
+        let cells = TextCells(batch, rows: rows)
+        for (offset, row) in rows.enumerated() {
             let header = buffer.writerIndex
             buffer.writeInteger(UInt32(0))
             buffer.writeInteger(UInt8(0))
@@ -19,15 +21,16 @@ extension PacketWriter {
                     let at = bitmap + bit / 8
                     let current: UInt8 = buffer.getInteger(at: at) ?? 0
                     buffer.setInteger(current | UInt8(1 << (bit % 8)), at: at)
-                } else {
-                    binaryValue(column, row)
+                } else if !binaryValue(column, row) {
+                    cells.appendCell(index, offset, to: &buffer)
                 }
             }
             finishPacket(header: header)
         }
     }
 
-    private mutating func binaryValue(_ column: ColumnVector, _ row: Int) {
+    /// Writes the fixed binary form of a number or date; false for types sent as text.
+    private mutating func binaryValue(_ column: ColumnVector, _ row: Int) -> Bool {
         switch column.type {
         case .boolean, .tinyint: buffer.writeInteger(Int8(truncatingIfNeeded: column.ints[row]))
         case .smallint: buffer.writeInteger(Int16(truncatingIfNeeded: column.ints[row]), endianness: .little)
@@ -53,9 +56,9 @@ extension PacketWriter {
             }
             if fraction != 0 { buffer.writeInteger(UInt32(fraction), endianness: .little) }
         case .largeint, .decimal, .char, .varchar, .string, .json:
-            // Sent as text, as in a text row.
-            textValue(column, row)
+            return false
         }
+        return true
     }
 
     private mutating func writeDate(_ y: Int, _ m: Int, _ d: Int) {

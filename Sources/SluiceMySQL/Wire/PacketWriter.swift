@@ -7,7 +7,6 @@ package struct PacketWriter {
     package var buffer: ByteBuffer
     /// The sequence id of the next packet.
     package var sequence: UInt8
-    var scratch: [UInt8] = []
 
     package init(allocator: ByteBufferAllocator = ByteBufferAllocator(), sequence: UInt8, capacity: Int = 256) {
         buffer = allocator.buffer(capacity: capacity)
@@ -48,72 +47,6 @@ package struct PacketWriter {
             buffer.writeInteger(UInt32(length) | UInt32(sequence) << 24, endianness: .little)
             sequence &+= 1
             buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { cells.copyRow(row, to: $0) }
-        }
-    }
-
-    mutating func textValue(_ column: ColumnVector, _ row: Int) {
-        if column.isNull(row) {
-            buffer.writeInteger(UInt8(0xFB))
-            return
-        }
-        switch column.type {
-        case .boolean, .tinyint, .smallint, .int, .bigint:
-            writeDecimalDigits(column.ints[row])
-        case .char, .varchar, .string, .json:
-            let start = column.offsets[row]
-            let end = column.offsets[row + 1]
-            writeLenenc(UInt64(end - start))
-            buffer.writeBytes(column.bytes[start..<end])
-        case .largeint:
-            writeLenencText(String(column.wides[row]).utf8)
-        case .float, .double:
-            writeLenencText(Value.formatDouble(column.doubles[row], isFloat: column.type == .float).utf8)
-        case .decimal(_, let scale):
-            scratch.removeAll(keepingCapacity: true)
-            DecimalArithmetic.append(column.wides[row], scale: scale, to: &scratch)
-            writeLenencScratch()
-        case .date:
-            scratch.removeAll(keepingCapacity: true)
-            let (y, m, d) = CivilTime.civil(days: column.ints[row])
-            CivilTime.appendDate(y, m, d, to: &scratch)
-            writeLenencScratch()
-        case .datetime:
-            scratch.removeAll(keepingCapacity: true)
-            CivilTime.appendDateTime(column.ints[row], to: &scratch)
-            writeLenencScratch()
-        }
-    }
-
-    private mutating func writeLenencText(_ text: String.UTF8View) {
-        writeLenenc(UInt64(text.count))
-        buffer.writeBytes(text)
-    }
-
-    private mutating func writeLenencScratch() {
-        writeLenenc(UInt64(scratch.count))
-        buffer.writeBytes(scratch)
-    }
-
-    /// `value` in decimal as a lenenc string (always under 251 bytes: one length byte).
-    private mutating func writeDecimalDigits(_ value: Int64) {
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 21) { out in
-            var magnitude = value.magnitude
-            var digits = 1
-            var probe = magnitude
-            while probe >= 10 {
-                probe /= 10
-                digits += 1
-            }
-            let length = digits + (value < 0 ? 1 : 0)
-            out[0] = UInt8(length)
-            if value < 0 { out[1] = UInt8(ascii: "-") }
-            var index = length
-            repeat {
-                out[index] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 48
-                magnitude /= 10
-                index -= 1
-            } while magnitude > 0
-            return length + 1
         }
     }
 

@@ -1,3 +1,4 @@
+import NIOCore
 import SluiceFormat
 
 /// A batch's cells rendered as the text protocol's length-encoded strings, column by column into
@@ -51,6 +52,12 @@ struct TextCells {
                 return at
             }
         }
+    }
+
+    /// Appends cell `column` of row `row`, length prefix included, to `buffer`.
+    func appendCell(_ column: Int, _ row: Int, to buffer: inout ByteBuffer) {
+        let from = starts[column * (rows + 1) + row]
+        buffer.writeBytes(bytes[from..<starts[column * (rows + 1) + row + 1]])
     }
 
     // MARK: Rendering
@@ -237,15 +244,9 @@ struct TextCells {
     private static func decimal(_ value: Int128, _ scale: Int, _ out: UnsafeMutablePointer<UInt8>, _ start: Int)
         -> Int
     {
-        // Digits backwards into a 40-byte scratch tuple, then written forwards.
+        // Digits backwards into scratch (39 digits at most), then written forwards.
         let magnitude = value.magnitude
-        var scratch = (
-            UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0),
-            UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0),
-            UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0),
-            UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0)
-        )
-        return withUnsafeMutableBytes(of: &scratch) { scratch in
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { scratch in
             var count = 0
             if magnitude <= UInt128(UInt64.max) {
                 var m = UInt64(magnitude)

@@ -141,9 +141,10 @@ package final class RoutineLoadManager: Sendable {
         // The name, table and load clauses first, then the source (as StarRocks analyzes); the
         // name is checked again under the lock.
         try checkNameFree(statement)
-        try validate(definition(statement, parsed))
+        let provisional = definition(statement, parsed)
+        try validate(provisional)
         if statement.checkSource {
-            try checkSource(parsed, offsets: definition(statement, parsed).pendingOffsets)
+            try checkSource(parsed, offsets: provisional.pendingOffsets)
         } else {
             try checkSettings(parsed)
         }

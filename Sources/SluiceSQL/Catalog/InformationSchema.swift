@@ -17,11 +17,10 @@ enum InformationSchema {
 
     /// Every database the session can name, system database first.
     static func databases(_ catalog: SystemCatalog) -> [(name: String, tables: [TableMeta])] {
-        [(SystemCatalog.schemaName, [])]
-            + catalog.engine.databaseNames().compactMap { name in
-                guard let db = try? catalog.engine.database(name) else { return nil }
-                return (db.name, db.tables.values.sorted { $0.name < $1.name })
-            }
+        // One snapshot of the catalog for the whole table.
+        let databases = catalog.engine.metaState.databases.values.sorted { $0.name < $1.name }
+        return [(SystemCatalog.schemaName, [])]
+            + databases.map { db in (db.name, db.tables.values.sorted { $0.name < $1.name }) }
     }
 
     static let schemata = SystemTable(
@@ -56,7 +55,7 @@ enum InformationSchema {
         }
         for db in databases(catalog) {
             for table in db.tables {
-                let bytes = table.partitions.reduce(0) { $0 + $1.tablets.reduce(0) { $0 + $1.byteCount } }
+                let bytes = table.byteCount
                 let rowCount = table.rowCount
                 rows.append([
                     .text(catalogName), .text(db.name), .text(table.name), .text("BASE TABLE"), .text("StarRocks"),

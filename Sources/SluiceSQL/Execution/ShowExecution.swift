@@ -209,7 +209,7 @@ struct ShowExecution {
         }
         let db = try engine.database(name)
         let rows = db.tables.values.sorted { $0.name < $1.name }.map { table -> [Value] in
-            let bytes = table.partitions.reduce(0) { $0 + $1.tablets.reduce(0) { $0 + $1.byteCount } }
+            let bytes = table.byteCount
             let count = table.rowCount
             return [
                 .text(table.name), .text("StarRocks"), .null, .null, .number(count),

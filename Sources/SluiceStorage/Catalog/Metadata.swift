@@ -202,6 +202,8 @@ package struct TableMeta: Hashable, Sendable, Codable {
     }
 
     package var rowCount: Int { partitions.reduce(0) { $0 + $1.rowCount } }
+    /// Bytes of the table's live rowsets.
+    package var byteCount: Int { partitions.reduce(0) { $0 + $1.tablets.reduce(0) { $0 + $1.byteCount } } }
 
     /// Indices of the sort-key columns in `schema`.
     package var keyColumnIndices: [Int] { keyColumns.compactMap { schema.index(of: $0) } }
