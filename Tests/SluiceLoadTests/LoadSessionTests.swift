@@ -114,6 +114,31 @@ import Testing
         #expect(strict.errorLog.entries.contains { $0.contains("'toolongname'") && $0.contains("'name'") })
     }
 
+    @Test func tooManyFilteredRowsNamesTheCountsAndTheRatio() throws {
+        let engine = try Self.engine()
+        var options = LoadOptions()
+        options.columnSeparator = [44]
+        options.maxFilterRatio = 0.25
+        options.filter = "id > 1"
+        options.strictMode = true
+        options.columns = "id, name, price"
+        let session = try LoadSession(
+            engine: engine, table: try engine.table(database: "db", name: "t"), options: options)
+        try Array("1,a,1\n2,b,2\nx,c,3\n4,d,4\ny,e,5\n".utf8).withUnsafeBytes { try session.consume($0) }
+        let error = try #require(throws: LoadError.self) { try session.finish() }
+        #expect(error.code == .tooManyFilteredRows)
+        #expect(
+            error.message
+                == "too many filtered rows: 2 of 4 rows filtered (1 unselected by where), ratio 0.5 > max_filter_ratio 0.25"
+        )
+        var counters = LoadCounters()
+        counters.totalRows = 3
+        counters.filteredRows = 1
+        #expect(
+            counters.tooManyFilteredRowsMessage(maxFilterRatio: 0)
+                == "too many filtered rows: 1 of 3 rows filtered, ratio 0.3333 > max_filter_ratio 0")
+    }
+
     @Test func jsonLinesArraysPathsAndMalformedDocuments() throws {
         let engine = try Self.engine()
         let (lines, w1) = try Self.load(

@@ -171,7 +171,8 @@ import Testing
         let body = "1,a,1,2024-01-01\nbad,b,2,2024-01-02\n3,c,3,2025-06-01\n4,d,4,2024-01-04\n"
         let failed = try f.load(body, ["label": "q1", "column_separator": ","])
         #expect(failed.string("Status") == "Fail")
-        #expect(failed.string("Message") == "too many filtered rows")
+        #expect(
+            failed.string("Message") == "too many filtered rows: 2 of 4 rows filtered, ratio 0.5 > max_filter_ratio 0")
         #expect(failed.int("NumberFilteredRows") == 2)
         #expect(failed.int("NumberLoadedRows") == 2)
         let url = try #require(failed.string("ErrorURL"))

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Row and byte counters of one load (the `Number…Rows` fields of a Stream Load result).
 package struct LoadCounters: Sendable, Hashable {
     /// Rows read: loaded + filtered + unselected.
@@ -18,5 +20,25 @@ package struct LoadCounters: Sendable, Hashable {
         let considered = totalRows - unselectedRows
         guard considered > 0, filteredRows > 0 else { return false }
         return Double(filteredRows) / Double(considered) > maxFilterRatio
+    }
+
+    /// The `too many filtered rows` message with the counts and the ratio that decided it, e.g.
+    /// `too many filtered rows: 2 of 4 rows filtered, ratio 0.5 > max_filter_ratio 0`. The words
+    /// before the colon stay StarRocks' (clients match them); rows a `where` dropped are named
+    /// when there are any, since they do not count toward the ratio.
+    package func tooManyFilteredRowsMessage(maxFilterRatio: Double) -> String {
+        let considered = totalRows - unselectedRows
+        let ratio = considered > 0 ? Double(filteredRows) / Double(considered) : 0
+        let unselected = unselectedRows > 0 ? " (\(unselectedRows) unselected by where)" : ""
+        return "too many filtered rows: \(filteredRows) of \(considered) rows filtered\(unselected), "
+            + "ratio \(Self.decimal(ratio)) > max_filter_ratio \(Self.decimal(maxFilterRatio))"
+    }
+
+    /// Up to four decimals, trailing zeros dropped: `0.5`, `0.3333`, `0`.
+    private static func decimal(_ value: Double) -> String {
+        var text = String(format: "%.4f", value)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text
     }
 }

@@ -151,7 +151,8 @@ package final class LoadSession: @unchecked Sendable {
         }
         if counters.exceeds(maxFilterRatio: options.maxFilterRatio) {
             writer.abort()
-            throw LoadError(.tooManyFilteredRows, "too many filtered rows")
+            throw LoadError(
+                .tooManyFilteredRows, counters.tooManyFilteredRowsMessage(maxFilterRatio: options.maxFilterRatio))
         }
         do {
             return try writer.finish()
