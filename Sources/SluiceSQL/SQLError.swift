@@ -7,6 +7,7 @@ package struct SQLError: Error, Sendable, CustomStringConvertible {
             case syntax, analysis, notFound, alreadyExists, dataQuality, internalError, timeout, cancelled, memoryLimit
             case unknownDatabase, unknownTable, unknownColumn, databaseExists, tableExists, labelExists, noDatabase
             case unknownVariable, readOnlyVariable, wrongValue, emptyQuery, killed, unsupported, unknownThread
+            case accessDenied, userOperationFailed
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -52,6 +53,10 @@ package struct SQLError: Error, Sendable, CustomStringConvertible {
         package static let unsupported = Code(.unsupported)
         /// `KILL` of a connection id that is not connected.
         package static let unknownThread = Code(.unknownThread)
+        /// The user lacks the privilege (StarRocks' ERR 5203 `Access denied; you need …`).
+        package static let accessDenied = Code(.accessDenied)
+        /// CREATE/DROP USER or ROLE of one that exists / does not (MySQL's ERR 1396).
+        package static let userOperationFailed = Code(.userOperationFailed)
         package var description: String { base.rawValue }
     }
 

@@ -24,8 +24,10 @@ package struct SluiceConfiguration: Sendable {
     /// `server.max_allowed_packet`: largest MySQL command accepted, in bytes (larger: ERR 1153 and
     /// the connection closes). Default 67108864.
     package var maxAllowedPacket = 64 << 20
-    /// `auth.users`: `user:password` entries. Default `root:` (root, empty password, as StarRocks).
-    package var users: [String: String] = ["root": ""]
+    /// `auth.root_password` (or `SLUICE_ROOT_PASSWORD`): root's password, set at start-up while
+    /// root has none (the first start); afterwards SET PASSWORD changes it. Default: none (root
+    /// with an empty password, as StarRocks).
+    package var rootPassword: String?
     /// `load.label_keep_max_second`: how long committed labels are remembered. Default 259200 s.
     package var labelKeepSeconds = 259_200
     /// `load.label_clean_interval_second`: how often expired labels are forgotten. Default 60 s.
@@ -117,16 +119,7 @@ package struct SluiceConfiguration: Sendable {
         c.maxConnections = try integer(reader, "server.qe_max_connection", c.maxConnections, 1...1_000_000)
         c.maxAllowedPacket = try integer(
             reader, "server.max_allowed_packet", c.maxAllowedPacket, 1024...(1 << 30))
-        if let entries = reader.stringArray(forKey: "auth.users") {
-            var users = [String: String]()
-            for entry in entries {
-                guard let colon = entry.firstIndex(of: ":") else {
-                    throw ConfigurationError("auth.users entry '\(entry)' must be user:password")
-                }
-                users[String(entry[..<colon])] = String(entry[entry.index(after: colon)...])
-            }
-            c.users = users
-        }
+        c.rootPassword = environment["SLUICE_ROOT_PASSWORD"] ?? reader.string(forKey: "auth.root_password")
         c.labelKeepSeconds = try integer(reader, "load.label_keep_max_second", c.labelKeepSeconds, 1...Int(Int32.max))
         c.labelCleanIntervalSeconds = try integer(
             reader, "load.label_clean_interval_second", c.labelCleanIntervalSeconds, 1...86_400)

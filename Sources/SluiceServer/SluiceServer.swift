@@ -48,8 +48,11 @@ package enum SluiceServer {
             ])
 
         let router = Router(context: SluiceRequestContext.self)
+        try AccessBootstrap.apply(
+            rootPassword: configuration.rootPassword, engine: engine, host: configuration.host, logger: logger)
+        let logins = Logins(engine: engine)
         let authenticator = {
-            var authenticator = Authenticator(users: configuration.users)
+            var authenticator = Authenticator(logins: logins)
             authenticator.logger = logger
             return authenticator
         }()
@@ -125,7 +128,7 @@ package enum SluiceServer {
             options.maxConnections = configuration.maxConnections
             options.maxPacket = configuration.maxAllowedPacket
             options.advertisedAddress = advertised
-            let mysql = MySQLServer(executor: executor, users: configuration.users, options: options, logger: logger)
+            let mysql = MySQLServer(executor: executor, logins: logins, options: options, logger: logger)
             let listener: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
             do {
                 listener = try await mysql.bind()

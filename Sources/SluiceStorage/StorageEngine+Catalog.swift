@@ -12,7 +12,7 @@ extension StorageEngine {
 
     /// Changes users, roles or grants: `change` runs on a copy under the writer lock; if it
     /// throws nothing is written, else the new state is journaled (fsynced) as one record.
-    package func changeAccess(_ change: (inout AccessControl) throws(AccessControl.Failure) -> Void) throws {
+    package func changeAccess(_ change: (inout AccessControl) throws -> Void) throws {
         try write { core in
             var access = core.meta.access
             try change(&access)

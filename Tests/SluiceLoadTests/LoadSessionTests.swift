@@ -389,12 +389,14 @@ extension ParallelJSONTests {
         for i in 0..<5 { log.record(reason: "bad \(i)", row: Array("row\(i)".utf8)) }
         #expect(log.entries.count == 2)
         #expect(log.rejected == 5)
-        let old = ErrorLog.name(createdAt: 1_000, transactionID: 7)
-        let fresh = ErrorLog.name(createdAt: 5_000, transactionID: 8)
+        let old = ErrorLog.name(createdAt: 1_000, transactionID: 7, tableID: 3)
+        let fresh = ErrorLog.name(createdAt: 5_000, transactionID: 8, tableID: 3)
         for name in [old, fresh] { _ = try log.write(fileSystem: fs, directory: "/errors", name: name) }
         #expect(ErrorLog.removeExpired(fileSystem: fs, directory: "/errors", before: 2_000) == 1)
         #expect(try fs.listDirectory("/errors") == [fresh])
         #expect(ErrorLog.isValidName(fresh))
+        #expect(ErrorLog.tableID(ofName: fresh) == 3 && ErrorLog.tableID(ofName: fresh + "_rejected") == 3)
+        #expect(ErrorLog.tableID(ofName: "error_log_5000_8_ab12") == nil)
         #expect(!ErrorLog.isValidName("../meta/checkpoint"))
         #expect(!ErrorLog.isValidName("error_log_1/../../x"))
     }

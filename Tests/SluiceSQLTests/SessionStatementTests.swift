@@ -99,9 +99,15 @@ import Testing
 
     @Test func sessionFunctionsAndUse() throws {
         var session = harness.session
-        session.user = "jack"
+        for statement in [
+            "CREATE DATABASE other", "CREATE USER jack", "GRANT CREATE TABLE ON DATABASE other TO jack",
+            "GRANT SELECT ON ALL TABLES IN DATABASE db TO jack",
+        ] {
+            _ = try harness.executor.execute(statement, session: &session)
+        }
+        session.identity = UserIdentity("jack")
+        session.activeRoles = []
         session.connectionID = 17
-        _ = try harness.executor.execute("CREATE DATABASE other", session: &session)
         let result = try rows(
             [
                 "SELECT DATABASE(), USER(), CURRENT_USER(), CONNECTION_ID()", "USE other", "select database()",

@@ -243,7 +243,7 @@ import Testing
         #expect(configuration.mysqlServerVersion == "8.0.33")
         #expect(configuration.maxConnections == 4096)
         #expect(configuration.maxAllowedPacket == 67_108_864)
-        #expect(configuration.users == ["root": ""])
+        #expect(configuration.rootPassword == "")
         #expect(configuration.idleTimeoutSeconds == 60)
         #expect(configuration.shutdownGraceSeconds == 10)
         #expect(configuration.groupCommit)
@@ -254,7 +254,9 @@ import Testing
             environment: [
                 "SLUICE_STORAGE_COMPACTION_THRESHOLD": "4", "SLUICE_SERVER_HTTP_PORT": "7000",
                 "SLUICE_STORAGE_GROUP_COMMIT": "false", "SLUICE_LOAD_BACKGROUND_NICE": "0",
+                "SLUICE_ROOT_PASSWORD": "s3cret",
             ])
+        #expect(overridden.rootPassword == "s3cret")
         #expect(overridden.httpPort == 9000)
         #expect(overridden.compactionThreshold == 4)
         #expect(!overridden.groupCommit)

@@ -15,7 +15,7 @@ final class MySQLTestServer: Sendable {
     init(maxConnections: Int? = nil, maxPacket: Int? = nil) async throws {
         directory = makeTemporaryDirectory()
         let port = freeTCPPort()
-        var environment = ["SLUICE_AUTH_USERS": "root:rootpw,jack:"]
+        var environment = ["SLUICE_ROOT_PASSWORD": "rootpw"]
         if let maxConnections { environment["SLUICE_SERVER_QE_MAX_CONNECTION"] = String(maxConnections) }
         if let maxPacket { environment["SLUICE_SERVER_MAX_ALLOWED_PACKET"] = String(maxPacket) }
         let directory = self.directory
@@ -31,7 +31,7 @@ final class MySQLTestServer: Sendable {
                 throw RawMySQLClient.Failure("root login failed")
             }
             for sql in [
-                "CREATE DATABASE demo",
+                "CREATE DATABASE demo", "CREATE USER jack",
                 """
                 CREATE TABLE demo.t (id INT, name VARCHAR(32), score DECIMAL(10,2), ts DATETIME, ok BOOLEAN)
                 DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1

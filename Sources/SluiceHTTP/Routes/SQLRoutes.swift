@@ -35,13 +35,14 @@ package struct SQLRoutes: Sendable {
     }
 
     func handle(_ request: Request, _ context: SluiceRequestContext, database: String?) async throws -> Response {
-        switch authenticator.authenticate(request.headers) {
+        let login: Logins.Login
+        switch await authenticator.authenticate(request.headers, clientHost: context.clientHost) {
         case .missing:
             return Self.failure(.unauthorized, "Need auth information.", authenticate: true)
         case .denied(let user):
             return Self.failure(.unauthorized, "Access denied for user '\(user)'", authenticate: true)
-        case .authenticated:
-            break
+        case .authenticated(let accepted):
+            login = accepted
         }
         if let catalog = context.parameters.get("catalog"), catalog != "default_catalog" {
             return Self.failure(.notFound, "Unknown catalog '\(catalog)'; only default_catalog exists")
@@ -60,6 +61,9 @@ package struct SQLRoutes: Sendable {
         var session = Session(
             database: database, nowMicros: ContinuousClockEpochMicros.now(),
             address: request.head.authority ?? advertisedAddress)
+        session.identity = login.identity
+        session.activeRoles = login.roles
+        session.clientHost = context.clientHost
         if let variables = object["sessionVariables"] as? [String: Any] {
             for (key, value) in variables {
                 switch key.lowercased() {
@@ -146,6 +150,7 @@ package struct SQLRoutes: Sendable {
     static func status(for code: SQLError.Code) -> HTTPResponse.Status {
         switch code {
         case .notFound, .unknownDatabase, .unknownTable: .notFound
+        case .accessDenied: .forbidden
         case .internalError: .internalServerError
         default: .badRequest
         }

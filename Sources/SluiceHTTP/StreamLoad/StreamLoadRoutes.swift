@@ -5,6 +5,7 @@ package import Logging
 import NIOCore
 import SluiceIO
 package import SluiceLoad
+import SluiceSQL
 import SluiceStorage
 import SluiceTxn
 
@@ -39,10 +40,24 @@ package struct StreamLoadRoutes: Sendable {
         // Hummingbird matches a trailing `/` to the same route.
         router.put("/api/:db/:table/_stream_load") { request, context in try await streamLoad(request, context) }
         router.get("/api/:db/get_load_state") { request, context in
-            // Reads engine state under its lock (which a DDL holds across an fsync): off the pool.
-            try await BlockingIO.run(.foreground) { loadState(request, context) }
+            switch await authenticator.login(request, context) {
+            case .refused(let response): return response
+            case .login(let login):
+                // Reads engine state under its lock (which a DDL holds across an fsync): off the pool.
+                return try await BlockingIO.run(.foreground) { loadState(request, context, login) }
+            }
         }
-        router.get("/api/_load_error_log") { request, _ in try await errorLog(request) }
+        router.get("/api/_load_error_log") { request, context in
+            // StarRocks' BE serves error logs without credentials; Sluice does so only while root
+            // has no password (anyone is root then anyway).
+            if request.headers[.authorization] == nil, let anonymous = authenticator.logins.anonymousLogin() {
+                return try await errorLog(request, anonymous)
+            }
+            switch await authenticator.login(request, context) {
+            case .refused(let response): return response
+            case .login(let login): return try await errorLog(request, login)
+            }
+        }
     }
 
     // MARK: Stream Load
@@ -55,9 +70,16 @@ package struct StreamLoadRoutes: Sendable {
     }
 
     func streamLoad(_ request: Request, _ context: SluiceRequestContext) async throws -> Response {
-        if let denied = RestResult.unauthorized(authenticator.authenticate(request.headers)) { return denied }
+        let login: Logins.Login
+        switch await authenticator.login(request, context) {
+        case .refused(let response): return response
+        case .login(let accepted): login = accepted
+        }
         let database = (context.parameters.get("db") ?? "").removingPercentEncoding ?? ""
         let table = (context.parameters.get("table") ?? "").removingPercentEncoding ?? ""
+        if let denied = login.denial(.insert, database: database, table: table, engine: service.engine) {
+            return denied
+        }
         let headers = StreamLoadHeaders(fields: request.headers)
         let label = headers.label ?? UUID().uuidString.lowercased()
         let contentLength = request.headers[.contentLength].flatMap { Int($0) }
@@ -166,10 +188,15 @@ package struct StreamLoadRoutes: Sendable {
 
     // MARK: Label state and error logs
 
-    func loadState(_ request: Request, _ context: SluiceRequestContext) -> Response {
-        if let denied = RestResult.unauthorized(authenticator.authenticate(request.headers)) { return denied }
+    func loadState(_ request: Request, _ context: SluiceRequestContext, _ login: Logins.Login) -> Response {
         guard let database = context.parameters.get("db"), !database.isEmpty else {
             return RestResult.failed("No database selected.")
+        }
+        let access = service.engine.access
+        if !access.allowsAny(login.identity, activeRoles: login.roles, on: .database(database)),
+            let text = access.denial(login.identity, activeRoles: login.roles, .any, on: .database(database))
+        {
+            return RestResult.failed(text, status: .unauthorized, authenticate: true)
         }
         guard let label = request.uri.queryParameters.get("label"), !label.isEmpty else {
             return RestResult.failed("No label selected.")
@@ -184,13 +211,26 @@ package struct StreamLoadRoutes: Sendable {
         }
     }
 
-    func errorLog(_ request: Request) async throws -> Response {
+    /// An error log, for users who may read its table (SELECT); a log whose table is gone (or
+    /// that names none) only for those who may read every table.
+    func errorLog(_ request: Request, _ login: Logins.Login) async throws -> Response {
         guard let name = request.uri.queryParameters.get("file"), ErrorLog.isValidName(name) else {
             return Response(
                 status: .badRequest, body: ResponseBody(byteBuffer: ByteBuffer(string: "invalid error log file name\n"))
             )
         }
         let engine = service.engine
+        let meta = engine.metaState
+        var object = PrivilegeObject.allTablesInAllDatabases
+        if let tableID = ErrorLog.tableID(ofName: name),
+            let database = meta.databases.values.first(where: { $0.tables[tableID] != nil }),
+            let table = database.tables[tableID]
+        {
+            object = .table(database: database.name, name: table.name)
+        }
+        if let text = engine.access.denial(login.identity, activeRoles: login.roles, .select, on: object) {
+            return RestResult.failed(text, status: .unauthorized, authenticate: true)
+        }
         let path = FilePath.join(engine.directory.errorsDirectory, name)
         guard let bytes = try? await BlockingIO.run(.foreground, { try engine.fileSystem.readFile(path) }) else {
             return Response(

@@ -12,14 +12,15 @@ final class ExpectContinueHandler: ChannelDuplexHandler, RemovableChannelHandler
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    private let accepts: @Sendable (HTTPRequest) -> Bool
+    /// Whether to send `100 Continue` for a head from a client at an address (no port).
+    private let accepts: @Sendable (HTTPRequest, String) -> Bool
 
-    init(accepts: @escaping @Sendable (HTTPRequest) -> Bool) { self.accepts = accepts }
+    init(accepts: @escaping @Sendable (HTTPRequest, String) -> Bool) { self.accepts = accepts }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head(let head) = unwrapInboundIn(data),
             head.headerFields[.expect]?.lowercased() == "100-continue",
-            accepts(head)
+            accepts(head, context.channel.remoteAddress?.ipAddress ?? "127.0.0.1")
         {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
         }
@@ -35,8 +36,13 @@ package enum SluiceChannelHandlers {
         -> [any RemovableChannelHandler]
     {
         [
-            ExpectContinueHandler { head in
-                guard case .authenticated = authenticator.authenticate(head.headerFields) else { return false }
+            ExpectContinueHandler { head, clientHost in
+                // Without the slow hash (this runs on the event loop): a password not yet verified
+                // gets its 100 and is checked by the route.
+                switch authenticator.quickCheck(head.headerFields, clientHost: clientHost) {
+                case .missing?, .denied?: return false
+                case .authenticated?, nil: break
+                }
                 guard let streamLoad, let path = head.path, path.split(separator: "?")[0].hasSuffix("_stream_load")
                 else { return true }
                 return streamLoad.acceptsBody(head)

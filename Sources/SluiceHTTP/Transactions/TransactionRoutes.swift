@@ -4,6 +4,7 @@ package import Hummingbird
 import NIOCore
 import SluiceIO
 package import SluiceLoad
+import SluiceSQL
 import SluiceStorage
 import SluiceTxn
 
@@ -46,7 +47,11 @@ package struct TransactionRoutes: Sendable {
             try await handle(context.parameters.get("op") ?? "", request, context)
         }
         router.get("/api/:db/_transactions") { request, context in
-            try await BlockingIO.run(.foreground) { listByPrefix(request, context) }
+            switch await streamLoad.authenticator.login(request, context) {
+            case .refused(let response): return response
+            case .login(let login):
+                return try await BlockingIO.run(.foreground) { listByPrefix(request, context, login) }
+            }
         }
     }
 
@@ -57,12 +62,14 @@ package struct TransactionRoutes: Sendable {
     }
 
     func handle(_ op: String, _ request: Request, _ context: SluiceRequestContext) async throws -> Response {
-        if let denied = RestResult.unauthorized(streamLoad.authenticator.authenticate(request.headers)) {
-            return denied
+        let login: Logins.Login
+        switch await streamLoad.authenticator.login(request, context) {
+        case .refused(let response): return response
+        case .login(let accepted): login = accepted
         }
         let host = request.head.authority ?? streamLoad.advertisedAddress
         guard let operation = TransactionOutcome.Operation(rawValue: op) else {
-            if op == "list" { return try await BlockingIO.run(.foreground) { list() } }
+            if op == "list" { return try await BlockingIO.run(.foreground) { list(login) } }
             return Self.respond(
                 TransactionOutcome(.begin, .rejected, "Unknown transaction operation: \(op)"), host: host)
         }
@@ -78,6 +85,15 @@ package struct TransactionRoutes: Sendable {
         guard let database = header(request, "db") else {
             return Self.respond(
                 TransactionOutcome(operation, .rejected, "No database selected.", label: label), host: host)
+        }
+        // Every operation takes INSERT on the transaction's table (StarRocks: the table named at
+        // begin; later calls may name it again or not).
+        let engine = loads.service.engine
+        let named = header(request, "table")
+        if let table = operation == .begin ? named : loads.table(database: database, label: label) ?? named,
+            let denied = login.denial(.insert, database: database, table: table, engine: engine)
+        {
+            return denied
         }
         switch operation {
         case .begin:
@@ -169,8 +185,11 @@ package struct TransactionRoutes: Sendable {
         return Self.respond(answer, host: host)
     }
 
-    func list() -> Response {
-        let items = loads.openTransactions.map { t in
+    /// The open transactions in databases `login` may see.
+    func list(_ login: Logins.Login) -> Response {
+        let authorizer = Authorizer(
+            access: loads.service.engine.access, identity: login.identity, activeRoles: login.roles)
+        let items = loads.openTransactions.filter { authorizer.sees(database: $0.database) }.map { t in
             "{\"Label\":\(JSONText.string(t.label)),\"TxnId\":\(t.transactionID),\"InProcessing\":\(t.inProcessing),"
                 + "\"NumberTotalRows\":\(t.counters.totalRows),\"NumberLoadedRows\":\(t.counters.loadedRows),"
                 + "\"NumberFilteredRows\":\(t.counters.filteredRows),\"NumberUnselectedRows\":\(t.counters.unselectedRows),"
@@ -181,11 +200,15 @@ package struct TransactionRoutes: Sendable {
 
     /// `GET /api/{db}/_transactions?label_prefix=P`: committed, PREPARED and open transactions
     /// whose label starts with P, with their attachments (how a client recovers what committed).
-    func listByPrefix(_ request: Request, _ context: SluiceRequestContext) -> Response {
-        if let denied = RestResult.unauthorized(streamLoad.authenticator.authenticate(request.headers)) {
-            return denied
-        }
+    func listByPrefix(_ request: Request, _ context: SluiceRequestContext, _ login: Logins.Login) -> Response {
         guard let database = context.parameters.get("db") else { return RestResult.failed("No database selected.") }
+        let authorizer = Authorizer(
+            access: loads.service.engine.access, identity: login.identity, activeRoles: login.roles)
+        if !authorizer.sees(database: database),
+            let text = authorizer.access.denial(login.identity, activeRoles: login.roles, .any, on: .database(database))
+        {
+            return RestResult.failed(text, status: .unauthorized, authenticate: true)
+        }
         let prefix = request.uri.queryParameters.get("label_prefix").map { String($0) } ?? ""
         let engine = loads.service.engine
         let meta = engine.metaState

@@ -51,9 +51,16 @@ package struct ErrorLog: Sendable {
         return name
     }
 
-    /// `error_log_<created seconds>_<txn hex>_<random hex>`: unguessable, and dated for retention.
-    package static func name(createdAt seconds: Int64, transactionID: Int64) -> String {
-        "error_log_\(seconds)_\(String(transactionID, radix: 16))_\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
+    /// `error_log_<created seconds>_<txn hex>_t<table id>_<random hex>`: unguessable, dated for
+    /// retention, and naming its table (only users who may read the table may read the log).
+    package static func name(createdAt seconds: Int64, transactionID: Int64, tableID: Int64) -> String {
+        let random = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        return "error_log_\(seconds)_\(String(transactionID, radix: 16))_t\(tableID)_\(random)"
+    }
+
+    /// The table an error log named `name` is about; nil for names without one.
+    package static func tableID(ofName name: String) -> Int64? {
+        name.split(separator: "_").first { $0.hasPrefix("t") && $0.count > 1 }.flatMap { Int64($0.dropFirst()) }
     }
 
     /// Removes error logs in `directory` created before `cutoff` (seconds since the epoch;

@@ -147,9 +147,10 @@ package final class LoadService: Sendable {
         Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
     }
 
-    /// Writes an error log for `session` and returns its name.
-    func writeErrorLog(_ log: ErrorLog, transaction: Transaction) -> String? {
-        let name = ErrorLog.name(createdAt: Int64(ContinuousClockEpoch.nowSeconds()), transactionID: transaction.id)
+    /// Writes the error log of a load into table `tableID` and returns its name.
+    func writeErrorLog(_ log: ErrorLog, transaction: Transaction, tableID: Int64) -> String? {
+        let name = ErrorLog.name(
+            createdAt: Int64(ContinuousClockEpoch.nowSeconds()), transactionID: transaction.id, tableID: tableID)
         return try? log.write(fileSystem: engine.fileSystem, directory: engine.directory.errorsDirectory, name: name)
     }
 }
@@ -297,11 +298,12 @@ package final class RunningLoad: @unchecked Sendable {
         service.recordWritten(session.counters)
         if session.errorLog.rejected > 0 {
             let log = session.errorLog
-            result.errorLogName = service.writeErrorLog(log, transaction: transaction)
+            result.errorLogName = service.writeErrorLog(log, transaction: transaction, tableID: session.table.id)
             let engine = service.engine
             let name =
-                ErrorLog.name(createdAt: Int64(ContinuousClockEpoch.nowSeconds()), transactionID: transaction.id)
-                + "_rejected"
+                ErrorLog.name(
+                    createdAt: Int64(ContinuousClockEpoch.nowSeconds()), transactionID: transaction.id,
+                    tableID: session.table.id) + "_rejected"
             if let written = try? log.writeRecords(
                 fileSystem: engine.fileSystem, directory: engine.directory.errorsDirectory, name: name)
             {

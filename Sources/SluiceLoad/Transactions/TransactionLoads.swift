@@ -272,6 +272,19 @@ package final class TransactionLoads: Sendable {
         }
     }
 
+    /// The table transaction `label` of `database` loads into, while it is open or PREPARED; nil
+    /// when there is no such transaction.
+    package func table(database: String, label: String) -> String? {
+        if let table = slots.withLock({ $0[Key(database: database, label: label)]?.transaction.table }) {
+            return table
+        }
+        let meta = service.engine.metaState
+        guard let db = meta.database(named: database),
+            let prepared = meta.prepared.values.first(where: { $0.databaseID == db.id && $0.label == label })
+        else { return nil }
+        return db.tables[prepared.tableID]?.name
+    }
+
     /// Open transactions (for `/api/transaction/list`).
     package var openTransactions:
         [(label: String, transactionID: Int64, database: String, inProcessing: Bool, counters: LoadCounters)]

@@ -32,14 +32,19 @@ struct MySQLConnection {
         }
     }
 
+    /// The client's address without port (the host part of `'user'@'host'`).
+    private var clientHost: String { channel.remoteAddress?.ipAddress ?? "127.0.0.1" }
+
     func run(inbound: Inbound, outbound: Outbound) async throws {
         var reader = PacketReader(iterator: inbound.makeAsyncIterator(), framer: PacketFramer(limit: server.maxPacket))
         var handshakeOpen = true
         defer { if handshakeOpen { server.registry.handshakeEnded() } }
         var generator = SystemRandomNumberGenerator()
         let scramble = Handshake.makeScramble(using: &generator)
-        let credentials = server.credentials
-        var machine = ConnectionMachine(scramble: scramble, credentials: { credentials[$0] })
+        let logins = server.logins
+        let clientHost = self.clientHost
+        var machine = ConnectionMachine(
+            scramble: scramble, credentials: { logins.nativeCredential(user: $0, clientHost: clientHost) })
         let greeting = Handshake.greeting(
             serverVersion: server.executor.globals.identity.serverVersion,
             connectionID: UInt32(truncatingIfNeeded: handle.id), scramble: scramble)
@@ -95,8 +100,11 @@ struct MySQLConnection {
     ) async throws {
         var session = Session(nowMicros: Self.nowMicros())
         server.executor.globals.configure(&session)
-        session.user = login.user
-        session.clientHost = channel.remoteAddress?.ipAddress ?? "127.0.0.1"
+        session.clientHost = clientHost
+        // The user was just verified; one dropped in between logs in with no privileges.
+        let verified = server.logins.login(user: login.user, clientHost: clientHost)
+        session.identity = verified?.identity ?? UserIdentity(login.user, host: clientHost)
+        session.activeRoles = verified?.roles ?? []
         session.connectionID = handle.id
         session.directory = server.registry
         session.address = server.advertisedAddress
@@ -191,7 +199,9 @@ struct MySQLConnection {
                     writer.packet(ServerPackets.ok())
                 case .changeUser(let user, let database, let sequence):
                     var fresh = freshSession
-                    fresh.user = user
+                    let verified = server.logins.login(user: user, clientHost: session.clientHost)
+                    fresh.identity = verified?.identity ?? UserIdentity(user, host: session.clientHost)
+                    fresh.activeRoles = verified?.roles ?? []
                     prepared = PreparedStatements()
                     writer.sequence = sequence
                     do {

@@ -41,6 +41,8 @@ package struct MySQLError: Error, Sendable, Equatable {
         case .timeout: self.init(code: 5024, sqlState: "53400", error.message)
         case .killed, .cancelled: self.init(code: 1317, sqlState: "70100", error.message)
         case .unknownThread: self.init(code: 1094, sqlState: "HY000", error.message)
+        case .accessDenied: self.init(code: 5203, sqlState: "42000", error.message)
+        case .userOperationFailed: self.init(code: 1396, sqlState: "HY000", error.message)
         case .analysis: self.init(code: 1064, sqlState: "HY000", analyzing(error.message))
         default: self.init(code: 1064, sqlState: "HY000", error.message)
         }

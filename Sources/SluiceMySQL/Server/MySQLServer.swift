@@ -10,8 +10,8 @@ package final class MySQLServer: Sendable {
     struct Context: Sendable {
         let executor: SQLExecutor
         let registry: ConnectionRegistry
-        /// User → SHA1(SHA1(password)) (empty for no password).
-        let credentials: [String: [UInt8]]
+        /// The journaled users logins are checked against.
+        let logins: Logins
         let maxPacket: Int
         let handshakeTimeoutSeconds: Int
         let advertisedAddress: String?
@@ -37,12 +37,12 @@ package final class MySQLServer: Sendable {
     private let options: Options
     package var registry: ConnectionRegistry { context.registry }
 
-    /// - Parameter users: user → clear-text password, as configured (`auth.users`).
-    package init(executor: SQLExecutor, users: [String: String], options: Options, logger: Logger) {
+    /// - Parameter logins: the users (by default those of `executor`'s storage engine).
+    package init(executor: SQLExecutor, logins: Logins? = nil, options: Options, logger: Logger) {
         self.options = options
         context = Context(
             executor: executor, registry: ConnectionRegistry(maxConnections: options.maxConnections),
-            credentials: users.mapValues { NativePassword.stage2($0) }, maxPacket: options.maxPacket,
+            logins: logins ?? Logins(engine: executor.engine), maxPacket: options.maxPacket,
             handshakeTimeoutSeconds: options.handshakeTimeoutSeconds, advertisedAddress: options.advertisedAddress,
             logger: logger)
     }

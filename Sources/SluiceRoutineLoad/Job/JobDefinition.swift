@@ -1,5 +1,6 @@
 import SluiceExpr
 package import SluiceLoad
+package import SluiceStorage
 
 /// The load clauses of CREATE/ALTER ROUTINE LOAD (spec §3.1), as written.
 package struct LoadClauses: Sendable, Codable, Hashable {
@@ -56,6 +57,9 @@ package struct JobDefinition: Sendable, Codable, Hashable {
     package var pendingOffsets: [Int32: KafkaStartOffset] = [:]
     /// Bumped by ALTER … "reload_committed_offsets"="true": committed ranges are loaded again.
     package var reloadEpoch = 0
+    /// The user who created the job; each batch loads only while this user may INSERT into the
+    /// table (nil: declared in the configuration, loads as the server).
+    package var owner: UserIdentity?
     /// Offset ranges Kafka deleted before the job read them, skipped by policy (data loss).
     package var skippedGaps: [String] = []
     package var groupID: String

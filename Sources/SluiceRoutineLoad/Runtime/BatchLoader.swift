@@ -41,6 +41,11 @@ extension JobRunner {
             manager.fail(runtime, ErrorReason(ErrorReason.internalError, "\(error)"))
             return .stopped
         }
+        if let owner = definition.owner, let denial = manager.denial(for: owner, definition) {
+            abandon(label)
+            manager.fail(runtime, ErrorReason(ErrorReason.internalError, denial))
+            return .stopped
+        }
         options.nowMicros = manager.options.now() * 1_000_000
         options.describeOrigin = batch.originIndex(topic: definition.properties.topic)
         let running: RunningLoad

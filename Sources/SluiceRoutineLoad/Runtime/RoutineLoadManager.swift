@@ -17,12 +17,16 @@ package struct CreateRoutineLoad: Sendable {
     /// Whether CREATE contacts the brokers first (jobs declared in the configuration skip it:
     /// the daemon must start while Kafka is down; their settings are still checked).
     package var checkSource: Bool
+    /// Who creates the job: it loads with this user's privileges (nil: declared in the
+    /// configuration, runs as the server).
+    package var owner: UserIdentity?
 
     package init(
         database: String, name: String, table: String, clauses: LoadClauses, properties: [String: String],
-        source: [String: String], checkSource: Bool = true
+        source: [String: String], checkSource: Bool = true, owner: UserIdentity? = nil
     ) {
         self.checkSource = checkSource
+        self.owner = owner
         self.database = database
         self.name = name
         self.table = table
@@ -185,6 +189,7 @@ package final class RoutineLoadManager: Sendable {
             clauses: statement.clauses,
             properties: properties, rawProperties: statement.properties.merging(statement.source) { a, _ in a },
             createTime: options.now(), groupID: properties.clientProperties["group.id"] ?? "")
+        definition.owner = statement.owner
         if let partitions = properties.partitions, let offsets = properties.offsets {
             definition.pendingOffsets = Dictionary(uniqueKeysWithValues: zip(partitions, offsets))
         }
@@ -312,6 +317,11 @@ package final class RoutineLoadManager: Sendable {
             throw RoutineLoadError(.notFound, "There is not operable routine load job with name \(name)")
         }
         return runtime
+    }
+
+    /// The table the non-final job `name` loads into; nil when there is no such job.
+    package func table(database: String, name: String) throws(RoutineLoadError) -> String? {
+        jobsNamed(name, database: database).last(where: { !$0.definition.state.isFinal })?.definition.table
     }
 
     var allJobs: [JobRuntime] { jobs.withLock { Array($0.values) }.sorted { $0.id < $1.id } }

@@ -1,4 +1,5 @@
 import SluiceFormat
+import SluiceStorage
 
 /// information_schema tables about the server: character sets, variables, privileges, and the
 /// MySQL tables no Sluice object fills (constraints, routines, indexes) — present with their
@@ -132,14 +133,20 @@ extension InformationSchema {
         }
     }
 
-    /// The session user's privileges: every authenticated user holds all of them (roles and
-    /// grants are not modelled yet).
+    /// The session user's privileges on the catalog and the system (table and database grants
+    /// are in SHOW GRANTS): what its own grants and active roles give.
     static let userPrivileges = SystemTable(
         "user_privileges",
         [.text("GRANTEE"), .text("TABLE_CATALOG"), .text("PRIVILEGE_TYPE"), .text("IS_GRANTABLE")]
-    ) { _, session in
-        ["SELECT", "INSERT", "UPDATE", "DELETE", "ALTER", "DROP", "CREATE TABLE", "CREATE DATABASE", "OPERATE"].map {
-            [.text("'\(session.user)'@'%'"), .text(catalogName), .text($0), .text("YES")]
+    ) { catalog, session in
+        let authorizer = catalog.authorizer
+        let grants = authorizer.access.effectiveGrants(authorizer.identity, activeRoles: authorizer.activeRoles)
+        var privileges = Set<Privilege>()
+        for grant in grants where grant.object == .catalog || grant.object == .system {
+            privileges.formUnion(grant.privileges)
+        }
+        return privileges.sorted().map {
+            [.text(authorizer.identity.description), .text(catalogName), .text($0.rawValue), .text("NO")]
         }
     }
 }

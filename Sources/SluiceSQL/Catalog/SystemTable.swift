@@ -42,6 +42,9 @@ package struct SystemCatalog: Sendable {
     let engine: StorageEngine
     let globals: GlobalVariables
     let routineLoad: RoutineLoadManager?
+    /// What the session may see: rows about databases and tables it holds no privilege on are
+    /// left out of every system table.
+    let authorizer: Authorizer
 
     /// Whether `name` names the system database (any case, as StarRocks).
     package static func isSystemDatabase(_ name: String) -> Bool { name.lowercased() == schemaName }
@@ -56,8 +59,25 @@ package struct SystemCatalog: Sendable {
 
     /// `table`'s rows as `session` sees them, in one batch.
     func read(_ table: SystemTable, session: Session) throws -> ResultSet {
-        ResultSet.table(table.columns.map { ($0.name, $0.type) }, try table.rows(self, session))
+        ResultSet.table(table.columns.map { ($0.name, $0.type) }, visible(try table.rows(self, session), of: table))
     }
+
+    /// The rows of `table` that name only databases and tables the session may see (by the
+    /// schema and table name columns StarRocks' views use).
+    private func visible(_ rows: [[Value]], of table: SystemTable) -> [[Value]] {
+        let names = table.columns.map(\.name)
+        guard let schema = names.firstIndex(where: { Self.schemaColumns.contains($0) }) else { return rows }
+        let tableColumn = names.firstIndex(of: "TABLE_NAME")
+        return rows.filter { row in
+            guard let database = row[schema].stringValue else { return true }
+            if let tableColumn, let name = row[tableColumn].stringValue, !name.isEmpty {
+                return authorizer.sees(database: database, table: name)
+            }
+            return authorizer.sees(database: database)
+        }
+    }
+
+    private static let schemaColumns: Set<String> = ["TABLE_SCHEMA", "SCHEMA_NAME", "DB_NAME", "DATABASE_NAME"]
 }
 
 /// Cell constructors for system table rows.

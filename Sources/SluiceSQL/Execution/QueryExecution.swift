@@ -13,7 +13,11 @@ struct QueryExecution {
     init(engine: StorageEngine, session: Session, catalog: SystemCatalog? = nil) {
         self.engine = engine
         self.session = session
-        self.catalog = catalog ?? SystemCatalog(engine: engine, globals: GlobalVariables(), routineLoad: nil)
+        self.catalog =
+            catalog
+            ?? SystemCatalog(
+                engine: engine, globals: GlobalVariables(), routineLoad: nil,
+                authorizer: Authorizer(access: engine.access, session: session))
     }
 
     /// A stream of input batches with their names and types.

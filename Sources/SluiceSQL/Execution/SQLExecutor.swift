@@ -82,14 +82,17 @@ package struct SQLExecutor: Sendable {
     /// `USE name` (also `default_catalog.name`, COM_INIT_DB's forms).
     package func use(_ name: String, session: inout Session) throws(SQLError) {
         do {
-            try SessionExecution.use(name, engine: engine, session: &session)
+            let authorizer = Authorizer(access: engine.access, session: session)
+            try SessionExecution.use(name, engine: engine, authorizer: authorizer, session: &session)
         } catch {
             throw Self.translate(error)
         }
     }
 
-    /// What `information_schema` reads.
-    var catalog: SystemCatalog { SystemCatalog(engine: engine, globals: globals, routineLoad: routineLoad) }
+    /// What `information_schema` reads, as `authorizer`'s session may see it.
+    func catalog(_ authorizer: Authorizer) -> SystemCatalog {
+        SystemCatalog(engine: engine, globals: globals, routineLoad: routineLoad, authorizer: authorizer)
+    }
 
     /// A system variable's value as `session` sees it; nil for unknown names.
     package func variable(_ name: String, session: Session) -> VariableValue? {
@@ -168,6 +171,8 @@ package struct SQLExecutor: Sendable {
 
     func run(_ statement: Statement, session: inout Session) throws -> StatementOutcome {
         let folding = SessionFunctions(session: session, globals: globals)
+        let authorizer = Authorizer(access: engine.access, session: session)
+        try authorizer.check(statement, session: session)
         switch statement {
         case .createDatabase(let name, let ifNotExists):
             do {
@@ -203,7 +208,9 @@ package struct SQLExecutor: Sendable {
         case .showDatabases, .showTables, .describe, .describeAll, .showCreateTable, .showPartitions, .showTablet,
             .showTransactions, .showColumns, .showTableStatus, .showIndex:
             return .rows(
-                RowCursor(try ShowExecution(engine: engine, session: session).run(statement), statistics: .init()))
+                RowCursor(
+                    try ShowExecution(engine: engine, session: session, authorizer: authorizer).run(statement),
+                    statistics: .init()))
         case .insert(var insert):
             switch insert.source {
             case .values(let rows): insert.source = .values(try rows.map { try $0.map(folding.fold) })
@@ -221,15 +228,24 @@ package struct SQLExecutor: Sendable {
                     try DMLExecution(engine: engine, transactions: transactions, session: session).update(update)))
         case .select(let select):
             return .rows(
-                try QueryExecution(engine: engine, session: session, catalog: catalog).open(try folding.fold(select)))
+                try QueryExecution(engine: engine, session: session, catalog: catalog(authorizer)).open(
+                    try folding.fold(select)))
         case .routineLoad(let statement):
             guard let routineLoad else { throw SQLError(.analysis, "Routine Load is not available in this process") }
-            switch try RoutineLoadExecution(manager: routineLoad, session: session).run(statement) {
+            switch try RoutineLoadExecution(manager: routineLoad, session: session, authorizer: authorizer).run(
+                statement)
+            {
             case .ok(let statistics): return .ok(statistics)
             case .rows(let result, let statistics): return .rows(RowCursor(result, statistics: statistics))
             }
+        case .access(let statement):
+            let execution = AccessExecution(engine: engine, authorizer: authorizer, logger: logger)
+            if let result = try execution.run(statement, session: &session) {
+                return .rows(RowCursor(result, statistics: .init()))
+            }
         case .set, .setIgnored, .use, .transactionControl, .showVariables, .showServer, .showProcesslist, .kill:
-            if let result = try SessionExecution(engine: engine, globals: globals).run(statement, session: &session) {
+            let execution = SessionExecution(engine: engine, globals: globals, authorizer: authorizer)
+            if let result = try execution.run(statement, session: &session) {
                 return .rows(RowCursor(result, statistics: .init()))
             }
         }

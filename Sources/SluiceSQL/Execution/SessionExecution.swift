@@ -8,6 +8,7 @@ import SluiceStorage
 struct SessionExecution {
     let engine: StorageEngine
     let globals: GlobalVariables
+    let authorizer: Authorizer
 
     /// - Returns: the result set, or nil for statements answered with OK.
     func run(_ statement: Statement, session: inout Session) throws -> ResultSet? {
@@ -19,9 +20,13 @@ struct SessionExecution {
         case .setIgnored, .transactionControl:
             return nil
         case .use(let name):
-            try Self.use(name, engine: engine, session: &session)
+            try Self.use(name, engine: engine, authorizer: authorizer, session: &session)
             return nil
         case .kill(let id, let queryOnly):
+            // Another user's connection takes SYSTEM OPERATE (one's own never does).
+            if let target = session.directory?.processes().first(where: { $0.id == id }), target.user != session.user {
+                try authorizer.require(.operate, on: .system)
+            }
             guard session.directory?.kill(id, queryOnly: queryOnly) == true else {
                 throw SQLError(.unknownThread, "Unknown thread id: \(id)")
             }
@@ -40,7 +45,8 @@ struct SessionExecution {
     }
 
     /// `USE name` and COM_INIT_DB: `db`, `default_catalog.db` or `information_schema`.
-    static func use(_ name: String, engine: StorageEngine, session: inout Session) throws {
+    /// A database the user holds no privilege in is refused like StarRocks (ANY on DATABASE).
+    static func use(_ name: String, engine: StorageEngine, authorizer: Authorizer, session: inout Session) throws {
         var database = name
         if let dot = name.firstIndex(of: "."), name[..<dot] == "default_catalog" {
             database = String(name[name.index(after: dot)...])
@@ -48,12 +54,16 @@ struct SessionExecution {
         if SystemCatalog.isSystemDatabase(database) {
             session.database = SystemCatalog.schemaName
         } else {
-            session.database = try engine.database(database).name
+            let resolved = try engine.database(database).name
+            if !authorizer.sees(database: resolved) { try authorizer.require(.any, on: .database(resolved)) }
+            session.database = resolved
         }
     }
 
+    /// Every connection for SYSTEM OPERATE, else the user's own (MySQL's PROCESS rule).
     private func processlist(full: Bool, session: Session) -> ResultSet {
-        let processes = session.directory?.processes() ?? []
+        let everyone = authorizer.operates
+        let processes = (session.directory?.processes() ?? []).filter { everyone || $0.user == session.user }
         let rows: [[Value]] = processes.map { p in
             let info = p.info.map { full ? $0 : String($0.prefix(100)) }
             return [

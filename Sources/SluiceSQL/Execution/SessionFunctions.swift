@@ -1,5 +1,6 @@
 import SluiceExpr
 import SluiceFormat
+import SluiceStorage
 
 #if canImport(Glibc)
     import Glibc
@@ -52,11 +53,13 @@ struct SessionFunctions {
             case ("database", 0), ("schema", 0): return text(session.database ?? "")
             case ("user", 0), ("session_user", 0), ("system_user", 0):
                 return text("'\(session.user)'@'\(session.clientHost)'")
-            case ("current_user", 0): return text("'\(session.user)'@'%'")
+            case ("current_user", 0): return text(session.identity.description)
             case ("connection_id", 0): return .literal(.int(session.connectionID), .bigint)
             case ("version", 0): return text(globals.identity.serverVersion)
             case ("current_version", 0): return text(globals.identity.currentVersion)
-            case ("current_role", 0): return text("root")
+            case ("current_role", 0):
+                let roles = session.activeRoles.sorted()
+                return text(roles.isEmpty ? "NONE" : roles.joined(separator: ", "))
             case ("sleep", 1): return try sleep(fold(arguments[0]))
             default: return nil
             }

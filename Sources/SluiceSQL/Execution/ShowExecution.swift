@@ -6,18 +6,21 @@ import SluiceStorage
 struct ShowExecution {
     let engine: StorageEngine
     let session: Session
+    /// Databases and tables the session holds no privilege on are not listed.
+    let authorizer: Authorizer
 
     func run(_ statement: Statement) throws -> ResultSet {
         switch statement {
         case .showDatabases(let filter):
-            let names = (engine.databaseNames() + [SystemCatalog.schemaName]).sorted()
+            let names = (engine.databaseNames() + [SystemCatalog.schemaName]).filter(authorizer.sees).sorted()
             return try text(["Database"], names.map { [$0] }).filtered(filter, session)
         case .showTables(let database, let full, let filter):
             guard let db = database ?? session.database else { throw SQLError(.noDatabase, "No database selected") }
             var (name, tables, type) = (SystemCatalog.schemaName, SystemCatalog.tableNames, "SYSTEM VIEW")
             if !SystemCatalog.isSystemDatabase(db) {
                 let meta = try engine.database(db)
-                (name, tables, type) = (meta.name, meta.tables.values.map(\.name).sorted(), "BASE TABLE")
+                let visible = meta.tables.values.map(\.name).filter { authorizer.sees(database: db, table: $0) }
+                (name, tables, type) = (meta.name, visible.sorted(), "BASE TABLE")
             }
             if full {
                 return try text(["Tables_in_\(name)", "Table_type"], tables.map { [$0, type] }).filtered(
@@ -208,7 +211,8 @@ struct ShowExecution {
             return try ResultSet.table(columns, rows).filtered(filter, session)
         }
         let db = try engine.database(name)
-        let rows = db.tables.values.sorted { $0.name < $1.name }.map { table -> [Value] in
+        let visible = db.tables.values.filter { authorizer.sees(database: name, table: $0.name) }
+        let rows = visible.sorted { $0.name < $1.name }.map { table -> [Value] in
             let bytes = table.byteCount
             let count = table.rowCount
             return [

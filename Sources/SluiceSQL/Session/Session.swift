@@ -1,5 +1,6 @@
 package import SluiceExpr
 package import SluiceFormat
+package import SluiceStorage
 
 /// One client's state between statements: current database, user, session variables. The HTTP
 /// SQL API makes one per request; a MySQL connection keeps one for its lifetime.
@@ -20,8 +21,13 @@ package struct Session: Sendable {
     package var insertStrict = true
     /// Stops the statement when set (client gone, shutdown, `KILL QUERY`).
     package var cancellation: QueryCancellation?
-    /// The logged-in user (`USER()`, `CURRENT_USER()`, SHOW PROCESSLIST).
-    package var user = "root"
+    /// The identity the user logged in as (`CURRENT_USER()`; privileges are checked for it).
+    package var identity = UserIdentity("root")
+    /// The roles whose privileges count now: the user's default roles at login, then what
+    /// `SET ROLE` chose (StarRocks: a granted role is inactive until set).
+    package var activeRoles: Set<String> = ["root"]
+    /// The logged-in user's name (`USER()`, SHOW PROCESSLIST).
+    package var user: String { identity.name }
     /// The client's address without port (`USER()` renders `'user'@'host'`).
     package var clientHost = "127.0.0.1"
     /// The connection id (`CONNECTION_ID()`); 0 for HTTP requests.

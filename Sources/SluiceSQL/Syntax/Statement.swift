@@ -62,6 +62,8 @@ package enum Statement: Sendable {
     case showProcesslist(full: Bool)
     /// `KILL [CONNECTION | QUERY] id`.
     case kill(Int64, queryOnly: Bool)
+    /// Users, roles, grants (CREATE USER, GRANT, SET ROLE, SHOW GRANTS, …).
+    case access(AccessStatement)
 }
 
 /// `x = v` of a SET statement.

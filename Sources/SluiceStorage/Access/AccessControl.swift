@@ -54,7 +54,8 @@ package struct AccessControl: Sendable, Codable, Hashable {
 
     package enum Failure: Error, Sendable, Equatable {
         case userExists(UserIdentity), noSuchUser(UserIdentity), roleExists(String), noSuchRole(String)
-        case builtinRole(String), notApplicable(Privilege, PrivilegeObject)
+        case builtinRole(String), notApplicable(Privilege, PrivilegeObject), roleCycle(String, String)
+        case roleNotGranted(String, UserIdentity)
 
         /// StarRocks' / MySQL's wording.
         package var message: String {
@@ -64,6 +65,8 @@ package struct AccessControl: Sendable, Codable, Hashable {
             case .roleExists(let r): "Operation CREATE ROLE failed for \(r) : role already exists"
             case .noSuchRole(let r): "Role \(r) doesn't exist"
             case .builtinRole(let r): "\(r) is a built-in role and cannot be changed or dropped"
+            case .roleCycle(let r, let target): "Cannot grant role \(r) to \(target): \(target) would inherit itself"
+            case .roleNotGranted(let r, let u): "Role \(r) is not granted to \(u)"
             case .notApplicable(let p, let o):
                 "\(p.rawValue) cannot be granted on \(o.kind == .table ? "TABLE" : "\(o)")"
             }
@@ -110,14 +113,48 @@ package struct AccessControl: Sendable, Codable, Hashable {
     package mutating func grant(_ grant: Grant, to user: UserIdentity) throws(Failure) {
         try check(grant)
         guard users[user] != nil else { throw .noSuchUser(user) }
-        users[user]!.grants.append(grant)
+        users[user]!.grants = Self.adding(grant, to: users[user]!.grants)
     }
 
     package mutating func grant(_ grant: Grant, toRole role: String) throws(Failure) {
         try check(grant)
         guard let existing = roles[role] else { throw .noSuchRole(role) }
         guard !existing.builtin else { throw .builtinRole(role) }
-        roles[role]!.grants.append(grant)
+        roles[role]!.grants = Self.adding(grant, to: roles[role]!.grants)
+    }
+
+    package mutating func revoke(_ privileges: Set<Privilege>, on object: PrivilegeObject, fromRole role: String)
+        throws(Failure)
+    {
+        guard let existing = roles[role] else { throw .noSuchRole(role) }
+        guard !existing.builtin else { throw .builtinRole(role) }
+        roles[role]!.grants = Self.removing(privileges, on: object, from: existing.grants)
+    }
+
+    /// `GRANT r TO ROLE r2`: r2 inherits r's privileges (a cycle is refused).
+    package mutating func grantRole(_ role: String, toRole target: String) throws(Failure) {
+        guard roles[role] != nil else { throw .noSuchRole(role) }
+        guard let existing = roles[target] else { throw .noSuchRole(target) }
+        guard !existing.builtin else { throw .builtinRole(target) }
+        guard role != target, !inherits(role, target) else { throw .roleCycle(role, target) }
+        roles[target]!.roles.insert(role)
+    }
+
+    package mutating func revokeRole(_ role: String, fromRole target: String) throws(Failure) {
+        guard roles[target] != nil else { throw .noSuchRole(target) }
+        roles[target]!.roles.remove(role)
+    }
+
+    /// Whether `role` reaches `other` through the roles granted to it.
+    private func inherits(_ role: String, _ other: String) -> Bool {
+        var seen = Set<String>()
+        var pending = [role]
+        while let next = pending.popLast() {
+            guard seen.insert(next).inserted, let definition = roles[next] else { continue }
+            if definition.roles.contains(other) { return true }
+            pending.append(contentsOf: definition.roles)
+        }
+        return false
     }
 
     package mutating func revoke(_ privileges: Set<Privilege>, on object: PrivilegeObject, from user: UserIdentity)
@@ -140,11 +177,14 @@ package struct AccessControl: Sendable, Codable, Hashable {
         users[user]!.defaultRoles.remove(role)
     }
 
+    /// The roles active when `user` logs in; each must be granted to them already.
     package mutating func setDefaultRoles(_ defaults: Set<String>, for user: UserIdentity) throws(Failure) {
-        guard users[user] != nil else { throw .noSuchUser(user) }
-        for role in defaults where roles[role] == nil { throw .noSuchRole(role) }
+        guard let record = users[user] else { throw .noSuchUser(user) }
+        for role in defaults.sorted() {
+            guard roles[role] != nil else { throw .noSuchRole(role) }
+            guard record.roles.contains(role) else { throw .roleNotGranted(role, user) }
+        }
         users[user]!.defaultRoles = defaults
-        users[user]!.roles.formUnion(defaults)
     }
 
     private func check(_ grant: Grant) throws(Failure) {
@@ -152,6 +192,19 @@ package struct AccessControl: Sendable, Codable, Hashable {
         if let wrong = grant.privileges.subtracting(applicable).sorted().first {
             throw .notApplicable(wrong, grant.object)
         }
+    }
+
+    /// `grants` with `grant` merged into the entry on the same object (one line per object in
+    /// SHOW GRANTS, as StarRocks prints them).
+    private static func adding(_ grant: Grant, to grants: [Grant]) -> [Grant] {
+        var grants = grants
+        if let index = grants.firstIndex(where: { $0.object == grant.object }) {
+            grants[index].privileges.formUnion(grant.privileges)
+            grants[index].withGrantOption = grants[index].withGrantOption || grant.withGrantOption
+        } else {
+            grants.append(grant)
+        }
+        return grants
     }
 
     private static func removing(_ privileges: Set<Privilege>, on object: PrivilegeObject, from grants: [Grant])
@@ -163,49 +216,5 @@ package struct AccessControl: Sendable, Codable, Hashable {
             rest.privileges.subtract(privileges)
             return rest.privileges.isEmpty ? nil : rest
         }
-    }
-
-    // MARK: Checks
-
-    /// Whether `user`, with `activeRoles` active, holds `privilege` on `object` (directly, through
-    /// an active role or a role it inherits, or through `public`).
-    package func allows(
-        _ user: UserIdentity, activeRoles: Set<String>, _ privilege: Privilege, on object: PrivilegeObject
-    ) -> Bool {
-        guard let record = users[user] else { return false }
-        if Self.grants(record.grants, privilege, object) { return true }
-        var seen = Set<String>()
-        var pending = Array(activeRoles.intersection(record.roles)) + ["public"]
-        while let role = pending.popLast() {
-            guard seen.insert(role).inserted, let definition = roles[role] else { continue }
-            if Self.grants(definition.grants, privilege, object) { return true }
-            pending.append(contentsOf: definition.roles)
-        }
-        return false
-    }
-
-    private static func grants(_ grants: [Grant], _ privilege: Privilege, _ object: PrivilegeObject) -> Bool {
-        grants.contains { $0.privileges.contains(privilege) && $0.object.covers(object) }
-    }
-
-    /// `nil` when allowed; else StarRocks' denial text (ERR 5203 / HTTP 401 `Access denied…`).
-    package func denial(
-        _ user: UserIdentity, activeRoles: Set<String>, _ privilege: Privilege, on object: PrivilegeObject
-    ) -> String? {
-        guard !allows(user, activeRoles: activeRoles, privilege, on: object) else { return nil }
-        let granted = users[user]?.roles ?? []
-        let current = activeRoles.intersection(granted).sorted()
-        let inactive = granted.subtracting(activeRoles).sorted()
-        return
-            "Access denied; you need (at least one of) the \(privilege.rawValue) privilege(s) on \(object.deniedName) "
-            + "for this operation. Please ask the admin to grant permission(s) or try activating existing roles "
-            + "using <set [default] role>. Current role(s): \(current.isEmpty ? "NONE" : current.joined(separator: ", ")). "
-            + "Inactivated role(s): \(inactive.isEmpty ? "NONE" : inactive.joined(separator: ", "))."
-    }
-
-    /// The roles active when `user` logs in.
-    package func loginRoles(_ user: UserIdentity, activateAll: Bool) -> Set<String> {
-        guard let record = users[user] else { return [] }
-        return activateAll ? record.roles : record.defaultRoles
     }
 }

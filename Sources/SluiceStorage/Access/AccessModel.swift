@@ -28,10 +28,14 @@ package enum Privilege: String, Hashable, Sendable, Codable, CaseIterable, Compa
     case alter = "ALTER", drop = "DROP"
     // Databases.
     case createTable = "CREATE TABLE", createView = "CREATE VIEW", createPipe = "CREATE PIPE"
+    case createFunction = "CREATE FUNCTION", createMaterializedView = "CREATE MATERIALIZED VIEW"
     // Catalog.
     case usage = "USAGE", createDatabase = "CREATE DATABASE"
     // System.
-    case node = "NODE", grant = "GRANT", operate = "OPERATE", file = "FILE"
+    case node = "NODE", grant = "GRANT", operate = "OPERATE", file = "FILE", plugin = "PLUGIN"
+    case repository = "REPOSITORY", blacklist = "BLACKLIST", resource = "RESOURCE", security = "SECURITY"
+    case createResourceGroup = "CREATE RESOURCE GROUP", createExternalCatalog = "CREATE EXTERNAL CATALOG"
+    case createGlobalFunction = "CREATE GLOBAL FUNCTION"
 
     package static func < (a: Privilege, b: Privilege) -> Bool { a.rawValue < b.rawValue }
 
@@ -39,9 +43,14 @@ package enum Privilege: String, Hashable, Sendable, Codable, CaseIterable, Compa
     package static func applicable(to kind: PrivilegeObject.Kind) -> [Privilege] {
         switch kind {
         case .table: [.select, .insert, .update, .delete, .alter, .drop, .export]
-        case .database: [.createTable, .createView, .createPipe, .alter, .drop]
+        case .database:
+            [.createTable, .createView, .createFunction, .createMaterializedView, .createPipe, .alter, .drop]
         case .catalog: [.usage, .createDatabase, .drop, .alter]
-        case .system: [.node, .grant, .operate, .file]
+        case .system:
+            [
+                .node, .grant, .operate, .file, .plugin, .repository, .blacklist, .resource, .security,
+                .createResourceGroup, .createExternalCatalog, .createGlobalFunction,
+            ]
         }
     }
 }
