@@ -17,6 +17,7 @@ command -v kcat >/dev/null 2>&1 || need_apt+=(kcat)   # peer in the Routine Load
 command -v mariadb >/dev/null 2>&1 || need_apt+=(mariadb-client)   # real MySQL client in the protocol tests
 dpkg -s libmariadb-dev >/dev/null 2>&1 || need_apt+=(libmariadb-dev)   # builds mysqlclient (MySQLdb) for them
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)   # headless browser of the status-page test
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)   # test certificates of the TLS tests
 
 if ((${#need_apt[@]})); then
     SUDO=""

@@ -14,6 +14,8 @@ package enum ConfigurationSchema {
         "server.mysql_server_version": .string, "server.qe_max_connection": .integer,
         "server.max_allowed_packet": .integer, "server.idle_timeout_seconds": .integer,
         "server.shutdown_grace_seconds": .integer, "server.advertised_address": .string,
+        "server.tls.cert_file": .string, "server.tls.key_file": .string, "server.tls.ca_file": .string,
+        "server.require_secure_transport": .boolean,
         "auth.root_password": .string,
         "load.label_keep_max_second": .integer, "load.label_clean_interval_second": .integer,
         "load.error_log_reserve_hours": .integer, "load.streaming_load_max_mb": .integer,

@@ -76,6 +76,16 @@ package struct SluiceConfiguration: Sendable {
     /// `server.shutdown_grace_seconds`: on SIGTERM, requests still running after this long
     /// (a stalled upload) are cancelled and their loads aborted. Default 10.
     package var shutdownGraceSeconds = 10
+    /// `server.tls.cert_file` / `key_file`: PEM certificate chain and key; when set, the HTTP port
+    /// speaks HTTPS only and the MySQL port offers TLS.
+    package var tlsCertFile: String?
+    package var tlsKeyFile: String?
+    /// `server.tls.ca_file`: PEM CA certificates; when set, clients must present a certificate
+    /// one of them signed.
+    package var tlsCAFile: String?
+    /// `server.require_secure_transport`: MySQL logins without TLS are refused (HTTP is HTTPS-only
+    /// whenever a certificate is set).
+    package var requireSecureTransport = false
 
     package init(dataDirectory: String) { self.dataDirectory = dataDirectory }
 
@@ -145,6 +155,18 @@ package struct SluiceConfiguration: Sendable {
         c.advertisedAddress = reader.string(forKey: "server.advertised_address")
         c.idleTimeoutSeconds = try integer(reader, "server.idle_timeout_seconds", c.idleTimeoutSeconds, 1...86_400)
         c.shutdownGraceSeconds = try integer(reader, "server.shutdown_grace_seconds", c.shutdownGraceSeconds, 0...3_600)
+        c.tlsCertFile = reader.string(forKey: "server.tls.cert_file").flatMap { $0.isEmpty ? nil : $0 }
+        c.tlsKeyFile = reader.string(forKey: "server.tls.key_file").flatMap { $0.isEmpty ? nil : $0 }
+        c.tlsCAFile = reader.string(forKey: "server.tls.ca_file").flatMap { $0.isEmpty ? nil : $0 }
+        c.requireSecureTransport = try boolean(reader, "server.require_secure_transport", c.requireSecureTransport)
+        if (c.tlsCertFile == nil) != (c.tlsKeyFile == nil) {
+            throw ConfigurationError("server.tls.cert_file and server.tls.key_file go together: set both or neither")
+        }
+        if c.tlsCertFile == nil, c.tlsCAFile != nil || c.requireSecureTransport {
+            throw ConfigurationError(
+                "\(c.tlsCAFile != nil ? "server.tls.ca_file" : "server.require_secure_transport") needs TLS: "
+                    + "set server.tls.cert_file and server.tls.key_file (--tls-cert-file, --tls-key-file)")
+        }
         c.routineLoadTestBatchIntervalMilliseconds = try integer(
             reader, "routine_load.test_batch_interval_ms", c.routineLoadTestBatchIntervalMilliseconds, 0...3_600_000)
         return c

@@ -1,7 +1,10 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 package import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 import SluiceHTTP
 import SluiceIO
@@ -99,18 +102,25 @@ package enum SluiceServer {
         HealthRoutes(loads: loadService, transactions: transactions, routineLoad: routineLoad, readiness: readiness)
             .register(on: router)
         StatusRoutes(engine: engine, routineLoad: routineLoad).register(on: router)
+        let tls = try TLSSettings.make(configuration)
+        let http1 = HTTPServerBuilder.http1(
+            configuration: .init(
+                additionalChannelHandlers: SluiceChannelHandlers.make(
+                    authenticator: authenticator, streamLoad: streamLoadRoutes),
+                idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))))
         let app = Application(
             responder: TrailingSlashResponder(router.buildResponder()),
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: SluiceChannelHandlers.make(
-                        authenticator: authenticator, streamLoad: streamLoadRoutes),
-                    idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)))),
+            server: try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.httpPort), serverName: "Sluice"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.httpPort
-                logger.info("Sluice listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+                logger.info(
+                    "Sluice listening",
+                    metadata: [
+                        "host": "\(configuration.host)", "port": "\(port)",
+                        "scheme": "\(tls == nil ? "http" : "https")",
+                    ])
                 onReady(port)
             },
             logger: logger)
@@ -128,6 +138,8 @@ package enum SluiceServer {
             options.maxConnections = configuration.maxConnections
             options.maxPacket = configuration.maxAllowedPacket
             options.advertisedAddress = advertised
+            options.tls = try tls.map { try NIOSSLContext(configuration: $0) }
+            options.requireSecureTransport = configuration.requireSecureTransport
             let mysql = MySQLServer(executor: executor, logins: logins, options: options, logger: logger)
             let listener: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
             do {

@@ -40,6 +40,19 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("log-level"),
         help: "trace, debug, info, notice, warning, error or critical (config log.level; default info).")
     var logLevel: String?
+    @Option(
+        name: .customLong("tls-cert-file"), help: "PEM certificate chain: HTTPS and MySQL TLS (server.tls.cert_file).")
+    var tlsCertFile: String?
+    @Option(name: .customLong("tls-key-file"), help: "PEM private key of the certificate (server.tls.key_file).")
+    var tlsKeyFile: String?
+    @Option(
+        name: .customLong("tls-ca-file"),
+        help: "PEM CA certificates; when set, clients must present a certificate it signed (server.tls.ca_file).")
+    var tlsCAFile: String?
+    @Flag(
+        name: .customLong("require-secure-transport"),
+        help: "Refuse MySQL logins without TLS (server.require_secure_transport).")
+    var requireSecureTransport = false
     @Option(name: .customLong("log-format"), help: "text or json (config log.format; default text).")
     var logFormat: String?
 
@@ -51,6 +64,10 @@ struct Serve: AsyncParsableCommand {
         if let host { overrides["server.host"] = host }
         if let logLevel { overrides["log.level"] = logLevel }
         if let logFormat { overrides["log.format"] = logFormat }
+        if let tlsCertFile { overrides["server.tls.cert_file"] = tlsCertFile }
+        if let tlsKeyFile { overrides["server.tls.key_file"] = tlsKeyFile }
+        if let tlsCAFile { overrides["server.tls.ca_file"] = tlsCAFile }
+        if requireSecureTransport { overrides["server.require_secure_transport"] = "true" }
         let configuration: SluiceConfiguration
         do {
             configuration = try await SluiceConfiguration.load(

@@ -39,6 +39,51 @@ import Testing
         #expect(m.state == .closed)
     }
 
+    /// An SSLRequest: flags with CLIENT_SSL, max packet, charset, 23 filler bytes (32 bytes).
+    static let sslRequest: [UInt8] = {
+        let flags = Capabilities([.protocol41, .secureConnection, .pluginAuth, .ssl]).rawValue
+        return [UInt8(flags & 0xFF), UInt8(flags >> 8 & 0xFF), UInt8(flags >> 16 & 0xFF), UInt8(flags >> 24)]
+            + [0, 0, 0, 1, 45] + Array(repeating: 0, count: 23)
+    }()
+
+    static func machine(_ transport: ConnectionMachine.Transport) -> ConnectionMachine {
+        ConnectionMachine(scramble: scramble, credentials: { $0 == "root" ? [] : nil }, transport: transport)
+    }
+
+    @Test func sslRequestsSwitchToTLSAndShiftTheSequence() {
+        var offered = Self.machine(.tlsOffered)
+        #expect(offered.capabilities.contains(.ssl))
+        #expect(offered.receive(Self.sslRequest) == [.startTLS])
+        #expect(offered.isSecure)
+        #expect(
+            offered.receive(Self.response(user: "root", password: "", plugin: nil))
+                == [.authenticated(user: "root", database: nil, sequence: 3)])
+        // Over TLS an auth switch goes out at 3 and the answer's OK at 5.
+        var switched = Self.machine(.tlsOffered)
+        _ = switched.receive(Self.sslRequest)
+        #expect(
+            switched.receive(Self.response(user: "root", password: "", plugin: "caching_sha2_password"))
+                == [.send(Handshake.authSwitch(scramble: Self.scramble), sequence: 3)])
+        #expect(switched.receive([]) == [.authenticated(user: "root", database: nil, sequence: 5)])
+        // Required: a plaintext login is refused with ERR 5205.
+        var required = Self.machine(.tlsRequired)
+        let refused = required.receive(Self.response(user: "root", password: "", plugin: nil))
+        guard case .send(let payload, 2) = refused.first else {
+            Issue.record("no refusal: \(refused)")
+            return
+        }
+        #expect(payload.prefix(3) == [0xFF, 0x55, 0x14])  // 5205
+        #expect(required.refusal?.hasPrefix("Connections using insecure transport are prohibited") == true)
+        // Not configured: no CLIENT_SSL, and an SSLRequest is refused (ERR 5400).
+        var plain = Self.machine(.plaintextOnly)
+        #expect(!plain.capabilities.contains(.ssl))
+        guard case .send(let error, 2) = plain.receive(Self.sslRequest).first else {
+            Issue.record("no refusal of the SSLRequest")
+            return
+        }
+        #expect(error.prefix(3) == [0xFF, 0x18, 0x15])  // 5400
+    }
+
     static func changeUser(user: String, password: String, database: String, plugin: String) -> [UInt8] {
         let auth =
             plugin == Handshake.nativePlugin

@@ -50,6 +50,9 @@ package struct ConnectionMachine: Sendable {
         case authenticated(user: String, database: String?, sequence: UInt8)
         /// Run a command (replies start at sequence 1).
         case run(Command)
+        /// The client asked for TLS (SSLRequest): start the TLS handshake on the socket; the real
+        /// HandshakeResponse follows over it with sequence 2.
+        case startTLS
         case close
     }
 
@@ -58,10 +61,30 @@ package struct ConnectionMachine: Sendable {
     /// `SHA1(SHA1(password))` of a user (empty: no password), nil for an unknown user.
     private let credentials: @Sendable (String) -> [UInt8]?
 
-    package init(scramble: [UInt8], credentials: @escaping @Sendable (String) -> [UInt8]?) {
+    /// TLS: not offered, offered, or required for every login (`server.require_secure_transport`).
+    package enum Transport: Sendable, Equatable {
+        case plaintextOnly, tlsOffered, tlsRequired
+    }
+
+    package let transport: Transport
+    /// Whether the client switched to TLS (after an SSLRequest).
+    package private(set) var isSecure = false
+
+    package init(
+        scramble: [UInt8], credentials: @escaping @Sendable (String) -> [UInt8]?, transport: Transport = .plaintextOnly
+    ) {
         self.scramble = scramble
         self.credentials = credentials
+        self.transport = transport
     }
+
+    /// What the greeting advertises: StarRocks' flags, plus CLIENT_SSL when TLS is configured.
+    package var capabilities: Capabilities {
+        transport == .plaintextOnly ? .server : Capabilities.server.union(.ssl)
+    }
+
+    /// The SSLRequest took sequence 1, so every later handshake packet is one further on.
+    private var shift: UInt8 { isSecure ? 1 : 0 }
 
     /// Handles one logical packet from the client.
     package mutating func receive(_ payload: [UInt8]) -> [Action] {
@@ -69,7 +92,7 @@ package struct ConnectionMachine: Sendable {
         case .awaitingResponse:
             return handshakeResponse(payload)
         case .awaitingAuthSwitch(let user, let database):
-            return finishLogin(user: user, database: database, response: payload, sequence: 4)
+            return finishLogin(user: user, database: database, response: payload, sequence: 4 + shift)
         case .awaitingChangeUserSwitch(let user, let database):
             return finishLogin(user: user, database: database, response: payload, sequence: 3, changingUser: true)
         case .commands:
@@ -140,17 +163,27 @@ package struct ConnectionMachine: Sendable {
             return refuse(code: 1045, sqlState: "28000", "Malformed handshake response", sequence: 2)
         }
         if response.isSSLRequest {
-            return refuse(code: 5400, sqlState: "XX000", "Failed to change to SSL connection", sequence: 2)
+            guard transport != .plaintextOnly, !isSecure else {
+                return refuse(code: 5400, sqlState: "XX000", "Failed to change to SSL connection", sequence: 2 + shift)
+            }
+            isSecure = true
+            return [.startTLS]
+        }
+        if transport == .tlsRequired, !isSecure {
+            return refuse(
+                code: 5205, sqlState: "08004",
+                "Connections using insecure transport are prohibited: connect with TLS (e.g. mysql --ssl)",
+                sequence: 2)
         }
         switch response.plugin {
         case nil, Handshake.nativePlugin?, Handshake.clearPlugin?:
             return finishLogin(
-                user: response.user, database: response.database, response: response.authResponse, sequence: 2,
-                clear: response.plugin == Handshake.clearPlugin)
+                user: response.user, database: response.database, response: response.authResponse,
+                sequence: 2 + shift, clear: response.plugin == Handshake.clearPlugin)
         default:
             // caching_sha2_password and the rest: switch to native with the same scramble.
             state = .awaitingAuthSwitch(user: response.user, database: response.database)
-            return [.send(Handshake.authSwitch(scramble: scramble), sequence: 2)]
+            return [.send(Handshake.authSwitch(scramble: scramble), sequence: 2 + shift)]
         }
     }
 

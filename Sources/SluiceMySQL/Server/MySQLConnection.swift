@@ -44,10 +44,11 @@ struct MySQLConnection {
         let logins = server.logins
         let clientHost = self.clientHost
         var machine = ConnectionMachine(
-            scramble: scramble, credentials: { logins.nativeCredential(user: $0, clientHost: clientHost) })
+            scramble: scramble, credentials: { logins.nativeCredential(user: $0, clientHost: clientHost) },
+            transport: server.tls == nil ? .plaintextOnly : server.requireSecureTransport ? .tlsRequired : .tlsOffered)
         let greeting = Handshake.greeting(
             serverVersion: server.executor.globals.identity.serverVersion,
-            connectionID: UInt32(truncatingIfNeeded: handle.id), scramble: scramble)
+            connectionID: UInt32(truncatingIfNeeded: handle.id), scramble: scramble, capabilities: machine.capabilities)
         try await outbound.write(ByteBuffer(bytes: PacketFramer.frames(greeting, sequence: 0).bytes))
 
         // Connection phase, under a deadline (a silent or slow socket is closed).
@@ -80,6 +81,10 @@ struct MySQLConnection {
                             ])
                     }
                     return
+                case .startTLS:
+                    // TLSUpgradeHandler already put TLS in front of the socket; what arrives
+                    // from here on was decrypted.
+                    reader.framer.expectedSequence = 2
                 case .run:
                     break handshake
                 }
@@ -153,7 +158,7 @@ struct MySQLConnection {
                     try await outbound.write(ByteBuffer(bytes: frame(payload, sequence: sequence)))
                     expectedSequence = sequence &+ 1
                     continue
-                case .authenticated, .close:
+                case .authenticated, .close, .startTLS:
                     return
                 }
                 var writer = PacketWriter(allocator: channel.allocator, sequence: packet.sequence &+ 1)

@@ -1,6 +1,7 @@
 package import Logging
 package import NIOCore
 import NIOPosix
+package import NIOSSL
 package import SluiceSQL
 
 /// The MySQL protocol front door (the query port, StarRocks' 9030): accepts connections and runs
@@ -16,6 +17,10 @@ package final class MySQLServer: Sendable {
         let handshakeTimeoutSeconds: Int
         let advertisedAddress: String?
         let logger: Logger
+        /// TLS for clients that send an SSLRequest; nil when no certificate is configured.
+        let tls: NIOSSLContext?
+        /// Logins without TLS are refused (`server.require_secure_transport`).
+        let requireSecureTransport: Bool
     }
 
     package struct Options: Sendable {
@@ -30,6 +35,10 @@ package final class MySQLServer: Sendable {
         package var handshakeTimeoutSeconds = 10
         /// `host:port` for URLs in results (the HTTP address).
         package var advertisedAddress: String?
+        /// TLS offered to clients (advertised as CLIENT_SSL); nil: plaintext only.
+        package var tls: NIOSSLContext?
+        /// Refuse logins that did not switch to TLS (ERR 5205).
+        package var requireSecureTransport = false
         package init() {}
     }
 
@@ -44,7 +53,7 @@ package final class MySQLServer: Sendable {
             executor: executor, registry: ConnectionRegistry(maxConnections: options.maxConnections),
             logins: logins ?? Logins(engine: executor.engine), maxPacket: options.maxPacket,
             handshakeTimeoutSeconds: options.handshakeTimeoutSeconds, advertisedAddress: options.advertisedAddress,
-            logger: logger)
+            logger: logger, tls: options.tls, requireSecureTransport: options.requireSecureTransport)
     }
 
     /// Binds the port. - Returns: the listening channel; pass it to ``serve(_:)``.
@@ -54,9 +63,10 @@ package final class MySQLServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.allowRemoteHalfClosure, value: false)
-            .bind(host: options.host, port: options.port) { channel in
+            .bind(host: options.host, port: options.port) { [tls = options.tls] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    if let tls { try channel.pipeline.syncOperations.addHandler(TLSUpgradeHandler(context: tls)) }
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
     }
