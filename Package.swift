@@ -85,7 +85,7 @@ var targets: [Target] = [
         name: "SluiceServer",
         dependencies: [
             "SluiceHTTP", "SluiceMySQL", "SluiceSQL", "SluiceStorage", "SluiceIO", "SluiceLoad", "SluiceTxn",
-            "SluiceRoutineLoad", "SluiceKafka",
+            "SluiceRoutineLoad", "SluiceKafka", "SluiceExpr",
             "CSluiceSupport",
             logging,
             .product(name: "Configuration", package: "swift-configuration"),

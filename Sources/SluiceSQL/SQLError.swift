@@ -7,7 +7,7 @@ package struct SQLError: Error, Sendable, CustomStringConvertible {
             case syntax, analysis, notFound, alreadyExists, dataQuality, internalError, timeout, cancelled, memoryLimit
             case unknownDatabase, unknownTable, unknownColumn, databaseExists, tableExists, labelExists, noDatabase
             case unknownVariable, readOnlyVariable, wrongValue, emptyQuery, killed, unsupported, unknownThread
-            case accessDenied, userOperationFailed
+            case accessDenied, userOperationFailed, tooLong
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -57,6 +57,8 @@ package struct SQLError: Error, Sendable, CustomStringConvertible {
         package static let accessDenied = Code(.accessDenied)
         /// CREATE/DROP USER or ROLE of one that exists / does not (MySQL's ERR 1396).
         package static let userOperationFailed = Code(.userOperationFailed)
+        /// The statement text is longer than `sql.max_statement_bytes`.
+        package static let tooLong = Code(.tooLong)
         package var description: String { base.rawValue }
     }
 

@@ -76,6 +76,29 @@ package struct SluiceConfiguration: Sendable {
     /// `server.shutdown_grace_seconds`: on SIGTERM, requests still running after this long
     /// (a stalled upload) are cancelled and their loads aborted. Default 10.
     package var shutdownGraceSeconds = 10
+    /// `server.max_http_connections`: open HTTP connections at once (one more is closed at
+    /// accept). Default 4096.
+    package var maxHTTPConnections = 4096
+    /// `server.header_timeout_seconds`: from a request's first byte to its complete head. Default 30.
+    package var headerTimeoutSeconds = 30
+    /// `server.body_timeout_seconds`: longest silence while a request body arrives. Default 60.
+    package var bodyTimeoutSeconds = 60
+    /// `server.max_header_bytes`: a request head's header fields, in bytes (larger: 431).
+    /// Default 65536.
+    package var maxHeaderBytes = 65_536
+    /// `server.max_header_count`: header fields in a request head (more: 431). Default 100.
+    package var maxHeaderCount = 100
+    /// `server.max_user_connections`: logged-in MySQL connections of one user (StarRocks'
+    /// `max_user_connections`). Default 100.
+    package var maxUserConnections = 100
+    /// `sql.max_statement_bytes`: longest SQL text accepted (HTTP and MySQL). Default 8 MiB.
+    package var maxStatementBytes = 8 << 20
+    /// `sql.max_expression_depth`: deepest expression nesting a statement (or a load's `columns`
+    /// and `where`) may have. Default 3000 (StarRocks' `expr_depth_limit`).
+    package var maxExpressionDepth = 3_000
+    /// `load.max_concurrent_loads`: Stream Loads and transaction loads receiving data at once;
+    /// one more is answered 503 "too busy". Default 64.
+    package var maxConcurrentLoads = 64
     /// `server.tls.cert_file` / `key_file`: PEM certificate chain and key; when set, the HTTP port
     /// speaks HTTPS only and the MySQL port offers TLS.
     package var tlsCertFile: String?
@@ -155,6 +178,15 @@ package struct SluiceConfiguration: Sendable {
         c.advertisedAddress = reader.string(forKey: "server.advertised_address")
         c.idleTimeoutSeconds = try integer(reader, "server.idle_timeout_seconds", c.idleTimeoutSeconds, 1...86_400)
         c.shutdownGraceSeconds = try integer(reader, "server.shutdown_grace_seconds", c.shutdownGraceSeconds, 0...3_600)
+        c.maxHTTPConnections = try integer(reader, "server.max_http_connections", c.maxHTTPConnections, 1...1_000_000)
+        c.headerTimeoutSeconds = try integer(reader, "server.header_timeout_seconds", c.headerTimeoutSeconds, 1...3_600)
+        c.bodyTimeoutSeconds = try integer(reader, "server.body_timeout_seconds", c.bodyTimeoutSeconds, 1...86_400)
+        c.maxHeaderBytes = try integer(reader, "server.max_header_bytes", c.maxHeaderBytes, 1024...(1 << 20))
+        c.maxHeaderCount = try integer(reader, "server.max_header_count", c.maxHeaderCount, 8...10_000)
+        c.maxUserConnections = try integer(reader, "server.max_user_connections", c.maxUserConnections, 1...1_000_000)
+        c.maxStatementBytes = try integer(reader, "sql.max_statement_bytes", c.maxStatementBytes, 1024...(1 << 30))
+        c.maxExpressionDepth = try integer(reader, "sql.max_expression_depth", c.maxExpressionDepth, 8...10_000)
+        c.maxConcurrentLoads = try integer(reader, "load.max_concurrent_loads", c.maxConcurrentLoads, 1...100_000)
         c.tlsCertFile = reader.string(forKey: "server.tls.cert_file").flatMap { $0.isEmpty ? nil : $0 }
         c.tlsKeyFile = reader.string(forKey: "server.tls.key_file").flatMap { $0.isEmpty ? nil : $0 }
         c.tlsCAFile = reader.string(forKey: "server.tls.ca_file").flatMap { $0.isEmpty ? nil : $0 }

@@ -6,6 +6,7 @@ package import Logging
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
+import SluiceExpr
 import SluiceHTTP
 import SluiceIO
 import SluiceKafka
@@ -85,7 +86,11 @@ package enum SluiceServer {
             engine: engine, transactions: transactions, routineLoad: routineLoad,
             globals: GlobalVariables(identity: identity))
         executor.logger = logger
+        executor.maxStatementBytes = configuration.maxStatementBytes
+        ExprLimits.setMaxDepth(configuration.maxExpressionDepth)
         var sqlRoutes = SQLRoutes(executor: executor, authenticator: authenticator)
+        // The JSON envelope escapes the statement: room for twice its limit.
+        sqlRoutes.maxRequestBytes = 2 * configuration.maxStatementBytes + 65_536
         sqlRoutes.advertisedAddress = advertised
         sqlRoutes.register(on: router)
         var streamLoad = StreamLoadRoutes(
@@ -93,6 +98,7 @@ package enum SluiceServer {
         streamLoad.streamingLoadMaxBytes = configuration.streamingLoadMaxMegabytes << 20
         streamLoad.defaultMemoryLimit = configuration.loadMemoryLimitBytes
         streamLoad.logger = logger
+        streamLoad.admission = LoadAdmission(limit: configuration.maxConcurrentLoads)
         streamLoad.register(on: router)
         let streamLoadRoutes = streamLoad
         let transactionLoads = TransactionLoads(service: loadService)
@@ -103,14 +109,30 @@ package enum SluiceServer {
             .register(on: router)
         StatusRoutes(engine: engine, routineLoad: routineLoad).register(on: router)
         let tls = try TLSSettings.make(configuration)
-        let http1 = HTTPServerBuilder.http1(
-            configuration: .init(
-                additionalChannelHandlers: SluiceChannelHandlers.make(
-                    authenticator: authenticator, streamLoad: streamLoadRoutes),
-                idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds))))
+        var limits = HTTPConnectionLimits()
+        limits.maxConnections = configuration.maxHTTPConnections
+        limits.headerTimeout = .seconds(Int64(configuration.headerTimeoutSeconds))
+        limits.idleTimeout = .seconds(Int64(configuration.idleTimeoutSeconds))
+        limits.bodyTimeout = .seconds(Int64(configuration.bodyTimeoutSeconds))
+        let httpConfiguration = HTTP1Channel.Configuration(
+            additionalChannelHandlers: SluiceChannelHandlers.make(
+                authenticator: authenticator, streamLoad: streamLoadRoutes),
+            idleTimeout: nil,
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: configuration.maxHeaderBytes, maxHeaderListSize: configuration.maxHeaderBytes,
+                maxHeaderFieldCount: configuration.maxHeaderCount))
+        let connectionCount = ConnectionCount()
+        let server = HTTPServerBuilder { [limits] responder in
+            let http = HTTP1Channel(responder: responder, configuration: httpConfiguration)
+            guard let tls else {
+                return GuardedChannel(http, limits: limits, count: connectionCount, logger: logger)
+            }
+            return GuardedChannel(
+                try TLSChannel(http, tlsConfiguration: tls), limits: limits, count: connectionCount, logger: logger)
+        }
         let app = Application(
             responder: TrailingSlashResponder(router.buildResponder()),
-            server: try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
+            server: server,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.httpPort), serverName: "Sluice"),
             onServerRunning: { channel in
@@ -136,6 +158,7 @@ package enum SluiceServer {
             options.host = configuration.host
             options.port = configuration.queryPort
             options.maxConnections = configuration.maxConnections
+            options.maxUserConnections = configuration.maxUserConnections
             options.maxPacket = configuration.maxAllowedPacket
             options.advertisedAddress = advertised
             options.tls = try tls.map { try NIOSSLContext(configuration: $0) }

@@ -24,8 +24,9 @@ package func connectLoopback(port: Int) throws -> Int32 {
     return fd
 }
 
-/// A bare TCP client for tests that need to misbehave (send half a body, then vanish).
-package final class RawHTTP {
+/// A bare TCP client for tests that need to misbehave (send half a body, then vanish). Used by
+/// one task at a time (it may move between threads).
+package final class RawHTTP: @unchecked Sendable {
     private let fd: Int32
 
     package init(port: Int) throws { fd = try connectLoopback(port: port) }

@@ -115,14 +115,18 @@ import Testing
         #expect(server.terminate().status == 0)
     }
 
-    /// D9: silent and slow-header connections are closed after `server.idle_timeout_seconds`; a
+    /// D9: silent connections are closed after `server.idle_timeout_seconds`, slow heads after
+    /// `server.header_timeout_seconds`; a
     /// stalled body fails at the load's `timeout` by a timer; SIGTERM does not wait on a stalled
     /// upload longer than `server.shutdown_grace_seconds`.
     @Test(.timeLimit(.minutes(2)))
     func stalledClientsAreCutOff() async throws {
         let (directory, server, sql) = try await startServer(
             tables: Self.tables,
-            environment: ["SLUICE_SERVER_IDLE_TIMEOUT_SECONDS": "3", "SLUICE_SERVER_SHUTDOWN_GRACE_SECONDS": "2"])
+            environment: [
+                "SLUICE_SERVER_IDLE_TIMEOUT_SECONDS": "3", "SLUICE_SERVER_HEADER_TIMEOUT_SECONDS": "3",
+                "SLUICE_SERVER_SHUTDOWN_GRACE_SECONDS": "2",
+            ])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let port = server.port
         let closed: [String] = try await onDedicatedThread {

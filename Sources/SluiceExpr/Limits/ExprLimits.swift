@@ -1,12 +1,19 @@
 import CSluiceSupport
+import Synchronization
 
 /// Bounds on the shape of an expression, so hostile SQL, `columns` or `where` text can neither
 /// overflow a thread's stack nor make planning quadratic. The numbers are StarRocks' FE
 /// defaults (`expr_depth_limit`, `expr_children_limit`); docs/limits.md lists them.
 package enum ExprLimits {
     /// Deepest expression tree accepted: nesting (parentheses, functions, `NOT`, `CASE`) and
-    /// operator chains (`a + b + c …`, `x AND y AND …`) both count.
-    package static let maxDepth = 3_000
+    /// operator chains (`a + b + c …`, `x AND y AND …`) both count. StarRocks' 3000 unless the
+    /// server's `sql.max_expression_depth` set another (once, at start-up).
+    package static var maxDepth: Int { configuredDepth.load(ordering: .relaxed) }
+    package static let defaultMaxDepth = 3_000
+    private static let configuredDepth = Atomic<Int>(defaultMaxDepth)
+
+    /// Sets the process's depth limit (`sql.max_expression_depth`).
+    package static func setMaxDepth(_ depth: Int) { configuredDepth.store(depth, ordering: .relaxed) }
     /// Most children one node may have: `IN (…)` items, function arguments, `CASE` branches.
     package static let maxChildren = 10_000
 

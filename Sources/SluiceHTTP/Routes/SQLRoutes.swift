@@ -151,6 +151,7 @@ package struct SQLRoutes: Sendable {
         switch code {
         case .notFound, .unknownDatabase, .unknownTable: .notFound
         case .accessDenied: .forbidden
+        case .tooLong: .contentTooLarge
         case .internalError: .internalServerError
         default: .badRequest
         }

@@ -26,6 +26,8 @@ package struct StreamLoadRoutes: Sendable {
     package var advertisedAddress: String
     /// One line per finished load (info), per failed load (warning), per refused login (warning).
     package var logger = Logger(label: "sluice")
+    /// Loads receiving data at once, shared with the transaction interface's `load` calls.
+    package var admission = LoadAdmission(limit: 64)
     package init(service: LoadService, authenticator: Authenticator, advertisedAddress: String) {
         self.service = service
         self.authenticator = authenticator
@@ -80,6 +82,8 @@ package struct StreamLoadRoutes: Sendable {
         if let denied = login.denial(.insert, database: database, table: table, engine: service.engine) {
             return denied
         }
+        guard admission.enter() else { return tooBusy() }
+        defer { admission.leave() }
         let headers = StreamLoadHeaders(fields: request.headers)
         let label = headers.label ?? UUID().uuidString.lowercased()
         let contentLength = request.headers[.contentLength].flatMap { Int($0) }
@@ -184,6 +188,18 @@ package struct StreamLoadRoutes: Sendable {
                 byteBuffer: ByteBuffer(
                     string: StreamLoadResponse.render(
                         result, errorURL: url, host: String(host.split(separator: ":").first ?? "127.0.0.1")))))
+    }
+
+    /// HTTP 503 with `Retry-After` and a Stream Load-shaped `Fail` answer naming the limit; the
+    /// connection closes so a client that sent no `Expect` stops uploading.
+    func tooBusy() -> Response {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        fields[.retryAfter] = "1"
+        fields[.connection] = "close"
+        let body = "{\"Status\":\"Fail\",\"Message\":\(JSONText.string(admission.busyMessage))}"
+        return Response(
+            status: .serviceUnavailable, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
     // MARK: Label state and error logs

@@ -36,6 +36,7 @@ package enum SluiceChannelHandlers {
         -> [any RemovableChannelHandler]
     {
         [
+            RequestPhaseHandler(),
             ExpectContinueHandler { head, clientHost in
                 // Without the slow hash (this runs on the event loop): a password not yet verified
                 // gets its 100 and is checked by the route.

@@ -114,6 +114,8 @@ package struct TransactionRoutes: Sendable {
             }
             return Self.respond(answer, host: host)
         case .load:
+            guard streamLoad.admission.enter() else { return streamLoad.tooBusy() }
+            defer { streamLoad.admission.leave() }
             return try await load(request, database: database, label: label, host: host)
         case .prepare:
             var timeout = defaultPreparedTimeout

@@ -87,11 +87,20 @@ package final class ConnectionRegistry: SessionDirectory {
 
     private let state = Mutex(State())
     package let maxConnections: Int
+    /// Logged-in connections one user may hold (StarRocks' `max_user_connections`).
+    package let maxUserConnections: Int
     package let maxHandshaking: Int
 
-    package init(maxConnections: Int, maxHandshaking: Int = 256) {
+    package init(maxConnections: Int, maxUserConnections: Int = 100, maxHandshaking: Int = 256) {
         self.maxConnections = maxConnections
+        self.maxUserConnections = maxUserConnections
         self.maxHandshaking = maxHandshaking
+    }
+
+    /// Why a logged-in connection was not registered.
+    enum Refusal: Error {
+        case tooMany
+        case tooManyForUser
     }
 
     /// A new connection id for a socket starting its handshake, or nil when too many are.
@@ -107,12 +116,14 @@ package final class ConnectionRegistry: SessionDirectory {
     /// The handshake ended (logged in or not).
     func handshakeEnded() { state.withLock { $0.handshaking -= 1 } }
 
-    /// Registers a logged-in connection. - Returns: false over the connection cap.
-    func register(_ handle: ConnectionHandle) -> Bool {
-        state.withLock { s in
-            guard s.connections.count < maxConnections else { return false }
+    /// Registers `user`'s logged-in connection. - Throws: over the connection caps.
+    func register(_ handle: ConnectionHandle, user: String) throws(Refusal) {
+        try state.withLock { (s) throws(Refusal) in
+            guard s.connections.count < maxConnections else { throw .tooMany }
+            guard s.connections.values.count(where: { $0.process.user == user }) < maxUserConnections else {
+                throw .tooManyForUser
+            }
             s.connections[handle.id] = handle
-            return true
         }
     }
 

@@ -116,12 +116,17 @@ struct MySQLConnection {
         let freshSession = session
         handle.loggedIn(user: login.user, database: nil)
 
-        guard server.registry.register(handle) else {
+        do {
+            try server.registry.register(handle, user: login.user)
+        } catch {
+            let refusal =
+                error == .tooMany
+                ? MySQLError.tooManyConnections
+                : MySQLError.tooManyUserConnections(login.user, limit: server.registry.maxUserConnections)
             server.logger.warning(
-                "MySQL connection refused: qe_max_connection reached",
-                metadata: ["limit": "\(server.registry.maxConnections)"])
-            try await outbound.write(
-                ByteBuffer(bytes: frame(MySQLError.tooManyConnections.packet, sequence: login.sequence)))
+                "MySQL connection refused: \(error == .tooMany ? "qe_max_connection" : "max_user_connections") reached",
+                metadata: ["user": "\(login.user)"])
+            try await outbound.write(ByteBuffer(bytes: frame(refusal.packet, sequence: login.sequence)))
             return
         }
         defer { server.registry.unregister(handle.id) }

@@ -42,6 +42,7 @@ package struct MySQLError: Error, Sendable, Equatable {
         case .killed, .cancelled: self.init(code: 1317, sqlState: "70100", error.message)
         case .unknownThread: self.init(code: 1094, sqlState: "HY000", error.message)
         case .accessDenied: self.init(code: 5203, sqlState: "42000", error.message)
+        case .tooLong: self.init(code: 1064, sqlState: "42000", error.message)
         case .userOperationFailed: self.init(code: 1396, sqlState: "HY000", error.message)
         case .analysis: self.init(code: 1064, sqlState: "HY000", analyzing(error.message))
         default: self.init(code: 1064, sqlState: "HY000", error.message)
@@ -97,6 +98,13 @@ package struct MySQLError: Error, Sendable, Equatable {
     static let tooManyConnections = MySQLError(
         code: 1040, sqlState: "08004",
         "Reach limit of connections: raise server.qe_max_connection or close idle connections")
+
+    static func tooManyUserConnections(_ user: String, limit: Int) -> MySQLError {
+        MySQLError(
+            code: 1040, sqlState: "08004",
+            "Reach limit of connections for user '\(user)': \(limit) (raise server.max_user_connections or close "
+                + "idle connections)")
+    }
 
     static func packetTooLarge(limit: Int) -> MySQLError {
         MySQLError(

@@ -29,6 +29,8 @@ package final class MySQLServer: Sendable {
         package var port = 9030
         /// `server.qe_max_connection`: logged-in connections at once. Default 4096.
         package var maxConnections = 4096
+        /// `server.max_user_connections`: logged-in connections per user. Default 100.
+        package var maxUserConnections = 100
         /// Largest command accepted (bytes); larger gets ERR 1153 and a close. Default 64 MiB.
         package var maxPacket = 64 << 20
         /// Seconds a client has to finish the handshake. Default 10.
@@ -50,7 +52,9 @@ package final class MySQLServer: Sendable {
     package init(executor: SQLExecutor, logins: Logins? = nil, options: Options, logger: Logger) {
         self.options = options
         context = Context(
-            executor: executor, registry: ConnectionRegistry(maxConnections: options.maxConnections),
+            executor: executor,
+            registry: ConnectionRegistry(
+                maxConnections: options.maxConnections, maxUserConnections: options.maxUserConnections),
             logins: logins ?? Logins(engine: executor.engine), maxPacket: options.maxPacket,
             handshakeTimeoutSeconds: options.handshakeTimeoutSeconds, advertisedAddress: options.advertisedAddress,
             logger: logger, tls: options.tls, requireSecureTransport: options.requireSecureTransport)

@@ -26,6 +26,8 @@ package struct SQLExecutor: Sendable {
     package let globals: GlobalVariables
     /// Where statements that destroy data (DROP, TRUNCATE) are logged; nil logs nothing.
     package var logger: Logger?
+    /// Longest statement text accepted (`sql.max_statement_bytes`). Default 8 MiB.
+    package var maxStatementBytes = 8 << 20
 
     /// - Parameter transactions: the process's transaction owner (the one its load paths use);
     ///   by default a new one over `engine`.
@@ -60,6 +62,7 @@ package struct SQLExecutor: Sendable {
     /// Runs on a large stack (``LargeStack``): statements at the expression depth limit recurse
     /// deeply in parsing and analysis.
     package func open(_ sql: String, session: inout Session) throws(SQLError) -> StatementOutcome {
+        try checkLength(sql)
         do {
             return try LargeStack.run {
                 let statement = try SQLParser.parse(sql)
@@ -77,6 +80,16 @@ package struct SQLExecutor: Sendable {
         } catch {
             throw translate(error)
         }
+    }
+
+    /// - Throws: `.tooLong` past ``maxStatementBytes``.
+    package func checkLength(_ sql: String) throws(SQLError) {
+        let length = sql.utf8.count
+        guard length > maxStatementBytes else { return }
+        throw SQLError(
+            .tooLong,
+            "The statement is \(length) bytes, longer than sql.max_statement_bytes (\(maxStatementBytes)); "
+                + "split it (e.g. INSERT in batches) or load the data with Stream Load")
     }
 
     /// `USE name` (also `default_catalog.name`, COM_INIT_DB's forms).
