@@ -166,6 +166,16 @@ if Context.environment["SLUICE_FUZZ"] == "1" {
         ("FuzzCSV", ["SluiceLoad"]),
         ("FuzzJSON", ["SluiceLoad", "SluiceFormat"]),
         ("FuzzMySQLPacket", ["SluiceMySQL"]),
+        ("FuzzJSONPath", ["SluiceLoad"]),
+        (
+            "FuzzStreamLoadHeaders",
+            [
+                "SluiceHTTP", "SluiceLoad", "SluiceFormat", "SluiceStorage", "SluiceTesting", "SluiceExpr",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        ("FuzzJournal", ["SluiceStorage", "SluiceIO", "SluiceTesting"]),
+        ("FuzzSegment", ["SluiceFormat"]),
     ]
     targets.append(.target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))
     for (name, dependencies) in fuzzTargets {

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs a libFuzzer entry point: scripts/fuzz.sh TARGET SECONDS, or scripts/fuzz.sh all SECONDS.
-# TARGET: FuzzSQLParser, FuzzExpression, FuzzCSV, FuzzJSON, FuzzMySQLPacket (sources in Fuzz/, seeds in
+# TARGET: FuzzSQLParser, FuzzExpression, FuzzCSV, FuzzJSON, FuzzJSONPath, FuzzStreamLoadHeaders,
+# FuzzMySQLPacket, FuzzJournal, FuzzSegment (sources in Fuzz/, seeds in
 # Fuzz/corpus/TARGET). Builds in .build/fuzz with -sanitize=fuzzer; a finding (crash, hang
 # past 30 s, RSS past 2 GiB) fails the run and leaves the input as .build/fuzz/findings/*.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${1:?usage: scripts/fuzz.sh TARGET|all SECONDS}"
 seconds="${2:?usage: scripts/fuzz.sh TARGET|all SECONDS}"
-all=(FuzzSQLParser FuzzExpression FuzzCSV FuzzJSON FuzzMySQLPacket)
+all=(FuzzSQLParser FuzzExpression FuzzCSV FuzzJSON FuzzJSONPath FuzzStreamLoadHeaders FuzzMySQLPacket FuzzJournal
+    FuzzSegment)
 if [ "$target" = all ]; then targets=("${all[@]}"); else targets=("$target"); fi
 scratch=.build/fuzz
 mkdir -p "$scratch/findings"

@@ -243,6 +243,18 @@ package enum PageCodec {
         }
     }
 
+    /// A value length must be non-negative and, with the lengths before it, fit in the bytes
+    /// the page has left (a damaged length near 2^63 must not overflow the running total).
+    @inline(__always)
+    private static func checkLength(_ length: Int64, total: Int, reader: ByteReader) throws(FormatError) {
+        guard length >= 0 else { throw FormatError(.corruption, "negative length", offset: reader.position) }
+        guard length <= Int64(reader.remaining - total) else {
+            throw FormatError(
+                .corruption, "value lengths exceed the page's \(reader.remaining) remaining bytes",
+                offset: reader.position)
+        }
+    }
+
     private static func decodeBytes(
         rows: Int, dictionary: Bool, reader: inout ByteReader, into column: inout ColumnVector
     ) throws(FormatError) {
@@ -254,7 +266,7 @@ package enum PageCodec {
             starts.reserveCapacity(entries + 1)
             var total = 0
             for l in lengths {
-                guard l >= 0 else { throw FormatError(.corruption, "negative length", offset: reader.position) }
+                try checkLength(l, total: total, reader: reader)
                 starts.append(total)
                 total += Int(l)
             }
@@ -297,7 +309,7 @@ package enum PageCodec {
             try IntegerCodec.decode(count: rows, from: &reader, into: &lengths)
             var total = 0
             for l in lengths {
-                guard l >= 0 else { throw FormatError(.corruption, "negative length", offset: reader.position) }
+                try checkLength(l, total: total, reader: reader)
                 total += Int(l)
             }
             let data = try reader.readBytes(total)

@@ -27,6 +27,12 @@ package enum SluiceServer {
         _ configuration: SluiceConfiguration, logger: Logger, onReady: @escaping @Sendable (Int) -> Void = { _ in }
     ) async throws {
         MemoryTuning.apply()
+        let descriptors = FileDescriptorLimit.raise()
+        if descriptors < configuration.maxHTTPConnections + configuration.maxConnections {
+            logger.warning(
+                "open-file limit \(descriptors) is below server.max_http_connections + server.qe_max_connection; raise it (ulimit -n) or lower them"
+            )
+        }
         if let faults = ProcessInfo.processInfo.environment["SLUICE_FAULTS"], !faults.isEmpty {
             try FaultPoints.configure(faults)
             logger.warning("fault points armed (SLUICE_FAULTS)", metadata: ["faults": "\(faults)"])

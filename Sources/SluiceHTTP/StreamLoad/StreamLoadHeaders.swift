@@ -1,7 +1,7 @@
 import Foundation
-import HTTPTypes
+package import HTTPTypes
 import SluiceExpr
-import SluiceLoad
+package import SluiceLoad
 import SluiceStorage
 
 /// Stream Load headers → ``LoadOptions``, with StarRocks' validation messages (spec §1.2).
@@ -10,15 +10,22 @@ import SluiceStorage
 /// sizes) before the transaction begins, ``configure(_:)`` for everything else after it.
 /// Unknown header names are ignored; Doris spellings (`line_delimiter`, `read_json_by_line`,
 /// `two_phase_commit: false`) are accepted.
-struct StreamLoadHeaders: Sendable {
+package struct StreamLoadHeaders: Sendable {
     let fields: HTTPFields
 
+    package init(fields: HTTPFields) { self.fields = fields }
+
     /// Server limits that apply to every load.
-    struct Limits {
+    package struct Limits {
         var streamingLoadMaxBytes: Int
         var jsonMaxBytes = 100 * 1024 * 1024
         var defaultTimeoutSeconds = 600
         var defaultMemoryLimit: Int
+
+        package init(streamingLoadMaxBytes: Int, defaultMemoryLimit: Int) {
+            self.streamingLoadMaxBytes = streamingLoadMaxBytes
+            self.defaultMemoryLimit = defaultMemoryLimit
+        }
     }
 
     func value(_ name: String) -> String? {
@@ -31,7 +38,7 @@ struct StreamLoadHeaders: Sendable {
     }
 
     /// Format, timeout and body-size checks that precede `begin` (spec §1.3 steps 4–6).
-    func validateBeforeBegin(contentLength: Int?, limits: Limits, label: String) throws(LoadError) -> (
+    package func validateBeforeBegin(contentLength: Int?, limits: Limits, label: String) throws(LoadError) -> (
         LoadOptions.Format, Int
     ) {
         if let contentLength, contentLength > limits.streamingLoadMaxBytes {
@@ -93,7 +100,7 @@ struct StreamLoadHeaders: Sendable {
     }
 
     /// The headers parsed after `begin`, in StarRocks' order (spec §1.3 step 8).
-    func configure(_ options: inout LoadOptions, limits: Limits) throws(LoadError) {
+    package func configure(_ options: inout LoadOptions, limits: Limits) throws(LoadError) {
         options.columns = value("columns")
         options.filter = value("where")
         if let text = value("column_separator") { options.columnSeparator = try separator(text, "column_separator") }

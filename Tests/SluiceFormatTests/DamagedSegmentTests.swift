@@ -1,0 +1,62 @@
+import SluiceFormat
+import Testing
+
+/// Segments and pages that are damaged but carry valid checksums (what FuzzSegment produces by
+/// repairing CRCs): decoding reports corruption and never traps.
+@Suite struct DamagedSegmentTests {
+    /// FuzzSegment's first finding: a bytes page whose value lengths (near 2^63) summed past
+    /// `Int.max` trapped the decoder; now the lengths must fit in the page.
+    static let lengthOverflow: [UInt8] = {
+        let hex = [
+            "534c534701010003000101000000000000000224f5c4b3f9040101030002030001000000000063636301000000000000",
+            "00000224b2b62c11020103010201bbfeffffffffffff09db8b0200e1d9ef00ba03030102000000000000044000000000",
+            "000000009c7500883ce437fea96921cd010003010201000000000000000d0d0d0d000f0b4d0000b30a284fc58601ff96",
+            "00000000000000000000000000000003030153210301019c7500883ce437fe00000000000004ffffffffffffffffffff",
+            "7f0000000000000000000000000000000000000000ffffffffffffffffffffffffd2a74b590307000101051303000102",
+            "06010401182403010100036363630202013c17030101bbfeffffffffffffffffffffffffffff96000000000000000000",
+            "00000000000003030153210301019c7500883ce437fe0000000000000440040101741903010198ab0196b4020501018d",
+            "011f03010180f7989a87eeb00380a0ac9eeef78606060201ac0139030101fbffffffffffffffffffffffffffffffffff",
+            "ffffffffffffffffffffffffff7f77692deda9000000534c5347",
+        ].joined()
+        var bytes = [UInt8]()
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            bytes.append(UInt8(hex[index..<next], radix: 16)!)
+            index = next
+        }
+        return bytes
+    }()
+
+    @Test func pageLengthsPastThePageAreCorruptionNotATrap() throws {
+        var file = Self.lengthOverflow
+        // Repair the footer checksum as the fuzzer did.
+        let trailer = file.count - SegmentFormat.trailerSize
+        let length =
+            Int(file[trailer + 4]) | Int(file[trailer + 5]) << 8 | Int(file[trailer + 6]) << 16
+            | Int(file[trailer + 7]) << 24
+        let crc = CRC32C.checksum(file[(trailer - length)..<trailer])
+        for i in 0..<4 { file[trailer + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
+        let bytes = file
+        let footer = try SegmentReader.footer(fileSize: bytes.count) { offset, length in
+            Array(bytes[offset..<(offset + length)])
+        }
+        var errors = [FormatError]()
+        for column in footer.columns {
+            var vector = ColumnVector(type: column.lane == .bytes ? .string : .bigint)
+            for page in column.pages where page.offset >= 0 && page.size >= 8 && page.offset + page.size <= bytes.count
+            {
+                var pageBytes = Array(bytes[page.offset..<(page.offset + page.size)])
+                let body = pageBytes.count - 4
+                let crc = CRC32C.checksum(pageBytes[0..<body])
+                for i in 0..<4 { pageBytes[body + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
+                do {
+                    try PageCodec.decode(pageBytes, into: &vector, baseOffset: page.offset)
+                } catch {
+                    errors.append(error)
+                }
+            }
+        }
+        #expect(errors.contains { $0.description.contains("value lengths exceed") }, "\(errors)")
+    }
+}
