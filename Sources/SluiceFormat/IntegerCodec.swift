@@ -113,6 +113,10 @@ package enum IntegerCodec {
         out.write(bytes: packed)
     }
 
+    /// The most values one ``decode(count:from:into:)`` accepts (a page's rows or dictionary
+    /// entries; larger counts are damage and must not size an allocation).
+    package static let maxCount = 1 << 24
+
     /// Reads `count` values of `width` bits.
     static func unpack(
         count: Int, width: Int, from reader: inout ByteReader, _ body: (Int, UInt64) -> Void
@@ -151,6 +155,9 @@ package enum IntegerCodec {
     /// Decodes `count` values written by ``encode(_:into:)``.
     package static func decode(count: Int, from reader: inout ByteReader, into out: inout [Int64]) throws(FormatError) {
         let start = reader.position
+        guard count >= 0, count <= maxCount else {
+            throw FormatError(.corruption, "\(count) integers in one run", offset: reader.baseOffset + start)
+        }
         guard let encoding = IntegerEncoding(rawValue: try reader.read(UInt8.self)) else {
             throw FormatError(.unsupported, "integer encoding", offset: reader.baseOffset + start)
         }
@@ -184,6 +191,9 @@ package enum IntegerCodec {
                 throw FormatError(.corruption, "runs cover \(produced) of \(count)", offset: reader.baseOffset + start)
             }
         case .delta:
+            guard count >= 1 else {
+                throw FormatError(.corruption, "a delta run of no values", offset: reader.baseOffset + start)
+            }
             let first = try reader.read(Int64.self)
             let minDelta = try reader.read(Int64.self)
             let width = Int(try reader.read(UInt8.self))

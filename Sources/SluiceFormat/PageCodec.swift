@@ -16,6 +16,9 @@
 /// the layout byte).
 package enum PageCodec {
     package static let defaultPageRows = 8192
+    /// The most rows a page read back may claim (writers use ``defaultPageRows``; this leaves
+    /// room without letting a damaged count size a huge allocation).
+    package static let maxPageRows = 1 << 20
 
     /// Min/max of a page's non-null values, kept in the segment footer for pruning.
     package struct ZoneMap: Sendable, Hashable {
@@ -196,8 +199,9 @@ package enum PageCodec {
             throw FormatError(.corruption, "page lane \(lane) does not match column type", offset: baseOffset)
         }
         let layout = try reader.read(UInt8.self)
-        let rows = try reader.readInt()
-        let nullCount = try reader.readInt()
+        // Counts come from the file: bounded before anything is sized by them.
+        let rows = try reader.readInt(maximum: maxPageRows)
+        let nullCount = try reader.readInt(maximum: rows)
         let base = column.count
         if nullCount > 0 {
             let bitmap = try reader.readBytes((rows + 7) / 8)
@@ -259,7 +263,7 @@ package enum PageCodec {
         rows: Int, dictionary: Bool, reader: inout ByteReader, into column: inout ColumnVector
     ) throws(FormatError) {
         if dictionary {
-            let entries = try reader.readInt()
+            let entries = try reader.readInt(maximum: max(rows, 1))
             var lengths = [Int64]()
             try IntegerCodec.decode(count: entries, from: &reader, into: &lengths)
             var starts = [Int]()

@@ -4,7 +4,7 @@ package struct LoadError: Error, Sendable, CustomStringConvertible {
     package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String {
             case invalidArgument, analysis, tableMissing, tooManyFilteredRows, bodyTooLarge, bodyIncomplete, timeout,
-                storage, cancelled
+                storage, cancelled, tooBusy
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -24,6 +24,9 @@ package struct LoadError: Error, Sendable, CustomStringConvertible {
         /// Storage refused the write or the commit (I/O, dropped table…).
         package static let storage = Code(.storage)
         package static let cancelled = Code(.cancelled)
+        /// The running loads hold the whole memory budget (`load.total_memory_limit_bytes`):
+        /// nothing was written; retry with the same label.
+        package static let tooBusy = Code(.tooBusy)
         package var description: String { base.rawValue }
     }
 

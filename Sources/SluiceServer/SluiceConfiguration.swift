@@ -91,11 +91,16 @@ package struct SluiceConfiguration: Sendable {
     /// `server.max_user_connections`: logged-in MySQL connections of one user (StarRocks'
     /// `max_user_connections`). Default 100.
     package var maxUserConnections = 100
-    /// `sql.max_statement_bytes`: longest SQL text accepted (HTTP and MySQL). Default 8 MiB.
-    package var maxStatementBytes = 8 << 20
+    /// `sql.max_statement_bytes`: longest SQL text accepted (HTTP and MySQL). Default 64 MiB, as
+    /// `server.max_allowed_packet` (spec scenario 46 sends a 17 MiB string literal).
+    package var maxStatementBytes = 64 << 20
     /// `sql.max_expression_depth`: deepest expression nesting a statement (or a load's `columns`
     /// and `where`) may have. Default 3000 (StarRocks' `expr_depth_limit`).
     package var maxExpressionDepth = 3_000
+    /// `load.total_memory_limit_bytes`: what all running loads may buffer together; each takes
+    /// its `load.memory_limit_bytes` while it lasts, then what is left (at least 4 MiB). Default
+    /// 2 GiB.
+    package var loadTotalMemoryLimitBytes = 2 << 30
     /// `load.max_concurrent_loads`: Stream Loads and transaction loads receiving data at once;
     /// one more is answered 503 "too busy". Default 64.
     package var maxConcurrentLoads = 64
@@ -186,6 +191,8 @@ package struct SluiceConfiguration: Sendable {
         c.maxUserConnections = try integer(reader, "server.max_user_connections", c.maxUserConnections, 1...1_000_000)
         c.maxStatementBytes = try integer(reader, "sql.max_statement_bytes", c.maxStatementBytes, 1024...(1 << 30))
         c.maxExpressionDepth = try integer(reader, "sql.max_expression_depth", c.maxExpressionDepth, 8...10_000)
+        c.loadTotalMemoryLimitBytes = try integer(
+            reader, "load.total_memory_limit_bytes", c.loadTotalMemoryLimitBytes, (16 << 20)...(1 << 50))
         c.maxConcurrentLoads = try integer(reader, "load.max_concurrent_loads", c.maxConcurrentLoads, 1...100_000)
         c.tlsCertFile = reader.string(forKey: "server.tls.cert_file").flatMap { $0.isEmpty ? nil : $0 }
         c.tlsKeyFile = reader.string(forKey: "server.tls.key_file").flatMap { $0.isEmpty ? nil : $0 }

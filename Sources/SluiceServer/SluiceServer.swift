@@ -67,7 +67,9 @@ package enum SluiceServer {
             return authenticator
         }()
         let transactions = TransactionManager(engine: engine)
-        let loadService = LoadService(engine: engine, transactions: transactions)
+        let loadService = LoadService(
+            engine: engine, transactions: transactions,
+            memoryBudget: LoadMemoryBudget(total: configuration.loadTotalMemoryLimitBytes))
         let advertised = configuration.advertisedAddress ?? "\(configuration.host):\(configuration.httpPort)"
         var routineLoadOptions = RoutineLoadOptions()
         routineLoadOptions.memoryLimit = configuration.loadMemoryLimitBytes

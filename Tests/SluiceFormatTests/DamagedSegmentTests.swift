@@ -57,6 +57,19 @@ import Testing
                 }
             }
         }
-        #expect(errors.contains { $0.description.contains("value lengths exceed") }, "\(errors)")
+        // Refused as damage (the lengths, or the dictionary size before them), not a trap.
+        #expect(!errors.isEmpty)
+        #expect(errors.allSatisfy { $0.code == .corruption || $0.code == .truncated }, "\(errors)")
+    }
+
+    /// FuzzSegment's second finding: integer runs whose count came from a damaged page (a huge
+    /// count overflowed the bit-packed size; a delta run of none ranged 0..<-1); now refused.
+    @Test func integerRunsWithImpossibleCountsAreCorruption() {
+        var out = [Int64]()
+        var huge = ByteReader([IntegerEncoding.bitPacked.rawValue] + Array(repeating: 0, count: 8) + [64])
+        #expect(throws: FormatError.self) { try IntegerCodec.decode(count: 1 << 40, from: &huge, into: &out) }
+        var empty = ByteReader([IntegerEncoding.delta.rawValue] + Array(repeating: 0, count: 17))
+        #expect(throws: FormatError.self) { try IntegerCodec.decode(count: 0, from: &empty, into: &out) }
+        #expect(out.isEmpty)
     }
 }

@@ -114,6 +114,43 @@ import Testing
         #expect(strict.errorLog.entries.contains { $0.contains("'toolongname'") && $0.contains("'name'") })
     }
 
+    /// `load.total_memory_limit_bytes`: loads get their own limit while the budget lasts, then
+    /// what is left, never under the floor; an ended load gives its grant back.
+    @Test func theMemoryBudgetIsSharedByRunningLoads() throws {
+        let budget = LoadMemoryBudget(total: 1200 << 20)
+        // The full threshold while a quarter of what is left pays for its footprint, then less,
+        // then the floor; each is charged `footprint` times its threshold.
+        let grants = (0..<8).compactMap { _ in budget.reserve(48 << 20) }
+        #expect(grants.count == 8)
+        #expect(grants.prefix(4).allSatisfy { $0 == 48 << 20 })
+        #expect(grants[4] < 48 << 20)
+        #expect(zip(grants, grants.dropFirst()).allSatisfy { $0 >= $1 })
+        #expect(grants.last! < 48 << 20 && grants.allSatisfy { $0 >= LoadMemoryBudget.floor })
+        #expect(budget.inUse == grants.map(LoadMemoryBudget.charge).reduce(0, +))
+        budget.release(grants[0])
+        #expect(budget.inUse == grants.dropFirst().map(LoadMemoryBudget.charge).reduce(0, +))
+        // When not even the floor is left, the load is refused (too busy).
+        let tight = LoadMemoryBudget(total: LoadMemoryBudget.charge(LoadMemoryBudget.floor))
+        #expect(tight.reserve(48 << 20) == LoadMemoryBudget.floor)
+        #expect(tight.reserve(48 << 20) == nil)
+        // Through the service: a running load holds its grant until it ends.
+        let engine = try Self.engine()
+        let service = LoadService(
+            engine: engine, transactions: TransactionManager(engine: engine),
+            memoryBudget: LoadMemoryBudget(total: 1 << 30))
+        var options = LoadOptions()
+        options.columnSeparator = [44]
+        options.columns = "id, name, price"
+        guard case .success(let load) = service.begin(database: "db", table: "t", label: "m1", options: options) else {
+            Issue.record("begin failed")
+            return
+        }
+        #expect(service.memoryBudget.inUse == LoadMemoryBudget.charge(48 << 20))
+        try Array("1,a,1\n".utf8).withUnsafeBytes { try load.consume($0) }
+        #expect(load.finish().status == .success)
+        #expect(service.memoryBudget.inUse == 0)
+    }
+
     @Test func tooManyFilteredRowsNamesTheCountsAndTheRatio() throws {
         let engine = try Self.engine()
         var options = LoadOptions()

@@ -183,4 +183,40 @@ import Testing
         #expect(capped.0, "a connection past server.max_http_connections was served")
         #expect(capped.1.contains("200 OK"), "\(capped.1)")
     }
+
+    /// `load.total_memory_limit_bytes`: while one load holds the budget, another is answered 503
+    /// at once (nothing written; the client retries with the same label).
+    @Test(.timeLimit(.minutes(2)))
+    func aSpentMemoryBudgetAnswersTooBusy() async throws {
+        let (directory, server, _) = try await startServer(
+            tables: [Self.table],
+            // Room for one load at the floor.
+            environment: ["SLUICE_LOAD_TOTAL_MEMORY_LIMIT_BYTES": String(40 << 20)])
+        defer {
+            _ = server.terminate()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let port = server.port
+        let holding = try RawHTTP(port: port)
+        try holding.send(
+            "PUT /api/db/t/_stream_load HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic cm9vdDo=\r\n"
+                + "label: holding\r\ncolumn_separator: ,\r\nContent-Length: 8\r\n\r\n8,h\n")
+        var refused: Curl.Response?
+        let sawRefusal = try await Eventually.until(timeout: .seconds(10), poll: .milliseconds(50)) {
+            refused = try await onDedicatedThread {
+                try Curl.streamLoad(
+                    port: port, database: "db", table: "t", body: "9,x\n", headers: ["column_separator": ","])
+            }
+            return refused?.status == 503
+        }
+        #expect(sawRefusal, "\(refused?.status ?? 0) \(refused?.body ?? "")")
+        #expect(refused?.body.contains("load.total_memory_limit_bytes") == true, "\(refused?.body ?? "")")
+        try holding.send("9,i\n")
+        let held = try await onDedicatedThread { () -> String in
+            holding.setReceiveTimeout(seconds: 20)
+            defer { holding.close() }
+            return holding.receive()
+        }
+        #expect(held.contains("Success"), "\(held)")
+    }
 }

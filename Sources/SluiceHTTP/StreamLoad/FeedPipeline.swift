@@ -44,6 +44,13 @@ extension FeedPipeline {
     /// 1 MiB: fewer thread hand-offs per byte).
     static let hopBytes = 4 << 20
 
+    /// The hop for `load`: a twelfth of its memory grant, between 256 KiB and ``hopBytes`` (two
+    /// hops and their parsed batches are in flight per load, so under a tight memory budget
+    /// many concurrent loads each keep less of the body in memory).
+    static func hopBytes(for load: RunningLoad) -> Int {
+        min(hopBytes, max(256 << 10, load.memoryGrant / 12))
+    }
+
     /// Streams a request body into `load` in hops, one parsed while the next arrives, and returns
     /// the bytes received. `check` sees the running byte count after every chunk and stops the
     /// request by throwing. Nothing is feeding the load once this returns or throws.
@@ -51,6 +58,7 @@ extension FeedPipeline {
         _ body: RequestBody, decoder: BodyDecoder, load: RunningLoad, check: (_ received: Int) throws -> Void
     ) async throws -> Int {
         var pipeline = FeedPipeline(decoder: decoder, load: load)
+        let hopBytes = Self.hopBytes(for: load)
         var pending = ByteBufferAllocator().buffer(capacity: hopBytes + (64 << 10))
         var received = 0
         do {

@@ -181,9 +181,12 @@ package struct StreamLoadRoutes: Sendable {
         let url = result.errorLogName.map { "http://\(host)/api/_load_error_log?file=\($0)" }
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
-        if close { fields[.connection] = "close" }
+        // Refused for memory before any byte was written: 503 so clients retry (same label).
+        let busy = result.errorCode == .tooBusy
+        if busy { fields[.retryAfter] = "1" }
+        if close || busy { fields[.connection] = "close" }
         return Response(
-            status: .ok, headers: fields,
+            status: busy ? .serviceUnavailable : .ok, headers: fields,
             body: ResponseBody(
                 byteBuffer: ByteBuffer(
                     string: StreamLoadResponse.render(

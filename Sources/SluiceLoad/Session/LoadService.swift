@@ -68,9 +68,16 @@ package final class LoadService: Sendable {
         totals.withLock { $0.addWritten(counters) }
     }
 
-    package init(engine: StorageEngine, transactions: TransactionManager) {
+    /// What running loads may buffer together; each load's flush threshold comes out of it.
+    package let memoryBudget: LoadMemoryBudget
+
+    package init(
+        engine: StorageEngine, transactions: TransactionManager,
+        memoryBudget: LoadMemoryBudget = LoadMemoryBudget(total: .max)
+    ) {
         self.engine = engine
         self.transactions = transactions
+        self.memoryBudget = memoryBudget
     }
 
     /// Begins a load. On failure the result says why (label clash, unknown table, bad mapping).
@@ -128,16 +135,29 @@ package final class LoadService: Sendable {
             return fail("unknown table \"\(transaction.database).\(table)\"", code: .tableMissing)
         }
         var options = options
+        var grant = 0
         do {
             try configure(&options, meta)
+            guard let granted = memoryBudget.reserve(options.memoryLimit) else {
+                throw LoadError(
+                    .tooBusy,
+                    "too busy: the running loads hold the whole load memory budget "
+                        + "(load.total_memory_limit_bytes, \(memoryBudget.total >> 20) MiB); retry shortly with the same label"
+                )
+            }
+            grant = granted
+            options.memoryLimit = grant
             let session = try LoadSession(engine: engine, table: meta, options: options)
             let load = RunningLoad(
                 service: self, transaction: transaction, session: session, startedAt: start ?? planStart,
-                beginMilliseconds: beginMilliseconds, planMilliseconds: Self.milliseconds(clock.now - planStart))
+                beginMilliseconds: beginMilliseconds, planMilliseconds: Self.milliseconds(clock.now - planStart),
+                memoryGrant: grant)
             return .success(load)
         } catch let error as LoadError {
+            memoryBudget.release(grant)
             return fail(error.message, code: error.code)
         } catch {
+            memoryBudget.release(grant)
             return fail("\(error)", code: nil)
         }
     }
@@ -173,11 +193,14 @@ package final class RunningLoad: @unchecked Sendable {
     private var result: LoadResult
     private var readTime = Duration.zero
     private var closed = false
+    /// Bytes of the service's memory budget this load holds until it ends (its flush threshold).
+    package private(set) var memoryGrant: Int
 
     init(
         service: LoadService, transaction: Transaction, session: LoadSession, startedAt: ContinuousClock.Instant,
-        beginMilliseconds: Int, planMilliseconds: Int
+        beginMilliseconds: Int, planMilliseconds: Int, memoryGrant: Int = 0
     ) {
+        self.memoryGrant = memoryGrant
         self.service = service
         self.transaction = transaction
         self.session = session
@@ -294,6 +317,8 @@ package final class RunningLoad: @unchecked Sendable {
     }
 
     private func completed() -> LoadResult {
+        service.memoryBudget.release(memoryGrant)
+        memoryGrant = 0
         result.counters = session.counters
         service.recordWritten(session.counters)
         if session.errorLog.rejected > 0 {

@@ -26,8 +26,8 @@ package struct SQLExecutor: Sendable {
     package let globals: GlobalVariables
     /// Where statements that destroy data (DROP, TRUNCATE) are logged; nil logs nothing.
     package var logger: Logger?
-    /// Longest statement text accepted (`sql.max_statement_bytes`). Default 8 MiB.
-    package var maxStatementBytes = 8 << 20
+    /// Longest statement text accepted (`sql.max_statement_bytes`). Default 64 MiB.
+    package var maxStatementBytes = 64 << 20
 
     /// - Parameter transactions: the process's transaction owner (the one its load paths use);
     ///   by default a new one over `engine`.
