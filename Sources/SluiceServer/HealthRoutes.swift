@@ -62,15 +62,20 @@ final class HealthRoutes: Sendable {
         .set(to: 1)
     }
 
-    func register(on router: Router<SluiceRequestContext>) {
-        router.get("/livez") { _, _ in "ok\n" }
-        router.get("/readyz") { [readiness] _, _ -> Response in
-            readiness.isReady
+    func register(on router: Router<SluiceRequestContext>, guard endpoints: EndpointGuard) {
+        router.get("/livez") { request, context -> Response in
+            if let refused = await endpoints.refusal("/livez", request, context) { return refused }
+            return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        router.get("/readyz") { [readiness] request, context -> Response in
+            if let refused = await endpoints.refusal("/readyz", request, context) { return refused }
+            return readiness.isReady
                 ? Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "ready\n")))
                 : Response(
                     status: .serviceUnavailable, body: ResponseBody(byteBuffer: ByteBuffer(string: "draining\n")))
         }
-        router.get("/metrics") { [self] _, _ -> Response in
+        router.get("/metrics") { [self] request, context -> Response in
+            if let refused = await endpoints.refusal("/metrics", request, context) { return refused }
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             // Reading the engine's state takes its locks: off the cooperative pool.

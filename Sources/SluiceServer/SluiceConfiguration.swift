@@ -28,6 +28,9 @@ package struct SluiceConfiguration: Sendable {
     /// root has none (the first start); afterwards SET PASSWORD changes it. Default: none (root
     /// with an empty password, as StarRocks).
     package var rootPassword: String?
+    /// `auth.open_endpoints`: operator endpoints answered without a login. Default `/livez`,
+    /// `/readyz`, `/metrics`; the status page (`/`, `/api/status`) may be added.
+    package var openEndpoints = ["/livez", "/readyz", "/metrics"]
     /// `load.label_keep_max_second`: how long committed labels are remembered. Default 259200 s.
     package var labelKeepSeconds = 259_200
     /// `load.label_clean_interval_second`: how often expired labels are forgotten. Default 60 s.
@@ -158,6 +161,14 @@ package struct SluiceConfiguration: Sendable {
         c.maxAllowedPacket = try integer(
             reader, "server.max_allowed_packet", c.maxAllowedPacket, 1024...(1 << 30))
         c.rootPassword = environment["SLUICE_ROOT_PASSWORD"] ?? reader.string(forKey: "auth.root_password")
+        if let open = reader.stringArray(forKey: "auth.open_endpoints") {
+            let known = ["/livez", "/readyz", "/metrics", "/", "/api/status"]
+            for path in open where !known.contains(path) {
+                throw ConfigurationError(
+                    "auth.open_endpoints: '\(path)' is not an operator endpoint; choose from \(known.joined(separator: ", "))")
+            }
+            c.openEndpoints = open
+        }
         c.labelKeepSeconds = try integer(reader, "load.label_keep_max_second", c.labelKeepSeconds, 1...Int(Int32.max))
         c.labelCleanIntervalSeconds = try integer(
             reader, "load.label_clean_interval_second", c.labelCleanIntervalSeconds, 1...86_400)

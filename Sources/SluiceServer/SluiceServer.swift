@@ -113,9 +113,10 @@ package enum SluiceServer {
         TransactionRoutes(loads: transactionLoads, streamLoad: streamLoad).register(on: router)
         router.get("/api/health") { _, _ in "{\"status\":\"OK\"}" }
         let readiness = Readiness()
+        let endpoints = EndpointGuard(authenticator: authenticator, openPaths: configuration.openEndpoints)
         HealthRoutes(loads: loadService, transactions: transactions, routineLoad: routineLoad, readiness: readiness)
-            .register(on: router)
-        StatusRoutes(engine: engine, routineLoad: routineLoad).register(on: router)
+            .register(on: router, guard: endpoints)
+        StatusRoutes(engine: engine, routineLoad: routineLoad).register(on: router, guard: endpoints)
         let tls = try TLSSettings.make(configuration)
         var limits = HTTPConnectionLimits()
         limits.maxConnections = configuration.maxHTTPConnections

@@ -183,9 +183,14 @@ import Testing
         let stateURL = "http://127.0.0.1:\(server.http)/api/db/get_load_state?label=tx1"
         #expect(try await server.curl(["-u", "jack:jackpw", stateURL]).status == 401)
         #expect(try await server.curl(["-u", "ann:annpw", stateURL]).json?["state"] as? String == "VISIBLE")
-        // Health and metrics stay open.
+        // Health and metrics stay open; the status page and its JSON need a login.
         for path in ["/livez", "/readyz", "/metrics"] {
             #expect(try await server.curl(["http://127.0.0.1:\(server.http)\(path)"]).status == 200, "\(path)")
+        }
+        for path in ["/", "/api/status"] {
+            #expect(try await server.curl(["http://127.0.0.1:\(server.http)\(path)"]).status == 401, "\(path)")
+            let allowed = try await server.curl(["-u", "ann:annpw", "http://127.0.0.1:\(server.http)\(path)"])
+            #expect(allowed.status == 200, "\(path)")
         }
 
         // kill -9: users, passwords and grants are in the journal; a new root password in the
@@ -209,7 +214,13 @@ import Testing
     func rolesPasswordsAndDropOverTheWire() async throws {
         let directory = makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let server = try await Self.start(directory)
+        // auth.open_endpoints decides which operator endpoints need no login.
+        let server = try await Self.start(
+            directory,
+            environment: Self.environment.merging(["SLUICE_AUTH_OPEN_ENDPOINTS": "/livez,/api/status"]) { a, _ in a })
+        for (path, status) in [("/livez", 200), ("/api/status", 200), ("/metrics", 401), ("/readyz", 401)] {
+            #expect(try await server.curl(["http://127.0.0.1:\(server.http)\(path)"]).status == status, "\(path)")
+        }
         defer { _ = server.process.terminate() }
         let setup = try await server.mysql(
             "root", "rootpw",

@@ -1,10 +1,10 @@
 import HTTPTypes
-import Hummingbird
-import SluiceSQL
+package import Hummingbird
+package import SluiceSQL
 import SluiceStorage
 
 /// A request's login, or the 401 that refuses it.
-enum RequestLogin {
+package enum RequestLogin {
     case login(Logins.Login)
     case refused(Response)
 }
@@ -16,7 +16,7 @@ extension SluiceRequestContext {
 
 extension Authenticator {
     /// The request's login, or StarRocks' 401 (`Need auth information.` / `Access denied for user`).
-    func login(_ request: Request, _ context: SluiceRequestContext) async -> RequestLogin {
+    package func login(_ request: Request, _ context: SluiceRequestContext) async -> RequestLogin {
         let outcome = await authenticate(request.headers, clientHost: context.clientHost)
         if case .authenticated(let login) = outcome { return .login(login) }
         return .refused(RestResult.unauthorized(outcome) ?? RestResult.failed("Access denied", status: .unauthorized))

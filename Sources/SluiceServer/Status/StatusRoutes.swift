@@ -8,8 +8,8 @@ import SluiceStorage
 
 /// `GET /`: the status page (HTML and a little script, no external assets), and `GET
 /// /api/status`, the JSON it refreshes from every two seconds: Routine Load jobs (state, rows/s,
-/// per-partition lag over the last minutes, source health), recent loads, tables. Like
-/// `/metrics`, without authentication.
+/// per-partition lag over the last minutes, source health), recent loads, tables. Behind a login
+/// unless listed in `auth.open_endpoints` (or root has no password).
 struct StatusRoutes: Sendable {
     let engine: StorageEngine
     let routineLoad: RoutineLoadManager
@@ -17,14 +17,16 @@ struct StatusRoutes: Sendable {
     /// Wall-clock seconds since the epoch.
     var now: @Sendable () -> Double = { Date().timeIntervalSince1970 }
 
-    func register(on router: Router<SluiceRequestContext>) {
-        router.get("/") { _, _ -> Response in
+    func register(on router: Router<SluiceRequestContext>, guard endpoints: EndpointGuard) {
+        router.get("/") { request, context -> Response in
+            if let refused = await endpoints.refusal("/", request, context) { return refused }
             var headers = HTTPFields()
             headers[.contentType] = "text/html; charset=utf-8"
             return Response(
                 status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: StatusPage.html)))
         }
-        router.get("/api/status") { [self] _, _ -> Response in
+        router.get("/api/status") { [self] request, context -> Response in
+            if let refused = await endpoints.refusal("/api/status", request, context) { return refused }
             let body = try await BlockingIO.run(.foreground) { [self] in try snapshot() }
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
