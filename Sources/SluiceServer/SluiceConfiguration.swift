@@ -165,7 +165,8 @@ package struct SluiceConfiguration: Sendable {
             let known = ["/livez", "/readyz", "/metrics", "/", "/api/status"]
             for path in open where !known.contains(path) {
                 throw ConfigurationError(
-                    "auth.open_endpoints: '\(path)' is not an operator endpoint; choose from \(known.joined(separator: ", "))")
+                    "auth.open_endpoints: '\(path)' is not an operator endpoint; choose from \(known.joined(separator: ", "))"
+                )
             }
             c.openEndpoints = open
         }
