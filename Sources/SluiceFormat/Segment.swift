@@ -102,13 +102,14 @@ package struct SegmentFooter: Sendable, Hashable {
             for _ in 0..<pageCount {
                 let offset = try r.readInt(maximum: Int.max)
                 let size = try r.readInt(maximum: Int.max)
-                let pageRows = try r.readInt()
-                let nulls = try r.readInt()
+                let pageRows = try r.readInt(maximum: PageCodec.maxPageRows)
+                let nulls = try r.readInt(maximum: pageRows)
                 var zone: PageCodec.ZoneMap?
                 if try r.read(UInt8.self) == 1 {
                     zone = .init(min: try readValue(lane: lane, from: &r), max: try readValue(lane: lane, from: &r))
                 }
-                guard offset >= SegmentFormat.headerSize, offset + size <= footerStart else {
+                // Compared without adding: a damaged offset and size near Int.max must not overflow.
+                guard offset >= SegmentFormat.headerSize, offset <= footerStart, size <= footerStart - offset else {
                     throw FormatError(.corruption, "page entry outside the segment", offset: baseOffset + r.position)
                 }
                 rows += pageRows

@@ -72,4 +72,43 @@ import Testing
         #expect(throws: FormatError.self) { try IntegerCodec.decode(count: 0, from: &empty, into: &out) }
         #expect(out.isEmpty)
     }
+
+    /// FuzzSegment's third finding (in CI): a footer whose page offset plus size overflowed `Int`
+    /// trapped the footer check; now compared without adding.
+    static let footerOverflow: [UInt8] = {
+        let hex = [
+            "534c534701010003000101000000000000000224e4000000000000000203010000000000000000023161636363010000",
+            "80f7989a87eeb003ea2de54c0200030102ffffffffffffffffff5e0f45d6ffff7f000000000000000000000000000000",
+            "00fbffffffffffff68ffffffffffffffffd2a74b59030700010105130300010206010401182403010100036363630202",
+            "013c17030101bbfeffffffff00000000fbffffffffffffffffffffffffffffffd2a74b590501070102ffffffffffffff",
+            "ffff5e0f45d6ffff7f00000000000000000000000000000000fbffffffffffff68ffffffffffffffffd2a74b59030700",
+            "010105130300010206010401182403010100036363630202013c17030101bbfeffffffff0000ab0196b40205017f7769",
+            "2deda9000000534c5347",
+        ].joined()
+        var bytes = [UInt8]()
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            bytes.append(UInt8(hex[index..<next], radix: 16)!)
+            index = next
+        }
+        return bytes
+    }()
+
+    @Test func pageEntriesPastTheFooterAreCorruptionNotATrap() {
+        var file = Self.footerOverflow
+        let trailer = file.count - SegmentFormat.trailerSize
+        let length =
+            Int(file[trailer + 4]) | Int(file[trailer + 5]) << 8 | Int(file[trailer + 6]) << 16
+            | Int(file[trailer + 7]) << 24
+        if trailer - length >= SegmentFormat.headerSize {
+            let crc = CRC32C.checksum(file[(trailer - length)..<trailer])
+            for i in 0..<4 { file[trailer + i] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(i))) }
+        }
+        let bytes = file
+        #expect(throws: FormatError.self) {
+            try SegmentReader.footer(fileSize: bytes.count) { offset, length in Array(bytes[offset..<(offset + length)])
+            }
+        }
+    }
 }
