@@ -4,6 +4,17 @@ import Testing
 /// Segments and pages that are damaged but carry valid checksums (what FuzzSegment produces by
 /// repairing CRCs): decoding reports corruption and never traps.
 @Suite struct DamagedSegmentTests {
+    static func bytes(hex: String) -> [UInt8] {
+        var bytes = [UInt8]()
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2)
+            bytes.append(UInt8(hex[index..<next], radix: 16)!)
+            index = next
+        }
+        return bytes
+    }
+
     /// FuzzSegment's first finding: a bytes page whose value lengths (near 2^63) summed past
     /// `Int.max` trapped the decoder; now the lengths must fit in the page.
     static let lengthOverflow: [UInt8] = {
@@ -18,14 +29,7 @@ import Testing
             "011f03010180f7989a87eeb00380a0ac9eeef78606060201ac0139030101fbffffffffffffffffffffffffffffffffff",
             "ffffffffffffffffffffffffff7f77692deda9000000534c5347",
         ].joined()
-        var bytes = [UInt8]()
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            bytes.append(UInt8(hex[index..<next], radix: 16)!)
-            index = next
-        }
-        return bytes
+        return bytes(hex: hex)
     }()
 
     @Test func pageLengthsPastThePageAreCorruptionNotATrap() throws {
@@ -85,14 +89,7 @@ import Testing
             "010105130300010206010401182403010100036363630202013c17030101bbfeffffffff0000ab0196b40205017f7769",
             "2deda9000000534c5347",
         ].joined()
-        var bytes = [UInt8]()
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            bytes.append(UInt8(hex[index..<next], radix: 16)!)
-            index = next
-        }
-        return bytes
+        return bytes(hex: hex)
     }()
 
     @Test func pageEntriesPastTheFooterAreCorruptionNotATrap() {

@@ -26,15 +26,19 @@ package struct Authenticator: Sendable {
     package func authenticate(_ fields: HTTPFields, clientHost: String) async -> Outcome {
         guard let (user, password) = Self.credentials(fields) else { return .missing }
         let logins = self.logins
-        let login =
-            (try? await BlockingIO.run(.foreground) {
-                logins.verify(user: user, password: password, clientHost: clientHost)
-            }) ?? nil
-        guard let login else {
+        // Remembered and empty passwords answer at once; only a new password hops off the loop.
+        var login = logins.verifyWithoutHashing(user: user, password: password, clientHost: clientHost)
+        if login == nil {
+            login = .some(
+                (try? await BlockingIO.run(.foreground) {
+                    logins.verify(user: user, password: password, clientHost: clientHost)
+                }) ?? nil)
+        }
+        guard case .some(.some(let accepted)) = login else {
             logger?.warning("HTTP login refused", metadata: ["user": "\(user)", "client": "\(clientHost)"])
             return .denied(user: user)
         }
-        return .authenticated(login)
+        return .authenticated(accepted)
     }
 
     /// The outcome when it is known without the slow hash (no header, empty or remembered

@@ -80,17 +80,15 @@ struct RoutineLoadExecution {
     private func database(_ name: QualifiedName) throws -> String { try SQLExecutor.database(name, session) }
 
     /// INSERT on the table of job `name` (StarRocks: every Routine Load statement needs it).
-    private func requireInsert(_ name: QualifiedName) throws {
-        let db = try database(name)
-        guard let table = try manager.table(database: db, name: name.name) else { return }
-        try authorizer.require(.insert, on: .table(database: db, name: table))
-    }
+    private func requireInsert(_ name: QualifiedName) throws { try require(.privilege(.insert), onTableOf: name) }
 
     /// Some privilege on the table of job `name`.
-    private func requireVisible(_ name: QualifiedName) throws {
+    private func requireVisible(_ name: QualifiedName) throws { try require(.any, onTableOf: name) }
+
+    private func require(_ requirement: AccessRequirement, onTableOf name: QualifiedName) throws {
         let db = try database(name)
         guard let table = try manager.table(database: db, name: name.name) else { return }
-        try authorizer.require(.any, on: .table(database: db, name: table))
+        try authorizer.require(requirement, on: .table(database: db, name: table))
     }
 
     /// Whether a SHOW ROUTINE LOAD row is about a table the user sees.
