@@ -8,7 +8,7 @@ extension StorageEngine {
     // MARK: Access
 
     /// Users, roles and grants as of now.
-    package var access: AccessControl { core.withLock { $0.meta.access } }
+    package var access: AccessControl { publishedAccess.withLock { $0 } }
 
     /// Changes users, roles or grants: `change` runs on a copy under the writer lock; if it
     /// throws nothing is written, else the new state is journaled (fsynced) as one record.
@@ -18,6 +18,7 @@ extension StorageEngine {
             try change(&access)
             guard access != core.meta.access else { return }
             try journal(.access(access), in: &core)
+            publishedAccess.withLock { $0 = access }
         }
     }
 

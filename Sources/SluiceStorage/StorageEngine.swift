@@ -53,6 +53,10 @@ package final class StorageEngine: Sendable {
     /// before `core`, never inside it: readers take only `core`, so they are not held up by a
     /// commit group's `fsync` or a checkpoint being written.
     let writes = NSLock()
+    /// Users, roles and grants as journaled last: every statement and login reads them, so they
+    /// live apart from `core` (held across a DDL's `fsync`). Set inside `core`'s lock, so writers
+    /// publish in journal order; readers take only this lock.
+    let publishedAccess: Mutex<AccessControl>
     private let lock: any FileLock
     /// What recovery found when the engine opened.
     package let recovery: RecoveryReport
@@ -100,6 +104,7 @@ package final class StorageEngine: Sendable {
             recovery = report
             ids = Atomic(meta.nextID)
             core = Mutex(Core(meta: meta, journal: journal))
+            publishedAccess = Mutex(meta.access)
         } catch {
             lock.release()
             throw error

@@ -38,7 +38,6 @@ package enum Curl {
         return Response(status: status, body: text)
     }
 
-    /// A Stream Load of `body` (written to a temporary file and sent with `-T`).
     /// Calls `/api/transaction/<action>` as root with `headers`; a body is sent with PUT.
     package static func transaction(
         port: Int, action: String, headers: [String: String], body: String? = nil
@@ -53,6 +52,7 @@ package enum Curl {
         return try run(args)
     }
 
+    /// A Stream Load of `body` (written to a temporary file and sent with `-T`).
     package static func streamLoad(
         port: Int, database: String, table: String, body: String, headers: [String: String] = [:],
         user: String = "root:", extra: [String] = []

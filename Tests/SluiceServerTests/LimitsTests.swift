@@ -185,7 +185,8 @@ import Testing
     }
 
     /// `load.total_memory_limit_bytes`: while one load holds the budget, another is answered 503
-    /// at once (nothing written; the client retries with the same label).
+    /// at once (nothing written; the client retries with the same label); a transaction's `load`
+    /// refused so stays open and succeeds when sent again.
     @Test(.timeLimit(.minutes(2)))
     func aSpentMemoryBudgetAnswersTooBusy() async throws {
         let (directory, server, _) = try await startServer(
@@ -197,6 +198,11 @@ import Testing
             try? FileManager.default.removeItem(atPath: directory)
         }
         let port = server.port
+        let txn = ["db": "db", "table": "t", "label": "tx-busy", "column_separator": ","]
+        func transaction(_ action: String, body: String? = nil) async throws -> Curl.Response {
+            try await onDedicatedThread { try Curl.transaction(port: port, action: action, headers: txn, body: body) }
+        }
+        #expect(try await transaction("begin").body.contains("\"OK\""))
         let holding = try RawHTTP(port: port)
         try holding.send(
             "PUT /api/db/t/_stream_load HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic cm9vdDo=\r\n"
@@ -211,6 +217,8 @@ import Testing
         }
         #expect(sawRefusal, "\(refused?.status ?? 0) \(refused?.body ?? "")")
         #expect(refused?.body.contains("load.total_memory_limit_bytes") == true, "\(refused?.body ?? "")")
+        let busy = try await transaction("load", body: "20,t\n")
+        #expect(busy.status == 503 && busy.body.contains("load.total_memory_limit_bytes"), "\(busy.body)")
         try holding.send("9,i\n")
         let held = try await onDedicatedThread { () -> String in
             holding.setReceiveTimeout(seconds: 20)
@@ -218,5 +226,10 @@ import Testing
             return holding.receive()
         }
         #expect(held.contains("Success"), "\(held)")
+        // The budget is free again: the same transaction takes the same request, then commits.
+        let loaded = try await transaction("load", body: "20,t\n")
+        #expect(loaded.status == 200 && loaded.body.contains("\"OK\""), "\(loaded.body)")
+        #expect(try await transaction("prepare").body.contains("\"OK\""))
+        #expect(try await transaction("commit").body.contains("\"OK\""))
     }
 }

@@ -211,12 +211,7 @@ package struct StreamLoadRoutes: Sendable {
         guard let database = context.parameters.get("db"), !database.isEmpty else {
             return RestResult.failed("No database selected.")
         }
-        let access = service.engine.access
-        if !access.allowsAny(login.identity, activeRoles: login.roles, on: .database(database)),
-            let text = access.denial(login.identity, activeRoles: login.roles, .any, on: .database(database))
-        {
-            return RestResult.failed(text, status: .unauthorized, authenticate: true)
-        }
+        if let denied = login.denial(.any, on: .database(database), service.engine.access) { return denied }
         guard let label = request.uri.queryParameters.get("label"), !label.isEmpty else {
             return RestResult.failed("No label selected.")
         }
@@ -247,9 +242,7 @@ package struct StreamLoadRoutes: Sendable {
         {
             object = .table(database: database.name, name: table.name)
         }
-        if let text = engine.access.denial(login.identity, activeRoles: login.roles, .select, on: object) {
-            return RestResult.failed(text, status: .unauthorized, authenticate: true)
-        }
+        if let denied = login.denial(.privilege(.select), on: object, engine.access) { return denied }
         let path = FilePath.join(engine.directory.errorsDirectory, name)
         guard let bytes = try? await BlockingIO.run(.foreground, { try engine.fileSystem.readFile(path) }) else {
             return Response(

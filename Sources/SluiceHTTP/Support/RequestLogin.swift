@@ -24,14 +24,15 @@ extension Authenticator {
 }
 
 extension Logins.Login {
-    /// nil when this login holds `privilege` on `database`.`table`; else StarRocks' 401 whose
-    /// message starts `Access denied` (what a load without INSERT gets from the FE).
-    func denial(_ privilege: Privilege, database: String, table: String, engine: StorageEngine) -> Response? {
-        let access = engine.access
-        guard
-            let text = access.denial(
-                identity, activeRoles: roles, .privilege(privilege), on: .table(database: database, name: table))
-        else { return nil }
+    /// nil when this login meets `requirement` on `object`; else StarRocks' 401 whose message
+    /// starts `Access denied` (what a load without INSERT gets from the FE).
+    func denial(_ requirement: AccessRequirement, on object: PrivilegeObject, _ access: AccessControl) -> Response? {
+        guard let text = access.denial(identity, activeRoles: roles, requirement, on: object) else { return nil }
         return RestResult.failed(text, status: .unauthorized, authenticate: true)
+    }
+
+    /// nil when this login holds `privilege` on `database`.`table`; else the 401.
+    func denial(_ privilege: Privilege, database: String, table: String, engine: StorageEngine) -> Response? {
+        denial(.privilege(privilege), on: .table(database: database, name: table), engine.access)
     }
 }

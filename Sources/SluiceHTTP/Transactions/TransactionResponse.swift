@@ -22,6 +22,7 @@ enum TransactionResponse {
         case .invalidArgument: ("INVALID_ARGUMENT", .backend)
         case .analysisError: ("ANALYSIS_ERROR", .backend)
         case .loadFailed: ("INTERNAL_ERROR", .backend)
+        case .busy: ("FAILED", .backend)
         }
     }
 

@@ -204,12 +204,10 @@ package struct TransactionRoutes: Sendable {
     /// whose label starts with P, with their attachments (how a client recovers what committed).
     func listByPrefix(_ request: Request, _ context: SluiceRequestContext, _ login: Logins.Login) -> Response {
         guard let database = context.parameters.get("db") else { return RestResult.failed("No database selected.") }
-        let authorizer = Authorizer(
-            access: loads.service.engine.access, identity: login.identity, activeRoles: login.roles)
-        if !authorizer.sees(database: database),
-            let text = authorizer.access.denial(login.identity, activeRoles: login.roles, .any, on: .database(database))
+        if !SystemCatalog.isSystemDatabase(database),
+            let denied = login.denial(.any, on: .database(database), loads.service.engine.access)
         {
-            return RestResult.failed(text, status: .unauthorized, authenticate: true)
+            return denied
         }
         let prefix = request.uri.queryParameters.get("label_prefix").map { String($0) } ?? ""
         let engine = loads.service.engine
@@ -247,8 +245,12 @@ package struct TransactionRoutes: Sendable {
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         if close { fields[.connection] = "close" }
+        // Refused by the load limits (the transaction stays open): 503 + Retry-After, as a
+        // Stream Load refused at admission.
+        let busy = answer.code == .busy
+        if busy { fields[.retryAfter] = "1" }
         return Response(
-            status: .ok, headers: fields,
+            status: busy ? .serviceUnavailable : .ok, headers: fields,
             body: ResponseBody(byteBuffer: ByteBuffer(string: TransactionResponse.render(answer, errorURL: url))))
     }
 }

@@ -113,16 +113,18 @@ package final class LoadService: Sendable {
     }
 
     /// Opens a load for a transaction that already began (the transaction interface's first
-    /// `load`). On failure the transaction is aborted and the result says why.
+    /// `load`). On failure the transaction is aborted and the result says why — except, with
+    /// `keepOpenWhenBusy`, a refusal for lack of load memory (`.tooBusy`), which leaves it open
+    /// for the client to retry the same request.
     package func open(
         _ transaction: Transaction, table: String, options: LoadOptions,
-        startedAt start: ContinuousClock.Instant? = nil,
+        startedAt start: ContinuousClock.Instant? = nil, keepOpenWhenBusy: Bool = false,
         beginMilliseconds: Int = 0, configure: (inout LoadOptions, TableMeta) throws -> Void = { _, _ in }
     ) -> Result<RunningLoad, LoadResultFailure> {
         let clock = ContinuousClock()
         let planStart = clock.now
         func fail(_ message: String, code: LoadError.Code?) -> Result<RunningLoad, LoadResultFailure> {
-            transactions.abort(transaction, reason: message)
+            if !(keepOpenWhenBusy && code == .tooBusy) { transactions.abort(transaction, reason: message) }
             var result = LoadResult(label: transaction.label, status: .fail, message: message)
             result.transactionID = transaction.id
             result.errorCode = code

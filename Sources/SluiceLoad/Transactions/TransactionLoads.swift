@@ -125,7 +125,13 @@ package final class TransactionLoads: Sendable {
             return .failure(TransactionOutcome(.load, .loadFailed, "load request not equal last.", label: label))
         }
         if slot.load == nil {
-            switch service.open(transaction, table: own, options: options, configure: configure) {
+            switch service.open(transaction, table: own, options: options, keepOpenWhenBusy: true, configure: configure)
+            {
+            case .failure(let failure) where failure.result.errorCode == .tooBusy:
+                transactions.release(transaction)
+                return .failure(
+                    TransactionOutcome(
+                        .load, .busy, failure.result.message, label: label, transactionID: transaction.id))
             case .failure(let failure):
                 _ = self.slot(key, of: transaction, remove: true)
                 let code: TransactionOutcome.Code =

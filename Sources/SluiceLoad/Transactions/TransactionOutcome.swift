@@ -30,9 +30,12 @@ package struct TransactionOutcome: Error, Sendable {
         case analysisError
         /// The load failed; the transaction was aborted.
         case loadFailed
+        /// The server's load limits refused the request; the transaction stays open and the same
+        /// request can be sent again.
+        case busy
 
         /// Whether the same request can succeed later.
-        package var isRetriable: Bool { self == .inProcessing }
+        package var isRetriable: Bool { self == .inProcessing || self == .busy }
     }
 
     package var operation: Operation

@@ -17,7 +17,7 @@ struct AccessExecution {
         case .createUser(let user, let ifNotExists, let password, let defaultRoles):
             try requireAdministration()
             let stored = try password.map(Self.stored) ?? nil
-            try change("CREATE USER", user) { access in
+            try change("CREATE USER") { access in
                 guard access.users[user] == nil else {
                     if ifNotExists { return }
                     throw AccessControl.Failure.userExists(user)
@@ -31,7 +31,7 @@ struct AccessExecution {
         case .alterUser(let user, let ifExists, let password, let defaultRoles):
             if user != session.identity { try requireAdministration() }
             let stored = try password.map(Self.stored) ?? nil
-            try change("ALTER USER", user) { access in
+            try change("ALTER USER") { access in
                 guard access.users[user] != nil else {
                     if ifExists { return }
                     throw AccessControl.Failure.noSuchUser(user)
@@ -46,19 +46,19 @@ struct AccessExecution {
             guard user != UserIdentity("root") else {
                 throw SQLError(.userOperationFailed, "Operation DROP USER failed for \(user) : root cannot be dropped")
             }
-            try change("DROP USER", user) { access in try access.dropUser(user, ifExists: ifExists) }
+            try change("DROP USER") { access in try access.dropUser(user, ifExists: ifExists) }
             logger?.notice("user dropped", metadata: ["user": "\(user)", "by": "\(session.identity)"])
         case .setPassword(let user, let password):
             let target = user ?? session.identity
             if target != session.identity { try requireAdministration() }
             let stored = try Self.stored(password)
-            try change("SET PASSWORD", target) { access in try access.setPassword(stored, for: target) }
+            try change("SET PASSWORD") { access in try access.setPassword(stored, for: target) }
         case .createRole(let role, let ifNotExists):
             try requireAdministration()
-            try change("CREATE ROLE", role: role) { access in try access.createRole(role, ifNotExists: ifNotExists) }
+            try change("CREATE ROLE") { access in try access.createRole(role, ifNotExists: ifNotExists) }
         case .dropRole(let role, let ifExists):
             try requireAdministration()
-            try change("DROP ROLE", role: role) { access in
+            try change("DROP ROLE") { access in
                 if ifExists, access.roles[role] == nil { return }
                 try access.dropRole(role)
             }
@@ -66,50 +66,30 @@ struct AccessExecution {
             try requireAdministration()
             let object = try resolve(target, session)
             let grant = Grant(Self.expand(privileges, object), on: object, withGrantOption: withGrantOption)
-            try change("GRANT", grantee) { access in
-                switch grantee {
-                case .user(let user): try access.grant(grant, to: user)
-                case .role(let role): try access.grant(grant, toRole: role)
-                }
-            }
+            try change("GRANT") { access in try access.grant(grant, to: grantee) }
         case .revoke(let privileges, let target, let grantee):
             try requireAdministration()
             let object = try resolve(target, session)
             let revoked = Self.expand(privileges, object)
-            try change("REVOKE", grantee) { access in
-                switch grantee {
-                case .user(let user): try access.revoke(revoked, on: object, from: user)
-                case .role(let role): try access.revoke(revoked, on: object, fromRole: role)
-                }
-            }
+            try change("REVOKE") { access in try access.revoke(revoked, on: object, from: grantee) }
         case .grantRoles(let roles, let grantee):
             try requireAdministration()
-            try change("GRANT", grantee) { access in
-                for role in roles {
-                    switch grantee {
-                    case .user(let user): try access.grantRole(role, to: user)
-                    case .role(let target): try access.grantRole(role, toRole: target)
-                    }
-                }
+            try change("GRANT") { access in
+                for role in roles { try access.grantRole(role, to: grantee) }
             }
         case .revokeRoles(let roles, let grantee):
             try requireAdministration()
-            try change("REVOKE", grantee) { access in
-                for role in roles {
-                    switch grantee {
-                    case .user(let user): try access.revokeRole(role, from: user)
-                    case .role(let target): try access.revokeRole(role, fromRole: target)
-                    }
-                }
+            try change("REVOKE") { access in
+                for role in roles { try access.revokeRole(role, from: grantee) }
             }
         case .setRole(let selection):
             let identity = session.identity
-            session.activeRoles = try translating("SET ROLE", identity) {
+            session.activeRoles = try translating("SET ROLE") {
                 try Self.roles(selection, of: identity, in: authorizer.access)
             }
         case .setDefaultRole(let selection, let users):
             if users != [session.identity] { try requireAdministration() }
-            try change("SET DEFAULT ROLE", users.first ?? session.identity) { access in
+            try change("SET DEFAULT ROLE") { access in
                 for user in users {
                     try access.setDefaultRoles(Self.roles(selection, of: user, in: access), for: user)
                 }
@@ -207,30 +187,13 @@ struct AccessExecution {
         }
     }
 
-    private func change(
-        _ operation: String, _ grantee: Grantee, _ body: (inout AccessControl) throws -> Void
-    ) throws {
-        switch grantee {
-        case .user(let user): try change(operation, user, body)
-        case .role(let role): try change(operation, role: role, body)
-        }
-    }
-
-    private func change(
-        _ operation: String, _ user: UserIdentity, _ body: (inout AccessControl) throws -> Void
-    ) throws {
-        try translating(operation, user) { try engine.changeAccess(body) }
-    }
-
-    private func change(
-        _ operation: String, role: String, _ body: (inout AccessControl) throws -> Void
-    ) throws {
-        try translating(operation, UserIdentity(role)) { try engine.changeAccess(body) }
+    private func change(_ operation: String, _ body: (inout AccessControl) throws -> Void) throws {
+        try translating(operation) { try engine.changeAccess(body) }
     }
 
     /// Runs `body`, turning the model's failures into SQL errors with MySQL's wording
     /// (`Operation CREATE USER failed for 'jack'@'%'`, ERR 1396).
-    private func translating<T>(_ operation: String, _ user: UserIdentity, _ body: () throws -> T) throws -> T {
+    private func translating<T>(_ operation: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let failure as AccessControl.Failure {
@@ -256,4 +219,37 @@ struct AccessExecution {
         "cluster_admin": "manages nodes",
         "public": "granted to every user",
     ]
+}
+
+/// A grantee's side of the model's changes: a user or a role alike.
+extension AccessControl {
+    fileprivate mutating func grant(_ grant: Grant, to grantee: Grantee) throws(Failure) {
+        switch grantee {
+        case .user(let user): try self.grant(grant, to: user)
+        case .role(let role): try self.grant(grant, toRole: role)
+        }
+    }
+
+    fileprivate mutating func revoke(_ privileges: Set<Privilege>, on object: PrivilegeObject, from grantee: Grantee)
+        throws(Failure)
+    {
+        switch grantee {
+        case .user(let user): try revoke(privileges, on: object, from: user)
+        case .role(let role): try revoke(privileges, on: object, fromRole: role)
+        }
+    }
+
+    fileprivate mutating func grantRole(_ role: String, to grantee: Grantee) throws(Failure) {
+        switch grantee {
+        case .user(let user): try grantRole(role, to: user)
+        case .role(let target): try grantRole(role, toRole: target)
+        }
+    }
+
+    fileprivate mutating func revokeRole(_ role: String, from grantee: Grantee) throws(Failure) {
+        switch grantee {
+        case .user(let user): try revokeRole(role, from: user)
+        case .role(let target): try revokeRole(role, fromRole: target)
+        }
+    }
 }
