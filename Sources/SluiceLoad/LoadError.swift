@@ -4,7 +4,7 @@ package struct LoadError: Error, Sendable, CustomStringConvertible {
     package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String {
             case invalidArgument, analysis, tableMissing, tooManyFilteredRows, bodyTooLarge, bodyIncomplete, timeout,
-                storage, cancelled, tooBusy
+                storage, cancelled, tooBusy, sourceRangeConflict, sourceGap
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -27,6 +27,10 @@ package struct LoadError: Error, Sendable, CustomStringConvertible {
         /// The running loads hold the whole memory budget (`load.total_memory_limit_bytes`):
         /// nothing was written; retry with the same label.
         package static let tooBusy = Code(.tooBusy)
+        /// A fenced source batch overlaps committed offsets of its job (remote-sink mode).
+        package static let sourceRangeConflict = Code(.sourceRangeConflict)
+        /// A fenced source batch does not start at its partition's stored next offset.
+        package static let sourceGap = Code(.sourceGap)
         package var description: String { base.rawValue }
     }
 

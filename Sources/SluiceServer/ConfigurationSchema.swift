@@ -20,7 +20,7 @@ package enum ConfigurationSchema {
         "server.max_header_bytes": .integer, "server.max_header_count": .integer,
         "server.max_user_connections": .integer, "sql.max_statement_bytes": .integer,
         "sql.max_expression_depth": .integer, "load.max_concurrent_loads": .integer,
-        "load.total_memory_limit_bytes": .integer,
+        "load.total_memory_limit_bytes": .integer, "load.source_commit_api": .boolean,
         "auth.root_password": .string, "auth.open_endpoints": .strings,
         "load.label_keep_max_second": .integer, "load.label_clean_interval_second": .integer,
         "load.error_log_reserve_hours": .integer, "load.streaming_load_max_mb": .integer,

@@ -124,6 +124,9 @@ final class HealthRoutes: Sendable {
                     "sluice_primary_index_loads", [("origin", origin)], count,
                     help: "Primary indexes brought into memory since start, by origin")
             }
+            advance(
+                &state, "sluice_source_commit_conflicts_total", [], to: loads.engine.sourceCommitConflicts,
+                help: "Remote daemons' source batches refused by the fencing check (overlap or gap)")
             exportJobs(&state)
             return registry.emitToBuffer()
         }

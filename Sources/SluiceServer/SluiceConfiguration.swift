@@ -117,6 +117,9 @@ package struct SluiceConfiguration: Sendable {
     /// `server.require_secure_transport`: MySQL logins without TLS are refused (HTTP is HTTPS-only
     /// whenever a certificate is set).
     package var requireSecureTransport = false
+    /// `load.source_commit_api`: whether remote-sink daemons may use Sluice's fenced source
+    /// commits (`source_batch`, `_source_progress`); false answers as a StarRocks cluster would.
+    package var sourceCommitAPI = true
 
     package init(dataDirectory: String) { self.dataDirectory = dataDirectory }
 
@@ -210,6 +213,7 @@ package struct SluiceConfiguration: Sendable {
         c.tlsKeyFile = reader.string(forKey: "server.tls.key_file").flatMap { $0.isEmpty ? nil : $0 }
         c.tlsCAFile = reader.string(forKey: "server.tls.ca_file").flatMap { $0.isEmpty ? nil : $0 }
         c.requireSecureTransport = try boolean(reader, "server.require_secure_transport", c.requireSecureTransport)
+        c.sourceCommitAPI = try boolean(reader, "load.source_commit_api", c.sourceCommitAPI)
         if (c.tlsCertFile == nil) != (c.tlsKeyFile == nil) {
             throw ConfigurationError("server.tls.cert_file and server.tls.key_file go together: set both or neither")
         }

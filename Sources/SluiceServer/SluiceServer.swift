@@ -110,7 +110,9 @@ package enum SluiceServer {
         streamLoad.register(on: router)
         let streamLoadRoutes = streamLoad
         let transactionLoads = TransactionLoads(service: loadService)
-        TransactionRoutes(loads: transactionLoads, streamLoad: streamLoad).register(on: router)
+        var transactionRoutes = TransactionRoutes(loads: transactionLoads, streamLoad: streamLoad)
+        transactionRoutes.sourceCommit = SourceCommitAPI(enabled: configuration.sourceCommitAPI)
+        transactionRoutes.register(on: router)
         router.get("/api/health") { _, _ in "{\"status\":\"OK\"}" }
         let readiness = Readiness()
         let endpoints = EndpointGuard(authenticator: authenticator, openPaths: configuration.openEndpoints)

@@ -97,7 +97,7 @@ extension StorageEngine {
                     core, databaseID: write.databaseID, tableID: write.tableID,
                     rowsets: applied?.rowsets ?? write.rowsets, deletes: applied?.deletes ?? [:],
                     label: label, attachment: attachment, source: source, transactionID: transactionID,
-                    earlierVersions: group.versions[write.tableID] ?? 0)
+                    earlierVersions: group.versions[write.tableID] ?? 0, earlierRecords: group.records)
                 do {
                     try core.journal.appendUnsynced(.commit(record))
                 } catch {
@@ -147,7 +147,7 @@ extension StorageEngine {
     private func commitRecord(
         _ core: borrowing Core, databaseID: Int64, tableID: Int64, rowsets: [Int64: RowsetMeta],
         deletes: [Int64: [SegmentDeletes]], label: String, attachment: [UInt8]?, source: SourceBatch?,
-        transactionID: Int64, earlierVersions: Int64
+        transactionID: Int64, earlierVersions: Int64, earlierRecords: [JournalRecord] = []
     ) throws -> CommitRecord {
         let table = try committableTable(core, databaseID: databaseID, tableID: tableID, rowsets: rowsets)
         let version = table.version + 1 + earlierVersions
@@ -156,8 +156,19 @@ extension StorageEngine {
             stamped[key]!.startVersion = version
             stamped[key]!.endVersion = version
         }
-        if let source, core.meta.jobs[source.jobID] == nil {
-            throw StorageError(.unknownJob, "routine load job \(source.jobID) was removed before its batch committed")
+        if let source {
+            guard var job = core.meta.jobs[source.jobID] else {
+                throw StorageError(
+                    .unknownJob, "routine load job \(source.jobID) was removed before its batch committed")
+            }
+            // The fence sees the batches of earlier members of this commit group as committed.
+            for case .commit(let earlier) in earlierRecords {
+                if let batch = earlier.source, batch.jobID == source.jobID { job.apply(batch, label: nil) }
+            }
+            if let refusal = job.fence(source) {
+                fenceRefusals.add(1, ordering: .relaxed)
+                throw refusal
+            }
         }
         return CommitRecord(
             transactionID: transactionID, label: label, databaseID: databaseID, tableID: tableID,
@@ -193,6 +204,11 @@ extension StorageEngine {
                 throw StorageError(.unknownTable, "table was dropped before the transaction prepared")
             }
             try checkLabelFree(core, databaseID: write.databaseID, label: label, except: nil)
+            // A fenced batch that could not commit now is refused before it holds a label.
+            if let source, let refusal = core.meta.jobs[source.jobID]?.fence(source) {
+                fenceRefusals.add(1, ordering: .relaxed)
+                throw refusal
+            }
             let transaction = PreparedTransaction(
                 transactionID: transactionID, label: label, databaseID: write.databaseID, tableID: write.tableID,
                 rowsets: write.rowsets, attachment: attachment, source: source, preparedTime: options.now(),
@@ -248,7 +264,10 @@ extension StorageEngine {
             removeReplaced(applied)
             try? writePendingCheckpoint()
             return info
-        } catch let error as StorageError where error.code == .unknownTable || error.code == .unknownPartition {
+        } catch let error as StorageError
+            where [.unknownTable, .unknownPartition, .sourceRangeConflict, .sourceGap].contains(error.code)
+        {
+            // It can never commit: a fenced batch another writer overtook is rolled back too.
             try abortPrepared(transactionID: transactionID, reason: error.message)
             throw error
         }

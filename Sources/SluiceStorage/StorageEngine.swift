@@ -57,6 +57,8 @@ package final class StorageEngine: Sendable {
     /// live apart from `core` (held across a DDL's `fsync`). Set inside `core`'s lock, so writers
     /// publish in journal order; readers take only this lock.
     let publishedAccess: Mutex<AccessControl>
+    /// Fenced source batches refused at prepare or commit (``sourceCommitConflicts``).
+    let fenceRefusals = Atomic<Int>(0)
     private let lock: any FileLock
     /// What recovery found when the engine opened.
     package let recovery: RecoveryReport

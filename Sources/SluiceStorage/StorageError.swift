@@ -3,7 +3,7 @@ package struct StorageError: Error, Sendable, CustomStringConvertible {
     package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String {
             case unknownDatabase, unknownTable, unknownPartition, unknownJob, alreadyExists, invalidDefinition
-            case invalidData, corruption, io, closed, tooManyVersions, unsupported
+            case invalidData, corruption, io, closed, tooManyVersions, unsupported, sourceRangeConflict, sourceGap
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -24,6 +24,11 @@ package struct StorageError: Error, Sendable, CustomStringConvertible {
         package static let tooManyVersions = Code(.tooManyVersions)
         /// A feature the engine does not have yet (the message says which and what to use).
         package static let unsupported = Code(.unsupported)
+        /// A fenced source batch overlaps offsets its job already committed (another writer got
+        /// there first); the message names the stored positions.
+        package static let sourceRangeConflict = Code(.sourceRangeConflict)
+        /// A fenced source batch does not start at its partition's stored next offset.
+        package static let sourceGap = Code(.sourceGap)
         package var description: String { base.rawValue }
     }
 

@@ -23,6 +23,8 @@ enum TransactionResponse {
         case .analysisError: ("ANALYSIS_ERROR", .backend)
         case .loadFailed: ("INTERNAL_ERROR", .backend)
         case .busy: ("FAILED", .backend)
+        case .sourceRangeConflict: ("SOURCE_RANGE_CONFLICT", .backend)
+        case .sourceGap: ("SOURCE_GAP", .backend)
         }
     }
 

@@ -16,6 +16,8 @@ package struct TransactionRoutes: Sendable {
 
     /// Default `prepared_timeout`, seconds (StarRocks' `prepared_transaction_default_timeout_second`).
     package var defaultPreparedTimeout: Int64 = 86_400
+    /// The `source_batch` extension and `_source_progress` (remote-sink daemons).
+    package var sourceCommit = SourceCommitAPI()
 
     static let dataHeaders = [
         "format", "columns", "where", "column_separator", "row_delimiter", "line_delimiter", "partitions",
@@ -46,6 +48,7 @@ package struct TransactionRoutes: Sendable {
         router.put("/api/transaction/:op") { request, context in
             try await handle(context.parameters.get("op") ?? "", request, context)
         }
+        sourceCommit.register(on: router, authenticator: streamLoad.authenticator, engine: loads.service.engine)
         router.get("/api/:db/_transactions") { request, context in
             switch await streamLoad.authenticator.login(request, context) {
             case .refused(let response): return response
@@ -130,14 +133,55 @@ package struct TransactionRoutes: Sendable {
             let preparedTimeout = timeout
             return Self.respond(
                 try await BlockingIO.run {
-                    loads.prepare(database: database, label: label, timeoutSeconds: preparedTimeout)
+                    let source: SourceBatch?
+                    do throws(TransactionOutcome) {
+                        source = try sourceBatch(request, database: database, operation: .prepare)
+                    } catch {
+                        var answer = error
+                        answer.label = label
+                        return answer
+                    }
+                    return loads.prepare(
+                        database: database, label: label, timeoutSeconds: preparedTimeout, source: source)
                 }, host: host)
         case .commit:
-            return Self.respond(try await BlockingIO.run { loads.commit(database: database, label: label) }, host: host)
+            return Self.respond(
+                try await BlockingIO.run {
+                    let source: SourceBatch?
+                    do throws(TransactionOutcome) {
+                        source = try sourceBatch(request, database: database, operation: .commit)
+                    } catch {
+                        var answer = error
+                        answer.label = label
+                        return answer
+                    }
+                    return loads.commit(database: database, label: label, source: source)
+                }, host: host)
         case .rollback:
             return Self.respond(
                 try await BlockingIO.run { loads.rollback(database: database, label: label) }, host: host)
         }
+    }
+
+    /// The request's `source_batch`, bound to its job (nil without the header). A PREPARED
+    /// transaction keeps the batch it prepared with; one on its commit is not read.
+    func sourceBatch(_ request: Request, database: String, operation: TransactionOutcome.Operation)
+        throws(TransactionOutcome) -> SourceBatch?
+    {
+        guard let value = header(request, SourceCommitAPI.headerName) else { return nil }
+        guard sourceCommit.enabled else {
+            throw TransactionOutcome(
+                operation, .invalidArgument,
+                "source_batch is a Sluice extension that is off on this node (load.source_commit_api=false); "
+                    + "use the daemon's standard sink API")
+        }
+        let remote: RemoteSourceBatch
+        do {
+            remote = try SourceCommitAPI.parse(value)
+        } catch {
+            throw TransactionOutcome(operation, .invalidArgument, error.message)
+        }
+        return try loads.sourceBatch(remote, database: database, operation: operation)
     }
 
     func seconds(_ text: String?, default value: Int) -> Int? {

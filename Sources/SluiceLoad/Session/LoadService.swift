@@ -285,6 +285,8 @@ package final class RunningLoad: @unchecked Sendable {
         guard let storage = error as? StorageError else { return .storage }
         switch storage.code {
         case .unknownDatabase, .unknownTable, .unknownPartition: return .tableMissing
+        case .sourceRangeConflict: return .sourceRangeConflict
+        case .sourceGap: return .sourceGap
         default: return .storage
         }
     }

@@ -42,6 +42,10 @@ package final class TransactionLoads: Sendable {
     static func outcome(_ operation: TransactionOutcome.Operation, _ error: any Error, label: String)
         -> TransactionOutcome
     {
+        if let storage = error as? StorageError, [.sourceRangeConflict, .sourceGap].contains(storage.code) {
+            let code: TransactionOutcome.Code = storage.code == .sourceGap ? .sourceGap : .sourceRangeConflict
+            return TransactionOutcome(operation, code, storage.message, label: label)
+        }
         guard let error = error as? TransactionError else {
             return TransactionOutcome(operation, .rejected, "\(error)", label: label)
         }
@@ -243,7 +247,12 @@ package final class TransactionLoads: Sendable {
         var outcome = TransactionOutcome(operation, .ok, "", label: label, transactionID: transaction.id)
         outcome.result = result
         if result.status != .success {
-            outcome.code = .loadFailed
+            outcome.code =
+                switch result.errorCode {
+                case .sourceRangeConflict: .sourceRangeConflict
+                case .sourceGap: .sourceGap
+                default: .loadFailed
+                }
             outcome.message = result.message
         }
         return outcome

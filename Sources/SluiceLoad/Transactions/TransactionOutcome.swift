@@ -33,6 +33,10 @@ package struct TransactionOutcome: Error, Sendable {
         /// The server's load limits refused the request; the transaction stays open and the same
         /// request can be sent again.
         case busy
+        /// The fence refused a remote daemon's source batch: its offsets overlap committed ones
+        /// (``sourceRangeConflict``) or do not start at the stored next offset (``sourceGap``);
+        /// the transaction was aborted and the message names the stored positions.
+        case sourceRangeConflict, sourceGap
 
         /// Whether the same request can succeed later.
         package var isRetriable: Bool { self == .inProcessing || self == .busy }

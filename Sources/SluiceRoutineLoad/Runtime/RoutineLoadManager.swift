@@ -84,7 +84,7 @@ package final class RoutineLoadManager: Sendable {
     /// planned are settled first (by the job's scheduler, or here for jobs that do not run).
     package func start() {
         let decoder = JSONDecoder()
-        for record in engine.sourceJobs {
+        for record in engine.sourceJobs where !record.isRemote {
             guard let definition = try? decoder.decode(JobDefinition.self, from: Data(record.definition)) else {
                 logger.error("routine load job \(record.id) has an unreadable definition; skipped")
                 continue

@@ -34,6 +34,8 @@ package enum JournalRecord: Codable, Sendable {
     /// Users, roles and grants after a change (CREATE USER, GRANT, …): the whole, small state, so
     /// each change is one atomic record.
     case access(AccessControl)
+    /// A job run by daemons elsewhere (remote-sink mode) whose progress this node keeps.
+    case putRemoteJob(id: Int64, databaseID: Int64, name: String)
 
     /// The record type byte in the log frame.
     var typeTag: UInt8 {
@@ -56,6 +58,7 @@ package enum JournalRecord: Codable, Sendable {
         case .dropJob: 16
         case .advanceJob: 17
         case .access: 18
+        case .putRemoteJob: 19
         }
     }
 }

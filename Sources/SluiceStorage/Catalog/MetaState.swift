@@ -141,6 +141,11 @@ package struct MetaState: Codable, Sendable {
             job.definition = definition
             job.name = name
             jobs[id] = job
+        case .putRemoteJob(let id, let databaseID, let name):
+            reserve(id)
+            var job = SourceJob(id: id, databaseID: databaseID, name: name, definition: [])
+            job.remote = true
+            jobs[id] = job
         case .setJobPosition(let id, let position):
             for (partition, offset) in position { jobs[id]?.position[partition] = offset }
         case .planJobBatch(let id, let label, let ranges):

@@ -13,9 +13,54 @@ extension StorageEngine {
             guard let db = core.meta.database(named: database) else {
                 throw StorageError(.unknownDatabase, "Unknown database '\(database)'")
             }
+            if core.meta.jobs.values.contains(where: { $0.databaseID == db.id && $0.name == name && $0.isRemote }) {
+                throw StorageError(
+                    .alreadyExists, "job \(name) of database \(database) is run by remote daemons; pick another name")
+            }
             let id = allocateID()
             try journal(.putJob(id: id, databaseID: db.id, name: name, definition: definition(id)), in: &core)
             return id
+        }
+    }
+
+    /// The id of the remote job `name` of `database` (remote-sink mode: daemons elsewhere run it,
+    /// this node keeps its progress), journaling it on first use.
+    /// - Throws: `.unknownDatabase`; `.alreadyExists` if a local Routine Load job has the name.
+    package func remoteSourceJob(database: String, name: String) throws -> Int64 {
+        if let id = core.withLock({ core -> Int64? in
+            guard let db = core.meta.database(named: database) else { return nil }
+            return core.meta.jobs.values.first { $0.databaseID == db.id && $0.name == name && $0.isRemote }?.id
+        }) {
+            return id
+        }
+        return try write { core in
+            guard let db = core.meta.database(named: database) else {
+                throw StorageError(.unknownDatabase, "Unknown database '\(database)'")
+            }
+            if let job = core.meta.jobs.values.first(where: { $0.databaseID == db.id && $0.name == name }) {
+                guard job.isRemote else {
+                    throw StorageError(
+                        .alreadyExists,
+                        "job \(name) of database \(database) is a routine load job of this node; "
+                            + "remote daemons must use another job name")
+                }
+                return job.id
+            }
+            let id = allocateID()
+            try journal(.putRemoteJob(id: id, databaseID: db.id, name: name), in: &core)
+            return id
+        }
+    }
+
+    /// Fenced source batches (remote-sink daemons) refused because another writer's commits
+    /// overlap them or they do not start at the stored next offset, since the engine opened.
+    package var sourceCommitConflicts: Int { fenceRefusals.load(ordering: .relaxed) }
+
+    /// The remote job `name` of `database`, if one exists.
+    package func remoteSourceJob(named name: String, database: String) -> SourceJob? {
+        core.withLock { core in
+            guard let db = core.meta.database(named: database) else { return nil }
+            return core.meta.jobs.values.first { $0.databaseID == db.id && $0.name == name && $0.isRemote }
         }
     }
 
