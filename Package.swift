@@ -50,6 +50,16 @@ var targets: [Target] = [
     .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
     // librdkafka-backed MessageSource, producer and embedded mock cluster.
     .target(name: "SluiceKafka", dependencies: ["SluiceRoutineLoad", "CRdKafka", logging]),
+    // HTTP client of the Stream Load transaction interface: where remote-sink daemons write.
+    .target(
+        name: "SluiceSink",
+        dependencies: [
+            "SluiceRoutineLoad", "SluiceStorage", logging, nio,
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"),
+        ]),
     // SQL statements: parser and executor over storage snapshots.
     .target(
         name: "SluiceSQL",
@@ -85,7 +95,7 @@ var targets: [Target] = [
         name: "SluiceServer",
         dependencies: [
             "SluiceHTTP", "SluiceMySQL", "SluiceSQL", "SluiceStorage", "SluiceIO", "SluiceLoad", "SluiceTxn",
-            "SluiceRoutineLoad", "SluiceKafka", "SluiceExpr",
+            "SluiceRoutineLoad", "SluiceKafka", "SluiceSink", "SluiceExpr",
             "CSluiceSupport",
             logging,
             .product(name: "Configuration", package: "swift-configuration"),
@@ -146,6 +156,7 @@ var targets: [Target] = [
         name: "SluiceServerTests",
         dependencies: [
             "SluiceServer", "SluiceTesting", "SluiceKafka", "SluiceStorage", "SluiceMySQL", "SluiceIO", "sluice",
+            "SluiceSink", "SluiceRoutineLoad",
             "CLZ4",
             "CZstd", "CBzip2",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -101,6 +101,16 @@ package struct SourceCommitAPI: Sendable {
         return "{\"Job\":\(JSONText.string(name)),\"Partitions\":[\(partitions.joined(separator: ","))]}"
     }
 
+    /// A PREPARED transaction's fenced batch as `_transactions` lists it (how a daemon that takes
+    /// over partitions finds the batches left behind): `{"Job":"j","Owner":"d1",
+    /// "Ranges":[[0,100,199]],"PreparedTime":1700000000}`; nil for unfenced transactions.
+    static func describe(_ prepared: PreparedTransaction, jobs: [Int64: SourceJob]) -> String? {
+        guard let source = prepared.source, let owner = source.owner, let job = jobs[source.jobID] else { return nil }
+        let ranges = source.ranges.sorted { $0.key < $1.key }.map { "[\($0.key),\($0.value.first),\($0.value.last)]" }
+        return "{\"Job\":\(JSONText.string(job.name)),\"Owner\":\(JSONText.string(owner.daemon)),"
+            + "\"Ranges\":[\(ranges.joined(separator: ","))],\"PreparedTime\":\(prepared.preparedTime)}"
+    }
+
     /// `GET /api/{db}/_source_progress?job=J`.
     func register(on router: Router<SluiceRequestContext>, authenticator: Authenticator, engine: StorageEngine) {
         router.get("/api/:db/_source_progress") { request, context -> Response in

@@ -259,21 +259,22 @@ package struct TransactionRoutes: Sendable {
         guard let db = meta.database(named: database) else {
             return RestResult.failed("unknown database, database=\(database)")
         }
-        var rows = [(String, Int64, String, [UInt8]?)]()
+        var rows = [(label: String, id: Int64, state: String, attachment: [UInt8]?, source: String?)]()
         for (label, entry) in meta.labels[db.id] ?? [:] where label.hasPrefix(prefix) {
-            rows.append((label, entry.transactionID, "VISIBLE", entry.attachment))
+            rows.append((label, entry.transactionID, "VISIBLE", entry.attachment, nil))
         }
         for prepared in meta.prepared.values where prepared.databaseID == db.id && prepared.label.hasPrefix(prefix) {
-            rows.append((prepared.label, prepared.transactionID, "PREPARED", prepared.attachment))
+            let source = sourceCommit.enabled ? SourceCommitAPI.describe(prepared, jobs: meta.jobs) : nil
+            rows.append((prepared.label, prepared.transactionID, "PREPARED", prepared.attachment, source))
         }
         for open in loads.openTransactions where open.database == db.name && open.label.hasPrefix(prefix) {
-            rows.append((open.label, open.transactionID, "PREPARE", nil))
+            rows.append((open.label, open.transactionID, "PREPARE", nil, nil))
         }
-        rows.sort { $0.1 < $1.1 }
+        rows.sort { $0.id < $1.id }
         let items = rows.map { row in
-            let attachment = row.3.map { JSONText.string(String(decoding: $0, as: UTF8.self)) } ?? "null"
-            return
-                "{\"Label\":\(JSONText.string(row.0)),\"TxnId\":\(row.1),\"State\":\"\(row.2)\",\"Attachment\":\(attachment)}"
+            let attachment = row.attachment.map { JSONText.string(String(decoding: $0, as: UTF8.self)) } ?? "null"
+            return "{\"Label\":\(JSONText.string(row.label)),\"TxnId\":\(row.id),\"State\":\"\(row.state)\","
+                + "\"Attachment\":\(attachment)" + (row.source.map { ",\"Source\":\($0)" } ?? "") + "}"
         }
         return Self.json("[" + items.joined(separator: ",") + "]")
     }

@@ -1,23 +1,23 @@
 /// Exponential backoff between retries: starts at `minimum`, doubles per failure up to
 /// `maximum`, back to `minimum` after a success. A value; the owner decides when to wait.
-struct Backoff: Sendable, Hashable {
-    let minimum: Duration
-    let maximum: Duration
-    private(set) var current: Duration
+package struct Backoff: Sendable, Hashable {
+    package let minimum: Duration
+    package let maximum: Duration
+    package private(set) var current: Duration
 
-    init(minimum: Duration, maximum: Duration) {
+    package init(minimum: Duration, maximum: Duration) {
         self.minimum = minimum
         self.maximum = maximum
         self.current = minimum
     }
 
     /// The wait before the next attempt; the one after it doubles.
-    mutating func next() -> Duration {
+    package mutating func next() -> Duration {
         defer { current = min(current * 2, maximum) }
         return current
     }
 
-    mutating func reset() { current = minimum }
+    package mutating func reset() { current = minimum }
 }
 
 extension JobRunner {
