@@ -1,0 +1,139 @@
+package import SluiceStorage
+
+/// How writing one remote batch ended.
+package enum RemoteWriteOutcome: Sendable, Equatable {
+    /// The batch is committed (now, or by an earlier attempt whose answer was lost).
+    case committed
+    /// The sink's fence refused it: another writer committed past or over these offsets.
+    case conflict(String)
+    /// Too old to commit (`maxBatchAge`): rolled back, to be rebuilt from the sink's progress.
+    case expired
+    /// Not committed this time (sink down, busy, a transaction in the way): same label later.
+    case retry(String)
+    /// The sink refused the data or the job's settings (bad rows past the filter ratio, no
+    /// such table, no privilege): retrying the same batch cannot help until someone acts.
+    case failed(String)
+}
+
+/// One batch through the transaction interface (begin → load → prepare with its offsets →
+/// commit) under a label that is a pure function of its ranges, so every retry — by this
+/// daemon or another — meets the first attempt: a label already FINISHED means the batch is
+/// committed; an open or PREPARED one is rolled back or committed.
+package struct RemoteBatchWriter: Sendable {
+    package let sink: any TransactionSink
+    package let definition: JobDefinition
+    package let settings: RemoteJobSettings
+
+    package init(sink: any TransactionSink, definition: JobDefinition, settings: RemoteJobSettings) {
+        self.sink = sink
+        self.definition = definition
+        self.settings = settings
+    }
+
+    /// The batch's pieces.
+    package struct Batch: Sendable {
+        package var ranges: [Int32: OffsetRange]
+        package var timestamps: [Int32: Int64]
+        package var body: [UInt8]
+        /// When the batch took its first message (its age counts from here).
+        package var startedAt: ContinuousClock.Instant
+        package var owner: SourceOwner
+
+        package init(
+            ranges: [Int32: OffsetRange], timestamps: [Int32: Int64], body: [UInt8], startedAt: ContinuousClock.Instant,
+            owner: SourceOwner
+        ) {
+            self.ranges = ranges
+            self.timestamps = timestamps
+            self.body = body
+            self.startedAt = startedAt
+            self.owner = owner
+        }
+    }
+
+    package func write(_ batch: Batch) -> RemoteWriteOutcome {
+        let label = definition.remoteLabel(batch.ranges)
+        let db = definition.database
+        do {
+            let begun = try sink.begin(
+                database: db, table: definition.table, label: label, timeoutSeconds: settings.transactionTimeoutSeconds)
+            switch begun.status {
+            case .ok: break
+            case .labelAlreadyExists(let existing):
+                return try settleTakenLabel(label, existing: existing, batch)
+            case .busy, .inProcessing: return .retry("begin \(label): \(begun.message)")
+            default: return .failed("begin \(label): \(begun.message)")
+            }
+            let loaded = try sink.load(
+                database: db, table: definition.table, label: label, headers: definition.remoteLoadHeaders,
+                body: batch.body)
+            guard loaded.status == .ok else {
+                rollback(label)
+                let message = "load \(label): \(loaded.message)"
+                return loaded.status == .busy || loaded.status == .inProcessing ? .retry(message) : .failed(message)
+            }
+            let offsets = RemoteBatchOffsets(
+                job: definition.name, owner: batch.owner, ranges: batch.ranges, timestamps: batch.timestamps,
+                skippedRows: 0)
+            let prepared = try sink.prepare(
+                database: db, label: label, preparedTimeoutSeconds: settings.preparedTimeoutSeconds, source: offsets)
+            switch prepared.status {
+            case .ok: break
+            case .sourceConflict: return .conflict(prepared.message)
+            case .busy, .inProcessing, .transactionNotExists:
+                rollback(label)
+                return .retry("prepare \(label): \(prepared.message)")
+            default:
+                rollback(label)
+                return .failed("prepare \(label): \(prepared.message)")
+            }
+            return try commit(label, batch)
+        } catch {
+            // Unreachable or unreadable sink: whatever is open under the label is rolled back if
+            // the sink answers; the next attempt's begin tells what happened to it.
+            if error.kind == .unavailable { rollback(label) }
+            return error.kind == .unavailable ? .retry(error.message) : .failed(error.message)
+        }
+    }
+
+    /// Commits the PREPARED batch unless it is too old.
+    private func commit(_ label: String, _ batch: Batch) throws(SinkError) -> RemoteWriteOutcome {
+        guard ContinuousClock.now - batch.startedAt < settings.maxBatchAge else {
+            rollback(label)
+            return .expired
+        }
+        let committed = try sink.commit(database: definition.database, label: label)
+        switch committed.status {
+        case .ok: return .committed
+        case .sourceConflict: return .conflict(committed.message)
+        default:
+            // The commit may have happened (a retried request, a lost answer): the listing says.
+            if try state(of: label) == .visible { return .committed }
+            return .retry("commit \(label): \(committed.message)")
+        }
+    }
+
+    /// `begin` found the label taken: FINISHED means these exact ranges were committed before;
+    /// a PREPARED transaction under it is this batch, committed now; an open one is rolled back.
+    private func settleTakenLabel(_ label: String, existing: String, _ batch: Batch) throws(SinkError)
+        -> RemoteWriteOutcome
+    {
+        if existing == "FINISHED" { return .committed }
+        switch try state(of: label) {
+        case .visible: return .committed
+        case .prepared: return try commit(label, batch)
+        case .prepare, nil:
+            rollback(label)
+            return .retry("label \(label) was held by an open transaction (rolled back)")
+        }
+    }
+
+    private func state(of label: String) throws(SinkError) -> SinkTransaction.State? {
+        try sink.transactions(database: definition.database, labelPrefix: label).first { $0.label == label }?.state
+    }
+
+    /// Best effort: a rollback the sink cannot take now expires with the transaction's timeout.
+    private func rollback(_ label: String) {
+        _ = try? sink.rollback(database: definition.database, label: label)
+    }
+}

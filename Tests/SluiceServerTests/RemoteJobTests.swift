@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import SluiceKafka
+import SluiceRoutineLoad
+import SluiceServer
+import SluiceSink
+import SluiceStorage
+import SluiceTesting
+import Testing
+
+/// Remote-sink jobs for real: the mock cluster in its own process, a Sluice sink process, and
+/// daemons' jobs (``RemoteJob``) in this process sharing one consumer group.
+@Suite(.serialized) struct RemoteJobTests {
+    static func definition(brokers: String) throws -> JobDefinition {
+        let properties = try JobProperties(
+            properties: ["format": "json", "max_batch_interval": "5"],
+            source: [
+                "kafka_broker_list": brokers, "kafka_topic": "events",
+                "property.kafka_default_offsets": "OFFSET_BEGINNING",
+            ])
+        return JobDefinition(
+            id: 0, name: "sl_job", database: "db", table: "t", clauses: LoadClauses(), properties: properties,
+            rawProperties: [:], createTime: 0, groupID: "")
+    }
+
+    static func job(_ daemon: String, sink port: Int, brokers: String) throws -> RemoteJob {
+        var settings = RemoteJobSettings(daemon: daemon, wait: { HTTPTransactionSink.sleep($0) })
+        settings.groupSettings = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
+        settings.batchIntervalOverride = .milliseconds(300)
+        let sink = HTTPTransactionSink(
+            settings: try SinkSettings(url: "http://127.0.0.1:\(port)", user: "root", password: "", api: "sluice"))
+        return RemoteJob(
+            definition: try definition(brokers: brokers), sink: sink, factory: KafkaGroupSourceFactory(),
+            settings: settings, logger: Logger(label: "remote-\(daemon)"))
+    }
+
+    static func produce(_ servers: String, _ range: Range<Int>, partitions: Int) throws {
+        let producer = try KafkaProducer(bootstrapServers: servers, topic: "events")
+        for n in range {
+            let p = n % partitions
+            try producer.send(
+                "{\"p\":\(p),\"seq\":\(n / partitions),\"id\":\"\(p)-\(n / partitions)\"}", partition: Int32(p))
+        }
+        try producer.flush()
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func twoDaemonsLoadEveryMessageOnceAndHandOver() async throws {
+        let broker = try KafkaMockProcess(brokers: 3, topics: ["events": 4])
+        defer { broker.stop() }
+        let servers = broker.bootstrapServers
+        let directory = makeTemporaryDirectory()
+        let sinkServer = try ServerProcess(dataDirectory: directory)
+        defer {
+            sinkServer.terminate()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let sql = SQLClient(host: "127.0.0.1", port: sinkServer.port, user: "root", password: "")
+        _ = try await sql.execute("CREATE DATABASE db", database: nil)
+        _ = try await sql.execute(
+            "CREATE TABLE t (p INT, seq INT, id VARCHAR(32)) DUPLICATE KEY(p) DISTRIBUTED BY HASH(p) BUCKETS 2",
+            database: "db")
+        try await onDedicatedThread { try Self.produce(servers, 0..<2000, partitions: 4) }
+        let d1 = try Self.job("d1", sink: sinkServer.port, brokers: servers)
+        let d2 = try Self.job("d2", sink: sinkServer.port, brokers: servers)
+        d1.start()
+        d2.start()
+        func counts() async throws -> [String?] {
+            try await sql.execute("SELECT count(*), count(DISTINCT id) FROM t", database: "db").rows.first ?? []
+        }
+        let loaded = try await Eventually.until(timeout: .seconds(60), poll: .milliseconds(200)) {
+            try await counts() == ["2000", "2000"]
+        }
+        let afterFirst = try await counts()
+        #expect(loaded, "\(afterFirst)")
+        #expect(
+            d1.snapshot.owned.count == 2 && d2.snapshot.owned.count == 2, "\(d1.snapshot.owned) \(d2.snapshot.owned)")
+        // d2 leaves gracefully; d1 takes all four partitions from the sink's progress.
+        try await onDedicatedThread { d2.stop() }
+        try await onDedicatedThread { try Self.produce(servers, 2000..<2400, partitions: 4) }
+        let handedOver = try await Eventually.until(timeout: .seconds(60), poll: .milliseconds(200)) {
+            try await counts() == ["2400", "2400"]
+        }
+        let afterHandover = try await counts()
+        #expect(handedOver, "\(afterHandover)")
+        #expect(d1.snapshot.owned.count == 4)
+        #expect(d1.snapshot.owned.values.allSatisfy { $0 == 600 }, "\(d1.snapshot.owned)")
+        try await onDedicatedThread { d1.stop() }
+        let progress = try HTTPTransactionSink(
+            settings: try SinkSettings(
+                url: "http://127.0.0.1:\(sinkServer.port)", user: "root", password: "", api: "sluice")
+        ).progress(database: "db", job: "sl_job")
+        #expect(
+            progress.partitions.mapValues(\.committed) == [
+                0: [OffsetRange(0, 599)], 1: [OffsetRange(0, 599)], 2: [OffsetRange(0, 599)], 3: [OffsetRange(0, 599)],
+            ])
+        #expect(d1.snapshot.fencingRejections + d2.snapshot.fencingRejections == 0)
+        let lingering = try await sql.execute(
+            "SELECT count(*) FROM information_schema.loads WHERE STATE = 'PREPARED'", database: nil)
+        #expect(lingering.rows.first?.first == "0")
+    }
+}
