@@ -31,6 +31,9 @@ package enum ConfigurationSchema {
         "log.level": .string, "log.format": .string,
         "routine_load.max_concurrent_tasks": .integer, "routine_load.source_grace_seconds": .integer,
         "routine_load.test_batch_interval_ms": .integer, "routine_load.jobs": .strings,
+        "sink.url": .string, "sink.user": .string, "sink.password": .string, "sink.api": .string,
+        "sink.cluster_hosts": .strings, "sink.daemon_name": .string, "sink.max_batch_age_seconds": .integer,
+        "sink.revoke_commit_deadline_ms": .integer, "sink.session_timeout_ms": .integer,
     ]
 
     package static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

@@ -184,11 +184,83 @@ final class HealthRoutes: Sendable {
                     help: "When the job's Kafka brokers last answered (Unix seconds; 0 before the first answer)"),
             ]
         }
+        exportRemoteJobs(&state, present: &present)
         for name in Set(state.jobCounters.keys).subtracting(present) {
             for counter in state.jobCounters.removeValue(forKey: name) ?? [] { registry.unregisterCounter(counter) }
             for gauge in state.jobGauges.removeValue(forKey: name) ?? [] { registry.unregisterGauge(gauge) }
             state.totals = state.totals.filter { !$0.key.contains("job=\(name)|") }
         }
+    }
+
+    /// Remote-sink jobs of this daemon (issue 17's observability): partitions owned, rebalances
+    /// by kind, fencing rejections, lingering batches adopted or aborted, revoke outcomes, lag.
+    private func exportRemoteJobs(_ state: inout Exported, present: inout Set<String>) {
+        for job in routineLoad.remoteJobs {
+            let name = "\(job.definition.database).\(job.definition.name)"
+            present.insert(name)
+            let labels = [("job", name)]
+            let s = job.snapshot
+            var counters = [Counter]()
+            for kind in RemoteJobStatus.Rebalance.allCases {
+                counters.append(
+                    advance(
+                        &state, "sluice_routine_load_rebalances_total", labels + [("kind", kind.rawValue)],
+                        to: s.rebalances[kind] ?? 0,
+                        help: "Consumer-group rebalances this daemon saw, by kind (assigned, revoked, lost)"))
+            }
+            for outcome in RemoteJobStatus.RevokeOutcome.allCases {
+                counters.append(
+                    advance(
+                        &state, "sluice_routine_load_revokes_total", labels + [("outcome", outcome.rawValue)],
+                        to: s.revokes[outcome] ?? 0,
+                        help: "What a revoke did with the batch in flight (committed, rolled_back, empty)"))
+            }
+            counters.append(
+                advance(
+                    &state, "sluice_routine_load_fencing_rejections_total", labels, to: s.fencingRejections,
+                    help: "Batches the sink's fence refused (another daemon committed past or over them)"))
+            for (outcome, total) in [("adopted", s.adoptedLingering), ("aborted", s.abortedLingering)] {
+                counters.append(
+                    advance(
+                        &state, "sluice_routine_load_lingering_transactions_total", labels + [("outcome", outcome)],
+                        to: total, help: "PREPARED batches left by other daemons, adopted or rolled back at assignment")
+                )
+            }
+            counters.append(
+                advance(
+                    &state, "sluice_routine_load_tasks_total", labels + [("outcome", "committed")],
+                    to: s.committedBatches, help: "Routine Load batches, by outcome"))
+            counters.append(
+                advance(
+                    &state, "sluice_routine_load_rows_total", labels + [("result", "loaded")], to: s.loadedRows,
+                    help: "Rows of committed Routine Load batches, by result (skipped = already loaded)"))
+            state.jobCounters[name] = counters
+            var gauges = [
+                gauge(
+                    "sluice_routine_load_partitions_owned", labels, s.owned.count,
+                    help: "Partitions of the job this daemon owns now (remote-sink mode)"),
+                gauge(
+                    "sluice_routine_load_lag", labels, Int(s.lag.values.reduce(0, +)),
+                    help: "Messages not yet loaded, summed over the job's partitions"),
+                gauge(
+                    "sluice_routine_load_batch_interval_seconds", labels, Double(s.batchIntervalMilliseconds) / 1000,
+                    help: "The batch interval in force (grows with the consumer group: the commit budget)"),
+            ]
+            for (partition, next) in s.owned {
+                gauges.append(
+                    gauge(
+                        "sluice_routine_load_partition_next_offset", labels + [("partition", "\(partition)")],
+                        Int(next ?? -1), help: "Next offset to load per owned partition (-1 until the sink answers)"))
+            }
+            for gauge in tail(state.jobGauges[name] ?? [], after: gauges) { registry.unregisterGauge(gauge) }
+            state.jobGauges[name] = gauges
+        }
+    }
+
+    /// Gauges of `old` that `new` no longer holds (partitions this daemon gave away).
+    private func tail(_ old: [Gauge], after new: [Gauge]) -> [Gauge] {
+        let kept = Set(new.map(ObjectIdentifier.init))
+        return old.filter { !kept.contains(ObjectIdentifier($0)) }
     }
 
     /// The counter for `name` and `labels`, advanced to `total` (a total that went down — a job

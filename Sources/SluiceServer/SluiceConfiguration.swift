@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+package import SluiceSink
 import SystemPackage
 
 /// Process settings. Sources, highest priority first: command-line flags, environment variables
@@ -71,6 +72,19 @@ package struct SluiceConfiguration: Sendable {
     /// `routine_load.test_batch_interval_ms`: replaces every job's max_batch_interval (tests and
     /// demos only; StarRocks' minimum is 5 s). 0 = off.
     package var routineLoadTestBatchIntervalMilliseconds = 0
+    /// `sink`: where this daemon's `routine_load.jobs` write (remote-sink mode, docs/scale-out.md);
+    /// nil runs them against the local tables. `sink.url` (flag `--sink`, env `SLUICE_SINK_URL`),
+    /// `sink.user`, `sink.password` (never printed), `sink.api` (`sluice` or `standard`),
+    /// `sink.cluster_hosts`.
+    package var sink: SinkSettings?
+    /// `sink.daemon_name`: how this daemon signs its batches (default `<hostname>:<http port>`).
+    package var daemonName: String?
+    /// `sink.max_batch_age_seconds`: a batch older than this is never committed. Default 120.
+    package var maxBatchAgeSeconds = 120
+    /// `sink.revoke_commit_deadline_ms`: how long a revoke may spend committing. Default 5000.
+    package var revokeCommitDeadlineMilliseconds = 5000
+    /// `sink.session_timeout_ms`: the consumer group's session timeout. Default 10000.
+    package var groupSessionTimeoutMilliseconds = 10_000
     /// `server.advertised_address`: `host:port` in URLs when a request has no Host header.
     package var advertisedAddress: String?
     /// `server.idle_timeout_seconds`: a connection that sends nothing (no request, or a request
@@ -224,6 +238,23 @@ package struct SluiceConfiguration: Sendable {
         }
         c.routineLoadTestBatchIntervalMilliseconds = try integer(
             reader, "routine_load.test_batch_interval_ms", c.routineLoadTestBatchIntervalMilliseconds, 0...3_600_000)
+        if let url = reader.string(forKey: "sink.url"), !url.isEmpty {
+            do {
+                c.sink = try SinkSettings(
+                    url: url, user: reader.string(forKey: "sink.user", default: "root"),
+                    password: reader.string(forKey: "sink.password", isSecret: true, default: ""),
+                    api: reader.string(forKey: "sink.api", default: "sluice"),
+                    clusterHosts: reader.stringArray(forKey: "sink.cluster_hosts") ?? [])
+            } catch {
+                throw ConfigurationError(error.message)
+            }
+        }
+        c.daemonName = reader.string(forKey: "sink.daemon_name").flatMap { $0.isEmpty ? nil : $0 }
+        c.maxBatchAgeSeconds = try integer(reader, "sink.max_batch_age_seconds", c.maxBatchAgeSeconds, 5...86_400)
+        c.revokeCommitDeadlineMilliseconds = try integer(
+            reader, "sink.revoke_commit_deadline_ms", c.revokeCommitDeadlineMilliseconds, 100...600_000)
+        c.groupSessionTimeoutMilliseconds = try integer(
+            reader, "sink.session_timeout_ms", c.groupSessionTimeoutMilliseconds, 1000...3_600_000)
         return c
     }
 

@@ -14,6 +14,7 @@ import SluiceLoad
 import SluiceMySQL
 import SluiceRoutineLoad
 import SluiceSQL
+import SluiceSink
 import SluiceStorage
 import SluiceTxn
 import UnixSignals
@@ -187,12 +188,18 @@ package enum SluiceServer {
             logger.info("MySQL protocol listening on \(configuration.host):\(port)")
             mysqlServices.append(.init(service: MySQLService(server: mysql, listener: listener)))
         }
+        var remoteServices = [ServiceGroupConfiguration.ServiceConfiguration]()
+        if let sink = configuration.sink {
+            remoteServices.append(
+                .init(service: Self.remoteJobs(configuration, sink: sink, manager: routineLoad, logger: logger)))
+        }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: mysqlServices + [
+            services: mysqlServices + remoteServices + [
                 .init(service: app), .init(service: compaction),
                 .init(
                     service: RoutineLoadService(
-                        manager: routineLoad, declaredJobs: configuration.routineLoadJobs,
+                        manager: routineLoad,
+                        declaredJobs: configuration.sink == nil ? configuration.routineLoadJobs : [],
                         logger: logger)),
                 .init(service: ReadinessService(readiness: readiness)),
             ],
@@ -210,6 +217,31 @@ package enum SluiceServer {
                     + "--http-port): \(ListenError.reason(error))")
         }
         logger.info("Sluice stopped")
+    }
+}
+
+extension SluiceServer {
+    /// The remote-sink jobs of `routine_load.jobs` (`sink` configured).
+    static func remoteJobs(
+        _ configuration: SluiceConfiguration, sink: SinkSettings, manager: RoutineLoadManager, logger: Logger
+    ) -> RemoteJobService {
+        let name = configuration.daemonName ?? "\(ProcessInfo.processInfo.hostName):\(configuration.httpPort)"
+        var settings = RemoteJobSettings(daemon: name, wait: { HTTPTransactionSink.sleep($0) })
+        settings.sinkName = sink.description
+        settings.startTime = Int64(Date().timeIntervalSince1970)
+        settings.maxBatchAge = .seconds(configuration.maxBatchAgeSeconds)
+        settings.revokeCommitDeadline = .milliseconds(configuration.revokeCommitDeadlineMilliseconds)
+        let session = configuration.groupSessionTimeoutMilliseconds
+        settings.groupSettings = [
+            "session.timeout.ms": "\(session)", "heartbeat.interval.ms": "\(max(100, session / 10))",
+            "max.poll.interval.ms": "\(max(session, 60_000))",
+        ]
+        if configuration.routineLoadTestBatchIntervalMilliseconds > 0 {
+            settings.batchIntervalOverride = .milliseconds(configuration.routineLoadTestBatchIntervalMilliseconds)
+        }
+        return RemoteJobService(
+            manager: manager, declaredJobs: configuration.routineLoadJobs, sink: sink, settings: settings,
+            logger: logger)
     }
 }
 

@@ -55,6 +55,10 @@ struct Serve: AsyncParsableCommand {
     var requireSecureTransport = false
     @Option(name: .customLong("log-format"), help: "text or json (config log.format; default text).")
     var logFormat: String?
+    @Option(
+        name: .customLong("sink"),
+        help: "Remote-sink mode: write routine_load.jobs into the sink at this URL (sink.url, SLUICE_SINK_URL).")
+    var sink: String?
 
     func run() async throws {
         var overrides = [String: String]()
@@ -68,6 +72,7 @@ struct Serve: AsyncParsableCommand {
         if let tlsKeyFile { overrides["server.tls.key_file"] = tlsKeyFile }
         if let tlsCAFile { overrides["server.tls.ca_file"] = tlsCAFile }
         if requireSecureTransport { overrides["server.require_secure_transport"] = "true" }
+        if let sink { overrides["sink.url"] = sink }
         let configuration: SluiceConfiguration
         do {
             configuration = try await SluiceConfiguration.load(

@@ -16,7 +16,7 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
     package let definition: JobDefinition
     private let writer: RemoteBatchWriter
     private let factory: any GroupSourceFactory
-    private let settings: RemoteJobSettings
+    package let settings: RemoteJobSettings
     private let logger: Logger
     private let status = Mutex(RemoteJobStatus())
     private let stopping = Atomic<Bool>(false)

@@ -2,6 +2,10 @@
 package struct RemoteJobSettings: Sendable {
     /// This daemon's name, written into every batch it commits (the fence's diagnosis).
     package var daemon: String
+    /// The sink as SHOW ROUTINE LOAD names it (URL, user and API; never the password).
+    package var sinkName = ""
+    /// Seconds since the epoch when the daemon started the job (SHOW's CreateTime).
+    package var startTime: Int64 = 0
     /// The batch interval grows to members × this (the commit budget: about one commit per
     /// second per table however many daemons run).
     package var intervalPerMember: Duration = .seconds(1)

@@ -31,13 +31,16 @@ extension RoutineLoadManager {
             if let name, d.name != name { return false }
             return includeHistory || !d.state.isFinal
         }
-        if selected.isEmpty, let name {
+        let remote = remoteJobs.filter { job in
+            (database == nil || job.definition.database == database) && (name == nil || job.definition.name == name)
+        }
+        if selected.isEmpty, remote.isEmpty, let name {
             throw RoutineLoadError(
                 .notFound,
                 "There is no running job named \(name) in db \(database ?? ""). Include history? \(includeHistory), you can try `show all routine load job for job_name` if you want to list stopped and cancelled jobs"
             )
         }
-        return selected.map { row($0, errorLogBase: errorLogBase) }
+        return selected.map { row($0, errorLogBase: errorLogBase) } + remote.map(remoteRow)
     }
 
     /// Rows of SHOW ROUTINE LOAD TASK WHERE JobName = name.
@@ -71,32 +74,7 @@ extension RoutineLoadManager {
         let outage = sourceOutage(runtime)
         let progress = engine.sourceJob(id: runtime.id)
         let p = d.properties
-        let jobProperties: [(String, String)] = [
-            ("partitions", d.clauses.partitions?.joined(separator: ",") ?? "*"),
-            ("columnToColumnExpr", d.clauses.columns ?? "*"),
-            ("whereExpr", d.clauses.filter ?? "*"),
-            ("columnSeparator", "'\(d.clauses.columnSeparator ?? "\\t")'"),
-            ("rowDelimiter", "'\(d.clauses.rowDelimiter ?? "\\n")'"),
-            ("maxErrorNum", "\(p.maxErrorNumber)"),
-            ("maxFilterRatio", "\(p.maxFilterRatio)"),
-            ("maxBatchIntervalS", "\(p.maxBatchInterval)"),
-            ("maxBatchRows", "\(p.maxBatchRows)"),
-            ("currentTaskConcurrentNum", "\(taskCount)"),
-            ("desireTaskConcurrentNum", "\(p.desiredConcurrentNumber)"),
-            ("format", p.format),
-            ("jsonpaths", p.jsonPaths ?? ""),
-            ("json_root", p.jsonRoot ?? ""),
-            ("strip_outer_array", "\(p.stripOuterArray)"),
-            ("strict_mode", "\(p.strictMode)"),
-            ("timezone", p.timezone),
-            ("partial_update", "false"),
-            ("partial_update_mode", "row"),
-            ("log_rejected_record_num", "\(p.logRejectedRecordNum)"),
-            ("taskConsumeSecond", "\(p.taskConsumeSecond)"),
-            ("taskTimeoutSecond", "\(p.taskTimeoutSecond)"),
-            ("offset_out_of_range_policy", p.skipOutOfRangeOffsets ? "skip" : "pause"),
-            ("reload_committed_offsets", "\(p.reloadCommittedOffsets)"),
-        ]
+        let jobProperties = Self.jobProperties(d, taskCount: taskCount)
         let partitions = (p.partitions ?? progress.map { Array($0.position.keys) } ?? []).sorted()
         let sourceProperties: [(String, String)] = [
             ("topic", p.topic), ("currentKafkaPartitions", partitions.map(String.init).joined(separator: ",")),
@@ -153,6 +131,37 @@ extension RoutineLoadManager {
             c.errorRows > 0
                 ? "select tracking_log from information_schema.load_tracking_logs where job_id=\(d.id)" : "",
             other, JSONObject.strings(latestPositions), JSONObject.numbers(lag),
+        ]
+    }
+
+    /// SHOW ROUTINE LOAD's `JobProperties` of a job.
+    static func jobProperties(_ d: JobDefinition, taskCount: Int) -> [(String, String)] {
+        let p = d.properties
+        return [
+            ("partitions", d.clauses.partitions?.joined(separator: ",") ?? "*"),
+            ("columnToColumnExpr", d.clauses.columns ?? "*"),
+            ("whereExpr", d.clauses.filter ?? "*"),
+            ("columnSeparator", "'\(d.clauses.columnSeparator ?? "\\t")'"),
+            ("rowDelimiter", "'\(d.clauses.rowDelimiter ?? "\\n")'"),
+            ("maxErrorNum", "\(p.maxErrorNumber)"),
+            ("maxFilterRatio", "\(p.maxFilterRatio)"),
+            ("maxBatchIntervalS", "\(p.maxBatchInterval)"),
+            ("maxBatchRows", "\(p.maxBatchRows)"),
+            ("currentTaskConcurrentNum", "\(taskCount)"),
+            ("desireTaskConcurrentNum", "\(p.desiredConcurrentNumber)"),
+            ("format", p.format),
+            ("jsonpaths", p.jsonPaths ?? ""),
+            ("json_root", p.jsonRoot ?? ""),
+            ("strip_outer_array", "\(p.stripOuterArray)"),
+            ("strict_mode", "\(p.strictMode)"),
+            ("timezone", p.timezone),
+            ("partial_update", "false"),
+            ("partial_update_mode", "row"),
+            ("log_rejected_record_num", "\(p.logRejectedRecordNum)"),
+            ("taskConsumeSecond", "\(p.taskConsumeSecond)"),
+            ("taskTimeoutSecond", "\(p.taskTimeoutSecond)"),
+            ("offset_out_of_range_policy", p.skipOutOfRangeOffsets ? "skip" : "pause"),
+            ("reload_committed_offsets", "\(p.reloadCommittedOffsets)"),
         ]
     }
 

@@ -64,6 +64,8 @@ package final class RoutineLoadManager: Sendable {
     let factory: any MessageSourceFactory
     let logger: Logger
     private let jobs = Mutex<[Int64: JobRuntime]>([:])
+    /// Jobs this daemon runs against a remote sink (remote-sink mode): shown with the local ones.
+    private let remote = Mutex<[RemoteJob]>([])
     /// Serialises job statements (they may wait for a job's threads).
     private let statements = Mutex<Void>(())
 
@@ -174,6 +176,21 @@ package final class RoutineLoadManager: Sendable {
                 "routine load job created", metadata: ["job": "\(statement.database).\(statement.name)", "id": "\(id)"])
             schedule(runtime)
         }
+    }
+
+    /// The job a CREATE declares for remote-sink mode: its properties and load settings checked
+    /// (the table lives on the sink, which checks the mapping at each load), not journaled here.
+    package func remoteDefinition(_ statement: CreateRoutineLoad) throws(RoutineLoadError) -> JobDefinition {
+        let parsed = try Self.checked { try JobProperties(properties: statement.properties, source: statement.source) }
+        try checkSettings(parsed)
+        let definition = definition(statement, parsed)
+        do {
+            _ = try definition.loadOptions(memoryLimit: options.memoryLimit)
+            _ = try definition.messageDelimiter()
+        } catch {
+            throw RoutineLoadError(.invalidProperty, "\(error)")
+        }
+        return definition
     }
 
     private func checkNameFree(_ statement: CreateRoutineLoad) throws(RoutineLoadError) {
@@ -323,6 +340,11 @@ package final class RoutineLoadManager: Sendable {
     package func table(database: String, name: String) throws(RoutineLoadError) -> String? {
         jobsNamed(name, database: database).last(where: { !$0.definition.state.isFinal })?.definition.table
     }
+
+    /// Registers a running remote-sink job (SHOW ROUTINE LOAD lists it).
+    package func attach(_ job: RemoteJob) { remote.withLock { $0.append(job) } }
+
+    package var remoteJobs: [RemoteJob] { remote.withLock { $0 } }
 
     var allJobs: [JobRuntime] { jobs.withLock { Array($0.values) }.sorted { $0.id < $1.id } }
 
