@@ -238,5 +238,9 @@ import Testing
         #expect(vector.contains(7) && !vector.contains(6))
         #expect(vector.union(DeleteVector([1, 7])).rows == [0, 1, 3, 7, 1_000_000, 4_294_967_294])
         #expect(throws: FormatError.self) { try DeleteVector(encoded: [5, 1]) }
+        // FuzzJournal finding: a gap varint past Int64 trapped; a huge count reserved memory.
+        let hugeGap: [UInt8] = [1] + [UInt8](repeating: 0xFF, count: 9) + [1]
+        #expect(throws: FormatError.self) { try DeleteVector(encoded: hugeGap) }
+        #expect(throws: FormatError.self) { try DeleteVector(encoded: [0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0]) }
     }
 }

@@ -82,11 +82,19 @@ package struct DeleteVector: Sendable, Hashable {
     package init(encoded bytes: [UInt8]) throws(FormatError) {
         var reader = ByteReader(bytes)
         let count = try reader.readInt()
+        // Each row takes at least one byte: a count past what is left is damage, not a size.
+        guard count <= bytes.count - reader.position else {
+            throw FormatError(.corruption, "delete vector count \(count) past its bytes", offset: reader.position)
+        }
         var rows = [UInt32]()
         rows.reserveCapacity(count)
         var previous: Int64 = -1
         for _ in 0..<count {
-            let next = previous + 1 + Int64(try reader.readVarint())
+            let gap = try reader.readVarint()
+            guard gap <= UInt64(UInt32.max) else {
+                throw FormatError(.corruption, "delete vector row id out of range", offset: reader.position)
+            }
+            let next = previous + 1 + Int64(gap)
             guard next <= Int64(UInt32.max) else {
                 throw FormatError(.corruption, "delete vector row id out of range", offset: reader.position)
             }
