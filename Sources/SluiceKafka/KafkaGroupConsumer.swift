@@ -14,6 +14,7 @@ package final class KafkaGroupConsumer: GroupMessageSource {
     private let handle: OpaquePointer
     private let queue: OpaquePointer
     package let topic: String
+    private let groupID: String
     /// What the rebalance callback reaches through the configuration's opaque.
     private let relay: RebalanceRelay
     private var messages = [UnsafeMutablePointer<rd_kafka_message_t>?](repeating: nil, count: 10_000)
@@ -50,6 +51,7 @@ package final class KafkaGroupConsumer: GroupMessageSource {
         }
         queue = q
         self.topic = topic
+        self.groupID = groupID
     }
 
     package func subscribe(_ handler: any GroupRebalanceHandler) throws {
@@ -67,6 +69,29 @@ package final class KafkaGroupConsumer: GroupMessageSource {
         guard let id = rd_kafka_memberid(handle) else { return "" }
         defer { rd_kafka_mem_free(handle, id) }
         return String(cString: id)
+    }
+
+    package func partitions() throws -> [Int32] {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let error = rd_kafka_metadata(handle, 1, nil, &metadata, 5000)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw SourceError(.transient, "cannot fetch metadata of topic \(topic): \(KafkaConf.errorText(error))")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
+        guard let entry = topics.first(where: { String(cString: $0.topic) == topic }) else {
+            throw SourceError(.permanent, "unknown topic \(topic)")
+        }
+        return (0..<Int(entry.partition_cnt)).map { entry.partitions[$0].id }.sorted()
+    }
+
+    package func groupSize() -> Int? {
+        var list: UnsafePointer<rd_kafka_group_list>?
+        let error = rd_kafka_list_groups(handle, groupID, &list, 5000)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return nil }
+        defer { rd_kafka_group_list_destroy(list) }
+        guard list.pointee.group_cnt > 0 else { return nil }
+        return Int(list.pointee.groups[0].member_cnt)
     }
 
     package func poll(maxMessages: Int, timeoutMilliseconds: Int) throws -> MessageBatch {

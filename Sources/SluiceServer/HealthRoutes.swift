@@ -124,6 +124,15 @@ final class HealthRoutes: Sendable {
                     "sluice_primary_index_loads", [("origin", origin)], count,
                     help: "Primary indexes brought into memory since start, by origin")
             }
+            for database in loads.engine.metaState.databases.values {
+                for table in database.tables.values {
+                    advance(
+                        &state, "sluice_table_commits_total", [("database", database.name), ("table", table.name)],
+                        to: Int(table.version - 1),
+                        help:
+                            "Versions published per table (one per commit; its rate is the table's commits per second)")
+                }
+            }
             advance(
                 &state, "sluice_source_commit_conflicts_total", [], to: loads.engine.sourceCommitConflicts,
                 help: "Remote daemons' source batches refused by the fencing check (overlap or gap)")

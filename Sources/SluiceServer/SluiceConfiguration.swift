@@ -83,6 +83,9 @@ package struct SluiceConfiguration: Sendable {
     package var maxBatchAgeSeconds = 120
     /// `sink.revoke_commit_deadline_ms`: how long a revoke may spend committing. Default 5000.
     package var revokeCommitDeadlineMilliseconds = 5000
+    /// `sink.interval_per_member_ms`: the commit budget — the batch interval grows to
+    /// members × this. Default 1000.
+    package var intervalPerMemberMilliseconds = 1000
     /// `sink.session_timeout_ms`: the consumer group's session timeout. Default 10000.
     package var groupSessionTimeoutMilliseconds = 10_000
     /// `server.advertised_address`: `host:port` in URLs when a request has no Host header.
@@ -253,6 +256,8 @@ package struct SluiceConfiguration: Sendable {
         c.maxBatchAgeSeconds = try integer(reader, "sink.max_batch_age_seconds", c.maxBatchAgeSeconds, 5...86_400)
         c.revokeCommitDeadlineMilliseconds = try integer(
             reader, "sink.revoke_commit_deadline_ms", c.revokeCommitDeadlineMilliseconds, 100...600_000)
+        c.intervalPerMemberMilliseconds = try integer(
+            reader, "sink.interval_per_member_ms", c.intervalPerMemberMilliseconds, 0...600_000)
         c.groupSessionTimeoutMilliseconds = try integer(
             reader, "sink.session_timeout_ms", c.groupSessionTimeoutMilliseconds, 1000...3_600_000)
         return c

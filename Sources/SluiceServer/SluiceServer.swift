@@ -231,6 +231,7 @@ extension SluiceServer {
         settings.startTime = Int64(Date().timeIntervalSince1970)
         settings.maxBatchAge = .seconds(configuration.maxBatchAgeSeconds)
         settings.revokeCommitDeadline = .milliseconds(configuration.revokeCommitDeadlineMilliseconds)
+        settings.intervalPerMember = .milliseconds(configuration.intervalPerMemberMilliseconds)
         let session = configuration.groupSessionTimeoutMilliseconds
         settings.groupSettings = [
             "session.timeout.ms": "\(session)", "heartbeat.interval.ms": "\(max(100, session / 10))",

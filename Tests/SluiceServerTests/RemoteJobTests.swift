@@ -27,6 +27,7 @@ import Testing
         var settings = RemoteJobSettings(daemon: daemon, wait: { HTTPTransactionSink.sleep($0) })
         settings.groupSettings = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
         settings.batchIntervalOverride = .milliseconds(300)
+        settings.intervalPerMember = .milliseconds(150)
         let sink = HTTPTransactionSink(
             settings: try SinkSettings(url: "http://127.0.0.1:\(port)", user: "root", password: "", api: "sluice"))
         return RemoteJob(

@@ -20,6 +20,7 @@ import Testing
         let config: [String: Any] = [
             "sink": [
                 "url": "http://127.0.0.1:\(sink)", "user": "root", "password": "", "api": api, "daemon_name": name,
+                "interval_per_member_ms": 200,
             ],
             "routine_load": [
                 "jobs": [Self.job.replacingOccurrences(of: "BROKERS", with: brokers)], "test_batch_interval_ms": 300,
@@ -71,14 +72,14 @@ import Testing
         func counts() async throws -> [String?] {
             try await sql.execute("SELECT count(*), count(DISTINCT id) FROM t", database: "db").rows.first ?? []
         }
-        func owned(_ daemon: ServerProcess) throws -> Int? {
+        func metric(_ daemon: ServerProcess, _ name: String) throws -> Double? {
             let metrics = try Curl.run(["http://127.0.0.1:\(daemon.port)/metrics"]).body
-            guard
-                let line = metrics.split(separator: "\n").first(where: {
-                    $0.hasPrefix("sluice_routine_load_partitions_owned{job=\"db.sl_job\"}")
-                })
+            guard let line = metrics.split(separator: "\n").first(where: { $0.hasPrefix(name + "{job=\"db.sl_job\"}") })
             else { return nil }
-            return Double(line.split(separator: " ").last ?? "").map { Int($0) }
+            return Double(line.split(separator: " ").last ?? "")
+        }
+        func owned(_ daemon: ServerProcess) throws -> Int? {
+            try metric(daemon, "sluice_routine_load_partitions_owned").map { Int($0) }
         }
         let loaded = try await Eventually.until(timeout: .seconds(90), poll: .milliseconds(250)) {
             try await counts() == ["6000", "6000"]
@@ -90,6 +91,12 @@ import Testing
         }
         let shares = try daemons.map(owned)
         #expect(spread, "\(shares)")
+        // The commit budget: three members × 200 ms per member beats the 300 ms interval.
+        let budget = try Eventually.until(timeout: .seconds(30), poll: .milliseconds(250)) {
+            try daemons.map { try metric($0, "sluice_routine_load_batch_interval_seconds") } == [0.6, 0.6, 0.6]
+        }
+        let intervals = try daemons.map { try metric($0, "sluice_routine_load_batch_interval_seconds") }
+        #expect(budget, "\(intervals)")
         // SHOW ROUTINE LOAD on a daemon: its job, the partitions it owns now, the sink.
         let show = try await SQLClient(host: "127.0.0.1", port: daemons[0].port, user: "root", password: "")
             .execute("SHOW ROUTINE LOAD FOR db.sl_job", database: nil)

@@ -15,6 +15,10 @@ package protocol GroupMessageSource: AnyObject {
     func seek(_ offsets: [Int32: Int64]) throws
     /// The group member id (empty before the first join).
     var memberID: String { get }
+    /// How many members the group has now, asked of its coordinator (nil when it does not answer).
+    func groupSize() -> Int?
+    /// The topic's partition ids.
+    func partitions() throws -> [Int32]
     /// Low watermark and high watermark of a partition.
     func watermarks(partition: Int32) throws -> (low: Int64, high: Int64)
     /// Leaves the group: the handler hears the final revoke first.

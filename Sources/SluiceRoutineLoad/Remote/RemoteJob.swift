@@ -31,6 +31,9 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
     private var builder: BatchBuilder?
     /// Messages were consumed past `positions` and dropped: seek back before the next poll.
     private var needsReseek = false
+    /// The group changed: ask its size again (the commit budget) before the next batch.
+    private var groupChanged = true
+    private var members = 1
 
     package init(
         definition: JobDefinition, sink: any TransactionSink, factory: any GroupSourceFactory,
@@ -106,6 +109,11 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
     private func consume(_ source: any GroupMessageSource) throws {
         while !isStopping {
             seedPending(source)
+            if groupChanged {
+                groupChanged = false
+                members = committers(source)
+                if (builder?.rows ?? 0) == 0 { builder = nil }
+            }
             if needsReseek {
                 needsReseek = false
                 builder = nil
@@ -144,12 +152,28 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
                 interval: interval))
     }
 
-    /// The batch interval: the job's, grown with the group (the commit budget).
+    /// How many daemons commit into the job's table: the group's size as its coordinator tells,
+    /// else estimated from the share of partitions this daemon owns (balanced assignment).
+    private func committers(_ source: any GroupMessageSource) -> Int {
+        if let size = source.groupSize() { return max(1, size) }
+        let owned = positions.count + unseeded.count
+        guard owned > 0, let total = try? source.partitions().count, total > 0 else { return members }
+        return max(1, (total + owned - 1) / owned)
+    }
+
+    /// The batch interval: the job's, grown with the group to members × `intervalPerMember`
+    /// (the commit budget: however many daemons run, about one commit per interval per table).
     private func currentInterval() -> Duration {
-        let configured = settings.batchIntervalOverride ?? .seconds(definition.properties.maxBatchInterval)
+        let configured = max(
+            settings.batchIntervalOverride ?? .seconds(definition.properties.maxBatchInterval),
+            settings.intervalPerMember * members)
         let milliseconds =
             configured.components.seconds * 1000 + configured.components.attoseconds / 1_000_000_000_000_000
-        update { $0.batchIntervalMilliseconds = Int(milliseconds) }
+        let members = self.members
+        update {
+            $0.batchIntervalMilliseconds = Int(milliseconds)
+            $0.groupMembers = members
+        }
         return configured
     }
 
@@ -295,6 +319,7 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
         // The batch in flight covers only the partitions owned before: commit it first.
         flush(deadline: ContinuousClock.now + settings.revokeCommitDeadline)
         builder = nil
+        groupChanged = true
         update {
             $0.rebalances[.assigned, default: 0] += 1
             $0.memberID = source?.memberID ?? ""
@@ -327,6 +352,7 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
                 $0.revokes[inFlight ? (committed ? .committed : .rolledBack) : .empty, default: 0] += 1
             }
         }
+        groupChanged = true
         logger.info("partitions revoked", metadata: ["partitions": "\(partitions)", "lost": "\(lost)"])
         for partition in partitions { positions[partition] = nil }
         unseeded.subtract(partitions)

@@ -25,6 +25,7 @@ extension RoutineLoadManager {
                 ("adoptedLingeringTxns", Int64(status.adoptedLingering)),
                 ("abortedLingeringTxns", Int64(status.abortedLingering)),
                 ("batchIntervalMs", Int64(status.batchIntervalMilliseconds)),
+                ("groupMembers", Int64(status.groupMembers)),
             ]
             + RemoteJobStatus.Rebalance.allCases.map {
                 ("rebalances_\($0.rawValue)", Int64(status.rebalances[$0] ?? 0))

@@ -35,6 +35,8 @@ package struct RemoteJobStatus: Sendable, Hashable {
     package var loadedBytes = 0
     /// The batch interval in force (grows with the group: the commit budget).
     package var batchIntervalMilliseconds = 0
+    /// Members of the job's consumer group, as last asked.
+    package var groupMembers = 1
     package var lastError = ""
 
     package init() {}
