@@ -10,11 +10,13 @@ import Synchronization
 ///     SLUICE_FAULTS="routine_load.after_prepare=crash@3,storage.segment_write=fail@1*5"
 ///
 /// `crash@N` kills the process (SIGKILL, as a power cut would) at the point's N-th hit;
-/// `fail@N*K` makes hits N…N+K−1 throw an I/O error ("No space left on device").
+/// `fail@N*K` makes hits N…N+K−1 throw an I/O error ("No space left on device");
+/// `stop@N` stops the process (SIGSTOP, a zombie in the making) until someone sends SIGCONT.
 package enum FaultPoints {
     package enum Action: String, Sendable {
         case crash
         case fail
+        case stop
     }
 
     struct Arm {
@@ -33,6 +35,7 @@ package enum FaultPoints {
         "routine_load.after_prepare", "routine_load.after_commit", "storage.after_segments",
         "storage.after_commit_record", "storage.before_compaction_swap", "storage.after_compaction_swap",
         "storage.mid_checkpoint", "storage.segment_write", "storage.journal_write", "stream_load.mid_body",
+        "remote_load.after_begin", "remote_load.after_load", "remote_load.after_prepare", "remote_load.after_commit",
     ]
 
     /// Arms `name`: `action` at hits `from`…`from + count − 1` (1-based).
@@ -55,7 +58,8 @@ package enum FaultPoints {
             }
             let rule = parts[1].split(separator: "@", maxSplits: 1)
             guard let action = Action(rawValue: String(rule[0])) else {
-                throw IOError(.io, "SLUICE_FAULTS action '\(rule[0])' is not crash or fail", path: "SLUICE_FAULTS")
+                throw IOError(
+                    .io, "SLUICE_FAULTS action '\(rule[0])' is not crash, fail or stop", path: "SLUICE_FAULTS")
             }
             var from = 1, count = 1
             if rule.count == 2 {
@@ -96,6 +100,10 @@ package enum FaultPoints {
             kill(getpid(), SIGKILL)
         case .fail?:
             throw IOError(.noSpace, "fault injected at \(name): No space left on device", path: name, errno: ENOSPC)
+        case .stop?:
+            let message = "sluice: fault point \(name): stopping\n"
+            _ = message.withCString { write(2, $0, strlen($0)) }
+            kill(getpid(), SIGSTOP)
         case nil:
             return
         }

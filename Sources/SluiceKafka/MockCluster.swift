@@ -35,6 +35,23 @@ package final class MockCluster: @unchecked Sendable {
         _ = up ? rd_kafka_mock_broker_set_up(cluster, id) : rd_kafka_mock_broker_set_down(cluster, id)
     }
 
+    /// Makes the next `errors.count` requests of `apiKey` (cluster-wide) fail with these errors,
+    /// in order (`RD_KAFKAP_Heartbeat` with ILLEGAL_GENERATION: every member loses its partitions).
+    package func pushRequestErrors(apiKey: Int16, _ errors: [Int32]) {
+        var codes = errors.map { rd_kafka_resp_err_t(rawValue: $0) }
+        rd_kafka_mock_push_request_errors_array(cluster, apiKey, codes.count, &codes)
+    }
+
+    /// Adds `milliseconds` of round-trip time to a broker's answers.
+    package func setRoundTripTime(_ id: Int32, milliseconds: Int32) {
+        _ = rd_kafka_mock_broker_set_rtt(cluster, id, milliseconds)
+    }
+
+    /// Pins the coordinator of a consumer group (`group`) to a broker.
+    package func setGroupCoordinator(_ group: String, broker: Int32) {
+        _ = rd_kafka_mock_coordinator_set(cluster, "group", group, broker)
+    }
+
     /// Pins a partition's leader (deterministic broker-fault tests).
     package func setLeader(topic: String, partition: Int32, broker: Int32) {
         _ = rd_kafka_mock_partition_set_leader(cluster, topic, partition, broker)

@@ -34,7 +34,8 @@ package enum ConfigurationSchema {
         "sink.url": .string, "sink.user": .string, "sink.password": .string, "sink.api": .string,
         "sink.cluster_hosts": .strings, "sink.daemon_name": .string, "sink.max_batch_age_seconds": .integer,
         "sink.revoke_commit_deadline_ms": .integer, "sink.session_timeout_ms": .integer,
-        "sink.interval_per_member_ms": .integer,
+        "sink.interval_per_member_ms": .integer, "sink.transaction_timeout_seconds": .integer,
+        "sink.prepared_timeout_seconds": .integer,
     ]
 
     package static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

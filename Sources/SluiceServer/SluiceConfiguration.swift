@@ -83,6 +83,11 @@ package struct SluiceConfiguration: Sendable {
     package var maxBatchAgeSeconds = 120
     /// `sink.revoke_commit_deadline_ms`: how long a revoke may spend committing. Default 5000.
     package var revokeCommitDeadlineMilliseconds = 5000
+    /// `sink.transaction_timeout_seconds` / `sink.prepared_timeout_seconds`: `timeout` of each
+    /// batch's `begin` and `prepared_timeout` of its `prepare` — short, so a crashed daemon's
+    /// leftovers expire soon even if no daemon adopts them. Defaults 120 and 300.
+    package var transactionTimeoutSeconds = 120
+    package var preparedTimeoutSeconds = 300
     /// `sink.interval_per_member_ms`: the commit budget — the batch interval grows to
     /// members × this. Default 1000.
     package var intervalPerMemberMilliseconds = 1000
@@ -256,6 +261,10 @@ package struct SluiceConfiguration: Sendable {
         c.maxBatchAgeSeconds = try integer(reader, "sink.max_batch_age_seconds", c.maxBatchAgeSeconds, 5...86_400)
         c.revokeCommitDeadlineMilliseconds = try integer(
             reader, "sink.revoke_commit_deadline_ms", c.revokeCommitDeadlineMilliseconds, 100...600_000)
+        c.transactionTimeoutSeconds = try integer(
+            reader, "sink.transaction_timeout_seconds", c.transactionTimeoutSeconds, 1...86_400)
+        c.preparedTimeoutSeconds = try integer(
+            reader, "sink.prepared_timeout_seconds", c.preparedTimeoutSeconds, 1...86_400)
         c.intervalPerMemberMilliseconds = try integer(
             reader, "sink.interval_per_member_ms", c.intervalPerMemberMilliseconds, 0...600_000)
         c.groupSessionTimeoutMilliseconds = try integer(

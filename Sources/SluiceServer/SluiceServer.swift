@@ -232,6 +232,8 @@ extension SluiceServer {
         settings.maxBatchAge = .seconds(configuration.maxBatchAgeSeconds)
         settings.revokeCommitDeadline = .milliseconds(configuration.revokeCommitDeadlineMilliseconds)
         settings.intervalPerMember = .milliseconds(configuration.intervalPerMemberMilliseconds)
+        settings.transactionTimeoutSeconds = configuration.transactionTimeoutSeconds
+        settings.preparedTimeoutSeconds = configuration.preparedTimeoutSeconds
         let session = configuration.groupSessionTimeoutMilliseconds
         settings.groupSettings = [
             "session.timeout.ms": "\(session)", "heartbeat.interval.ms": "\(max(100, session / 10))",

@@ -41,6 +41,17 @@ package final class KafkaMockProcess: @unchecked Sendable {
         input.fileHandleForWriting.write(Data("\(up ? "up" : "down") \(id)\n".utf8))
     }
 
+    /// Fails the next `count` heartbeats of every group with Kafka error `code` (22 =
+    /// ILLEGAL_GENERATION: members lose their assignment and rejoin).
+    package func failHeartbeats(code: Int32 = 22, count: Int) {
+        input.fileHandleForWriting.write(Data("hb-error \(code) \(count)\n".utf8))
+    }
+
+    /// Pins a consumer group's coordinator to a broker.
+    package func setCoordinator(group: String, broker: Int) {
+        input.fileHandleForWriting.write(Data("coordinator \(group) \(broker)\n".utf8))
+    }
+
     /// Takes every broker down or up.
     package func setAllBrokers(up: Bool) {
         for id in 1...brokers { setBroker(id, up: up) }

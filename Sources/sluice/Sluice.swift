@@ -121,7 +121,11 @@ struct Config: AsyncParsableCommand {
 struct KafkaMock: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kafka-mock", abstract: "Run librdkafka's embedded mock Kafka cluster (development broker).",
-        discussion: "Reads 'down <id>' / 'up <id>' lines on standard input to stop or restart a broker (ids 1...N).")
+        discussion:
+            "Reads control lines on standard input: 'down <id>' / 'up <id>' stop or restart a broker (ids 1...N); "
+            + "'hb-error <code> <n>' fails the next n heartbeats of every group with Kafka error <code> (22 = "
+            + "ILLEGAL_GENERATION); 'rtt <id> <ms>' slows a broker; 'coordinator <group> <id>' pins a group's coordinator."
+    )
 
     @Option(help: "Number of brokers.") var brokers = 3
     @Option(name: .customLong("topic"), help: "Topic to create, as name:partitions (repeatable).") var topics:
@@ -140,14 +144,27 @@ struct KafkaMock: AsyncParsableCommand {
         }
         print("bootstrap servers: \(cluster.bootstrapServers)")
         fflush(nil)
-        // Fault injection for tests and demos: "down <broker id>", "up <broker id>" on stdin.
+        // Fault injection for tests and demos, one command per line on stdin (see discussion).
         let control = Thread {
             while let line = readLine() {
-                let words = line.split(separator: " ")
-                guard words.count == 2, let id = Int32(words[1]) else { continue }
-                switch words[0] {
-                case "down": cluster.setBroker(id, up: false)
-                case "up": cluster.setBroker(id, up: true)
+                let words = line.split(separator: " ").map(String.init)
+                switch (words.first, words.count) {
+                case ("down", 2):
+                    guard let id = Int32(words[1]) else { continue }
+                    cluster.setBroker(id, up: false)
+                case ("up", 2):
+                    guard let id = Int32(words[1]) else { continue }
+                    cluster.setBroker(id, up: true)
+                case ("hb-error", 3):
+                    guard let code = Int32(words[1]), let count = Int(words[2]), count > 0 else { continue }
+                    // 12 = Heartbeat.
+                    cluster.pushRequestErrors(apiKey: 12, Array(repeating: code, count: count))
+                case ("rtt", 3):
+                    guard let id = Int32(words[1]), let ms = Int32(words[2]) else { continue }
+                    cluster.setRoundTripTime(id, milliseconds: ms)
+                case ("coordinator", 3):
+                    guard let id = Int32(words[2]) else { continue }
+                    cluster.setGroupCoordinator(words[1], broker: id)
                 default: continue
                 }
                 print("ok \(line)")

@@ -64,6 +64,7 @@ package struct RemoteBatchWriter: Sendable {
             case .busy, .inProcessing: return .retry("begin \(label): \(begun.message)")
             default: return .failed("begin \(label): \(begun.message)")
             }
+            settings.faultPoint("remote_load.after_begin")
             let loaded = try sink.load(
                 database: db, table: definition.table, label: label, headers: definition.remoteLoadHeaders,
                 body: batch.body)
@@ -72,6 +73,7 @@ package struct RemoteBatchWriter: Sendable {
                 let message = "load \(label): \(loaded.message)"
                 return loaded.status == .busy || loaded.status == .inProcessing ? .retry(message) : .failed(message)
             }
+            settings.faultPoint("remote_load.after_load")
             let offsets = RemoteBatchOffsets(
                 job: definition.name, owner: batch.owner, ranges: batch.ranges, timestamps: batch.timestamps,
                 skippedRows: 0)
@@ -87,6 +89,7 @@ package struct RemoteBatchWriter: Sendable {
                 rollback(label)
                 return .failed("prepare \(label): \(prepared.message)")
             }
+            settings.faultPoint("remote_load.after_prepare")
             return try commit(label, batch)
         } catch {
             // Unreachable or unreadable sink: whatever is open under the label is rolled back if
@@ -103,6 +106,7 @@ package struct RemoteBatchWriter: Sendable {
             return .expired
         }
         let committed = try sink.commit(database: definition.database, label: label)
+        settings.faultPoint("remote_load.after_commit")
         switch committed.status {
         case .ok: return .committed
         case .sourceConflict: return .conflict(committed.message)

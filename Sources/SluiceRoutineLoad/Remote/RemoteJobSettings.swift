@@ -1,3 +1,5 @@
+import SluiceIO
+
 /// How a daemon runs its remote-sink jobs (design/SCALE-OUT.md §3.3).
 package struct RemoteJobSettings: Sendable {
     /// This daemon's name, written into every batch it commits (the fence's diagnosis).
@@ -26,6 +28,9 @@ package struct RemoteJobSettings: Sendable {
     package var batchIntervalOverride: Duration?
     package var minBackoff: Duration = .milliseconds(100)
     package var maxBackoff: Duration = .seconds(5)
+    /// Marks a fault point (`remote_load.after_begin`, `…after_load`, `…after_prepare`,
+    /// `…after_commit`); by default the process-wide ``FaultPoints`` (armed by `SLUICE_FAULTS`).
+    package var faultPoint: @Sendable (String) -> Void = { try? FaultPoints.hit($0) }
     /// Waits between retries (tests inject one that does not sleep).
     package var wait: @Sendable (Duration) -> Void
 
