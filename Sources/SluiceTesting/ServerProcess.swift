@@ -33,7 +33,8 @@ package final class ServerProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: Self.executable)
         // The MySQL port is off unless a test asks for one (parallel servers cannot share 9030).
         let queryPort = arguments.contains("--query-port") ? [] : ["--query-port", "0"]
-        process.arguments = ["serve", "--data-dir", dataDirectory, "--http-port", "0"] + queryPort + arguments
+        let httpPort = arguments.contains("--http-port") ? [] : ["--http-port", "0"]
+        process.arguments = ["serve", "--data-dir", dataDirectory] + httpPort + queryPort + arguments
         var env = ProcessInfo.processInfo.environment
         // Test servers share two cores with every other suite of the run: niced load work would
         // measure the CI's scheduler, not the server (the benchmark measures the nice lane).
@@ -99,6 +100,9 @@ package final class ServerProcess: @unchecked Sendable {
     }
 
     /// `kill -9`: no shutdown code runs.
+    /// Sends `signal` (SIGSTOP and SIGCONT make a zombie daemon).
+    package func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
     package func kill9() {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
