@@ -140,6 +140,12 @@ package final class KafkaGroupConsumer: GroupMessageSource {
                 defer { rd_kafka_error_destroy(error) }
                 throw SourceError(.transient, "seek failed: \(String(cString: rd_kafka_error_string(error)))")
             }
+            // A partition the seek did not reach would go on from where its fetch was: refuse.
+            let entries = UnsafeBufferPointer(start: list.pointee.elems, count: Int(list.pointee.cnt))
+            if let failed = entries.first(where: { $0.err != RD_KAFKA_RESP_ERR_NO_ERROR }) {
+                throw SourceError(
+                    .transient, "seek of partition \(failed.partition) failed: \(KafkaConf.errorText(failed.err))")
+            }
         }
     }
 

@@ -84,6 +84,29 @@ import Testing
         #expect(server.terminate().status == 0)
     }
 
+    /// examples/scale-out/run.sh: mock Kafka, a sink and three daemons on this machine; rows
+    /// arrive, a daemon leaves, its partitions move, every message lands once.
+    @Test(.timeLimit(.minutes(4)))
+    func scaleOutExampleMovesPartitionsAndLoadsOnce() throws {
+        let process = Process()
+        process.executableURL = Self.root.appendingPathComponent("examples/scale-out/run.sh")
+        process.environment = ProcessInfo.processInfo.environment.merging(["SLUICE": ServerProcess.executable]) {
+            $1
+        }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(output.contains("loading: rows,distinct=6000,6000"), "\(output)")
+        #expect(output.contains("== d2 left"))
+        #expect(output.contains("after d2 left: rows,distinct=7200,7200"), "\(output)")
+        #expect(output.contains("of 6 partitions"))
+        #expect(output.contains("\"Committed\":[[0,1199]]"), "\(output)")
+        #expect(output.hasSuffix("all 7200 rows loaded once\n"))
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func transactionExampleScriptPreparesThenCommits() async throws {
         let directory = makeTemporaryDirectory()

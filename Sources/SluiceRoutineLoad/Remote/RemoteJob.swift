@@ -31,6 +31,8 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
     private var builder: BatchBuilder?
     /// Messages were consumed past `positions` and dropped: seek back before the next poll.
     private var needsReseek = false
+    /// Re-seeks per partition after its messages did not continue where the batch expected.
+    private var gapRetries: [Int32: Int] = [:]
     /// The group changed: ask its size again (the commit budget) before the next batch.
     private var groupChanged = true
     private var members = 1
@@ -129,6 +131,22 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
                 if needsReseek { continue }
                 builder = newBuilder()
             }
+            if let batch = builder, let gap = firstGap(polled, batch) {
+                // A batch's range runs from its start to its last message: a message past the
+                // expected next offset would claim offsets never read. Read them again (three
+                // times; a gap that stays is Kafka's own — compaction, transaction markers).
+                gapRetries[gap.partition, default: 0] += 1
+                if gapRetries[gap.partition, default: 0] <= 3 {
+                    logger.warning(
+                        "messages did not continue where the batch expected; reading again",
+                        metadata: [
+                            "partition": "\(gap.partition)", "expected": "\(gap.expected)", "got": "\(gap.got)",
+                        ])
+                    builder = nil
+                    needsReseek = true
+                    continue
+                }
+            }
             let closed: BatchCloseReason?
             if polled.count > 0, builder != nil {
                 closed = builder?.add(
@@ -140,6 +158,23 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
             if closed != nil { flush(deadline: nil) }
         }
         // A graceful stop: close() revokes every partition, which commits the batch in flight.
+    }
+
+    /// The first partition whose polled messages skip past the offset the batch expects next
+    /// (messages before it are repeats the batch ignores).
+    private func firstGap(_ polled: MessageBatch, _ batch: BatchBuilder) -> (
+        partition: Int32, expected: Int64, got: Int64
+    )? {
+        var expected = [Int32: Int64]()
+        for i in 0..<polled.count {
+            let partition = polled.partitions[i]
+            guard let start = batch.starts[partition] else { continue }
+            let next = expected[partition] ?? batch.last[partition].map { $0 + 1 } ?? start
+            let offset = polled.offsets[i]
+            if offset > next { return (partition, next, offset) }
+            expected[partition] = max(next, offset + 1)
+        }
+        return nil
     }
 
     private func newBuilder() -> BatchBuilder? {
@@ -193,7 +228,10 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
         while true {
             switch writer.write(pieces) {
             case .committed:
-                for (partition, range) in pieces.ranges { positions[partition] = range.last + 1 }
+                for (partition, range) in pieces.ranges {
+                    positions[partition] = range.last + 1
+                    gapRetries[partition] = nil
+                }
                 builder = nil
                 update { status in
                     status.committedBatches += 1

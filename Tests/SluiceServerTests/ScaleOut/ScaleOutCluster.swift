@@ -29,6 +29,7 @@ final class ScaleOutCluster: @unchecked Sendable {
     let samples = Mutex<[Int32: [Int64]]>([:])
 
     init(partitions: Int = 6) async throws {
+        precondition(partitions > 0)
         self.partitions = partitions
         broker = try KafkaMockProcess(brokers: 3, topics: ["t": partitions])
         sink = try ServerProcess(dataDirectory: sinkDirectory, arguments: ["--http-port", String(sinkPort)])
@@ -75,12 +76,14 @@ final class ScaleOutCluster: @unchecked Sendable {
         return daemon
     }
 
-    /// Produces `count` more messages spread over the partitions: `{"p":…,"seq":…,"id":"p-seq"}`.
-    func produce(_ count: Int) async throws {
+    /// Produces `count` more messages spread over the partitions (or only `into`):
+    /// `{"p":…,"seq":…,"id":"p-seq"}`.
+    func produce(_ count: Int, into chosen: [Int32]? = nil) async throws {
+        let targets = chosen ?? (0..<partitions).map { Int32($0) }
         var next = produced
         var messages = [(Int32, String)]()
         for n in 0..<count {
-            let p = Int32(n % partitions)
+            let p = targets[n % targets.count]
             let seq = next[p, default: 0]
             next[p] = seq + 1
             messages.append((p, "{\"p\":\(p),\"seq\":\(seq),\"id\":\"\(p)-\(seq)\"}"))
@@ -154,6 +157,7 @@ final class ScaleOutCluster: @unchecked Sendable {
         let rows = try await counts()
         #expect(
             rows == ["\(total)", "\(total)"], "I1/I2: rows \(rows), produced \(total)", sourceLocation: sourceLocation)
+        if rows != ["\(total)", "\(total)"] { dumpLogs() }
         let perPartition = try await sql("SELECT p, count(*), min(seq), max(seq) FROM t GROUP BY p ORDER BY p").rows
         let expected = produced.sorted { $0.key < $1.key }.map { ["\($0.key)", "\($0.value)", "0", "\($0.value - 1)"] }
         #expect(perPartition == expected, "I4: \(perPartition)", sourceLocation: sourceLocation)
@@ -173,6 +177,17 @@ final class ScaleOutCluster: @unchecked Sendable {
                 zip(sampled, sampled.dropFirst()).allSatisfy { $0 <= $1 }, "I6: partition \(partition) went back",
                 sourceLocation: sourceLocation)
         }
+    }
+
+    /// Leaves every daemon's log under the temporary directory (named in the test output).
+    func dumpLogs() {
+        let directory = NSTemporaryDirectory() + "scale-out-logs-\(sinkPort)"
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for (name, daemon) in daemons {
+            try? Data(daemon.output.utf8).write(to: URL(fileURLWithPath: "\(directory)/\(name).log"))
+        }
+        try? Data(sink.output.utf8).write(to: URL(fileURLWithPath: "\(directory)/sink.log"))
+        print("scale-out logs: \(directory)")
     }
 
     /// Waits until no transaction of the job is open or PREPARED (I5 after a crash's leftovers expire).

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceRoutineLoad
 import SluiceTesting
 import Testing
 
@@ -118,6 +119,108 @@ import Testing
             // The outage itself: producers keep going while the sink is down.
             try await cluster.produce(600)
         }
+        try await cluster.produce(600)
+        #expect(try await cluster.waitLoaded())
+        #expect(try await cluster.waitNoLingering())
+        try await cluster.checkInvariants()
+    }
+
+    /// Scenario 2: a fourth daemon joins during production; cooperative-sticky moves only the
+    /// partitions it takes (at least one member sees no revoke at all), everything loads once.
+    @Test(.timeLimit(.minutes(5)))
+    func aJoiningMemberTakesPartitionsWithoutStoppingTheOthers() async throws {
+        let cluster = try await ScaleOutCluster()
+        defer { cluster.stop() }
+        try await cluster.produce(1200)
+        for name in ["d1", "d2", "d3"] { try cluster.startDaemon(name) }
+        #expect(try await cluster.waitLoaded())
+        try cluster.startDaemon("d4")
+        let joined = try await Eventually.until(timeout: .seconds(60), poll: .milliseconds(300)) {
+            try await cluster.produce(60)
+            let shares = try ["d1", "d2", "d3", "d4"].map { try cluster.owned($0) ?? 0 }
+            return shares[3] >= 1 && shares.reduce(0, +) == cluster.partitions
+        }
+        #expect(joined)
+        let revokes = try ["d1", "d2", "d3"].map {
+            try cluster.daemonMetric($0, "sluice_routine_load_rebalances_total", labels: ",kind=\"revoked\"") ?? 0
+        }
+        #expect(revokes.contains(0), "every member revoked: an eager rebalance? \(revokes)")
+        try await cluster.produce(600)
+        #expect(try await cluster.waitLoaded())
+        try await cluster.checkInvariants()
+    }
+
+    /// Scenario 13: two of eight partitions are empty at first and produced to later; their first
+    /// commits start at the earliest offset (no stored position) and everything loads once.
+    @Test(.timeLimit(.minutes(5)))
+    func partitionsThatStartEmptyLoadFromTheirFirstOffset() async throws {
+        let cluster = try await ScaleOutCluster(partitions: 8)
+        defer { cluster.stop() }
+        try await cluster.produce(1200, into: [0, 1, 2, 3, 4, 5])
+        for name in ["d1", "d2", "d3"] { try cluster.startDaemon(name) }
+        #expect(try await cluster.waitLoaded())
+        #expect(try cluster.progress().partitions[6] == nil)
+        try await cluster.produce(400, into: [6, 7])
+        try await cluster.produce(600)
+        #expect(try await cluster.waitLoaded())
+        try await cluster.checkInvariants()
+    }
+
+    /// Scenario 7, the zombie wins: d1 stops itself with a loaded batch; d2 takes over and stops
+    /// itself right after preparing its own batch over the same offsets; d1 wakes first and
+    /// commits (its batch is the true next one), so d2's commit is refused by the fence (I7) and
+    /// d2 carries on from the new progress.
+    @Test(.timeLimit(.minutes(5)))
+    func aZombieThatWinsFencesTheNewOwner() async throws {
+        let cluster = try await ScaleOutCluster()
+        defer { cluster.stop() }
+        try await cluster.produce(1200)
+        let zombie = try cluster.startDaemon(
+            "d1", faults: "remote_load.after_load=stop@3", transactionTimeout: 300, batchInterval: 2000)
+        let stopped = try await Eventually.until(timeout: .seconds(90), poll: .milliseconds(200)) {
+            if zombie.output.contains("fault point remote_load.after_load: stopping") { return true }
+            try await cluster.produce(60)
+            return false
+        }
+        #expect(stopped)
+        try await cluster.produce(600)
+        let owner = try cluster.startDaemon("d2", faults: "remote_load.after_prepare=stop@1")
+        let prepared = Eventually.until(timeout: .seconds(90), poll: .milliseconds(200)) {
+            owner.output.contains("fault point remote_load.after_prepare: stopping")
+        }
+        #expect(prepared)
+        let before = try cluster.progress()
+        zombie.send(SIGCONT)
+        let zombieCommitted = Eventually.until(timeout: .seconds(60), poll: .milliseconds(200)) {
+            (try? cluster.progress()).map { $0 != before } ?? false
+        }
+        #expect(zombieCommitted, "the zombie's batch did not commit")
+        owner.send(SIGCONT)
+        let fenced = try Eventually.until(timeout: .seconds(60), poll: .milliseconds(300)) {
+            try cluster.conflicts() >= 1
+        }
+        #expect(fenced, "I7: the new owner's commit was not refused (inconclusive)")
+        try await cluster.produce(600)
+        #expect(try await cluster.waitLoaded())
+        #expect(try await cluster.waitNoLingering())
+        try await cluster.checkInvariants()
+    }
+
+    /// Scenario 9: the group's coordinator (and the leader of some partitions) is down for a
+    /// while; members lose their assignment or stall, then recover and catch up.
+    @Test(.timeLimit(.minutes(5)))
+    func aCoordinatorOutageIsRiddenOut() async throws {
+        let cluster = try await ScaleOutCluster()
+        defer { cluster.stop() }
+        cluster.broker.setCoordinator(group: "sluice.db.sl_job", broker: 1)
+        try await cluster.produce(1200)
+        for name in ["d1", "d2", "d3"] { try cluster.startDaemon(name) }
+        #expect(try await cluster.waitLoaded())
+        try await cluster.produce(600)
+        cluster.broker.setBroker(1, up: false)
+        // The outage itself lasts a fixed while (a fault's duration, not a wait for a condition).
+        try await Task.sleep(for: .seconds(8))
+        cluster.broker.setBroker(1, up: true)
         try await cluster.produce(600)
         #expect(try await cluster.waitLoaded())
         #expect(try await cluster.waitNoLingering())
