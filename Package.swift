@@ -54,7 +54,7 @@ var targets: [Target] = [
     .target(
         name: "SluiceSink",
         dependencies: [
-            "SluiceRoutineLoad", "SluiceStorage", logging, nio,
+            "SluiceRoutineLoad", "SluiceLoad", "SluiceStorage", logging, nio,
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -4,7 +4,6 @@ import ServiceLifecycle
 import SluiceIO
 import SluiceKafka
 import SluiceRoutineLoad
-import SluiceSQL
 import SluiceSink
 
 /// Remote-sink mode (docs/scale-out.md): runs every job of `routine_load.jobs` as a member of
@@ -41,27 +40,11 @@ struct RemoteJobService: Service {
         try await BlockingIO.run { for job in stopping { job.stop() } }
     }
 
-    /// The job a `routine_load.jobs` entry declares, or nil (logged) when it cannot run.
+    /// The job a `routine_load.jobs` entry declares (the database is the sink's), or nil
+    /// (logged) when it cannot run.
     private func definition(_ sql: String) -> JobDefinition? {
         do {
-            guard
-                case .routineLoad(.create(let job, let table, let clauses, let properties, let source)) =
-                    try SQLParser.parse(sql)
-            else {
-                logger.error(
-                    "routine_load.jobs entries must be CREATE ROUTINE LOAD statements", metadata: ["sql": "\(sql)"])
-                return nil
-            }
-            guard let database = job.database else {
-                logger.error(
-                    "routine_load.jobs: qualify the job as db.job (the database on the sink)",
-                    metadata: ["job": "\(job.name)"])
-                return nil
-            }
-            return try manager.remoteDefinition(
-                CreateRoutineLoad(
-                    database: database, name: job.name, table: table, clauses: clauses, properties: properties,
-                    source: source, checkSource: false))
+            return try manager.remoteDefinition(try DeclaredJob.parse(sql))
         } catch {
             logger.error("cannot start remote-sink job", metadata: ["error": "\(error)"])
             return nil

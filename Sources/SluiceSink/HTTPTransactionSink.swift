@@ -4,6 +4,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import NIOPosix
+package import SluiceLoad
 package import SluiceRoutineLoad
 import SluiceStorage
 
@@ -58,7 +59,7 @@ package final class HTTPTransactionSink: TransactionSink {
     }
 
     package func prepare(
-        database: String, label: String, preparedTimeoutSeconds: Int, source: RemoteBatchOffsets?
+        database: String, label: String, preparedTimeoutSeconds: Int, source: RemoteSourceBatch?
     ) throws(SinkError) -> SinkAnswer {
         var headers = [("db", database), ("label", label), ("prepared_timeout", String(preparedTimeoutSeconds))]
         if let source, fencesSourceBatches { headers.append(("source_batch", Self.sourceBatchHeader(source))) }
@@ -139,7 +140,7 @@ package final class HTTPTransactionSink: TransactionSink {
     // MARK: Wire
 
     /// The `source_batch` header's JSON (docs/transactions.md).
-    static func sourceBatchHeader(_ source: RemoteBatchOffsets) -> String {
+    static func sourceBatchHeader(_ source: RemoteSourceBatch) -> String {
         var object: [String: Any] = [
             "job": source.job, "daemon": source.owner.daemon, "skipped_rows": source.skippedRows,
             "ranges": source.ranges.sorted { $0.key < $1.key }.map { partition, range -> [String: Any] in

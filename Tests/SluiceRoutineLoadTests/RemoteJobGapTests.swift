@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SluiceLoad
 import SluiceRoutineLoad
 import SluiceStorage
 import SluiceTesting
@@ -69,7 +70,7 @@ import Testing
     /// Commits batches in memory, as a fencing sink would record them.
     final class MemorySink: TransactionSink, @unchecked Sendable {
         let state = Mutex<(open: [String: Int], committed: [OffsetRange], rows: Int)>(([:], [], 0))
-        let pending = Mutex<[String: RemoteBatchOffsets]>([:])
+        let pending = Mutex<[String: RemoteSourceBatch]>([:])
         var fencesSourceBatches: Bool { true }
 
         func begin(database: String, table: String, label: String, timeoutSeconds: Int) throws(SinkError)
@@ -86,7 +87,7 @@ import Testing
             return SinkAnswer(.ok)
         }
 
-        func prepare(database: String, label: String, preparedTimeoutSeconds: Int, source: RemoteBatchOffsets?)
+        func prepare(database: String, label: String, preparedTimeoutSeconds: Int, source: RemoteSourceBatch?)
             throws(SinkError) -> SinkAnswer
         {
             pending.withLock { $0[label] = source }

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceLoad
 import SluiceRoutineLoad
 import SluiceServer
 import SluiceSink
@@ -17,8 +18,8 @@ import Testing
         return HTTPTransactionSink(settings: settings, wait: { _ in })
     }
 
-    static func offsets(_ daemon: String, _ ranges: [Int32: (Int64, Int64)]) -> RemoteBatchOffsets {
-        RemoteBatchOffsets(
+    static func offsets(_ daemon: String, _ ranges: [Int32: (Int64, Int64)]) -> RemoteSourceBatch {
+        RemoteSourceBatch(
             job: "sl_job", owner: SourceOwner(daemon: daemon, member: "m", generation: 1),
             ranges: ranges.mapValues { OffsetRange($0.0, $0.1) }, timestamps: [:], skippedRows: 0)
     }

@@ -1,3 +1,4 @@
+import SluiceLoad
 package import SluiceStorage
 
 /// How writing one remote batch ended.
@@ -74,7 +75,7 @@ package struct RemoteBatchWriter: Sendable {
                 return loaded.status == .busy || loaded.status == .inProcessing ? .retry(message) : .failed(message)
             }
             settings.faultPoint("remote_load.after_load")
-            let offsets = RemoteBatchOffsets(
+            let offsets = RemoteSourceBatch(
                 job: definition.name, owner: batch.owner, ranges: batch.ranges, timestamps: batch.timestamps,
                 skippedRows: 0)
             let prepared = try sink.prepare(

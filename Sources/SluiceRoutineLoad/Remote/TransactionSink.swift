@@ -1,3 +1,4 @@
+package import SluiceLoad
 package import SluiceStorage
 
 /// Where a daemon in remote-sink mode writes its batches: the Stream Load transaction interface
@@ -15,7 +16,7 @@ package protocol TransactionSink: Sendable {
     func load(database: String, table: String, label: String, headers: [(String, String)], body: [UInt8])
         throws(SinkError) -> SinkAnswer
     /// Prepares with the batch's offsets (a `source_batch` when the sink fences them).
-    func prepare(database: String, label: String, preparedTimeoutSeconds: Int, source: RemoteBatchOffsets?)
+    func prepare(database: String, label: String, preparedTimeoutSeconds: Int, source: RemoteSourceBatch?)
         throws(SinkError) -> SinkAnswer
     func commit(database: String, label: String) throws(SinkError) -> SinkAnswer
     func rollback(database: String, label: String) throws(SinkError) -> SinkAnswer
@@ -23,25 +24,6 @@ package protocol TransactionSink: Sendable {
     func progress(database: String, job: String) throws(SinkError) -> SinkProgress
     /// Transactions whose label starts with `prefix`: committed, PREPARED and open.
     func transactions(database: String, labelPrefix: String) throws(SinkError) -> [SinkTransaction]
-}
-
-/// A batch's offsets as sent with its transaction.
-package struct RemoteBatchOffsets: Sendable, Hashable {
-    package var job: String
-    package var owner: SourceOwner
-    package var ranges: [Int32: OffsetRange]
-    package var timestamps: [Int32: Int64]
-    package var skippedRows: Int64
-
-    package init(
-        job: String, owner: SourceOwner, ranges: [Int32: OffsetRange], timestamps: [Int32: Int64], skippedRows: Int64
-    ) {
-        self.job = job
-        self.owner = owner
-        self.ranges = ranges
-        self.timestamps = timestamps
-        self.skippedRows = skippedRows
-    }
 }
 
 /// The sink's answer to one call, in words the runtime decides on.

@@ -49,16 +49,18 @@ final class ScaleOutCluster: @unchecked Sendable {
     @discardableResult
     /// - Parameter transactionTimeout: its batches' `begin` timeout, seconds (short by default,
     ///   so a crash's open transaction expires within the test).
-    /// - Parameter batchInterval: its `test_batch_interval_ms`.
+    /// - Parameter batchInterval: its `test_batch_interval_ms`; `intervalPerMember` its
+    ///   `sink.interval_per_member_ms` (the commit budget).
     func startDaemon(
         _ name: String, faults: String? = nil, api: String = "sluice", transactionTimeout: Int = 5,
-        batchInterval: Int = 300
+        batchInterval: Int = 300, intervalPerMember: Int = 100
     ) throws -> ServerProcess {
         let directory = makeTemporaryDirectory()
         let config: [String: Any] = [
             "sink": [
                 "url": "http://127.0.0.1:\(sinkPort)", "user": "root", "password": "", "api": api,
-                "daemon_name": name, "interval_per_member_ms": 100, "transaction_timeout_seconds": transactionTimeout,
+                "daemon_name": name, "interval_per_member_ms": intervalPerMember,
+                "transaction_timeout_seconds": transactionTimeout,
                 "prepared_timeout_seconds": 30, "session_timeout_ms": 6000, "revoke_commit_deadline_ms": 3000,
             ],
             "routine_load": [
@@ -99,6 +101,16 @@ final class ScaleOutCluster: @unchecked Sendable {
     }
 
     var total: Int { produced.values.reduce(0, +) }
+
+    /// Waits until `daemon` logs `fault point <point>: <action>` (it crashed or stopped itself
+    /// there), producing more messages meanwhile so its batches keep coming; true once it did.
+    func waitForFault(_ daemon: ServerProcess, _ point: String, _ action: String) async throws -> Bool {
+        try await Eventually.until(timeout: .seconds(90), poll: .milliseconds(200)) {
+            if daemon.output.contains("fault point \(point): \(action)") { return true }
+            try await produce(60)
+            return false
+        }
+    }
 
     func counts() async throws -> [String?] {
         try await sql("SELECT count(*), count(DISTINCT id) FROM t").rows.first ?? []

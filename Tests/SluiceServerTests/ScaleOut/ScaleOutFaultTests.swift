@@ -18,13 +18,11 @@ import Testing
         try cluster.startDaemon("d2", faults: "remote_load.after_prepare=crash@2")
         try cluster.startDaemon("d3", faults: "remote_load.after_commit=crash@2")
         // Each crashes at its second batch (more messages keep batches coming).
-        for name in ["d1", "d2", "d3"] {
+        for (name, point) in [
+            ("d1", "remote_load.after_begin"), ("d2", "remote_load.after_prepare"), ("d3", "remote_load.after_commit"),
+        ] {
             let daemon = try #require(cluster.daemons[name])
-            let crashed = try await Eventually.until(timeout: .seconds(90), poll: .milliseconds(200)) {
-                if !daemon.isRunning { return true }
-                try await cluster.produce(60)
-                return false
-            }
+            let crashed = try await cluster.waitForFault(daemon, point, "crashing")
             #expect(crashed, "\(name) did not reach its fault point")
         }
         for name in ["d1", "d2", "d3"] { try cluster.startDaemon(name) }
@@ -50,11 +48,7 @@ import Testing
             "d1", faults: "remote_load.after_load=stop@3", transactionTimeout: 300, batchInterval: 2000)
         try cluster.startDaemon("d2")
         try cluster.startDaemon("d3")
-        let stopped = try await Eventually.until(timeout: .seconds(90), poll: .milliseconds(200)) {
-            if zombie.output.contains("fault point remote_load.after_load: stopping") { return true }
-            try await cluster.produce(60)
-            return false
-        }
+        let stopped = try await cluster.waitForFault(zombie, "remote_load.after_load", "stopping")
         #expect(stopped)
         // More messages before the others take over: their first batch on d1's partitions then
         // covers more than d1's, so it carries another label (an identical batch would meet d1's
@@ -177,11 +171,7 @@ import Testing
         try await cluster.produce(1200)
         let zombie = try cluster.startDaemon(
             "d1", faults: "remote_load.after_load=stop@3", transactionTimeout: 300, batchInterval: 2000)
-        let stopped = try await Eventually.until(timeout: .seconds(90), poll: .milliseconds(200)) {
-            if zombie.output.contains("fault point remote_load.after_load: stopping") { return true }
-            try await cluster.produce(60)
-            return false
-        }
+        let stopped = try await cluster.waitForFault(zombie, "remote_load.after_load", "stopping")
         #expect(stopped)
         try await cluster.produce(600)
         let owner = try cluster.startDaemon("d2", faults: "remote_load.after_prepare=stop@1")
@@ -218,8 +208,13 @@ import Testing
         #expect(try await cluster.waitLoaded())
         try await cluster.produce(600)
         cluster.broker.setBroker(1, up: false)
-        // The outage itself lasts a fixed while (a fault's duration, not a wait for a condition).
-        try await Task.sleep(for: .seconds(8))
+        // The outage lasts until a member feels it: its assignment lost with the coordinator.
+        _ = try Eventually.until(timeout: .seconds(60), poll: .milliseconds(300)) {
+            try ["d1", "d2", "d3"].contains {
+                (try cluster.daemonMetric($0, "sluice_routine_load_rebalances_total", labels: ",kind=\"lost\"") ?? 0)
+                    >= 1
+            }
+        }
         cluster.broker.setBroker(1, up: true)
         try await cluster.produce(600)
         #expect(try await cluster.waitLoaded())
