@@ -405,6 +405,11 @@ import Testing
         clock.withLock { $0 += 900 }
         #expect(try h.show()["ReasonOfStateChanged"] == "")
         clock.withLock { $0 += 1100 }
+        // Refusals are counted inside the source call; the task notes the error once the call
+        // returns (several tasks may be mid-call), so wait for the note rather than the count.
+        try h.eventually("last error noted") {
+            try h.show()["OtherMsg"]?.contains("last error: broker down") == true
+        }
         let shown = try h.show()
         #expect(shown["State"] == "RUNNING")
         let other = try #require(shown["OtherMsg"])
