@@ -110,6 +110,9 @@ package final class HTTPTransactionSink: TransactionSink {
     }
 
     package func transactions(database: String, labelPrefix: String) throws(SinkError) -> [SinkTransaction] {
+        guard fencesSourceBatches else {
+            throw SinkError(.permanent, "transaction listings need the sink's Sluice API (sink.api = \"sluice\")")
+        }
         let reply = try call(
             .GET, "/api/\(Self.path(database))/_transactions?label_prefix=\(Self.query(labelPrefix))", [], resend: true)
         guard reply.status == 200, let items = reply.json as? [[String: Any]] else {
@@ -137,7 +140,37 @@ package final class HTTPTransactionSink: TransactionSink {
         }
     }
 
+    package func query(database: String, sql: String) throws(SinkError) -> [[String?]] {
+        let request = (try? JSONSerialization.data(withJSONObject: ["query": sql])) ?? Data()
+        let reply = try call(
+            .POST, "/api/v1/catalogs/default_catalog/databases/\(Self.path(database))/sql",
+            [("Content-Type", "application/json")], body: Array(request), resend: true)
+        guard reply.status == 200 else {
+            let reason = (reply.json as? [String: Any])?["msg"] as? String ?? String(reply.text.prefix(300))
+            throw SinkError(.permanent, "the sink refused the query (HTTP \(reply.status)): \(reason)")
+        }
+        var rows = [[String?]]()
+        for line in reply.body.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+                throw SinkError(.permanent, "the sink's query answer is not NDJSON: \(reply.text.prefix(300))")
+            }
+            guard let data = object["data"] as? [Any] else { continue }
+            rows.append(data.map { value in value is NSNull ? nil : Self.text(value) })
+        }
+        return rows
+    }
+
     // MARK: Wire
+
+    /// A JSON value of a result row as text (numbers without a fraction as integers).
+    static func text(_ value: Any) -> String {
+        if let number = value as? NSNumber {
+            let double = number.doubleValue
+            if double.rounded() == double, abs(double) < 9e15 { return String(number.int64Value) }
+            return number.stringValue
+        }
+        return value as? String ?? "\(value)"
+    }
 
     /// The `source_batch` header's JSON (docs/transactions.md).
     static func sourceBatchHeader(_ source: RemoteSourceBatch) -> String {
@@ -173,7 +206,9 @@ package final class HTTPTransactionSink: TransactionSink {
         }
         switch status {
         case "OK", "Success", "PUBLISH_TIMEOUT", "Publish Timeout":
-            return SinkAnswer(.ok, message, transactionID: id)
+            return SinkAnswer(
+                .ok, message, transactionID: id, loadBytes: Self.int(object["LoadBytes"]),
+                loadedRows: Self.int(object["NumberLoadedRows"]))
         case "LABEL_ALREADY_EXISTS", "Label Already Exists":
             return SinkAnswer(
                 .labelAlreadyExists(existingJobStatus: object["ExistingJobStatus"] as? String ?? ""), message,

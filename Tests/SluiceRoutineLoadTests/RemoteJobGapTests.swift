@@ -112,6 +112,7 @@ import Testing
         }
 
         func transactions(database: String, labelPrefix: String) throws(SinkError) -> [SinkTransaction] { [] }
+        func query(database: String, sql: String) throws(SinkError) -> [[String?]] { [] }
     }
 
     static func job(_ source: ScriptedSource, _ sink: MemorySink) throws -> RemoteJob {

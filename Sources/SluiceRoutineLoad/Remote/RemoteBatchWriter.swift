@@ -1,10 +1,22 @@
 import SluiceLoad
 package import SluiceStorage
 
+/// How a remote job's batches reach the sink and where its partitions resume: Sluice's fenced
+/// source commits (tier 1, ``RemoteBatchWriter``) or only the documented StarRocks interface
+/// (tiers 2/3, ``StandardBatchWriter``).
+package protocol RemoteCommitter: Sendable {
+    var sink: any TransactionSink { get }
+    func write(_ batch: RemoteBatchWriter.Batch) -> RemoteWriteOutcome
+    /// The next offset the sink holds for each of `partitions` (absent: never committed).
+    func nextOffsets(of partitions: [Int32]) throws(SinkError) -> [Int32: Int64]
+}
+
 /// How writing one remote batch ended.
 package enum RemoteWriteOutcome: Sendable, Equatable {
-    /// The batch is committed (now, or by an earlier attempt whose answer was lost).
-    case committed
+    /// The batch is committed (now, or by an earlier attempt whose answer was lost), except the
+    /// `held` partitions: their messages loaded no row, so the sink has nothing that records
+    /// their offsets (standard tier); they are read again with the next batch.
+    case committed(held: Set<Int32> = [])
     /// The sink's fence refused it: another writer committed past or over these offsets.
     case conflict(String)
     /// Too old to commit (`maxBatchAge`): rolled back, to be rebuilt from the sink's progress.
@@ -20,7 +32,7 @@ package enum RemoteWriteOutcome: Sendable, Equatable {
 /// commit) under a label that is a pure function of its ranges, so every retry — by this
 /// daemon or another — meets the first attempt: a label already FINISHED means the batch is
 /// committed; an open or PREPARED one is rolled back or committed.
-package struct RemoteBatchWriter: Sendable {
+package struct RemoteBatchWriter: RemoteCommitter {
     package let sink: any TransactionSink
     package let definition: JobDefinition
     package let settings: RemoteJobSettings
@@ -39,17 +51,42 @@ package struct RemoteBatchWriter: Sendable {
         /// When the batch took its first message (its age counts from here).
         package var startedAt: ContinuousClock.Instant
         package var owner: SourceOwner
+        /// Each message's bytes in `body` and where it came from (how the standard tier splits
+        /// the body by partition); empty when not needed.
+        package var spans: [Range<Int>]
+        package var origins: [(partition: Int32, offset: Int64)]
 
         package init(
             ranges: [Int32: OffsetRange], timestamps: [Int32: Int64], body: [UInt8], startedAt: ContinuousClock.Instant,
-            owner: SourceOwner
+            owner: SourceOwner, spans: [Range<Int>] = [], origins: [(partition: Int32, offset: Int64)] = []
         ) {
             self.ranges = ranges
             self.timestamps = timestamps
             self.body = body
             self.startedAt = startedAt
             self.owner = owner
+            self.spans = spans
+            self.origins = origins
         }
+
+        /// The body split by partition, each message followed by `delimiter`.
+        package func bodies(delimiter: [UInt8]) -> [Int32: [UInt8]] {
+            var result = [Int32: [UInt8]]()
+            for (span, origin) in zip(spans, origins) {
+                result[origin.partition, default: []].append(contentsOf: body[span])
+                result[origin.partition, default: []].append(contentsOf: delimiter)
+            }
+            return result
+        }
+    }
+
+    package func nextOffsets(of partitions: [Int32]) throws(SinkError) -> [Int32: Int64] {
+        let progress = try sink.progress(database: definition.database, job: definition.name)
+        var result = [Int32: Int64]()
+        for partition in partitions {
+            if let next = progress.partitions[partition]?.nextOffset { result[partition] = next }
+        }
+        return result
     }
 
     package func write(_ batch: Batch) -> RemoteWriteOutcome {
@@ -81,7 +118,11 @@ package struct RemoteBatchWriter: Sendable {
             let prepared = try sink.prepare(
                 database: db, label: label, preparedTimeoutSeconds: settings.preparedTimeoutSeconds, source: offsets)
             switch prepared.status {
-            case .ok: break
+            case .ok:
+                if let received = prepared.loadBytes, received != Int64(batch.body.count) {
+                    rollback(label)
+                    return .retry(Self.foreignLoad(label, received: received, sent: batch.body.count))
+                }
             case .sourceConflict: return .conflict(prepared.message)
             case .busy, .inProcessing, .transactionNotExists:
                 rollback(label)
@@ -109,11 +150,11 @@ package struct RemoteBatchWriter: Sendable {
         let committed = try sink.commit(database: definition.database, label: label)
         settings.faultPoint("remote_load.after_commit")
         switch committed.status {
-        case .ok: return .committed
+        case .ok: return .committed()
         case .sourceConflict: return .conflict(committed.message)
         default:
             // The commit may have happened (a retried request, a lost answer): the listing says.
-            if try state(of: label) == .visible { return .committed }
+            if try state(of: label) == .visible { return .committed() }
             return .retry("commit \(label): \(committed.message)")
         }
     }
@@ -123,14 +164,21 @@ package struct RemoteBatchWriter: Sendable {
     private func settleTakenLabel(_ label: String, existing: String, _ batch: Batch) throws(SinkError)
         -> RemoteWriteOutcome
     {
-        if existing == "FINISHED" { return .committed }
+        if existing == "FINISHED" { return .committed() }
         switch try state(of: label) {
-        case .visible: return .committed
+        case .visible: return .committed()
         case .prepared: return try commit(label, batch)
         case .prepare, nil:
             rollback(label)
             return .retry("label \(label) was held by an open transaction (rolled back)")
         }
+    }
+
+    /// A transaction that received more than this writer sent: a zombie's `load` under the same
+    /// label landed in it (the interface names transactions by label alone).
+    static func foreignLoad(_ label: String, received: Int64, sent: Int) -> String {
+        "transaction \(label) received \(received) bytes but this daemon sent \(sent): another writer's load "
+            + "landed in it; rolled back"
     }
 
     private func state(of label: String) throws(SinkError) -> SinkTransaction.State? {

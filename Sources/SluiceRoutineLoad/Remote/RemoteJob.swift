@@ -14,7 +14,7 @@ import Synchronization
 /// state below is touched by that thread only; ``status`` is what others read.
 package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
     package let definition: JobDefinition
-    private let writer: RemoteBatchWriter
+    private let writer: any RemoteCommitter
     private let factory: any GroupSourceFactory
     package let settings: RemoteJobSettings
     private let logger: Logger
@@ -42,7 +42,10 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
         settings: RemoteJobSettings, logger: Logger
     ) {
         self.definition = definition
-        self.writer = RemoteBatchWriter(sink: sink, definition: definition, settings: settings)
+        self.writer =
+            sink.fencesSourceBatches
+            ? RemoteBatchWriter(sink: sink, definition: definition, settings: settings)
+            : StandardBatchWriter(sink: sink, definition: definition, settings: settings)
         self.factory = factory
         self.settings = settings
         var logger = logger
@@ -221,17 +224,21 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
             return true
         }
         let owner = SourceOwner(daemon: settings.daemon, member: source.memberID)
+        let perPartition = !writer.sink.fencesSourceBatches
         let pieces = RemoteBatchWriter.Batch(
             ranges: batch.ranges, timestamps: batch.timestamps, body: batch.body,
-            startedAt: batch.firstTakenAt ?? .now, owner: owner)
+            startedAt: batch.firstTakenAt ?? .now, owner: owner, spans: perPartition ? batch.messageSpans : [],
+            origins: perPartition ? batch.origins : [])
         var backoff = Backoff(minimum: settings.minBackoff, maximum: settings.maxBackoff)
         while true {
             switch writer.write(pieces) {
-            case .committed:
-                for (partition, range) in pieces.ranges {
+            case .committed(let held):
+                for (partition, range) in pieces.ranges where !held.contains(partition) {
                     positions[partition] = range.last + 1
                     gapRetries[partition] = nil
                 }
+                // Held partitions loaded no row: nothing recorded their offsets, read them again.
+                if !held.isEmpty { needsReseek = true }
                 builder = nil
                 update { status in
                     status.committedBatches += 1
@@ -266,13 +273,11 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
     /// Reads the sink's progress for the owned partitions and reads from there on.
     private func resumeFromSink() {
         builder = nil
-        guard let progress = try? writer.sink.progress(database: definition.database, job: definition.name) else {
+        guard let progress = try? writer.nextOffsets(of: Array(positions.keys)) else {
             needsReseek = true
             return
         }
-        for partition in positions.keys {
-            if let next = progress.partitions[partition]?.nextOffset { positions[partition] = next }
-        }
+        for (partition, next) in progress where positions[partition] != nil { positions[partition] = next }
         needsReseek = true
         update { status in for (partition, next) in self.positions { status.owned[partition] = next } }
     }
@@ -296,13 +301,15 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
     /// Where `partitions` start: the sink's next offset, else the job's default (first commit).
     /// Lingering PREPARED batches touching them are adopted or rolled back first.
     private func starts(of partitions: [Int32]) throws -> [Int32: Int64] {
-        var progress = try writer.sink.progress(database: definition.database, job: definition.name)
-        if try settleLingering(partitions, progress) {
-            progress = try writer.sink.progress(database: definition.database, job: definition.name)
+        var progress = try writer.nextOffsets(of: partitions)
+        // Tier 1 lists lingering batches with their offsets; the standard tier meets them at
+        // `begin` (a held chain label is rolled back there).
+        if writer.sink.fencesSourceBatches, try settleLingering(partitions, progress) {
+            progress = try writer.nextOffsets(of: partitions)
         }
         var starts = [Int32: Int64]()
         for partition in partitions {
-            if let next = progress.partitions[partition]?.nextOffset {
+            if let next = progress[partition] {
                 starts[partition] = next
             } else {
                 starts[partition] = try defaultStart(partition)
@@ -326,7 +333,7 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
     /// PREPARED batches of the job that touch `partitions`: committed when every range starts
     /// at the sink's next offset (the fence still checks), else rolled back.
     /// - Returns: whether one was committed (progress moved).
-    private func settleLingering(_ partitions: [Int32], _ progress: SinkProgress) throws -> Bool {
+    private func settleLingering(_ partitions: [Int32], _ progress: [Int32: Int64]) throws -> Bool {
         let mine = Set(partitions)
         var adopted = false
         for transaction in try writer.sink.transactions(
@@ -334,7 +341,7 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
         where transaction.state == .prepared {
             guard let ranges = transaction.ranges, !mine.isDisjoint(with: ranges.keys) else { continue }
             let continues = ranges.allSatisfy { partition, range in
-                progress.partitions[partition].map { $0.nextOffset == range.first } ?? true
+                progress[partition].map { $0 == range.first } ?? true
             }
             if continues,
                 (try? writer.sink.commit(database: definition.database, label: transaction.label))?.status == .ok

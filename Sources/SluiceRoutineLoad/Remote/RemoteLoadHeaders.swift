@@ -44,6 +44,15 @@ extension JobDefinition {
             jobName: name, jobID: Self.remoteJobID(database: database, name: name), epoch: reloadEpoch, ranges: ranges)
     }
 
+    /// A standard-API batch's label (one partition per transaction): `<job>-<job hash>-<partition>-<start
+    /// offset>`. It names one position in the partition's chain of batches, so label uniqueness
+    /// fences two writers starting at the same offset (design/SCALE-OUT.md §3.4).
+    package func standardLabel(partition: Int32, start: Int64) -> String {
+        let job = String(
+            name.prefix(64).map { $0.isASCII && ($0.isLetter || $0.isNumber) || $0 == "_" || $0 == "-" ? $0 : "_" })
+        return "\(job)-\(Self.remoteJobID(database: database, name: name))-\(partition)-\(start)"
+    }
+
     /// A stable positive id from `db.job` (FNV-1a), the same on every daemon.
     static func remoteJobID(database: String, name: String) -> Int64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

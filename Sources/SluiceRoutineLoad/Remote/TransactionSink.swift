@@ -22,8 +22,11 @@ package protocol TransactionSink: Sendable {
     func rollback(database: String, label: String) throws(SinkError) -> SinkAnswer
     /// The job's stored progress (tier 1).
     func progress(database: String, job: String) throws(SinkError) -> SinkProgress
-    /// Transactions whose label starts with `prefix`: committed, PREPARED and open.
+    /// Transactions whose label starts with `prefix`: committed, PREPARED and open (tier 1).
     func transactions(database: String, labelPrefix: String) throws(SinkError) -> [SinkTransaction]
+    /// One SELECT through the sink's SQL API (StarRocks' `/api/v1/catalogs/…/sql`, v3.2+): the
+    /// rows, each value as text (nil for NULL). How a standard-API daemon reads progress.
+    func query(database: String, sql: String) throws(SinkError) -> [[String?]]
 }
 
 /// The sink's answer to one call, in words the runtime decides on.
@@ -47,11 +50,21 @@ package struct SinkAnswer: Sendable, Hashable {
     package var status: Status
     package var message: String
     package var transactionID: Int64?
+    /// `prepare`/`commit`: the bytes the whole transaction received (`LoadBytes`): more than
+    /// the writer sent means another writer's `load` landed in it.
+    package var loadBytes: Int64?
+    /// `prepare`/`commit`: the rows the transaction loads (`NumberLoadedRows`).
+    package var loadedRows: Int64?
 
-    package init(_ status: Status, _ message: String = "", transactionID: Int64? = nil) {
+    package init(
+        _ status: Status, _ message: String = "", transactionID: Int64? = nil, loadBytes: Int64? = nil,
+        loadedRows: Int64? = nil
+    ) {
         self.status = status
         self.message = message
         self.transactionID = transactionID
+        self.loadBytes = loadBytes
+        self.loadedRows = loadedRows
     }
 }
 

@@ -17,8 +17,16 @@ final class ScaleOutCluster: @unchecked Sendable {
         "CREATE ROUTINE LOAD db.sl_job ON t PROPERTIES (\"format\"=\"json\") FROM KAFKA "
         + "(\"kafka_broker_list\"=\"BROKERS\", \"kafka_topic\"=\"t\", \"property.kafka_default_offsets\"=\"OFFSET_BEGINNING\")"
 
+    /// Every scenario runs on both sink tiers.
+    static let tiers = ["sluice", "standard"]
+
     let broker: KafkaMockProcess
     let partitions: Int
+    /// `"sluice"` (tier 1: fenced source commits) or `"standard"` (tiers 2/3: the sink runs with
+    /// `load.source_commit_api=false`, as a StarRocks cluster would, and the table carries the
+    /// hidden progress columns).
+    let api: String
+    var standard: Bool { api == "standard" }
     let sinkPort = freeTCPPort()
     let sinkDirectory = makeTemporaryDirectory()
     private(set) var sink: ServerProcess
@@ -28,14 +36,23 @@ final class ScaleOutCluster: @unchecked Sendable {
     /// Every sampled next offset per partition, in order (I6).
     let samples = Mutex<[Int32: [Int64]]>([:])
 
-    init(partitions: Int = 6) async throws {
+    init(partitions: Int = 6, api: String = "sluice") async throws {
         precondition(partitions > 0)
         self.partitions = partitions
+        self.api = api
         broker = try KafkaMockProcess(brokers: 3, topics: ["t": partitions])
-        sink = try ServerProcess(dataDirectory: sinkDirectory, arguments: ["--http-port", String(sinkPort)])
+        sink = try Self.startSink(sinkDirectory, port: sinkPort, api: api)
         _ = try await sql("CREATE DATABASE db")
+        let hidden = api == "standard" ? ", __sluice_partition INT, __sluice_offset BIGINT" : ""
         _ = try await sql(
-            "CREATE TABLE t (p INT, seq INT, id VARCHAR(32)) DUPLICATE KEY(p) DISTRIBUTED BY HASH(p) BUCKETS 2")
+            "CREATE TABLE t (p INT, seq INT, id VARCHAR(32)\(hidden)) DUPLICATE KEY(p) DISTRIBUTED BY HASH(p) BUCKETS 2"
+        )
+    }
+
+    private static func startSink(_ directory: String, port: Int, api: String) throws -> ServerProcess {
+        try ServerProcess(
+            dataDirectory: directory, arguments: ["--http-port", String(port)],
+            environment: api == "standard" ? ["SLUICE_LOAD_SOURCE_COMMIT_API": "false"] : [:])
     }
 
     var brokers: String { broker.bootstrapServers }
@@ -52,7 +69,7 @@ final class ScaleOutCluster: @unchecked Sendable {
     /// - Parameter batchInterval: its `test_batch_interval_ms`; `intervalPerMember` its
     ///   `sink.interval_per_member_ms` (the commit budget).
     func startDaemon(
-        _ name: String, faults: String? = nil, api: String = "sluice", transactionTimeout: Int = 5,
+        _ name: String, faults: String? = nil, transactionTimeout: Int = 5,
         batchInterval: Int = 300, intervalPerMember: Int = 100
     ) throws -> ServerProcess {
         let directory = makeTemporaryDirectory()
@@ -120,7 +137,7 @@ final class ScaleOutCluster: @unchecked Sendable {
     func waitLoaded(timeout: Duration = .seconds(120)) async throws -> Bool {
         let expected = ["\(total)", "\(total)"]
         return await Eventually.until(timeout: timeout, poll: .milliseconds(300)) {
-            sampleProgress()
+            await sampleProgress()
             return (try? await counts()) == expected
         }
     }
@@ -130,10 +147,24 @@ final class ScaleOutCluster: @unchecked Sendable {
             settings: try SinkSettings(url: "http://127.0.0.1:\(sinkPort)", user: "root", password: "", api: "sluice"))
     }
 
-    func progress() throws -> SinkProgress { try client().progress(database: "db", job: "sl_job") }
+    /// The job's progress: the sink's (tier 1), or from the hidden columns (standard tier:
+    /// next = max(__sluice_offset) + 1, the committed range taken as [0, next)).
+    func progress() async throws -> SinkProgress {
+        guard standard else { return try client().progress(database: "db", job: "sl_job") }
+        var progress = SinkProgress()
+        for row in try await sql("SELECT __sluice_partition, max(__sluice_offset) FROM t GROUP BY __sluice_partition")
+            .rows
+        {
+            guard let partition = row[0].flatMap({ Int32($0) }), let last = row[1].flatMap({ Int64($0) }) else {
+                continue
+            }
+            progress.partitions[partition] = .init(nextOffset: last + 1, committed: [OffsetRange(0, last)])
+        }
+        return progress
+    }
 
-    func sampleProgress() {
-        guard let progress = try? progress() else { return }
+    func sampleProgress() async {
+        guard let progress = try? await progress() else { return }
         samples.withLock { samples in
             for (partition, state) in progress.partitions { samples[partition, default: []].append(state.nextOffset) }
         }
@@ -163,6 +194,15 @@ final class ScaleOutCluster: @unchecked Sendable {
 
     func conflicts() throws -> Int { Int(try sinkMetric("sluice_source_commit_conflicts_total") ?? 0) }
 
+    /// Batches fenced out: by the sink's commit check (tier 1), or by a chain label another
+    /// writer took, as the daemons count them (standard tier).
+    func fencingRejections() throws -> Int {
+        guard standard else { return try conflicts() }
+        return try daemons.keys.reduce(0) {
+            $0 + Int(try daemonMetric($1, "sluice_routine_load_fencing_rejections_total") ?? 0)
+        }
+    }
+
     /// I1–I6 after quiesce: no duplicates, no loss, one committed interval per partition equal to
     /// what was produced, the rows match the ranges, nothing lingering, monotonic progress.
     func checkInvariants(sourceLocation: SourceLocation = #_sourceLocation) async throws {
@@ -173,7 +213,25 @@ final class ScaleOutCluster: @unchecked Sendable {
         let perPartition = try await sql("SELECT p, count(*), min(seq), max(seq) FROM t GROUP BY p ORDER BY p").rows
         let expected = produced.sorted { $0.key < $1.key }.map { ["\($0.key)", "\($0.value)", "0", "\($0.value - 1)"] }
         #expect(perPartition == expected, "I4: \(perPartition)", sourceLocation: sourceLocation)
-        let progress = try progress()
+        if standard {
+            // I3 from the rows: each batch's rows carry its last offset, so per partition the
+            // batches must chain — each starts right after the one before — from 0 to the end.
+            let batches = try await sql(
+                "SELECT __sluice_partition, __sluice_offset, min(seq), max(seq), count(*) FROM t "
+                    + "GROUP BY __sluice_partition, __sluice_offset ORDER BY __sluice_partition, __sluice_offset"
+            ).rows.map { $0.map { Int64($0 ?? "") ?? -1 } }
+            #expect(batches.count >= produced.count, "I3: \(batches)", sourceLocation: sourceLocation)
+            var next = [Int64: Int64]()
+            for batch in batches {
+                let (partition, last, first, seqLast, count) = (batch[0], batch[1], batch[2], batch[3], batch[4])
+                #expect(
+                    first == next[partition, default: 0] && seqLast == last && count == last - first + 1,
+                    "I3: partition \(partition) batch \(batch) does not continue at \(next[partition, default: 0])",
+                    sourceLocation: sourceLocation)
+                next[partition] = last + 1
+            }
+        }
+        let progress = try await progress()
         for (partition, count) in produced {
             #expect(
                 progress.partitions[partition]?.committed == [OffsetRange(0, Int64(count - 1))],
@@ -215,7 +273,7 @@ final class ScaleOutCluster: @unchecked Sendable {
     func restartSink(after kill: () async throws -> Void = {}) async throws {
         sink.kill9()
         try await kill()
-        sink = try ServerProcess(dataDirectory: sinkDirectory, arguments: ["--http-port", String(sinkPort)])
+        sink = try Self.startSink(sinkDirectory, port: sinkPort, api: api)
     }
 
     func stop() {

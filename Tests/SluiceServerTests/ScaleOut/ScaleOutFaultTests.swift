@@ -9,9 +9,9 @@ import Testing
     /// Scenarios 4, 5 and 11: daemons killed right after `begin`, after `prepare`, and after
     /// sending `commit`; restarted, they and the survivors load everything once, the open
     /// transaction expires, the PREPARED one is adopted or rolled back, nothing lingers.
-    @Test(.timeLimit(.minutes(5)))
-    func crashesAtEachStepLoseAndDuplicateNothing() async throws {
-        let cluster = try await ScaleOutCluster()
+    @Test(.timeLimit(.minutes(5)), arguments: ScaleOutCluster.tiers)
+    func crashesAtEachStepLoseAndDuplicateNothing(api: String) async throws {
+        let cluster = try await ScaleOutCluster(api: api)
         defer { cluster.stop() }
         try await cluster.produce(3000)
         try cluster.startDaemon("d1", faults: "remote_load.after_begin=crash@2")
@@ -35,9 +35,9 @@ import Testing
     /// Scenario 6, the zombie loses: d1 stops itself with a loaded, unprepared batch; past the
     /// session timeout its partitions move and the others load them; woken, d1's prepare is
     /// refused by the fence (I7) and it carries on without loading anything twice.
-    @Test(.timeLimit(.minutes(5)))
-    func aWokenZombieIsFencedOut() async throws {
-        let cluster = try await ScaleOutCluster()
+    @Test(.timeLimit(.minutes(5)), arguments: ScaleOutCluster.tiers)
+    func aWokenZombieIsFencedOut(api: String) async throws {
+        let cluster = try await ScaleOutCluster(api: api)
         defer { cluster.stop() }
         try await cluster.produce(1200)
         // Its transaction outlives the stop, so the wake-up meets the fence, not a timeout; its
@@ -63,7 +63,7 @@ import Testing
         #expect(try await cluster.waitLoaded())
         zombie.send(SIGCONT)
         let fenced = try Eventually.until(timeout: .seconds(60), poll: .milliseconds(300)) {
-            try cluster.conflicts() >= 1
+            try cluster.fencingRejections() >= 1
         }
         #expect(fenced, "I7: the zombie's batch was not refused (inconclusive): \(zombie.output.suffix(3000))")
         try await cluster.produce(600)
@@ -74,9 +74,9 @@ import Testing
 
     /// Scenario 8: the coordinator fails heartbeats with ILLEGAL_GENERATION; every member loses
     /// its assignment, drops its batch without committing, rejoins and continues.
-    @Test(.timeLimit(.minutes(5)))
-    func lostAssignmentsDropTheirBatches() async throws {
-        let cluster = try await ScaleOutCluster()
+    @Test(.timeLimit(.minutes(5)), arguments: ScaleOutCluster.tiers)
+    func lostAssignmentsDropTheirBatches(api: String) async throws {
+        let cluster = try await ScaleOutCluster(api: api)
         defer { cluster.stop() }
         try await cluster.produce(1200)
         for name in ["d1", "d2", "d3"] { try cluster.startDaemon(name) }
@@ -98,9 +98,9 @@ import Testing
 
     /// Scenario 10: the sink is killed (SIGKILL) under load and restarted; daemons retry with
     /// the same labels; PREPARED batches survive and are committed or adopted.
-    @Test(.timeLimit(.minutes(5)))
-    func aSinkCrashUnderLoadLosesAndDuplicatesNothing() async throws {
-        let cluster = try await ScaleOutCluster()
+    @Test(.timeLimit(.minutes(5)), arguments: ScaleOutCluster.tiers)
+    func aSinkCrashUnderLoadLosesAndDuplicatesNothing(api: String) async throws {
+        let cluster = try await ScaleOutCluster(api: api)
         defer { cluster.stop() }
         try await cluster.produce(1200)
         for name in ["d1", "d2", "d3"] { try cluster.startDaemon(name) }
@@ -121,9 +121,9 @@ import Testing
 
     /// Scenario 2: a fourth daemon joins during production; cooperative-sticky moves only the
     /// partitions it takes (at least one member sees no revoke at all), everything loads once.
-    @Test(.timeLimit(.minutes(5)))
-    func aJoiningMemberTakesPartitionsWithoutStoppingTheOthers() async throws {
-        let cluster = try await ScaleOutCluster()
+    @Test(.timeLimit(.minutes(5)), arguments: ScaleOutCluster.tiers)
+    func aJoiningMemberTakesPartitionsWithoutStoppingTheOthers(api: String) async throws {
+        let cluster = try await ScaleOutCluster(api: api)
         defer { cluster.stop() }
         try await cluster.produce(1200)
         for name in ["d1", "d2", "d3"] { try cluster.startDaemon(name) }
@@ -146,14 +146,14 @@ import Testing
 
     /// Scenario 13: two of eight partitions are empty at first and produced to later; their first
     /// commits start at the earliest offset (no stored position) and everything loads once.
-    @Test(.timeLimit(.minutes(5)))
-    func partitionsThatStartEmptyLoadFromTheirFirstOffset() async throws {
-        let cluster = try await ScaleOutCluster(partitions: 8)
+    @Test(.timeLimit(.minutes(5)), arguments: ScaleOutCluster.tiers)
+    func partitionsThatStartEmptyLoadFromTheirFirstOffset(api: String) async throws {
+        let cluster = try await ScaleOutCluster(partitions: 8, api: api)
         defer { cluster.stop() }
         try await cluster.produce(1200, into: [0, 1, 2, 3, 4, 5])
         for name in ["d1", "d2", "d3"] { try cluster.startDaemon(name) }
         #expect(try await cluster.waitLoaded())
-        #expect(try cluster.progress().partitions[6] == nil)
+        #expect(try await cluster.progress().partitions[6] == nil)
         try await cluster.produce(400, into: [6, 7])
         try await cluster.produce(600)
         #expect(try await cluster.waitLoaded())
@@ -164,9 +164,9 @@ import Testing
     /// itself right after preparing its own batch over the same offsets; d1 wakes first and
     /// commits (its batch is the true next one), so d2's commit is refused by the fence (I7) and
     /// d2 carries on from the new progress.
-    @Test(.timeLimit(.minutes(5)))
-    func aZombieThatWinsFencesTheNewOwner() async throws {
-        let cluster = try await ScaleOutCluster()
+    @Test(.timeLimit(.minutes(5)), arguments: ScaleOutCluster.tiers)
+    func aZombieThatWinsFencesTheNewOwner(api: String) async throws {
+        let cluster = try await ScaleOutCluster(api: api)
         defer { cluster.stop() }
         try await cluster.produce(1200)
         let zombie = try cluster.startDaemon(
@@ -179,15 +179,15 @@ import Testing
             owner.output.contains("fault point remote_load.after_prepare: stopping")
         }
         #expect(prepared)
-        let before = try cluster.progress()
+        let before = try await cluster.progress()
         zombie.send(SIGCONT)
-        let zombieCommitted = Eventually.until(timeout: .seconds(60), poll: .milliseconds(200)) {
-            (try? cluster.progress()).map { $0 != before } ?? false
+        let zombieCommitted = await Eventually.until(timeout: .seconds(60), poll: .milliseconds(200)) {
+            (try? await cluster.progress()).map { $0 != before } ?? false
         }
         #expect(zombieCommitted, "the zombie's batch did not commit")
         owner.send(SIGCONT)
         let fenced = try Eventually.until(timeout: .seconds(60), poll: .milliseconds(300)) {
-            try cluster.conflicts() >= 1
+            try cluster.fencingRejections() >= 1
         }
         #expect(fenced, "I7: the new owner's commit was not refused (inconclusive)")
         try await cluster.produce(600)
@@ -198,9 +198,9 @@ import Testing
 
     /// Scenario 9: the group's coordinator (and the leader of some partitions) is down for a
     /// while; members lose their assignment or stall, then recover and catch up.
-    @Test(.timeLimit(.minutes(5)))
-    func aCoordinatorOutageIsRiddenOut() async throws {
-        let cluster = try await ScaleOutCluster()
+    @Test(.timeLimit(.minutes(5)), arguments: ScaleOutCluster.tiers)
+    func aCoordinatorOutageIsRiddenOut(api: String) async throws {
+        let cluster = try await ScaleOutCluster(api: api)
         defer { cluster.stop() }
         cluster.broker.setCoordinator(group: "sluice.db.sl_job", broker: 1)
         try await cluster.produce(1200)

@@ -13,9 +13,9 @@ import Testing
     /// Scenarios 1, 3 and 14 of the design note: three daemons share six partitions and load
     /// every message once within the commit budget; one leaves gracefully (SIGTERM) and its
     /// partitions move without loss or duplicates; nothing lingers.
-    @Test(.timeLimit(.minutes(4)))
-    func threeDaemonsShareTheGroupAndHandOverOnLeave() async throws {
-        let cluster = try await ScaleOutCluster()
+    @Test(.timeLimit(.minutes(4)), arguments: ScaleOutCluster.tiers)
+    func threeDaemonsShareTheGroupAndHandOverOnLeave(api: String) async throws {
+        let cluster = try await ScaleOutCluster(api: api)
         defer { cluster.stop() }
         try await cluster.produce(6000)
         let names = ["d1", "d2", "d3"]
@@ -61,12 +61,13 @@ import Testing
         }
         #expect(moved)
         // One committed interval per partition; no lingering transactions; no fencing needed.
-        let progress = try cluster.progress()
+        let progress = try await cluster.progress()
         #expect(progress.partitions.count == 6)
         #expect(progress.partitions.values.allSatisfy { $0.committed == [OffsetRange(0, 1199)] }, "\(progress)")
         let lingering = try cluster.client().transactions(database: "db", labelPrefix: "sl_job-")
         #expect(lingering.allSatisfy { $0.state == .visible }, "\(lingering)")
         let metrics = try Curl.run(["http://127.0.0.1:\(cluster.sinkPort)/metrics"]).body
         #expect(metrics.contains("sluice_source_commit_conflicts_total 0"))
+        try await cluster.checkInvariants()
     }
 }
