@@ -70,6 +70,37 @@ import Testing
         #expect(try await f.count() == "2")
     }
 
+    /// The standard API (`"api": "standard"`): the SQL API reads rows; the Sluice extensions
+    /// are never called; prepare and commit answer with the transaction's id, bytes and rows.
+    @Test(.timeLimit(.minutes(2)))
+    func theStandardAPIUsesOnlyTheDocumentedInterface() async throws {
+        let f = try await TransactionHTTPTests.Fixture()
+        defer {
+            f.server.terminate()
+            try? FileManager.default.removeItem(atPath: f.directory)
+        }
+        let sink = try Self.sink(port: f.port, api: "standard")
+        #expect(!sink.fencesSourceBatches)
+        let begun = try sink.begin(database: "db", table: "t", label: "s1", timeoutSeconds: 60)
+        let body = Array("1,a\n2,b\n".utf8)
+        _ = try sink.load(database: "db", table: "t", label: "s1", headers: [("column_separator", ",")], body: body)
+        let prepared = try sink.prepare(
+            database: "db", label: "s1", preparedTimeoutSeconds: 60, source: Self.offsets("d1", [0: (0, 1)]))
+        #expect(prepared.status == .ok, "\(prepared.message)")
+        #expect(prepared.transactionID == begun.transactionID)
+        #expect(prepared.loadBytes == Int64(body.count))
+        #expect(prepared.loadedRows == 2)
+        #expect(try sink.commit(database: "db", label: "s1").transactionID == begun.transactionID)
+        #expect(try sink.query(database: "db", sql: "SELECT id, s FROM t ORDER BY id") == [["1", "a"], ["2", "b"]])
+        #expect(try sink.query(database: "db", sql: "SELECT NULL") == [[nil]])
+        #expect(throws: SinkError.self) { try sink.query(database: "db", sql: "SELECT nope FROM t") }
+        // No source_batch went with the prepare, and the extensions are refused client-side.
+        #expect(throws: SinkError.self) { try sink.progress(database: "db", job: "sl_job") }
+        #expect(throws: SinkError.self) { try sink.transactions(database: "db", labelPrefix: "s") }
+        let progress = try Self.sink(port: f.port).progress(database: "db", job: "sl_job")
+        #expect(progress.partitions.isEmpty)
+    }
+
     /// A sink that is not there: retried with backoff until `retryFor`, then `unavailable`; a
     /// `load` is retried only while no connection opened.
     @Test func anUnreachableSinkIsRetriedThenReported() throws {
