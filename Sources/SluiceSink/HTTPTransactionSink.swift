@@ -19,21 +19,46 @@ import SluiceStorage
 package final class HTTPTransactionSink: TransactionSink {
     package let settings: SinkSettings
     private let client: HTTPClient
+    /// Whether this instance shuts the client down (a ``bounded(by:)`` copy shares it).
+    private let ownsClient: Bool
+    /// Every call gives up at this instant (a revoke's commit deadline).
+    private let deadline: ContinuousClock.Instant?
     /// Waits between retries (tests inject a clock-free wait).
     private let wait: @Sendable (Duration) -> Void
 
-    package init(settings: SinkSettings, wait: @escaping @Sendable (Duration) -> Void = HTTPTransactionSink.sleep) {
-        self.settings = settings
-        self.wait = wait
+    package convenience init(
+        settings: SinkSettings, wait: @escaping @Sendable (Duration) -> Void = HTTPTransactionSink.sleep
+    ) {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(5)
         configuration.decompression = .disabled
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        self.init(
+            settings: settings, client: HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration),
+            ownsClient: true, deadline: nil, wait: wait)
     }
 
-    deinit { try? client.syncShutdown() }
+    private init(
+        settings: SinkSettings, client: HTTPClient, ownsClient: Bool, deadline: ContinuousClock.Instant?,
+        wait: @escaping @Sendable (Duration) -> Void
+    ) {
+        self.settings = settings
+        self.client = client
+        self.ownsClient = ownsClient
+        self.deadline = deadline
+        self.wait = wait
+    }
+
+    deinit { if ownsClient { try? client.syncShutdown() } }
+
+    /// A copy whose calls (retries and each request) end by `deadline`; it shares the client,
+    /// which must outlive it.
+    package func bounded(by deadline: ContinuousClock.Instant) -> any TransactionSink {
+        HTTPTransactionSink(
+            settings: settings, client: client, ownsClient: false, deadline: min(deadline, self.deadline ?? deadline),
+            wait: wait)
+    }
 
     package static func sleep(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components
@@ -234,7 +259,7 @@ package final class HTTPTransactionSink: TransactionSink {
     func call(_ method: HTTPMethod, _ path: String, _ headers: [(String, String)], body: [UInt8]? = nil, resend: Bool)
         throws(SinkError) -> Reply
     {
-        let deadline = ContinuousClock.now + settings.retryFor
+        let deadline = min(ContinuousClock.now + settings.retryFor, self.deadline ?? .now + settings.retryFor)
         var backoff = Backoff(minimum: .milliseconds(100), maximum: .seconds(5))
         while true {
             let failure: String
@@ -280,10 +305,16 @@ package final class HTTPTransactionSink: TransactionSink {
             } else if method != .GET {
                 request.headers.add(name: "Content-Length", value: "0")
             }
-            let response = try client.execute(
-                request: request,
-                deadline: .now() + .nanoseconds(Int64(settings.requestTimeout.components.seconds) * 1_000_000_000)
-            ).wait()
+            var timeout = settings.requestTimeout
+            if let deadline = self.deadline {
+                guard deadline > .now else {
+                    throw SinkError(.unavailable, "\(method) \(path) not sent: the revoke's commit deadline passed")
+                }
+                timeout = min(timeout, deadline - .now)
+            }
+            let nanoseconds =
+                timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+            let response = try client.execute(request: request, deadline: .now() + .nanoseconds(nanoseconds)).wait()
             let bytes = response.body.map { Array($0.readableBytesView) } ?? []
             guard [307, 308].contains(Int(response.status.code)) else {
                 return Reply(status: Int(response.status.code), body: bytes)

@@ -118,6 +118,17 @@ import Testing
         #expect(throws: SinkError.self) {
             try sink.load(database: "db", table: "t", label: "x", headers: [], body: [1])
         }
+        // A revoke's deadline bounds the whole call, retries included (retryFor is 2 s here).
+        settings.retryFor = .seconds(60)
+        let patient = HTTPTransactionSink(settings: settings, wait: { _ in })
+        let start = ContinuousClock.now
+        let bounded = patient.bounded(by: start + .milliseconds(300))
+        #expect(throws: SinkError.self) { try bounded.commit(database: "db", label: "x") }
+        #expect(ContinuousClock.now - start < .seconds(10))
+        let late = try #require(throws: SinkError.self) {
+            try patient.bounded(by: .now).rollback(database: "db", label: "x")
+        }
+        #expect(late.kind == .unavailable)
     }
 
     @Test func settingsNameWhatIsWrong() throws {

@@ -9,6 +9,8 @@ package protocol RemoteCommitter: Sendable {
     func write(_ batch: RemoteBatchWriter.Batch) -> RemoteWriteOutcome
     /// The next offset the sink holds for each of `partitions` (absent: never committed).
     func nextOffsets(of partitions: [Int32]) throws(SinkError) -> [Int32: Int64]
+    /// This committer with every sink call cut off at `deadline`.
+    func bounded(by deadline: ContinuousClock.Instant) -> any RemoteCommitter
 }
 
 /// How writing one remote batch ended.
@@ -78,6 +80,10 @@ package struct RemoteBatchWriter: RemoteCommitter {
             }
             return result
         }
+    }
+
+    package func bounded(by deadline: ContinuousClock.Instant) -> any RemoteCommitter {
+        RemoteBatchWriter(sink: sink.bounded(by: deadline), definition: definition, settings: settings)
     }
 
     package func nextOffsets(of partitions: [Int32]) throws(SinkError) -> [Int32: Int64] {

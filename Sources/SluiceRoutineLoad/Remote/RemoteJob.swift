@@ -230,6 +230,7 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
             startedAt: batch.firstTakenAt ?? .now, owner: owner, spans: perPartition ? batch.messageSpans : [],
             origins: perPartition ? batch.origins : [])
         var backoff = Backoff(minimum: settings.minBackoff, maximum: settings.maxBackoff)
+        let writer = deadline.map { self.writer.bounded(by: $0) } ?? self.writer
         while true {
             switch writer.write(pieces) {
             case .committed(let held):

@@ -26,10 +26,19 @@ package final class StandardBatchWriter: RemoteCommitter {
     /// The table's data columns (without the hidden ones), read once from the sink.
     private let columns = Mutex<String?>(nil)
 
-    package init(sink: any TransactionSink, definition: JobDefinition, settings: RemoteJobSettings) {
+    package init(
+        sink: any TransactionSink, definition: JobDefinition, settings: RemoteJobSettings, columns: String? = nil
+    ) {
         self.sink = sink
         self.definition = definition
         self.settings = settings
+        self.columns.withLock { $0 = columns }
+    }
+
+    package func bounded(by deadline: ContinuousClock.Instant) -> any RemoteCommitter {
+        StandardBatchWriter(
+            sink: sink.bounded(by: deadline), definition: definition, settings: settings,
+            columns: columns.withLock { $0 })
     }
 
     package func write(_ batch: RemoteBatchWriter.Batch) -> RemoteWriteOutcome {

@@ -27,6 +27,13 @@ package protocol TransactionSink: Sendable {
     /// One SELECT through the sink's SQL API (StarRocks' `/api/v1/catalogs/…/sql`, v3.2+): the
     /// rows, each value as text (nil for NULL). How a standard-API daemon reads progress.
     func query(database: String, sql: String) throws(SinkError) -> [[String?]]
+    /// The same sink, its retries and requests cut off at `deadline` (a revoke's commit
+    /// deadline bounds the whole write, not only the pauses between attempts).
+    func bounded(by deadline: ContinuousClock.Instant) -> any TransactionSink
+}
+
+extension TransactionSink {
+    package func bounded(by deadline: ContinuousClock.Instant) -> any TransactionSink { self }
 }
 
 /// The sink's answer to one call, in words the runtime decides on.
