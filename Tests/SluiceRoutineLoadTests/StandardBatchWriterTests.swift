@@ -183,6 +183,11 @@ import Testing
         let calls = sink.state.withLock { $0.calls }
         #expect(calls.prefix(3) == ["query", "begin \(Self.label0)", "rollback \(Self.label0)"])
         #expect(sink.state.withLock { $0.labels[Self.label0]?.id } != 7)
+        let writer = Self.writer(sink)
+        sink.state.withLock { $0.labels[Self.label1] = .init(id: 8, state: "PREPARE") }
+        let bounded = writer.bounded(by: .now + .seconds(60))
+        #expect(bounded.write(Self.batch()) == .committed(held: []))
+        #expect(writer.rolledBackLingering == 1)
     }
 
     @Test func aFinishedChainLabelIsThisBatchOnlyIfTheProgressContinuesRightAfterIt() throws {

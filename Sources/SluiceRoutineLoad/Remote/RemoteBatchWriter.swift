@@ -11,6 +11,13 @@ package protocol RemoteCommitter: Sendable {
     func nextOffsets(of partitions: [Int32]) throws(SinkError) -> [Int32: Int64]
     /// This committer with every sink call cut off at `deadline`.
     func bounded(by deadline: ContinuousClock.Instant) -> any RemoteCommitter
+    /// Lingering transactions this committer rolled back on its way (the standard tier meets
+    /// them at `begin`; tier 1 settles them at assignment instead).
+    var rolledBackLingering: Int { get }
+}
+
+extension RemoteCommitter {
+    package var rolledBackLingering: Int { 0 }
 }
 
 /// How writing one remote batch ended.

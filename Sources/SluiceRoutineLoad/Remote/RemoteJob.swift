@@ -232,7 +232,11 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
         var backoff = Backoff(minimum: settings.minBackoff, maximum: settings.maxBackoff)
         let writer = deadline.map { self.writer.bounded(by: $0) } ?? self.writer
         while true {
-            switch writer.write(pieces) {
+            let outcome = writer.write(pieces)
+            if !writer.sink.fencesSourceBatches {
+                update { $0.abortedLingering = writer.rolledBackLingering }
+            }
+            switch outcome {
             case .committed(let held):
                 for (partition, range) in pieces.ranges where !held.contains(partition) {
                     positions[partition] = range.last + 1

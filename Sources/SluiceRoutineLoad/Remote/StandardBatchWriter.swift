@@ -25,10 +25,26 @@ package final class StandardBatchWriter: RemoteCommitter {
     package let settings: RemoteJobSettings
     /// The table's data columns (without the hidden ones), read once from the sink.
     private let columns = Mutex<String?>(nil)
+    /// Held chain labels rolled back (shared with ``bounded(by:)`` copies).
+    private let rolledBack: RolledBack
 
-    package init(
+    final class RolledBack: Sendable {
+        let count = Atomic<Int>(0)
+    }
+
+    package var rolledBackLingering: Int { rolledBack.count.load(ordering: .relaxed) }
+
+    package convenience init(
         sink: any TransactionSink, definition: JobDefinition, settings: RemoteJobSettings, columns: String? = nil
     ) {
+        self.init(sink: sink, definition: definition, settings: settings, columns: columns, rolledBack: RolledBack())
+    }
+
+    private init(
+        sink: any TransactionSink, definition: JobDefinition, settings: RemoteJobSettings, columns: String?,
+        rolledBack: RolledBack
+    ) {
+        self.rolledBack = rolledBack
         self.sink = sink
         self.definition = definition
         self.settings = settings
@@ -38,7 +54,7 @@ package final class StandardBatchWriter: RemoteCommitter {
     package func bounded(by deadline: ContinuousClock.Instant) -> any RemoteCommitter {
         StandardBatchWriter(
             sink: sink.bounded(by: deadline), definition: definition, settings: settings,
-            columns: columns.withLock { $0 })
+            columns: columns.withLock { $0 }, rolledBack: rolledBack)
     }
 
     package func write(_ batch: RemoteBatchWriter.Batch) -> RemoteWriteOutcome {
@@ -87,6 +103,7 @@ package final class StandardBatchWriter: RemoteCommitter {
                 // it back — its offsets are read again by whoever wins the label.
                 cleared += 1
                 rollback(label)
+                rolledBack.count.add(1, ordering: .relaxed)
                 if cleared <= 3 { continue }
                 return .stopped(.retry("label \(label) stays held by another writer"))
             case .busy, .inProcessing: return .stopped(.retry("begin \(label): \(begun.message)"))
