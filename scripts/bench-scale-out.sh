@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scale-out benchmark (issue 17): 2,000,000 generated events pre-produced into a 12-partition
+# Scale-out benchmark (issue 17): 2,000,000 generated events pre-produced into a 64-partition
 # topic of the mock Kafka cluster, loaded into one Sluice sink through 1, 2 and 3 remote-sink
 # daemons (one consumer group each run), reporting rows/s and CPU per row (daemons, sink); then
 # produce->visible latency at 20,000 messages/s with 3 daemons beside 1. Release build.

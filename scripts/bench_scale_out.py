@@ -9,9 +9,11 @@ MESSAGES = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
 LATENCY_RATE = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
 LATENCY_SECONDS = int(sys.argv[3]) if len(sys.argv) > 3 else 20
 API = sys.argv[4] if len(sys.argv) > 4 else "sluice"
-PARTITIONS = 12
+# The mock keeps about 5 MiB per partition (older messages are dropped): 64 partitions hold the
+# 2,000,000 ~130-byte events whole.
+PARTITIONS = 64
 SINK_PORT = 18942
-BIN = ".build/release/sluice"
+BIN = os.environ.get("SLUICE_BIN", ".build/release/sluice")
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -145,6 +147,8 @@ def main():
         print(f"producing {MESSAGES:,} events into events:{PARTITIONS} ...", flush=True)
         subprocess.run([BIN, "produce", "--brokers", brokers, "--topic", "events", "--partitions", str(PARTITIONS),
                         "--generate-events", str(MESSAGES)], check=True, stdout=subprocess.DEVNULL)
+        marks = rl.watermarks(brokers, "events", PARTITIONS)
+        assert sum(h for _, h in marks) == MESSAGES and all(l == 0 for l, _ in marks), marks
         extra = {"SLUICE_LOAD_SOURCE_COMMIT_API": "false"} if API == "standard" else {}
         sink = subprocess.Popen([BIN, "serve", "--data-dir", os.path.join(work, "sink"), "--http-port", str(SINK_PORT)],
                                 stderr=subprocess.DEVNULL, env={**os.environ, **extra})
