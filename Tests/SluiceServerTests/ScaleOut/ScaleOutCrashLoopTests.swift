@@ -112,8 +112,18 @@ import Testing
             case 2: try await cluster.restartSink { try await cluster.produce(300) }
             case 3: cluster.broker.failHeartbeats(count: 10)
             case 4:
+                // No producing while a broker is down (its partitions could not take messages):
+                // the outage lasts until a member loses its assignment, or 20 s.
+                let lost = { () throws -> Double in
+                    try names.reduce(0) {
+                        $0
+                            + (try cluster.daemonMetric(
+                                $1, "sluice_routine_load_rebalances_total", labels: ",kind=\"lost\"") ?? 0)
+                    }
+                }
+                let before = try lost()
                 cluster.broker.setBroker(2, up: false)
-                try await cluster.produce(300)
+                _ = Eventually.until(timeout: .seconds(20), poll: .milliseconds(300)) { (try? lost()) ?? 0 > before }
                 cluster.broker.setBroker(2, up: true)
             case 5 where names.count < 5:
                 let name = "d\(spare)"
