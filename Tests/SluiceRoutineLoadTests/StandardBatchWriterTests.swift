@@ -34,6 +34,8 @@ import Testing
             var columns = ["a", "b", "__sluice_partition", "__sluice_offset"]
             /// A commit answers with another transaction's id (the label was taken over).
             var commitOtherID = false
+            /// The SQL API refuses queries (as StarRocks does for an unknown column).
+            var queryError: String?
         }
 
         let state = Mutex(State())
@@ -113,7 +115,9 @@ import Testing
         }
 
         func query(database: String, sql: String) throws(SinkError) -> [[String?]] {
-            state.withLock { s in
+            let refused = state.withLock { $0.queryError }
+            if let refused { throw SinkError(.permanent, refused) }
+            return state.withLock { s in
                 s.calls.append("query")
                 if sql.contains("information_schema.columns") { return s.columns.map { [$0] } }
                 return s.committedLast.sorted { $0.key < $1.key }.map { ["\($0.key)", "\($0.value)"] }
@@ -247,5 +251,10 @@ import Testing
         }
         #expect(message.contains("ADD COLUMN __sluice_partition INT, ADD COLUMN __sluice_offset BIGINT"))
         #expect(sink.state.withLock { $0.calls } == ["query"])
+        // The progress read names the fix too.
+        sink.state.withLock { $0.queryError = "Unknown column '__sluice_partition'" }
+        let error = try #require(throws: SinkError.self) { try Self.writer(sink).nextOffsets(of: [0]) }
+        #expect(error.message.contains("Unknown column '__sluice_partition'"))
+        #expect(error.message.contains("ADD COLUMN __sluice_partition INT"))
     }
 }

@@ -23,13 +23,13 @@ import Testing
             rawProperties: [:], createTime: 0, groupID: "")
     }
 
-    static func job(_ daemon: String, sink port: Int, brokers: String) throws -> RemoteJob {
+    static func job(_ daemon: String, sink port: Int, brokers: String, api: String = "sluice") throws -> RemoteJob {
         var settings = RemoteJobSettings(daemon: daemon, wait: { HTTPTransactionSink.sleep($0) })
         settings.groupSettings = ["session.timeout.ms": "6000", "heartbeat.interval.ms": "500"]
         settings.batchIntervalOverride = .milliseconds(300)
         settings.intervalPerMember = .milliseconds(150)
         let sink = HTTPTransactionSink(
-            settings: try SinkSettings(url: "http://127.0.0.1:\(port)", user: "root", password: "", api: "sluice"))
+            settings: try SinkSettings(url: "http://127.0.0.1:\(port)", user: "root", password: "", api: api))
         return RemoteJob(
             definition: try definition(brokers: brokers), sink: sink, factory: KafkaGroupSourceFactory(),
             settings: settings, logger: Logger(label: "remote-\(daemon)"))
@@ -43,6 +43,50 @@ import Testing
                 "{\"p\":\(p),\"seq\":\(n / partitions),\"id\":\"\(p)-\(n / partitions)\"}", partition: Int32(p))
         }
         try producer.flush()
+    }
+
+    /// A standard-API daemon whose table lacks the progress columns loads nothing and says why
+    /// (the job's last error names the ALTER TABLE), and starts once the table has them.
+    @Test(.timeLimit(.minutes(3)))
+    func aStandardTableWithoutProgressColumnsIsNamedThenLoads() async throws {
+        let broker = try KafkaMockProcess(brokers: 1, topics: ["events": 2])
+        defer { broker.stop() }
+        let servers = broker.bootstrapServers
+        let directory = makeTemporaryDirectory()
+        let sinkServer = try ServerProcess(
+            dataDirectory: directory, environment: ["SLUICE_LOAD_SOURCE_COMMIT_API": "false"])
+        defer {
+            sinkServer.terminate()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let sql = SQLClient(host: "127.0.0.1", port: sinkServer.port, user: "root", password: "")
+        _ = try await sql.execute("CREATE DATABASE db", database: nil)
+        _ = try await sql.execute(
+            "CREATE TABLE t (p INT, seq INT, id VARCHAR(32)) DUPLICATE KEY(p) DISTRIBUTED BY HASH(p) BUCKETS 2",
+            database: "db")
+        try await onDedicatedThread { try Self.produce(servers, 0..<200, partitions: 2) }
+        let job = try Self.job("d1", sink: sinkServer.port, brokers: servers, api: "standard")
+        job.start()
+        let named = Eventually.until(timeout: .seconds(60), poll: .milliseconds(100)) {
+            job.snapshot.lastError.contains("ADD COLUMN __sluice_partition INT")
+        }
+        #expect(named, "\(job.snapshot.lastError)")
+        // (A Sluice node has no schema change: the table is created again with the columns.)
+        _ = try await sql.execute("DROP TABLE t", database: "db")
+        _ = try await sql.execute(
+            "CREATE TABLE t (p INT, seq INT, id VARCHAR(32), __sluice_partition INT, __sluice_offset BIGINT) "
+                + "DUPLICATE KEY(p) DISTRIBUTED BY HASH(p) BUCKETS 2", database: "db")
+        let loaded = try await Eventually.until(timeout: .seconds(60), poll: .milliseconds(200)) {
+            try await sql.execute("SELECT count(*), count(DISTINCT id) FROM t", database: "db").rows.first
+                == ["200", "200"]
+        }
+        try await onDedicatedThread { job.stop() }
+        #expect(loaded, "\(job.snapshot.lastError)")
+        let ends = try await sql.execute(
+            "SELECT __sluice_partition, max(__sluice_offset) FROM t GROUP BY __sluice_partition ORDER BY 1",
+            database: "db"
+        ).rows
+        #expect(ends == [["0", "99"], ["1", "99"]])
     }
 
     @Test(.timeLimit(.minutes(3)))

@@ -35,6 +35,10 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
     private var gapRetries: [Int32: Int] = [:]
     /// The group changed: ask its size again (the commit budget) before the next batch.
     private var groupChanged = true
+    /// When unseeded partitions may ask the sink again (a failing progress read is retried
+    /// with backoff, not on every poll).
+    private var nextSeedAttempt = ContinuousClock.now
+    private lazy var seedBackoff = Backoff(minimum: settings.minBackoff, maximum: settings.maxBackoff)
     private var members = 1
 
     package init(
@@ -289,9 +293,13 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
 
     /// Retries the sink's progress for partitions assigned while it did not answer.
     private func seedPending(_ source: any GroupMessageSource) {
-        guard !unseeded.isEmpty else { return }
+        guard !unseeded.isEmpty, ContinuousClock.now >= nextSeedAttempt else { return }
         let partitions = Array(unseeded).sorted()
-        guard let starts = try? starts(of: partitions) else { return }
+        guard let starts = startsOrNote(partitions) else {
+            nextSeedAttempt = .now + seedBackoff.next()
+            return
+        }
+        seedBackoff.reset()
         do {
             try source.seed(starts)
             unseeded.subtract(partitions)
@@ -321,6 +329,20 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
             }
         }
         return starts
+    }
+
+    /// ``starts(of:)``, or nil with the reason in the status and the log (the sink is down, or
+    /// refuses the progress read — e.g. a standard-API table without the progress columns).
+    private func startsOrNote(_ partitions: [Int32]) -> [Int32: Int64]? {
+        do {
+            return try starts(of: partitions)
+        } catch {
+            update { $0.lastError = "cannot read where partitions \(partitions) start: \(error)" }
+            logger.warning(
+                "cannot read the sink's progress; retrying",
+                metadata: ["partitions": "\(partitions)", "error": "\(error)"])
+            return nil
+        }
     }
 
     private func defaultStart(_ partition: Int32) throws -> Int64 {
@@ -375,7 +397,7 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
             $0.memberID = source?.memberID ?? ""
         }
         logger.info("partitions assigned", metadata: ["partitions": "\(partitions)"])
-        guard let starts = try? starts(of: partitions) else {
+        guard let starts = startsOrNote(partitions) else {
             unseeded.formUnion(partitions)
             update { status in for partition in partitions { status.owned[partition] = .some(nil) } }
             return [:]

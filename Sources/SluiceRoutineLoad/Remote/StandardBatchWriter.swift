@@ -193,8 +193,19 @@ package final class StandardBatchWriter: RemoteCommitter {
         let sql =
             "SELECT \(Self.partitionColumn), max(\(Self.offsetColumn)) FROM \(Self.quoted(definition.table)) "
             + "WHERE \(Self.partitionColumn) IN (\(list)) GROUP BY \(Self.partitionColumn)"
+        let rows: [[String?]]
+        do {
+            rows = try sink.query(database: definition.database, sql: sql)
+        } catch  where error.kind == .permanent {
+            throw SinkError(
+                .permanent,
+                "\(error.message); the standard sink API reads progress from \(Self.partitionColumn) and "
+                    + "\(Self.offsetColumn) of \(definition.database).\(definition.table) (ALTER TABLE "
+                    + "\(definition.table) ADD COLUMN \(Self.partitionColumn) INT, ADD COLUMN \(Self.offsetColumn) BIGINT, "
+                    + "or create the table with them; the sink user needs SELECT on it)")
+        }
         var result = [Int32: Int64]()
-        for row in try sink.query(database: definition.database, sql: sql) {
+        for row in rows {
             guard row.count == 2, let partition = row[0].flatMap({ Int32($0) }),
                 let last = row[1].flatMap({ Int64($0) })
             else { continue }
