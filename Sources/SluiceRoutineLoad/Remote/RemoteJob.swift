@@ -14,32 +14,33 @@ import Synchronization
 /// state below is touched by that thread only; ``status`` is what others read.
 package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
     package let definition: JobDefinition
-    private let writer: any RemoteCommitter
+    let writer: any RemoteCommitter
     private let factory: any GroupSourceFactory
     package let settings: RemoteJobSettings
-    private let logger: Logger
-    private let status = Mutex(RemoteJobStatus())
+    let logger: Logger
+    let status = Mutex(RemoteJobStatus())
     private let stopping = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
 
-    // Loop state: the job's thread only.
-    private var source: (any GroupMessageSource)?
+    // Loop state: the job's thread only (this file and its extensions, RemoteJob+Commit.swift
+    // and RemoteJob+Assignment.swift).
+    var source: (any GroupMessageSource)?
     /// Owned, seeded partitions → next offset to batch.
-    private var positions: [Int32: Int64] = [:]
+    var positions: [Int32: Int64] = [:]
     /// Owned partitions whose start is not known yet (the sink did not answer at assignment).
-    private var unseeded: Set<Int32> = []
-    private var builder: BatchBuilder?
+    var unseeded: Set<Int32> = []
+    var builder: BatchBuilder?
     /// Messages were consumed past `positions` and dropped: seek back before the next poll.
-    private var needsReseek = false
+    var needsReseek = false
     /// Re-seeks per partition after its messages did not continue where the batch expected.
-    private var gapRetries: [Int32: Int] = [:]
+    var gapRetries: [Int32: Int] = [:]
     /// The group changed: ask its size again (the commit budget) before the next batch.
-    private var groupChanged = true
+    var groupChanged = true
     /// When unseeded partitions may ask the sink again (a failing progress read is retried
     /// with backoff, not on every poll).
-    private var nextSeedAttempt = ContinuousClock.now
-    private lazy var seedBackoff = Backoff(minimum: settings.minBackoff, maximum: settings.maxBackoff)
-    private var members = 1
+    var nextSeedAttempt = ContinuousClock.now
+    lazy var seedBackoff = Backoff(minimum: settings.minBackoff, maximum: settings.maxBackoff)
+    var members = 1
 
     package init(
         definition: JobDefinition, sink: any TransactionSink, factory: any GroupSourceFactory,
@@ -78,7 +79,7 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
         finished.wait()
     }
 
-    private var isStopping: Bool { stopping.load(ordering: .acquiring) }
+    var isStopping: Bool { stopping.load(ordering: .acquiring) }
 
     // MARK: Loop
 
@@ -184,7 +185,7 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
         return nil
     }
 
-    private func newBuilder() -> BatchBuilder? {
+    func newBuilder() -> BatchBuilder? {
         guard !positions.isEmpty, let delimiter = try? definition.messageDelimiter() else { return nil }
         let interval = currentInterval()
         return BatchBuilder(
@@ -219,220 +220,7 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
         return configured
     }
 
-    /// Commits the batch in flight; on failure it is dropped and its partitions re-read.
-    /// - Returns: whether nothing of it is left uncommitted.
-    @discardableResult
-    private func flush(deadline: ContinuousClock.Instant?) -> Bool {
-        guard let batch = builder, batch.rows > 0, let source else {
-            builder = nil
-            return true
-        }
-        let owner = SourceOwner(daemon: settings.daemon, member: source.memberID)
-        let perPartition = !writer.sink.fencesSourceBatches
-        let pieces = RemoteBatchWriter.Batch(
-            ranges: batch.ranges, timestamps: batch.timestamps, body: batch.body,
-            startedAt: batch.firstTakenAt ?? .now, owner: owner, spans: perPartition ? batch.messageSpans : [],
-            origins: perPartition ? batch.origins : [])
-        var backoff = Backoff(minimum: settings.minBackoff, maximum: settings.maxBackoff)
-        let writer = deadline.map { self.writer.bounded(by: $0) } ?? self.writer
-        while true {
-            let outcome = writer.write(pieces)
-            if !writer.sink.fencesSourceBatches {
-                update { $0.abortedLingering = writer.rolledBackLingering }
-            }
-            switch outcome {
-            case .committed(let held):
-                for (partition, range) in pieces.ranges where !held.contains(partition) {
-                    positions[partition] = range.last + 1
-                    gapRetries[partition] = nil
-                }
-                // Held partitions loaded no row: nothing recorded their offsets, read them again.
-                if !held.isEmpty { needsReseek = true }
-                builder = nil
-                update { status in
-                    status.committedBatches += 1
-                    status.loadedRows += batch.rows
-                    status.loadedBytes += batch.body.count
-                    for (partition, next) in self.positions { status.owned[partition] = next }
-                }
-                return true
-            case .conflict(let message):
-                logger.notice("the sink fenced a batch; resuming from its progress", metadata: ["reason": "\(message)"])
-                update { $0.fencingRejections += 1 }
-                resumeFromSink()
-                return false
-            case .expired:
-                logger.notice("a batch outlived max_batch_age; rebuilding it from the sink's progress")
-                resumeFromSink()
-                return false
-            case .retry(let message), .failed(let message):
-                update { $0.lastError = message }
-                let pause = backoff.next()
-                if isStopping && deadline == nil || deadline.map({ ContinuousClock.now + pause >= $0 }) == true {
-                    builder = nil
-                    needsReseek = true
-                    return false
-                }
-                logger.warning("remote batch not committed; retrying", metadata: ["reason": "\(message)"])
-                settings.wait(pause)
-            }
-        }
-    }
-
-    /// Reads the sink's progress for the owned partitions and reads from there on.
-    private func resumeFromSink() {
-        builder = nil
-        guard let progress = try? writer.nextOffsets(of: Array(positions.keys)) else {
-            needsReseek = true
-            return
-        }
-        for (partition, next) in progress where positions[partition] != nil { positions[partition] = next }
-        needsReseek = true
-        update { status in for (partition, next) in self.positions { status.owned[partition] = next } }
-    }
-
-    /// Retries the sink's progress for partitions assigned while it did not answer.
-    private func seedPending(_ source: any GroupMessageSource) {
-        guard !unseeded.isEmpty, ContinuousClock.now >= nextSeedAttempt else { return }
-        let partitions = Array(unseeded).sorted()
-        guard let starts = startsOrNote(partitions) else {
-            nextSeedAttempt = .now + seedBackoff.next()
-            return
-        }
-        seedBackoff.reset()
-        do {
-            try source.seed(starts)
-            unseeded.subtract(partitions)
-            positions.merge(starts) { $1 }
-            builder = nil
-            update { status in for (partition, next) in starts { status.owned[partition] = next } }
-        } catch {
-            logger.warning("cannot seed partitions", metadata: ["error": "\(error)"])
-        }
-    }
-
-    /// Where `partitions` start: the sink's next offset, else the job's default (first commit).
-    /// Lingering PREPARED batches touching them are adopted or rolled back first.
-    private func starts(of partitions: [Int32]) throws -> [Int32: Int64] {
-        var progress = try writer.nextOffsets(of: partitions)
-        // Tier 1 lists lingering batches with their offsets; the standard tier meets them at
-        // `begin` (a held chain label is rolled back there).
-        if writer.sink.fencesSourceBatches, try settleLingering(partitions, progress) {
-            progress = try writer.nextOffsets(of: partitions)
-        }
-        var starts = [Int32: Int64]()
-        for partition in partitions {
-            if let next = progress[partition] {
-                starts[partition] = next
-            } else {
-                starts[partition] = try defaultStart(partition)
-            }
-        }
-        return starts
-    }
-
-    /// ``starts(of:)``, or nil with the reason in the status and the log (the sink is down, or
-    /// refuses the progress read — e.g. a standard-API table without the progress columns).
-    private func startsOrNote(_ partitions: [Int32]) -> [Int32: Int64]? {
-        do {
-            return try starts(of: partitions)
-        } catch {
-            update { $0.lastError = "cannot read where partitions \(partitions) start: \(error)" }
-            logger.warning(
-                "cannot read the sink's progress; retrying",
-                metadata: ["partitions": "\(partitions)", "error": "\(error)"])
-            return nil
-        }
-    }
-
-    private func defaultStart(_ partition: Int32) throws -> Int64 {
-        let offsets = definition.properties.partitions.map {
-            Dictionary(uniqueKeysWithValues: zip($0, definition.properties.offsets ?? []))
-        }
-        let start = offsets?[partition] ?? definition.properties.defaultOffset
-        switch start {
-        case .offset(let offset): return offset
-        case .beginning: return try source?.watermarks(partition: partition).low ?? 0
-        case .end: return try source?.watermarks(partition: partition).high ?? 0
-        }
-    }
-
-    /// PREPARED batches of the job that touch `partitions`: committed when every range starts
-    /// at the sink's next offset (the fence still checks), else rolled back.
-    /// - Returns: whether one was committed (progress moved).
-    private func settleLingering(_ partitions: [Int32], _ progress: [Int32: Int64]) throws -> Bool {
-        let mine = Set(partitions)
-        var adopted = false
-        for transaction in try writer.sink.transactions(
-            database: definition.database, labelPrefix: definition.remoteLabelPrefix)
-        where transaction.state == .prepared {
-            guard let ranges = transaction.ranges, !mine.isDisjoint(with: ranges.keys) else { continue }
-            let continues = ranges.allSatisfy { partition, range in
-                progress[partition].map { $0 == range.first } ?? true
-            }
-            if continues,
-                (try? writer.sink.commit(database: definition.database, label: transaction.label))?.status == .ok
-            {
-                adopted = true
-                update { $0.adoptedLingering += 1 }
-                logger.info("adopted a lingering batch", metadata: ["label": "\(transaction.label)"])
-            } else {
-                _ = try? writer.sink.rollback(database: definition.database, label: transaction.label)
-                update { $0.abortedLingering += 1 }
-                logger.info("rolled back a lingering batch", metadata: ["label": "\(transaction.label)"])
-            }
-        }
-        return adopted
-    }
-
-    // MARK: Rebalances (on the job's thread, inside poll/close)
-
-    package func assigned(_ partitions: [Int32]) -> [Int32: Int64] {
-        // The batch in flight covers only the partitions owned before: commit it first.
-        flush(deadline: ContinuousClock.now + settings.revokeCommitDeadline)
-        builder = nil
-        groupChanged = true
-        update {
-            $0.rebalances[.assigned, default: 0] += 1
-            $0.memberID = source?.memberID ?? ""
-        }
-        logger.info("partitions assigned", metadata: ["partitions": "\(partitions)"])
-        guard let starts = startsOrNote(partitions) else {
-            unseeded.formUnion(partitions)
-            update { status in for partition in partitions { status.owned[partition] = .some(nil) } }
-            return [:]
-        }
-        positions.merge(starts) { $1 }
-        update { status in for (partition, next) in starts { status.owned[partition] = next } }
-        return starts
-    }
-
-    package func revoked(_ partitions: [Int32], lost: Bool) {
-        let inFlight = (builder?.rows ?? 0) > 0
-        if lost {
-            // No handover: nothing may be committed; what was read past the positions is dropped.
-            builder = nil
-            needsReseek = true
-            update {
-                $0.rebalances[.lost, default: 0] += 1
-                if inFlight { $0.revokes[.rolledBack, default: 0] += 1 }
-            }
-        } else {
-            let committed = flush(deadline: ContinuousClock.now + settings.revokeCommitDeadline)
-            update {
-                $0.rebalances[.revoked, default: 0] += 1
-                $0.revokes[inFlight ? (committed ? .committed : .rolledBack) : .empty, default: 0] += 1
-            }
-        }
-        groupChanged = true
-        logger.info("partitions revoked", metadata: ["partitions": "\(partitions)", "lost": "\(lost)"])
-        for partition in partitions { positions[partition] = nil }
-        unseeded.subtract(partitions)
-        builder = nil
-        update { status in for partition in partitions { status.owned[partition] = nil } }
-    }
-
-    private func update(_ change: (inout RemoteJobStatus) -> Void) { status.withLock { change(&$0) } }
+    func update(_ change: (inout RemoteJobStatus) -> Void) { status.withLock { change(&$0) } }
 
     /// What SHOW ROUTINE LOAD and `/metrics` read.
     package var snapshot: RemoteJobStatus { status.withLock { $0 } }
