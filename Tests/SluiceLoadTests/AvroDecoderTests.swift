@@ -107,3 +107,44 @@ import Testing
         #expect(throws: AvroError.self) { try AvroSchema(json: "{") }
     }
 }
+
+/// `jsonpaths` over Avro datums (spec A.3 step 4).
+@Suite struct AvroPathTests {
+    static let datum = AvroValue.record([
+        ("id", .long(7)),
+        ("data", .union(branch: "inner", value: .record([("data_x", .boolean(true)), ("data_y", .long(42))]))),
+        ("none", .null),
+        ("tags", .array([.int(1), .int(2)])),
+        ("m", .map([(Array("k".utf8), .long(1))])),
+    ])
+
+    static func at(_ text: String, _ datum: AvroValue = datum) throws -> AvroValue {
+        try AvroPath.evaluate(try #require(JSONPath(AvroPath.normalized(text))), in: datum)
+    }
+
+    @Test func pathsWalkRecordsUnionsArraysAndMaps() throws {
+        #expect(try Self.at("$.id") == .long(7))
+        #expect(try Self.at("$.data.data_y") == .long(42))
+        #expect(try Self.at("$.data.*.data_y") == .long(42))
+        #expect(try Self.at("$.none.data_y") == .null)
+        #expect(try Self.at("$.missing") == .null)
+        #expect(try Self.at("$.tags[1]") == .int(2))
+        #expect(try Self.at("$.tags[5]") == .null)
+        #expect(try Self.at("$.m.k") == .long(1))
+        #expect(try Self.at("$") == Self.datum)
+        #expect(AvroPath.normalized("$.k1.*") == "$.k1")
+    }
+
+    @Test func pathsThroughScalarsOrIntoRootArraysAreErrors() throws {
+        #expect(
+            throws: AvroError("A non-record type was found during avro parsing. Please check the path you specified")
+        ) {
+            try Self.at("$.id.x")
+        }
+        let array = AvroValue.array([.record([("a", .int(1))])])
+        #expect(throws: AvroError("The avro root type is an array, and you should select a specific array element.")) {
+            try Self.at("$.a", array)
+        }
+        #expect(try Self.at("$[0].a", array) == .int(1))
+    }
+}
