@@ -26,6 +26,12 @@ public func fuzzAvro(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
+/// The executable's entry point (SwiftPM calls it `FuzzAvro_main`): libFuzzer's driver.
+@_cdecl("FuzzAvro_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    sluice_fuzz_main(argc, argv) { data, size in fuzzAvro(data!, size) }
+}
+
 private let schemas = [
     #"{"type":"record","name":"r","fields":[{"name":"id","type":"long"},{"name":"name","type":"string"}]}"#,
     #"{"type":"record","name":"n","fields":[{"name":"v","type":"int"},{"name":"next","type":["null","n"]}]}"#,
