@@ -34,16 +34,27 @@ import Testing
 
     /// Scenario 6, the zombie loses: d1 stops itself with a loaded, unprepared batch; past the
     /// session timeout its partitions move and the others load them; woken, d1's prepare is
-    /// refused by the fence (I7) and it carries on without loading anything twice.
-    @Test(.timeLimit(.minutes(5)), arguments: ScaleOutCluster.tiers)
+    /// refused by the fence (I7) and it carries on without loading anything twice. When the new
+    /// owner's first batch happens to cover exactly d1's offsets, both share one label and d1's
+    /// transaction is simply replaced — exactly once, but no rejection to observe: that run is
+    /// inconclusive and the scenario runs again (at most three times).
+    @Test(.timeLimit(.minutes(8)), arguments: ScaleOutCluster.tiers)
     func aWokenZombieIsFencedOut(api: String) async throws {
+        var fenced = false
+        for _ in 1...3 where !fenced {
+            fenced = try await zombieLoses(api: api)
+        }
+        #expect(fenced, "I7: the zombie's batch was not refused in three runs (inconclusive)")
+    }
+
+    /// One run of scenario 6 ending with I1–I6; whether the zombie was fenced.
+    private func zombieLoses(api: String) async throws -> Bool {
         let cluster = try await ScaleOutCluster(api: api)
         defer { cluster.stop() }
         try await cluster.produce(1200)
         // Its transaction outlives the stop, so the wake-up meets the fence, not a timeout; its
-        // batches gather several polls, so the new owner's batch over the same offsets ends
-        // elsewhere and carries another label (an identical batch would meet d1's transaction
-        // under the same label — exactly once too, but no fence rejection to observe).
+        // batches gather several polls, so the new owner's batch over the same offsets usually
+        // ends elsewhere and carries another label.
         let zombie = try cluster.startDaemon(
             "d1", faults: "remote_load.after_load=stop@3", transactionTimeout: 300, batchInterval: 2000)
         try cluster.startDaemon("d2")
@@ -51,8 +62,7 @@ import Testing
         let stopped = try await cluster.waitForFault(zombie, "remote_load.after_load", "stopping")
         #expect(stopped)
         // More messages before the others take over: their first batch on d1's partitions then
-        // covers more than d1's, so it carries another label (an identical batch would meet d1's
-        // open transaction under the same label and roll it back — exactly once, but no fence).
+        // covers more than d1's.
         try await cluster.produce(600)
         // The others take d1's partitions (its session expires) and load what it held.
         let movedOn = try Eventually.until(timeout: .seconds(60), poll: .milliseconds(300)) {
@@ -62,14 +72,15 @@ import Testing
         try await cluster.produce(600)
         #expect(try await cluster.waitLoaded())
         zombie.send(SIGCONT)
-        let fenced = try Eventually.until(timeout: .seconds(60), poll: .milliseconds(300)) {
+        let fenced = try Eventually.until(timeout: .seconds(30), poll: .milliseconds(300)) {
             try cluster.fencingRejections() >= 1
         }
-        #expect(fenced, "I7: the zombie's batch was not refused (inconclusive): \(zombie.output.suffix(3000))")
+        if !fenced { print("zombie run inconclusive (\(api)): \(zombie.output.suffix(1500))") }
         try await cluster.produce(600)
         #expect(try await cluster.waitLoaded())
         #expect(try await cluster.waitNoLingering())
         try await cluster.checkInvariants()
+        return fenced
     }
 
     /// Scenario 8: the coordinator fails heartbeats with ILLEGAL_GENERATION; every member loses
