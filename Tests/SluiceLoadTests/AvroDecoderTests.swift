@@ -1,4 +1,7 @@
+import Foundation
 import SluiceLoad
+import SluiceTesting
+import Synchronization
 import Testing
 
 /// The pure-Swift Avro decoder and Confluent framing against the spec's byte examples (A.2,
@@ -146,5 +149,53 @@ import Testing
             try Self.at("$.a", array)
         }
         #expect(try Self.at("$[0].a", array) == .int(1))
+    }
+}
+
+/// The process-wide writer-schema cache (spec A.5, scenario 14).
+@Suite struct AvroSchemaCacheTests {
+    @Test func eachIdIsFetchedOnceEvenWhenManyAskTogether() throws {
+        let fetches = Mutex<[Int32: Int]>([:])
+        let failNext = Mutex(true)
+        // The first fetch of id 1 is held until every asker has started asking.
+        let started = Mutex(0)
+        let gate = DispatchSemaphore(value: 0)
+        let cache = AvroSchemaCache { _, id throws(AvroError) in
+            fetches.withLock { $0[id, default: 0] += 1 }
+            if id == 1, fetches.withLock({ $0[1] }) == 1 { gate.wait() }
+            if id == 99 { throw AvroError("REST request failed (code 404): Schema not found") }
+            if id == 2,
+                failNext.withLock({
+                    let fail = $0; $0 = false; return fail
+                })
+            {
+                throw AvroError("REST request failed (code 500): boom")
+            }
+            return AvroDecoderTests.recordSchema
+        }
+        let done = DispatchGroup()
+        for _ in 0..<8 {
+            done.enter()
+            Thread {
+                started.withLock { $0 += 1 }
+                _ = try? cache.decoder(registry: "http://r", id: 1)
+                done.leave()
+            }.start()
+        }
+        #expect(Eventually.until(timeout: .seconds(30), poll: .milliseconds(5)) { started.withLock { $0 } == 8 })
+        gate.signal()
+        done.wait()
+        #expect(fetches.withLock { $0[1] } == 1)
+        #expect(throws: AvroError("REST request failed (code 404): Schema not found")) {
+            try cache.decoder(registry: "http://r", id: 99)
+        }
+        // A failure is not cached: the next message asks again and gets the schema.
+        #expect(throws: AvroError.self) { try cache.decoder(registry: "http://r", id: 2) }
+        _ = try cache.decoder(registry: "http://r", id: 2)
+        #expect(fetches.withLock { $0[2] } == 2)
+        // Another registry is another id space.
+        _ = try cache.decoder(registry: "http://other", id: 1)
+        #expect(fetches.withLock { $0[1] } == 2)
+        #expect(cache.count == 3)
     }
 }

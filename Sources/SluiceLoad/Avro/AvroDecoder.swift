@@ -46,7 +46,7 @@ package indirect enum AvroValue: Sendable, Equatable {
 
 /// Avro's binary encoding (zig-zag varints, length-prefixed bytes, blocked arrays and maps,
 /// union and enum indexes) read straight from the message bytes under a writer schema.
-package struct AvroDecoder {
+package struct AvroDecoder: Sendable {
     package let schema: AvroSchema
 
     package init(schema: AvroSchema) { self.schema = schema }
