@@ -24,16 +24,16 @@ DUCK_COLUMNS = ("{'event_id': 'BIGINT', 'user_id': 'INTEGER', 'event_time': 'TIM
                 "'quantity': 'INTEGER', 'is_member': 'BOOLEAN'}")
 
 
-def sql(query, db="bench"):
-    lines = bench_load.sql(query, db, port=PORT)
+def sql(query, db="bench", port=PORT):
+    lines = bench_load.sql(query, db, port=port)
     for line in lines:
         if line.get("status") == "FAILED":
             raise SystemExit(f"{query}: {line.get('msg')}")
     return [l["data"] for l in lines if "data" in l]
 
 
-def count(table):
-    return int(sql(f"SELECT count(*) FROM {table}")[0][0])
+def count(table, port=PORT):
+    return int(sql(f"SELECT count(*) FROM {table}", port=port)[0][0])
 
 
 def start_mock(topics):

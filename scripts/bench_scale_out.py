@@ -2,7 +2,6 @@
 """1, 2 and 3 remote-sink daemons into one sink on the same topic, reported side by side."""
 import json, os, shutil, subprocess, sys, tempfile, time
 
-import bench_load  # sql(), start_server()
 import bench_routine_load as rl  # start_mock(), the events DDL and columns
 
 MESSAGES = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
@@ -18,15 +17,11 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def sql(query, db="bench"):
-    lines = bench_load.sql(query, db, port=SINK_PORT)
-    for line in lines:
-        if line.get("status") == "FAILED":
-            raise SystemExit(f"{query}: {line.get('msg')}")
-    return [l["data"] for l in lines if "data" in l]
+    return rl.sql(query, db, port=SINK_PORT)
 
 
 def count(table):
-    return int(sql(f"SELECT count(*) FROM {table}")[0][0])
+    return rl.count(table, port=SINK_PORT)
 
 
 def cpu_seconds(pid):

@@ -35,6 +35,31 @@ import Testing
             settings: settings, logger: Logger(label: "remote-\(daemon)"))
     }
 
+    /// The mock cluster (topic `events`) and a sink process holding `db.t`.
+    struct Fixture {
+        let broker: KafkaMockProcess
+        let directory = makeTemporaryDirectory()
+        let sinkServer: ServerProcess
+        let sql: SQLClient
+        var servers: String { broker.bootstrapServers }
+
+        init(brokers: Int, partitions: Int, environment: [String: String] = [:]) async throws {
+            broker = try KafkaMockProcess(brokers: brokers, topics: ["events": partitions])
+            sinkServer = try ServerProcess(dataDirectory: directory, environment: environment)
+            sql = SQLClient(host: "127.0.0.1", port: sinkServer.port, user: "root", password: "")
+            _ = try await sql.execute("CREATE DATABASE db", database: nil)
+            _ = try await sql.execute(
+                "CREATE TABLE t (p INT, seq INT, id VARCHAR(32)) DUPLICATE KEY(p) DISTRIBUTED BY HASH(p) BUCKETS 2",
+                database: "db")
+        }
+
+        func stop() {
+            sinkServer.terminate()
+            try? FileManager.default.removeItem(atPath: directory)
+            broker.stop()
+        }
+    }
+
     static func produce(_ servers: String, _ range: Range<Int>, partitions: Int) throws {
         let producer = try KafkaProducer(bootstrapServers: servers, topic: "events")
         for n in range {
@@ -49,21 +74,9 @@ import Testing
     /// (the job's last error names the ALTER TABLE), and starts once the table has them.
     @Test(.timeLimit(.minutes(3)))
     func aStandardTableWithoutProgressColumnsIsNamedThenLoads() async throws {
-        let broker = try KafkaMockProcess(brokers: 1, topics: ["events": 2])
-        defer { broker.stop() }
-        let servers = broker.bootstrapServers
-        let directory = makeTemporaryDirectory()
-        let sinkServer = try ServerProcess(
-            dataDirectory: directory, environment: ["SLUICE_LOAD_SOURCE_COMMIT_API": "false"])
-        defer {
-            sinkServer.terminate()
-            try? FileManager.default.removeItem(atPath: directory)
-        }
-        let sql = SQLClient(host: "127.0.0.1", port: sinkServer.port, user: "root", password: "")
-        _ = try await sql.execute("CREATE DATABASE db", database: nil)
-        _ = try await sql.execute(
-            "CREATE TABLE t (p INT, seq INT, id VARCHAR(32)) DUPLICATE KEY(p) DISTRIBUTED BY HASH(p) BUCKETS 2",
-            database: "db")
+        let f = try await Fixture(brokers: 1, partitions: 2, environment: ["SLUICE_LOAD_SOURCE_COMMIT_API": "false"])
+        defer { f.stop() }
+        let (servers, sinkServer, sql) = (f.servers, f.sinkServer, f.sql)
         try await onDedicatedThread { try Self.produce(servers, 0..<200, partitions: 2) }
         let job = try Self.job("d1", sink: sinkServer.port, brokers: servers, api: "standard")
         job.start()
@@ -91,20 +104,9 @@ import Testing
 
     @Test(.timeLimit(.minutes(3)))
     func twoDaemonsLoadEveryMessageOnceAndHandOver() async throws {
-        let broker = try KafkaMockProcess(brokers: 3, topics: ["events": 4])
-        defer { broker.stop() }
-        let servers = broker.bootstrapServers
-        let directory = makeTemporaryDirectory()
-        let sinkServer = try ServerProcess(dataDirectory: directory)
-        defer {
-            sinkServer.terminate()
-            try? FileManager.default.removeItem(atPath: directory)
-        }
-        let sql = SQLClient(host: "127.0.0.1", port: sinkServer.port, user: "root", password: "")
-        _ = try await sql.execute("CREATE DATABASE db", database: nil)
-        _ = try await sql.execute(
-            "CREATE TABLE t (p INT, seq INT, id VARCHAR(32)) DUPLICATE KEY(p) DISTRIBUTED BY HASH(p) BUCKETS 2",
-            database: "db")
+        let f = try await Fixture(brokers: 3, partitions: 4)
+        defer { f.stop() }
+        let (servers, sinkServer, sql) = (f.servers, f.sinkServer, f.sql)
         try await onDedicatedThread { try Self.produce(servers, 0..<2000, partitions: 4) }
         let d1 = try Self.job("d1", sink: sinkServer.port, brokers: servers)
         let d2 = try Self.job("d2", sink: sinkServer.port, brokers: servers)

@@ -81,10 +81,8 @@ package struct AvroDecoder: Sendable {
             }
             return .int(narrow)
         case .long: return .long(try c.long())
-        case .float: return .float(Float(bitPattern: try c.littleEndian(4).0))
-        case .double:
-            let (low, high) = try c.littleEndian(8)
-            return .double(Double(bitPattern: UInt64(low) | UInt64(high) << 32))
+        case .float: return .float(Float(bitPattern: UInt32(truncatingIfNeeded: try c.littleEndian(4))))
+        case .double: return .double(Double(bitPattern: try c.littleEndian(8)))
         case .bytes: return .bytes(try c.lengthPrefixed())
         case .string: return .string(try c.lengthPrefixed())
         case .fixed(_, let size, _): return .fixed(try c.take(size))
@@ -174,14 +172,9 @@ package struct AvroDecoder: Sendable {
             return try take(Int(length))
         }
 
-        /// Four or eight little-endian bytes as two 32-bit halves.
-        mutating func littleEndian(_ count: Int) throws(AvroError) -> (UInt32, UInt32) {
-            let raw = try take(count)
-            var low: UInt32 = 0
-            var high: UInt32 = 0
-            for i in 0..<min(4, count) { low |= UInt32(raw[i]) << (8 * UInt32(i)) }
-            for i in 4..<max(4, count) { high |= UInt32(raw[i]) << (8 * UInt32(i - 4)) }
-            return (low, high)
+        /// Four or eight little-endian bytes.
+        mutating func littleEndian(_ count: Int) throws(AvroError) -> UInt64 {
+            try take(count).reversed().reduce(0) { $0 << 8 | UInt64($1) }
         }
 
         /// The next block's item count, or nil at the end (a 0 count). A negative count is

@@ -32,21 +32,19 @@ package final class AvroSchemaCache: Sendable {
     package func decoder(registry: String, id: Int32) throws(AvroError) -> AvroDecoder {
         let key = Key(registry: registry, id: id)
         while true {
-            let claimed: Bool? = entries.withLock { entries in
+            let claim: Claim = entries.withLock { entries in
                 switch entries[key] {
-                case .ready: return nil
-                case .loading: return false
+                case .ready(let decoder): return .ready(decoder)
+                case .loading: return .wait
                 case nil:
                     entries[key] = .loading
-                    return true
+                    return .fetch
                 }
             }
-            switch claimed {
-            case nil:
-                if case .ready(let decoder) = entries.withLock({ $0[key] }) { return decoder }
-            case true?:
-                return try load(key)
-            case false?:
+            switch claim {
+            case .ready(let decoder): return decoder
+            case .fetch: return try load(key)
+            case .wait:
                 // Another thread is fetching this id: wait for its answer (or its failure).
                 changed.lock()
                 while entries.withLock({ if case .loading = $0[key] { true } else { false } }) {
@@ -55,6 +53,12 @@ package final class AvroSchemaCache: Sendable {
                 changed.unlock()
             }
         }
+    }
+
+    private enum Claim {
+        case ready(AvroDecoder)
+        case wait
+        case fetch
     }
 
     private func load(_ key: Key) throws(AvroError) -> AvroDecoder {
