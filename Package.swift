@@ -187,7 +187,7 @@ if Context.environment["SLUICE_FUZZ"] == "1" {
         ),
         ("FuzzJournal", ["SluiceStorage", "SluiceIO", "SluiceTesting"]),
         ("FuzzSegment", ["SluiceFormat"]),
-        ("FuzzAvro", ["SluiceLoad"]),
+        ("FuzzAvro", ["SluiceLoad", "SluiceFormat"]),
     ]
     targets.append(.target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))
     for (name, dependencies) in fuzzTargets {

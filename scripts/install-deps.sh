@@ -35,6 +35,11 @@ if ! python3 -c "import pymysql, mysql.connector, _mysql_connector, sqlalchemy, 
         mysqlclient mycli
 fi
 
+# fastavro: the Avro Routine Load tests make their Confluent payloads with it (schemaless_writer).
+if ! python3 -c "import fastavro" >/dev/null 2>&1; then
+    python3 -m pip install -q "fastavro>=1.9"
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
     echo "swift is not on PATH: install Swift 6.x (https://www.swift.org/install/linux/)" >&2
     exit 1

@@ -4,7 +4,7 @@ package struct LoadError: Error, Sendable, CustomStringConvertible {
     package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String {
             case invalidArgument, analysis, tableMissing, tooManyFilteredRows, bodyTooLarge, bodyIncomplete, timeout,
-                storage, cancelled, tooBusy, sourceRangeConflict, sourceGap
+                storage, cancelled, tooBusy, sourceRangeConflict, sourceGap, schemaRegistry
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -31,6 +31,9 @@ package struct LoadError: Error, Sendable, CustomStringConvertible {
         package static let sourceRangeConflict = Code(.sourceRangeConflict)
         /// A fenced source batch does not start at its partition's stored next offset.
         package static let sourceGap = Code(.sourceGap)
+        /// The schema registry could not name a message's writer schema (down, an HTTP error, an
+        /// unknown id): nothing was loaded; the same messages are read again later.
+        package static let schemaRegistry = Code(.schemaRegistry)
         package var description: String { base.rawValue }
     }
 

@@ -6,6 +6,8 @@ package import SluiceExpr
 package struct LoadOptions: Sendable {
     package enum Format: String, Sendable {
         case csv, json
+        /// Confluent-framed Avro messages, each behind a 4-byte length (Routine Load only).
+        case avro
     }
 
     package var format: Format = .csv
@@ -63,6 +65,9 @@ package struct LoadOptions: Sendable {
     /// `envelope: debezium`: each JSON value is a Debezium change event; `after` (c, r, u) or
     /// `before` (d) becomes the row and `op` its `__op`; tombstones are skipped.
     package var debeziumEnvelope = false
+
+    /// Avro: where writer schemas come from (required with `format == .avro`).
+    package var avro: AvroSource?
 
     /// Names where a rejected row came from, for the error log (Routine Load sets it).
     package var describeOrigin: (@Sendable ([UInt8]) -> String?)?

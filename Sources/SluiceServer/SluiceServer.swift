@@ -76,6 +76,7 @@ package enum SluiceServer {
         routineLoadOptions.memoryLimit = configuration.loadMemoryLimitBytes
         routineLoadOptions.maxConcurrentTasks = configuration.routineLoadMaxTasks
         routineLoadOptions.sourceGraceMilliseconds = Int64(configuration.routineLoadSourceGraceSeconds) * 1000
+        routineLoadOptions.avroSchemas = SchemaRegistryClient().makeCache()
         if configuration.routineLoadTestBatchIntervalMilliseconds > 0 {
             routineLoadOptions.batchIntervalOverride = .milliseconds(
                 configuration.routineLoadTestBatchIntervalMilliseconds)

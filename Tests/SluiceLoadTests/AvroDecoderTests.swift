@@ -24,10 +24,10 @@ import Testing
     }
 
     @Test func framingErrorsUseLibserdesTexts() throws {
-        #expect(throws: AvroError("Payload is smaller (3) than framing (5)")) {
+        #expect(throws: AvroError(code: .framing, "Payload is smaller (3) than framing (5)")) {
             try ConfluentFraming.split([0, 0, 1][...])
         }
-        #expect(throws: AvroError("Invalid CP1 magic byte 1, expected 0")) {
+        #expect(throws: AvroError(code: .framing, "Invalid CP1 magic byte 1, expected 0")) {
             try ConfluentFraming.split([1, 0, 0, 0, 1, 2, 2, 0x61][...])
         }
         // The id is big-endian and signed.
@@ -163,13 +163,13 @@ import Testing
         let cache = AvroSchemaCache { _, id throws(AvroError) in
             fetches.withLock { $0[id, default: 0] += 1 }
             if id == 1, fetches.withLock({ $0[1] }) == 1 { gate.wait() }
-            if id == 99 { throw AvroError("REST request failed (code 404): Schema not found") }
+            if id == 99 { throw AvroError(code: .registry, "REST request failed (code 404): Schema not found") }
             if id == 2,
                 failNext.withLock({
                     let fail = $0; $0 = false; return fail
                 })
             {
-                throw AvroError("REST request failed (code 500): boom")
+                throw AvroError(code: .registry, "REST request failed (code 500): boom")
             }
             return AvroDecoderTests.recordSchema
         }
@@ -186,7 +186,7 @@ import Testing
         gate.signal()
         done.wait()
         #expect(fetches.withLock { $0[1] } == 1)
-        #expect(throws: AvroError("REST request failed (code 404): Schema not found")) {
+        #expect(throws: AvroError(code: .registry, "REST request failed (code 404): Schema not found")) {
             try cache.decoder(registry: "http://r", id: 99)
         }
         // A failure is not cached: the next message asks again and gets the schema.

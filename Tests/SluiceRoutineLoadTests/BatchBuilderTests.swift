@@ -21,7 +21,8 @@ import Testing
         var committed = OffsetRangeSet()
         committed.insert(OffsetRange(10, 11))
         var b = BatchBuilder(
-            starts: [0: 10, 1: 0], committed: [0: committed], skipCommitted: true, delimiter: [10], limits: Self.limits)
+            starts: [0: 10, 1: 0], committed: [0: committed], skipCommitted: true, framing: .delimited([10]),
+            limits: Self.limits)
         let t0 = ContinuousClock.now
         #expect(b.add(Self.messages([(0, 9), (0, 10), (0, 11), (0, 12), (1, 0)]), now: t0) == nil)
         #expect(b.rows == 2)
@@ -33,7 +34,7 @@ import Testing
 
     @Test func closesOnBytes() {
         var b = BatchBuilder(
-            starts: [0: 0], committed: [:], skipCommitted: true, delimiter: [10],
+            starts: [0: 0], committed: [:], skipCommitted: true, framing: .delimited([10]),
             limits: BatchLimits(rows: 100, bytes: 10, interval: .seconds(5)))
         #expect(b.add(Self.messages([(0, 0)]), now: .now) == nil)
         #expect(b.add(Self.messages([(0, 1)]), now: .now) == .bytes)
@@ -41,7 +42,8 @@ import Testing
 
     @Test func closesOnTimeFromTheFirstMessageOnceCaughtUp() {
         let t0 = ContinuousClock.now
-        var b = BatchBuilder(starts: [0: 0], committed: [:], skipCommitted: true, delimiter: [10], limits: Self.limits)
+        var b = BatchBuilder(
+            starts: [0: 0], committed: [:], skipCommitted: true, framing: .delimited([10]), limits: Self.limits)
         #expect(b.check(now: t0 + .seconds(10)) == nil, "an empty batch never closes")
         #expect(b.add(Self.messages([(0, 0)]), now: t0) == nil)
         #expect(b.check(now: t0 + .seconds(4)) == nil)
@@ -52,14 +54,15 @@ import Testing
         let t0 = ContinuousClock.now
         let wall: Int64 = 1_000_000
         // The first message waited 3 s in Kafka: a caught-up batch closes 2 s later.
-        var b = BatchBuilder(starts: [0: 0], committed: [:], skipCommitted: true, delimiter: [10], limits: Self.limits)
+        var b = BatchBuilder(
+            starts: [0: 0], committed: [:], skipCommitted: true, framing: .delimited([10]), limits: Self.limits)
         #expect(
             b.add(Self.messages([(0, 0)], timestamp: wall - 3_000), now: t0, wallClockMilliseconds: wall, drained: true)
                 == nil)
         #expect(b.check(now: t0 + .seconds(2)) == .time)
         // A backlog (polls come back full) keeps filling for a whole interval of reading.
         var backlog = BatchBuilder(
-            starts: [0: 0], committed: [:], skipCommitted: true, delimiter: [10],
+            starts: [0: 0], committed: [:], skipCommitted: true, framing: .delimited([10]),
             limits: BatchLimits(rows: 100, bytes: 10_000, interval: .seconds(5)))
         #expect(
             backlog.add(
@@ -77,7 +80,7 @@ import Testing
 
     @Test func plannedBatchReadsExactlyItsRanges() {
         var b = BatchBuilder(
-            starts: [:], committed: [:], skipCommitted: true, delimiter: [10], limits: Self.limits,
+            starts: [:], committed: [:], skipCommitted: true, framing: .delimited([10]), limits: Self.limits,
             plan: [0: OffsetRange(3, 4), 1: OffsetRange(7, 7)])
         #expect(b.add(Self.messages([(0, 2), (0, 3), (0, 4), (0, 5), (1, 7)]), now: .now) == .planned)
         #expect(b.ranges == [0: OffsetRange(3, 4), 1: OffsetRange(7, 7)])

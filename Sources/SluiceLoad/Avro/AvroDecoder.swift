@@ -66,7 +66,7 @@ package struct AvroDecoder: Sendable {
         return value
     }
 
-    private func read(_ index: Int, _ c: inout Cursor, depth: Int) throws(AvroError) -> AvroValue {
+    func read(_ index: Int, _ c: inout Cursor, depth: Int) throws(AvroError) -> AvroValue {
         guard depth < 256 else { throw AvroError("Failed to read avro value: nesting deeper than 256") }
         switch schema[index] {
         case .null: return .null
@@ -124,6 +124,39 @@ package struct AvroDecoder: Sendable {
         }
     }
 
+    /// Moves past a value of `index`'s type without building it (fields no column reads).
+    func skip(_ index: Int, _ c: inout Cursor, depth: Int) throws(AvroError) {
+        guard depth < 256 else { throw AvroError("Failed to read avro value: nesting deeper than 256") }
+        switch schema[index] {
+        case .null: return
+        case .boolean: _ = try c.byte()
+        case .int, .long, .enumeration: _ = try c.long()
+        case .float: try c.advance(4)
+        case .double: try c.advance(8)
+        case .bytes, .string: _ = try c.lengthPrefixedRange()
+        case .fixed(_, let size, _): try c.advance(size)
+        case .union(let branches):
+            let i = try c.long()
+            guard i >= 0, i < branches.count else {
+                throw AvroError("Failed to read avro value: union has no branch \(i)")
+            }
+            try skip(branches[Int(i)], &c, depth: depth + 1)
+        case .record(_, let fields):
+            for field in fields { try skip(field.type, &c, depth: depth + 1) }
+        case .array(let items):
+            while let count = try c.blockCount() {
+                for _ in 0..<count { try skip(items, &c, depth: depth + 1) }
+            }
+        case .map(let type):
+            while let count = try c.blockCount() {
+                for _ in 0..<count {
+                    _ = try c.lengthPrefixedRange()
+                    try skip(type, &c, depth: depth + 1)
+                }
+            }
+        }
+    }
+
     /// A read position in the datum's bytes.
     struct Cursor {
         let bytes: ArraySlice<UInt8>
@@ -165,11 +198,24 @@ package struct AvroDecoder: Sendable {
         }
 
         mutating func lengthPrefixed() throws(AvroError) -> [UInt8] {
+            Array(bytes[try lengthPrefixedRange()])
+        }
+
+        /// Where a length-prefixed value (bytes, string) lies in ``bytes``; the cursor moves past it.
+        mutating func lengthPrefixedRange() throws(AvroError) -> Range<Int> {
             let length = try long()
             guard length >= 0, length <= Int64(bytes.endIndex - position) else {
                 throw AvroError("Failed to read avro value: length \(length) past the end of the message")
             }
-            return try take(Int(length))
+            defer { position += Int(length) }
+            return position..<position + Int(length)
+        }
+
+        mutating func advance(_ count: Int) throws(AvroError) {
+            guard count >= 0, count <= bytes.endIndex - position else {
+                throw AvroError("Failed to read avro value: \(count) bytes wanted, \(bytes.endIndex - position) left")
+            }
+            position += count
         }
 
         /// Four or eight little-endian bytes.
@@ -203,11 +249,11 @@ package enum ConfluentFraming {
         schemaID: Int32, body: ArraySlice<UInt8>
     ) {
         guard payload.count >= 5 else {
-            throw AvroError("Payload is smaller (\(payload.count)) than framing (5)")
+            throw AvroError(code: .framing, "Payload is smaller (\(payload.count)) than framing (5)")
         }
         let start = payload.startIndex
         guard payload[start] == 0 else {
-            throw AvroError("Invalid CP1 magic byte \(payload[start]), expected 0")
+            throw AvroError(code: .framing, "Invalid CP1 magic byte \(payload[start]), expected 0")
         }
         var id: UInt32 = 0
         for i in 1...4 { id = id << 8 | UInt32(payload[start + i]) }

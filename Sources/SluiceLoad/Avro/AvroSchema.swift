@@ -37,7 +37,7 @@ package struct AvroSchema: Sendable, Equatable {
         do {
             parsed = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
         } catch {
-            throw AvroError("Failed to parse schema: not JSON (\(error.localizedDescription))")
+            throw AvroError(code: .schema, "Failed to parse schema: not JSON (\(error.localizedDescription))")
         }
         var parser = Parser()
         root = try parser.node(parsed, namespace: nil)
@@ -83,11 +83,11 @@ package struct AvroSchema: Sendable, Equatable {
                 let index = add(.union(branches: []))
                 var resolved = [Int]()
                 for branch in branches { resolved.append(try node(branch, namespace: namespace)) }
-                guard !resolved.isEmpty else { throw AvroError("Failed to parse schema: empty union") }
+                guard !resolved.isEmpty else { throw AvroError(code: .schema, "Failed to parse schema: empty union") }
                 nodes[index] = .union(branches: resolved)
                 return index
             case let object as [String: Any]: return try complex(object, namespace: namespace)
-            default: throw AvroError("Failed to parse schema: unexpected \(json)")
+            default: throw AvroError(code: .schema, "Failed to parse schema: unexpected \(json)")
             }
         }
 
@@ -104,13 +104,13 @@ package struct AvroSchema: Sendable, Equatable {
             default:
                 let full = name.contains(".") ? name : namespace.map { "\($0).\(name)" } ?? name
                 if let index = named[full] ?? named[name] { return index }
-                throw AvroError("Failed to parse schema: unknown type \(name)")
+                throw AvroError(code: .schema, "Failed to parse schema: unknown type \(name)")
             }
         }
 
         mutating func complex(_ object: [String: Any], namespace: String?) throws(AvroError) -> Int {
             guard let type = object["type"] else {
-                throw AvroError("Failed to parse schema: an object has no \"type\"")
+                throw AvroError(code: .schema, "Failed to parse schema: an object has no \"type\"")
             }
             let logical = object["logicalType"] as? String
             guard let kind = type as? String else {
@@ -124,7 +124,7 @@ package struct AvroSchema: Sendable, Equatable {
             case "string": return add(.string(logical: logical))
             case "record", "error", "enum", "fixed":
                 guard let short = object["name"] as? String else {
-                    throw AvroError("Failed to parse schema: a \(kind) has no name")
+                    throw AvroError(code: .schema, "Failed to parse schema: a \(kind) has no name")
                 }
                 let space = (object["namespace"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? namespace
                 let full = short.contains(".") ? short : space.map { "\($0).\(short)" } ?? short
@@ -136,17 +136,18 @@ package struct AvroSchema: Sendable, Equatable {
                     nodes[index] = .enumeration(name: full, symbols: object["symbols"] as? [String] ?? [])
                 case "fixed":
                     guard let size = object["size"] as? Int, size >= 0 else {
-                        throw AvroError("Failed to parse schema: fixed \(full) has no size")
+                        throw AvroError(code: .schema, "Failed to parse schema: fixed \(full) has no size")
                     }
                     nodes[index] = .fixed(name: full, size: size, logical: logical)
                 default:
                     guard let list = object["fields"] as? [[String: Any]] else {
-                        throw AvroError("Failed to parse schema: record \(full) has no fields")
+                        throw AvroError(code: .schema, "Failed to parse schema: record \(full) has no fields")
                     }
                     var fields = [Field]()
                     for item in list {
                         guard let name = item["name"] as? String, let type = item["type"] else {
-                            throw AvroError("Failed to parse schema: a field of \(full) has no name or type")
+                            throw AvroError(
+                                code: .schema, "Failed to parse schema: a field of \(full) has no name or type")
                         }
                         fields.append(Field(name: name, type: try node(type, namespace: inner)))
                     }
@@ -154,13 +155,15 @@ package struct AvroSchema: Sendable, Equatable {
                 }
                 return index
             case "array":
-                guard let items = object["items"] else { throw AvroError("Failed to parse schema: array has no items") }
+                guard let items = object["items"] else {
+                    throw AvroError(code: .schema, "Failed to parse schema: array has no items")
+                }
                 let index = add(.array(items: 0))
                 nodes[index] = .array(items: try node(items, namespace: namespace))
                 return index
             case "map":
                 guard let values = object["values"] else {
-                    throw AvroError("Failed to parse schema: map has no values")
+                    throw AvroError(code: .schema, "Failed to parse schema: map has no values")
                 }
                 let index = add(.map(values: 0))
                 nodes[index] = .map(values: try node(values, namespace: namespace))
@@ -171,11 +174,30 @@ package struct AvroSchema: Sendable, Equatable {
     }
 }
 
-/// A schema, framing or body that cannot be read; `message` is what the error log shows.
+/// A schema, framing, body or registry answer that cannot be used; `message` is what the error
+/// log or the job's pause reason shows, `code` what callers decide on.
 package struct AvroError: Error, Sendable, Equatable, CustomStringConvertible {
+    package enum Code: Sendable, Equatable {
+        /// The message is not Confluent-framed (short payload, wrong magic byte).
+        case framing
+        /// The body does not decode under its writer schema.
+        case decode
+        /// The registry's schema text is not an Avro schema this reader can use.
+        case schema
+        /// The registry did not answer with a schema (down, an HTTP error, an unknown id): not the
+        /// message's fault — the batch is retried, then the job pauses.
+        case registry
+    }
+
+    package var code: Code
     package var message: String
 
-    package init(_ message: String) { self.message = message }
+    package init(_ message: String, code: Code = .decode) {
+        self.code = code
+        self.message = message
+    }
+
+    package init(code: Code, _ message: String) { self.init(message, code: code) }
 
     package var description: String { message }
 }

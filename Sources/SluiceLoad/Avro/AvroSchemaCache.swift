@@ -4,7 +4,8 @@ import Synchronization
 /// Writer schemas by (registry, schema id), for the whole process (spec A.5): registry ids
 /// are immutable, so an entry never needs invalidating, and each id is fetched once however
 /// many tasks ask at the same time — the first asker fetches, the others wait for its answer.
-/// A failed fetch is not cached: the next message asks again.
+/// A failed fetch is not cached: the next message asks again (a schema text that does not parse
+/// is: the id will never mean anything else).
 ///
 /// Blocking: called from load threads; `fetch` does the HTTP call.
 package final class AvroSchemaCache: Sendable {
@@ -19,6 +20,8 @@ package final class AvroSchemaCache: Sendable {
     private enum Entry {
         case loading
         case ready(AvroDecoder)
+        /// The registry's text for the id is not a usable schema (ids are immutable: it never will be).
+        case unusable(AvroError)
     }
 
     private let entries = Mutex<[Key: Entry]>([:])
@@ -35,6 +38,7 @@ package final class AvroSchemaCache: Sendable {
             let claim: Claim = entries.withLock { entries in
                 switch entries[key] {
                 case .ready(let decoder): return .ready(decoder)
+                case .unusable(let error): return .failed(error)
                 case .loading: return .wait
                 case nil:
                     entries[key] = .loading
@@ -43,6 +47,7 @@ package final class AvroSchemaCache: Sendable {
             }
             switch claim {
             case .ready(let decoder): return decoder
+            case .failed(let error): throw error
             case .fetch: return try load(key)
             case .wait:
                 // Another thread is fetching this id: wait for its answer (or its failure).
@@ -57,6 +62,7 @@ package final class AvroSchemaCache: Sendable {
 
     private enum Claim {
         case ready(AvroDecoder)
+        case failed(AvroError)
         case wait
         case fetch
     }
@@ -72,6 +78,7 @@ package final class AvroSchemaCache: Sendable {
         entries.withLock { entries in
             switch result {
             case .success(let decoder): entries[key] = .ready(decoder)
+            case .failure(let error) where error.code == .schema: entries[key] = .unusable(error)
             case .failure: entries[key] = nil
             }
         }

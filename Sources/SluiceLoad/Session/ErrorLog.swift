@@ -15,6 +15,8 @@ package struct ErrorLog: Sendable {
     package var recordLimit = 0
     /// Names where a rejected row came from (Routine Load: topic, partition, offset), if known.
     package var describeOrigin: (@Sendable ([UInt8]) -> String?)?
+    /// Rows are binary (Avro payloads): shown as hex, not as text.
+    package var binaryRows = false
 
     package mutating func record(reason: String, row: some Collection<UInt8>) {
         rejected += 1
@@ -23,7 +25,19 @@ package struct ErrorLog: Sendable {
         var raw = Array(row)
         let origin = describeOrigin?(raw).map { ". Source: \($0)" } ?? ""
         if raw.count > 4096 { raw = Array(raw.prefix(4096)) }
-        entries.append("Error: \(reason). Row: \(String(decoding: raw, as: UTF8.self))\(origin)")
+        let text = binaryRows ? "hex " + Self.hex(raw.prefix(512)) : String(decoding: raw, as: UTF8.self)
+        entries.append("Error: \(reason). Row: \(text)\(origin)")
+    }
+
+    static func hex(_ bytes: some Collection<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Writes the log as `errors/<name>` and returns the name (nil when nothing was rejected).

@@ -40,6 +40,7 @@ package final class LoadSession: @unchecked Sendable {
     private let writer: TableWriter
     private var scanner: CSVScanner
     private var json: JSONRowReader?
+    private var avro: AvroRowReader?
     private let context: EvaluationContext
     private var finished = false
 
@@ -65,6 +66,7 @@ package final class LoadSession: @unchecked Sendable {
         var log = ErrorLog(limit: options.errorLogLimit)
         log.recordLimit = options.rejectedRecordLimit
         log.describeOrigin = options.describeOrigin
+        log.binaryRows = options.format == .avro
         self.shared = Mutex(Shared(errorLog: log))
         do {
             self.writer = try engine.makeWriter(
@@ -79,11 +81,17 @@ package final class LoadSession: @unchecked Sendable {
             format: CSVFormat(
                 columnSeparator: options.columnSeparator, rowDelimiter: options.rowDelimiter, enclose: options.enclose,
                 escape: options.escape, trimSpace: options.trimSpace, skipHeader: options.skipHeader))
-        if options.format == .json {
-            let direct = mapping.directTargets
-            self.json = try JSONRowReader(
-                options: options, fieldNames: mapping.sourceNames,
-                fieldTypes: direct.map { $0.map { table.schema.columns[$0].type } })
+        let fieldTypes = mapping.directTargets.map { $0.map { table.schema.columns[$0].type } }
+        switch options.format {
+        case .csv: break
+        case .json:
+            self.json = try JSONRowReader(options: options, fieldNames: mapping.sourceNames, fieldTypes: fieldTypes)
+        case .avro:
+            guard let source = options.avro else {
+                throw LoadError(.invalidArgument, "confluent.schema.registry.url is a required property")
+            }
+            self.avro = try AvroRowReader(
+                source: source, options: options, fieldNames: mapping.sourceNames, fieldTypes: fieldTypes)
         }
     }
 
@@ -93,7 +101,10 @@ package final class LoadSession: @unchecked Sendable {
         BackgroundWork.enter()
         try rethrowConverterFailure()
         receivedBytes += chunk.count
-        if json != nil {
+        if avro != nil {
+            defer { drainAvroRejects() }
+            try avro!.consume(chunk) { try self.process(fields: $0, failures: $1, raws: $2) }
+        } else if json != nil {
             if json!.canParseInParallel {
                 try json!.consumeInParallel(chunk) { [self] in try process(fields: $0, failures: $1, raws: $2) }
             } else {
@@ -124,7 +135,10 @@ package final class LoadSession: @unchecked Sendable {
     /// last row without a row delimiter is a row, and the next body starts a new one.
     package func endBody() throws {
         precondition(!finished, "endBody after finish")
-        if json != nil {
+        if avro != nil {
+            defer { drainAvroRejects() }
+            try avro!.finish { try self.process(fields: $0, failures: $1, raws: $2) }
+        } else if json != nil {
             try json!.finish { try self.process(fields: $0, failures: $1, raws: $2) }
             drainJSONRejects()
         } else {
@@ -135,7 +149,10 @@ package final class LoadSession: @unchecked Sendable {
     /// Flushes the last row and the writer; applies the filter-ratio rule.
     /// - Throws: `.tooManyFilteredRows` (the caller keeps ``errorLog``), `.storage`.
     package func finish() throws -> PreparedWrite {
-        if json != nil {
+        if avro != nil {
+            defer { drainAvroRejects() }
+            try avro!.finish { try self.process(fields: $0, failures: $1, raws: $2) }
+        } else if json != nil {
             try json!.finish { try self.process(fields: $0, failures: $1, raws: $2) }
             drainJSONRejects()
         } else {
@@ -303,6 +320,17 @@ package final class LoadSession: @unchecked Sendable {
     private func drainJSONRejects() {
         guard let rejects = json?.rejects, !rejects.isEmpty else { return }
         json!.rejects.removeAll()
+        enqueueRejects(rejects)
+    }
+
+    private func drainAvroRejects() {
+        guard let rejects = avro?.rejects, !rejects.isEmpty else { return }
+        avro!.rejects.removeAll()
+        enqueueRejects(rejects)
+    }
+
+    /// Rows the reader could not make into rows: counted and logged in order with the rest.
+    private func enqueueRejects(_ rejects: [(reason: String, raw: [UInt8])]) {
         try? enqueue { [self] in
             for (reason, raw) in rejects {
                 shared.withLock { $0.counters.totalRows += 1 }

@@ -26,8 +26,16 @@ package struct BatchLimits: Sendable, Hashable {
     }
 }
 
+/// How messages follow each other in a batch's body.
+package enum MessageFraming: Sendable, Hashable {
+    /// Each payload, then the delimiter (CSV's row delimiter, JSON's newline).
+    case delimited([UInt8])
+    /// A 4-byte big-endian length, then the payload (Avro: binary payloads may hold any byte).
+    case lengthPrefixed
+}
+
 /// Forms one micro-batch from polled messages: appends each message's payload to the load body
-/// (plus the row delimiter), skips offsets an earlier batch committed, tracks the covered range
+/// (framed by ``MessageFraming``), skips offsets an earlier batch committed, tracks the covered range
 /// per partition and decides when the batch closes. Pure: no I/O, time passed in.
 package struct BatchBuilder: Sendable {
     /// Next offset per partition when the batch started; ranges begin here.
@@ -36,7 +44,7 @@ package struct BatchBuilder: Sendable {
     package let plan: [Int32: OffsetRange]?
     private let committed: [Int32: OffsetRangeSet]
     private let skipCommitted: Bool
-    private let delimiter: [UInt8]
+    private let framing: MessageFraming
     private let limits: BatchLimits
 
     /// The load body.
@@ -51,7 +59,7 @@ package struct BatchBuilder: Sendable {
     package private(set) var timestamps: [Int32: Int64] = [:]
     /// (partition, offset) of each appended message, in body order (error-log attribution).
     package private(set) var origins: [(partition: Int32, offset: Int64)] = []
-    /// Where each appended message's payload lies in ``body`` (without its delimiter).
+    /// Where each appended message's payload lies in ``body`` (without its delimiter or length).
     package private(set) var messageSpans: [Range<Int>] = []
     /// When the batch's first message was produced (its Kafka timestamp mapped onto this clock,
     /// at most `interval` back), or taken when there is no timestamp.
@@ -63,14 +71,14 @@ package struct BatchBuilder: Sendable {
     package private(set) var closeReason: BatchCloseReason?
 
     package init(
-        starts: [Int32: Int64], committed: [Int32: OffsetRangeSet], skipCommitted: Bool, delimiter: [UInt8],
+        starts: [Int32: Int64], committed: [Int32: OffsetRangeSet], skipCommitted: Bool, framing: MessageFraming,
         limits: BatchLimits, plan: [Int32: OffsetRange]? = nil
     ) {
         self.starts = plan.map { $0.mapValues(\.first) } ?? starts
         self.plan = plan
         self.committed = committed
         self.skipCommitted = skipCommitted
-        self.delimiter = delimiter
+        self.framing = framing
         self.limits = limits
     }
 
@@ -121,10 +129,14 @@ package struct BatchBuilder: Sendable {
                 continue
             }
             let message = batch.message(i)
+            if case .lengthPrefixed = framing {
+                let length = UInt32(truncatingIfNeeded: message.count)
+                body.append(contentsOf: [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: length >> $0) })
+            }
             let payloadStart = body.count
             body.append(contentsOf: message)
             messageSpans.append(payloadStart..<body.count)
-            body.append(contentsOf: delimiter)
+            if case .delimited(let delimiter) = framing { body.append(contentsOf: delimiter) }
             rows += 1
             origins.append((partition, offset))
         }

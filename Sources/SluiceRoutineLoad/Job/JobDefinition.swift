@@ -86,11 +86,27 @@ package struct JobDefinition: Sendable, Codable, Hashable {
         return try clauses.rowDelimiter.map { try LoadOptions.separator($0, name: "row delimiter") } ?? [10]
     }
 
+    /// How messages follow each other in a batch's body: delimited text, or length-prefixed
+    /// binary Avro payloads.
+    package func messageFraming() throws -> MessageFraming {
+        if properties.format == "avro" { return .lengthPrefixed }
+        return .delimited(try messageDelimiter())
+    }
+
     /// The Stream Load options each batch runs with.
+    /// - Parameter avroSchemas: where an Avro job's batches get writer schemas (nil: only checking).
     /// - Throws: ``LoadError`` for a bad separator or time zone.
-    package func loadOptions(memoryLimit: Int) throws -> LoadOptions {
+    package func loadOptions(memoryLimit: Int, avroSchemas: AvroSchemaCache? = nil) throws -> LoadOptions {
         var options = LoadOptions()
-        options.format = properties.format == "json" ? .json : .csv
+        switch properties.format {
+        case "json": options.format = .json
+        case "avro":
+            options.format = .avro
+            if let avroSchemas, let url = properties.schemaRegistryURL {
+                options.avro = AvroSource(registry: url, schemas: avroSchemas)
+            }
+        default: options.format = .csv
+        }
         options.columnSeparator =
             try clauses.columnSeparator.map { try LoadOptions.separator($0, name: "column separator") } ?? [9]
         options.rowDelimiter =

@@ -67,6 +67,9 @@ package struct JobProperties: Sendable, Hashable, Codable {
     package var offsets: [KafkaStartOffset]?
     /// `property.kafka_default_offsets` (default OFFSET_END).
     package var defaultOffset: KafkaStartOffset = .end
+    /// `confluent.schema.registry.url` (Avro jobs): one URL or a comma-separated list, credentials
+    /// in the userinfo (never shown: see ``SchemaRegistryAddress``).
+    package var schemaRegistryURL: String?
     /// `property.*` passed to librdkafka, prefix removed.
     package var clientProperties: [String: String] = [:]
 
@@ -92,6 +95,14 @@ package struct JobProperties: Sendable, Hashable, Codable {
         self.init()
         try apply(properties: properties)
         try apply(source: source, creating: true)
+        try checkFormat()
+    }
+
+    /// An Avro job names its schema registry (StarRocks' message when it does not).
+    package func checkFormat() throws(RoutineLoadError) {
+        if format == "avro", schemaRegistryURL == nil {
+            throw RoutineLoadError(.invalidProperty, "confluent.schema.registry.url is a required property")
+        }
     }
 
     /// Applies job properties (CREATE, or ALTER of a paused job).
@@ -124,8 +135,7 @@ package struct JobProperties: Sendable, Hashable, Codable {
                 strictMode = b
             case "format":
                 let f = value.lowercased()
-                guard ["csv", "json"].contains(f) else {
-                    if f == "avro" { throw fail("confluent.schema.registry.url is a required property") }
+                guard ["csv", "json", "avro"].contains(f) else {
                     throw fail("Format type is invalid. format=`\(value)`")
                 }
                 format = f
@@ -206,6 +216,16 @@ package struct JobProperties: Sendable, Hashable, Codable {
             brokerList = list
         } else if creating {
             throw fail("kafka_broker_list is a required property")
+        }
+        if let url = source.first(where: { $0.key.lowercased() == "confluent.schema.registry.url" })?.value {
+            let trimmed = url.trimmingSpaces
+            guard !trimmed.isEmpty else { throw fail("confluent.schema.registry.url could not be a empty string") }
+            guard SchemaRegistryAddress.parseList(trimmed) != nil else {
+                throw fail(
+                    "confluent.schema.registry.url is not a valid URL list: write http[s]://[user:password@]host[:port]"
+                        + "[, …]")
+            }
+            schemaRegistryURL = trimmed
         }
         if let topic = source.first(where: { $0.key.lowercased() == "kafka_topic" })?.value {
             self.topic = topic.trimmingSpaces

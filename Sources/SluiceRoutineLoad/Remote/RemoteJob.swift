@@ -186,10 +186,10 @@ package final class RemoteJob: GroupRebalanceHandler, @unchecked Sendable {
     }
 
     func newBuilder() -> BatchBuilder? {
-        guard !positions.isEmpty, let delimiter = try? definition.messageDelimiter() else { return nil }
+        guard !positions.isEmpty, let framing = try? definition.messageFraming() else { return nil }
         let interval = currentInterval()
         return BatchBuilder(
-            starts: positions, committed: [:], skipCommitted: false, delimiter: delimiter,
+            starts: positions, committed: [:], skipCommitted: false, framing: framing,
             limits: BatchLimits(
                 rows: definition.properties.maxBatchRows, bytes: Int(definition.properties.maxBatchSize),
                 interval: interval))

@@ -2,6 +2,7 @@ import Foundation
 import SluiceLoad
 import SluiceStorage
 import SluiceTxn
+import Synchronization
 
 /// How loading one batch ended.
 enum BatchOutcome {
@@ -35,7 +36,8 @@ extension JobRunner {
         manager.options.faultPoint("routine_load.after_plan")
         var options: LoadOptions
         do {
-            options = try definition.loadOptions(memoryLimit: manager.options.memoryLimit)
+            options = try definition.loadOptions(
+                memoryLimit: manager.options.memoryLimit, avroSchemas: manager.options.avroSchemas)
         } catch {
             abandon(label)
             manager.fail(runtime, ErrorReason(ErrorReason.internalError, "\(error)"))
@@ -72,6 +74,10 @@ extension JobRunner {
         manager.taskStarted(runtime, task: task, transactionID: running.transaction.id)
         do {
             try batch.body.withUnsafeBytes { try running.consume($0) }
+        } catch let error as LoadError where error.code == .schemaRegistry {
+            _ = running.abort(error.message)
+            abandon(label)
+            return registryFailed(error.message)
         } catch {
             let result = running.abort("\(error)")
             abandon(label)
@@ -88,6 +94,7 @@ extension JobRunner {
         let result = running.finish(.prepare(timeoutSeconds: timeout, source: source))
         guard result.status == .success else {
             abandon(label)
+            if result.errorCode == .schemaRegistry { return registryFailed(result.message) }
             manager.taskAborted(runtime, task: task, reason: result.message, errorLog: result.errorLogName)
             if result.errorCode == .tooManyFilteredRows {
                 manager.fail(runtime, ErrorReason(ErrorReason.tooManyFailureRows, result.message))
@@ -105,6 +112,16 @@ extension JobRunner {
         manager.options.faultPoint("routine_load.after_commit")
         manager.taskCommitted(runtime, task: task, counters: result.counters, errorLog: result.errorLogName)
         return .committed
+    }
+
+    /// The schema registry could not name a message's schema: nothing of the batch was loaded and
+    /// its offsets stay where they are. The batch is read again after a backoff; after
+    /// `registryAttempts` such batches in a row the job pauses with the registry's answer.
+    private func registryFailed(_ message: String) -> BatchOutcome {
+        let failures = runtime.state.withLock { $0.registryFailed() }
+        guard failures >= manager.options.registryAttempts else { return .retry(message) }
+        manager.fail(runtime, ErrorReason(ErrorReason.tasksAbort, "serdes deserialize avro failed: \(message)"))
+        return .stopped
     }
 
     /// Commits the PREPARED batch by its handle; if that fails it is rolled back so the batch can

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceFormat
+import SluiceLoad
 import SluiceStorage
 import Synchronization
 
@@ -76,10 +77,13 @@ extension RoutineLoadManager {
         let p = d.properties
         let jobProperties = Self.jobProperties(d, taskCount: taskCount)
         let partitions = (p.partitions ?? progress.map { Array($0.position.keys) } ?? []).sorted()
-        let sourceProperties: [(String, String)] = [
+        var sourceProperties: [(String, String)] = [
             ("topic", p.topic), ("currentKafkaPartitions", partitions.map(String.init).joined(separator: ",")),
             ("brokerList", p.brokerList),
         ]
+        if let url = p.schemaRegistryURL {
+            sourceProperties.append(("confluent.schema.registry.url", SchemaRegistryAddress.displayed(url)))
+        }
         var custom = p.clientProperties.sorted { $0.key < $1.key }.map { key, value in
             (key, key.contains("password") || key.contains("secret") ? "******" : value)
         }
@@ -222,6 +226,9 @@ extension RoutineLoadManager {
             ("reload_committed_offsets", "\(p.reloadCommittedOffsets)"),
         ]
         var source: [(String, String)] = [("kafka_broker_list", p.brokerList), ("kafka_topic", p.topic)]
+        if let url = p.schemaRegistryURL {
+            source.append(("confluent.schema.registry.url", SchemaRegistryAddress.displayed(url)))
+        }
         if let partitions = p.partitions {
             source.append(("kafka_partitions", partitions.map(String.init).joined(separator: ",")))
         }

@@ -33,6 +33,12 @@ extension JobRuntime.Shared {
         otherMessage = "\(stamp): The \(tasks[task]?.taskID ?? "") task failed due to: \(reason)"
     }
 
+    /// Counts a batch the schema registry failed; returns how many failed in a row.
+    mutating func registryFailed() -> Int {
+        registryFailures += 1
+        return registryFailures
+    }
+
     mutating func taskAborted(_ task: Int) {
         abortedTasks += 1
         tasks[task]?.transactionStatus = "ABORTED"
@@ -43,6 +49,7 @@ extension JobRuntime.Shared {
     /// restarts when it fills or is exceeded.
     mutating func taskCommitted(_ task: Int, totalRows: Int, errorRows: Int, maxErrors: Int64, window: Int64) -> Bool {
         tasks[task]?.transactionStatus = "VISIBLE"
+        registryFailures = 0
         windowTotalRows += Int64(totalRows)
         windowErrorRows += Int64(errorRows)
         let exceeded: Bool

@@ -33,6 +33,8 @@ final class JobRuntime: Sendable {
         var windowTotalRows: Int64 = 0
         var windowErrorRows: Int64 = 0
         var abortedTasks: Int64 = 0
+        /// Batches in a row that failed because the schema registry could not name a schema.
+        var registryFailures = 0
         /// Partition end offsets last observed.
         var latest: [Int32: Int64] = [:]
         var otherMessage = ""

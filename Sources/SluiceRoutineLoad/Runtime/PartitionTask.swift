@@ -73,7 +73,7 @@ struct PartitionTask: Sendable {
             interval: max(interval / 2, interval - loadEstimate))
         var batch = BatchBuilder(
             starts: starts, committed: job.committed, skipCommitted: !properties.reloadCommittedOffsets,
-            delimiter: try definition.messageDelimiter(), limits: limits)
+            framing: try definition.messageFraming(), limits: limits)
         let idleSince = ContinuousClock.now
         var idleNoted = false
         var probes = ProbeSchedule(partitions: partitions, every: manager.options.sourceGraceMilliseconds / 3)

@@ -33,10 +33,9 @@ struct PlannedBatches {
     private func replay(label: String, ranges: [Int32: OffsetRange], job: SourceJob) throws {
         let definition = runner.runtime.definition
         let properties = definition.properties
-        let delimiter = try definition.messageDelimiter()
         var builder = BatchBuilder(
             starts: [:], committed: job.committed, skipCommitted: !properties.reloadCommittedOffsets,
-            delimiter: delimiter,
+            framing: try definition.messageFraming(),
             limits: BatchLimits(rows: Int.max, bytes: Int.max, interval: .seconds(1_000_000)), plan: ranges)
         try source.assign(ranges.mapValues(\.first))
         let deadline = ContinuousClock.now + .seconds(properties.taskTimeoutSecond)

@@ -133,6 +133,7 @@ package final class RoutineLoadManager: Sendable {
             $0.runner = runner
             $0.windowTotalRows = 0
             $0.windowErrorRows = 0
+            $0.registryFailures = 0
             $0.tasks = [:]
             $0.source = SourceHealth(since: now)
         }
@@ -183,6 +184,13 @@ package final class RoutineLoadManager: Sendable {
     package func remoteDefinition(_ statement: CreateRoutineLoad) throws(RoutineLoadError) -> JobDefinition {
         let parsed = try Self.checked { try JobProperties(properties: statement.properties, source: statement.source) }
         try checkSettings(parsed)
+        if parsed.format == "avro" {
+            // The sink's interface takes text bodies; a daemon would have to re-encode each message.
+            throw RoutineLoadError(
+                .invalidProperty,
+                "format avro is not supported for remote-sink jobs yet: create the job on the sink itself "
+                    + "(CREATE ROUTINE LOAD there reads Avro)")
+        }
         let definition = definition(statement, parsed)
         do {
             _ = try definition.loadOptions(memoryLimit: options.memoryLimit)
@@ -270,6 +278,7 @@ package final class RoutineLoadManager: Sendable {
             source.partitions = definition.properties.partitions
             source.offsets = definition.properties.offsets
             definition.properties = source
+            try definition.properties.checkFormat()
             if definition.properties.reloadCommittedOffsets, !reloadBefore { definition.reloadEpoch += 1 }
             if !statement.source.isEmpty {
                 var offsets = [Int32: KafkaStartOffset]()

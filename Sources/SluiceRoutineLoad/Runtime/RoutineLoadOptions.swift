@@ -1,4 +1,5 @@
 import SluiceIO
+package import SluiceLoad
 import SluiceStorage
 
 /// Settings of the Routine Load daemon (server configuration, tests).
@@ -19,6 +20,13 @@ package struct RoutineLoadOptions: Sendable {
     package var sourceGraceMilliseconds: Int64 = 30_000
     /// Replaces every job's `max_batch_interval` (tests only: StarRocks' minimum is 5 s).
     package var batchIntervalOverride: Duration?
+    /// Writer schemas of Avro jobs, one cache for the process; its fetch is the registry client
+    /// the server wires in (the default only answers that there is none).
+    package var avroSchemas = AvroSchemaCache { _, _ throws(AvroError) in
+        throw AvroError(code: .registry, "Unable to load schema: no schema registry client in this process")
+    }
+    /// Consecutive batches of a job that may fail on the schema registry before it pauses (spec A.6).
+    package var registryAttempts = 3
     /// Wall-clock seconds since the epoch (injected for tests).
     package var now: @Sendable () -> Int64 = { Int64(ContinuousClockEpoch.nowSeconds()) }
     /// Wall-clock milliseconds since the epoch (compared with Kafka message timestamps).
