@@ -193,6 +193,8 @@ struct Produce: AsyncParsableCommand {
         Int64 = 1
     @Option(help: "Messages per second for --generate-events (default: as fast as possible).") var rate: Int?
     @Option(help: "Seconds to wait for the brokers to answer before giving up (default 10).") var timeout = 10
+    @Flag(help: "Each line is one message in hex (binary payloads, such as Confluent-framed Avro).")
+    var hex = false
 
     func run() async throws {
         let producer = try KafkaProducer(bootstrapServers: brokers, topic: topic)
@@ -213,7 +215,15 @@ struct Produce: AsyncParsableCommand {
         var pending = Data()
         func emit(_ line: Data) throws {
             let partition = partitions.map { Int32(count % $0) }
-            try line.withUnsafeBytes { try producer.send($0, partition: partition) }
+            var message = line
+            if hex {
+                guard let decoded = Self.decodeHex(line) else {
+                    FileHandle.standardError.write(Data("ERROR: line \(count + 1) is not hex\n".utf8))
+                    throw ExitCode(2)
+                }
+                message = decoded
+            }
+            try message.withUnsafeBytes { try producer.send($0, partition: partition) }
             count += 1
         }
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
@@ -226,6 +236,29 @@ struct Produce: AsyncParsableCommand {
         if !pending.isEmpty { try emit(pending) }
         try producer.flush()
         print("produced \(count) messages to \(topic)")
+    }
+
+    /// The bytes a line of hex digits spells (a trailing `\r` ignored); nil if it is not hex.
+    static func decodeHex(_ line: Data) -> Data? {
+        var digits = Array(line)
+        if digits.last == 13 { digits.removeLast() }
+        guard digits.count % 2 == 0 else { return nil }
+        func value(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: c - 48
+            case 97...102: c - 87
+            case 65...70: c - 55
+            default: nil
+            }
+        }
+        var out = Data(capacity: digits.count / 2)
+        var i = 0
+        while i < digits.count {
+            guard let high = value(digits[i]), let low = value(digits[i + 1]) else { return nil }
+            out.append(high << 4 | low)
+            i += 2
+        }
+        return out
     }
 
     /// Generated events, optionally paced at `rate` messages per second.
