@@ -195,9 +195,15 @@ struct Produce: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the brokers to answer before giving up (default 10).") var timeout = 10
     @Flag(help: "Each line is one message in hex (binary payloads, such as Confluent-framed Avro).")
     var hex = false
+    @Option(
+        name: .customLong("linger-ms"),
+        help: "How long the producer waits to fill a batch (librdkafka linger.ms; default librdkafka's).")
+    var lingerMilliseconds: Int?
 
     func run() async throws {
-        let producer = try KafkaProducer(bootstrapServers: brokers, topic: topic)
+        let producer = try KafkaProducer(
+            bootstrapServers: brokers, topic: topic,
+            settings: lingerMilliseconds.map { ["linger.ms": String($0), "batch.num.messages": "100000"] } ?? [:])
         do {
             try producer.checkReachable(timeoutMilliseconds: Int32(clamping: max(1, timeout) * 1000))
         } catch {
@@ -212,38 +218,45 @@ struct Produce: AsyncParsableCommand {
             file == nil || file == "-"
             ? FileHandle.standardInput : try FileHandle(forReadingFrom: URL(fileURLWithPath: file!))
         var count = 0
-        var pending = Data()
-        func emit(_ line: Data) throws {
+        var decoded = [UInt8]()
+        func emit(_ line: UnsafeRawBufferPointer) throws {
             let partition = partitions.map { Int32(count % $0) }
-            var message = line
             if hex {
-                guard let decoded = Self.decodeHex(line) else {
+                guard Self.decodeHex(line, into: &decoded) else {
                     FileHandle.standardError.write(Data("ERROR: line \(count + 1) is not hex\n".utf8))
                     throw ExitCode(2)
                 }
-                message = decoded
+                try decoded.withUnsafeBytes { try producer.send($0, partition: partition) }
+            } else {
+                try producer.send(line, partition: partition)
             }
-            try message.withUnsafeBytes { try producer.send($0, partition: partition) }
             count += 1
         }
+        // Lines are cut in place; only an unfinished last line is carried to the next chunk.
+        var pending = [UInt8]()
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            pending.append(chunk)
-            while let newline = pending.firstIndex(of: 10) {
-                try emit(pending[pending.startIndex..<newline])
-                pending.removeSubrange(pending.startIndex...newline)
+            pending.append(contentsOf: chunk)
+            let consumed = try pending.withUnsafeBytes { bytes -> Int in
+                var start = 0
+                while let newline = bytes[start...].firstIndex(of: 10) {
+                    try emit(UnsafeRawBufferPointer(rebasing: bytes[start..<newline]))
+                    start = newline + 1
+                }
+                return start
             }
+            pending.removeFirst(consumed)
         }
-        if !pending.isEmpty { try emit(pending) }
+        if !pending.isEmpty { try pending.withUnsafeBytes { try emit($0) } }
         try producer.flush()
         print("produced \(count) messages to \(topic)")
     }
 
-    /// The bytes a line of hex digits spells (a trailing `\r` ignored); nil if it is not hex.
-    static func decodeHex(_ line: Data) -> Data? {
-        var digits = Array(line)
-        if digits.last == 13 { digits.removeLast() }
-        guard digits.count % 2 == 0 else { return nil }
-        func value(_ c: UInt8) -> UInt8? {
+    /// Decodes a line of hex digits (a trailing `\r` ignored) into `out`; false if it is not hex.
+    static func decodeHex(_ line: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool {
+        var count = line.count
+        if count > 0, line[count - 1] == 13 { count -= 1 }
+        guard count % 2 == 0 else { return false }
+        @inline(__always) func value(_ c: UInt8) -> UInt8? {
             switch c {
             case 48...57: c - 48
             case 97...102: c - 87
@@ -251,14 +264,14 @@ struct Produce: AsyncParsableCommand {
             default: nil
             }
         }
-        var out = Data(capacity: digits.count / 2)
+        out.removeAll(keepingCapacity: true)
         var i = 0
-        while i < digits.count {
-            guard let high = value(digits[i]), let low = value(digits[i + 1]) else { return nil }
+        while i < count {
+            guard let high = value(line[i]), let low = value(line[i + 1]) else { return false }
             out.append(high << 4 | low)
             i += 2
         }
-        return out
+        return true
     }
 
     /// Generated events, optionally paced at `rate` messages per second.
