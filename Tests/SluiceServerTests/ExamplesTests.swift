@@ -107,6 +107,28 @@ import Testing
         #expect(output.hasSuffix("all 7200 rows loaded once\n"))
     }
 
+    /// examples/routine-load/avro-walkthrough.sh running examples/routine-load/avro-job.sql: Avro
+    /// events framed by fastavro against a registry with Basic auth, every one loaded, the
+    /// credentials nowhere in SHOW.
+    @Test(.timeLimit(.minutes(3)))
+    func avroWalkthroughLoadsEveryEvent() throws {
+        let process = Process()
+        process.executableURL = Self.root.appendingPathComponent("examples/routine-load/avro-walkthrough.sh")
+        process.environment = ProcessInfo.processInfo.environment.merging(["SLUICE": ServerProcess.executable]) {
+            $1
+        }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(output.contains("1\tandroid\t0.31\t0"), "\(output)")
+        #expect(output.contains(#""confluent.schema.registry.url":"http://127.0.0.1:"#), "\(output)")
+        #expect(!output.contains("s3cret"), "\(output)")
+        #expect(output.hasSuffix("all 1000 Avro events loaded\n"), "\(output)")
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func transactionExampleScriptPreparesThenCommits() async throws {
         let directory = makeTemporaryDirectory()
