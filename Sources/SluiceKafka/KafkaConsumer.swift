@@ -23,11 +23,11 @@ package final class KafkaConsumer: MessageSource {
         do {
             handle = try KafkaConf.client(RD_KAFKA_CONSUMER, all)
         } catch {
-            throw SourceError(.permanent, "\(error)")
+            throw SourceError(.configuration, "\(error)")
         }
         rd_kafka_poll_set_consumer(handle)
         guard let q = rd_kafka_queue_get_consumer(handle) else {
-            rd_kafka_destroy(handle)
+            KafkaConf.destroy(handle)
             throw KafkaError("cannot get the consumer queue")
         }
         queue = q
@@ -37,7 +37,18 @@ package final class KafkaConsumer: MessageSource {
     /// The topic's partitions from broker metadata. Asks for every topic and looks ours up: a
     /// request naming the topic may create it on brokers that auto-create topics (the mock
     /// cluster does), and a missing topic must be reported, not made.
-    package func partitions() throws -> [Int32] { try KafkaFetch.partitions(handle, topic: topic) }
+    package func partitions() throws -> [Int32] { try explained { try KafkaFetch.partitions(handle, topic: topic) } }
+
+    /// Runs a broker request; a transient failure while the brokers refuse our SASL credentials or
+    /// TLS handshake is reported as that refusal, in librdkafka's words.
+    private func explained<T>(_ request: () throws -> T) throws -> T {
+        do {
+            return try request()
+        } catch let error as SourceError where error.kind == .transient {
+            if let refusal = KafkaSecurityFailures.failure(handle) { throw SourceError(.authentication, refusal) }
+            throw error
+        }
+    }
 
     package func cachedHighWatermark(partition: Int32) -> Int64? {
         var low: Int64 = 0, high: Int64 = 0
@@ -85,7 +96,8 @@ package final class KafkaConsumer: MessageSource {
         let error = rd_kafka_query_watermark_offsets(
             handle, topic, partition, &low, &high, Int32(clamping: timeoutMilliseconds))
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw SourceError(.transient, "partition \(partition): \(KafkaConf.errorText(error))")
+            try explained { throw SourceError(.transient, "partition \(partition): \(KafkaConf.errorText(error))") }
+            return
         }
     }
 
@@ -94,7 +106,9 @@ package final class KafkaConsumer: MessageSource {
         var low: Int64 = 0, high: Int64 = 0
         let error = rd_kafka_query_watermark_offsets(handle, topic, partition, &low, &high, 5000)
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw SourceError(.transient, "watermarks of partition \(partition): \(KafkaConf.errorText(error))")
+            return try explained {
+                throw SourceError(.transient, "watermarks of partition \(partition): \(KafkaConf.errorText(error))")
+            }
         }
         return (low, high)
     }
@@ -102,7 +116,7 @@ package final class KafkaConsumer: MessageSource {
     deinit {
         rd_kafka_queue_destroy(queue)
         rd_kafka_consumer_close(handle)
-        rd_kafka_destroy(handle)
+        KafkaConf.destroy(handle)
     }
 }
 
@@ -116,7 +130,8 @@ package struct KafkaSourceFactory: MessageSourceFactory {
         try KafkaConsumer(bootstrapServers: brokers, topic: topic, groupID: groupID, settings: settings)
     }
 
-    package func checkSettings(_ settings: [String: String]) throws(SourceSettingError) {
+    @discardableResult
+    package func checkSettings(_ settings: [String: String]) throws(SourceSettingError) -> [String] {
         try KafkaConf.check(settings)
     }
 }

@@ -46,7 +46,7 @@ package final class KafkaGroupConsumer: GroupMessageSource {
         handle = rk
         rd_kafka_poll_set_consumer(handle)
         guard let q = rd_kafka_queue_get_consumer(handle) else {
-            rd_kafka_destroy(handle)
+            KafkaConf.destroy(handle)
             throw SourceError(.permanent, "cannot get the consumer queue")
         }
         queue = q
@@ -152,7 +152,7 @@ package final class KafkaGroupConsumer: GroupMessageSource {
     deinit {
         close()
         rd_kafka_queue_destroy(queue)
-        rd_kafka_destroy(handle)
+        KafkaConf.destroy(handle)
     }
 }
 

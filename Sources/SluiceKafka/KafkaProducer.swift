@@ -13,7 +13,7 @@ package final class KafkaProducer {
         for (k, v) in settings { all[k] = v }
         handle = try KafkaConf.client(RD_KAFKA_PRODUCER, all)
         guard let t = rd_kafka_topic_new(handle, topic, nil) else {
-            rd_kafka_destroy(handle)
+            KafkaConf.destroy(handle)
             throw KafkaError("cannot open topic \(topic)")
         }
         self.topic = t
@@ -68,7 +68,7 @@ package final class KafkaProducer {
     deinit {
         rd_kafka_flush(handle, 5000)
         rd_kafka_topic_destroy(topic)
-        rd_kafka_destroy(handle)
+        KafkaConf.destroy(handle)
     }
 }
 

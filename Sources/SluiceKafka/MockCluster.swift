@@ -15,7 +15,7 @@ package final class MockCluster: @unchecked Sendable {
     package init(brokers: Int) throws {
         handle = try KafkaConf.client(RD_KAFKA_PRODUCER, ["log_level": "3"])
         guard let cluster = rd_kafka_mock_cluster_new(handle, Int32(brokers)) else {
-            rd_kafka_destroy(handle)
+            KafkaConf.destroy(handle)
             throw KafkaError("cannot start the mock cluster")
         }
         self.cluster = cluster
@@ -59,6 +59,6 @@ package final class MockCluster: @unchecked Sendable {
 
     deinit {
         rd_kafka_mock_cluster_destroy(cluster)
-        rd_kafka_destroy(handle)
+        KafkaConf.destroy(handle)
     }
 }

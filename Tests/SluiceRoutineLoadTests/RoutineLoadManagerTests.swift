@@ -441,11 +441,16 @@ import Testing
                 return error.message
             }
         }
+        // Unknown keys are ignored (as StarRocks ignores them), but a near miss of a common one is a typo.
         #expect(
-            refusal(["property.unknown_default_offset": "OFFSET_BEGINNING"])
-                == "Failed to get all partitions of kafka topic: events. error: failed to set 'unknown_default_offset', value: 'OFFSET_BEGINNING', err: No such configuration property: \"unknown_default_offset\""
+            refusal(["property.kafka_default_offset": "OFFSET_BEGINNING"])
+                == "Failed to get all partitions of kafka topic: events. error: failed to set 'kafka_default_offset', value: 'OFFSET_BEGINNING', err: No such configuration property: \"kafka_default_offset\" (did you mean 'property.kafka_default_offsets'?)"
         )
-        #expect(refusal(["property.unknown.sasl.password": "hunter2"])?.contains("value: '******'") == true)
+        #expect(
+            refusal(["property.security.protocol": "invalid"])
+                == "Failed to get all partitions of kafka topic: events. error: failed to set 'security.protocol', value: 'invalid', err: Invalid value \"invalid\" for configuration property \"security.protocol\""
+        )
+        #expect(refusal(["property.sasl.password": "invalid"])?.contains("value: '******'") == true)
         #expect(
             refusal(["kafka_partitions": "0,5", "kafka_offsets": "0,0"])
                 == "there is a custom kafka partition 5 which is invalid for topic events: it has partitions 0,1")
@@ -468,9 +473,11 @@ import Testing
             try h.manager.alter(
                 AlterRoutineLoad(
                     database: "db", name: "job1", clauses: LoadClauses(), properties: [:],
-                    source: ["property.unknown_timeout_ms": "5"]))
+                    source: ["property.session.timeout.ms": "invalid"]))
         }
-        #expect(try h.show()["CustomProperties"]?.contains("unknown") == false)
+        #expect(try h.show()["CustomProperties"]?.contains("invalid") == false)
+        try h.create("job2", source: ["property.no.such.key": "1"])
+        #expect(try h.show("job2")["CustomProperties"]?.contains(#""no.such.key":"1""#) == true)
         #expect(RoutineLoadManager.nearestSetting(to: "kafka_default_offset") == "kafka_default_offsets")
         #expect(RoutineLoadManager.nearestSetting(to: "compression.codec") == nil)
     }

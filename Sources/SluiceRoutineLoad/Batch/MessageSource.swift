@@ -35,8 +35,14 @@ package struct SourceError: Error, Sendable, CustomStringConvertible {
         case transient
         /// The broker no longer has the requested offset (retention deleted unread data).
         case offsetOutOfRange(partition: Int32)
-        /// Bad configuration, unknown topic, authentication: pause the job.
+        /// Unknown topic, refused assignment: pause the job.
         case permanent
+        /// The client cannot be created from the job's `property.*` settings (librdkafka's words,
+        /// e.g. `Unsupported SASL mechanism: FOO`): pause the job.
+        case configuration
+        /// The brokers refused the client's SASL credentials or TLS handshake (librdkafka's words):
+        /// pause the job; RESUME after fixing the settings or the brokers.
+        case authentication
     }
 
     package var kind: Kind
@@ -76,8 +82,11 @@ package protocol MessageSourceFactory: Sendable {
     func makeSource(brokers: String, topic: String, groupID: String, settings: [String: String]) throws
         -> any MessageSource
     /// Checks settings the client library would refuse, without contacting a broker.
-    /// - Throws: ``SourceSettingError`` naming the first bad setting.
-    func checkSettings(_ settings: [String: String]) throws(SourceSettingError)
+    /// - Returns: the keys the library does not know (ignored when the client is made, as
+    ///   StarRocks ignores them).
+    /// - Throws: ``SourceSettingError`` naming the first setting with an invalid value.
+    @discardableResult
+    func checkSettings(_ settings: [String: String]) throws(SourceSettingError) -> [String]
 }
 
 /// A `property.*` setting the client library refuses (unknown key or invalid value).

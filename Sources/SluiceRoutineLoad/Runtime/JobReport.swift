@@ -85,7 +85,7 @@ extension RoutineLoadManager {
             sourceProperties.append(("confluent.schema.registry.url", SchemaRegistryAddress.displayed(url)))
         }
         var custom = p.clientProperties.sorted { $0.key < $1.key }.map { key, value in
-            (key, key.contains("password") || key.contains("secret") ? "******" : value)
+            (key, SecretSettings.shown(key, value))
         }
         custom.append(("group.id", d.groupID))
         custom.append(("kafka_default_offsets", Self.offsetName(p.defaultOffset)))
@@ -233,7 +233,7 @@ extension RoutineLoadManager {
             source.append(("kafka_partitions", partitions.map(String.init).joined(separator: ",")))
         }
         for (key, value) in p.clientProperties.sorted(by: { $0.key < $1.key }) {
-            source.append(("property.\(key)", key.contains("password") || key.contains("secret") ? "******" : value))
+            source.append(("property.\(key)", SecretSettings.isSecret(key) ? SecretSettings.createMask : value))
         }
         source.append(("property.kafka_default_offsets", Self.offsetName(p.defaultOffset)))
         // Values are SQL string literals: quotes and backslashes escaped so the statement runs

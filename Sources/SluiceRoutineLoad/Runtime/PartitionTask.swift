@@ -129,7 +129,7 @@ struct PartitionTask: Sendable {
         case .offsetOutOfRange(let partition):
             guard let source, handleGap(partition: partition, source: source, error: error) else { return .stopped }
             return .gapSkipped
-        case .permanent:
+        case .permanent, .configuration, .authentication:
             manager.fail(
                 runtime,
                 ErrorReason(

@@ -21,6 +21,12 @@ extension RoutineLoadManager {
             partitions = try source.partitions()
         } catch let error as SourceError where error.kind == .permanent {
             throw fail("\(error.message): create the topic first, or correct kafka_topic")
+        } catch let error as SourceError where error.kind == .configuration {
+            throw fail(error.message)
+        } catch let error as SourceError where error.kind == .authentication {
+            // The brokers answer but refuse the credentials or the TLS handshake: the job is
+            // created (as StarRocks creates it) and pauses at its first schedule with that reason.
+            return
         } catch {
             throw fail(
                 "failed to get partition meta: brokers \(properties.brokerList) did not answer (\(error)); check "
@@ -49,30 +55,35 @@ extension RoutineLoadManager {
         }
     }
 
-    /// The settings check alone (no broker contact).
+    /// The settings check alone (no broker contact). Keys librdkafka does not know are ignored,
+    /// as StarRocks ignores them — unless one is a near miss of a setting people mean (a typo
+    /// such as `kafka_default_offset`), which is refused with the suggestion.
     func checkSettings(_ properties: JobProperties) throws(RoutineLoadError) {
+        let unknown: [String]
         do {
-            try factory.checkSettings(properties.clientProperties)
+            unknown = try factory.checkSettings(properties.clientProperties)
         } catch {
             throw Self.settingFailure(error, topic: properties.topic)
+        }
+        for key in unknown where Self.nearestSetting(to: key).map({ $0 != key }) ?? false {
+            let failure = SourceSettingError(
+                key: key, value: properties.clientProperties[key] ?? "",
+                reason: "No such configuration property: \"\(key)\"")
+            throw Self.settingFailure(failure, topic: properties.topic)
         }
     }
 
     static func settingFailure(_ error: SourceSettingError, topic: String) -> RoutineLoadError {
-        let shown = isSecret(error.key) ? "******" : error.value
+        let shown = SecretSettings.shown(error.key, error.value)
         var detail = "failed to set '\(error.key)', value: '\(shown)', err: \(error.reason)"
-        if let suggestion = nearestSetting(to: error.key) { detail += " (did you mean 'property.\(suggestion)'?)" }
+        if let suggestion = nearestSetting(to: error.key), suggestion != error.key {
+            detail += " (did you mean 'property.\(suggestion)'?)"
+        }
         return RoutineLoadError(.source, "Failed to get all partitions of kafka topic: \(topic). error: \(detail)")
     }
 
-    /// Settings whose values never appear in messages.
-    static func isSecret(_ key: String) -> Bool {
-        let key = key.lowercased()
-        return key.contains("password") || key.contains("secret") || key.contains("token")
-    }
-
     /// The `property.*` keys people mean most often, for "did you mean" hints.
-    static let commonSettings = [
+    package static let commonSettings = [
         "kafka_default_offsets", "group.id", "client.id", "security.protocol", "sasl.mechanism", "sasl.mechanisms",
         "sasl.username", "sasl.password", "ssl.ca.location", "ssl.certificate.location", "ssl.key.location",
         "ssl.key.password", "ssl.endpoint.identification.algorithm", "session.timeout.ms", "fetch.max.bytes",

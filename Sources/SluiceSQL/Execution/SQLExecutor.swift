@@ -65,7 +65,20 @@ package struct SQLExecutor: Sendable {
         try checkLength(sql)
         do {
             return try LargeStack.run {
-                let statement = try SQLParser.parse(sql)
+                let statement: Statement
+                do {
+                    statement = try SQLParser.parse(sql)
+                } catch {
+                    // The statement log: secrets in a statement no parser understood are masked by pattern.
+                    logger?.notice(
+                        "statement failed to parse",
+                        metadata: [
+                            "user": "\(session.user)",
+                            "statement": "\(StatementRedactor.redact(String(sql.prefix(4096))))",
+                            "error": "\(StatementRedactor.redact("\(error)", secretsOf: sql))",
+                        ])
+                    throw error
+                }
                 return try run(statement, session: &session)
             }
         } catch {
