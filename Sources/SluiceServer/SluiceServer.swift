@@ -96,6 +96,7 @@ package enum SluiceServer {
             engine: engine, transactions: transactions, routineLoad: routineLoad,
             globals: GlobalVariables(identity: identity))
         executor.logger = logger
+        executor.downloadFile = { try HTTPDownload.body(of: $0) }
         executor.maxStatementBytes = configuration.maxStatementBytes
         ExprLimits.setMaxDepth(configuration.maxExpressionDepth)
         var sqlRoutes = SQLRoutes(executor: executor, authenticator: authenticator)

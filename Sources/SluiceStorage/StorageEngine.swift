@@ -134,6 +134,17 @@ package final class StorageEngine: Sendable {
             }
         }
         if removed > 0 { try fileSystem.syncDirectory(directory.tabletsDirectory) }
+        // Stored files written by a CREATE FILE that crashed before its journal record.
+        if fileSystem.isDirectory(directory.filesDirectory) {
+            let kept = Set(meta.files.keys)
+            for name in try fileSystem.listDirectory(directory.filesDirectory) {
+                guard let id = Int64(name), kept.contains(id) else {
+                    try fileSystem.removeFile(FilePath.join(directory.filesDirectory, name))
+                    removed += 1
+                    continue
+                }
+            }
+        }
         return removed
     }
 

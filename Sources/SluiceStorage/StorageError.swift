@@ -2,7 +2,8 @@
 package struct StorageError: Error, Sendable, CustomStringConvertible {
     package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String {
-            case unknownDatabase, unknownTable, unknownPartition, unknownJob, alreadyExists, invalidDefinition
+            case unknownDatabase, unknownTable, unknownPartition, unknownJob, unknownFile, alreadyExists
+            case invalidDefinition
             case invalidData, corruption, io, closed, tooManyVersions, unsupported, sourceRangeConflict, sourceGap
         }
         private let base: Base
@@ -12,6 +13,8 @@ package struct StorageError: Error, Sendable, CustomStringConvertible {
         package static let unknownPartition = Code(.unknownPartition)
         /// A source job (Routine Load) does not exist.
         package static let unknownJob = Code(.unknownJob)
+        /// A stored file (CREATE FILE) does not exist.
+        package static let unknownFile = Code(.unknownFile)
         package static let alreadyExists = Code(.alreadyExists)
         /// A CREATE/ALTER statement that cannot be honoured (bad partition bounds, unknown column…).
         package static let invalidDefinition = Code(.invalidDefinition)

@@ -91,4 +91,121 @@ import Testing
             #expect(!createText.contains(secret), "\(secret) in SHOW CREATE")
         }
     }
+
+    /// Scenarios 3 and 4 (spec B.2): CREATE / SHOW / DROP FILE, `FILE:` references checked at
+    /// CREATE and handed to librdkafka as the stored file's path.
+    @Test(.timeLimit(.minutes(3)))
+    func fileReferencesAreCheckedStoredAndResolved() async throws {
+        let broker = try KafkaMockProcess(brokers: 1, topics: ["events": 1])
+        defer { broker.stop() }
+        let certificates = try TLSTests.Certificates()
+        defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
+        let files = try StaticFileServer(directory: certificates.directory)
+        defer { files.stop() }
+        let directory = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var server = try ServerProcess(dataDirectory: directory, environment: RoutineLoadKafkaTests.fastBatches)
+        var sql = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
+        _ = try await sql.execute("CREATE DATABASE db", database: nil)
+        _ = try await sql.execute(Self.table, database: "db")
+        let servers = broker.bootstrapServers
+        // Scenario 3: a reference to a file nobody created.
+        let missing = try await Self.create(
+            sql, "j0", servers, #""property.security.protocol" = "ssl", "property.ssl.ca.location" = "FILE:ca.pem""#)
+        let pattern = #"File ca\.pem does not exist in db [0-9]+ with globalStateMgr: kafka"#
+        #expect(missing?.range(of: pattern, options: .regularExpression) != nil, "\(missing ?? "")")
+        // Scenario 4: CREATE FILE downloads it once; SHOW FILE lists it with its size and MD5.
+        let url = "http://127.0.0.1:\(files.port)/ca.pem"
+        let wrong = try await sql.execute(
+            #"CREATE FILE "ca.pem" IN db PROPERTIES ("url" = "\#(url)", "catalog" = "kafka", "md5" = "00")"#,
+            database: "db")
+        #expect(wrong.error?.contains("Invalid md5 of file") == true, "\(wrong.error ?? "")")
+        let created = try await sql.execute(
+            #"CREATE FILE "ca.pem" IN db PROPERTIES ("url" = "\#(url)", "catalog" = "kafka")"#, database: "db")
+        #expect(created.error == nil, "\(created.error ?? "")")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: certificates.ca))
+        let md5 = Self.md5(bytes)
+        let shown = try await sql.execute("SHOW FILE FROM db", database: "db")
+        #expect(shown.columns == ["FileId", "DbName", "Catalog", "FileName", "FileSize", "MD5"])
+        #expect(
+            shown.rows.map { Array($0.dropFirst()) } == [["db", "kafka", "ca.pem", "\(bytes.count)", md5]],
+            "\(shown.rows)")
+        // The job is created; librdkafka loads the stored CA (a bad path would fail the client:
+        // `ssl.ca.location failed`), then meets a plaintext listener.
+        #expect(
+            try await Self.create(
+                sql, "tls_job", servers,
+                #""property.security.protocol" = "ssl", "property.ssl.ca.location" = "FILE:ca.pem""#) == nil)
+        try await RoutineLoadKafkaTests.waitFor("tls_job PAUSED") {
+            try await RoutineLoadKafkaTests.show(sql, "tls_job")["State"] == "PAUSED"
+        }
+        let row = try await RoutineLoadKafkaTests.show(sql, "tls_job")
+        #expect(row["ReasonOfStateChanged"]?.contains("SSL handshake failed") == true, "\(row)")
+        #expect(row["CustomProperties"]?.contains(#""ssl.ca.location":"FILE:ca.pem""#) == true, "\(row)")
+        // Files survive kill -9; DROP FILE removes them.
+        server.kill9()
+        server = try ServerProcess(dataDirectory: directory, environment: RoutineLoadKafkaTests.fastBatches)
+        defer { _ = server.terminate() }
+        sql = SQLClient(host: "127.0.0.1", port: server.port, user: "root", password: "")
+        #expect(try await sql.execute("SHOW FILE FROM db", database: "db").rows.count == 1)
+        let stored = try FileManager.default.contentsOfDirectory(atPath: directory + "/files")
+        #expect(stored.count == 1)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory + "/files/" + stored[0])) == bytes)
+        let dropped = try await sql.execute(
+            #"DROP FILE "ca.pem" FROM db PROPERTIES ("catalog" = "kafka")"#, database: "db")
+        #expect(dropped.error == nil, "\(dropped.error ?? "")")
+        #expect(try await sql.execute("SHOW FILE FROM db", database: "db").rows.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/files").isEmpty)
+    }
+
+    static func md5(_ data: Data) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["md5sum"]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try? process.run()
+        input.fileHandleForWriting.write(data)
+        try? input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return String(text.prefix(32))
+    }
+}
+
+/// `python3 -m http.server` on 127.0.0.1 serving a directory (CREATE FILE's download source).
+final class StaticFileServer: @unchecked Sendable {
+    private let process = Process()
+    let port: Int
+
+    init(directory: String) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory,
+        ]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        while !text.contains("\n") {
+            let data = pipe.fileHandleForReading.availableData
+            guard !data.isEmpty else { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        guard let range = text.range(of: "port "), let port = Int(text[range.upperBound...].prefix { $0.isNumber })
+        else {
+            process.terminate()
+            throw ServerProcessError("http.server did not start: \(text)")
+        }
+        self.port = port
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
 }

@@ -100,7 +100,7 @@ final class JobRunner: Sendable {
         let properties = definition.properties
         let source = try manager.factory.makeSource(
             brokers: properties.brokerList, topic: properties.topic, groupID: definition.groupID,
-            settings: properties.clientProperties)
+            settings: try manager.runtimeSettings(definition))
         let available = try source.partitions()
         let partitions: [Int32]
         if let pinned = properties.partitions {

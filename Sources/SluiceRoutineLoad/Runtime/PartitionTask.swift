@@ -52,7 +52,7 @@ struct PartitionTask: Sendable {
         let properties = definition.properties
         return try runner.manager.factory.makeSource(
             brokers: properties.brokerList, topic: properties.topic, groupID: definition.groupID,
-            settings: properties.clientProperties)
+            settings: try runner.manager.runtimeSettings(definition))
     }
 
     /// Polls until a batch closes; nil when the job is gone or the runner stops. With

@@ -151,9 +151,9 @@ package final class RoutineLoadManager: Sendable {
         let provisional = definition(statement, parsed)
         try validate(provisional)
         if statement.checkSource {
-            try checkSource(parsed, offsets: provisional.pendingOffsets)
+            try checkSource(parsed, database: statement.database, offsets: provisional.pendingOffsets)
         } else {
-            try checkSettings(parsed)
+            try checkSettings(parsed, database: statement.database)
         }
         try serialized { () throws(RoutineLoadError) in
             try checkNameFree(statement)
@@ -183,7 +183,7 @@ package final class RoutineLoadManager: Sendable {
     /// (the table lives on the sink, which checks the mapping at each load), not journaled here.
     package func remoteDefinition(_ statement: CreateRoutineLoad) throws(RoutineLoadError) -> JobDefinition {
         let parsed = try Self.checked { try JobProperties(properties: statement.properties, source: statement.source) }
-        try checkSettings(parsed)
+        try checkSettings(parsed, database: nil)
         if parsed.format == "avro" {
             // The sink's interface takes text bodies; a daemon would have to re-encode each message.
             throw RoutineLoadError(
@@ -285,7 +285,7 @@ package final class RoutineLoadManager: Sendable {
                 if let partitions = source.partitions, let starts = source.offsets {
                     offsets = Dictionary(uniqueKeysWithValues: zip(partitions, starts))
                 }
-                try checkSource(definition.properties, offsets: offsets)
+                try checkSource(definition.properties, database: definition.database, offsets: offsets)
             }
             for (key, value) in statement.properties.merging(statement.source, uniquingKeysWith: { a, _ in a }) {
                 definition.rawProperties[key] = value

@@ -1,4 +1,5 @@
 import SluiceFormat
+import SluiceStorage
 
 /// CREATE and ALTER check a job's Kafka source the way StarRocks does before accepting it, so a
 /// typo fails the statement instead of leaving a job that never schedules or pauses later:
@@ -6,18 +7,20 @@ import SluiceFormat
 /// listed partitions and explicit offsets. Messages follow StarRocks'
 /// `Failed to get all partitions of kafka topic: <t>. error: …`.
 extension RoutineLoadManager {
-    func checkSource(_ properties: JobProperties, offsets: [Int32: KafkaStartOffset]) throws(RoutineLoadError) {
+    func checkSource(_ properties: JobProperties, database: String, offsets: [Int32: KafkaStartOffset])
+        throws(RoutineLoadError)
+    {
         let topic = properties.topic
         func fail(_ detail: String) -> RoutineLoadError {
             RoutineLoadError(.source, "Failed to get all partitions of kafka topic: \(topic). error: \(detail)")
         }
-        try checkSettings(properties)
+        try checkSettings(properties, database: database)
+        let settings = try clientSettings(properties, database: database)
         let source: any MessageSource
         let partitions: [Int32]
         do {
             source = try factory.makeSource(
-                brokers: properties.brokerList, topic: topic, groupID: "sluice_check",
-                settings: properties.clientProperties)
+                brokers: properties.brokerList, topic: topic, groupID: "sluice_check", settings: settings)
             partitions = try source.partitions()
         } catch let error as SourceError where error.kind == .permanent {
             throw fail("\(error.message): create the topic first, or correct kafka_topic")
@@ -58,10 +61,11 @@ extension RoutineLoadManager {
     /// The settings check alone (no broker contact). Keys librdkafka does not know are ignored,
     /// as StarRocks ignores them — unless one is a near miss of a setting people mean (a typo
     /// such as `kafka_default_offset`), which is refused with the suggestion.
-    func checkSettings(_ properties: JobProperties) throws(RoutineLoadError) {
+    func checkSettings(_ properties: JobProperties, database: String?) throws(RoutineLoadError) {
         let unknown: [String]
+        let settings = try database.map { db throws(RoutineLoadError) in try clientSettings(properties, database: db) }
         do {
-            unknown = try factory.checkSettings(properties.clientProperties)
+            unknown = try factory.checkSettings(settings ?? properties.clientProperties)
         } catch {
             throw Self.settingFailure(error, topic: properties.topic)
         }
@@ -80,6 +84,35 @@ extension RoutineLoadManager {
             detail += " (did you mean 'property.\(suggestion)'?)"
         }
         return RoutineLoadError(.source, "Failed to get all partitions of kafka topic: \(topic). error: \(detail)")
+    }
+
+    /// The job's `property.*` as librdkafka gets them: `FILE:<name>` values (CREATE FILE, catalog
+    /// `kafka`, in the job's database) become the stored file's path (spec B.2).
+    /// - Throws: StarRocks' `File <name> does not exist in db <id> with globalStateMgr: kafka`.
+    func clientSettings(_ properties: JobProperties, database: String) throws(RoutineLoadError) -> [String: String] {
+        var settings = properties.clientProperties
+        guard settings.values.contains(where: { $0.hasPrefix("FILE:") }) else { return settings }
+        let databaseID = engine.metaState.database(named: database)?.id ?? -1
+        for (key, value) in settings where value.hasPrefix("FILE:") {
+            let name = String(value.dropFirst("FILE:".count))
+            guard let stored = engine.storedFile(databaseID: databaseID, catalog: "kafka", name: name) else {
+                throw RoutineLoadError(
+                    .invalidProperty, "File \(name) does not exist in db \(databaseID) with globalStateMgr: kafka")
+            }
+            settings[key] = stored.path
+        }
+        return settings
+    }
+
+    /// ``clientSettings(_:database:)`` for a running job: a file dropped since CREATE pauses it
+    /// with StarRocks' BE words.
+    func runtimeSettings(_ definition: JobDefinition) throws -> [String: String] {
+        do {
+            return try clientSettings(definition.properties, database: definition.database)
+        } catch {
+            let key = definition.properties.clientProperties.first { $0.value.hasPrefix("FILE:") }?.key ?? ""
+            throw SourceError(.configuration, "PAUSE: failed to get file for config: \(key), error: \(error.message)")
+        }
     }
 
     /// The `property.*` keys people mean most often, for "did you mean" hints.

@@ -26,6 +26,8 @@ package struct SQLExecutor: Sendable {
     package let globals: GlobalVariables
     /// Where statements that destroy data (DROP, TRUNCATE) are logged; nil logs nothing.
     package var logger: Logger?
+    /// Downloads CREATE FILE's URL (the server wires an HTTP client).
+    package var downloadFile: (@Sendable (String) throws -> [UInt8])?
     /// Longest statement text accepted (`sql.max_statement_bytes`). Default 64 MiB.
     package var maxStatementBytes = 64 << 20
 
@@ -264,6 +266,11 @@ package struct SQLExecutor: Sendable {
             case .ok(let statistics): return .ok(statistics)
             case .rows(let result, let statistics): return .rows(RowCursor(result, statistics: statistics))
             }
+        case .file(let statement):
+            let execution = FileExecution(
+                engine: engine, session: session, authorizer: authorizer, download: downloadFile)
+            if let result = try execution.run(statement) { return .rows(RowCursor(result, statistics: .init())) }
+            return .ok(.init())
         case .access(let statement):
             let execution = AccessExecution(engine: engine, authorizer: authorizer, logger: logger)
             if let result = try execution.run(statement, session: &session) {

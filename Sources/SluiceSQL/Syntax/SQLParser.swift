@@ -19,6 +19,7 @@ package enum SQLParser {
     static func parseStatement(_ s: inout TokenStream) throws(ExprError) -> Statement {
         if let statement = try routineLoadStatement(&s) { return statement }
         if let statement = try AccessStatementParser.parse(&s) { return statement }
+        if let statement = try FileStatementParser.parse(&s) { return statement }
         if let statement = try SessionStatementParser.parse(&s) { return statement }
         if s.accept("CREATE") {
             if s.accept("DATABASE") || s.accept("SCHEMA") {

@@ -64,6 +64,8 @@ package enum Statement: Sendable {
     case kill(Int64, queryOnly: Bool)
     /// Users, roles, grants (CREATE USER, GRANT, SET ROLE, SHOW GRANTS, …).
     case access(AccessStatement)
+    /// CREATE / DROP / SHOW FILE.
+    case file(FileStatement)
 }
 
 /// `x = v` of a SET statement.

@@ -36,6 +36,10 @@ package enum JournalRecord: Codable, Sendable {
     case access(AccessControl)
     /// A job run by daemons elsewhere (remote-sink mode) whose progress this node keeps.
     case putRemoteJob(id: Int64, databaseID: Int64, name: String)
+    /// CREATE FILE: the file's contents are already durable under `files/<id>`.
+    case putFile(StoredFile)
+    /// DROP FILE (its contents are removed after this record).
+    case dropFile(id: Int64)
 
     /// The record type byte in the log frame.
     var typeTag: UInt8 {
@@ -59,6 +63,8 @@ package enum JournalRecord: Codable, Sendable {
         case .advanceJob: 17
         case .access: 18
         case .putRemoteJob: 19
+        case .putFile: 20
+        case .dropFile: 21
         }
     }
 }

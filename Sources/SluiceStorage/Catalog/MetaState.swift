@@ -18,13 +18,17 @@ package struct MetaState: Codable, Sendable {
     package var jobs: [Int64: SourceJob] = [:]
     /// Users, roles and grants (initially `'root'@'%'` with the `root` role).
     package var access = AccessControl()
+    /// Files of CREATE FILE by id (certificates and keys Routine Load jobs name as `FILE:name`).
+    package var files: [Int64: StoredFile] = [:]
 
     /// How many aborted transactions a database remembers (oldest forgotten first).
     package static let abortedPerDatabase = 10_000
 
     package init() {}
 
-    private enum CodingKeys: String, CodingKey { case databases, nextID, labels, prepared, aborted, jobs, access }
+    private enum CodingKeys: String, CodingKey {
+        case databases, nextID, labels, prepared, aborted, jobs, access, files
+    }
 
     /// Checkpoints written before a field existed decode it as empty.
     package init(from decoder: any Decoder) throws {
@@ -36,6 +40,7 @@ package struct MetaState: Codable, Sendable {
         aborted = try c.decodeIfPresent([Int64: [String: AbortedTransaction]].self, forKey: .aborted) ?? [:]
         jobs = try c.decodeIfPresent([Int64: SourceJob].self, forKey: .jobs) ?? [:]
         access = try c.decodeIfPresent(AccessControl.self, forKey: .access) ?? AccessControl()
+        files = try c.decodeIfPresent([Int64: StoredFile].self, forKey: .files) ?? [:]
     }
 
     package func database(named name: String) -> DatabaseMeta? {
@@ -92,6 +97,7 @@ package struct MetaState: Codable, Sendable {
             databases[id] = DatabaseMeta(id: id, name: name, tables: [:])
         case .dropDatabase(let id):
             databases[id] = nil
+            files = files.filter { $0.value.databaseID != id }
             labels[id] = nil
             aborted[id] = nil
             prepared = prepared.filter { $0.value.databaseID != id }
@@ -156,6 +162,11 @@ package struct MetaState: Codable, Sendable {
             jobs[batch.jobID]?.apply(batch, label: nil)
         case .access(let state):
             access = state
+        case .putFile(let file):
+            reserve(file.id)
+            files[file.id] = file
+        case .dropFile(let id):
+            files[id] = nil
         case .compact(let databaseID, let tableID, let tabletID, let inputs, let output):
             reserve(output.id)
             updateTable(databaseID, tableID) { table in

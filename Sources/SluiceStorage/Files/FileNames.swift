@@ -9,6 +9,7 @@ import SluiceIO
 /// tablets/<tablet>/<rowset>/<n>.seg
 /// tablets/<tablet>/primary-index  snapshot of a merge-on-write tablet's primary index
 /// errors/                   error logs of loads
+/// files/<id>                contents of CREATE FILE (certificates and keys jobs refer to as FILE:name)
 /// ```
 package struct DataDirectory: Sendable {
     package let root: String
@@ -19,6 +20,9 @@ package struct DataDirectory: Sendable {
     package var metaDirectory: String { FilePathJoin.join(root, "meta") }
     package var tabletsDirectory: String { FilePathJoin.join(root, "tablets") }
     package var errorsDirectory: String { FilePathJoin.join(root, "errors") }
+    package var filesDirectory: String { FilePathJoin.join(root, "files") }
+    /// The contents of stored file `id` (CREATE FILE).
+    package func storedFile(_ id: Int64) -> String { FilePathJoin.join(filesDirectory, String(id)) }
 
     package func checkpoint(_ sequence: Int) -> String {
         FilePathJoin.join(metaDirectory, "checkpoint-\(pad(sequence))")
