@@ -158,6 +158,81 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/files").isEmpty)
     }
 
+    /// Scenarios 10 and 11 through Tests/Fixtures/kafka_security_proxy.py (TLS and SASL in front of
+    /// the mock): the right password (PLAIN, SCRAM-SHA-512) and the right CA load every message once;
+    /// a wrong password and a wrong CA pause the job with librdkafka's words.
+    @Test(.timeLimit(.minutes(3)))
+    func saslAndTLSSucceedThroughTheProxyAndFailWithLibrdkafkasWords() async throws {
+        let broker = try KafkaMockProcess(brokers: 1, topics: ["events": 2])
+        defer { broker.stop() }
+        let certificates = try TLSTests.Certificates()
+        defer { try? FileManager.default.removeItem(atPath: certificates.directory) }
+        let sasl = try KafkaSecurityProxy(broker: broker.bootstrapServers, user: "alice", password: "s3cret")
+        defer { sasl.stop() }
+        let tls = try KafkaSecurityProxy(
+            broker: broker.bootstrapServers, certificate: certificates.serverCert, key: certificates.serverKey)
+        defer { tls.stop() }
+        let files = try StaticFileServer(directory: certificates.directory)
+        defer { files.stop() }
+        let other = try TLSTests.Certificates()
+        defer { try? FileManager.default.removeItem(atPath: other.directory) }
+        let otherFiles = try StaticFileServer(directory: other.directory)
+        defer { otherFiles.stop() }
+        let jobs = ["plain_ok", "scram_ok", "plain_bad", "tls_ok", "tls_bad"]
+        let (directory, server, sql) = try await startServer(
+            tables: jobs.map {
+                "CREATE TABLE \($0) (id BIGINT, name VARCHAR(32), amount DECIMAL(10,2)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1"
+            }, environment: RoutineLoadKafkaTests.fastBatches)
+        defer { _ = server.terminate(); try? FileManager.default.removeItem(atPath: directory) }
+        for (name, url) in [("ca.pem", files.port), ("other.pem", otherFiles.port)] {
+            let r = try await sql.execute(
+                #"CREATE FILE "\#(name)" IN db PROPERTIES ("url" = "http://127.0.0.1:\#(url)/ca.pem", "catalog" = "kafka")"#,
+                database: "db")
+            #expect(r.error == nil, "\(r.error ?? "")")
+        }
+        try await RoutineLoadKafkaTests.produce(broker.bootstrapServers, topic: "events", partitions: 2, ids: 1...300)
+        let saslSettings = { (mechanism: String, password: String) in
+            #""property.security.protocol" = "sasl_plaintext", "property.sasl.mechanism" = "\#(mechanism)", "property.sasl.username" = "alice", "property.sasl.password" = "\#(password)""#
+        }
+        let tlsSettings = { (file: String) in
+            #""property.security.protocol" = "ssl", "property.ssl.ca.location" = "FILE:\#(file)""#
+        }
+        for (job, port, settings) in [
+            ("plain_ok", sasl.port, saslSettings("PLAIN", "s3cret")),
+            ("scram_ok", sasl.port, saslSettings("SCRAM-SHA-512", "s3cret")),
+            ("plain_bad", sasl.port, saslSettings("PLAIN", "wrong")),
+            ("tls_ok", tls.port, tlsSettings("ca.pem")),
+            ("tls_bad", tls.port, tlsSettings("other.pem")),
+        ] {
+            let r = try await sql.execute(
+                """
+                CREATE ROUTINE LOAD db.\(job) ON \(job) COLUMNS TERMINATED BY ','
+                FROM KAFKA ("kafka_broker_list" = "127.0.0.1:\(port)", "kafka_topic" = "events",
+                            "property.kafka_default_offsets" = "OFFSET_BEGINNING", \(settings))
+                """, database: "db")
+            #expect(r.error == nil, "\(job): \(r.error ?? "")")
+        }
+        for job in ["plain_ok", "scram_ok", "tls_ok"] {
+            try await RoutineLoadKafkaTests.waitFor("\(job) loads 300 rows", timeout: 60) {
+                try await sql.execute("SELECT count(*) FROM \(job)", database: "db").rows == [["300"]]
+            }
+            let r = try await sql.execute("SELECT count(DISTINCT id), sum(id) FROM \(job)", database: "db")
+            #expect(r.rows == [["300", "45150"]], "\(job): \(r.rows)")
+        }
+        for (job, reason) in [
+            ("plain_bad", "SASL authentication error: Authentication failed: Invalid username or password"),
+            ("tls_bad", "certificate verify failed"),
+        ] {
+            try await RoutineLoadKafkaTests.waitFor("\(job) PAUSED") {
+                try await RoutineLoadKafkaTests.show(sql, job)["State"] == "PAUSED"
+            }
+            let stated = try await RoutineLoadKafkaTests.show(sql, job)["ReasonOfStateChanged"] ?? ""
+            #expect(stated.contains(reason), "\(job): \(stated)")
+            #expect(try await sql.execute("SELECT count(*) FROM \(job)", database: "db").rows == [["0"]])
+        }
+        #expect(!server.output.contains("s3cret"))
+    }
+
     static func md5(_ data: Data) -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -199,6 +274,45 @@ final class StaticFileServer: @unchecked Sendable {
         else {
             process.terminate()
             throw ServerProcessError("http.server did not start: \(text)")
+        }
+        self.port = port
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+/// Tests/Fixtures/kafka_security_proxy.py: TLS and SASL (PLAIN, SCRAM) in front of the mock broker.
+final class KafkaSecurityProxy: @unchecked Sendable {
+    private let process = Process()
+    let port: Int
+
+    init(broker: String, user: String? = nil, password: String? = nil, certificate: String? = nil, key: String? = nil)
+        throws
+    {
+        let script = SchemaRegistryProcess.root.appendingPathComponent("Tests/Fixtures/kafka_security_proxy.py").path
+        var arguments = ["python3", script, "--broker", broker.split(separator: ",")[0].description]
+        if let user { arguments += ["--user", user, "--password", password ?? ""] }
+        if let certificate, let key { arguments += ["--tls-cert", certificate, "--tls-key", key] }
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        var text = ""
+        while !text.contains("\n") {
+            let data = pipe.fileHandleForReading.availableData
+            guard !data.isEmpty else { break }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        guard let line = text.split(separator: "\n").first, line.hasPrefix("listening on "),
+            let port = Int(line.dropFirst("listening on ".count))
+        else {
+            process.terminate()
+            throw ServerProcessError("kafka_security_proxy.py did not start: \(text)")
         }
         self.port = port
     }
