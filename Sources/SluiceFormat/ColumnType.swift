@@ -6,8 +6,9 @@
 ///   DATETIME (microseconds since 1970-01-01 00:00:00 in the session time zone's wall clock).
 /// - `int128`: LARGEINT and DECIMAL(p, s) (the unscaled value; exact, never a binary float).
 /// - `float64`: FLOAT and DOUBLE.
-/// - `bytes`: CHAR, VARCHAR, STRING and JSON (UTF-8 bytes).
-package enum ColumnType: Hashable, Sendable, Codable {
+/// - `bytes`: CHAR, VARCHAR, STRING, JSON (UTF-8 bytes) and ARRAY<T> (its canonical text,
+///   ``ArrayText``).
+package indirect enum ColumnType: Hashable, Sendable, Codable {
     case boolean
     case tinyint
     case smallint
@@ -23,6 +24,9 @@ package enum ColumnType: Hashable, Sendable, Codable {
     case varchar(length: Int)
     case string
     case json
+    /// ARRAY<element>: stored and shown as canonical text (`[1,2,3]`); elements are checked
+    /// against the element type as a load converts a field.
+    case array(ColumnType)
 
     /// The maximum DECIMAL precision.
     package static let maxDecimalPrecision = 38
@@ -35,7 +39,7 @@ package enum ColumnType: Hashable, Sendable, Codable {
         case .boolean, .tinyint, .smallint, .int, .bigint, .date, .datetime: .int64
         case .largeint, .decimal: .int128
         case .float, .double: .float64
-        case .char, .varchar, .string, .json: .bytes
+        case .char, .varchar, .string, .json, .array: .bytes
         }
     }
 
@@ -107,6 +111,7 @@ package enum ColumnType: Hashable, Sendable, Codable {
         case .varchar(let n): "varchar(\(n))"
         case .string: "varchar(\(Self.stringLength))"
         case .json: "json"
+        case .array(let element): "array<\(element.sqlName)>"
         }
     }
 
@@ -118,6 +123,7 @@ package enum ColumnType: Hashable, Sendable, Codable {
         case .int: "int"
         case .bigint: "bigint"
         case .largeint: "largeint"
+        case .array(let element): "array<\(element.describeName)>"
         default: sqlName
         }
     }

@@ -50,6 +50,8 @@ package enum ValueParser {
             return .success(.bytes(Array(text)))
         case .json:
             return .success(.bytes(Array(text)))
+        case .array(let element):
+            return ArrayText.canonical(text, element: element).map { .bytes($0) }
         }
     }
 

@@ -28,6 +28,9 @@ import Testing
           {"name":"flag","type":"boolean"},{"name":"ratio","type":"double"},{"name":"share","type":"double"}]}
         """,
         7: #""bytes""#,
+        8: #"{"type":"record","name":"a","fields":[{"name":"id","type":"long"},"#
+            + #"{"name":"tags","type":{"type":"array","items":"int"}},"#
+            + #"{"name":"words","type":{"type":"array","items":["null","string"]}}]}"#,
     ]
 
     /// A cache whose registry is ``schemas``, counting fetches; id 99 is unknown (404).
@@ -211,6 +214,30 @@ import Testing
         #expect(row[4] == "1")
         #expect(row[5] == "1.500000")
         #expect(row[6] == "0.1")
+    }
+
+    @Test func arraysFillArrayColumns() throws {
+        let engine = try Self.engine([
+            ColumnSchema(id: 0, name: "id", type: .bigint, isNullable: false),
+            ColumnSchema(id: 0, name: "tags", type: .array(.int)),
+            ColumnSchema(id: 0, name: "words", type: .array(.varchar(length: 5))),
+        ])
+        // A.12 scenario 7 (and unions inside the array, stepped through).
+        let message = AvroBytes.framed(8) {
+            $0.long(1)
+            $0.long(3)
+            $0.long(1)
+            $0.long(2)
+            $0.long(3)
+            $0.long(0)  // tags = [1, 2, 3]
+            $0.long(2)
+            $0.long(1)
+            $0.string("x")
+            $0.long(0)
+            $0.long(0)  // words = ["x", null]
+        }
+        _ = try Self.load(engine, [message])
+        #expect(try Self.rows(engine) == [["1", "[1,2,3]", #"["x",null]"#]])
     }
 
     @Test func aBareBytesSchemaTakesTheWholePayload() throws {

@@ -138,3 +138,31 @@ import Testing
         #expect(pk.allSatisfy { $0[7] == "" })
     }
 }
+
+/// ARRAY<T> columns: DDL, INSERT (elements checked, text kept canonically), SELECT, DESC,
+/// information_schema, and the key-column refusal.
+@Suite struct ArrayColumnTests {
+    @Test func arraysAreCheckedStoredAndShown() throws {
+        let h = try SQLHarness()
+        try h.run(
+            "CREATE TABLE a (id INT, tags ARRAY<INT>, names ARRAY<VARCHAR(10)>, nested ARRAY<ARRAY<BIGINT>>) "
+                + "DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1")
+        try h.run(#"INSERT INTO a VALUES (1, '[1, 2 ,3]', '["a", null]', '[[1],[2, 3]]'), (2, '[]', NULL, NULL)"#)
+        #expect(
+            try h.run("SELECT id, tags, names, nested FROM a ORDER BY id") == [
+                ["1", "[1,2,3]", #"["a",null]"#, "[[1],[2,3]]"], ["2", "[]", nil, nil],
+            ])
+        #expect(h.failure("INSERT INTO a VALUES (3, '[1, x]', NULL, NULL)")?.contains("array<int(11)>") == true)
+        #expect(
+            try h.run("DESC a").map { $0[1] } == ["int", "array<int>", "array<varchar(10)>", "array<array<bigint>>"])
+        #expect(
+            try h.run("SELECT COLUMN_TYPE, DATA_TYPE FROM information_schema.columns WHERE TABLE_NAME = 'a'")
+                .dropFirst() == [
+                    ["array<int(11)>", "array"], ["array<varchar(10)>", "array"],
+                    ["array<array<bigint(20)>>", "array"],
+                ])
+        #expect(
+            h.failure("CREATE TABLE b (k ARRAY<INT>, v INT) DUPLICATE KEY(k) DISTRIBUTED BY HASH(v) BUCKETS 1")?
+                .contains("key column[k] type not supported: array<int(11)>") == true)
+    }
+}

@@ -150,9 +150,9 @@ import Testing
         #expect(!authorizations.isEmpty && authorizations.allSatisfy { $0 == "Basic dTpw" }, "\(authorizations)")
     }
 
-    /// Scenarios 3–6, 8, 9 and 18: jsonpaths into nested records through unions, enums, records and
-    /// maps into JSON columns, logical types as their numbers (and through from_unixtime), the bare
-    /// "bytes" schema.
+    /// Scenarios 3–9 and 18: jsonpaths into nested records through unions, enums, records and
+    /// maps into JSON columns, an array into ARRAY<INT>, logical types as their numbers (and
+    /// through from_unixtime), the bare "bytes" schema.
     @Test(.timeLimit(.minutes(2)))
     func pathsUnionsEnumsContainersLogicalTypesAndBareBytes() async throws {
         let broker = try KafkaMockProcess(brokers: 1, topics: ["sensors": 1, "kinds": 1, "times": 1, "raw": 1])
@@ -170,7 +170,8 @@ import Testing
               {"name":"sensor_type","type":{"type":"enum","name":"k","symbols":["TEMPERATURE","HUMIDITY","AIR_PRESSURE"]}},
               {"name":"rec","type":{"type":"record","name":"x","fields":[{"name":"a","type":["null","string"]},
                 {"name":"b","type":"long"}]}},
-              {"name":"m","type":{"type":"map","values":"long"}}]}
+              {"name":"m","type":{"type":"map","values":"long"}},
+              {"name":"tags","type":{"type":"array","items":"int"}}]}
             """
         let times = """
             {"type":"record","name":"times","fields":[{"name":"d","type":{"type":"int","logicalType":"date"}},
@@ -189,7 +190,7 @@ import Testing
             broker.bootstrapServers, topic: "kinds",
             try SchemaRegistryProcess.payloads(
                 schema: kinds, id: 6,
-                records: [#"{"id":1,"sensor_type":"HUMIDITY","rec":{"a":"x","b":5},"m":{"k":1}}"#]))
+                records: [#"{"id":1,"sensor_type":"HUMIDITY","rec":{"a":"x","b":5},"m":{"k":1},"tags":[1,2,3]}"#]))
         let time = try SchemaRegistryProcess.payloads(
             schema: times, id: 8, records: [#"{"d":19723,"ts":1704067200000}"#])
         #expect(time.first.map { Array($0.suffix(9)) } == [0x96, 0xb4, 0x02, 0x80, 0xd0, 0x8f, 0xa5, 0x98, 0x63])
@@ -198,7 +199,7 @@ import Testing
         let (directory, server, sql) = try await startServer(
             tables: [
                 "CREATE TABLE t2 (id BIGINT, data_y BIGINT) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1",
-                "CREATE TABLE t3 (id BIGINT, sensor_type VARCHAR(20), rec JSON, m JSON) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1",
+                "CREATE TABLE t3 (id BIGINT, sensor_type VARCHAR(20), rec JSON, m JSON, tags ARRAY<INT>) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1",
                 "CREATE TABLE t4 (d_raw INT, ts_raw BIGINT, ts DATETIME) DUPLICATE KEY(d_raw) DISTRIBUTED BY HASH(d_raw) BUCKETS 1",
                 "CREATE TABLE t5 (id BIGINT, v VARCHAR(10)) DUPLICATE KEY(id) DISTRIBUTED BY HASH(id) BUCKETS 1",
             ], environment: RoutineLoadKafkaTests.fastBatches)
@@ -223,7 +224,8 @@ import Testing
             #expect(loaded, "\(table): \(state)")
         }
         #expect(try await Self.rows(sql, "SELECT id, data_y FROM t2 ORDER BY id") == [["1", "NULL"], ["2", "42"]])
-        let kind = try await Self.rows(sql, "SELECT sensor_type, rec, m FROM t3")
+        let kind = try await Self.rows(sql, "SELECT sensor_type, rec, m, tags FROM t3")
+        #expect(kind.first?.last == "[1,2,3]")
         #expect(kind.first?.first == "HUMIDITY")
         #expect(
             try kind.first.map { try JSONSerialization.jsonObject(with: Data($0[1].utf8)) as? NSDictionary }

@@ -58,6 +58,8 @@ package enum CastKernel {
                 return out
             }
         case (.bytes, .bytes):
+            // Text into ARRAY<T>: parsed and written canonically, element by element (below).
+            if case .array = target, source != target { break }
             if target == .json || target == .string || source == .json {
                 var retagged = input
                 retagged.type = target

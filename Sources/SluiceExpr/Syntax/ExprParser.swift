@@ -466,6 +466,11 @@ package enum ExprParser {
             _ = s.accept("INTEGER") || s.accept("INT")
             name = "bigint"
         }
+        if name.equalsIgnoringCaseASCII("ARRAY"), s.acceptSymbol("<") {
+            let element = try parseType(&s)
+            try s.expectSymbol(">")
+            return .array(element)
+        }
         var args = [Int]()
         if s.acceptSymbol("(") {
             args.append(try s.integer("type length"))

@@ -42,7 +42,7 @@ package enum JSONText {
             out.append(UInt8(ascii: "\""))
             CivilTime.appendDateTime(column.ints[row], to: &out)
             out.append(UInt8(ascii: "\""))
-        case .char, .varchar, .string, .json:
+        case .char, .varchar, .string, .json, .array:
             appendString(column.byteSlice(row), to: &out)
         }
     }

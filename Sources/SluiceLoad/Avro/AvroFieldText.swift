@@ -12,6 +12,9 @@ enum AvroTextForm: Sendable, Equatable {
     case numeric
     /// JSON: the value in Avro's JSON encoding (strings quoted, unions inside wrapped).
     case json
+    /// ARRAY<T>: an Avro array element by element — JSON text with unions stepped through at
+    /// every level, then parsed into the element type.
+    case array
 
     init(_ type: ColumnType?) {
         guard let type else {
@@ -20,6 +23,8 @@ enum AvroTextForm: Sendable, Equatable {
         }
         if type == .json {
             self = .json
+        } else if case .array = type {
+            self = .array
         } else if type.isNumeric && !type.isDecimal {
             self = .numeric
         } else {
@@ -36,9 +41,9 @@ extension AvroValue {
     /// Appends the value's text in `form`; returns false (appending nothing) for NULL.
     func appendText(_ form: AvroTextForm, to out: inout [UInt8]) -> Bool {
         let value = unwrapped
-        if form == .json {
+        if form == .json || form == .array {
             if case .null = value { return false }
-            value.legacyJSON.write(to: &out)
+            (form == .json ? value.legacyJSON : value.plainJSON).write(to: &out)
             return true
         }
         switch value {
@@ -53,6 +58,19 @@ extension AvroValue {
         case .record, .array, .map, .union: value.legacyJSON.write(to: &out)
         }
         return true
+    }
+}
+
+extension AvroValue {
+    /// Avro-JSON text with every union stepped through (what ARRAY columns read).
+    var plainJSON: JSONValue {
+        switch self {
+        case .union(_, let value): value.plainJSON
+        case .record(let fields): .object(fields.map { (Array($0.name.utf8), $0.value.plainJSON) })
+        case .array(let items): .array(items.map(\.plainJSON))
+        case .map(let entries): .object(entries.map { ($0.key, $0.value.plainJSON) })
+        default: legacyJSON
+        }
     }
 }
 

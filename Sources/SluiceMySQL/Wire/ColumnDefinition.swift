@@ -34,6 +34,8 @@ package enum ColumnDefinition {
         case .varchar(let n): MySQLType(code: 253, charset: utf8Charset, length: n * 3, decimals: 0)
         case .string: MySQLType(code: 253, charset: utf8Charset, length: ColumnType.stringLength * 3, decimals: 0)
         case .json: MySQLType(code: 254, charset: utf8Charset, length: 60, decimals: 0)
+        // ARRAY, MAP, STRUCT are STRING (254) in StarRocks' result metadata (spec mysql-protocol §6).
+        case .array: MySQLType(code: 254, charset: utf8Charset, length: ColumnType.stringLength * 3, decimals: 0)
         }
     }
 

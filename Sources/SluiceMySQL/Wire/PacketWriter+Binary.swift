@@ -55,7 +55,7 @@ extension PacketWriter {
                 buffer.writeInteger(UInt8(seconds % 60))
             }
             if fraction != 0 { buffer.writeInteger(UInt32(fraction), endianness: .little) }
-        case .largeint, .decimal, .char, .varchar, .string, .json:
+        case .largeint, .decimal, .char, .varchar, .string, .json, .array:
             return false
         }
         return true

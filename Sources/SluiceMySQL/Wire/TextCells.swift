@@ -70,7 +70,7 @@ struct TextCells {
         case .datetime: range.count * 27
         case .decimal, .largeint: range.count * 44
         case .float, .double: range.count * 34
-        case .char, .varchar, .string, .json:
+        case .char, .varchar, .string, .json, .array:
             column.offsets[range.upperBound] - column.offsets[range.lowerBound] + range.count * 9
         }
     }
@@ -130,7 +130,7 @@ struct TextCells {
                         isNull(row)
                         ? null(out, at) : text(Value.formatDouble(column.doubles[row], isFloat: isFloat), out, at)
                 }
-            case .char, .varchar, .string, .json:
+            case .char, .varchar, .string, .json, .array:
                 column.offsets.withUnsafeBufferPointer { offsets in
                     column.bytes.withUnsafeBufferPointer { bytes in
                         for (i, row) in range.enumerated() {

@@ -19,6 +19,7 @@ extension ColumnType {
         case .char: "char"
         case .varchar, .string: "varchar"
         case .json: "json"
+        case .array: "array"
         }
     }
 
@@ -29,6 +30,7 @@ extension ColumnType {
         case .boolean: "tinyint(1)"
         case .largeint: "bigint(20) unsigned"
         case .decimal(let p, let s): "decimal(\(p), \(s))"
+        case .array(let element): "array<\(element.mysqlColumnType)>"
         default: sqlName
         }
     }

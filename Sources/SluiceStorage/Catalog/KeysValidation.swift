@@ -48,6 +48,14 @@ package enum KeysValidation {
             columns[index].isKey = true
         }
         for i in keys.count..<columns.count { try checkValueColumn(&columns[i], model: model) }
+        for i in keys.indices {
+            if case .array = columns[i].type {
+                throw StorageError(
+                    .invalidDefinition,
+                    "key column[\(columns[i].name)] type not supported: \(columns[i].type.sqlName); ARRAY columns "
+                        + "can only be value columns")
+            }
+        }
         if model == .primary {
             for i in keys.indices {
                 let name = columns[i].name
@@ -116,10 +124,11 @@ package enum KeysValidation {
                     .invalidDefinition,
                     "Invalid aggregate function 'SUM' for column[\(column.name)] of type \(column.type.sqlName): SUM takes numeric columns"
                 )
-            case (.max, .json), (.min, .json):
+            case (.max, .json), (.min, .json), (.max, .array), (.min, .array):
                 throw StorageError(
                     .invalidDefinition,
-                    "Invalid aggregate function '\(aggregate.rawValue)' for column[\(column.name)] of type json")
+                    "Invalid aggregate function '\(aggregate.rawValue)' for column[\(column.name)] of type "
+                        + column.type.sqlName)
             case (.replaceIfNotNull, _):
                 // A NULL input keeps the stored value, so the column holds NULLs only before any.
                 column.isNullable = true
