@@ -174,9 +174,20 @@ import Testing
     /// Scenario 7, the zombie wins: d1 stops itself with a loaded batch; d2 takes over and stops
     /// itself right after preparing its own batch over the same offsets; d1 wakes first and
     /// commits (its batch is the true next one), so d2's commit is refused by the fence (I7) and
-    /// d2 carries on from the new progress.
-    @Test(.timeLimit(.minutes(5)), arguments: ScaleOutCluster.tiers)
+    /// d2 carries on from the new progress. When d2's batch happens to cover exactly d1's offsets
+    /// they share one label (tier 1) — exactly once, no rejection to observe: that run is
+    /// inconclusive and the scenario runs again (at most three times), each run ending with I1–I6.
+    @Test(.timeLimit(.minutes(10)), arguments: ScaleOutCluster.tiers)
     func aZombieThatWinsFencesTheNewOwner(api: String) async throws {
+        var fenced = false
+        for _ in 1...3 where !fenced {
+            fenced = try await zombieWins(api: api)
+        }
+        #expect(fenced, "I7: the new owner's commit was not refused in three runs (inconclusive)")
+    }
+
+    /// One run of scenario 7 ending with I1–I6; whether the new owner was fenced.
+    private func zombieWins(api: String) async throws -> Bool {
         let cluster = try await ScaleOutCluster(api: api)
         defer { cluster.stop() }
         try await cluster.produce(1200)
@@ -200,11 +211,12 @@ import Testing
         let fenced = try Eventually.until(timeout: .seconds(60), poll: .milliseconds(300)) {
             try cluster.fencingRejections() >= 1
         }
-        #expect(fenced, "I7: the new owner's commit was not refused (inconclusive)")
+        if !fenced { print("zombie-wins run inconclusive (\(api)): \(owner.output.suffix(1500))") }
         try await cluster.produce(600)
         #expect(try await cluster.waitLoaded())
         #expect(try await cluster.waitNoLingering())
         try await cluster.checkInvariants()
+        return fenced
     }
 
     /// Scenario 9: the group's coordinator (and the leader of some partitions) is down for a
