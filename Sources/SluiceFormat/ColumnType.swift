@@ -8,7 +8,7 @@
 /// - `float64`: FLOAT and DOUBLE.
 /// - `bytes`: CHAR, VARCHAR, STRING, JSON (UTF-8 bytes) and ARRAY<T> (its canonical text,
 ///   ``ArrayText``).
-package indirect enum ColumnType: Hashable, Sendable, Codable {
+package enum ColumnType: Hashable, Sendable, Codable {
     case boolean
     case tinyint
     case smallint
@@ -26,7 +26,7 @@ package indirect enum ColumnType: Hashable, Sendable, Codable {
     case json
     /// ARRAY<element>: stored and shown as canonical text (`[1,2,3]`); elements are checked
     /// against the element type as a load converts a field.
-    case array(ColumnType)
+    indirect case array(ColumnType)
 
     /// The maximum DECIMAL precision.
     package static let maxDecimalPrecision = 38
