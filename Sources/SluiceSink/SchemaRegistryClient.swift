@@ -13,8 +13,16 @@ package import SluiceLoad
 /// answer (an unknown id) is final. Credentials come from each URL's userinfo as Basic auth and
 /// appear in no message.
 package final class SchemaRegistryClient: Sendable {
-    /// The process-wide client (nothing to shut down; registry requests are rare).
-    private let client = HTTPClient.shared
+    /// One client for the process (never shut down; registry requests are rare). A registry that
+    /// refuses connections fails the request at once instead of being retried until the deadline:
+    /// the job's own retry (with backoff, then a pause) decides what happens next.
+    private static let sharedClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+    private let client = SchemaRegistryClient.sharedClient
     private let timeout: TimeAmount
 
     /// - Parameter timeout: how long one registry may take to answer.

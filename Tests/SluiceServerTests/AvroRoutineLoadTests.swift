@@ -284,7 +284,8 @@ import Testing
     func statementsRefuseWhatStarRocksRefuses() async throws {
         let broker = try KafkaMockProcess(brokers: 1, topics: ["avro_t": 1])
         defer { broker.stop() }
-        let (directory, server, sql) = try await startServer(tables: [Self.table])
+        let (directory, server, sql) = try await startServer(
+            tables: [Self.table], environment: RoutineLoadKafkaTests.fastBatches)
         defer { _ = server.terminate(); try? FileManager.default.removeItem(atPath: directory) }
         func error(_ statement: String) async throws -> String {
             try await sql.execute(statement, database: "db").error ?? ""
@@ -305,9 +306,16 @@ import Testing
             ], stdin: Data([0, 0, 0, 0, 1, 2, 2, 0x61]))
         #expect(load.string("Status") == "Fail")
         #expect(load.string("Message")?.contains("unknown data format, format=avro") == true, "\(load.body)")
-        // ALTER replaces the stored registry URL (while paused).
-        try await Self.createJob(sql, broker.bootstrapServers, registry: "http://127.0.0.1:1")
-        #expect(try await error("PAUSE ROUTINE LOAD FOR j1").isEmpty)
+        // A registry nobody answers at: the batch is retried, then the job pauses with the reason
+        // and nothing loaded. ALTER then replaces the stored registry URL.
+        try await Self.send(broker.bootstrapServers, topic: "avro_t", [[0, 0, 0, 0, 1, 2, 2, 0x61]])
+        try await Self.createJob(sql, broker.bootstrapServers, registry: "http://127.0.0.1:\(freeTCPPort())")
+        try await RoutineLoadKafkaTests.waitFor("PAUSED") {
+            try await RoutineLoadKafkaTests.show(sql, "j1")["State"] == "PAUSED"
+        }
+        let down = try await RoutineLoadKafkaTests.show(sql, "j1")["ReasonOfStateChanged"] ?? ""
+        #expect(down.contains("REST request failed (code -1)"), "\(down)")
+        #expect(try await Self.rows(sql, "SELECT count(*) FROM t1") == [["0"]])
         #expect(
             try await error(
                 #"ALTER ROUTINE LOAD FOR j1 FROM KAFKA ("confluent.schema.registry.url" = "https://k:s@registry.example:8081")"#
