@@ -23,15 +23,10 @@ package final class KafkaMockProcess: @unchecked Sendable {
         process.standardOutput = pipe
         process.standardInput = input
         try process.run()
-        var text = ""
-        while !text.contains("\n") {
-            let data = pipe.fileHandleForReading.availableData
-            guard !data.isEmpty else { break }
-            text += String(decoding: data, as: UTF8.self)
-        }
-        guard let line = text.split(separator: "\n").first, line.hasPrefix("bootstrap servers: ") else {
+        let line = readFirstLine(pipe)
+        guard line.hasPrefix("bootstrap servers: ") else {
             process.terminate()
-            throw ServerProcessError("kafka-mock did not start: \(text)")
+            throw ServerProcessError("kafka-mock did not start: \(line)")
         }
         bootstrapServers = String(line.dropFirst("bootstrap servers: ".count))
     }

@@ -4,8 +4,7 @@ package import Foundation
 /// 127.0.0.1 for the Avro tests, with switches to require Basic auth, inject failures and count
 /// lookups per schema id (spec A.11).
 package final class SchemaRegistryProcess: @unchecked Sendable {
-    // @unchecked: `process` is only touched from the owning test.
-    private let process = Process()
+    private let process: AnnouncingProcess
     package let port: Int
     /// `http://127.0.0.1:<port>` (no credentials).
     package var url: String { "http://127.0.0.1:\(port)" }
@@ -16,26 +15,10 @@ package final class SchemaRegistryProcess: @unchecked Sendable {
 
     /// Starts the registry; with `user`, every API call must carry that Basic authorization.
     package init(user: String? = nil, password: String? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var arguments = ["python3", Self.root.appendingPathComponent("scripts/avro/schema-registry.py").path]
         if let user { arguments += ["--user", user, "--password", password ?? ""] }
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        var text = ""
-        while !text.contains("\n") {
-            let data = pipe.fileHandleForReading.availableData
-            guard !data.isEmpty else { break }
-            text += String(decoding: data, as: UTF8.self)
-        }
-        guard let line = text.split(separator: "\n").first, line.hasPrefix("listening on "),
-            let port = Int(line.dropFirst("listening on ".count))
-        else {
-            process.terminate()
-            throw ServerProcessError("schema-registry.py did not start: \(text)")
-        }
-        self.port = port
+        process = try AnnouncingProcess(arguments)
+        port = try process.port(after: "listening on ")
     }
 
     /// Registers `schema` under a fixed `id`.
@@ -103,12 +86,5 @@ package final class SchemaRegistryProcess: @unchecked Sendable {
         }
     }
 
-    /// Kills the registry (it keeps nothing worth a clean shutdown).
-    package func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
-
-    deinit { stop() }
+    package func stop() { process.stop() }
 }

@@ -251,43 +251,23 @@ import Testing
 }
 
 /// `python3 -m http.server` on 127.0.0.1 serving a directory (CREATE FILE's download source).
-final class StaticFileServer: @unchecked Sendable {
-    private let process = Process()
+final class StaticFileServer: Sendable {
+    private let process: AnnouncingProcess
     let port: Int
 
     init(directory: String) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory,
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var text = ""
-        while !text.contains("\n") {
-            let data = pipe.fileHandleForReading.availableData
-            guard !data.isEmpty else { break }
-            text += String(decoding: data, as: UTF8.self)
-        }
-        guard let range = text.range(of: "port "), let port = Int(text[range.upperBound...].prefix { $0.isNumber })
-        else {
-            process.terminate()
-            throw ServerProcessError("http.server did not start: \(text)")
-        }
-        self.port = port
+        process = try AnnouncingProcess(
+            ["python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", directory],
+            discardErrors: true)
+        port = try process.port(after: "port ")
     }
 
-    func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    func stop() { process.stop() }
 }
 
 /// Tests/Fixtures/kafka_security_proxy.py: TLS and SASL (PLAIN, SCRAM) in front of the mock broker.
-final class KafkaSecurityProxy: @unchecked Sendable {
-    private let process = Process()
+final class KafkaSecurityProxy: Sendable {
+    private let process: AnnouncingProcess
     let port: Int
 
     init(broker: String, user: String? = nil, password: String? = nil, certificate: String? = nil, key: String? = nil)
@@ -297,29 +277,9 @@ final class KafkaSecurityProxy: @unchecked Sendable {
         var arguments = ["python3", script, "--broker", broker.split(separator: ",")[0].description]
         if let user { arguments += ["--user", user, "--password", password ?? ""] }
         if let certificate, let key { arguments += ["--tls-cert", certificate, "--tls-key", key] }
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        var text = ""
-        while !text.contains("\n") {
-            let data = pipe.fileHandleForReading.availableData
-            guard !data.isEmpty else { break }
-            text += String(decoding: data, as: UTF8.self)
-        }
-        guard let line = text.split(separator: "\n").first, line.hasPrefix("listening on "),
-            let port = Int(line.dropFirst("listening on ".count))
-        else {
-            process.terminate()
-            throw ServerProcessError("kafka_security_proxy.py did not start: \(text)")
-        }
-        self.port = port
+        process = try AnnouncingProcess(arguments)
+        port = try process.port(after: "listening on ")
     }
 
-    func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    func stop() { process.stop() }
 }
