@@ -14,16 +14,28 @@ final class MySQLTestServer: Sendable {
 
     init(maxConnections: Int? = nil, maxPacket: Int? = nil) async throws {
         directory = makeTemporaryDirectory()
-        let port = freeTCPPort()
         var environment = ["SLUICE_ROOT_PASSWORD": "rootpw"]
         if let maxConnections { environment["SLUICE_SERVER_QE_MAX_CONNECTION"] = String(maxConnections) }
         if let maxPacket { environment["SLUICE_SERVER_MAX_ALLOWED_PACKET"] = String(maxPacket) }
         let directory = self.directory
         let settings = environment
-        process = try await BlockingIO.run {
-            try ServerProcess(
-                dataDirectory: directory, arguments: ["--query-port", String(port)], environment: settings)
+        // A free port can be taken by a concurrently starting test before the server binds it: a
+        // server that does not come up is tried again on another port (at most three times).
+        let (process, port) = try await BlockingIO.run { () throws -> (ServerProcess, Int) in
+            var attempt = 0
+            while true {
+                attempt += 1
+                let port = freeTCPPort()
+                do {
+                    let process = try ServerProcess(
+                        dataDirectory: directory, arguments: ["--query-port", String(port)], environment: settings)
+                    return (process, port)
+                } catch  where attempt < 3 {
+                    continue
+                }
+            }
         }
+        self.process = process
         self.port = port
         try await BlockingIO.run {
             let client = try RawMySQLClient(port: port)
