@@ -42,6 +42,8 @@ var targets: [Target] = [
     .target(
         name: "SluiceLoad",
         dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceIO", "CSluiceSupport"]),
+    // File loads' storage access (issue 19): path patterns, local files (S3 to come).
+    .target(name: "SluiceFiles", dependencies: ["SluiceFormat", "SluiceIO"]),
     // Routine Load: jobs, micro-batches, exactly-once progress; reads through `MessageSource`.
     .target(
         name: "SluiceRoutineLoad",
@@ -137,6 +139,7 @@ var targets: [Target] = [
     .testTarget(name: "SluiceFormatTests", dependencies: ["SluiceFormat", "SluiceTesting"]),
     .testTarget(name: "SluiceMySQLTests", dependencies: ["SluiceMySQL", "SluiceFormat", "SluiceTesting"]),
     .testTarget(name: "SluiceIOTests", dependencies: ["SluiceIO", "SluiceTesting"]),
+    .testTarget(name: "SluiceFilesTests", dependencies: ["SluiceFiles", "SluiceIO", "SluiceTesting"]),
     .testTarget(name: "SluiceExprTests", dependencies: ["SluiceExpr", "SluiceFormat"]),
     .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "SluiceTesting", "SluiceExpr"]),
     .testTarget(
