@@ -43,7 +43,9 @@ var targets: [Target] = [
         name: "SluiceLoad",
         dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceIO", "CSluiceSupport"]),
     // File loads' storage access (issue 19): path patterns, local files (S3 to come).
-    .target(name: "SluiceFiles", dependencies: ["SluiceFormat", "SluiceIO"]),
+    .target(
+        name: "SluiceFiles",
+        dependencies: ["SluiceFormat", "SluiceIO", .product(name: "Crypto", package: "swift-crypto")]),
     // Routine Load: jobs, micro-batches, exactly-once progress; reads through `MessageSource`.
     .target(
         name: "SluiceRoutineLoad",
