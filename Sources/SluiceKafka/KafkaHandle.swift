@@ -65,9 +65,13 @@ enum KafkaSecurityFailures {
 }
 
 /// Builds an `rd_kafka_conf_t` from key/value settings, the way StarRocks' BE applies a job's
-/// `property.*` (spec formats-security-files B.1): a key librdkafka does not know is ignored, as is
-/// a Java-only property it reports as `not supported`; any other refusal fails.
+/// `property.*` (spec formats-security-files B.1): a key librdkafka does not know is ignored, as are
+/// the Java-client properties it declares but refuses as not supported; any other refusal fails.
 enum KafkaConf {
+    /// Properties librdkafka declares only to refuse them (`_RK_C_INVALID` in rdkafka_conf.c:
+    /// Java TrustStores and JAAS); StarRocks' BE skips them, and so does this.
+    static let javaOnlySettings: Set<String> = ["ssl.truststore.location", "sasl.jaas.config"]
+
     static func make(_ settings: [String: String]) throws -> OpaquePointer {
         guard let conf = rd_kafka_conf_new() else { throw KafkaError("rd_kafka_conf_new failed") }
         rd_kafka_conf_set_log_cb(conf, kafkaLogCallback)
@@ -98,16 +102,14 @@ enum KafkaConf {
     {
         var errorText = [CChar](repeating: 0, count: 512)
         var unknown = [String]()
-        for (key, value) in settings.sorted(by: { $0.key < $1.key }) {
+        for (key, value) in settings.sorted(by: { $0.key < $1.key }) where !javaOnlySettings.contains(key) {
             let result = rd_kafka_conf_set(conf, key, value, &errorText, errorText.count)
             if result == RD_KAFKA_CONF_OK { continue }
             if result == RD_KAFKA_CONF_UNKNOWN {
                 unknown.append(key)
                 continue
             }
-            let reason = Self.text(errorText)
-            if reason.contains("not supported") { continue }
-            throw SourceSettingError(key: key, value: value, reason: reason)
+            throw SourceSettingError(key: key, value: value, reason: Self.text(errorText))
         }
         return unknown
     }

@@ -45,7 +45,9 @@ import Testing
     /// created reported as `failed to create kafka consumer: …`; both SASL spellings accepted.
     @Test func settingsAreAppliedAsStarRocksAppliesThem() throws {
         let factory = KafkaSourceFactory()
-        try factory.checkSettings(["no.such.setting": "1", "sasl.mechanism": "PLAIN", "sasl.mechanisms": "PLAIN"])
+        try factory.checkSettings([
+            "no.such.setting": "1", "sasl.mechanism": "PLAIN", "sasl.mechanisms": "PLAIN", "sasl.jaas.config": "x",
+        ])
         _ = try KafkaConsumer(
             bootstrapServers: "127.0.0.1:1", topic: "t", groupID: "g", settings: ["no.such.setting": "1"])
         #expect {
