@@ -37,11 +37,7 @@ package struct AvroRowReader: @unchecked Sendable {
     private var plans: [Int32: Plan] = [:]
     /// An unfinished message carried to the next chunk.
     private var carry: [UInt8] = []
-    private var pendingColumns: [ColumnVector]
-    private var pendingFailures: [ParseFailures]
-    private var pendingRawBytes: [UInt8] = []
-    private var pendingRawOffsets: [Int] = [0]
-    private var pendingCount: Int { pendingRawOffsets.count - 1 }
+    private var pending: SourceRowBuffer
     /// One row's field texts before it is known to decode completely (a failing message adds nothing).
     private var rowText: [UInt8] = []
     private var rowSpans: [Range<Int>?]
@@ -78,8 +74,7 @@ package struct AvroRowReader: @unchecked Sendable {
         self.fieldNames = fieldNames.map { Array($0.utf8) }
         self.fieldTypes = fieldTypes
         self.forms = fieldTypes.map(AvroTextForm.init)
-        pendingColumns = fieldTypes.map { ColumnVector(type: $0 ?? .string) }
-        pendingFailures = fieldNames.map { _ in [] }
+        pending = SourceRowBuffer(fieldTypes: fieldTypes)
         rowSpans = Array(repeating: nil, count: fieldNames.count)
     }
 
@@ -98,7 +93,7 @@ package struct AvroRowReader: @unchecked Sendable {
             let start = position + 4
             try read(data[start..<start + length])
             position = start + length
-            if pendingCount >= batchRows { try flush(emit) }
+            if pending.count >= batchRows { try flush(emit) }
         }
         carry = Array(data[position...])
     }
@@ -136,13 +131,12 @@ package struct AvroRowReader: @unchecked Sendable {
         }
         for j in rowSpans.indices {
             if let span = rowSpans[j] {
-                rowText.withUnsafeBytes { appendField(j, UnsafeRawBufferPointer(rebasing: $0[span])) }
+                rowText.withUnsafeBytes { pending.appendField(j, UnsafeRawBufferPointer(rebasing: $0[span])) }
             } else {
-                pendingColumns[j].appendNull()
+                pending.appendNull(j)
             }
         }
-        pendingRawBytes.append(contentsOf: payload)
-        pendingRawOffsets.append(pendingRawBytes.count)
+        pending.endRow(raw: payload)
     }
 
     private mutating func plan(_ id: Int32) throws(AvroError) -> Plan {
@@ -247,30 +241,9 @@ package struct AvroRowReader: @unchecked Sendable {
         }
     }
 
-    /// Appends field `j`'s text to its pending column: parsed into the column's type when the
-    /// field feeds a column directly (a failure becomes NULL and is remembered), else as text.
-    @inline(__always)
-    private mutating func appendField(_ j: Int, _ text: UnsafeRawBufferPointer) {
-        guard fieldTypes[j] != nil else {
-            pendingColumns[j].appendBytes(text)
-            return
-        }
-        if !FieldParser.append(text, to: &pendingColumns[j]) {
-            pendingFailures[j].append((pendingCount, String(decoding: text, as: UTF8.self)))
-        }
-    }
-
     private mutating func flush(_ emit: Emit) throws {
-        guard pendingCount > 0 else { return }
-        let columns = pendingColumns
-        let failures = pendingFailures
-        let raws = RawRows(bytes: pendingRawBytes, offsets: pendingRawOffsets)
-        pendingColumns = fieldTypes.map { ColumnVector(type: $0 ?? .string, capacity: batchRows) }
-        pendingFailures = fieldNames.map { _ in [] }
-        pendingRawBytes = []
-        pendingRawBytes.reserveCapacity(raws.bytes.count)
-        pendingRawOffsets = [0]
-        pendingRawOffsets.reserveCapacity(batchRows + 1)
-        try emit(columns, failures, raws)
+        guard pending.count > 0 else { return }
+        let batch = pending.take(capacity: batchRows)
+        try emit(batch.columns, batch.failures, batch.raws)
     }
 }

@@ -37,11 +37,7 @@ package struct JSONRowReader: @unchecked Sendable {
     private var buffer: [UInt8] = []
     private var outerOpen = false
     /// Rows waiting to be emitted, already as source columns, plus their raw text.
-    private var pendingColumns: [ColumnVector]
-    private var pendingFailures: [ParseFailures]
-    private var pendingRawBytes: [UInt8] = []
-    private var pendingRawOffsets: [Int] = [0]
-    private var pendingCount: Int { pendingRawOffsets.count - 1 }
+    private var pending: SourceRowBuffer
     /// Where the fast object parser found each field's text in the object being parsed.
     private var spans: [Range<Int>?] = []
     /// The field the n-th key of the previous object named (objects usually repeat their key order).
@@ -87,8 +83,7 @@ package struct JSONRowReader: @unchecked Sendable {
         }
         self.fieldNames = fieldNames.map { Array($0.utf8) }
         self.fieldTypes = fieldTypes
-        self.pendingColumns = self.fieldTypes.map { ColumnVector(type: $0 ?? .string) }
-        self.pendingFailures = fieldNames.map { _ in [] }
+        self.pending = SourceRowBuffer(fieldTypes: fieldTypes)
         self.spans = Array(repeating: nil, count: fieldNames.count)
     }
 
@@ -180,10 +175,7 @@ package struct JSONRowReader: @unchecked Sendable {
     }
 
     mutating func resetPending() {
-        pendingColumns = fieldTypes.map { ColumnVector(type: $0 ?? .string) }
-        pendingFailures = fieldNames.map { _ in [] }
-        pendingRawBytes = []
-        pendingRawOffsets = [0]
+        pending = SourceRowBuffer(fieldTypes: fieldTypes)
         rejects = []
     }
 
@@ -255,8 +247,7 @@ package struct JSONRowReader: @unchecked Sendable {
                 // Flat objects are parsed in place, in one pass (the object's end is where the
                 // parse ends); anything else is delimited first and goes through the DOM below.
                 if fast, c == UInt8(ascii: "{"), let end = appendObject(b, from: i) {
-                    pendingRawBytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[i..<end]))
-                    pendingRawOffsets.append(pendingRawBytes.count)
+                    pending.endRow(raw: UnsafeRawBufferPointer(rebasing: b[i..<end]))
                     i = end
                     position = end
                     continue
@@ -276,7 +267,7 @@ package struct JSONRowReader: @unchecked Sendable {
             }
             return found
         }()
-        if pendingCount >= batchRows { try flush(emit) }
+        if pending.count >= batchRows { try flush(emit) }
         for range in values {
             let raw = Array(b[range])
             let parsed = raw.withUnsafeBytes { bytes in
@@ -392,42 +383,23 @@ package struct JSONRowReader: @unchecked Sendable {
             if let text = value?.fieldText {
                 text.withUnsafeBytes { appendField(j, $0) }
             } else {
-                pendingColumns[j].appendNull()
+                pending.appendNull(j)
             }
         }
-        pendingRawBytes.append(contentsOf: raw)
-        pendingRawOffsets.append(pendingRawBytes.count)
-        if pendingCount >= batchRows { try flush(emit) }
+        pending.endRow(raw: raw)
+        if pending.count >= batchRows { try flush(emit) }
     }
 
     static func lowercased(_ bytes: [UInt8]) -> [UInt8] { bytes.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 } }
 
-    /// Appends field `j`'s text to its pending column: parsed into the column's type when the
-    /// field feeds a column directly (a failure becomes NULL and is remembered), else as text.
     @inline(__always)
-    private mutating func appendField(_ j: Int, _ text: UnsafeRawBufferPointer) {
-        guard fieldTypes[j] != nil else {
-            pendingColumns[j].appendBytes(text)
-            return
-        }
-        if !FieldParser.append(text, to: &pendingColumns[j]) {
-            pendingFailures[j].append((pendingCount, String(decoding: text, as: UTF8.self)))
-        }
-    }
+    private mutating func appendField(_ j: Int, _ text: UnsafeRawBufferPointer) { pending.appendField(j, text) }
 
     fileprivate mutating func flush(_ emit: Emit) throws {
-        guard pendingCount > 0 else { return }
-        let columns = pendingColumns
-        let failures = pendingFailures
+        guard pending.count > 0 else { return }
         // The batch's raw text moves out whole (error logs slice it only for rejected rows).
-        let raws = RawRows(bytes: pendingRawBytes, offsets: pendingRawOffsets)
-        pendingColumns = fieldTypes.map { ColumnVector(type: $0 ?? .string, capacity: batchRows) }
-        pendingFailures = fieldNames.map { _ in [] }
-        pendingRawBytes = []
-        pendingRawBytes.reserveCapacity(raws.bytes.count)
-        pendingRawOffsets = [0]
-        pendingRawOffsets.reserveCapacity(batchRows + 1)
-        try emit(columns, failures, raws)
+        let batch = pending.take(capacity: batchRows)
+        try emit(batch.columns, batch.failures, batch.raws)
     }
 
     // MARK: Fast path
@@ -513,7 +485,7 @@ package struct JSONRowReader: @unchecked Sendable {
             if let span = spans[j] {
                 appendField(j, UnsafeRawBufferPointer(rebasing: b[span]))
             } else {
-                pendingColumns[j].appendNull()
+                pending.appendNull(j)
             }
         }
         return i
