@@ -84,12 +84,11 @@ import Testing
         #expect(server.terminate().status == 0)
     }
 
-    /// examples/scale-out/run.sh: mock Kafka, a sink and three daemons on this machine; rows
-    /// arrive, a daemon leaves, its partitions move, every message lands once.
-    @Test(.timeLimit(.minutes(4)))
-    func scaleOutExampleMovesPartitionsAndLoadsOnce() throws {
+    /// Runs an example script that starts everything it needs (SLUICE names this build's binary);
+    /// returns its exit status and standard output.
+    static func runStandalone(_ path: String) throws -> (Int32, String) {
         let process = Process()
-        process.executableURL = Self.root.appendingPathComponent("examples/scale-out/run.sh")
+        process.executableURL = root.appendingPathComponent(path)
         process.environment = ProcessInfo.processInfo.environment.merging(["SLUICE": ServerProcess.executable]) {
             $1
         }
@@ -98,7 +97,15 @@ import Testing
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        return (process.terminationStatus, output)
+    }
+
+    /// examples/scale-out/run.sh: mock Kafka, a sink and three daemons on this machine; rows
+    /// arrive, a daemon leaves, its partitions move, every message lands once.
+    @Test(.timeLimit(.minutes(4)))
+    func scaleOutExampleMovesPartitionsAndLoadsOnce() throws {
+        let (status, output) = try Self.runStandalone("examples/scale-out/run.sh")
+        #expect(status == 0, "\(output)")
         #expect(output.contains("loading: rows,distinct=6000,6000"), "\(output)")
         #expect(output.contains("== d2 left"))
         #expect(output.contains("after d2 left: rows,distinct=7200,7200"), "\(output)")
@@ -112,17 +119,8 @@ import Testing
     /// credentials nowhere in SHOW.
     @Test(.timeLimit(.minutes(3)))
     func avroWalkthroughLoadsEveryEvent() throws {
-        let process = Process()
-        process.executableURL = Self.root.appendingPathComponent("examples/routine-load/avro-walkthrough.sh")
-        process.environment = ProcessInfo.processInfo.environment.merging(["SLUICE": ServerProcess.executable]) {
-            $1
-        }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(output)")
+        let (status, output) = try Self.runStandalone("examples/routine-load/avro-walkthrough.sh")
+        #expect(status == 0, "\(output)")
         #expect(output.contains("1\tandroid\t0.31\t0"), "\(output)")
         #expect(output.contains(#""confluent.schema.registry.url":"http://127.0.0.1:"#), "\(output)")
         #expect(!output.contains("s3cret"), "\(output)")
