@@ -42,10 +42,15 @@ var targets: [Target] = [
     .target(
         name: "SluiceLoad",
         dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceIO", "CSluiceSupport"]),
-    // File loads' storage access (issue 19): path patterns, local files (S3 to come).
+    // File loads (issue 19): path patterns, local files and S3-compatible storage (SigV4 over
+    // async-http-client).
     .target(
         name: "SluiceFiles",
-        dependencies: ["SluiceFormat", "SluiceIO", .product(name: "Crypto", package: "swift-crypto")]),
+        dependencies: [
+            "SluiceFormat", "SluiceIO", nio, .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
     // Routine Load: jobs, micro-batches, exactly-once progress; reads through `MessageSource`.
     .target(
         name: "SluiceRoutineLoad",

@@ -40,6 +40,11 @@ if ! python3 -c "import fastavro" >/dev/null 2>&1; then
     python3 -m pip install -q "fastavro>=1.9"
 fi
 
+# moto: the S3-compatible server of the file-load tests (scripts/s3/s3-server.py runs its S3 app).
+if ! python3 -c "import moto.moto_server.werkzeug_app, werkzeug, flask, flask_cors" >/dev/null 2>&1; then
+    python3 -m pip install -q "moto[server]>=5,<6"
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
     echo "swift is not on PATH: install Swift 6.x (https://www.swift.org/install/linux/)" >&2
     exit 1

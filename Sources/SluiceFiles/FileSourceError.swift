@@ -19,3 +19,14 @@ package struct FileSourceError: Error, Sendable, Equatable, CustomStringConverti
 
     package var description: String { message }
 }
+
+extension FileSourceError {
+    /// StarRocks' ERR_NO_FILES_FOUND text (spec C.1), paths listed as `'p1, p2, p3, ...'`.
+    package static func noFilesFound(_ locations: [String]) -> FileSourceError {
+        let shown = locations.prefix(3).joined(separator: ", ") + (locations.count > 3 ? ", ..." : "")
+        return FileSourceError(
+            .noFilesFound,
+            "No files were found matching the pattern(s) or path(s): '\(shown)'. You should check whether there are "
+                + "files under the path, and make sure the process has the permission to access the path")
+    }
+}

@@ -11,6 +11,8 @@ package protocol FileSystem: Sendable {
     func fileExists(_ path: String) -> Bool
     func isDirectory(_ path: String) -> Bool
     func fileSize(_ path: String) throws -> Int
+    /// Last modification time in milliseconds since the epoch (a file load's file version).
+    func modificationMillis(_ path: String) throws -> Int64
     /// Reads a whole file.
     func readFile(_ path: String) throws -> [UInt8]
     /// Opens a file for positioned reads.

@@ -59,6 +59,12 @@ package struct PosixFileSystem: FileSystem {
         return Int(st.st_size)
     }
 
+    package func modificationMillis(_ path: String) throws -> Int64 {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw Self.failure("stat", path) }
+        return Int64(st.st_mtim.tv_sec) * 1000 + Int64(st.st_mtim.tv_nsec) / 1_000_000
+    }
+
     package func readFile(_ path: String) throws -> [UInt8] {
         let file = try openForReading(path)
         defer { file.close() }

@@ -30,6 +30,7 @@ package struct SyncHookFileSystem: FileSystem {
     package func fileExists(_ path: String) -> Bool { base.fileExists(path) }
     package func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
     package func fileSize(_ path: String) throws -> Int { try base.fileSize(path) }
+    package func modificationMillis(_ path: String) throws -> Int64 { try base.modificationMillis(path) }
     package func readFile(_ path: String) throws -> [UInt8] { try base.readFile(path) }
     package func openForReading(_ path: String) throws -> any ReadableFile { try base.openForReading(path) }
     package func createFile(_ path: String) throws -> any WritableFile {

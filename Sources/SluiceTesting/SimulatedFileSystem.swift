@@ -13,6 +13,8 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
     struct Node {
         var data: [UInt8] = []
         var durable: [UInt8] = []
+        /// The simulated clock's value at the last change (modification time, in milliseconds).
+        var modified: Int64 = 0
     }
 
     struct Directory {
@@ -26,6 +28,8 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
     struct State {
         var nodes: [Int: Node] = [:]
         var nextNode = 1
+        /// Advances by one millisecond per change: modification times are distinct and ordered.
+        var clockMillis: Int64 = 1_700_000_000_000
         var directories: [String: Directory] = ["/": Directory()]
         /// Removed directories, kept so a crash can resurrect an unsynced removal (as POSIX may).
         var removedDirectories: [String: Directory] = [:]
@@ -242,6 +246,11 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
         return state.withLock { $0.nodes[id]!.data.count }
     }
 
+    package func modificationMillis(_ path: String) throws -> Int64 {
+        let id = try node(path)
+        return state.withLock { $0.nodes[id]!.modified }
+    }
+
     package func readFile(_ path: String) throws -> [UInt8] {
         let id = try node(path)
         return state.withLock { $0.nodes[id]!.data }
@@ -279,6 +288,8 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
             }
             data.append(contentsOf: bytes)
             s.nodes[node]!.data = data
+            s.clockMillis += 1
+            s.nodes[node]!.modified = s.clockMillis
         }
     }
 
@@ -286,6 +297,8 @@ package final class SimulatedFileSystem: FileSystem, Sendable {
         try state.withLock { s in
             try tick(&s, path)
             s.nodes[node]!.data.removeSubrange(min(length, s.nodes[node]!.data.count)...)
+            s.clockMillis += 1
+            s.nodes[node]!.modified = s.clockMillis
         }
     }
 

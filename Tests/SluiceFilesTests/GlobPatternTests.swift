@@ -52,12 +52,15 @@ import Testing
             try file.close()
         }
         let files = LocalFiles(fileSystem: fs)
+        let listed = try files.list("file:///data/2024-*/part-?.csv")
         #expect(
-            try files.list("file:///data/2024-*/part-?.csv") == [
-                ListedFile(path: "/data/2024-01/part-0.csv", size: 3),
-                ListedFile(path: "/data/2024-01/part-1.csv", size: 4),
-                ListedFile(path: "/data/2024-02/part-0.csv", size: 5),
+            listed.map { [$0.path, String($0.size)] } == [
+                ["/data/2024-01/part-0.csv", "3"], ["/data/2024-01/part-1.csv", "4"],
+                ["/data/2024-02/part-0.csv", "5"],
             ])
+        // The version of a local file is its modification time in epoch milliseconds.
+        #expect(listed.allSatisfy { $0.version == String($0.modifiedMillis) && $0.modifiedMillis > 0 })
+        #expect(try files.read(listed[1], offset: 1, length: 10) == [65, 65, 65])
         #expect(
             try files.list("/data/{2024-02,2025-01}/*").map(\.path) == [
                 "/data/2024-02/part-0.csv", "/data/2025-01/part-0.csv",
@@ -73,7 +76,7 @@ import Testing
         }
         #expect { try files.list("data/x.csv") } throws: { ($0 as? FileSourceError)?.code == .invalidPath }
         #expect(
-            LocalFiles.noFilesFound(["p1", "p2", "p3", "p4"]).message.hasPrefix(
+            FileSourceError.noFilesFound(["p1", "p2", "p3", "p4"]).message.hasPrefix(
                 "No files were found matching the pattern(s) or path(s): 'p1, p2, p3, ...'."))
     }
 }

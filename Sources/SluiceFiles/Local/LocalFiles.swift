@@ -1,19 +1,8 @@
 package import SluiceIO
 
-/// A file a load reads: where it is and how large it is.
-package struct ListedFile: Sendable, Hashable {
-    package var path: String
-    package var size: Int
-
-    package init(path: String, size: Int) {
-        self.path = path
-        self.size = size
-    }
-}
-
 /// `file://` paths (and plain absolute paths) with Hadoop glob patterns, listed through a
 /// ``FileSystem`` (blocking: call from a blocking-I/O thread).
-package struct LocalFiles: Sendable {
+package struct LocalFiles: FileStore {
     package let fileSystem: any FileSystem
 
     package init(fileSystem: any FileSystem) { self.fileSystem = fileSystem }
@@ -51,19 +40,24 @@ package struct LocalFiles: Sendable {
             current = last ? next : next.filter { fileSystem.isDirectory($0) }
         }
         let files = current.filter { !fileSystem.isDirectory($0) }.sorted().map { file in
-            ListedFile(path: file, size: (try? fileSystem.fileSize(file)) ?? 0)
+            let modified = (try? fileSystem.modificationMillis(file)) ?? 0
+            return ListedFile(
+                path: file, size: (try? fileSystem.fileSize(file)) ?? 0, version: String(modified),
+                modifiedMillis: modified)
         }
-        guard !files.isEmpty else { throw Self.noFilesFound([location]) }
+        guard !files.isEmpty else { throw FileSourceError.noFilesFound([location]) }
         return files
     }
 
-    /// StarRocks' ERR_NO_FILES_FOUND text (spec C.1), paths listed as `'p1, p2, p3, ...'`.
-    package static func noFilesFound(_ locations: [String]) -> FileSourceError {
-        let shown = locations.prefix(3).joined(separator: ", ") + (locations.count > 3 ? ", ..." : "")
-        return FileSourceError(
-            .noFilesFound,
-            "No files were found matching the pattern(s) or path(s): '\(shown)'. You should check whether there are "
-                + "files under the path, and make sure the process has the permission to access the path")
+    package func read(_ file: ListedFile, offset: Int, length: Int) throws(FileSourceError) -> [UInt8] {
+        do {
+            let handle = try fileSystem.openForReading(file.path)
+            defer { handle.close() }
+            let available = max(0, min(length, handle.size - offset))
+            return try handle.read(offset: offset, length: available)
+        } catch {
+            throw FileSourceError(.io, "cannot read \(file.path): \(error)")
+        }
     }
 }
 
