@@ -43,11 +43,12 @@ var targets: [Target] = [
         name: "SluiceLoad",
         dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceIO", "CSluiceSupport"]),
     // File loads (issue 19): path patterns, local files and S3-compatible storage (SigV4 over
-    // async-http-client).
+    // async-http-client), Broker Load jobs.
     .target(
         name: "SluiceFiles",
         dependencies: [
-            "SluiceFormat", "SluiceIO", nio, .product(name: "Crypto", package: "swift-crypto"),
+            "SluiceFormat", "SluiceIO", "SluiceStorage", "SluiceTxn", "SluiceLoad", "SluiceExpr", logging, nio,
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
@@ -74,7 +75,7 @@ var targets: [Target] = [
         name: "SluiceSQL",
         dependencies: [
             "SluiceFormat", "SluiceIO", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceLoad", "SluiceRoutineLoad",
-            logging, .product(name: "Crypto", package: "swift-crypto"),
+            "SluiceFiles", logging, .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
     // MySQL wire protocol (query port): packets, handshake, authentication.
@@ -104,7 +105,7 @@ var targets: [Target] = [
         name: "SluiceServer",
         dependencies: [
             "SluiceHTTP", "SluiceMySQL", "SluiceSQL", "SluiceStorage", "SluiceIO", "SluiceLoad", "SluiceTxn",
-            "SluiceRoutineLoad", "SluiceKafka", "SluiceSink", "SluiceExpr",
+            "SluiceRoutineLoad", "SluiceKafka", "SluiceSink", "SluiceExpr", "SluiceFiles",
             "CSluiceSupport",
             logging,
             .product(name: "Configuration", package: "swift-configuration"),
@@ -146,7 +147,11 @@ var targets: [Target] = [
     .testTarget(name: "SluiceFormatTests", dependencies: ["SluiceFormat", "SluiceTesting"]),
     .testTarget(name: "SluiceMySQLTests", dependencies: ["SluiceMySQL", "SluiceFormat", "SluiceTesting"]),
     .testTarget(name: "SluiceIOTests", dependencies: ["SluiceIO", "SluiceTesting"]),
-    .testTarget(name: "SluiceFilesTests", dependencies: ["SluiceFiles", "SluiceIO", "SluiceTesting"]),
+    .testTarget(
+        name: "SluiceFilesTests",
+        dependencies: [
+            "SluiceFiles", "SluiceIO", "SluiceTesting", "SluiceSQL", "SluiceLoad", "SluiceStorage", "SluiceTxn",
+        ]),
     .testTarget(name: "SluiceExprTests", dependencies: ["SluiceExpr", "SluiceFormat"]),
     .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "SluiceTesting", "SluiceExpr"]),
     .testTarget(

@@ -126,6 +126,9 @@ package struct SluiceConfiguration: Sendable {
     /// its `load.memory_limit_bytes` while it lasts, then what is left (at least 4 MiB). Default
     /// 2 GiB.
     package var loadTotalMemoryLimitBytes = 2 << 30
+    /// `load.max_broker_load_job_concurrency`: Broker Load jobs loading at once; later ones wait
+    /// in QUEUEING (StarRocks' `max_broker_load_job_concurrency`, default 5).
+    package var brokerLoadMaxConcurrentJobs = 5
     /// `load.max_concurrent_loads`: Stream Loads and transaction loads receiving data at once;
     /// one more is answered 503 "too busy". Default 64.
     package var maxConcurrentLoads = 64
@@ -230,6 +233,8 @@ package struct SluiceConfiguration: Sendable {
         c.maxExpressionDepth = try integer(reader, "sql.max_expression_depth", c.maxExpressionDepth, 8...10_000)
         c.loadTotalMemoryLimitBytes = try integer(
             reader, "load.total_memory_limit_bytes", c.loadTotalMemoryLimitBytes, (16 << 20)...(1 << 50))
+        c.brokerLoadMaxConcurrentJobs = try integer(
+            reader, "load.max_broker_load_job_concurrency", c.brokerLoadMaxConcurrentJobs, 1...1024)
         c.maxConcurrentLoads = try integer(reader, "load.max_concurrent_loads", c.maxConcurrentLoads, 1...100_000)
         c.tlsCertFile = reader.string(forKey: "server.tls.cert_file").flatMap { $0.isEmpty ? nil : $0 }
         c.tlsKeyFile = reader.string(forKey: "server.tls.key_file").flatMap { $0.isEmpty ? nil : $0 }

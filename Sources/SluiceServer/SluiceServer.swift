@@ -7,6 +7,7 @@ import NIOCore
 import NIOSSL
 import ServiceLifecycle
 import SluiceExpr
+import SluiceFiles
 import SluiceHTTP
 import SluiceIO
 import SluiceKafka
@@ -97,6 +98,13 @@ package enum SluiceServer {
             globals: GlobalVariables(identity: identity))
         executor.logger = logger
         executor.downloadFile = { try HTTPDownload.body(of: $0) }
+        let brokerLoad = BrokerLoadManager(
+            engine: engine, loads: loadService, maxConcurrentJobs: configuration.brokerLoadMaxConcurrentJobs,
+            logger: logger)
+        brokerLoad.start()
+        defer { brokerLoad.shutdown() }
+        executor.brokerLoad = brokerLoad
+        executor.errorLogURL = { "http://\(advertised)/api/_load_error_log?file=\($0)" }
         executor.maxStatementBytes = configuration.maxStatementBytes
         ExprLimits.setMaxDepth(configuration.maxExpressionDepth)
         var sqlRoutes = SQLRoutes(executor: executor, authenticator: authenticator)

@@ -80,3 +80,31 @@ extension StorageEngine {
         return (file, directory.storedFile(file.id))
     }
 }
+
+extension StorageEngine {
+    // MARK: File-load jobs (Broker Load, Pipe)
+
+    /// Journals `job` (created or changed); durable when this returns.
+    /// - Throws: `.unknownDatabase` when its database was dropped.
+    package func putFileLoadJob(_ job: FileLoadJobRecord) throws {
+        try write { core in
+            guard core.meta.databases[job.databaseID] != nil else {
+                throw StorageError(.unknownDatabase, "Unknown database id \(job.databaseID)")
+            }
+            try journal(.putFileLoadJob(job), in: &core)
+        }
+    }
+
+    /// Forgets a file-load job.
+    package func dropFileLoadJob(id: Int64) throws {
+        try write { core in
+            guard core.meta.fileLoadJobs[id] != nil else { return }
+            try journal(.dropFileLoadJob(id: id), in: &core)
+        }
+    }
+
+    /// The journaled file-load jobs, by id.
+    package var fileLoadJobs: [FileLoadJobRecord] {
+        metaState.fileLoadJobs.values.sorted { $0.id < $1.id }
+    }
+}

@@ -154,8 +154,10 @@ package struct CSVScanner: Sendable {
         carry.append(contentsOf: UnsafeRawBufferPointer(rebasing: tail.bytes[box.consumed...]))
     }
 
-    /// Flushes a last row without a trailing delimiter.
+    /// Flushes a last row without a trailing delimiter; the next body (another file, another
+    /// transaction `load`) skips its own `skip_header` lines.
     package mutating func finish(emit: (UnsafeRawBufferPointer, CSVRows) throws -> Void) rethrows {
+        defer { skipped = 0 }
         guard !carry.isEmpty else { return }
         var last = carry
         carry.removeAll()

@@ -44,6 +44,22 @@ package final class LoadSession: @unchecked Sendable {
     private let context: EvaluationContext
     private var finished = false
 
+    /// Binds `columns` and `where` of `options` for `table` and checks the table model's rules,
+    /// without opening anything: a statement that schedules a load checks it when submitted.
+    /// - Throws: ``LoadError`` `.analysis` for a bad `columns`/`where` or a rule it breaks.
+    package static func check(table: TableMeta, options: LoadOptions) throws {
+        let mapping = try LargeStack.run {
+            try ColumnMapping(
+                table: table, columns: options.columns, filter: options.filter, nowMicros: options.nowMicros,
+                timeZone: options.timeZone,
+                operationField: options.format == .json && (options.jsonPaths == nil || options.debeziumEnvelope),
+                partialUpdate: options.partialUpdate && table.keysType == .primary)
+        }
+        _ = try TableModelRules.check(
+            table: table, options: options, named: mapping.named,
+            unmatched: mapping.sourceNames.filter { table.schema.index(of: $0) == nil })
+    }
+
     /// Binds the mapping and opens a writer.
     /// - Throws: ``LoadError`` `.analysis` for a bad `columns`/`where`, `.invalidArgument` for
     ///   unknown partitions.
@@ -131,8 +147,9 @@ package final class LoadSession: @unchecked Sendable {
         }
     }
 
-    /// Ends one request body of a load fed by several requests (transaction `load` calls): a
-    /// last row without a row delimiter is a row, and the next body starts a new one.
+    /// Ends one request body of a load fed by several requests (transaction `load` calls, the
+    /// files of a file load): a last row without a row delimiter is a row, and the next body
+    /// starts a new one, with its own header lines to skip.
     package func endBody() throws {
         precondition(!finished, "endBody after finish")
         if avro != nil {

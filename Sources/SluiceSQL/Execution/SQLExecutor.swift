@@ -1,5 +1,6 @@
 package import Logging
 import SluiceExpr
+package import SluiceFiles
 import SluiceFormat
 package import SluiceRoutineLoad
 package import SluiceStorage
@@ -26,6 +27,10 @@ package struct SQLExecutor: Sendable {
     package let globals: GlobalVariables
     /// Where statements that destroy data (DROP, TRUNCATE) are logged; nil logs nothing.
     package var logger: Logger?
+    /// Runs Broker Load jobs; nil where none run (LOAD LABEL then fails).
+    package var brokerLoad: BrokerLoadManager?
+    /// The HTTP URL of an error log by name (SHOW LOAD's `URL`).
+    package var errorLogURL: (@Sendable (String) -> String)?
     /// Downloads CREATE FILE's URL (the server wires an HTTP client).
     package var downloadFile: (@Sendable (String) throws -> [UInt8])?
     /// Longest statement text accepted (`sql.max_statement_bytes`). Default 64 MiB.
@@ -163,7 +168,18 @@ package struct SQLExecutor: Sendable {
         case let error as StorageError: translate(error)
         case let error as TransactionError: translate(error)
         case let error as ExprError: translate(error)
+        case let error as BrokerLoadError: translate(error)
         default: SQLError(.internalError, "\(error)")
+        }
+    }
+
+    static func translate(_ error: BrokerLoadError) -> SQLError {
+        switch error.code {
+        case .labelAlreadyUsed: SQLError(.labelExists, error.message)
+        case .unknownDatabase: SQLError(.unknownDatabase, error.message)
+        case .unknownTable: SQLError(.unknownTable, error.message)
+        case .jobNotFound, .notCancellable: SQLError(.notFound, error.message)
+        case .invalidLabel, .invalidArgument: SQLError(.analysis, error.message)
         }
     }
 
@@ -269,6 +285,11 @@ package struct SQLExecutor: Sendable {
         case .file(let statement):
             let execution = FileExecution(
                 engine: engine, session: session, authorizer: authorizer, download: downloadFile)
+            if let result = try execution.run(statement) { return .rows(RowCursor(result, statistics: .init())) }
+            return .ok(.init())
+        case .brokerLoad(let statement):
+            let execution = BrokerLoadExecution(
+                engine: engine, manager: brokerLoad, session: session, authorizer: authorizer, errorLogURL: errorLogURL)
             if let result = try execution.run(statement) { return .rows(RowCursor(result, statistics: .init())) }
             return .ok(.init())
         case .access(let statement):

@@ -111,15 +111,15 @@ struct ShowExecution {
                     "TabletId", "PartitionName", "Bucket", "Version", "RowsetCount", "VersionCount", "RowCount",
                     "DataSize",
                 ], rows)
-        case .showTransactions(let database, let filter, let asLoads):
-            return try transactions(database, filter, asLoads: asLoads)
+        case .showTransactions(let database, let filter):
+            return try transactions(database, filter)
         default:
             throw SQLError(.internalError, "not a SHOW statement")
         }
     }
 
     /// Committed (VISIBLE) and PREPARED transactions the journal remembers, newest first.
-    private func transactions(_ database: String?, _ filter: TransactionFilter?, asLoads: Bool) throws -> ResultSet {
+    private func transactions(_ database: String?, _ filter: TransactionFilter?) throws -> ResultSet {
         guard let name = database ?? session.database else { throw SQLError(.noDatabase, "No database selected") }
         let db = try engine.database(name)
         let meta = engine.metaState
@@ -145,17 +145,6 @@ struct ShowExecution {
         rows.sort { $0.id > $1.id }
         func time(_ seconds: Int64) -> String { CivilTime.formatDateTime(seconds * CivilTime.microsPerSecond) }
         func tableName(_ id: Int64) -> String { db.tables[id]?.name ?? String(id) }
-        if asLoads {
-            return text(
-                ["JobId", "Label", "State", "Type", "TableName", "CreateTime", "LoadFinishTime"],
-                rows.map { r in
-                    [
-                        String(r.id), r.label, r.state == "VISIBLE" ? "FINISHED" : "PREPARED", "STREAM_LOAD",
-                        tableName(r.table), time(r.time),
-                        r.state == "VISIBLE" ? time(r.time) : nil,
-                    ]
-                })
-        }
         return text(
             ["TransactionId", "Label", "TransactionStatus", "TableName", "CommitTime", "Attachment"],
             rows.map { r in

@@ -23,7 +23,7 @@ extension Authorizer {
         case .describe(let name), .describeAll(let name), .showColumns(let name, _, _), .showIndex(let name),
             .showCreateTable(let name), .showPartitions(let name), .showTablet(let name):
             try requireOnTable(.any, name, session)
-        case .showTransactions(let database, _, _):
+        case .showTransactions(let database, _):
             if let db = database ?? session.database, !sees(database: db) {
                 try require(.any, on: .database(db))
             }

@@ -20,6 +20,7 @@ package enum SQLParser {
         if let statement = try routineLoadStatement(&s) { return statement }
         if let statement = try AccessStatementParser.parse(&s) { return statement }
         if let statement = try FileStatementParser.parse(&s) { return statement }
+        if let statement = try BrokerLoadParser.parse(&s) { return statement }
         if let statement = try SessionStatementParser.parse(&s) { return statement }
         if s.accept("CREATE") {
             if s.accept("DATABASE") || s.accept("SCHEMA") {
@@ -127,8 +128,7 @@ package enum SQLParser {
             try s.expect("FROM")
             return .showTablet(try qualifiedName(&s))
         }
-        if s.accept("TRANSACTION") || s.accept("TRANSACTIONS") || s.accept("LOAD") {
-            let asLoads = s.tokens[s.index - 1].isKeyword("LOAD")
+        if s.accept("TRANSACTION") || s.accept("TRANSACTIONS") {
             var database: String?
             if s.accept("FROM") || s.accept("IN") { database = try s.identifier("database name") }
             var filter: TransactionFilter?
@@ -148,7 +148,7 @@ package enum SQLParser {
                     throw ExprError(.syntax, "SHOW TRANSACTION filters on LABEL or ID", position: s.current.offset)
                 }
             }
-            return .showTransactions(database: database, filter: filter, asLoads: asLoads)
+            return .showTransactions(database: database, filter: filter)
         }
         if s.current.isKeyword("TABLE"), s.peek().isKeyword("STATUS") {
             s.advance()

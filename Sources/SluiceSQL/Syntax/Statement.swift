@@ -36,8 +36,10 @@ package enum Statement: Sendable {
     case showCreateTable(QualifiedName)
     case showPartitions(QualifiedName)
     case showTablet(QualifiedName)
-    /// `SHOW TRANSACTION [FROM db] [WHERE LABEL = 'l' | LABEL LIKE 'p%' | ID = n]` (also `SHOW LOAD`).
-    case showTransactions(database: String?, filter: TransactionFilter?, asLoads: Bool)
+    /// `SHOW TRANSACTION [FROM db] [WHERE LABEL = 'l' | LABEL LIKE 'p%' | ID = n]`.
+    case showTransactions(database: String?, filter: TransactionFilter?)
+    /// LOAD LABEL, CANCEL LOAD, SHOW LOAD (Broker Load).
+    case brokerLoad(BrokerLoadStatement)
     case insert(InsertStatement)
     /// `DELETE FROM t [PARTITION …] [WHERE …]`.
     case delete(DeleteStatement)
@@ -149,7 +151,7 @@ package struct SelectStatement: Sendable {
     package var offset: Int = 0
 }
 
-/// A `WHERE` of SHOW TRANSACTION / SHOW LOAD.
+/// A `WHERE` of SHOW TRANSACTION.
 package enum TransactionFilter: Sendable {
     case label(String)
     case labelLike(String)

@@ -40,6 +40,10 @@ package enum JournalRecord: Codable, Sendable {
     case putFile(StoredFile)
     /// DROP FILE (its contents are removed after this record).
     case dropFile(id: Int64)
+    /// A file-load job (Broker Load, Pipe) created or changed: the whole record.
+    case putFileLoadJob(FileLoadJobRecord)
+    /// A file-load job forgotten (label expiry, DROP PIPE).
+    case dropFileLoadJob(id: Int64)
 
     /// The record type byte in the log frame.
     var typeTag: UInt8 {
@@ -65,6 +69,8 @@ package enum JournalRecord: Codable, Sendable {
         case .putRemoteJob: 19
         case .putFile: 20
         case .dropFile: 21
+        case .putFileLoadJob: 22
+        case .dropFileLoadJob: 23
         }
     }
 }

@@ -20,6 +20,8 @@ package struct MetaState: Codable, Sendable {
     package var access = AccessControl()
     /// Files of CREATE FILE by id (certificates and keys Routine Load jobs name as `FILE:name`).
     package var files: [Int64: StoredFile] = [:]
+    /// Broker Load jobs and pipes by id.
+    package var fileLoadJobs: [Int64: FileLoadJobRecord] = [:]
 
     /// How many aborted transactions a database remembers (oldest forgotten first).
     package static let abortedPerDatabase = 10_000
@@ -27,7 +29,7 @@ package struct MetaState: Codable, Sendable {
     package init() {}
 
     private enum CodingKeys: String, CodingKey {
-        case databases, nextID, labels, prepared, aborted, jobs, access, files
+        case databases, nextID, labels, prepared, aborted, jobs, access, files, fileLoadJobs
     }
 
     /// Checkpoints written before a field existed decode it as empty.
@@ -41,6 +43,7 @@ package struct MetaState: Codable, Sendable {
         jobs = try c.decodeIfPresent([Int64: SourceJob].self, forKey: .jobs) ?? [:]
         access = try c.decodeIfPresent(AccessControl.self, forKey: .access) ?? AccessControl()
         files = try c.decodeIfPresent([Int64: StoredFile].self, forKey: .files) ?? [:]
+        fileLoadJobs = try c.decodeIfPresent([Int64: FileLoadJobRecord].self, forKey: .fileLoadJobs) ?? [:]
     }
 
     package func database(named name: String) -> DatabaseMeta? {
@@ -98,6 +101,7 @@ package struct MetaState: Codable, Sendable {
         case .dropDatabase(let id):
             databases[id] = nil
             files = files.filter { $0.value.databaseID != id }
+            fileLoadJobs = fileLoadJobs.filter { $0.value.databaseID != id }
             labels[id] = nil
             aborted[id] = nil
             prepared = prepared.filter { $0.value.databaseID != id }
@@ -167,6 +171,11 @@ package struct MetaState: Codable, Sendable {
             files[file.id] = file
         case .dropFile(let id):
             files[id] = nil
+        case .putFileLoadJob(let job):
+            reserve(job.id)
+            fileLoadJobs[job.id] = job
+        case .dropFileLoadJob(let id):
+            fileLoadJobs[id] = nil
         case .compact(let databaseID, let tableID, let tabletID, let inputs, let output):
             reserve(output.id)
             updateTable(databaseID, tableID) { table in

@@ -1,0 +1,68 @@
+import Dispatch
+import SluiceIO
+package import SluiceLoad
+import Synchronization
+
+/// Feeds listed files into an open load, file after file (each file is its own body: a last row
+/// without a delimiter ends with the file, headers are skipped per file), reading the next chunk
+/// while the current one is parsed. Blocking: runs on the load's own thread.
+package struct FileFeed: Sendable {
+    package let source: any FileStore
+    /// Bytes per read (one ranged GET for S3).
+    package var chunkBytes = 8 << 20
+
+    package init(source: any FileStore) { self.source = source }
+
+    /// Why a feed stopped early; the caller aborts the load with it.
+    package struct Interrupted: Error, Sendable {
+        package var error: LoadError
+    }
+
+    /// - Parameters:
+    ///   - interrupt: asked before every chunk; a non-nil answer stops the feed (cancel, timeout).
+    ///   - progress: bytes read so far, after every chunk.
+    /// - Throws: ``FileSourceError`` (a read failed), ``Interrupted``, or the load's error.
+    package func feed(
+        _ files: [ListedFile], into load: RunningLoad, interrupt: () -> LoadError? = { nil },
+        progress: (Int) -> Void = { _ in }
+    ) throws {
+        var total = 0
+        for file in files {
+            var offset = 0
+            var pending: Prefetch? = Prefetch(source: source, file: file, offset: 0, length: chunkBytes)
+            while let current = pending {
+                if let error = interrupt() { throw Interrupted(error: error) }
+                let chunk = try current.wait()
+                offset += chunk.count
+                // A short read is the end of the file; otherwise ask for the next chunk now.
+                pending =
+                    chunk.count == chunkBytes && offset < max(file.size, offset + 1)
+                    ? Prefetch(source: source, file: file, offset: offset, length: chunkBytes) : nil
+                if !chunk.isEmpty { try chunk.withUnsafeBytes { try load.consume($0) } }
+                total += chunk.count
+                progress(total)
+            }
+            try load.endBody()
+        }
+    }
+}
+
+/// One chunk read on a background thread.
+private final class Prefetch: Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let result = Mutex<Result<[UInt8], FileSourceError>?>(nil)
+
+    init(source: any FileStore, file: ListedFile, offset: Int, length: Int) {
+        BackgroundWork.async { [self] in
+            let read = Result { () throws(FileSourceError) in try source.read(file, offset: offset, length: length) }
+            result.withLock { $0 = read }
+            done.signal()
+        }
+    }
+
+    func wait() throws(FileSourceError) -> [UInt8] {
+        done.wait()
+        done.signal()
+        return try result.withLock { $0! }.get()
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import SluiceIO
+import SluiceTesting
+import Testing
+
+/// Broker Load through the real front door: `sluice serve` with `load.max_broker_load_job_concurrency`
+/// set, statements over the MySQL protocol, local files and an S3-compatible server, jobs kept
+/// across kill -9, privileges checked.
+@Suite(.serialized) struct BrokerLoadServerTests {
+    static let environment = [
+        "SLUICE_ROOT_PASSWORD": "rootpw", "SLUICE_LOAD_MAX_BROKER_LOAD_JOB_CONCURRENCY": "1",
+    ]
+
+    final class Server: @unchecked Sendable {
+        var process: ServerProcess
+        let mysqlPort: Int
+        let directory: String
+
+        init(directory: String) throws {
+            self.directory = directory
+            mysqlPort = freeTCPPort()
+            process = try ServerProcess(
+                dataDirectory: directory, arguments: ["--query-port", String(mysqlPort)],
+                environment: BrokerLoadServerTests.environment)
+        }
+
+        func restart() throws {
+            process.kill9()
+            process = try ServerProcess(
+                dataDirectory: directory, arguments: ["--query-port", String(mysqlPort)],
+                environment: BrokerLoadServerTests.environment)
+        }
+
+        func run(_ sql: String, user: String = "root", password: String = "rootpw", database: String? = "db")
+            async throws -> RawMySQLClient.Reply
+        {
+            let port = mysqlPort
+            return try await BlockingIO.run {
+                let client = try RawMySQLClient(port: port)
+                _ = try client.login(user: user, password: password, database: database)
+                return try client.query(sql)[0]
+            }
+        }
+
+        /// SHOW LOAD's row of `label` once its job ended.
+        func ended(_ label: String) async throws -> [String: String] {
+            var row = [String: String]()
+            let done = try await Eventually.until(timeout: .seconds(60), poll: .milliseconds(50)) {
+                guard case .rows(let columns, let rows, _) = try await run("SHOW LOAD WHERE LABEL = '\(label)'"),
+                    let first = rows.first
+                else { return false }
+                row = Dictionary(uniqueKeysWithValues: zip(columns, first.map { $0 ?? "NULL" }))
+                return row["State"] == "FINISHED" || row["State"] == "CANCELLED"
+            }
+            try #require(done, "job \(label) did not end: \(row)")
+            return row
+        }
+    }
+
+    func count(_ server: Server) async throws -> String? {
+        let reply = try await server.run("SELECT count(*) FROM t")
+        guard case .rows(_, let rows, _) = reply else { return "\(reply)" }
+        return rows.first?.first ?? nil
+    }
+
+    @Test(.timeLimit(.minutes(3))) func jobsRunInTheServerAndSurviveKill9() async throws {
+        let directory = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let files = directory + "-files"
+        try FileManager.default.createDirectory(atPath: files + "/csv", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: files) }
+        try Data("1,Lily,21\n2,Rose,22\n".utf8).write(to: URL(fileURLWithPath: files + "/csv/file1.csv"))
+        try Data("3,Alice,23\n".utf8).write(to: URL(fileURLWithPath: files + "/csv/file2.csv"))
+        let server = try Server(directory: directory)
+        for statement in [
+            "CREATE DATABASE db",
+            "CREATE TABLE db.t (id INT, name VARCHAR(20), score INT) DUPLICATE KEY(id)",
+            "CREATE USER reader IDENTIFIED BY 'readerpw'", "GRANT SELECT ON TABLE db.t TO reader",
+        ] {
+            let reply = try await server.run(statement, database: nil)
+            guard case .ok = reply else { Issue.record("\(statement): \(reply)"); return }
+        }
+        let load = """
+            LOAD LABEL db.l1 (DATA INFILE("file://\(files)/csv/*") INTO TABLE t COLUMNS TERMINATED BY "," (id,name,score))
+            WITH BROKER PROPERTIES("timeout"="3600")
+            """
+        // INSERT on the table is what a load needs.
+        let denied = try await server.run(load, user: "reader", password: "readerpw")
+        guard case .error(5203, _, let message) = denied else { Issue.record("\(denied)"); return }
+        #expect(message.hasPrefix("Access denied; you need (at least one of) the INSERT privilege(s)"))
+        let accepted = try await server.run(load)
+        guard case .ok = accepted else { Issue.record("\(accepted)"); return }
+        let row = try await server.ended("l1")
+        #expect(row["State"] == "FINISHED" && row["EtlInfo"] == "unselected.rows=0; dpp.abnorm.ALL=0; dpp.norm.ALL=3")
+        #expect(row["TaskInfo"] == "resource:N/A; timeout(s):3600; max_filter_ratio:0.0")
+        #expect(try await count(server) == "3")
+        // The reader sees the table, so it sees the job too.
+        guard case .rows(_, let seen, _) = try await server.run("SHOW LOAD", user: "reader", password: "readerpw")
+        else { Issue.record("SHOW LOAD failed"); return }
+        #expect(seen.map { $0[1] } == ["l1"])
+        let again = try await server.run(load)
+        guard case .error(_, _, let reused) = again else { Issue.record("\(again)"); return }
+        #expect(reused == "Label [l1] has already been used.")
+        // Killed and restarted: the finished job is still shown, the rows are there once.
+        try server.restart()
+        #expect(try await server.ended("l1")["State"] == "FINISHED")
+        #expect(try await count(server) == "3")
+    }
+}
