@@ -28,6 +28,9 @@ var targets: [Target] = [
     // zstd and bzip2 (Debian libzstd-dev, libbz2-dev) for compressed Stream Load bodies.
     .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
     .systemLibrary(name: "CBzip2", providers: [.apt(["libbz2-dev"])]),
+    // Parquet page codecs (SluiceFiles): snappy (Debian libsnappy-dev) and zlib's inflate for GZIP.
+    .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     // Pure values and byte codecs: types, values, encodings, pages, segments, CRC32C.
     .target(name: "SluiceFormat", dependencies: ["CSluiceSupport", "CLZ4"]),
     // File-system protocol, POSIX implementation, CRC-framed record log, lock file.
@@ -47,7 +50,8 @@ var targets: [Target] = [
     .target(
         name: "SluiceFiles",
         dependencies: [
-            "SluiceFormat", "SluiceIO", "SluiceStorage", "SluiceTxn", "SluiceLoad", "SluiceExpr", logging, nio,
+            "SluiceFormat", "SluiceIO", "SluiceStorage", "SluiceTxn", "SluiceLoad", "SluiceExpr", "CSnappy", "CZlib",
+            "CZstd", logging, nio,
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

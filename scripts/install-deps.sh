@@ -10,6 +10,7 @@ dpkg -s zlib1g-dev >/dev/null 2>&1 || need_apt+=(zlib1g-dev)   # gzip Stream Loa
 dpkg -s liblz4-dev >/dev/null 2>&1 || need_apt+=(liblz4-dev)   # page compression, lz4_frame bodies (CLZ4)
 dpkg -s libzstd-dev >/dev/null 2>&1 || need_apt+=(libzstd-dev)   # zstd Stream Load bodies (CZstd)
 dpkg -s libbz2-dev >/dev/null 2>&1 || need_apt+=(libbz2-dev)   # bzip2 Stream Load bodies (CBzip2)
+dpkg -s libsnappy-dev >/dev/null 2>&1 || need_apt+=(libsnappy-dev)   # SNAPPY Parquet pages (CSnappy)
 dpkg -s libedit-dev >/dev/null 2>&1 || need_apt+=(libedit-dev)   # sluice sql's line editing and history (CEdit)
 dpkg -s librdkafka-dev >/dev/null 2>&1 || need_apt+=(librdkafka-dev)   # Kafka client (CRdKafka)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)

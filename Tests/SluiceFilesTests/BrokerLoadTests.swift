@@ -195,6 +195,58 @@ import Testing
         #expect(try await f.finished("m2")["EtlInfo"] == "unselected.rows=0; dpp.abnorm.ALL=0; dpp.norm.ALL=2")
     }
 
+    @Test func parquetFilesLoadByColumnName() async throws {
+        let f = try Fixture()
+        let fixtures = ParquetReaderTests.fixtures
+        // By extension; the file's columns matched to the table's by name.
+        try f.run("LOAD LABEL db.pq1 (DATA INFILE(\"file://\(fixtures)/p.parquet\") INTO TABLE t) WITH BROKER")
+        let row = try await f.finished("pq1")
+        #expect(row["State"] == "FINISHED", "\(row["ErrorMsg"] ?? "")")
+        #expect(row["EtlInfo"] == "unselected.rows=0; dpp.abnorm.ALL=0; dpp.norm.ALL=3")
+        #expect(
+            try f.run("SELECT id, name, score FROM t ORDER BY id") == [
+                ["1", "Lily", "21"], ["2", "Rose", "22"], ["3", "Alice", "23"],
+            ])
+        // A column list (file names), SET and WHERE apply as for CSV; every logical type lands.
+        try f.run(
+            """
+            CREATE TABLE typed (i32 INT, i64 BIGINT, d18 DECIMAL(27, 9), dt DATE, ts DATETIME, s VARCHAR(40),
+              f64 DOUBLE, b BOOLEAN) DUPLICATE KEY(i32)
+            """)
+        try f.run(
+            """
+            LOAD LABEL db.pq2 (DATA INFILE("file://\(fixtures)/types-*.parquet") INTO TABLE typed FORMAT AS "parquet"
+              (i32, i64, d18, dt, ts_us_utc, s, f64, b) SET (ts = ts_us_utc) WHERE i32 IS NOT NULL)
+            WITH BROKER PROPERTIES ("timezone" = "UTC")
+            """)
+        let typed = try await f.finished("pq2")
+        #expect(typed["State"] == "FINISHED", "\(typed["ErrorMsg"] ?? "")")
+        #expect(typed["EtlInfo"] == "unselected.rows=4; dpp.abnorm.ALL=0; dpp.norm.ALL=16")
+        #expect(
+            try f.run("SELECT i32, i64, d18, dt, ts, s, f64, b FROM typed WHERE i32 = 2147483647 LIMIT 1") == [
+                [
+                    "2147483647", "9223372036854775807", "-1.000000000", "1970-01-01", "1970-01-01 00:00:00", "",
+                    "-1e+300", "0",
+                ]
+            ])
+        // A nested file and a file that is not Parquet cancel their jobs with the reason.
+        try f.run("LOAD LABEL db.pq3 (DATA INFILE(\"file://\(fixtures)/nested.parquet\") INTO TABLE t) WITH BROKER")
+        let nested = try await f.finished("pq3")
+        #expect(nested["State"] == "CANCELLED")
+        #expect(nested["ErrorMsg"]?.hasPrefix("type:LOAD_RUN_FAIL; msg:") == true)
+        #expect(nested["ErrorMsg"]?.contains("Column 'tags' is nested") == true, "\(nested)")
+        try f.write("bad/x.parquet", "1,Lily,21\n")
+        try f.run("LOAD LABEL db.pq4 (DATA INFILE(\"file://\(f.data)/bad/x.parquet\") INTO TABLE t) WITH BROKER")
+        #expect(try await f.finished("pq4")["ErrorMsg"]?.contains("is not a Parquet file") == true)
+        // A table column the file lacks.
+        try f.run("CREATE TABLE wide (id INT, name VARCHAR(20), score INT, extra INT) DUPLICATE KEY(id)")
+        try f.run("LOAD LABEL db.pq5 (DATA INFILE(\"file://\(fixtures)/p.parquet\") INTO TABLE wide) WITH BROKER")
+        #expect(
+            try await f.finished("pq5")["ErrorMsg"]?.contains(
+                "Column 'extra' is not in Parquet file") == true)
+        #expect(try f.count() == "3")
+    }
+
     @Test func badStatementsAreRefusedWithTheReason() throws {
         let f = try Fixture()
         func refused(_ sql: String) -> String? {

@@ -125,9 +125,6 @@ package final class BrokerLoadManager: Sendable {
         let properties: FileLoadProperties
         do throws(LoadError) {
             properties = try FileLoadProperties(rawProperties)
-            if try description.resolvedFormat() == .parquet {
-                throw LoadError(.invalidArgument, "Parquet files cannot be loaded yet: load CSV or JSON files")
-            }
             _ = try description.loadOptions(properties)
         } catch {
             throw BrokerLoadError(.invalidArgument, error.message)
@@ -348,12 +345,19 @@ package final class BrokerLoadManager: Sendable {
             }
         }
         do {
-            try FileFeed(source: source).feed(files, into: load, interrupt: interruption) { bytes in
-                state.withLock { s in
-                    update(id, in: &s, journal: false) { job in
-                        job.counters.scanBytes = bytes; return nil
+            let progress: (Int) -> Void = { bytes in
+                self.state.withLock { s in
+                    self.update(id, in: &s, journal: false) { job in
+                        job.counters.scanBytes = bytes
+                        return nil
                     }
                 }
+            }
+            if try description.resolvedFormat() == .parquet {
+                try ParquetFeed(source: source, timeZone: options.timeZone).feed(
+                    files, into: load, interrupt: interruption, progress: progress)
+            } else {
+                try FileFeed(source: source).feed(files, into: load, interrupt: interruption, progress: progress)
             }
         } catch {
             let failure: BrokerLoadFailure
@@ -365,6 +369,9 @@ package final class BrokerLoadManager: Sendable {
             case let read as FileSourceError:
                 failure = BrokerLoadFailure(.loadRunFail, read.message)
                 _ = load.abort(read.message, code: .invalidArgument)
+            case let parquet as ParquetError:
+                failure = BrokerLoadFailure(.loadRunFail, parquet.message)
+                _ = load.abort(parquet.message, code: .invalidArgument)
             case let loadError as LoadError:
                 failure = BrokerLoadFailure(.loadRunFail, loadError.message)
                 _ = load.abort(loadError.message, code: loadError.code)

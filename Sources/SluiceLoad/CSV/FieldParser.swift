@@ -1,14 +1,14 @@
-import SluiceFormat
+package import SluiceFormat
 
 /// Values of one source field that did not convert: the row in its batch and the text.
 package typealias ParseFailures = [(row: Int, text: String)]
 
 /// Converts one text field straight into a typed column (the CSV fast path: no intermediate
 /// string column). Same rules as ``CastKernel`` from a string.
-enum FieldParser {
+package enum FieldParser {
     /// Appends the value of `text` to `column`; on a conversion failure appends NULL and returns false.
     @inline(__always)
-    static func append(_ text: UnsafeRawBufferPointer, to column: inout ColumnVector) -> Bool {
+    package static func append(_ text: UnsafeRawBufferPointer, to column: inout ColumnVector) -> Bool {
         let bytes = text.bindMemory(to: UInt8.self)
         let type = column.type
         switch type {

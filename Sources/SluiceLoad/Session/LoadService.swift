@@ -1,3 +1,4 @@
+package import SluiceFormat
 import SluiceIO
 package import SluiceStorage
 package import SluiceTxn
@@ -220,6 +221,21 @@ package final class RunningLoad: @unchecked Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         try session.consume(chunk)
+        readTime += clock.now - start
+    }
+
+    /// The source fields and their arrival types (see ``LoadSession/sourceFieldNames``).
+    package var sourceFieldNames: [String] { session.sourceFieldNames }
+    package var sourceFieldTypes: [ColumnType?] { session.sourceFieldTypes }
+
+    /// Adds rows given as source columns (see ``LoadSession/consume(columns:failures:rows:bytes:describe:)``).
+    package func consume(
+        columns: [ColumnVector], failures: [ParseFailures], rows: Int, bytes: Int,
+        describe: @escaping @Sendable (Int) -> [UInt8]
+    ) throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try session.consume(columns: columns, failures: failures, rows: rows, bytes: bytes, describe: describe)
         readTime += clock.now - start
     }
 

@@ -1,6 +1,6 @@
 import Dispatch
 import SluiceExpr
-import SluiceFormat
+package import SluiceFormat
 import SluiceIO
 package import SluiceStorage
 import Synchronization
@@ -321,6 +321,35 @@ package final class LoadSession: @unchecked Sendable {
                     }
                 }
             }
+        }
+    }
+
+    /// The source fields this load reads, in order: the `columns` names, else the table's
+    /// columns. Columnar files match them by name.
+    package var sourceFieldNames: [String] { mapping.sourceNames }
+
+    /// The type each source field arrives in: its table column's when the field feeds that column
+    /// directly, else nil (text, for expressions).
+    package var sourceFieldTypes: [ColumnType?] {
+        mapping.directTargets.map { $0.map { table.schema.columns[$0].type } }
+    }
+
+    /// Adds `rows` rows given as source columns (columnar files): column `j` holds field `j` in
+    /// ``sourceFieldTypes``[j] (text where that is nil), `failures` the values that did not
+    /// convert; `describe` renders a row for the error log.
+    package func consume(
+        columns: [ColumnVector], failures: [ParseFailures], rows: Int, bytes: Int,
+        describe: @escaping @Sendable (Int) -> [UInt8]
+    ) throws {
+        precondition(!finished, "consume after finish")
+        precondition(columns.count == mapping.sourceNames.count && columns.allSatisfy { $0.count == rows })
+        BackgroundWork.enter()
+        try rethrowConverterFailure()
+        receivedBytes += bytes
+        let parsed = parsedTargets(columns, failures)
+        try enqueue { [self] in
+            shared.withLock { $0.counters.totalRows += rows }
+            try convertAndWrite(columns, rows: rows, parsed: parsed, rawRow: describe)
         }
     }
 
