@@ -4,8 +4,8 @@ import json, os, shutil, subprocess, sys, tempfile, time, urllib.request, base64
 
 import duckdb
 
-CSV_ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 5_000_000
-JSON_ROWS = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
+CSV_ROWS = int(sys.argv[1]) if __name__ == "__main__" and len(sys.argv) > 1 else 5_000_000
+JSON_ROWS = int(sys.argv[2]) if __name__ == "__main__" and len(sys.argv) > 2 else 1_000_000
 PORT = 18931
 RUNS = 2
 

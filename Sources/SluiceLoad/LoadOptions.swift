@@ -34,6 +34,9 @@ package struct LoadOptions: Sendable {
     package var partitions: [String]?
     /// Bytes the load may buffer before flushing segments.
     package var memoryLimit: Int = 48 << 20
+    /// Segment flushes in flight at once (file loads: one per core). The memory limit is shared
+    /// among them, so the load holds about as much as with one.
+    package var flushDepth = 1
     /// Leading lines to skip (`skip_header`).
     package var skipHeader = 0
     /// Drop spaces around separators outside enclosures (`trim_space`).

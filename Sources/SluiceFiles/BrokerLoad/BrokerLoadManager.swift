@@ -412,6 +412,8 @@ package final class BrokerLoadManager: Sendable {
             metadata: [
                 "label": "\(initial.label)", "files": "\(files.count)", "bytes": "\(size)",
                 "loaded": "\(counters.loadedRows)", "filtered": "\(counters.filteredRows)",
+                "read_ms": "\(result.readMilliseconds)", "write_ms": "\(result.writeMilliseconds)",
+                "commit_ms": "\(result.commitMilliseconds)", "total_ms": "\(result.totalMilliseconds)",
             ])
     }
 

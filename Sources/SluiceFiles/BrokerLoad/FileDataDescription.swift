@@ -220,6 +220,7 @@ package struct FileLoadProperties: Codable, Sendable, Hashable {
         options.jsonRoot = jsonRoot
         options.debeziumEnvelope = envelope == "debezium"
         options.nowMicros = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        options.flushDepth = max(1, ProcessInfo.processInfo.activeProcessorCount)
         return options
     }
 

@@ -192,11 +192,72 @@ struct ParquetChunkDecoder {
         }
     }
 
+    /// Whether PLAIN values of this column land in the target lane as they are: integers whose
+    /// meaning is the number, into a type that holds every value of their width; doubles.
+    private var copiesPlainValues: Bool {
+        switch (column.physical, column.logical, converter.target) {
+        case (.int32, .none, .int), (.int32, .none, .bigint), (.int64, .none, .bigint): true
+        case (.int32, .integer(_, true), .int), (.int32, .integer(_, true), .bigint): true
+        case (.int64, .integer(_, true), .bigint): true
+        case (.int64, .timestamp(false, .micros), .datetime): true
+        case (.double, .none, .double), (.float, .none, .float), (.float, .none, .double): true
+        default: false
+        }
+    }
+
+    /// PLAIN values copied straight into the lane (see ``copiesPlainValues``).
+    private func copyPlain(
+        _ raw: UnsafeRawBufferPointer, count: Int, levels: [UInt32]?, into out: inout ColumnVector
+    ) throws(ParquetError) {
+        let width = column.physical == .int32 || column.physical == .float ? 4 : 8
+        let present = levels.map { $0.reduce(0) { $0 + Int($1) } } ?? count
+        guard present * width <= raw.count else { throw Self.corrupt(column, "fewer values than rows") }
+        var next = 0
+        func value(_ i: Int) -> (Int64, Double) {
+            switch column.physical {
+            case .int32: (Int64(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: Int32.self))), 0)
+            case .int64: (Int64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: Int64.self)), 0)
+            case .float:
+                (
+                    0,
+                    Double(
+                        Float(
+                            bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                    )
+                )
+            default:
+                (0, Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
+            }
+        }
+        let doubles = column.physical == .float || column.physical == .double
+        if levels == nil && out.nulls.isEmpty {
+            if doubles {
+                out.doubles.reserveCapacity(out.doubles.count + count)
+                for i in 0..<count { out.doubles.append(value(i).1) }
+            } else {
+                out.ints.reserveCapacity(out.ints.count + count)
+                for i in 0..<count { out.ints.append(value(i).0) }
+            }
+            out.count += count
+            return
+        }
+        for row in 0..<count {
+            if let levels, levels[row] == 0 {
+                out.appendNull()
+                continue
+            }
+            let (i, d) = value(next)
+            next += 1
+            if doubles { out.appendDouble(d) } else { out.appendInt(i) }
+        }
+    }
+
     /// PLAIN values, NULLs where `levels` says so.
     private mutating func readPlain(
         _ raw: UnsafeRawBufferPointer, count: Int, levels: [UInt32]?, into out: inout ColumnVector,
         failures: inout ParseFailures, firstRow: Int
     ) throws(ParquetError) {
+        if copiesPlainValues { return try copyPlain(raw, count: count, levels: levels, into: &out) }
         var position = 0
         var bit = 0
         let width: Int

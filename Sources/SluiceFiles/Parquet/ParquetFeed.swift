@@ -1,12 +1,19 @@
+import Dispatch
+import Foundation
 package import SluiceExpr
 import SluiceFormat
+import SluiceIO
 package import SluiceLoad
+import Synchronization
 
 /// Feeds Parquet files into an open load: each file's row groups, only the columns the load reads
 /// (matched by name), decoded straight into the load's source columns.
 package struct ParquetFeed: Sendable {
     package let source: any FileStore
     package let timeZone: SessionTimeZone
+
+    /// Row groups decoded at once (the machine's cores by default).
+    package var parallelism = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     package init(source: any FileStore, timeZone: SessionTimeZone) {
         self.source = source
@@ -42,11 +49,26 @@ package struct ParquetFeed: Sendable {
             let groups = parquet.metadata.rowGroups
             let totalBytes = max(1, groups.reduce(0) { $0 + $1.columns.reduce(0) { $0 + Int($1.compressedSize) } })
             var groupBytes = 0
+            // Row groups decode side by side, one per core, handed to the load in order.
+            var pending = [DecodedRowGroup]()
+            var next = 0
+            func schedule() {
+                while next < groups.count && pending.count < parallelism {
+                    pending.append(
+                        DecodedRowGroup(
+                            file: parquet, group: next, columns: indices, targets: types, timeZone: timeZone,
+                            concurrently: groups.count == 1))
+                    next += 1
+                }
+            }
+            schedule()
             for (g, group) in groups.enumerated() {
                 if let error = interrupt() { throw FileFeed.Interrupted(error: error) }
                 let rows = Int(group.rowCount)
-                let (columns, failures) = try parquet.read(
-                    rowGroup: g, columns: indices, targets: types, timeZone: timeZone)
+                let decoded = pending.removeFirst()
+                precondition(decoded.group == g)
+                let (columns, failures) = try decoded.wait()
+                schedule()
                 let bytes = group.columns.reduce(0) { $0 + Int($1.compressedSize) }
                 try load.consume(
                     columns: columns, failures: failures, rows: rows, bytes: bytes,
@@ -81,5 +103,33 @@ package struct ParquetFeed: Sendable {
             }
             return out
         }
+    }
+}
+
+/// One row group being decoded on a background thread.
+private final class DecodedRowGroup: Sendable {
+    let group: Int
+    private let done = DispatchSemaphore(value: 0)
+    private let result = Mutex<Result<(columns: [ColumnVector], failures: [ParseFailures]), any Error>?>(nil)
+
+    init(
+        file: ParquetFile, group: Int, columns: [Int], targets: [ColumnType], timeZone: SessionTimeZone,
+        concurrently: Bool
+    ) {
+        self.group = group
+        BackgroundWork.async { [self] in
+            let decoded = Result {
+                try file.read(
+                    rowGroup: group, columns: columns, targets: targets, timeZone: timeZone, concurrently: concurrently)
+            }
+            result.withLock { $0 = decoded }
+            done.signal()
+        }
+    }
+
+    func wait() throws -> (columns: [ColumnVector], failures: [ParseFailures]) {
+        done.wait()
+        done.signal()
+        return try result.withLock { $0! }.get()
     }
 }

@@ -67,48 +67,65 @@ package final class ParquetFile: Sendable {
             ?? metadata.columns.firstIndex { $0.name.lowercased() == name.lowercased() }
     }
 
-    /// Reads row group `group`'s `columns` (by index), each converted to its `targets` type;
-    /// the column chunks are fetched concurrently.
+    /// Reads row group `group`'s `columns` (by index), each converted to its `targets` type.
+    /// - Parameter concurrently: fetch and decode the column chunks on one task each (a single
+    ///   row group read alone); otherwise one after the other (row groups read side by side).
     /// - Returns: the source columns and, per column, the values that did not convert.
     package func read(
-        rowGroup group: Int, columns: [Int], targets: [ColumnType], timeZone: SessionTimeZone
+        rowGroup group: Int, columns: [Int], targets: [ColumnType], timeZone: SessionTimeZone,
+        concurrently: Bool = true
     ) throws -> (columns: [ColumnVector], failures: [ParseFailures]) {
         let rowGroup = metadata.rowGroups[group]
         let rows = Int(rowGroup.rowCount)
-        let chunks = columns.map { rowGroup.columns[$0] }
-        var fetched = [Result<[UInt8], FileSourceError>?](repeating: nil, count: chunks.count)
-        let box = Mutex(fetched)
-        let file = self.file
-        let source = self.source
-        BackgroundWork.parallel(chunks.count) { k in
-            let chunk = chunks[k]
-            let bytes = Result { () throws(FileSourceError) in
-                try source.read(file, offset: Int(chunk.start), length: Int(chunk.compressedSize))
+        let results = Mutex([Result<(ColumnVector, ParseFailures), any Error>?](repeating: nil, count: columns.count))
+        guard concurrently else {
+            var vectors = [ColumnVector]()
+            var failures = [ParseFailures]()
+            for (k, index) in columns.enumerated() {
+                let (vector, failed) = try decode(
+                    rowGroup.columns[index], column: index, rows: rows, target: targets[k], timeZone: timeZone)
+                vectors.append(vector)
+                failures.append(failed)
             }
-            box.withLock { $0[k] = bytes }
+            return (vectors, failures)
         }
-        fetched = box.withLock { $0 }
+        BackgroundWork.parallel(columns.count) { k in
+            let result = Result {
+                try self.decode(
+                    rowGroup.columns[columns[k]], column: columns[k], rows: rows,
+                    target: targets[k], timeZone: timeZone)
+            }
+            results.withLock { $0[k] = result }
+        }
         var vectors = [ColumnVector]()
         var failures = [ParseFailures]()
-        for (k, index) in columns.enumerated() {
-            let bytes = try fetched[k]!.get()
-            guard bytes.count == Int(chunks[k].compressedSize) else {
-                throw ParquetError(.corrupt, "\(file.path): a column chunk is cut short: the file is truncated")
-            }
-            var decoder = ParquetChunkDecoder(
-                column: metadata.columns[index], codec: chunks[k].codec, target: targets[k], timeZone: timeZone)
-            var vector = ColumnVector(type: targets[k], capacity: rows)
-            var failed = ParseFailures()
-            do {
-                try withBytes(bytes) { (raw) throws(ParquetError) in
-                    try decoder.decode(raw, rows: rows, into: &vector, failures: &failed, firstRow: 0)
-                }
-            } catch {
-                throw ParquetError(error.code, "\(file.path): \(error.message)")
-            }
+        for result in results.withLock({ $0 }) {
+            let (vector, failed) = try result!.get()
             vectors.append(vector)
             failures.append(failed)
         }
         return (vectors, failures)
+    }
+
+    /// One column chunk: fetched with one ranged read, decoded into a source column.
+    private func decode(
+        _ chunk: ParquetColumnChunk, column index: Int, rows: Int, target: ColumnType, timeZone: SessionTimeZone
+    ) throws -> (ColumnVector, ParseFailures) {
+        let bytes = try source.read(file, offset: Int(chunk.start), length: Int(chunk.compressedSize))
+        guard bytes.count == Int(chunk.compressedSize) else {
+            throw ParquetError(.corrupt, "\(file.path): a column chunk is cut short: the file is truncated")
+        }
+        var decoder = ParquetChunkDecoder(
+            column: metadata.columns[index], codec: chunk.codec, target: target, timeZone: timeZone)
+        var vector = ColumnVector(type: target, capacity: rows)
+        var failed = ParseFailures()
+        do {
+            try withBytes(bytes) { (raw) throws(ParquetError) in
+                try decoder.decode(raw, rows: rows, into: &vector, failures: &failed, firstRow: 0)
+            }
+        } catch {
+            throw ParquetError(error.code, "\(file.path): \(error.message)")
+        }
+        return (vector, failed)
     }
 }

@@ -183,11 +183,15 @@ struct ParquetValueConverter {
         }
     }
 
-    static func power(_ n: Int) -> Int128 {
-        var p: Int128 = 1
-        for _ in 0..<min(n, 38) { p *= 10 }
-        return p
-    }
+    /// 10^n for n in 0...38.
+    @inline(__always)
+    static func power(_ n: Int) -> Int128 { powers[min(max(n, 0), 38)] }
+
+    private static let powers: [Int128] = {
+        var table = [Int128(1)]
+        for _ in 1...38 { table.append(table.last! * 10) }
+        return table
+    }()
 
     /// A big-endian two's complement integer of up to 16 bytes.
     static func bigEndian(_ bytes: UnsafeRawBufferPointer) -> Int128? {

@@ -85,11 +85,11 @@ package final class LoadSession: @unchecked Sendable {
         log.binaryRows = options.format == .avro
         self.shared = Mutex(Shared(errorLog: log))
         do {
-            self.writer = try engine.makeWriter(
-                table: table,
-                options: WriteOptions(
-                    partitions: options.partitions, memoryLimit: options.memoryLimit,
-                    partialColumns: model.partialColumns, mergeCondition: model.mergeCondition))
+            var write = WriteOptions(
+                partitions: options.partitions, memoryLimit: options.memoryLimit / max(1, options.flushDepth),
+                partialColumns: model.partialColumns, mergeCondition: model.mergeCondition)
+            write.flushDepth = options.flushDepth
+            self.writer = try engine.makeWriter(table: table, options: write)
         } catch let error as StorageError {
             throw LoadError(.invalidArgument, error.message)
         }

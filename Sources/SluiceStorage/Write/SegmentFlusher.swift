@@ -2,11 +2,12 @@ import Dispatch
 import SluiceIO
 import Synchronization
 
-/// Encodes and writes segments on a background thread while the load keeps parsing, so a load
-/// uses a second core. At most `depth` flushes are in flight (each holds one tablet buffer), which
-/// bounds memory to about (depth + 1) × the load's memory limit.
+/// Encodes and writes segments on background threads while the load keeps parsing, so a load
+/// uses more cores. At most `depth` flushes are in flight (each holds one tablet buffer), which
+/// bounds memory to about (depth + 1) × the load's memory limit. Flushes of one tablet run in
+/// order on that tablet's queue; different tablets' flushes run side by side.
 final class SegmentFlusher: Sendable {
-    private let queue = BackgroundWork.serialQueue(label: "sluice.segment-flush")
+    private let queues = Mutex<[Int64: DispatchQueue]>([:])
     private let group = DispatchGroup()
     private let slots: DispatchSemaphore
     private let state = Mutex<State>(State())
@@ -16,13 +17,19 @@ final class SegmentFlusher: Sendable {
         var error: (any Error)?
     }
 
-    init(depth: Int = 1) { slots = DispatchSemaphore(value: depth) }
+    init(depth: Int = 1) { slots = DispatchSemaphore(value: max(1, depth)) }
 
     /// Queues `work` (blocks while `depth` flushes are already in flight).
     func submit(tablet: Int64, _ work: @escaping @Sendable () throws -> [SegmentMeta]) throws {
         try rethrowFailure()
         slots.wait()
         group.enter()
+        let queue = queues.withLock { queues in
+            if let queue = queues[tablet] { return queue }
+            let queue = BackgroundWork.serialQueue(label: "sluice.segment-flush")
+            queues[tablet] = queue
+            return queue
+        }
         queue.async { [self] in
             BackgroundWork.enter()
             defer {

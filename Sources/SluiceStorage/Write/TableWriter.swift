@@ -23,6 +23,9 @@ package struct WriteOptions: Sendable {
     /// Delete operations are honoured on UNIQUE KEY tables too (SQL DELETE; loads' `__op` is
     /// ignored there).
     package var acceptsDeletes = false
+    /// Segment flushes in flight at once (different tablets encode side by side). Each holds a
+    /// buffer of up to `memoryLimit` bytes.
+    package var flushDepth = 1
 
     package init(
         partitions: [String]? = nil, memoryLimit: Int = 256 << 20, partialColumns: [Int]? = nil,
@@ -61,7 +64,7 @@ package final class TableWriter {
     private var buffers: [Int64: TabletBuffer] = [:]
     private var bufferedBytes = 0
     private var finished = false
-    private let flusher = SegmentFlusher()
+    private let flusher: SegmentFlusher
     private let keyIndices: [Int]
     private let notNullColumns: [Int]
     /// Set for PRIMARY and UNIQUE KEY tables: flushes keep the last row per key.
@@ -90,6 +93,7 @@ package final class TableWriter {
         self.engine = engine
         self.table = table
         self.options = options
+        self.flusher = SegmentFlusher(depth: options.flushDepth)
         self.router = try RowRouter(table: table, allowedPartitionNames: options.partitions)
         self.keyIndices = table.keyColumnIndices
         self.notNullColumns = table.schema.columns.indices.filter { !table.schema.columns[$0].isNullable }
