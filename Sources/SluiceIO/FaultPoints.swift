@@ -36,6 +36,7 @@ package enum FaultPoints {
         "storage.after_commit_record", "storage.before_compaction_swap", "storage.after_compaction_swap",
         "storage.mid_checkpoint", "storage.segment_write", "storage.journal_write", "stream_load.mid_body",
         "remote_load.after_begin", "remote_load.after_load", "remote_load.after_prepare", "remote_load.after_commit",
+        "pipe.after_commit",
     ]
 
     /// Arms `name`: `action` at hits `from`…`from + count − 1` (1-based).

@@ -7,7 +7,7 @@ package struct SQLError: Error, Sendable, CustomStringConvertible {
             case syntax, analysis, notFound, alreadyExists, dataQuality, internalError, timeout, cancelled, memoryLimit
             case unknownDatabase, unknownTable, unknownColumn, databaseExists, tableExists, labelExists, noDatabase
             case unknownVariable, readOnlyVariable, wrongValue, emptyQuery, killed, unsupported, unknownThread
-            case accessDenied, userOperationFailed, tooLong
+            case accessDenied, userOperationFailed, tooLong, filesNotFound
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -59,6 +59,8 @@ package struct SQLError: Error, Sendable, CustomStringConvertible {
         package static let userOperationFailed = Code(.userOperationFailed)
         /// The statement text is longer than `sql.max_statement_bytes`.
         package static let tooLong = Code(.tooLong)
+        /// FILES() or a file load's path matches nothing (StarRocks' ERR_NO_FILES_FOUND, 5600).
+        package static let filesNotFound = Code(.filesNotFound)
         package var description: String { base.rawValue }
     }
 

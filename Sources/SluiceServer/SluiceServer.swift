@@ -104,6 +104,10 @@ package enum SluiceServer {
         brokerLoad.start()
         defer { brokerLoad.shutdown() }
         executor.brokerLoad = brokerLoad
+        let pipes = PipeManager(engine: engine, runner: SQLPipeTaskRunner(executor: executor), logger: logger)
+        pipes.start()
+        defer { pipes.shutdown() }
+        executor.pipes = pipes
         executor.errorLogURL = { "http://\(advertised)/api/_load_error_log?file=\($0)" }
         executor.maxStatementBytes = configuration.maxStatementBytes
         ExprLimits.setMaxDepth(configuration.maxExpressionDepth)

@@ -108,3 +108,23 @@ extension StorageEngine {
         metaState.fileLoadJobs.values.sorted { $0.id < $1.id }
     }
 }
+
+extension StorageEngine {
+    // MARK: Pipe files
+
+    /// Journals pipe files added or changed; durable when this returns.
+    package func putPipeFiles(pipeID: Int64, _ files: [PipeFileEntry]) throws {
+        guard !files.isEmpty else { return }
+        try write { core in
+            guard core.meta.fileLoadJobs[pipeID] != nil else {
+                throw StorageError(.unknownTable, "Unknown pipe id \(pipeID)")
+            }
+            try journal(.putPipeFiles(pipeID: pipeID, files: files), in: &core)
+        }
+    }
+
+    /// A pipe's journaled files.
+    package func pipeFiles(pipeID: Int64) -> [PipeFileEntry] {
+        Array((metaState.pipeFiles[pipeID] ?? [:]).values)
+    }
+}

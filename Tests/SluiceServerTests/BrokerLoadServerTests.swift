@@ -106,4 +106,58 @@ import Testing
         #expect(try await server.ended("l1")["State"] == "FINISHED")
         #expect(try await count(server) == "3")
     }
+
+    /// Scenario 17: the server dies after a pipe task's transaction committed but before the
+    /// files were marked FINISHED; after the restart the file is FINISHED (found by its label)
+    /// and its rows are there once.
+    @Test(.timeLimit(.minutes(3))) func aPipeCrashBetweenCommitAndBookkeepingLoadsOnce() async throws {
+        let directory = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let files = directory + "-files"
+        try FileManager.default.createDirectory(atPath: files + "/in", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: files) }
+        try Data("1,Lily,21\n2,Rose,22\n".utf8).write(to: URL(fileURLWithPath: files + "/in/a.csv"))
+        let port = freeTCPPort()
+        var environment = Self.environment
+        environment["SLUICE_FAULTS"] = "pipe.after_commit=crash@1"
+        let crashing = try ServerProcess(
+            dataDirectory: directory, arguments: ["--query-port", String(port)], environment: environment)
+        func run(_ sql: String, database: String? = "db") async throws -> RawMySQLClient.Reply {
+            try await BlockingIO.run {
+                let client = try RawMySQLClient(port: port)
+                _ = try client.login(user: "root", password: "rootpw", database: database)
+                return try client.query(sql)[0]
+            }
+        }
+        for statement in [
+            "CREATE DATABASE db", "CREATE TABLE db.t (id INT, name VARCHAR(20), score INT) DUPLICATE KEY(id)",
+        ] {
+            _ = try await run(statement, database: nil)
+        }
+        let created = try await run(
+            """
+            CREATE PIPE p PROPERTIES ("AUTO_INGEST" = "FALSE") AS INSERT INTO t
+            SELECT * FROM FILES("path" = "file://\(files)/in/*", "format" = "csv", "csv.column_separator" = ",")
+            """)
+        guard case .ok = created else { Issue.record("\(created)"); return }
+        #expect(crashing.waitForExit(timeout: 60), "the fault point did not kill the server")
+        let restarted = try ServerProcess(
+            dataDirectory: directory, arguments: ["--query-port", String(port)], environment: Self.environment)
+        defer { restarted.kill9() }
+        let finished = try await Eventually.until(timeout: .seconds(30), poll: .milliseconds(100)) {
+            guard case .rows(_, let rows, _) = try await run("SELECT LOAD_STATE FROM information_schema.pipe_files")
+            else { return false }
+            return rows.map { $0[0] } == ["FINISHED"]
+        }
+        #expect(finished)
+        let count = try await run("SELECT count(*) FROM t")
+        guard case .rows(_, let rows, _) = count else { Issue.record("\(count)"); return }
+        #expect(rows == [["2"]])
+        // The one-shot pipe ends FINISHED, its counters including the recovered file.
+        let ended = try await Eventually.until(timeout: .seconds(30), poll: .milliseconds(100)) {
+            guard case .rows(_, let pipes, _) = try await run("SHOW PIPES") else { return false }
+            return pipes.first?[3] == "FINISHED" && pipes.first?[5]?.hasPrefix("{\"loadedFiles\":1,") == true
+        }
+        #expect(ended)
+    }
 }

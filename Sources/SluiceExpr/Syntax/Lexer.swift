@@ -76,7 +76,10 @@ package enum Lexer {
                 continue
             }
             let start = i
-            if isIdentStart(c) {
+            // `$1`, `$2`, …: FILES()'s names for CSV columns.
+            let positional = c == 36 && i + 1 < n && bytes[i + 1] >= 48 && bytes[i + 1] <= 57
+            if isIdentStart(c) || positional {
+                i += 1
                 while i < n, isIdentPart(bytes[i]) { i += 1 }
                 tokens.append(Token(kind: .word(String(decoding: bytes[start..<i], as: UTF8.self)), offset: start))
             } else if c >= 48 && c <= 57 || (c == 46 && i + 1 < n && bytes[i + 1] >= 48 && bytes[i + 1] <= 57) {

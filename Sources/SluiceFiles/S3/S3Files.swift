@@ -171,7 +171,7 @@ package final class S3Files: FileStore {
     }
 
     /// Epoch milliseconds of an ISO 8601 `LastModified` (`2026-12-05T10:00:00.000Z`); 0 if unreadable.
-    static func epochMillis(_ text: String) -> Int64 {
+    package static func epochMillis(_ text: String) -> Int64 {
         let bytes = Array(text.utf8)
         func number(_ from: Int, _ count: Int) -> Int64? {
             guard from + count <= bytes.count else { return nil }

@@ -409,3 +409,18 @@ final class SmallLock: @unchecked Sendable {
 struct SendableBytes: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
 }
+
+extension CSVRows {
+    /// Field `k` of row `row`: its bytes in `buffer`, or in `unescaped` when it had quotes or
+    /// escapes (a negative start).
+    package func field(
+        _ row: Int, _ k: Int, in buffer: UnsafeRawBufferPointer, unescaped: UnsafeRawBufferPointer
+    ) -> UnsafeRawBufferPointer {
+        let i = rowFields[row] + k
+        let s = fieldStarts[i]
+        let e = fieldEnds[i]
+        return s < 0
+            ? UnsafeRawBufferPointer(rebasing: unescaped[(-s - 1)..<e])
+            : UnsafeRawBufferPointer(rebasing: buffer[s..<e])
+    }
+}

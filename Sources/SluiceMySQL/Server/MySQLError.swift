@@ -43,6 +43,7 @@ package struct MySQLError: Error, Sendable, Equatable {
         case .unknownThread: self.init(code: 1094, sqlState: "HY000", error.message)
         case .accessDenied: self.init(code: 5203, sqlState: "42000", error.message)
         case .tooLong: self.init(code: 1064, sqlState: "42000", error.message)
+        case .filesNotFound: self.init(code: 5600, sqlState: "58030", error.message)
         case .userOperationFailed: self.init(code: 1396, sqlState: "HY000", error.message)
         case .analysis: self.init(code: 1064, sqlState: "HY000", analyzing(error.message))
         default: self.init(code: 1064, sqlState: "HY000", error.message)

@@ -7,7 +7,7 @@ import SluiceStorage
 enum InformationSchema {
     static let tables: [SystemTable] =
         [schemata, tablesTable, columns, tablesConfig, views, materializedViews]
-        + constraintTables + serverTables + loadTables
+        + constraintTables + serverTables + loadTables + pipeTables
 
     static let byName: [String: SystemTable] = Dictionary(uniqueKeysWithValues: tables.map { ($0.name, $0) })
 

@@ -1,3 +1,4 @@
+import SluiceFiles
 import SluiceFormat
 import SluiceRoutineLoad
 import SluiceStorage
@@ -42,6 +43,8 @@ package struct SystemCatalog: Sendable {
     let engine: StorageEngine
     let globals: GlobalVariables
     let routineLoad: RoutineLoadManager?
+    /// Pipes (`information_schema.pipes`, `pipe_files`); nil where none run.
+    var pipes: PipeManager? = nil
     /// What the session may see: rows about databases and tables it holds no privilege on are
     /// left out of every system table.
     let authorizer: Authorizer

@@ -24,9 +24,6 @@ struct BrokerLoadExecution {
         switch statement {
         case .load(let name, let descriptions, let storage, let properties):
             let database = try SQLExecutor.database(name, session)
-            for description in descriptions {
-                try authorizer.require(.insert, on: .table(database: database, name: description.table))
-            }
             try runningManager().submit(
                 database: database, label: name.name, descriptions: descriptions, storageProperties: storage,
                 properties: properties, user: "\(session.user)")

@@ -6,7 +6,13 @@ import SluiceStorage
 /// ``ScanPredicate``s so scans skip partitions and pages whose zone maps exclude them.
 enum PruningPredicates {
     static func extract(_ filter: Expr?, table: TableMeta) -> [ScanPredicate] {
+        extract(filter, columns: table.schema.columns.map { ($0.name, $0.type) })
+    }
+
+    /// The predicates on `columns` (by index into it; names matched case-insensitively).
+    static func extract(_ filter: Expr?, columns: [(name: String, type: ColumnType)]) -> [ScanPredicate] {
         guard let filter else { return [] }
+        let table = columns
         var conjuncts = [Expr]()
         func split(_ e: Expr) {
             if case .binary(.and, let a, let b) = e {
@@ -45,9 +51,11 @@ enum PruningPredicates {
         }
     }
 
-    static func predicate(_ op: BinaryOperator, _ name: String, _ literal: Expr, _ table: TableMeta) -> ScanPredicate? {
-        guard let index = table.schema.index(of: name) else { return nil }
-        let type = table.schema.columns[index].type
+    static func predicate(
+        _ op: BinaryOperator, _ name: String, _ literal: Expr, _ columns: [(name: String, type: ColumnType)]
+    ) -> ScanPredicate? {
+        guard let index = columns.firstIndex(where: { $0.name.lowercased() == name.lowercased() }) else { return nil }
+        let type = columns[index].type
         guard let value = constant(literal, as: type) else { return nil }
         switch op {
         case .equal: return ScanPredicate(column: index, lower: value, upper: value)

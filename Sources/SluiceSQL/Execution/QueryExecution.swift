@@ -174,6 +174,9 @@ struct QueryExecution {
                     return ([ColumnVector(type: .bigint, ints: values)], values.count)
                 },
                 statistics: { ScanStatistics() })
+        case .files(let properties, let alias):
+            let function = try FilesFunction(properties, fileSystem: engine.fileSystem, timeZone: session.timeZone)
+            return try function.makeSource(&select, alias: alias) { expandStar(&$0, names: $1) }
         case .table(let name, let alias):
             guard let database = name.database ?? session.database else {
                 throw SQLError(.noDatabase, "No database selected: qualify '\(name.name)' as db.\(name.name)")

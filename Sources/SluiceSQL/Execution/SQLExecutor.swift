@@ -29,6 +29,8 @@ package struct SQLExecutor: Sendable {
     package var logger: Logger?
     /// Runs Broker Load jobs; nil where none run (LOAD LABEL then fails).
     package var brokerLoad: BrokerLoadManager?
+    /// Runs pipes; nil where none run (CREATE PIPE then fails).
+    package var pipes: PipeManager?
     /// The HTTP URL of an error log by name (SHOW LOAD's `URL`).
     package var errorLogURL: (@Sendable (String) -> String)?
     /// Downloads CREATE FILE's URL (the server wires an HTTP client).
@@ -124,7 +126,7 @@ package struct SQLExecutor: Sendable {
 
     /// What `information_schema` reads, as `authorizer`'s session may see it.
     func catalog(_ authorizer: Authorizer) -> SystemCatalog {
-        SystemCatalog(engine: engine, globals: globals, routineLoad: routineLoad, authorizer: authorizer)
+        SystemCatalog(engine: engine, globals: globals, routineLoad: routineLoad, pipes: pipes, authorizer: authorizer)
     }
 
     /// A system variable's value as `session` sees it; nil for unknown names.
@@ -169,7 +171,17 @@ package struct SQLExecutor: Sendable {
         case let error as TransactionError: translate(error)
         case let error as ExprError: translate(error)
         case let error as BrokerLoadError: translate(error)
+        case let error as PipeError: translate(error)
         default: SQLError(.internalError, "\(error)")
+        }
+    }
+
+    static func translate(_ error: PipeError) -> SQLError {
+        switch error.code {
+        case .unknownDatabase: SQLError(.unknownDatabase, error.message)
+        case .unknownPipe: SQLError(.notFound, error.message)
+        case .alreadyExists: SQLError(.alreadyExists, error.message)
+        case .invalidArgument: SQLError(.analysis, error.message)
         }
     }
 
@@ -287,6 +299,20 @@ package struct SQLExecutor: Sendable {
                 engine: engine, session: session, authorizer: authorizer, download: downloadFile)
             if let result = try execution.run(statement) { return .rows(RowCursor(result, statistics: .init())) }
             return .ok(.init())
+        case .describeFiles(let properties):
+            let function = try FilesFunction(properties, fileSystem: engine.fileSystem, timeZone: session.timeZone)
+            let schema = try function.schema(of: try function.files())
+            return .rows(
+                RowCursor(
+                    ResultSet.strings(["Field", "Type", "Null"], schema.map { [$0.name, $0.type.sqlName, "YES"] }),
+                    statistics: .init()))
+        case .createTableAs(let name, let select, let properties, let ifNotExists):
+            return .ok(
+                try createTableAs(name, select, properties: properties, ifNotExists: ifNotExists, session: session))
+        case .pipe(let statement):
+            let execution = PipeExecution(engine: engine, manager: pipes, session: session, authorizer: authorizer)
+            if let result = try execution.run(statement) { return .rows(RowCursor(result, statistics: .init())) }
+            return .ok(.init())
         case .brokerLoad(let statement):
             let execution = BrokerLoadExecution(
                 engine: engine, manager: brokerLoad, session: session, authorizer: authorizer, errorLogURL: errorLogURL)
@@ -304,6 +330,53 @@ package struct SQLExecutor: Sendable {
             }
         }
         return .ok(QueryStatistics())
+    }
+
+    /// CREATE TABLE … AS SELECT: a DUPLICATE KEY table of the query's columns (first column the
+    /// key, hashed into buckets), filled by an INSERT of the query. The table is dropped again when
+    /// the INSERT fails, so a failed statement leaves nothing behind.
+    func createTableAs(
+        _ name: QualifiedName, _ select: SelectStatement, properties: [String: String], ifNotExists: Bool,
+        session: Session
+    ) throws -> QueryStatistics {
+        let database = try Self.database(name, session)
+        if ifNotExists, (try? engine.table(database: database, name: name.name)) != nil { return QueryStatistics() }
+        let folding = SessionFunctions(session: session, globals: globals)
+        let folded = try folding.fold(select)
+        let cursor = try QueryExecution(
+            engine: engine, session: session,
+            catalog: catalog(Authorizer(access: engine.access, session: session))
+        ).open(folded)
+        let columns = cursor.columns
+        cursor.close()
+        guard let first = columns.first else { throw SQLError(.analysis, "CREATE TABLE AS SELECT needs columns") }
+        let schema = columns.enumerated().map { index, column in
+            ColumnSchema(id: index, name: column.name, type: Self.storedType(column.type), isNullable: true)
+        }
+        var definition = TableDefinition(
+            name: name.name, columns: schema, keysType: .duplicate, keyColumns: [first.name],
+            distribution: Distribution(columns: [first.name], buckets: 2), properties: properties)
+        definition.distributionGiven = false
+        do {
+            try engine.createTable(database: database, definition, ifNotExists: false)
+        } catch let error as StorageError where error.code == .alreadyExists {
+            throw SQLError(.tableExists, error.message)
+        }
+        do {
+            let insert = InsertStatement(table: name, label: nil, columns: nil, source: .select(folded))
+            return Self.dml(
+                try InsertExecution(engine: engine, transactions: transactions, session: session).run(insert))
+        } catch {
+            try? engine.dropTable(database: database, name: name.name, ifExists: true)
+            throw error
+        }
+    }
+
+    /// The column type a table stores for a query column's type: inferred unbounded strings
+    /// become the longest VARCHAR.
+    static func storedType(_ type: ColumnType) -> ColumnType {
+        if case .varchar(let length) = type, length > 1_048_576 { return .varchar(length: 1_048_576) }
+        return type
     }
 
     static func dml(_ outcome: DMLOutcome) -> QueryStatistics {

@@ -1,3 +1,5 @@
+import Foundation
+import SluiceFiles
 import SluiceStorage
 
 /// Which privilege each statement needs, as StarRocks asks for it: CREATE DATABASE on the
@@ -36,6 +38,21 @@ extension Authorizer {
             try requireOnTable(.privilege(.update), update.table, session)
         case .select(let select):
             try checkSelect(select, session)
+        case .createTableAs(let name, let select, _, _):
+            try require(.createTable, on: .database(try SQLExecutor.database(name, session)))
+            try checkSelect(select, session)
+        case .describeFiles(let properties):
+            try checkFiles(properties)
+        case .pipe(.create(let name, _, _, _, let insert, _)):
+            try requireOnTable(.privilege(.insert), insert.table, session)
+            if case .select(let select) = insert.source { try checkSelect(select, session) }
+            _ = name
+        case .brokerLoad(.load(let label, let descriptions, _, _)):
+            let database = try SQLExecutor.database(label, session)
+            for description in descriptions {
+                try require(.insert, on: .table(database: database, name: description.table))
+            }
+            try checkLocalPaths(descriptions.flatMap(\.paths))
         case .routineLoad(.create(let job, let table, _, _, _)):
             try require(.insert, on: .table(database: try SQLExecutor.database(job, session), name: table))
         case .set(let assignments):
@@ -51,6 +68,18 @@ extension Authorizer {
 
     private func checkSelect(_ select: SelectStatement, _ session: Session) throws {
         if case .table(let name, _) = select.source { try requireOnTable(.privilege(.select), name, session) }
+        if case .files(let properties, _) = select.source { try checkFiles(properties) }
+    }
+
+    /// Reading the server's own files (FILES() or a load of `file://` paths) needs the FILE
+    /// privilege, as CREATE FILE does; S3 paths carry their own credentials.
+    func checkFiles(_ properties: [String: String]) throws {
+        let path = properties.first { $0.key.lowercased() == "path" }?.value ?? ""
+        try checkLocalPaths(path.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+    }
+
+    func checkLocalPaths(_ paths: [String]) throws {
+        if paths.contains(where: { !S3Location.isS3($0) }) { try require(.file, on: .system) }
     }
 
     /// `requirement` on a table (tables of `information_schema` are everyone's).

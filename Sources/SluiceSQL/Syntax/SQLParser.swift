@@ -21,6 +21,7 @@ package enum SQLParser {
         if let statement = try AccessStatementParser.parse(&s) { return statement }
         if let statement = try FileStatementParser.parse(&s) { return statement }
         if let statement = try BrokerLoadParser.parse(&s) { return statement }
+        if let statement = try PipeParser.parse(&s) { return statement }
         if let statement = try SessionStatementParser.parse(&s) { return statement }
         if s.accept("CREATE") {
             if s.accept("DATABASE") || s.accept("SCHEMA") {
@@ -70,6 +71,10 @@ package enum SQLParser {
         }
         if s.accept("SHOW") { return try parseShow(&s) }
         if s.accept("DESC") || s.accept("DESCRIBE") {
+            if s.current.isKeyword("FILES"), s.peek().isSymbol("(") {
+                s.advance()
+                return .describeFiles(try RoutineLoadParser.keyValues(&s))
+            }
             let name = try qualifiedName(&s)
             return s.accept("ALL") ? .describeAll(name) : .describe(name)
         }
@@ -358,6 +363,10 @@ enum SelectParser {
             try s.expectSymbol(")")
             try s.expectSymbol(")")
             return .generateSeries(start: start, end: end, step: step, alias: try alias(&s))
+        }
+        if s.current.isKeyword("FILES"), s.peek().isSymbol("(") {
+            s.advance()
+            return .files(try RoutineLoadParser.keyValues(&s), alias: try alias(&s))
         }
         let name = try SQLParser.qualifiedName(&s)
         if s.current.isKeyword("JOIN") || s.current.isSymbol(",") {

@@ -17,6 +17,11 @@ package enum Statement: Sendable {
     case createDatabase(name: String, ifNotExists: Bool)
     case dropDatabase(name: String, ifExists: Bool)
     case createTable(QualifiedName, TableDefinition, ifNotExists: Bool)
+    /// `CREATE TABLE [IF NOT EXISTS] t [PROPERTIES (...)] AS SELECT …`: the columns and types of
+    /// the query's result, DUPLICATE KEY on the first column.
+    case createTableAs(QualifiedName, SelectStatement, properties: [String: String], ifNotExists: Bool)
+    /// `DESC FILES(...)`: the schema FILES() infers.
+    case describeFiles([String: String])
     case dropTable(QualifiedName, ifExists: Bool)
     case truncateTable(QualifiedName)
     case addPartitions(QualifiedName, [PartitionDefinition], buckets: Int?)
@@ -40,6 +45,8 @@ package enum Statement: Sendable {
     case showTransactions(database: String?, filter: TransactionFilter?)
     /// LOAD LABEL, CANCEL LOAD, SHOW LOAD (Broker Load).
     case brokerLoad(BrokerLoadStatement)
+    /// CREATE / ALTER / DROP PIPE, SHOW PIPES.
+    case pipe(PipeStatement)
     case insert(InsertStatement)
     /// `DELETE FROM t [PARTITION …] [WHERE …]`.
     case delete(DeleteStatement)
@@ -133,6 +140,8 @@ package struct SelectStatement: Sendable {
         case table(QualifiedName, alias: String?)
         /// `TABLE(generate_series(start, end[, step]))`.
         case generateSeries(start: Expr, end: Expr, step: Expr?, alias: String?)
+        /// `FILES("path" = …, "format" = …, …)`: files read as a table (spec C.3).
+        case files([String: String], alias: String?)
     }
 
     package struct OrderItem: Sendable {

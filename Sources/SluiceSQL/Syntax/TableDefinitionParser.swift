@@ -9,6 +9,12 @@ enum TableDefinitionParser {
     static func parseCreateTable(_ s: inout TokenStream) throws(ExprError) -> Statement {
         let ifNotExists = try SQLParser.ifNotExistsClause(&s)
         let name = try SQLParser.qualifiedName(&s)
+        if !s.current.isSymbol("(") {
+            // CREATE TABLE … AS SELECT.
+            let properties = s.accept("PROPERTIES") ? try RoutineLoadParser.keyValues(&s) : [:]
+            try s.expect("AS")
+            return .createTableAs(name, try SelectParser.parse(&s), properties: properties, ifNotExists: ifNotExists)
+        }
         try s.expectSymbol("(")
         var columns = [ColumnSchema]()
         var declaredNullable = Set<String>()

@@ -22,3 +22,21 @@ package struct FileLoadJobRecord: Codable, Sendable, Hashable {
         self.payload = payload
     }
 }
+
+/// One file version a pipe knows (path + version: the S3 ETag or the modification time), with an
+/// opaque state its owner (SluiceFiles) encodes. Kept per pipe, changed by `putPipeFiles` records
+/// of just the files that changed.
+package struct PipeFileEntry: Codable, Sendable, Hashable {
+    package var path: String
+    package var version: String
+    package var payload: [UInt8]
+
+    package init(path: String, version: String, payload: [UInt8]) {
+        self.path = path
+        self.version = version
+        self.payload = payload
+    }
+
+    /// The key of a file version within its pipe.
+    package var key: String { path + "\u{0}" + version }
+}

@@ -42,8 +42,10 @@ package enum JournalRecord: Codable, Sendable {
     case dropFile(id: Int64)
     /// A file-load job (Broker Load, Pipe) created or changed: the whole record.
     case putFileLoadJob(FileLoadJobRecord)
-    /// A file-load job forgotten (label expiry, DROP PIPE).
+    /// A file-load job forgotten (label expiry, DROP PIPE), with its pipe files.
     case dropFileLoadJob(id: Int64)
+    /// Pipe files added or changed (the whole entry of each).
+    case putPipeFiles(pipeID: Int64, files: [PipeFileEntry])
 
     /// The record type byte in the log frame.
     var typeTag: UInt8 {
@@ -71,6 +73,7 @@ package enum JournalRecord: Codable, Sendable {
         case .dropFile: 21
         case .putFileLoadJob: 22
         case .dropFileLoadJob: 23
+        case .putPipeFiles: 24
         }
     }
 }

@@ -22,6 +22,8 @@ package struct MetaState: Codable, Sendable {
     package var files: [Int64: StoredFile] = [:]
     /// Broker Load jobs and pipes by id.
     package var fileLoadJobs: [Int64: FileLoadJobRecord] = [:]
+    /// Each pipe's file versions, by ``PipeFileEntry/key``.
+    package var pipeFiles: [Int64: [String: PipeFileEntry]] = [:]
 
     /// How many aborted transactions a database remembers (oldest forgotten first).
     package static let abortedPerDatabase = 10_000
@@ -29,7 +31,7 @@ package struct MetaState: Codable, Sendable {
     package init() {}
 
     private enum CodingKeys: String, CodingKey {
-        case databases, nextID, labels, prepared, aborted, jobs, access, files, fileLoadJobs
+        case databases, nextID, labels, prepared, aborted, jobs, access, files, fileLoadJobs, pipeFiles
     }
 
     /// Checkpoints written before a field existed decode it as empty.
@@ -44,6 +46,7 @@ package struct MetaState: Codable, Sendable {
         access = try c.decodeIfPresent(AccessControl.self, forKey: .access) ?? AccessControl()
         files = try c.decodeIfPresent([Int64: StoredFile].self, forKey: .files) ?? [:]
         fileLoadJobs = try c.decodeIfPresent([Int64: FileLoadJobRecord].self, forKey: .fileLoadJobs) ?? [:]
+        pipeFiles = try c.decodeIfPresent([Int64: [String: PipeFileEntry]].self, forKey: .pipeFiles) ?? [:]
     }
 
     package func database(named name: String) -> DatabaseMeta? {
@@ -101,6 +104,7 @@ package struct MetaState: Codable, Sendable {
         case .dropDatabase(let id):
             databases[id] = nil
             files = files.filter { $0.value.databaseID != id }
+            for job in fileLoadJobs.values where job.databaseID == id { pipeFiles[job.id] = nil }
             fileLoadJobs = fileLoadJobs.filter { $0.value.databaseID != id }
             labels[id] = nil
             aborted[id] = nil
@@ -176,6 +180,10 @@ package struct MetaState: Codable, Sendable {
             fileLoadJobs[job.id] = job
         case .dropFileLoadJob(let id):
             fileLoadJobs[id] = nil
+            pipeFiles[id] = nil
+        case .putPipeFiles(let pipeID, let files):
+            guard fileLoadJobs[pipeID] != nil else { return }
+            for file in files { pipeFiles[pipeID, default: [:]][file.key] = file }
         case .compact(let databaseID, let tableID, let tabletID, let inputs, let output):
             reserve(output.id)
             updateTable(databaseID, tableID) { table in

@@ -23,7 +23,7 @@ package struct ScanPredicate: Sendable, Hashable {
     }
 
     /// Whether some value in `[min, max]` may satisfy the predicate.
-    func mayMatch(min: Value, max: Value) -> Bool {
+    package func mayMatch(min: Value, max: Value) -> Bool {
         if let lower {
             let c = compareValues(max, lower)
             if c < 0 || (c == 0 && !lowerInclusive) { return false }

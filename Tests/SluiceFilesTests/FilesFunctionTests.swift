@@ -1,0 +1,173 @@
+import Foundation
+import SluiceFiles
+import SluiceIO
+import SluiceSQL
+import SluiceStorage
+import SluiceTesting
+import SluiceTxn
+import Testing
+
+/// FILES() through the SQL executor (spec C.6 scenarios 8–12): queries, INSERT, CREATE TABLE AS
+/// SELECT and DESC over local files and a real S3-compatible server.
+@Suite(.serialized) struct FilesFunctionTests {
+    static let fixtures = ParquetReaderTests.fixtures
+
+    final class Fixture: @unchecked Sendable {
+        let root = makeTemporaryDirectory("sluice-files")
+        let fs = PosixFileSystem()
+        let engine: StorageEngine
+        let executor: SQLExecutor
+        var session = Session(database: "db", nowMicros: 1_700_000_000_000_000)
+        var data: String { root + "/sl" }
+
+        init() throws {
+            engine = try StorageEngine(path: root + "/engine", fileSystem: fs)
+            executor = SQLExecutor(engine: engine, transactions: TransactionManager(engine: engine))
+            try run("CREATE DATABASE db")
+            try run("CREATE TABLE t (id INT, name VARCHAR(20), score INT) DUPLICATE KEY(id)")
+            try write("csv/file1.csv", "1,Lily,21\n2,Rose,22\n")
+            try write("csv/file2.csv", "3,Alice,23\n")
+        }
+
+        func write(_ relative: String, _ text: String) throws {
+            let path = data + "/" + relative
+            try fs.createDirectory(FilePath.parent(path))
+            let file = try fs.createFile(path)
+            try file.append(Array(text.utf8))
+            try file.close()
+        }
+
+        @discardableResult
+        func run(_ sql: String) throws(SQLError) -> [[String?]] {
+            switch try executor.execute(sql, session: session) {
+            case .rows(let result, _): return result.textRows
+            case .ok: return []
+            }
+        }
+
+        func columns(_ sql: String) throws -> [String] {
+            guard case .rows(let result, _) = try executor.execute(sql, session: session) else { return [] }
+            return result.columns.map(\.name)
+        }
+
+        deinit {
+            engine.close()
+            try? fs.removeTree(root)
+        }
+    }
+
+    @Test func csvQueriesAndTypes() throws {
+        let f = try Fixture()
+        let query =
+            "FILES(\"path\"=\"file://\(f.data)/csv/file1.csv\",\"format\"=\"csv\",\"csv.column_separator\"=\",\")"
+        // Scenario 8: columns $1, $2, $3.
+        #expect(try f.columns("SELECT * FROM \(query)") == ["$1", "$2", "$3"])
+        #expect(try f.run("SELECT * FROM \(query)") == [["1", "Lily", "21"], ["2", "Rose", "22"]])
+        #expect(
+            try f.run("DESC \(query)") == [
+                ["$1", "bigint(20)", "YES"], ["$2", "varchar(2147482624)", "YES"], ["$3", "bigint(20)", "YES"],
+            ])
+        // Globs over several files, expressions, WHERE, aggregates.
+        let all = "FILES(\"path\"=\"file://\(f.data)/csv/*\",\"format\"=\"csv\",\"csv.column_separator\"=\",\")"
+        #expect(try f.run("SELECT count(*), sum($3) FROM \(all)") == [["3", "66"]])
+        #expect(try f.run("SELECT upper($2) FROM \(all) WHERE $1 > 1 ORDER BY $1") == [["ROSE"], ["ALICE"]])
+        // Detection off: every column a string.
+        #expect(
+            try f.run(
+                "DESC FILES(\"path\"=\"file://\(f.data)/csv/file1.csv\",\"format\"=\"csv\",\"csv.column_separator\"=\",\",\"auto_detect_types\"=\"false\")"
+            ).map { $0[1] } == ["varchar(2147482624)", "varchar(2147482624)", "varchar(2147482624)"])
+        // INSERT … SELECT from FILES().
+        try f.run("INSERT INTO t SELECT * FROM \(all)")
+        #expect(try f.run("SELECT count(*) FROM t") == [["3"]])
+    }
+
+    @Test func parquetInsertDescribeAndUnion() throws {
+        let f = try Fixture()
+        let p = "FILES(\"path\"=\"file://\(Self.fixtures)/p.parquet\",\"format\"=\"parquet\")"
+        // Scenario 9.
+        #expect(
+            try f.run("DESC \(p)") == [
+                ["id", "int(11)", "YES"], ["name", "varchar(2147482624)", "YES"], ["score", "int(11)", "YES"],
+            ])
+        guard case .ok(let statistics) = try f.executor.execute("INSERT INTO t SELECT * FROM \(p)", session: f.session)
+        else { Issue.record("INSERT returned rows"); return }
+        #expect(statistics.affectedRows == 3)
+        #expect(statistics.dml?.label.hasPrefix("insert_") == true && statistics.dml?.transactionID != nil)
+        #expect(
+            try f.run("SELECT id, name, score FROM t ORDER BY id") == [
+                ["1", "Lily", "21"], ["2", "Rose", "22"], ["3", "Alice", "23"],
+            ])
+        // Scenario 10: FLOAT ∪ INT is DECIMAL(38, 9); CTAS creates that column.
+        try f.run(
+            "CREATE TABLE u AS SELECT * FROM FILES(\"path\"=\"file://\(Self.fixtures)/u/*.parquet\",\"format\"=\"parquet\")"
+        )
+        #expect(try f.run("DESC u").map { [$0[0], $0[1]] } == [["c1", "int"], ["c2", "decimal(38,9)"]])
+        #expect(
+            try f.run("SELECT c1, c2 FROM u ORDER BY c1") == [
+                ["1", "1.500000000"], ["2", "2.250000000"], ["3", "4.000000000"],
+            ])
+        // Projection and row-group pruning on a file of four row groups.
+        let groups = "FILES(\"path\"=\"file://\(Self.fixtures)/groups.parquet\",\"format\"=\"parquet\")"
+        guard
+            case .rows(let result, let scan) = try f.executor.execute(
+                "SELECT count(*), max(amount) FROM \(groups) WHERE id >= 9500", session: f.session)
+        else { Issue.record("no rows"); return }
+        #expect(result.textRows == [["500", "4999.5"]])
+        #expect(scan.scanRows == 1000, "only the last row group is read")
+        #expect(try f.run("SELECT city, count(*) FROM \(groups) GROUP BY city ORDER BY city").count == 4)
+    }
+
+    @Test func listingAndBadProperties() throws {
+        let f = try Fixture()
+        // Scenario 11.
+        let listed = try f.run("SELECT * FROM FILES(\"path\"=\"file://\(f.data)/csv/*\",\"list_files_only\"=\"true\")")
+        #expect(
+            listed.map { [$0[0], $0[1], $0[2]] } == [
+                ["\(f.data)/csv/file1.csv", "20", "0"], ["\(f.data)/csv/file2.csv", "11", "0"],
+            ])
+        #expect(listed.allSatisfy { $0[3]?.count == 19 })
+        try f.write("csv/deeper/file3.csv", "4,Bo,1\n")
+        let recursive = try f.run(
+            "SELECT path, size, is_dir FROM FILES(\"path\"=\"file://\(f.data)/\",\"list_files_only\"=\"true\",\"list_recursively\"=\"true\")"
+        )
+        #expect(recursive.contains { $0 == ["\(f.data)/csv/deeper", "0", "1"] })
+        #expect(recursive.contains { $0 == ["\(f.data)/csv/deeper/file3.csv", "7", "0"] })
+        func refused(_ sql: String) -> SQLError? { #expect(throws: SQLError.self) { try f.run(sql) } }
+        // Scenario 12: no JSON in FILES().
+        let json = refused("SELECT * FROM FILES(\"path\"=\"file://\(f.data)/csv/*\",\"format\"=\"json\")")
+        #expect(json?.code == .analysis && json?.message.contains("Unsupported format 'json'") == true)
+        let missing = refused("SELECT * FROM FILES(\"path\"=\"file://\(f.data)/none/*\",\"format\"=\"csv\")")
+        #expect(missing?.code == .filesNotFound)
+        #expect(missing?.message.hasPrefix("No files were found matching the pattern(s) or path(s): 'file://") == true)
+        #expect(refused("SELECT * FROM FILES(\"format\"=\"csv\")")?.message.contains("needs \"path\"") == true)
+        #expect(
+            refused("SELECT * FROM FILES(\"path\"=\"file:///x\",\"format\"=\"csv\",\"bogus\"=\"1\")")?.message
+                == "Unknown property 'bogus' of FILES(): use path, format, csv.* or aws.s3.* properties")
+        let notParquet = refused(
+            "SELECT * FROM FILES(\"path\"=\"file://\(f.data)/csv/file1.csv\",\"format\"=\"parquet\")")
+        #expect(notParquet?.message.contains("is not a Parquet file") == true)
+    }
+
+    @Test func s3FilesAndPrivileges() throws {
+        let f = try Fixture()
+        let server = try S3ServerProcess()
+        let s3 = S3Files(settings: try S3Settings(properties: server.properties()))
+        try s3.createBucket("sluice-test")
+        try s3.put(
+            bucket: "sluice-test", key: "pq/p.parquet",
+            bytes: Array(try Data(contentsOf: URL(fileURLWithPath: Self.fixtures + "/p.parquet"))))
+        let query =
+            "FILES(\"path\"=\"s3://sluice-test/pq/*.parquet\",\"format\"=\"parquet\", \(server.propertiesSQL()))"
+        #expect(try f.run("SELECT name FROM \(query) WHERE score >= 22 ORDER BY id") == [["Rose"], ["Alice"]])
+        // A user without the FILE privilege reads S3 (its own credentials) but not the server's files.
+        try f.run("CREATE USER ann IDENTIFIED BY 'pw'")
+        try f.run("GRANT SELECT ON ALL TABLES IN ALL DATABASES TO ann")
+        f.session.identity = UserIdentity("ann")
+        f.session.activeRoles = []
+        #expect(try f.run("SELECT count(*) FROM \(query)") == [["3"]])
+        let denied = #expect(throws: SQLError.self) {
+            try f.run("SELECT * FROM FILES(\"path\"=\"file:///etc/passwd\",\"format\"=\"csv\")")
+        }
+        #expect(denied?.code == .accessDenied)
+    }
+}
