@@ -129,7 +129,8 @@ var targets: [Target] = [
     .executableTarget(
         name: "sluice",
         dependencies: [
-            "SluiceServer", "SluiceKafka", "SluiceFormat", "SluiceStorage", "CEdit",
+            "SluiceServer", "SluiceKafka", "SluiceFormat", "SluiceStorage", "SluiceFiles", "SluiceIO", "CEdit",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]
     ),

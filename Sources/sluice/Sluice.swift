@@ -11,7 +11,7 @@ struct Sluice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A StarRocks-compatible data-loading engine.",
         version: SluiceVersion.current,
-        subcommands: [Serve.self, SQL.self, KafkaMock.self, Produce.self, Fsck.self, Config.self])
+        subcommands: [Serve.self, SQL.self, Load.self, KafkaMock.self, Produce.self, Fsck.self, Config.self])
 
     /// Without a subcommand: the help, and a failing exit (a script that forgot `serve` must
     /// not look successful).

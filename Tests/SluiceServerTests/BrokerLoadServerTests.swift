@@ -160,4 +160,53 @@ import Testing
         }
         #expect(ended)
     }
+
+    /// `sluice load`: files from a shell, one job per file version, plain lines when not at a
+    /// terminal; the same command again skips them; a changed file loads again.
+    @Test(.timeLimit(.minutes(3))) func sluiceLoadRunsOncePerFileVersion() async throws {
+        let directory = makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let files = directory + "-files"
+        try FileManager.default.createDirectory(atPath: files + "/csv", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: files) }
+        try Data("id|name|score\n1|Lily|21\n2|Rose|22\n".utf8).write(to: URL(fileURLWithPath: files + "/csv/a.csv"))
+        try Data("id|name|score\n3|Alice|23\n".utf8).write(to: URL(fileURLWithPath: files + "/csv/b.csv"))
+        let server = try await BlockingIO.run {
+            try ServerProcess(dataDirectory: directory, environment: ["SLUICE_ROOT_PASSWORD": "rootpw"])
+        }
+        defer { _ = server.terminate() }
+        let port = ["--port", String(server.port), "--password", "rootpw"]
+        for statement in ["CREATE DATABASE db", "CREATE TABLE db.t (id INT, name VARCHAR(20), score INT)"] {
+            #expect(try await SQLCommandTests.sql(port + [statement]).status == 0)
+        }
+        let load =
+            ["load", files + "/csv", "--table", "db.t", "--column-separator", "|", "--skip-header", "1"] + port
+        let first = try await CommandLineTests.sluice(load)
+        #expect(first.status == 0, "\(first.err)")
+        #expect(first.out.contains("loaded \(files)/csv/a.csv: 2 rows (label sluice_load_"), "\(first.out)")
+        #expect(first.out.contains("loaded \(files)/csv/b.csv: 1 rows"))
+        #expect(first.out.contains("2 files: 2 loaded, 0 skipped (loaded before), 0 failed; 3 rows"))
+        let again = try await CommandLineTests.sluice(load)
+        #expect(again.out.contains("2 files: 0 loaded, 2 skipped (loaded before), 0 failed"), "\(again.out)")
+        try Data("id|name|score\n3|Alice|23\n4|Bob|24\n".utf8).write(to: URL(fileURLWithPath: files + "/csv/b.csv"))
+        let changed = try await CommandLineTests.sluice(load)
+        #expect(
+            changed.out.contains("2 files: 1 loaded, 1 skipped (loaded before), 0 failed; 2 rows"), "\(changed.out)")
+        let count = try await SQLCommandTests.sql(port + ["SELECT count(*) FROM db.t"])
+        #expect(count.out.contains("5"), "\(count.out)")
+        // At a terminal: a progress bar on standard error (a pseudo-terminal from script(1)).
+        try Data("id|name|score\n5|Eve|25\n".utf8).write(to: URL(fileURLWithPath: files + "/csv/c.csv"))
+        let command = ([ServerProcess.executable] + load).map { "'\($0)'" }.joined(separator: " ")
+        let terminal = try await MySQLClientsTests.run(["script", "-qec", command, "/dev/null"])
+        #expect(terminal.status == 0, "\(terminal.err)")
+        #expect(
+            terminal.out.contains("] 100%") && terminal.out.contains("rows/s  ETA 0:00  1/1 files"), "\(terminal.out)")
+        #expect(terminal.out.contains("3 files: 1 loaded, 2 skipped (loaded before), 0 failed; 1 rows"))
+        // A file that fails: the job's words, exit status 1.
+        try Data("x|Bad|1\n".utf8).write(to: URL(fileURLWithPath: files + "/bad.csv"))
+        let failing = try await CommandLineTests.sluice(
+            ["load", files + "/bad.csv", "--table", "db.t", "--column-separator", "|"] + port)
+        #expect(failing.status == 1)
+        #expect(failing.out.contains("failed \(files)/bad.csv: type:ETL_QUALITY_UNSATISFIED"), "\(failing.out)")
+    }
 }
