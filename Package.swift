@@ -45,13 +45,18 @@ var targets: [Target] = [
     .target(
         name: "SluiceLoad",
         dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceIO", "CSluiceSupport"]),
+    // Parquet files read in Swift (issue 19): Thrift compact footer, pages, codecs, values into
+    // load columns. No I/O of its own: bytes come through `ParquetSource`.
+    .target(
+        name: "SluiceParquet",
+        dependencies: ["SluiceFormat", "SluiceExpr", "SluiceLoad", "SluiceIO", "CSnappy", "CZlib", "CZstd"]),
     // File loads (issue 19): path patterns, local files and S3-compatible storage (SigV4 over
     // async-http-client), Broker Load jobs.
     .target(
         name: "SluiceFiles",
         dependencies: [
-            "SluiceFormat", "SluiceIO", "SluiceStorage", "SluiceTxn", "SluiceLoad", "SluiceExpr", "CSnappy", "CZlib",
-            "CZstd", logging, nio,
+            "SluiceFormat", "SluiceIO", "SluiceStorage", "SluiceTxn", "SluiceLoad", "SluiceExpr", "SluiceParquet",
+            logging, nio,
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -79,7 +84,7 @@ var targets: [Target] = [
         name: "SluiceSQL",
         dependencies: [
             "SluiceFormat", "SluiceIO", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceLoad", "SluiceRoutineLoad",
-            "SluiceFiles", logging, .product(name: "Crypto", package: "swift-crypto"),
+            "SluiceFiles", "SluiceParquet", logging, .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
     // MySQL wire protocol (query port): packets, handshake, authentication.
@@ -155,7 +160,8 @@ var targets: [Target] = [
     .testTarget(
         name: "SluiceFilesTests",
         dependencies: [
-            "SluiceFiles", "SluiceIO", "SluiceTesting", "SluiceSQL", "SluiceLoad", "SluiceStorage", "SluiceTxn",
+            "SluiceFiles", "SluiceParquet", "SluiceIO", "SluiceTesting", "SluiceSQL", "SluiceLoad", "SluiceStorage",
+            "SluiceTxn", "SluiceExpr", "SluiceFormat",
         ]),
     .testTarget(name: "SluiceExprTests", dependencies: ["SluiceExpr", "SluiceFormat"]),
     .testTarget(name: "SluiceStorageTests", dependencies: ["SluiceStorage", "SluiceTesting", "SluiceExpr"]),
@@ -208,6 +214,7 @@ if Context.environment["SLUICE_FUZZ"] == "1" {
         ("FuzzJournal", ["SluiceStorage", "SluiceIO", "SluiceTesting"]),
         ("FuzzSegment", ["SluiceFormat"]),
         ("FuzzAvro", ["SluiceLoad", "SluiceFormat"]),
+        ("FuzzParquet", ["SluiceParquet", "SluiceFormat"]),
     ]
     targets.append(.target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))
     for (name, dependencies) in fuzzTargets {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a libFuzzer entry point: scripts/fuzz.sh TARGET SECONDS, or scripts/fuzz.sh all SECONDS.
 # TARGET: FuzzSQLParser, FuzzExpression, FuzzCSV, FuzzJSON, FuzzJSONPath, FuzzStreamLoadHeaders,
-# FuzzMySQLPacket, FuzzJournal, FuzzSegment, FuzzAvro (sources in Fuzz/, seeds in
+# FuzzMySQLPacket, FuzzJournal, FuzzSegment, FuzzAvro, FuzzParquet (sources in Fuzz/, seeds in
 # Fuzz/corpus/TARGET). Builds in .build/fuzz with -sanitize=fuzzer; a finding (crash, hang
 # past 30 s, RSS past 2 GiB) fails the run and leaves the input as .build/fuzz/findings/*.
 set -euo pipefail
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 target="${1:?usage: scripts/fuzz.sh TARGET|all SECONDS}"
 seconds="${2:?usage: scripts/fuzz.sh TARGET|all SECONDS}"
 all=(FuzzSQLParser FuzzExpression FuzzCSV FuzzJSON FuzzJSONPath FuzzStreamLoadHeaders FuzzMySQLPacket FuzzJournal
-    FuzzSegment FuzzAvro)
+    FuzzSegment FuzzAvro FuzzParquet)
 if [ "$target" = all ]; then targets=("${all[@]}"); else targets=("$target"); fi
 scratch=.build/fuzz
 mkdir -p "$scratch/findings"

@@ -9,7 +9,7 @@ import Synchronization
 package struct FileFeed: Sendable {
     package let source: any FileStore
     /// Bytes per read (one ranged GET for S3).
-    package var chunkBytes = 8 << 20
+    package var chunkBytes = 16 << 20
 
     package init(source: any FileStore) { self.source = source }
 

@@ -2,6 +2,7 @@ import Foundation
 import SluiceFiles
 import SluiceIO
 import SluiceLoad
+import SluiceParquet
 import SluiceSQL
 import SluiceStorage
 import SluiceTesting

@@ -4,6 +4,7 @@ import SluiceFiles
 import SluiceFormat
 import SluiceIO
 import SluiceLoad
+import SluiceParquet
 import SluiceTesting
 import Testing
 

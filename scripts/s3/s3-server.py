@@ -18,7 +18,7 @@ import time
 import urllib.parse
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 state = {"delay_ms": 0, "requests": 0}
 lock = threading.Lock()
@@ -117,7 +117,11 @@ def main():
     parser.add_argument("--secret-key")
     args = parser.parse_args()
     app = Front(DomainDispatcherApplication(create_backend_app), args.access_key, args.secret_key)
-    server = make_server("127.0.0.1", args.port, app, threaded=True)
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs):
+            pass
+
+    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=QuietHandler)
     print(f"listening on {server.server_port}", flush=True)
     server.serve_forever()
 

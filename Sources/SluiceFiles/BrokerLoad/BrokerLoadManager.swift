@@ -3,6 +3,7 @@ package import Logging
 import SluiceFormat
 import SluiceIO
 package import SluiceLoad
+import SluiceParquet
 package import SluiceStorage
 import SluiceTxn
 import Synchronization

@@ -4,6 +4,7 @@ package import SluiceExpr
 import SluiceFormat
 import SluiceIO
 package import SluiceLoad
+import SluiceParquet
 import Synchronization
 
 /// Feeds Parquet files into an open load: each file's row groups, only the columns the load reads

@@ -1,3 +1,4 @@
+import SluiceFiles
 import SluiceFormat
 import SluiceIO
 import SluiceRoutineLoad
@@ -59,9 +60,34 @@ extension InformationSchema {
                 .text(error), .null, .null, .number(jobID),
             ]
         }
+        // Broker Load jobs: their own rows (state, counters, error), in place of their labels'.
+        var brokerLabels = Set<String>()
+        for job in catalog.brokerLoad?.allJobs ?? [] {
+            brokerLabels.insert("\(job.database)\u{0}\(job.label)")
+            let c = job.counters
+            let time = { (seconds: Int64?) in seconds.map { InformationSchema.time($0, session) } ?? .null }
+            loads.append(
+                (
+                    job.id,
+                    [
+                        .number(Int(job.id)), .text(job.label), .null, .text(job.database), .text(job.table),
+                        .text(job.user), .text("default_warehouse"), .text(Self.loadsState(job.state)),
+                        .text(job.progressText), .text("BROKER"), .text(job.properties.priority),
+                        .number(c.scanRows), .number(c.scanBytes), .number(c.filteredRows), .number(c.unselectedRows),
+                        .number(c.loadedRows), .text("{\"file_num\":\(job.fileNumber),\"file_size\":\(job.fileSize)}"),
+                        time(job.createTime), time(job.loadStartTime),
+                        job.state == .finished ? time(job.loadFinishTime) : .null, time(job.loadFinishTime),
+                        .text(
+                            "{\"timeout\":\(job.properties.timeoutSeconds),\"max_filter_ratio\":\(job.properties.maxFilterRatio)}"
+                        ),
+                        .text(job.failure.map { "type:\($0.kind.rawValue); msg:\($0.message)" }), .null,
+                        .text(job.rejectedRecordPath), .null,
+                    ]
+                ))
+        }
         for (databaseID, labels) in meta.labels {
             guard let database = meta.databases[databaseID] else { continue }
-            for (label, entry) in labels {
+            for (label, entry) in labels where !brokerLabels.contains("\(database.name)\u{0}\(label)") {
                 let type = entry.jobID != nil ? "ROUTINE" : label.hasPrefix("insert_") ? "INSERT" : "STREAM"
                 loads.append(
                     (
@@ -103,6 +129,10 @@ extension InformationSchema {
         }
         return loads.sorted { $0.id > $1.id }.map(\.row)
     }
+
+    /// A Broker Load state as `information_schema.loads` spells it (`PENDING`, `QUEUEING`,
+    /// `LOADING`, `FINISHED`, `CANCELLED`).
+    static func loadsState(_ state: BrokerLoadState) -> String { state.rawValue }
 
     /// SHOW ROUTINE LOAD's rows (every job, stopped ones included) under StarRocks' system-view
     /// names.

@@ -45,6 +45,8 @@ package struct SystemCatalog: Sendable {
     let routineLoad: RoutineLoadManager?
     /// Pipes (`information_schema.pipes`, `pipe_files`); nil where none run.
     var pipes: PipeManager? = nil
+    /// Broker Load jobs (`information_schema.loads`); nil where none run.
+    var brokerLoad: BrokerLoadManager? = nil
     /// What the session may see: rows about databases and tables it holds no privilege on are
     /// left out of every system table.
     let authorizer: Authorizer

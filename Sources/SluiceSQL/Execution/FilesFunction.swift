@@ -4,6 +4,7 @@ import SluiceFiles
 import SluiceFormat
 import SluiceIO
 import SluiceLoad
+import SluiceParquet
 
 /// The `FILES()` table function (spec C.3): files on local disk or S3 read as a table. Validates
 /// its properties, infers the schema StarRocks would (Parquet columns by name, CSV columns `$1`,

@@ -126,7 +126,9 @@ package struct SQLExecutor: Sendable {
 
     /// What `information_schema` reads, as `authorizer`'s session may see it.
     func catalog(_ authorizer: Authorizer) -> SystemCatalog {
-        SystemCatalog(engine: engine, globals: globals, routineLoad: routineLoad, pipes: pipes, authorizer: authorizer)
+        SystemCatalog(
+            engine: engine, globals: globals, routineLoad: routineLoad, pipes: pipes, brokerLoad: brokerLoad,
+            authorizer: authorizer)
     }
 
     /// A system variable's value as `session` sees it; nil for unknown names.

@@ -13,6 +13,8 @@ struct ParquetChunkDecoder {
     /// The dictionary page's entries, converted once; entries that failed, with their text.
     private var dictionary: ColumnVector?
     private var dictionaryFailures: [Int: String] = [:]
+    static let maxPageBytes = 256 << 20
+    static let maxPageValues = 1 << 24
 
     init(column: ParquetColumn, codec: Int32, target: ColumnType, timeZone: SessionTimeZone) {
         self.column = column
@@ -44,6 +46,14 @@ struct ParquetChunkDecoder {
             let header = try ParquetPageHeader(&reader)
             let start = reader.position
             guard header.compressedSize <= chunk.count - start else { throw Self.corrupt(column, "page size") }
+            // Bounds real writers stay far below (pages of ~1 MiB): a damaged or hostile header
+            // cannot make the reader allocate gigabytes.
+            guard header.uncompressedSize <= Self.maxPageBytes, header.valueCount <= Self.maxPageValues else {
+                throw ParquetError(
+                    .unsupported,
+                    "A page of Parquet column '\(column.name)' is too large (\(header.uncompressedSize) bytes, "
+                        + "\(header.valueCount) values): write pages of at most \(Self.maxPageBytes >> 20) MiB")
+            }
             let body = UnsafeRawBufferPointer(rebasing: chunk[start..<(start + header.compressedSize)])
             position = start + header.compressedSize
             switch header.kind {
@@ -115,7 +125,7 @@ struct ParquetChunkDecoder {
         throws(ParquetError)
     {
         guard encoding == 0 || encoding == 2 else { throw unsupportedEncoding(encoding) }
-        var entries = ColumnVector(type: converter.target, capacity: count)
+        var entries = ColumnVector(type: converter.target, capacity: min(count, raw.count + 1))
         var failed = [Int: String]()
         var sink = ParseFailures()
         try readPlain(raw, count: count, levels: nil, into: &entries, failures: &sink, firstRow: 0)
