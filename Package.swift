@@ -214,7 +214,7 @@ if Context.environment["SLUICE_FUZZ"] == "1" {
         ("FuzzJournal", ["SluiceStorage", "SluiceIO", "SluiceTesting"]),
         ("FuzzSegment", ["SluiceFormat"]),
         ("FuzzAvro", ["SluiceLoad", "SluiceFormat"]),
-        ("FuzzParquet", ["SluiceParquet", "SluiceFormat"]),
+        ("FuzzParquet", ["SluiceParquet", "SluiceFormat", "SluiceExpr"]),
     ]
     targets.append(.target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"))
     for (name, dependencies) in fuzzTargets {

@@ -1,4 +1,5 @@
 import CLibFuzzer
+import SluiceExpr
 import SluiceFormat
 import SluiceParquet
 
@@ -11,9 +12,8 @@ public func fuzzParquet(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let source = MemoryFile(bytes: Array(UnsafeBufferPointer(start: data, count: size)))
     guard let parquet = try? ParquetFile(source: source) else { return 0 }
     let columns = Array(parquet.metadata.columns.indices)
-    let typed: [ColumnType] = columns.map { _ in
-        [.bigint, .double, .datetime, .decimal(precision: 20, scale: 4)][$0 % 4]
-    }
+    let kinds: [ColumnType] = [.bigint, .double, .datetime, .decimal(precision: 20, scale: 4)]
+    let typed = columns.map { kinds[$0 % kinds.count] }
     for group in parquet.metadata.rowGroups.indices.prefix(8) {
         _ = try? parquet.read(
             rowGroup: group, columns: columns, targets: columns.map { _ in .string }, timeZone: .utc,
@@ -21,6 +21,12 @@ public func fuzzParquet(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         _ = try? parquet.read(rowGroup: group, columns: columns, targets: typed, timeZone: .utc, concurrently: false)
     }
     return 0
+}
+
+/// The executable's entry point (SwiftPM calls it `FuzzParquet_main`): libFuzzer's driver.
+@_cdecl("FuzzParquet_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> CInt {
+    sluice_fuzz_main(argc, argv) { data, size in fuzzParquet(data!, size) }
 }
 
 /// One file in memory.

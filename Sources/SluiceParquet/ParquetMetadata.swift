@@ -239,7 +239,11 @@ private struct SchemaElement {
         case 0: return .string
         case 1, 2, 3: return .nested("LIST or MAP")
         case 4: return .enumeration
-        case 5: return .decimal(precision: Int(precision ?? 0), scale: Int(scale ?? 0))
+        case 5:
+            guard let precision, let scale, (1...76).contains(precision), (0...precision).contains(scale) else {
+                return .unknown
+            }
+            return .decimal(precision: Int(precision), scale: Int(scale))
         case 6: return .date
         case 7: return .time(unit: .millis)
         case 8: return .time(unit: .micros)
@@ -278,7 +282,10 @@ private struct SchemaElement {
                     }
                     return true
                 }
-                result = .decimal(precision: Int(precision), scale: Int(scale))
+                // Out-of-range annotations (a damaged footer) leave the column unannotated.
+                result =
+                    (1...76).contains(precision) && (0...precision).contains(scale)
+                    ? .decimal(precision: Int(precision), scale: Int(scale)) : .unknown
                 return true
             case 6: result = .date
             case 7, 8:

@@ -35,13 +35,16 @@ struct ParquetValueConverter {
                 out.appendInt(value)
                 return true
             }
+            guard value.magnitude < UInt64(Self.maxMicros / 86_400_000_000) else { return outOfRange(value, &out) }
             return viaText(to: &out) { CivilTime.appendDate(days: value, to: &$0) }
         case .timestamp(let utc, let unit):
             var micros = Self.micros(value, unit)
+            guard micros.magnitude < UInt64(Self.maxMicros) else { return outOfRange(value, &out) }
             if utc { micros = local(micros) }
             return append(micros: micros, to: &out)
         case .time(let unit):
             let micros = Self.micros(value, unit)
+            guard micros.magnitude < UInt64(Self.maxMicros) else { return outOfRange(value, &out) }
             return viaText(to: &out) { Self.appendTime(micros, to: &$0) }
         case .decimal(_, let scale):
             return append(unscaled: Int128(value), scale: scale, to: &out)
@@ -148,11 +151,26 @@ struct ParquetValueConverter {
         for i in 0..<8 { nanos |= UInt64(bytes[i]) << (8 * UInt64(i)) }
         var julian: UInt32 = 0
         for i in 0..<4 { julian |= UInt32(bytes[8 + i]) << (8 * UInt32(i)) }
-        let micros = (Int64(julian) - 2_440_588) * 86_400_000_000 + Int64(nanos / 1000)
+        let (days, overflow) = (Int64(julian) - 2_440_588).multipliedReportingOverflow(by: 86_400_000_000)
+        let (micros, late) = days.addingReportingOverflow(Int64(nanos / 1000))
+        guard !overflow, !late, micros.magnitude < UInt64(Self.maxMicros) else {
+            out.appendNull()
+            failedText = "an INT96 timestamp out of range (Julian day \(julian))"
+            return false
+        }
         return append(micros: local(micros), to: &out)
     }
 
     // MARK: Helpers
+
+    /// Dates and times further than this from the epoch (about ±29,000 years) are not read.
+    static let maxMicros: Int64 = 1 << 59
+
+    private mutating func outOfRange(_ value: Int64, _ out: inout ColumnVector) -> Bool {
+        out.appendNull()
+        failedText = String(value)
+        return false
+    }
 
     /// Renders the value with `render`, then converts the text by the load's field rules.
     @inline(__always)
@@ -177,7 +195,7 @@ struct ParquetValueConverter {
 
     static func micros(_ value: Int64, _ unit: ParquetLogicalType.TimeUnit) -> Int64 {
         switch unit {
-        case .millis: value &* 1000
+        case .millis: value.multipliedReportingOverflow(by: 1000).overflow ? .max : value * 1000
         case .micros: value
         case .nanos: CivilTime.floorDivide(value, 1000).0
         }

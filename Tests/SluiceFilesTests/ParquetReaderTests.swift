@@ -125,6 +125,27 @@ import Testing
         #expect(stats.max == withUnsafeBytes(of: Int64(5999).littleEndian, Array.init))
     }
 
+    /// A fuzzer finding: an INT96 timestamp whose Julian day overflowed the microseconds (a trap).
+    /// Such values are now conversion failures naming the day.
+    @Test func outOfRangeTimestampsFailTheirValueNotTheProcess() throws {
+        let file = try open("int96-overflow.parquet")
+        let columns = Array(file.metadata.columns.indices)
+        let kinds: [ColumnType] = [.bigint, .double, .datetime, .decimal(precision: 20, scale: 4)]
+        var outcomes = [String]()
+        for g in file.metadata.rowGroups.indices {
+            for targets in [columns.map { _ in ColumnType.string }, columns.map { kinds[$0 % kinds.count] }] {
+                // Before the fix this trapped (the process died); now each read ends.
+                do {
+                    let read = try file.read(rowGroup: g, columns: columns, targets: targets, timeZone: .utc)
+                    outcomes.append("\(read.failures.reduce(0) { $0 + $1.count }) failures")
+                } catch let error as ParquetError {
+                    outcomes.append(error.message)
+                }
+            }
+        }
+        #expect(outcomes.count == file.metadata.rowGroups.count * 2)
+    }
+
     @Test func badFilesAreRefusedWithTheReason() throws {
         #expect { try open("nested.parquet") } throws: { error in
             let e = error as? ParquetError
