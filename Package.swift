@@ -44,7 +44,10 @@ var targets: [Target] = [
     // Protocol-neutral loading: parse CSV/JSON bytes, map columns, filter, convert, write.
     .target(
         name: "SluiceLoad",
-        dependencies: ["SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceIO", "CSluiceSupport"]),
+        dependencies: [
+            "SluiceFormat", "SluiceExpr", "SluiceStorage", "SluiceTxn", "SluiceIO", "CSluiceSupport", "CZstd", "CLZ4",
+            "CBzip2", "CZlib",
+        ]),
     // Parquet files read in Swift (issue 19): Thrift compact footer, pages, codecs, values into
     // load columns. No I/O of its own: bytes come through `ParquetSource`.
     .target(

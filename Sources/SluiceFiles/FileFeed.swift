@@ -23,11 +23,19 @@ package struct FileFeed: Sendable {
     ///   - progress: bytes read so far, after every chunk.
     /// - Throws: ``FileSourceError`` (a read failed), ``Interrupted``, or the load's error.
     package func feed(
-        _ files: [ListedFile], into load: RunningLoad, interrupt: () -> LoadError? = { nil },
-        progress: (Int) -> Void = { _ in }
+        _ files: [ListedFile], into load: RunningLoad, compression: String? = nil,
+        interrupt: () -> LoadError? = { nil }, progress: (Int) -> Void = { _ in }
     ) throws {
         var total = 0
         for file in files {
+            let codec = compression ?? Self.compression(of: file.path)
+            let decompressor = try codec.map { name throws(LoadError) -> any StreamDecompressor in
+                guard let made = makeStreamDecompressor(name) else {
+                    throw LoadError(
+                        .invalidArgument, "Unknown compression '\(name)': use gzip, deflate, bzip2, lz4 or zstd")
+                }
+                return made
+            }
             var offset = 0
             var pending: Prefetch? = Prefetch(source: source, file: file, offset: 0, length: chunkBytes)
             while let current = pending {
@@ -38,12 +46,44 @@ package struct FileFeed: Sendable {
                 pending =
                     chunk.count == chunkBytes && offset < max(file.size, offset + 1)
                     ? Prefetch(source: source, file: file, offset: offset, length: chunkBytes) : nil
-                if !chunk.isEmpty { try chunk.withUnsafeBytes { try load.consume($0) } }
+                if !chunk.isEmpty {
+                    if let decompressor {
+                        try chunk.withUnsafeBytes { compressed in
+                            try decompressor.decompress(compressed) { try load.consume($0) }
+                        }
+                    } else {
+                        try chunk.withUnsafeBytes { try load.consume($0) }
+                    }
+                }
                 total += chunk.count
                 progress(total)
             }
+            if let decompressor, !decompressor.isAtFrameEnd {
+                throw LoadError(
+                    .invalidArgument, "\(file.path) ends inside a \(decompressor.name) frame: the file is truncated")
+            }
             try load.endBody()
         }
+    }
+}
+
+extension FileFeed {
+    /// The compression a file's extension names (`.gz`, `.bz2`, `.lz4`, `.zst`, `.deflate`), or nil.
+    package static func compression(of path: String) -> String? {
+        let lower = path.lowercased()
+        for (suffix, name) in [
+            (".gz", "gzip"), (".gzip", "gzip"), (".bz2", "bzip2"), (".lz4", "lz4"), (".zst", "zstd"),
+            (".zstd", "zstd"), (".deflate", "deflate"),
+        ] where lower.hasSuffix(suffix) {
+            return name
+        }
+        return nil
+    }
+
+    /// `path` without a compression extension (`a.csv.gz` → `a.csv`).
+    package static func withoutCompression(_ path: String) -> String {
+        guard compression(of: path) != nil, let dot = path.lastIndex(of: ".") else { return path }
+        return String(path[..<dot])
     }
 }
 

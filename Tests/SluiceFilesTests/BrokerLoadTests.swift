@@ -248,6 +248,61 @@ import Testing
         #expect(try f.count() == "3")
     }
 
+    /// `text` compressed by Python's standard library (`gzip` or `bz2`).
+    static func compressed(_ text: String, _ module: String) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c",
+            "import \(module), sys; sys.stdout.buffer.write(\(module).compress(sys.stdin.buffer.read()))",
+        ]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return data
+    }
+
+    @Test func compressedFilesLoadByExtension() async throws {
+        let f = try Fixture()
+        try FileManager.default.createDirectory(atPath: f.data + "/z", withIntermediateDirectories: true)
+        // Two gzip members back to back (`cat a.gz b.gz`), and bzip2.
+        var gz = try Self.compressed("1,Lily,21\n", "gzip")
+        gz.append(try Self.compressed("2,Rose,22\n", "gzip"))
+        try gz.write(to: URL(fileURLWithPath: f.data + "/z/a.csv.gz"))
+        try Self.compressed("3,Alice,23\n", "bz2").write(to: URL(fileURLWithPath: f.data + "/z/b.csv.bz2"))
+        try f.run(
+            "LOAD LABEL db.z1 (DATA INFILE(\"file://\(f.data)/z/*\") INTO TABLE t COLUMNS TERMINATED BY \",\") WITH BROKER"
+        )
+        let row = try await f.finished("z1")
+        #expect(row["State"] == "FINISHED", "\(row["ErrorMsg"] ?? "")")
+        #expect(row["EtlInfo"] == "unselected.rows=0; dpp.abnorm.ALL=0; dpp.norm.ALL=3")
+        // FILES() by extension and by property.
+        let query =
+            "SELECT count(*) FROM FILES(\"path\"=\"file://\(f.data)/z/a.csv.gz\",\"format\"=\"csv\",\"csv.column_separator\"=\",\")"
+        #expect(try f.run(query) == [["2"]])
+        try gz.write(to: URL(fileURLWithPath: f.data + "/z/plain-name"))
+        #expect(
+            try f.run(
+                "SELECT $2 FROM FILES(\"path\"=\"file://\(f.data)/z/plain-name\",\"format\"=\"csv\",\"csv.column_separator\"=\",\",\"compression\"=\"gzip\") ORDER BY $1"
+            ) == [["Lily"], ["Rose"]])
+        // A cut file fails with the reason, nothing loaded.
+        try gz.prefix(gz.count - 12).write(to: URL(fileURLWithPath: f.data + "/z/cut.csv.gz"))
+        try f.run(
+            "LOAD LABEL db.z2 (DATA INFILE(\"file://\(f.data)/z/cut.csv.gz\") INTO TABLE t COLUMNS TERMINATED BY \",\") WITH BROKER"
+        )
+        let cut = try await f.finished("z2")
+        #expect(cut["State"] == "CANCELLED")
+        #expect(
+            cut["ErrorMsg"]?.contains("cut.csv.gz ends inside a gzip frame: the file is truncated") == true, "\(cut)")
+        #expect(try f.count() == "3")
+    }
+
     @Test func badStatementsAreRefusedWithTheReason() throws {
         let f = try Fixture()
         func refused(_ sql: String) -> String? {

@@ -42,7 +42,7 @@ package struct FileDataDescription: Codable, Sendable, Hashable {
         if let format {
             name = format.lowercased()
         } else {
-            let path = paths.first?.lowercased() ?? ""
+            let path = FileFeed.withoutCompression(paths.first?.lowercased() ?? "")
             name =
                 path.hasSuffix(".parquet")
                 ? "parquet"

@@ -27,6 +27,8 @@ struct FilesFunction {
     var fillMismatchWithNull = false
     var listFilesOnly = false
     var listRecursively = false
+    /// `compression`: how CSV files are compressed (else by extension).
+    var compression: String?
 
     /// What StarRocks shows for an inferred string column.
     static let inferredString = ColumnType.varchar(length: 2_147_482_624)
@@ -97,9 +99,11 @@ struct FilesFunction {
         if values["columns_from_path"] != nil {
             throw SQLError(.analysis, "columns_from_path is not supported yet: put the values in the files' columns")
         }
-        if let compression = values["compression"], !["", "none", "uncompressed"].contains(compression.lowercased()) {
-            throw SQLError(
-                .analysis, "Compressed CSV files (compression '\(compression)') cannot be read by FILES() yet")
+        if let name = values["compression"], !["", "none", "uncompressed"].contains(name.lowercased()) {
+            guard makeStreamDecompressor(name) != nil else {
+                throw SQLError(.analysis, "Unknown compression '\(name)': use gzip, deflate, bzip2, lz4 or zstd")
+            }
+            compression = name
         }
         do {
             if let text = values["csv.column_separator"] {
@@ -243,14 +247,35 @@ struct FilesFunction {
                 }
             }
         }
+        let decompressor = self.decompressor(for: file)
         while rows.count < sampleRows && offset < file.size {
-            let bytes = try read(file, offset: offset, length: chunk)
-            guard !bytes.isEmpty else { break }
-            offset += bytes.count
-            bytes.withUnsafeBytes { scanner.consume($0, emit: take) }
+            let raw = try read(file, offset: offset, length: chunk)
+            guard !raw.isEmpty else { break }
+            offset += raw.count
+            try plain(raw, decompressor).withUnsafeBytes { scanner.consume($0, emit: take) }
         }
         if rows.count < sampleRows { scanner.finish(emit: take) }
         return rows
+    }
+
+    /// The decompressor of a CSV file: `compression`, else its extension; nil for plain files.
+    func decompressor(for file: ListedFile) -> (any StreamDecompressor)? {
+        guard let name = compression ?? FileFeed.compression(of: file.path) else { return nil }
+        return makeStreamDecompressor(name)
+    }
+
+    /// `bytes` decompressed (as they are without a decompressor).
+    func plain(_ bytes: [UInt8], _ decompressor: (any StreamDecompressor)?) throws -> [UInt8] {
+        guard let decompressor else { return bytes }
+        var out = [UInt8]()
+        do {
+            try bytes.withUnsafeBytes { input in
+                try decompressor.decompress(input) { out.append(contentsOf: $0) }
+            }
+        } catch let error as LoadError {
+            throw SQLError(.analysis, error.message)
+        }
+        return out
     }
 
     func read(_ file: ListedFile, offset: Int, length: Int) throws -> [UInt8] {

@@ -157,6 +157,7 @@ struct FilesReader {
     private var group = 0
     private var csvOffset = 0
     private var scanner: CSVScanner?
+    private var decompressor: (any StreamDecompressor)?
     private var pending = [([ColumnVector], Int, Int)]()
 
     init(
@@ -220,11 +221,17 @@ struct FilesReader {
             case .csv:
                 if scanner == nil {
                     scanner = CSVScanner(format: function.csv)
+                    decompressor = function.decompressor(for: file)
                     csvOffset = 0
                 }
-                let chunk = try function.read(file, offset: csvOffset, length: 4 << 20)
-                csvOffset += chunk.count
-                let done = chunk.isEmpty || csvOffset >= file.size
+                let raw = try function.read(file, offset: csvOffset, length: 4 << 20)
+                csvOffset += raw.count
+                let done = raw.isEmpty || csvOffset >= file.size
+                let chunk = try function.plain(raw, decompressor)
+                if done, let decompressor, !decompressor.isAtFrameEnd {
+                    throw SQLError(
+                        .analysis, "\(file.path) ends inside a \(decompressor.name) frame: the file is truncated")
+                }
                 var produced = [([ColumnVector], Int, Int)]()
                 let columns = self.columns
                 let emit: (UnsafeRawBufferPointer, CSVRows) -> Void = { buffer, rows in

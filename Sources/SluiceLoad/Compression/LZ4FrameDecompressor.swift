@@ -1,12 +1,11 @@
 internal import CLZ4
-import SluiceLoad
 
 /// `compression: lz4_frame` (and `format: lz4`): the LZ4 frame format, as the StarRocks SDKs and
 /// the `lz4` command write it. Concatenated frames decode as one stream.
-final class LZ4FrameDecompressor: DecompressorOutput, StreamDecompressor {
+package final class LZ4FrameDecompressor: DecompressorOutput, StreamDecompressor {
     private let context: OpaquePointer
 
-    init?() {
+    package init?() {
         var created: OpaquePointer?
         let code = LZ4F_createDecompressionContext(&created, UInt32(LZ4F_VERSION))
         guard LZ4F_isError(code) == 0, let created else { return nil }
@@ -16,7 +15,7 @@ final class LZ4FrameDecompressor: DecompressorOutput, StreamDecompressor {
 
     deinit { LZ4F_freeDecompressionContext(context) }
 
-    func decompress(_ input: UnsafeRawBufferPointer, output: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package func decompress(_ input: UnsafeRawBufferPointer, output: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard let base = input.baseAddress else { return }
         var offset = 0
         while offset < input.count {

@@ -1,18 +1,17 @@
 internal import CBzip2
-import SluiceLoad
 
 /// `compression: bzip2` (and `format: bzip2`). Concatenated streams (`pbzip2`, `cat a.bz2 b.bz2`)
 /// decode as one.
-final class Bzip2Decompressor: DecompressorOutput, StreamDecompressor {
+package final class Bzip2Decompressor: DecompressorOutput, StreamDecompressor {
     private var stream = bz_stream()
     /// Inside a stream (false between streams: the next byte must start a new one).
     private var open = false
 
-    init() { super.init(name: "bzip2") }
+    package init() { super.init(name: "bzip2") }
 
     deinit { if open { BZ2_bzDecompressEnd(&stream) } }
 
-    func decompress(_ input: UnsafeRawBufferPointer, output: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package func decompress(_ input: UnsafeRawBufferPointer, output: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard let base = input.baseAddress, input.count > 0 else { return }
         stream.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: CChar.self))
         stream.avail_in = UInt32(input.count)

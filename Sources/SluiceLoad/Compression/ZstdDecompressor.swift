@@ -1,11 +1,10 @@
 internal import CZstd
-import SluiceLoad
 
 /// `compression: zstd` (and `format: zstd`). Concatenated frames decode as one stream.
-final class ZstdDecompressor: DecompressorOutput, StreamDecompressor {
+package final class ZstdDecompressor: DecompressorOutput, StreamDecompressor {
     private let stream: OpaquePointer
 
-    init?() {
+    package init?() {
         guard let created = ZSTD_createDStream() else { return nil }
         guard ZSTD_isError(ZSTD_initDStream(created)) == 0 else {
             ZSTD_freeDStream(created)
@@ -17,7 +16,7 @@ final class ZstdDecompressor: DecompressorOutput, StreamDecompressor {
 
     deinit { ZSTD_freeDStream(stream) }
 
-    func decompress(_ input: UnsafeRawBufferPointer, output: (UnsafeRawBufferPointer) throws -> Void) throws {
+    package func decompress(_ input: UnsafeRawBufferPointer, output: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard let base = input.baseAddress else { return }
         var source = ZSTD_inBuffer(src: base, size: input.count, pos: 0)
         var full = false

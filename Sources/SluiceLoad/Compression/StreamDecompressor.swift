@@ -1,8 +1,6 @@
-import SluiceLoad
-
 /// A streaming decompressor over one of the C libraries: compressed bytes in, in any pieces;
 /// plain bytes out, in pieces of at most ``DecompressorOutput/capacity``.
-protocol StreamDecompressor: AnyObject {
+package protocol StreamDecompressor: AnyObject {
     /// The name clients use for it (`compression: <name>`), for messages.
     var name: String { get }
     /// Decompresses all of `input`, handing plain bytes to `output` as they come.
@@ -13,17 +11,30 @@ protocol StreamDecompressor: AnyObject {
 }
 
 extension StreamDecompressor {
-    func invalid(_ reason: String) -> LoadError {
+    package func invalid(_ reason: String) -> LoadError {
         LoadError(.invalidArgument, "the body is not valid \(name) data: \(reason)")
     }
 }
 
+/// The stream decompressor of a compression name (`gzip`, `deflate`, `lz4`/`lz4_frame`, `zstd`,
+/// `bzip2`), or nil for an unknown name or plain data.
+package func makeStreamDecompressor(_ name: String) -> (any StreamDecompressor)? {
+    switch name.lowercased() {
+    case "gzip", "gz", "x-gzip": GzipDecompressor(gzip: true)
+    case "deflate", "zlib": GzipDecompressor(gzip: false)
+    case "lz4", "lz4_frame", "lz4frame": LZ4FrameDecompressor()
+    case "zstd", "zst": ZstdDecompressor()
+    case "bzip2", "bz2": Bzip2Decompressor()
+    default: nil
+    }
+}
+
 /// The output buffer and frame state every decompressor keeps.
-class DecompressorOutput {
+package class DecompressorOutput {
     static let capacity = 1 << 20
-    let name: String
+    package let name: String
     var buffer = [UInt8](repeating: 0, count: DecompressorOutput.capacity)
-    var isAtFrameEnd = true
+    package var isAtFrameEnd = true
 
     init(name: String) { self.name = name }
 
