@@ -384,6 +384,13 @@ package final class BrokerLoadManager: Sendable {
                 job.counters = Self.counters(load.counters, bytes: job.counters.scanBytes)
             }
         }
+        // A cancel or the timeout that came while the last chunk was read still wins: nothing commits.
+        if let stop = interruption() {
+            _ = load.abort(stop.message, code: stop.code)
+            return cancelled(BrokerLoadFailure(stop.code == .cancelled ? .userCancel : .loadRunFail, stop.message)) {
+                job in job.counters = Self.counters(load.counters, bytes: size)
+            }
+        }
         var counters = Self.counters(load.counters, bytes: size)
         let attachment = Array((try? JSONEncoder().encode(counters)) ?? Data())
         let result = load.finish(.commit(attachment: attachment))

@@ -101,12 +101,11 @@ package final class PipeManager: Sendable {
             throw PipeError(.unknownDatabase, "Unknown database '\(database)'")
         }
         let properties = try PipeProperties(raw)
-        let existing = state.withLock { s in s.pipes.values.first { $0.database == db.name && $0.name == name } }
-        if let existing {
+        let exists = state.withLock { s in s.pipes.values.contains { $0.database == db.name && $0.name == name } }
+        if exists {
             if ifNotExists { return }
             guard orReplace else { throw PipeError(.alreadyExists, "Pipe \(name) already exists") }
             try drop(database: database, name: name, ifExists: true)
-            _ = existing
         }
         let pipe = LoadPipe(
             id: engine.allocateID(), database: db.name, name: name, table: table, insertSQL: insertSQL,

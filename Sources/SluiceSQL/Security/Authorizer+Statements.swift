@@ -43,10 +43,9 @@ extension Authorizer {
             try checkSelect(select, session)
         case .describeFiles(let properties):
             try checkFiles(properties)
-        case .pipe(.create(let name, _, _, _, let insert, _)):
+        case .pipe(.create(_, _, _, _, let insert, _)):
             try requireOnTable(.privilege(.insert), insert.table, session)
             if case .select(let select) = insert.source { try checkSelect(select, session) }
-            _ = name
         case .brokerLoad(.load(let label, let descriptions, _, _)):
             let database = try SQLExecutor.database(label, session)
             for description in descriptions {
