@@ -1,7 +1,7 @@
 import SluiceFormat
 
 /// SQL `LIKE` with `%`, `_` and `\` escapes, over bytes.
-enum PatternMatching {
+package enum PatternMatching {
     static let like = ScalarFunction(name: "like") { args, n, _ in
         let text = OperatorKernels.expand(args[0], n)
         let pattern = args[1]
@@ -23,7 +23,7 @@ enum PatternMatching {
     }
 
     /// Iterative wildcard matching with backtracking to the last `%`.
-    static func matches(_ s: [UInt8], _ p: [UInt8]) -> Bool {
+    package static func matches(_ s: [UInt8], _ p: [UInt8]) -> Bool {
         var si = 0, pi = 0
         var star = -1, mark = 0
         while si < s.count {

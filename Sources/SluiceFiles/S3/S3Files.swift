@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
+import SluiceFormat
 
 /// S3-compatible object storage as a ``FileStore``: ListObjectsV2 (paged) to list, ranged GETs to
 /// read, every request signed with SigV4 when keys are given. Blocking: each call waits for its
@@ -186,23 +187,12 @@ package final class S3Files: FileStore {
             let mi = number(14, 2), let s = number(17, 2)
         else { return 0 }
         let millis = bytes.count > 19 && bytes[19] == UInt8(ascii: ".") ? number(20, 3) ?? 0 : 0
-        // Days from civil (Howard Hinnant's algorithm).
-        let yy = mo <= 2 ? y - 1 : y
-        let era = (yy >= 0 ? yy : yy - 399) / 400
-        let yoe = yy - era * 400
-        let doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
+        let days = CivilTime.days(year: Int(y), month: Int(mo), day: Int(d))
         return ((days * 24 + h) * 60 + mi) * 60_000 + s * 1000 + millis
     }
 }
 
 extension SigV4 {
     /// The hex SHA-256 of a request body (`x-amz-content-sha256`).
-    package static func payloadHash(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map {
-            String($0, radix: 16).count == 1 ? "0\(String($0, radix: 16))" : String($0, radix: 16)
-        }
-        .joined()
-    }
+    package static func payloadHash(_ bytes: [UInt8]) -> String { hex(SHA256.hash(data: bytes)) }
 }

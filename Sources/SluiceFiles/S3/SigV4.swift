@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SluiceFormat
 
 /// AWS Signature Version 4 for S3 requests (the `aws.s3.*` credentials of Broker Load, FILES()
 /// and Pipe): a canonical request, the string to sign, the derived key and the `Authorization`
@@ -60,20 +61,10 @@ package struct SigV4: Sendable {
 
     /// `yyyyMMdd'T'HHmmss'Z'` of `seconds` since the epoch.
     package static func timestamp(_ seconds: Int64) -> String {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rest = seconds - days * 86_400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let (days, rest) = CivilTime.floorDivide(seconds, 86_400)
+        let (y, m, d) = CivilTime.civil(days: days)
         func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(y)\(two(m))\(two(d))T\(two(rest / 3600))\(two(rest / 60 % 60))\(two(rest % 60))Z"
+        return "\(y)\(two(Int64(m)))\(two(Int64(d)))T\(two(rest / 3600))\(two(rest / 60 % 60))\(two(rest % 60))Z"
     }
 
     /// RFC 3986 unreserved characters kept, everything else `%XX` (AWS's URI encoding).
@@ -98,7 +89,7 @@ package struct SigV4: Sendable {
         value.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
     }
 
-    private static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
         digest.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
     }
 }

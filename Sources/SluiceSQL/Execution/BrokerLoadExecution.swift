@@ -74,17 +74,9 @@ struct BrokerLoadExecution {
             return true
         }
         rows.sort { $0.id < $1.id }
-        var ordered = rows.map(\.row)
-        if let column = query.orderBy {
-            guard let index = Self.columns.firstIndex(where: { $0.caseInsensitiveCompare(column) == .orderedSame })
-            else { throw SQLError(.analysis, "Title name[\(column)] does not exist") }
-            ordered.sort { a, b in
-                let (x, y) = (a[index] ?? "", b[index] ?? "")
-                let less = index == 0 ? (Int64(x) ?? 0) < (Int64(y) ?? 0) : x < y
-                return query.descending ? !less && x != y : less
-            }
+        let ordered = try query.ordering.apply(to: rows.map(\.row), columns: Self.columns, numericColumn: 0) {
+            SQLError(.analysis, "Title name[\($0)] does not exist")
         }
-        ordered = Array(ordered.dropFirst(query.offset).prefix(query.limit ?? .max))
         return ResultSet.strings(Self.columns, ordered)
     }
 

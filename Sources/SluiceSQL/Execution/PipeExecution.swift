@@ -72,16 +72,9 @@ struct PipeExecution {
             if let state = query.state, pipe.state.rawValue != state { continue }
             rows.append(Self.row(pipe, manager: manager, tableName: pipe.table, session: session))
         }
-        if let column = query.orderBy {
-            guard let index = Self.columns.firstIndex(where: { $0.caseInsensitiveCompare(column) == .orderedSame })
-            else { throw SQLError(.analysis, "Unknown column '\(column)' in SHOW PIPES") }
-            rows.sort { a, b in
-                let (x, y) = (a[index] ?? "", b[index] ?? "")
-                let less = index == 1 ? (Int64(x) ?? 0) < (Int64(y) ?? 0) : x < y
-                return query.descending ? !less && x != y : less
-            }
+        rows = try query.ordering.apply(to: rows, columns: Self.columns, numericColumn: 1) {
+            SQLError(.analysis, "Unknown column '\($0)' in SHOW PIPES")
         }
-        rows = Array(rows.dropFirst(query.offset).prefix(query.limit ?? .max))
         return ResultSet.strings(Self.columns, rows)
     }
 
@@ -102,55 +95,23 @@ struct PipeExecution {
     }
 
     static func lastError(_ error: PipeLastError, session: Session) -> String {
-        "{\"errorMessage\":\(JSONQuoting.string(error.message)),\"errorTime\":\"\(time(error.time, session))\"}"
+        "{\"errorMessage\":\(quoted(error.message)),\"errorTime\":\"\(time(error.time, session))\"}"
+    }
+
+    /// `text` as a JSON string literal.
+    static func quoted(_ text: String) -> String {
+        var out = [UInt8]()
+        JSONEscaping.appendQuoted(text.utf8, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func time(_ seconds: Int64, _ session: Session) -> String {
         CivilTime.formatDateTime(session.timeZone.toLocal(utcMicros: seconds * CivilTime.microsPerSecond))
     }
 
-    /// SQL `LIKE` with `%` and `_`.
+    /// SQL `LIKE` with `%` and `_`, ignoring case.
     static func like(_ text: String, _ pattern: String) -> Bool {
-        let t = Array(text.lowercased().utf8)
-        let p = Array(pattern.lowercased().utf8)
-        var memo = [Int: Bool]()
-        func match(_ i: Int, _ j: Int) -> Bool {
-            if let known = memo[i * (p.count + 1) + j] { return known }
-            let result: Bool
-            if j == p.count {
-                result = i == t.count
-            } else if p[j] == UInt8(ascii: "%") {
-                result = match(i, j + 1) || (i < t.count && match(i + 1, j))
-            } else {
-                result = i < t.count && (p[j] == UInt8(ascii: "_") || p[j] == t[i]) && match(i + 1, j + 1)
-            }
-            memo[i * (p.count + 1) + j] = result
-            return result
-        }
-        return match(0, 0)
-    }
-}
-
-/// JSON string quoting for the texts SHOW prints.
-enum JSONQuoting {
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
+        PatternMatching.matches(Array(text.lowercased().utf8), Array(pattern.lowercased().utf8))
     }
 }
 

@@ -20,10 +20,8 @@ package struct ShowLoadQuery: Sendable {
     /// `LABEL LIKE "x"`: labels containing `x` (StarRocks matches a substring, not a pattern).
     package var labelContains: String?
     package var state: String?
-    package var orderBy: String?
-    package var descending = false
-    package var limit: Int?
-    package var offset = 0
+    /// ORDER BY and LIMIT.
+    package var ordering = ShowOrdering()
 }
 
 enum BrokerLoadParser {
@@ -208,21 +206,7 @@ enum BrokerLoadParser {
                 }
             } while s.accept("AND")
         }
-        if s.accept("ORDER") {
-            try s.expect("BY")
-            query.orderBy = try s.identifier("column")
-            if s.accept("DESC") { query.descending = true } else { _ = s.accept("ASC") }
-        }
-        if s.accept("LIMIT") {
-            let first = try s.integer("row count")
-            if s.acceptSymbol(",") {
-                query.offset = first
-                query.limit = try s.integer("row count")
-            } else {
-                query.limit = first
-                if s.accept("OFFSET") { query.offset = try s.integer("offset") }
-            }
-        }
+        query.ordering = try ShowOrdering.parse(&s)
         return query
     }
 }

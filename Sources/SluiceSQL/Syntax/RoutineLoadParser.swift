@@ -76,29 +76,11 @@ enum RoutineLoadParser {
             try s.expectSymbol("=")
             state = try stringOrIdentifier(&s, "state").uppercased()
         }
-        var orderBy: String?
-        var descending = false
-        if s.accept("ORDER") {
-            try s.expect("BY")
-            orderBy = try s.identifier("column")
-            if s.accept("DESC") { descending = true } else { _ = s.accept("ASC") }
-        }
-        var limit: Int?
-        var offset = 0
-        if s.accept("LIMIT") {
-            let first = try s.integer("row count")
-            if s.acceptSymbol(",") {
-                offset = first
-                limit = try s.integer("row count")
-            } else {
-                limit = first
-                if s.accept("OFFSET") { offset = try s.integer("offset") }
-            }
-        }
+        let ordering = try ShowOrdering.parse(&s)
         return .routineLoad(
             .show(
-                job: job, database: database, all: all, state: state, orderBy: orderBy, descending: descending,
-                limit: limit, offset: offset))
+                job: job, database: database, all: all, state: state, orderBy: ordering.orderBy,
+                descending: ordering.descending, limit: ordering.limit, offset: ordering.offset))
     }
 
     /// `COLUMNS TERMINATED BY`, `ROWS TERMINATED BY`, `COLUMNS (…)`, `WHERE`, `PARTITION (…)`,
