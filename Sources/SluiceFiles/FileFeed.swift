@@ -27,7 +27,9 @@ package struct FileFeed: Sendable {
         interrupt: () -> LoadError? = { nil }, progress: (Int) -> Void = { _ in }
     ) throws {
         var total = 0
+        let pathColumns = PathColumns(load.columnsFromPath)
         for file in files {
+            try load.setPathValues(pathColumns.values(in: file.path))
             let codec = compression ?? Self.compression(of: file.path)
             let decompressor = try codec.map { name throws(LoadError) -> any StreamDecompressor in
                 guard let made = makeStreamDecompressor(name) else {

@@ -68,6 +68,9 @@ package struct LoadOptions: Sendable {
     /// `envelope: debezium`: each JSON value is a Debezium change event; `after` (c, r, u) or
     /// `before` (d) becomes the row and `op` its `__op`; tombstones are skipped.
     package var debeziumEnvelope = false
+    /// `COLUMNS FROM PATH AS (...)`: source fields whose values come from each body's file path
+    /// (see ``LoadSession/setPathValues(_:)``), not from the data.
+    package var columnsFromPath: [String] = []
 
     /// Avro: where writer schemas come from (required with `format == .avro`).
     package var avro: AvroSource?

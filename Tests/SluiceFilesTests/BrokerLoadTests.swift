@@ -196,6 +196,79 @@ import Testing
         #expect(try await f.finished("m2")["EtlInfo"] == "unselected.rows=0; dpp.abnorm.ALL=0; dpp.norm.ALL=2")
     }
 
+    @Test func columnsFromPathFillColumnsPerFile() async throws {
+        let f = try Fixture()
+        try f.run("CREATE TABLE visits (city VARCHAR(20), dt DATE, id INT, n INT) DUPLICATE KEY(city)")
+        try f.write("hive/city=beijing/dt=2024-01-01/a.csv", "1,10\n2,20\n")
+        try f.write("hive/city=shanghai/dt=2024-01-02/b.csv", "3,30\n")
+        // Hive's NULL partition; the path's columns feed SET expressions too.
+        try f.write("hive/city=__HIVE_DEFAULT_PARTITION__/dt=2024-01-03/c.csv", "4,40\n")
+        try f.run(
+            """
+            LOAD LABEL db.p1 (DATA INFILE("file://\(f.data)/hive/*/*/*.csv") INTO TABLE visits
+              COLUMNS TERMINATED BY "," (id, tmp) COLUMNS FROM PATH AS (city, dt) SET (n = tmp + day(dt)))
+            WITH BROKER
+            """)
+        let row = try await f.finished("p1")
+        #expect(row["State"] == "FINISHED", "\(row["ErrorMsg"] ?? "")")
+        #expect(
+            try f.run("SELECT city, dt, id, n FROM visits ORDER BY id") == [
+                ["beijing", "2024-01-01", "1", "11"], ["beijing", "2024-01-01", "2", "21"],
+                ["shanghai", "2024-01-02", "3", "32"], [nil, "2024-01-03", "4", "43"],
+            ])
+        // Without a column list the files hold the table's other columns; JSON and Parquet too.
+        try f.write("more/city=hz/dt=2024-02-01/d.csv", "5,50\n")
+        try f.write("json/city=wh/dt=2024-03-01/e.json", "{\"id\": 6, \"n\": 60}\n")
+        try f.run(
+            "LOAD LABEL db.p2 (DATA INFILE(\"file://\(f.data)/more/*/*/*\") INTO TABLE visits COLUMNS TERMINATED BY \",\" COLUMNS FROM PATH AS (dt, city)) WITH BROKER"
+        )
+        #expect(try await f.finished("p2")["State"] == "FINISHED")
+        try f.run(
+            "LOAD LABEL db.p3 (DATA INFILE(\"file://\(f.data)/json/*/*/*.json\") INTO TABLE visits COLUMNS FROM PATH AS (city, dt)) WITH BROKER"
+        )
+        #expect(try await f.finished("p3")["State"] == "FINISHED")
+        try FileManager.default.createDirectory(atPath: f.data + "/pq/city=sz", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            atPath: ParquetReaderTests.fixtures + "/p.parquet", toPath: f.data + "/pq/city=sz/p.parquet")
+        try f.run("CREATE TABLE people (id INT, name VARCHAR(20), score INT, city VARCHAR(20)) DUPLICATE KEY(id)")
+        try f.run(
+            "LOAD LABEL db.p4 (DATA INFILE(\"file://\(f.data)/pq/*/*\") INTO TABLE people FORMAT AS \"parquet\" (id, name, score) COLUMNS FROM PATH AS (city)) WITH BROKER"
+        )
+        #expect(try await f.finished("p4")["State"] == "FINISHED")
+        #expect(try f.run("SELECT city, count(*) FROM people GROUP BY city") == [["sz", "3"]])
+        #expect(
+            try f.run("SELECT city, dt, id, n FROM visits WHERE id >= 5 ORDER BY id") == [
+                ["hz", "2024-02-01", "5", "50"], ["wh", "2024-03-01", "6", "60"],
+            ])
+        // A file outside the partition layout, and a value of the wrong type (strict mode):
+        // the job is cancelled with the reason, nothing of it is loaded.
+        try f.write("flat/x.csv", "7,70\n")
+        try f.run(
+            "LOAD LABEL db.p5 (DATA INFILE(\"file://\(f.data)/flat/x.csv\") INTO TABLE visits COLUMNS TERMINATED BY \",\" (id, n) COLUMNS FROM PATH AS (city, dt)) WITH BROKER"
+        )
+        let flat = try await f.finished("p5")
+        #expect(flat["State"] == "CANCELLED")
+        #expect(
+            flat["ErrorMsg"]?.hasPrefix("type:LOAD_RUN_FAIL; msg:Fail to parse columnsFromPath, expected: city")
+                == true,
+            "\(flat)")
+        try f.write("baddate/city=a/dt=someday/y.csv", "8,80\n")
+        try f.run(
+            "LOAD LABEL db.p6 (DATA INFILE(\"file://\(f.data)/baddate/*/*/*\") INTO TABLE visits COLUMNS TERMINATED BY \",\" (id, n) COLUMNS FROM PATH AS (city, dt)) WITH BROKER"
+        )
+        let bad = try await f.finished("p6")
+        #expect(bad["ErrorMsg"] == "type:ETL_QUALITY_UNSATISFIED; msg:quality not good enough to cancel")
+        #expect(bad["EtlInfo"] == "unselected.rows=0; dpp.abnorm.ALL=1; dpp.norm.ALL=0")
+        // A path column also in the column list is refused at once.
+        let refused = #expect(throws: SQLError.self) {
+            try f.run(
+                "LOAD LABEL db.p7 (DATA INFILE(\"file://\(f.data)/hive/*/*/*.csv\") INTO TABLE visits (id, city) COLUMNS FROM PATH AS (city)) WITH BROKER"
+            )
+        }
+        #expect(refused?.message.contains("Duplicate column name 'city'") == true, "\(String(describing: refused))")
+        #expect(try f.run("SELECT count(*) FROM visits") == [["6"]])
+    }
+
     @Test func parquetFilesLoadByColumnName() async throws {
         let f = try Fixture()
         let fixtures = ParquetReaderTests.fixtures

@@ -117,6 +117,47 @@ import Testing
         #expect(try f.run("SELECT city, count(*) FROM \(groups) GROUP BY city ORDER BY city").count == 4)
     }
 
+    @Test func columnsFromPathAreColumnsOfEachFile() throws {
+        let f = try Fixture()
+        try f.write("hive/city=beijing/a.csv", "1,10\n2,20\n")
+        try f.write("hive/city=shanghai/b.csv", "3,30\n")
+        let csv =
+            "FILES(\"path\"=\"file://\(f.data)/hive/*/*.csv\",\"format\"=\"csv\",\"csv.column_separator\"=\",\",\"columns_from_path\"=\"city\")"
+        #expect(
+            try f.run("DESC \(csv)") == [
+                ["$1", "bigint(20)", "YES"], ["$2", "bigint(20)", "YES"], ["city", "varchar(2147482624)", "YES"],
+            ])
+        #expect(
+            try f.run("SELECT * FROM \(csv) ORDER BY $1") == [
+                ["1", "10", "beijing"], ["2", "20", "beijing"], ["3", "30", "shanghai"],
+            ])
+        #expect(
+            try f.run("SELECT city, sum($2) FROM \(csv) WHERE city = 'beijing' GROUP BY city") == [["beijing", "30"]])
+        try f.run("CREATE TABLE v (id INT, n INT, city VARCHAR(20)) DUPLICATE KEY(id)")
+        try f.run("INSERT INTO v SELECT $1, $2, city FROM \(csv)")
+        #expect(
+            try f.run("SELECT city, count(*) FROM v GROUP BY city ORDER BY city") == [
+                ["beijing", "2"], ["shanghai", "1"],
+            ])
+        // Parquet: after the file's columns; a file outside the layout fails with the reason.
+        try FileManager.default.createDirectory(atPath: f.data + "/pq/city=sz", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.fixtures + "/p.parquet", toPath: f.data + "/pq/city=sz/p.parquet")
+        let pq =
+            "FILES(\"path\"=\"file://\(f.data)/pq/*/*\",\"format\"=\"parquet\",\"columns_from_path\"=\"city\")"
+        #expect(try f.columns("SELECT * FROM \(pq)") == ["id", "name", "score", "city"])
+        #expect(try f.run("SELECT id, city FROM \(pq) WHERE id > 2") == [["3", "sz"]])
+        let outside =
+            "FILES(\"path\"=\"file://\(Self.fixtures)/p.parquet\",\"format\"=\"parquet\",\"columns_from_path\"=\"city\")"
+        let failure = #expect(throws: SQLError.self) { try f.run("SELECT * FROM \(outside)") }
+        #expect(failure?.message.hasPrefix("Fail to parse columnsFromPath, expected: city, filePath: ") == true)
+        let duplicate = #expect(throws: SQLError.self) {
+            try f.run(
+                "SELECT * FROM FILES(\"path\"=\"file://\(f.data)/pq/*/*\",\"format\"=\"parquet\",\"columns_from_path\"=\"id\")"
+            )
+        }
+        #expect(duplicate?.message.contains("also a column of the files") == true)
+    }
+
     @Test func listingAndBadProperties() throws {
         let f = try Fixture()
         // Scenario 11.

@@ -126,19 +126,15 @@ package final class BrokerLoadManager: Sendable {
         let properties: FileLoadProperties
         do throws(LoadError) {
             properties = try FileLoadProperties(rawProperties)
-            _ = try description.loadOptions(properties)
+            _ = try description.resolvedFormat()
         } catch {
             throw BrokerLoadError(.invalidArgument, error.message)
-        }
-        if let clause = description.columnsFromPath, !clause.isEmpty {
-            throw BrokerLoadError(
-                .invalidArgument, "COLUMNS FROM PATH AS is not supported yet: put the values in the files' columns")
         }
         guard let table = try? engine.table(database: database, name: description.table) else {
             throw BrokerLoadError(.unknownTable, "Unknown table '\(database).\(description.table)'")
         }
         do {
-            try LoadSession.check(table: table, options: try description.loadOptions(properties))
+            try LoadSession.check(table: table, options: try description.loadOptions(properties, table: table))
         } catch {
             throw BrokerLoadError(.invalidArgument, (error as? LoadError)?.message ?? "\(error)")
         }
@@ -328,9 +324,10 @@ package final class BrokerLoadManager: Sendable {
         // LOAD: every file in one transaction under the label.
         let options: LoadOptions
         do {
-            options = try description.loadOptions(initial.properties)
+            let table = try engine.table(database: initial.database, name: description.table)
+            options = try description.loadOptions(initial.properties, table: table)
         } catch {
-            return cancelled(BrokerLoadFailure(.etlSubmitFail, error.message))
+            return cancelled(BrokerLoadFailure(.etlSubmitFail, (error as? LoadError)?.message ?? "\(error)"))
         }
         let load: RunningLoad
         switch loads.begin(database: initial.database, table: description.table, label: initial.label, options: options)

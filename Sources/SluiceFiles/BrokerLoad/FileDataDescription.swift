@@ -1,6 +1,8 @@
 import Foundation
 import SluiceExpr
+import SluiceFormat
 package import SluiceLoad
+package import SluiceStorage
 
 /// One `DATA INFILE (...) INTO TABLE ...` clause of a Broker Load (spec C.2), as written: the
 /// files, the target and how rows map onto it.
@@ -61,15 +63,23 @@ package struct FileDataDescription: Codable, Sendable, Hashable {
         }
     }
 
-    /// The Stream Load `columns` text of the column list and the SET assignments.
-    package var columnsText: String? {
-        let parts = (columnList ?? []) + (assignments ?? [])
+    /// The Stream Load `columns` text: the column list, the path's columns, the SET assignments.
+    /// Without a column list but with path columns, the files hold the table's other columns in
+    /// order.
+    package func columnsText(table: TableMeta) -> String? {
+        let fromPath = columnsFromPath ?? []
+        var fileColumns = columnList ?? []
+        if columnList == nil && !fromPath.isEmpty {
+            let taken = Set(fromPath.map { $0.lowercased() })
+            fileColumns = table.schema.columns.map(\.name).filter { !taken.contains($0.lowercased()) }
+        }
+        let parts = fileColumns + fromPath + (assignments ?? [])
         return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
 
-    /// The load options of this clause under the job's properties.
+    /// The load options of this clause into `table` under the job's properties.
     /// - Throws: ``LoadError`` `.invalidArgument` for a bad separator or CSV option.
-    package func loadOptions(_ properties: FileLoadProperties) throws(LoadError) -> LoadOptions {
+    package func loadOptions(_ properties: FileLoadProperties, table: TableMeta) throws(LoadError) -> LoadOptions {
         var options = properties.baseOptions()
         switch try resolvedFormat() {
         case .json: options.format = .json
@@ -80,7 +90,8 @@ package struct FileDataDescription: Codable, Sendable, Hashable {
             options.columnSeparator = try LoadOptions.separator(columnSeparator, name: "column separator")
         }
         if let rowDelimiter { options.rowDelimiter = try LoadOptions.separator(rowDelimiter, name: "row delimiter") }
-        options.columns = columnsText
+        options.columns = columnsText(table: table)
+        options.columnsFromPath = columnsFromPath ?? []
         options.filter = filter
         options.partitions = partitions
         options.negative = negative

@@ -30,11 +30,13 @@ package struct ParquetFeed: Sendable {
         _ files: [ListedFile], into load: RunningLoad, interrupt: () -> LoadError? = { nil },
         progress: (Int) -> Void = { _ in }
     ) throws {
-        let names = load.sourceFieldNames
-        let types = load.sourceFieldTypes.map { $0 ?? .string }
+        let names = load.fileFieldNames
+        let types = load.fileFieldTypes.map { $0 ?? .string }
+        let pathColumns = PathColumns(load.columnsFromPath)
         var done = 0
         for file in files {
             if let error = interrupt() { throw FileFeed.Interrupted(error: error) }
+            try load.setPathValues(pathColumns.values(in: file.path))
             let parquet = try ParquetFile(source: source, file: file)
             var indices = [Int]()
             for name in names {

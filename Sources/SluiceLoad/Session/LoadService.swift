@@ -224,9 +224,18 @@ package final class RunningLoad: @unchecked Sendable {
         readTime += clock.now - start
     }
 
-    /// The source fields and their arrival types (see ``LoadSession/sourceFieldNames``).
-    package var sourceFieldNames: [String] { session.sourceFieldNames }
-    package var sourceFieldTypes: [ColumnType?] { session.sourceFieldTypes }
+    /// The source fields the data carries and their arrival types (see
+    /// ``LoadSession/fileFieldNames``).
+    package var fileFieldNames: [String] { session.fileFieldNames }
+    package var fileFieldTypes: [ColumnType?] { session.fileFieldTypes }
+
+    /// `COLUMNS FROM PATH`: the source fields each body's file path gives.
+    package var columnsFromPath: [String] { session.options.columnsFromPath }
+
+    /// The next body's path values (see ``LoadSession/setPathValues(_:)``).
+    package func setPathValues(_ values: [String?]) throws {
+        try session.setPathValues(values)
+    }
 
     /// Adds rows given as source columns (see ``LoadSession/consume(columns:failures:rows:bytes:describe:)``).
     package func consume(

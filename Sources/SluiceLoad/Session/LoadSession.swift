@@ -43,6 +43,9 @@ package final class LoadSession: @unchecked Sendable {
     private var avro: AvroRowReader?
     private let context: EvaluationContext
     private var finished = false
+    /// Which source fields the data carries and which the file path (`COLUMNS FROM PATH`).
+    private var pathFields: PathFields
+    private var fileFields: [Int] { pathFields.fileFields }
 
     /// Binds `columns` and `where` of `options` for `table` and checks the table model's rules,
     /// without opening anything: a statement that schedules a load checks it when submitted.
@@ -79,6 +82,7 @@ package final class LoadSession: @unchecked Sendable {
             table: table, options: options, named: mapping.named,
             unmatched: mapping.sourceNames.filter { table.schema.index(of: $0) == nil })
         self.context = EvaluationContext(timeZone: options.timeZone, nowMicros: options.nowMicros)
+        self.pathFields = try PathFields(sourceNames: mapping.sourceNames, columnsFromPath: options.columnsFromPath)
         var log = ErrorLog(limit: options.errorLogLimit)
         log.recordLimit = options.rejectedRecordLimit
         log.describeOrigin = options.describeOrigin
@@ -97,18 +101,20 @@ package final class LoadSession: @unchecked Sendable {
             format: CSVFormat(
                 columnSeparator: options.columnSeparator, rowDelimiter: options.rowDelimiter, enclose: options.enclose,
                 escape: options.escape, trimSpace: options.trimSpace, skipHeader: options.skipHeader))
-        let fieldTypes = mapping.directTargets.map { $0.map { table.schema.columns[$0].type } }
+        let fieldTypes = fileFields.map { mapping.directTargets[$0].map { table.schema.columns[$0].type } }
+        let fieldNames = fileFields.map { mapping.sourceNames[$0] }
         switch options.format {
         case .csv: break
         case .json:
-            self.json = try JSONRowReader(options: options, fieldNames: mapping.sourceNames, fieldTypes: fieldTypes)
+            self.json = try JSONRowReader(options: options, fieldNames: fieldNames, fieldTypes: fieldTypes)
         case .avro:
             guard let source = options.avro else {
                 throw LoadError(.invalidArgument, "confluent.schema.registry.url is a required property")
             }
             self.avro = try AvroRowReader(
-                source: source, options: options, fieldNames: mapping.sourceNames, fieldTypes: fieldTypes)
+                source: source, options: options, fieldNames: fieldNames, fieldTypes: fieldTypes)
         }
+        try setPathValues(options.columnsFromPath.map { _ in nil })
     }
 
     /// Parses and writes a chunk of the body.
@@ -145,6 +151,12 @@ package final class LoadSession: @unchecked Sendable {
                 "A CSV row runs past \(options.maxCSVRowBytes) bytes without a row delimiter: check row_delimiter "
                     + "(and enclose / escape, which can hide delimiters) matches the data")
         }
+    }
+
+    /// The path values of the next body (``LoadOptions/columnsFromPath`` order, nil for NULL).
+    /// - Throws: ``LoadError`` `.invalidArgument` for a count that does not match.
+    package func setPathValues(_ values: [String?]) throws {
+        try pathFields.set(values, types: sourceFieldTypes)
     }
 
     /// Ends one request body of a load fed by several requests (transaction `load` calls, the
@@ -236,8 +248,8 @@ package final class LoadSession: @unchecked Sendable {
     /// Splits a batch's fields into source columns (the calling thread's work) and returns the
     /// rest — conversion and writing — for the converter queue.
     private func prepare(_ buffer: UnsafeRawBufferPointer, _ rows: CSVRows) -> @Sendable () throws -> Void {
-        let expected = mapping.sourceNames.count
-        let direct = mapping.directTargets
+        let expected = fileFields.count
+        let direct = fileFields.map { mapping.directTargets[$0] }
         // Fields read by expressions stay text; fields mapped 1:1 to a column are parsed into its type.
         var sources = (0..<expected).map { j in
             ColumnVector(type: direct[j].map { table.schema.columns[$0].type } ?? .string, capacity: rows.count)
@@ -258,6 +270,7 @@ package final class LoadSession: @unchecked Sendable {
                 Array(buffer[$0.raw])
             )
         }
+        (sources, failures) = pathFields.expand(sources, failures, rows: raws.count)
         let parsed = parsedTargets(sources, failures)
         // The chunk's memory is gone once this returns: keep this batch's raw text for error logs.
         let base = raws.first?.lowerBound ?? 0
@@ -334,18 +347,24 @@ package final class LoadSession: @unchecked Sendable {
         mapping.directTargets.map { $0.map { table.schema.columns[$0].type } }
     }
 
-    /// Adds `rows` rows given as source columns (columnar files): column `j` holds field `j` in
-    /// ``sourceFieldTypes``[j] (text where that is nil), `failures` the values that did not
-    /// convert; `describe` renders a row for the error log.
+    /// The source fields the data carries (all of ``sourceFieldNames`` but the path's), with
+    /// their arrival types: what a columnar file is asked for.
+    package var fileFieldNames: [String] { fileFields.map { mapping.sourceNames[$0] } }
+    package var fileFieldTypes: [ColumnType?] { fileFields.map { sourceFieldTypes[$0] } }
+
+    /// Adds `rows` rows given as source columns (columnar files): column `j` holds
+    /// ``fileFieldNames``[j] in ``fileFieldTypes``[j] (text where that is nil), `failures` the
+    /// values that did not convert; `describe` renders a row for the error log.
     package func consume(
         columns: [ColumnVector], failures: [ParseFailures], rows: Int, bytes: Int,
         describe: @escaping @Sendable (Int) -> [UInt8]
     ) throws {
         precondition(!finished, "consume after finish")
-        precondition(columns.count == mapping.sourceNames.count && columns.allSatisfy { $0.count == rows })
+        precondition(columns.count == fileFields.count && columns.allSatisfy { $0.count == rows })
         BackgroundWork.enter()
         try rethrowConverterFailure()
         receivedBytes += bytes
+        let (columns, failures) = pathFields.expand(columns, failures, rows: rows)
         let parsed = parsedTargets(columns, failures)
         try enqueue { [self] in
             shared.withLock { $0.counters.totalRows += rows }
@@ -356,6 +375,7 @@ package final class LoadSession: @unchecked Sendable {
     /// JSON rows arrive as source columns already, fields that feed a column directly parsed
     /// into its type (see ``JSONRowReader``).
     private func process(fields: [ColumnVector], failures: [ParseFailures], raws: RawRows) throws {
+        let (fields, failures) = pathFields.expand(fields, failures, rows: raws.count)
         let parsed = parsedTargets(fields, failures)
         try enqueue { [self] in
             shared.withLock { $0.counters.totalRows += raws.count }

@@ -29,6 +29,9 @@ struct FilesFunction {
     var listRecursively = false
     /// `compression`: how CSV files are compressed (else by extension).
     var compression: String?
+    /// `columns_from_path`: columns read from each file's `name=value` directories, after the
+    /// files' own.
+    var pathColumns = PathColumns([])
 
     /// What StarRocks shows for an inferred string column.
     static let inferredString = ColumnType.varchar(length: 2_147_482_624)
@@ -96,8 +99,13 @@ struct FilesFunction {
         if values["schema"] != nil {
             throw SQLError(.analysis, "The \"schema\" property of FILES() is not supported: let the schema be inferred")
         }
-        if values["columns_from_path"] != nil {
-            throw SQLError(.analysis, "columns_from_path is not supported yet: put the values in the files' columns")
+        if let text = values["columns_from_path"] {
+            let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !names.isEmpty, !names.contains(where: \.isEmpty) else {
+                throw SQLError(
+                    .analysis, "Invalid columns_from_path: '\(text)': write the directory names, comma-separated")
+            }
+            pathColumns = PathColumns(names)
         }
         if let name = values["compression"], !["", "none", "uncompressed"].contains(name.lowercased()) {
             guard makeStreamDecompressor(name) != nil else {
@@ -167,7 +175,21 @@ struct FilesFunction {
                 }
             }
         }
+        for name in pathColumns.names {
+            if columns.contains(where: { $0.name.lowercased() == name.lowercased() }) {
+                throw SQLError(
+                    .analysis,
+                    "Column '\(name)' of columns_from_path is also a column of the files: drop it from columns_from_path"
+                )
+            }
+            columns.append((name, Self.inferredString))
+        }
         return columns
+    }
+
+    /// The `columns_from_path` values of `file` (nil: NULL).
+    func pathValues(_ file: ListedFile) throws -> [String?] {
+        do { return try pathColumns.values(in: file.path) } catch { throw SQLError(.analysis, error.message) }
     }
 
     private func parquetSchema(_ file: ListedFile) throws -> [(name: String, type: ColumnType)] {

@@ -146,11 +146,17 @@ extension FilesFunction {
 }
 
 /// Reads FILES()'s files batch by batch: Parquet a row group at a time, CSV a chunk at a time.
+/// Columns from the path (`columns_from_path`) are one value per file.
 struct FilesReader {
     let function: FilesFunction
     let files: [ListedFile]
     let columns: [(name: String, type: ColumnType)]
     let predicates: [ScanPredicate]
+    /// The columns the files hold, and for each of ``columns`` its place there or among the path
+    /// columns.
+    private let fileColumns: [(name: String, type: ColumnType)]
+    private let slots: [Slot]
+    private var pathValues: [String?] = []
     private var fileIndex = 0
     private var parquet: ParquetFile?
     private var indices: [Int?] = []
@@ -168,6 +174,36 @@ struct FilesReader {
         self.files = files
         self.columns = columns
         self.predicates = predicates
+        var fileColumns = [(name: String, type: ColumnType)]()
+        slots = columns.map { column in
+            let lower = column.name.lowercased()
+            if let k = function.pathColumns.names.firstIndex(where: { $0.lowercased() == lower }) { return .path(k) }
+            fileColumns.append(column)
+            return .file(fileColumns.count - 1)
+        }
+        self.fileColumns = fileColumns
+    }
+
+    private enum Slot {
+        /// The k-th column the files hold.
+        case file(Int)
+        /// The k-th of `columns_from_path`.
+        case path(Int)
+    }
+
+    /// A batch of the files' columns with the current file's path values added: every column.
+    private func complete(_ batch: [ColumnVector], rows: Int) -> [ColumnVector] {
+        guard fileColumns.count != columns.count else { return batch }
+        return slots.map { slot in
+            switch slot {
+            case .file(let k): return batch[k]
+            case .path(let k):
+                return ColumnVector(
+                    type: FilesFunction.inferredString,
+                    repeating: pathValues[k].map { .bytes(Array($0.utf8)) } ?? .null,
+                    count: rows)
+            }
+        }
     }
 
     /// The next batch: columns, rows, bytes read.
@@ -180,7 +216,8 @@ struct FilesReader {
             case .parquet:
                 if parquet == nil {
                     let opened = try function.openParquet(file)
-                    indices = try columns.map { column in
+                    pathValues = try function.pathValues(file)
+                    indices = try fileColumns.map { column in
                         if let index = opened.columnIndex(column.name) { return index }
                         guard function.fillMismatchWithNull else {
                             throw SQLError(
@@ -214,12 +251,13 @@ struct FilesReader {
                 } catch let error as FileSourceError {
                     throw SQLError(.analysis, error.message)
                 }
-                var batch = columns.map { ColumnVector(type: $0.type, repeating: .null, count: rows) }
+                var batch = fileColumns.map { ColumnVector(type: $0.type, repeating: .null, count: rows) }
                 for (slot, (k, _)) in present.enumerated() { batch[k] = read.columns[slot] }
                 let bytes = file.metadata.rowGroups[g].columns.reduce(0) { $0 + Int($1.compressedSize) }
-                return (batch, rows, bytes)
+                return (complete(batch, rows: rows), rows, bytes)
             case .csv:
                 if scanner == nil {
+                    pathValues = try function.pathValues(file)
                     scanner = CSVScanner(format: function.csv)
                     decompressor = function.decompressor(for: file)
                     csvOffset = 0
@@ -233,7 +271,7 @@ struct FilesReader {
                         .analysis, "\(file.path) ends inside a \(decompressor.name) frame: the file is truncated")
                 }
                 var produced = [([ColumnVector], Int, Int)]()
-                let columns = self.columns
+                let columns = fileColumns
                 let emit: (UnsafeRawBufferPointer, CSVRows) -> Void = { buffer, rows in
                     produced.append(Self.csvBatch(buffer, rows, columns: columns, bytes: chunk.count))
                 }
@@ -243,7 +281,7 @@ struct FilesReader {
                     scanner = nil
                     fileIndex += 1
                 }
-                pending += produced.filter { $0.1 > 0 }
+                pending += produced.filter { $0.1 > 0 }.map { (complete($0.0, rows: $0.1), $0.1, $0.2) }
             }
         }
     }
@@ -251,7 +289,7 @@ struct FilesReader {
     /// Whether row group `g`'s statistics rule every predicate's range out.
     private func skips(_ file: ParquetFile, _ g: Int) -> Bool {
         for predicate in predicates {
-            guard let index = indices[predicate.column],
+            guard case .file(let k) = slots[predicate.column], let index = indices[k],
                 let stats = file.metadata.rowGroups[g].columns[index].statistics, let min = stats.min,
                 let max = stats.max,
                 let low = Self.value(min, file.metadata.columns[index], columns[predicate.column].type),
