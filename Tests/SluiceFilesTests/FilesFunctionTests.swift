@@ -158,6 +158,36 @@ import Testing
         #expect(duplicate?.message.contains("also a column of the files") == true)
     }
 
+    /// INSERT … SELECT and CREATE TABLE AS SELECT stream: the rows never sit in memory at once,
+    /// so they load under a query memory limit far below the data's size (which a sorting query
+    /// over the same files exceeds).
+    @Test func insertFromFilesStreamsUnderTheMemoryLimit() throws {
+        let f = try Fixture()
+        var text = ""
+        for i in 0..<150_000 { text += "\(i),name-\(i % 977),\(i % 100)\n" }
+        try f.write("big/rows.csv", text)
+        f.session.queryMemoryLimit = 1 << 20
+        let big =
+            "FILES(\"path\"=\"file://\(f.data)/big/rows.csv\",\"format\"=\"csv\",\"csv.column_separator\"=\",\")"
+        let sorted = #expect(throws: SQLError.self) { try f.run("SELECT * FROM \(big) ORDER BY $2") }
+        #expect(sorted?.message.contains("query_mem_limit") == true)
+        try f.run("INSERT INTO t SELECT * FROM \(big)")
+        try f.run("CREATE TABLE copy AS SELECT $1 AS id, $3 AS score FROM \(big) WHERE $3 < 50")
+        f.session.queryMemoryLimit = 1 << 30
+        #expect(try f.run("SELECT count(*), sum(score) FROM t") == [["150000", "7425000"]])
+        #expect(try f.run("SELECT count(*), max(score) FROM copy") == [["75000", "49"]])
+        // Strict mode names the statement's row, counted across batches.
+        try f.run("CREATE TABLE narrow (id INT, code TINYINT) DUPLICATE KEY(id)")
+        let strict = #expect(throws: SQLError.self) {
+            try f.run("INSERT INTO narrow SELECT $1, CASE WHEN $1 = 120000 THEN 300 ELSE 1 END FROM \(big)")
+        }
+        #expect(
+            strict?.message
+                == "Insert has filtered data in strict mode: value '300' of row 120001 cannot be converted to tinyint(4) for column 'code'",
+            "\(String(describing: strict))")
+        #expect(try f.run("SELECT count(*) FROM narrow") == [["0"]])
+    }
+
     @Test func listingAndBadProperties() throws {
         let f = try Fixture()
         // Scenario 11.

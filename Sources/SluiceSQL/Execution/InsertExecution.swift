@@ -1,3 +1,4 @@
+import Foundation
 import SluiceExpr
 import SluiceFormat
 import SluiceLoad
@@ -18,11 +19,13 @@ struct InsertExecution {
     let transactions: TransactionManager
     let session: Session
 
-    func run(_ insert: InsertStatement) throws -> DMLOutcome {
+    /// - Parameter cursor: the SELECT's rows when the caller opened them already (CREATE TABLE
+    ///   AS SELECT reads its column types from them first).
+    func run(_ insert: InsertStatement, rows cursor: RowCursor? = nil) throws -> DMLOutcome {
         let (database, table) = try resolve(insert.table)
         var filtered = 0
         var outcome = try transactional(database: database, label: insert.label ?? "insert_\(Self.randomHex())") {
-            let (rows, dropped) = try write(insert, into: table, transaction: $0)
+            let (rows, dropped) = try write(insert, rows: cursor, into: table, transaction: $0)
             filtered = dropped
             return rows
         }
@@ -86,11 +89,14 @@ struct InsertExecution {
         }
     }
 
-    /// Converts the rows, writes them and commits `transaction`; 0 rows commit nothing.
+    /// Converts the rows batch by batch as the query yields them, writes them through one writer
+    /// (bounded memory: segments flush as it fills) and commits `transaction`; 0 rows commit
+    /// nothing.
+    /// - Parameter cursor: the SELECT's rows when the caller opened them already (CREATE TABLE AS).
     /// - Returns: rows written, and rows filtered out (non-strict).
-    private func write(_ insert: InsertStatement, into table: TableMeta, transaction: Transaction) throws
-        -> (written: Int, filtered: Int)
-    {
+    private func write(
+        _ insert: InsertStatement, rows cursor: RowCursor?, into table: TableMeta, transaction: Transaction
+    ) throws -> (written: Int, filtered: Int) {
         let schema = table.schema
         let targets: [Int]
         if let names = insert.columns {
@@ -112,11 +118,68 @@ struct InsertExecution {
             throw SQLError(.analysis, "should specify all key columns when insert to primary key table")
         }
         let mergeCondition = try mergeCondition(insert, table: table, partial: partial, targets: targets)
-        var (source, unconverted) = try sourceColumns(insert, targets: targets, schema: schema)
+        let batches = try sourceBatches(insert, rows: cursor, targets: targets, schema: schema)
+        defer { batches.close() }
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var options = WriteOptions(
+            memoryLimit: LoadOptions().memoryLimit / cores, partialColumns: partial ? targets.sorted() : nil,
+            mergeCondition: mergeCondition)
+        options.flushDepth = cores
+        let writer = try engine.makeWriter(table: table, options: options)
+        do {
+            var total = 0
+            var filtered = 0
+            while var (source, unconverted) = try batches.next() {
+                let rows = source.first?.count ?? 0
+                guard rows > 0 else { continue }
+                var columns = try tableColumns(
+                    source, targets: targets, partial: partial, table: table, firstRow: total,
+                    unconverted: &unconverted)
+                if !unconverted.isEmpty {
+                    let kept = (0..<rows).filter { !unconverted.contains($0) }
+                    columns = columns.map { $0.gather(kept) }
+                    source = []
+                }
+                if !columns.isEmpty && columns[0].count > 0 {
+                    let rejected = try writer.append(columns, ops: nil)
+                    if session.insertStrict, let first = rejected.first {
+                        throw SQLError(
+                            .dataQuality,
+                            "Insert has filtered data in strict mode: row \(total + first.row + 1): \(first.reason)")
+                    }
+                    filtered += rejected.count
+                }
+                filtered += unconverted.count
+                total += rows
+            }
+            guard total > filtered else {
+                writer.abort()
+                return (0, filtered)
+            }
+            let prepared = try writer.finish()
+            do {
+                try transactions.commit(transaction, write: prepared)
+            } catch {
+                engine.discard(prepared)
+                throw error
+            }
+            return (total - filtered, filtered)
+        } catch {
+            writer.abort()
+            throw error
+        }
+    }
+
+    /// One batch of the statement's rows (target order) as the table's columns: converted, the
+    /// columns it does not name filled with defaults. Strict: a value that does not convert
+    /// fails the statement (rows numbered from `firstRow`); else its row joins `unconverted`.
+    private func tableColumns(
+        _ source: [ColumnVector], targets: [Int], partial: Bool, table: TableMeta, firstRow: Int,
+        unconverted: inout Set<Int>
+    ) throws -> [ColumnVector] {
         let rows = source.first?.count ?? 0
-        guard rows > 0 else { return (0, 0) }
         var columns = [ColumnVector]()
-        for (index, column) in schema.columns.enumerated() {
+        for (index, column) in table.schema.columns.enumerated() {
             if let position = targets.firstIndex(of: index) {
                 var failures: [Int]? = []
                 let converted = CastKernel.cast(source[position], to: column.type, failures: &failures)
@@ -124,7 +187,7 @@ struct InsertExecution {
                     let value = source[position].value(at: row).text(as: source[position].type) ?? "NULL"
                     throw SQLError(
                         .dataQuality,
-                        "Insert has filtered data in strict mode: value '\(value)' of row \(row + 1) cannot be converted to \(column.type.sqlName) for column '\(column.name)'"
+                        "Insert has filtered data in strict mode: value '\(value)' of row \(firstRow + row + 1) cannot be converted to \(column.type.sqlName) for column '\(column.name)'"
                     )
                 }
                 unconverted.formUnion(failures ?? [])
@@ -135,18 +198,7 @@ struct InsertExecution {
                 columns.append(try defaultColumn(column, rows: rows))
             }
         }
-        if !unconverted.isEmpty {
-            let kept = (0..<rows).filter { !unconverted.contains($0) }
-            columns = columns.map { $0.gather(kept) }
-            source = []
-            guard !kept.isEmpty else { return (0, rows) }
-        }
-        let rejected = try commitRows(
-            columns, into: table,
-            options: WriteOptions(partialColumns: partial ? targets.sorted() : nil, mergeCondition: mergeCondition),
-            strict: session.insertStrict, transaction: transaction)
-        let filtered = unconverted.count + rejected
-        return (rows - filtered, filtered)
+        return columns
     }
 
     /// `PROPERTIES ("merge_condition" = "col")`, checked like a load's (StarRocks' messages).
@@ -169,10 +221,11 @@ struct InsertExecution {
         }
     }
 
-    /// The statement's rows as columns in target order, and the rows (non-strict) whose values
-    /// did not convert (their cells hold NULL).
-    private func sourceColumns(_ insert: InsertStatement, targets: [Int], schema: TableSchema) throws
-        -> ([ColumnVector], Set<Int>)
+    /// The statement's rows, batch by batch, as columns in target order with the rows
+    /// (non-strict) whose values did not convert (their cells hold NULL): VALUES as one batch,
+    /// a SELECT as its cursor yields them.
+    private func sourceBatches(_ insert: InsertStatement, rows cursor: RowCursor?, targets: [Int], schema: TableSchema)
+        throws -> SourceBatches
     {
         switch insert.source {
         case .values(let rows):
@@ -206,21 +259,28 @@ struct InsertExecution {
                     columns[c].append(from: converted, row: 0)
                 }
             }
-            return (columns, unconverted)
+            var batch: ([ColumnVector], Set<Int>)? = (columns, unconverted)
+            return SourceBatches(
+                next: {
+                    defer { batch = nil }; return batch
+                }, close: {})
         case .select(let select):
-            let (result, _) = try QueryExecution(engine: engine, session: session).run(select)
-            guard result.columns.count == targets.count else {
+            let cursor = try cursor ?? QueryExecution(engine: engine, session: session).open(select)
+            guard cursor.columns.count == targets.count else {
+                cursor.close()
                 throw SQLError(
                     .analysis,
-                    "Column count doesn't match value count: the table takes \(targets.count), the query returns \(result.columns.count)"
+                    "Column count doesn't match value count: the table takes \(targets.count), the query returns \(cursor.columns.count)"
                 )
             }
-            var columns = result.columns.map { ColumnVector(type: $0.type) }
-            for batch in result.batches {
-                for c in batch.indices { columns[c].append(contentsOf: batch[c]) }
-            }
-            return (columns, [])
+            return SourceBatches(next: { try cursor.next().map { ($0, []) } }, close: { cursor.close() })
         }
+    }
+
+    /// Batches of an INSERT's rows (see ``sourceBatches(_:rows:targets:schema:)``).
+    private struct SourceBatches {
+        var next: () throws -> ([ColumnVector], Set<Int>)?
+        var close: () -> Void
     }
 
     private func defaultColumn(_ column: ColumnSchema, rows: Int) throws -> ColumnVector {

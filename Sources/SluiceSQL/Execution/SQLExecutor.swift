@@ -349,8 +349,9 @@ package struct SQLExecutor: Sendable {
             engine: engine, session: session,
             catalog: catalog(Authorizer(access: engine.access, session: session))
         ).open(folded)
+        // The query runs once: its cursor gives the column types, then the rows.
+        defer { cursor.close() }
         let columns = cursor.columns
-        cursor.close()
         guard let first = columns.first else { throw SQLError(.analysis, "CREATE TABLE AS SELECT needs columns") }
         let schema = columns.enumerated().map { index, column in
             ColumnSchema(id: index, name: column.name, type: Self.storedType(column.type), isNullable: true)
@@ -367,7 +368,8 @@ package struct SQLExecutor: Sendable {
         do {
             let insert = InsertStatement(table: name, label: nil, columns: nil, source: .select(folded))
             return Self.dml(
-                try InsertExecution(engine: engine, transactions: transactions, session: session).run(insert))
+                try InsertExecution(engine: engine, transactions: transactions, session: session).run(
+                    insert, rows: cursor))
         } catch {
             try? engine.dropTable(database: database, name: name.name, ifExists: true)
             throw error
