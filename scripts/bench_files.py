@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """File loads vs DuckDB on the same files: the events data as Parquet (snappy) and CSV, on local
-disk and on an S3-compatible server (moto), loaded with Broker Load; DuckDB reads the local files
-with read_parquet / read_csv (threads=1 and 2). Reported as ratios in docs/benchmarks-files.md."""
+disk and on an S3-compatible server (moto), loaded with Broker Load and with INSERT … SELECT FROM
+FILES(); DuckDB reads the local files with read_parquet / read_csv (threads=1 and 2). Reported as
+ratios in docs/benchmarks-files.md."""
 import os, shutil, subprocess, sys, tempfile, time
 
 import duckdb
@@ -30,6 +31,18 @@ def broker_load(label, path, fmt, props=""):
                 raise SystemExit(f"{label}: {data[0]}")
             return elapsed
         time.sleep(0.01)
+
+
+def insert_from_files(label, path, fmt):
+    """INSERT … SELECT * FROM FILES(): the seconds the statement takes."""
+    csv = ', "csv.column_separator" = ","' if fmt == "csv" else ""
+    start = time.perf_counter()
+    answer = sql(f'INSERT INTO {label} SELECT * FROM FILES("path" = "{path}", "format" = "{fmt}"{csv})', "bench",
+                 port=PORT)
+    elapsed = time.perf_counter() - start
+    if any("error" in line or "exception" in line for line in answer if isinstance(line, dict)):
+        raise SystemExit(f"{label}: {answer}")
+    return elapsed
 
 
 def main():
@@ -71,6 +84,16 @@ def main():
                 results[name] = min(t, results.get(name, t))
                 count = sql(f"SELECT count(*) FROM {label}", "bench", port=PORT)
                 assert [r["data"] for r in count if "data" in r][0][0] == ROWS, count
+            for name, path, fmt in [
+                ("parquet_insert", f"file://{parquet_path}", "parquet"),
+                ("csv_insert", f"file://{csv_path}", "csv"),
+            ]:
+                label = f"{name}_{run}"
+                sql(DDL_SLUICE.replace("events", label), "bench", port=PORT)
+                t = insert_from_files(label, path, fmt)
+                results[name] = min(t, results.get(name, t))
+                count = sql(f"SELECT count(*) FROM {label}", "bench", port=PORT)
+                assert [r["data"] for r in count if "data" in r][0][0] == ROWS, count
         check = sql("SELECT count(*), sum(amount), min(event_time), max(url) FROM parquet_local_0", "bench", port=PORT)
         server.terminate(); server.wait()
         for threads in (1, 2):
@@ -95,27 +118,32 @@ def main():
     lines = [
         "# File-load benchmarks", "",
         f"Measured by `scripts/bench-files.sh` (release build, best of {RUNS} runs, same files for both engines). "
-        "Sluice: Broker Load (`LOAD LABEL … WITH BROKER`), from submission until `SHOW LOAD` says FINISHED. "
+        "Sluice: Broker Load (`LOAD LABEL … WITH BROKER`), from submission until `SHOW LOAD` says FINISHED, "
+        "and `INSERT INTO … SELECT * FROM FILES(…)` (the statement's time). "
         "DuckDB: `CREATE TABLE … AS SELECT * FROM read_parquet/read_csv(…)` into a persistent database file. "
         "S3: the same files on moto (`scripts/s3/s3-server.py`, signatures checked) over loopback; DuckDB's "
         "S3 reader (httpfs) is an extension this offline machine cannot download, so it reads local files only.", "",
         f"## Parquet (snappy, written by DuckDB): {ROWS:,} rows ({sizes['parquet']:.0f} MB)", "",
         "| loader | seconds | rows/s |", "|---|---:|---:|",
         row("Sluice Broker Load, local file", results["parquet_local"]),
+        row("Sluice INSERT … FROM FILES(), local file", results["parquet_insert"]),
         row("Sluice Broker Load, S3", results["parquet_s3"]),
         row("DuckDB threads=1, local file", results["duck_parquet_1"]),
         row("DuckDB threads=2, local file", results["duck_parquet_2"]), "",
         f"Sluice local / DuckDB threads=2: **{results['duck_parquet_2'] / results['parquet_local']:.2f}×** "
         f"(target ≥ 1.0×); / DuckDB threads=1: **{results['duck_parquet_1'] / results['parquet_local']:.2f}×**; "
+        f"INSERT … FROM FILES() / DuckDB threads=2: **{results['duck_parquet_2'] / results['parquet_insert']:.2f}×**; "
         f"Sluice S3 / DuckDB threads=2 local: {results['duck_parquet_2'] / results['parquet_s3']:.2f}×.", "",
         f"## CSV: {ROWS:,} rows ({sizes['csv']:.0f} MB)", "",
         "| loader | seconds | rows/s |", "|---|---:|---:|",
         row("Sluice Broker Load, local file", results["csv_local"]),
+        row("Sluice INSERT … FROM FILES(), local file", results["csv_insert"]),
         row("Sluice Broker Load, S3", results["csv_s3"]),
         row("DuckDB threads=1, local file", results["duck_csv_1"]),
         row("DuckDB threads=2, local file", results["duck_csv_2"]), "",
         f"Sluice local / DuckDB threads=2: **{results['duck_csv_2'] / results['csv_local']:.2f}×**; "
         f"/ DuckDB threads=1: **{results['duck_csv_1'] / results['csv_local']:.2f}×**; "
+        f"INSERT … FROM FILES() / DuckDB threads=2: **{results['duck_csv_2'] / results['csv_insert']:.2f}×**; "
         f"Sluice S3 / DuckDB threads=2 local: {results['duck_csv_2'] / results['csv_s3']:.2f}×.", "",
         f"Check: {[r['data'] for r in check if 'data' in r]}", "",
         f"Machine: {os.cpu_count()} cores; measured {time.strftime('%Y-%m-%d')}.",

@@ -111,6 +111,74 @@ extension StorageEngine {
         return try groupCommit.run(in: self, commit)
     }
 
+    /// Publishes several prepared writes of one transaction — into several tables, or several
+    /// into one — in one journal record under `label`: all become visible, or none. Each write
+    /// is its table's next version (a table written twice takes two). `attachment` goes with the
+    /// first write's record.
+    /// - Throws: as ``commit(_:label:attachment:source:transactionID:)``; nothing is published.
+    @discardableResult
+    package func commit(_ parts: [PreparedWrite], label: String, attachment: [UInt8]? = nil, transactionID: Int64)
+        throws -> CommitInfo
+    {
+        precondition(!parts.isEmpty, "a commit needs a write")
+        if parts.count == 1 {
+            return try commit(parts[0], label: label, attachment: attachment, transactionID: transactionID)
+        }
+        precondition(Set(parts.map(\.databaseID)).count == 1, "one transaction writes one database")
+        for part in parts { try applyBackPressure(part) }
+        writes.lock()
+        defer { writes.unlock() }
+        let tables = try core.withLock { core -> [TableMeta] in
+            guard !core.closed else { throw StorageError(.closed, "storage engine is closed") }
+            try checkLabelFree(core, databaseID: parts[0].databaseID, label: label, except: nil)
+            return try parts.map {
+                try committableTable(core, databaseID: $0.databaseID, tableID: $0.tableID, rowsets: $0.rowsets)
+            }
+        }
+        // Merge-on-write parts take effect in order; a later part into the same table sees an
+        // earlier one's keys, as consecutive commits would.
+        var touched = Set<Int64>()
+        var applied = [MergeOnWriteApply?]()
+        func undo() {
+            for case let done? in applied { discardWritten(done) }
+            invalidateIndexes(touched)
+        }
+        do {
+            for (part, table) in zip(parts, tables) {
+                applied.append(
+                    table.keysType.mergesOnWrite
+                        ? try applyMergeOnWrite(table: table, rowsets: part.rowsets, touched: &touched) : nil)
+            }
+        } catch {
+            undo()
+            throw error
+        }
+        let version: Int64
+        do {
+            version = try core.withLock { core in
+                var records = [CommitRecord]()
+                var earlier = [Int64: Int64]()
+                for (k, part) in parts.enumerated() {
+                    let record = try commitRecord(
+                        core, databaseID: part.databaseID, tableID: part.tableID,
+                        rowsets: applied[k]?.rowsets ?? part.rowsets, deletes: applied[k]?.deletes ?? [:],
+                        label: label, attachment: k == 0 ? attachment : nil, source: nil,
+                        transactionID: transactionID, earlierVersions: earlier[part.tableID] ?? 0)
+                    earlier[part.tableID, default: 0] += 1
+                    records.append(record)
+                }
+                try journal(.commitTables(records), in: &core)
+                return records[0].version
+            }
+        } catch {
+            undo()
+            throw error
+        }
+        for case let done? in applied { removeReplaced(done) }
+        try? writePendingCheckpoint()
+        return CommitInfo(transactionID: transactionID, version: version)
+    }
+
     /// Journals the commit of `rowsets` as the table's next version (the caller holds the lock).
     private func commitLocked(
         _ core: inout Core, databaseID: Int64, tableID: Int64, rowsets: [Int64: RowsetMeta],

@@ -164,9 +164,11 @@ package final class StorageEngine: Sendable {
         } catch {
             throw StorageError(.io, "cannot write the metadata journal: \(error)", underlying: error)
         }
-        if case .commit = record {
+        switch record {
+        case .commit, .commitTables:
             // Crash-only point: the commit is durable, not yet visible in memory.
             try? FaultPoints.hit("storage.after_commit_record")
+        default: break
         }
         core.meta.apply(record)
         scheduleCheckpointIfDue(&core)

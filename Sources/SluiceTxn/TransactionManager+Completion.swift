@@ -47,6 +47,24 @@ extension TransactionManager {
         return info
     }
 
+    /// Commits the open transaction's writes into several tables (or several into one) in one
+    /// step: one journal record, all visible when this returns, or none.
+    /// - Throws: as ``commit(_:write:attachment:source:)``.
+    @discardableResult
+    package func commit(_ transaction: Transaction, writes: [PreparedWrite], attachment: [UInt8]? = nil) throws
+        -> CommitInfo
+    {
+        var (action, machine) = try advance(transaction, .commit)
+        guard case .commitOnePhase = action else {
+            throw TransactionError(.refused, "transaction \(transaction.id) is not open", transactionID: transaction.id)
+        }
+        let info = try engine.commit(
+            writes, label: transaction.label, attachment: attachment, transactionID: transaction.id)
+        _ = machine.handle(.publish, transactionID: transaction.id, label: transaction.label)
+        close(transaction)
+        return info
+    }
+
     /// Makes the open transaction's data durable but invisible (PREPARED); it survives restarts
     /// until committed or rolled back by the returned handle, or `timeoutSeconds` pass.
     package func prepare(

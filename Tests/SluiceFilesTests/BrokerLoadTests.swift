@@ -269,6 +269,69 @@ import Testing
         #expect(try f.run("SELECT count(*) FROM visits") == [["6"]])
     }
 
+    /// Several `DATA INFILE` clauses, into two tables and twice into one, load as one
+    /// transaction: all visible at once under the label, or — when a clause fails — nothing.
+    @Test func severalClausesLoadAsOneTransaction() async throws {
+        let f = try Fixture()
+        try f.run("CREATE TABLE scores (id INT, score INT) DUPLICATE KEY(id)")
+        try f.write("other/a.csv", "10|100\n11|110\n")
+        try f.write("other/b.csv", "12,Zed\n")
+        try f.run(
+            """
+            LOAD LABEL db.multi (
+              DATA INFILE("file://\(f.data)/csv/*") INTO TABLE t COLUMNS TERMINATED BY ",",
+              DATA INFILE("file://\(f.data)/other/a.csv") INTO TABLE scores COLUMNS TERMINATED BY "|",
+              DATA INFILE("file://\(f.data)/other/b.csv") INTO TABLE t COLUMNS TERMINATED BY "," (id, name)
+                SET (score = id * 2)
+            ) WITH BROKER
+            """)
+        let row = try await f.finished("multi")
+        #expect(row["State"] == "FINISHED", "\(row["ErrorMsg"] ?? "")")
+        #expect(row["EtlInfo"] == "unselected.rows=0; dpp.abnorm.ALL=0; dpp.norm.ALL=6")
+        let details = try JSONSerialization.jsonObject(with: Data((row["JobDetails"] ?? "").utf8)) as? [String: Any]
+        #expect(details?["FileNumber"] as? Int == 4)
+        #expect(try f.run("SELECT id, name, score FROM t ORDER BY id").last == ["12", "Zed", "24"])
+        #expect(try f.count() == "4")
+        #expect(try f.run("SELECT count(*), sum(score) FROM scores") == [["2", "210"]])
+        // A bad row in the last clause: the whole job is cancelled, no table changes.
+        try f.write("bad/c.csv", "x,Bad,1\n")
+        try f.run(
+            """
+            LOAD LABEL db.multi2 (
+              DATA INFILE("file://\(f.data)/other/a.csv") INTO TABLE scores COLUMNS TERMINATED BY "|",
+              DATA INFILE("file://\(f.data)/bad/c.csv") INTO TABLE t COLUMNS TERMINATED BY ","
+            ) WITH BROKER
+            """)
+        let bad = try await f.finished("multi2")
+        #expect(bad["ErrorMsg"] == "type:ETL_QUALITY_UNSATISFIED; msg:quality not good enough to cancel")
+        #expect(bad["URL"]?.hasPrefix("http://127.0.0.1:8040/api/_load_error_log?file=") == true)
+        // A bad first clause is caught when it ends, before the next one reads anything.
+        try f.run(
+            """
+            LOAD LABEL db.multi3 (
+              DATA INFILE("file://\(f.data)/bad/c.csv") INTO TABLE t COLUMNS TERMINATED BY ",",
+              DATA INFILE("file://\(f.data)/other/a.csv") INTO TABLE scores COLUMNS TERMINATED BY "|"
+            ) WITH BROKER
+            """)
+        #expect(
+            try await f.finished("multi3")["ErrorMsg"]
+                == "type:ETL_QUALITY_UNSATISFIED; msg:quality not good enough to cancel")
+        #expect(try f.count() == "4")
+        #expect(try f.run("SELECT count(*) FROM scores") == [["2"]])
+        // Every clause is checked when the statement runs.
+        let refused = #expect(throws: SQLError.self) {
+            try f.run(
+                "LOAD LABEL db.multi4 (DATA INFILE(\"file://\(f.data)/csv/*\") INTO TABLE t, DATA INFILE(\"file://\(f.data)/csv/*\") INTO TABLE nope) WITH BROKER"
+            )
+        }
+        #expect(refused?.message == "Unknown table 'db.nope'")
+        // The committed job and its rows survive a restart.
+        try f.restart()
+        #expect(try await f.finished("multi")["State"] == "FINISHED")
+        #expect(try f.count() == "4")
+        #expect(try f.run("SELECT count(*) FROM scores") == [["2"]])
+    }
+
     @Test func parquetFilesLoadByColumnName() async throws {
         let f = try Fixture()
         let fixtures = ParquetReaderTests.fixtures

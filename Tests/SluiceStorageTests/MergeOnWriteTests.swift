@@ -207,6 +207,51 @@ import Testing
         try Self.checkIndexes(engine)
     }
 
+    /// Several writes of one transaction (a Broker Load of several DATA INFILE clauses) commit in
+    /// one journal record: a PRIMARY KEY table written twice (the second write upserting over the
+    /// first) and another table, all visible together, all surviving a restart; a write whose
+    /// table is gone fails them all and frees the label.
+    @Test func severalWritesCommitAtOnceUnderOneLabel() throws {
+        let fs = SimulatedFileSystem()
+        var engine = try StorageEngine(path: "/data", fileSystem: fs)
+        try engine.createDatabase("db")
+        try engine.createTable(database: "db", Self.definition(.bigint))
+        var other = Self.definition(.bigint)
+        other.name = "other"
+        try engine.createTable(database: "db", other)
+        func write(_ table: String, _ keys: [Int], _ values: [Int], in engine: StorageEngine) throws -> PreparedWrite {
+            let writer = try engine.makeWriter(database: "db", table: table)
+            _ = try writer.append(Self.columns(.bigint, keys: keys, values: values), ops: nil)
+            return try writer.finish()
+        }
+        let before = try engine.table(database: "db", name: "pk").version
+        let info = try engine.commit(
+            [
+                try write("pk", [1, 2], [10, 20], in: engine), try write("pk", [2, 3], [21, 30], in: engine),
+                try write("other", [7], [70], in: engine),
+            ], label: "multi", attachment: [1, 2], transactionID: engine.allocateID())
+        #expect(info.version == before + 1)
+        #expect(try engine.table(database: "db", name: "pk").version == before + 2)
+        #expect(try Self.contents(engine, .bigint) == [1: 10, 2: 21, 3: 30])
+        let label = try #require(engine.committedLabel(database: "db", label: "multi"))
+        #expect(label.rowCount == 5 && label.attachment == [1, 2])
+        try Self.checkIndexes(engine)
+        engine.close()
+        engine = try StorageEngine(path: "/data", fileSystem: fs)
+        defer { engine.close() }
+        #expect(try Self.contents(engine, .bigint) == [1: 10, 2: 21, 3: 30])
+        #expect(engine.committedLabel(database: "db", label: "multi")?.rowCount == 5)
+        // A part whose table was dropped: nothing of the commit is visible, the label is free.
+        let parts = [try write("pk", [1], [99], in: engine), try write("other", [8], [80], in: engine)]
+        try engine.dropTable(database: "db", name: "other", ifExists: false)
+        #expect(throws: StorageError.self) {
+            try engine.commit(parts, label: "partial", transactionID: engine.allocateID())
+        }
+        #expect(try Self.contents(engine, .bigint) == [1: 10, 2: 21, 3: 30])
+        #expect(engine.committedLabel(database: "db", label: "partial") == nil)
+        try Self.checkIndexes(engine)
+    }
+
     @Test func tabletsWithManyDeletedRowsAreCompactedByTheMaintenancePass() throws {
         let engine = try StorageEngine(path: "/data", fileSystem: SimulatedFileSystem())
         defer { engine.close() }

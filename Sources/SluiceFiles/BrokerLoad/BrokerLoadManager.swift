@@ -118,27 +118,31 @@ package final class BrokerLoadManager: Sendable {
         guard TransactionManager.isValidLabel(label) else {
             throw BrokerLoadError(.invalidLabel, "Label format error: '\(label)' must match ^[-\\w]{1,128}$")
         }
-        guard descriptions.count == 1, let description = descriptions.first else {
-            throw BrokerLoadError(
-                .invalidArgument,
-                "A load job takes one DATA INFILE clause here: run one LOAD LABEL per table or file set")
+        guard !descriptions.isEmpty else {
+            throw BrokerLoadError(.invalidArgument, "A load job needs a DATA INFILE clause")
         }
         let properties: FileLoadProperties
         do throws(LoadError) {
             properties = try FileLoadProperties(rawProperties)
-            _ = try description.resolvedFormat()
         } catch {
             throw BrokerLoadError(.invalidArgument, error.message)
         }
-        guard let table = try? engine.table(database: database, name: description.table) else {
-            throw BrokerLoadError(.unknownTable, "Unknown table '\(database).\(description.table)'")
+        for description in descriptions {
+            do throws(LoadError) {
+                _ = try description.resolvedFormat()
+            } catch {
+                throw BrokerLoadError(.invalidArgument, error.message)
+            }
+            guard let table = try? engine.table(database: database, name: description.table) else {
+                throw BrokerLoadError(.unknownTable, "Unknown table '\(database).\(description.table)'")
+            }
+            do {
+                try LoadSession.check(table: table, options: try description.loadOptions(properties, table: table))
+            } catch {
+                throw BrokerLoadError(.invalidArgument, (error as? LoadError)?.message ?? "\(error)")
+            }
         }
-        do {
-            try LoadSession.check(table: table, options: try description.loadOptions(properties, table: table))
-        } catch {
-            throw BrokerLoadError(.invalidArgument, (error as? LoadError)?.message ?? "\(error)")
-        }
-        if description.paths.contains(where: S3Location.isS3) {
+        if descriptions.contains(where: { $0.paths.contains(where: S3Location.isS3) }) {
             do {
                 _ = try S3Settings(properties: storageProperties)
             } catch {
@@ -272,7 +276,7 @@ package final class BrokerLoadManager: Sendable {
     private func run(_ initial: BrokerLoadJob) {
         let id = initial.id
         let deadline = ContinuousClock().now + .seconds(initial.properties.timeoutSeconds)
-        let description = initial.descriptions[0]
+        let descriptions = initial.descriptions
         func cancelled(_ failure: BrokerLoadFailure, _ change: (inout BrokerLoadJob) -> Void = { _ in }) {
             state.withLock { s in
                 update(id, in: &s) { job in
@@ -305,12 +309,14 @@ package final class BrokerLoadManager: Sendable {
             }
         }
         let source = FileSource(fileSystem: engine.fileSystem, properties: initial.storageProperties)
-        let files: [ListedFile]
+        // Every clause's files, listed before anything loads.
+        var fileSets = [[ListedFile]]()
         do {
-            files = try source.list(description.paths)
+            for description in descriptions { fileSets.append(try source.list(description.paths)) }
         } catch {
             return cancelled(BrokerLoadFailure(.etlRunFail, error.message))
         }
+        let files = fileSets.flatMap { $0 }
         let size = files.reduce(0) { $0 + $1.size }
         state.withLock { s in
             update(id, in: &s) { job in
@@ -321,16 +327,19 @@ package final class BrokerLoadManager: Sendable {
                 return .startLoading
             }
         }
-        // LOAD: every file in one transaction under the label.
-        let options: LoadOptions
+        // LOAD: every clause's files in one transaction under the label.
+        var clauseOptions = [LoadOptions]()
         do {
-            let table = try engine.table(database: initial.database, name: description.table)
-            options = try description.loadOptions(initial.properties, table: table)
+            for description in descriptions {
+                let table = try engine.table(database: initial.database, name: description.table)
+                clauseOptions.append(try description.loadOptions(initial.properties, table: table))
+            }
         } catch {
             return cancelled(BrokerLoadFailure(.etlSubmitFail, (error as? LoadError)?.message ?? "\(error)"))
         }
         let load: RunningLoad
-        switch loads.begin(database: initial.database, table: description.table, label: initial.label, options: options)
+        switch loads.begin(
+            database: initial.database, table: descriptions[0].table, label: initial.label, options: clauseOptions[0])
         {
         case .failure(let failure):
             return cancelled(BrokerLoadFailure(.loadRunFail, failure.result.message))
@@ -343,22 +352,29 @@ package final class BrokerLoadManager: Sendable {
             }
         }
         do {
-            let progress: (Int) -> Void = { bytes in
-                self.state.withLock { s in
-                    self.update(id, in: &s, journal: false) { job in
-                        job.counters.scanBytes = bytes
-                        return nil
+            var done = 0
+            for (k, description) in descriptions.enumerated() {
+                if k > 0 { try load.nextTable(description.table, options: clauseOptions[k]) }
+                let progress: (Int) -> Void = { [done] bytes in
+                    self.state.withLock { s in
+                        self.update(id, in: &s, journal: false) { job in
+                            job.counters.scanBytes = done + bytes
+                            return nil
+                        }
                     }
                 }
-            }
-            if try description.resolvedFormat() == .parquet {
-                try ParquetFeed(source: source, timeZone: options.timeZone).feed(
-                    files, into: load, interrupt: interruption, progress: progress)
-            } else {
-                try FileFeed(source: source).feed(files, into: load, interrupt: interruption, progress: progress)
+                if try description.resolvedFormat() == .parquet {
+                    try ParquetFeed(source: source, timeZone: clauseOptions[k].timeZone).feed(
+                        fileSets[k], into: load, interrupt: interruption, progress: progress)
+                } else {
+                    try FileFeed(source: source).feed(
+                        fileSets[k], into: load, interrupt: interruption, progress: progress)
+                }
+                done += fileSets[k].reduce(0) { $0 + $1.size }
             }
         } catch {
-            let failure: BrokerLoadFailure
+            var failure: BrokerLoadFailure
+            var logs: LoadResult?
             switch error {
             case let stop as FileFeed.Interrupted:
                 failure = BrokerLoadFailure(
@@ -370,6 +386,10 @@ package final class BrokerLoadManager: Sendable {
             case let parquet as ParquetError:
                 failure = BrokerLoadFailure(.loadRunFail, parquet.message)
                 _ = load.abort(parquet.message, code: .invalidArgument)
+            case let loadError as LoadError where loadError.code == .tooManyFilteredRows:
+                // A finished clause (several DATA INFILE) broke max_filter_ratio.
+                failure = BrokerLoadFailure(.etlQualityUnsatisfied, "quality not good enough to cancel")
+                logs = load.abort(loadError.message, code: loadError.code)
             case let loadError as LoadError:
                 failure = BrokerLoadFailure(.loadRunFail, loadError.message)
                 _ = load.abort(loadError.message, code: loadError.code)
@@ -379,6 +399,8 @@ package final class BrokerLoadManager: Sendable {
             }
             return cancelled(failure) { job in
                 job.counters = Self.counters(load.counters, bytes: job.counters.scanBytes)
+                job.errorLogName = logs?.errorLogName
+                job.rejectedRecordPath = logs?.rejectedRecordPath
             }
         }
         // A cancel or the timeout that came while the last chunk was read still wins: nothing commits.

@@ -191,7 +191,11 @@ package struct LoadResultFailure: Error, Sendable {
 package final class RunningLoad: @unchecked Sendable {
     package let transaction: Transaction
     private let service: LoadService
-    private let session: LoadSession
+    /// The table rows go to now.
+    private var session: LoadSession
+    /// Tables whose rows are complete (``nextTable(_:options:)``), committed with the current one.
+    private var finishedParts: [(write: PreparedWrite, session: LoadSession)] = []
+    private var sessions: [LoadSession] { finishedParts.map(\.session) + [session] }
     private let startedAt: ContinuousClock.Instant
     private var result: LoadResult
     private var readTime = Duration.zero
@@ -214,7 +218,39 @@ package final class RunningLoad: @unchecked Sendable {
         result.planMilliseconds = planMilliseconds
     }
 
-    package var counters: LoadCounters { session.counters }
+    /// Counters so far, over every table of the load.
+    package var counters: LoadCounters {
+        var total = LoadCounters()
+        for session in sessions {
+            let c = session.counters
+            total.totalRows += c.totalRows
+            total.filteredRows += c.filteredRows
+            total.unselectedRows += c.unselectedRows
+            total.receivedBytes += c.receivedBytes
+        }
+        return total
+    }
+
+    /// Ends the current table's rows and sends the rows that follow into `table` with `options`,
+    /// in the same transaction: ``finish(_:)`` commits every table's rows at once, under the one
+    /// label (a Broker Load of several `DATA INFILE` clauses). The finished table's filter ratio
+    /// is checked now.
+    /// - Throws: ``LoadError`` — the finished rows fail (`.tooManyFilteredRows`, `.storage`), an
+    ///   unknown table, a bad mapping. Abort the load then.
+    package func nextTable(_ table: String, options: LoadOptions) throws {
+        precondition(!closed, "nextTable after finish")
+        let prepared = try session.finish()
+        finishedParts.append((prepared, session))
+        let meta: TableMeta
+        do {
+            meta = try service.engine.table(database: transaction.database, name: table)
+        } catch {
+            throw LoadError(.tableMissing, "unknown table \"\(transaction.database).\(table)\"")
+        }
+        var options = options
+        if memoryGrant > 0 { options.memoryLimit = memoryGrant }
+        session = try LoadSession(engine: service.engine, table: meta, options: options)
+    }
 
     /// Parses and writes a chunk.
     package func consume(_ chunk: UnsafeRawBufferPointer) throws {
@@ -266,7 +302,7 @@ package final class RunningLoad: @unchecked Sendable {
     }
 
     /// Bytes consumed so far.
-    package var receivedBytes: Int { session.counters.receivedBytes }
+    package var receivedBytes: Int { counters.receivedBytes }
 
     /// Finishes the body, applies the filter ratio, commits or prepares. Always ends the
     /// transaction's open phase.
@@ -288,9 +324,14 @@ package final class RunningLoad: @unchecked Sendable {
         result.readMilliseconds = LoadService.milliseconds(readTime)
         do {
             switch completion {
+            case .commit(let attachment, _) where !finishedParts.isEmpty:
+                try service.transactions.commit(
+                    transaction, writes: finishedParts.map(\.write) + [prepared], attachment: attachment)
             case .commit(let attachment, let source):
                 try service.transactions.commit(
                     transaction, write: prepared, attachment: attachment, source: counted(source))
+            case .prepare where !finishedParts.isEmpty:
+                throw LoadError(.invalidArgument, "a load into several tables commits at once; it cannot be prepared")
             case .prepare(let timeout, let attachment, let source):
                 result.prepared = try service.transactions.prepare(
                     transaction, write: prepared, attachment: attachment, source: counted(source),
@@ -298,6 +339,8 @@ package final class RunningLoad: @unchecked Sendable {
             }
         } catch {
             service.engine.discard(prepared)
+            for part in finishedParts { service.engine.discard(part.write) }
+            finishedParts.removeAll()
             service.transactions.abort(transaction, reason: "\(error)")
             return failed("\(error)", code: Self.code(of: error), alreadyAborted: true)
         }
@@ -338,6 +381,7 @@ package final class RunningLoad: @unchecked Sendable {
 
     private func failed(_ message: String, code: LoadError.Code?, alreadyAborted: Bool = false) -> LoadResult {
         session.abort()
+        for part in finishedParts { service.engine.discard(part.write) }
         if !alreadyAborted { service.transactions.abort(transaction, reason: message) }
         result.status = .fail
         result.message = message
@@ -348,18 +392,21 @@ package final class RunningLoad: @unchecked Sendable {
     private func completed() -> LoadResult {
         service.memoryBudget.release(memoryGrant)
         memoryGrant = 0
-        result.counters = session.counters
-        service.recordWritten(session.counters)
-        if session.errorLog.rejected > 0 {
+        result.counters = counters
+        service.recordWritten(counters)
+        // One error log per table with rejected rows; the result names the first.
+        for session in sessions where session.errorLog.rejected > 0 {
             let log = session.errorLog
-            result.errorLogName = service.writeErrorLog(log, transaction: transaction, tableID: session.table.id)
+            let name = service.writeErrorLog(log, transaction: transaction, tableID: session.table.id)
+            if result.errorLogName == nil { result.errorLogName = name }
             let engine = service.engine
-            let name =
+            let rejectedName =
                 ErrorLog.name(
                     createdAt: Int64(ContinuousClockEpoch.nowSeconds()), transactionID: transaction.id,
                     tableID: session.table.id) + "_rejected"
-            if let written = try? log.writeRecords(
-                fileSystem: engine.fileSystem, directory: engine.directory.errorsDirectory, name: name)
+            if result.rejectedRecordPath == nil,
+                let written = try? log.writeRecords(
+                    fileSystem: engine.fileSystem, directory: engine.directory.errorsDirectory, name: rejectedName)
             {
                 result.rejectedRecordPath = FilePath.join(engine.directory.errorsDirectory, written)
             }

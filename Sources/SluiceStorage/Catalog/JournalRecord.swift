@@ -46,6 +46,9 @@ package enum JournalRecord: Codable, Sendable {
     case dropFileLoadJob(id: Int64)
     /// Pipe files added or changed (the whole entry of each).
     case putPipeFiles(pipeID: Int64, files: [PipeFileEntry])
+    /// One transaction's commits into several tables, or several times into one (a Broker Load
+    /// of several `DATA INFILE` clauses), under one label: all or none.
+    case commitTables([CommitRecord])
 
     /// The record type byte in the log frame.
     var typeTag: UInt8 {
@@ -74,6 +77,7 @@ package enum JournalRecord: Codable, Sendable {
         case .putFileLoadJob: 22
         case .dropFileLoadJob: 23
         case .putPipeFiles: 24
+        case .commitTables: 25
         }
     }
 }

@@ -133,6 +133,19 @@ package struct MetaState: Codable, Sendable {
             prepared[commit.transactionID] = nil
             aborted[commit.databaseID]?[commit.label] = nil
             applyCommit(commit)
+        case .commitTables(let commits):
+            for commit in commits {
+                aborted[commit.databaseID]?[commit.label] = nil
+                applyCommit(commit)
+            }
+            // The label counts what every part added; it names the first part's table.
+            if let first = commits.first, var entry = labels[first.databaseID]?[first.label] {
+                entry.tableID = first.tableID
+                entry.attachment = first.attachment
+                entry.rowCount = commits.reduce(0) { $0 + $1.rowsets.values.reduce(0) { $0 + $1.rowCount } }
+                entry.byteCount = commits.reduce(0) { $0 + $1.rowsets.values.reduce(0) { $0 + $1.byteCount } }
+                labels[first.databaseID]![first.label] = entry
+            }
         case .prepare(let transaction):
             reserve(transaction.transactionID)
             for rowset in transaction.rowsets.values { reserve(rowset.id) }
