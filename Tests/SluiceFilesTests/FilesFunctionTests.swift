@@ -16,7 +16,7 @@ import Testing
         let root = makeTemporaryDirectory("sluice-files")
         let fs = PosixFileSystem()
         let engine: StorageEngine
-        let executor: SQLExecutor
+        var executor: SQLExecutor
         var session = Session(database: "db", nowMicros: 1_700_000_000_000_000)
         var data: String { root + "/sl" }
 
@@ -186,6 +186,51 @@ import Testing
                 == "Insert has filtered data in strict mode: value '300' of row 120001 cannot be converted to tinyint(4) for column 'code'",
             "\(String(describing: strict))")
         #expect(try f.run("SELECT count(*) FROM narrow") == [["0"]])
+    }
+
+    /// `INSERT … SELECT * | columns FROM FILES()` runs as a file load: a CSV row whose field
+    /// count differs from the inferred columns is a bad row (as StarRocks' FILES() has it), failing
+    /// a strict INSERT with the error log's URL, left out and counted otherwise.
+    @Test func plainFileColumnsInsertAsAFileLoad() throws {
+        let f = try Fixture()
+        try f.write("ragged/a.csv", "1,Lily,21\n2,Rose,22\n3,Alice,23\n4,Ann\n")
+        let ragged =
+            "FILES(\"path\"=\"file://\(f.data)/ragged/a.csv\",\"format\"=\"csv\",\"csv.column_separator\"=\",\")"
+        let strict = #expect(throws: SQLError.self) { try f.run("INSERT INTO t SELECT * FROM \(ragged)") }
+        #expect(
+            strict?.message.hasPrefix(
+                "Insert has filtered data in strict mode: Error: Value count does not match column count. Expect 3, but got 2"
+            ) == true, "\(String(describing: strict))")
+        f.executor.errorLogURL = { "http://127.0.0.1:8040/api/_load_error_log?file=\($0)" }
+        let tracked = #expect(throws: SQLError.self) { try f.run("INSERT INTO t SELECT $1, $2, $3 FROM \(ragged)") }
+        #expect(
+            tracked?.message.hasPrefix(
+                "Insert has filtered data in strict mode, tracking_url=http://127.0.0.1:8040/api/_load_error_log?file=")
+                == true, "\(String(describing: tracked))")
+        #expect(try f.run("SELECT count(*) FROM t") == [["0"]])
+        f.session.insertStrict = false
+        guard
+            case .ok(let statistics) = try f.executor.execute(
+                "INSERT INTO t SELECT * FROM \(ragged)", session: f.session)
+        else { Issue.record("INSERT returned rows"); return }
+        #expect(statistics.affectedRows == 3 && statistics.dml?.filteredRows == 1)
+        // A column list picks positions; the table's other columns take their defaults (the
+        // ragged row is still left out: non-strict).
+        try f.run("CREATE TABLE picked (name VARCHAR(20), id INT, extra INT DEFAULT '7') DUPLICATE KEY(name)")
+        try f.run("INSERT INTO picked (id, name) SELECT $1, $2 FROM \(ragged)")
+        #expect(
+            try f.run("SELECT name, id, extra FROM picked ORDER BY id") == [
+                ["Lily", "1", "7"], ["Rose", "2", "7"], ["Alice", "3", "7"],
+            ])
+        // Parquet columns by name, into a table whose columns are in another order.
+        try f.run("CREATE TABLE reordered (score INT, id INT, name VARCHAR(20)) DUPLICATE KEY(score)")
+        try f.run(
+            "INSERT INTO reordered (id, name, score) SELECT * FROM FILES(\"path\"=\"file://\(Self.fixtures)/p.parquet\",\"format\"=\"parquet\")"
+        )
+        #expect(
+            try f.run("SELECT id, name, score FROM reordered ORDER BY id") == [
+                ["1", "Lily", "21"], ["2", "Rose", "22"], ["3", "Alice", "23"],
+            ])
     }
 
     @Test func listingAndBadProperties() throws {

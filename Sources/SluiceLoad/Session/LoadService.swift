@@ -29,6 +29,8 @@ package struct LoadResult: Sendable {
     package var totalMilliseconds = 0
     /// Name of the error log under `errors/`, when rows were rejected.
     package var errorLogName: String?
+    /// The first rejected row's error-log line (`Error: <reason>. Row: <row>`), if any.
+    package var firstError: String?
     /// Local path of the saved rejected records (`log_rejected_record_num`), when any were saved.
     package var rejectedRecordPath: String?
     /// The handle of a load finished with `.prepare`: commit or roll it back by this, never by
@@ -397,6 +399,7 @@ package final class RunningLoad: @unchecked Sendable {
         // One error log per table with rejected rows; the result names the first.
         for session in sessions where session.errorLog.rejected > 0 {
             let log = session.errorLog
+            if result.firstError == nil { result.firstError = log.entries.first }
             let name = service.writeErrorLog(log, transaction: transaction, tableID: session.table.id)
             if result.errorLogName == nil { result.errorLogName = name }
             let engine = service.engine

@@ -18,6 +18,8 @@ struct InsertExecution {
     let engine: StorageEngine
     let transactions: TransactionManager
     let session: Session
+    /// The error-log URL of a load's log name (the server's), for strict-mode failures.
+    var errorLogURL: (@Sendable (String) -> String)? = nil
 
     /// - Parameter cursor: the SELECT's rows when the caller opened them already (CREATE TABLE
     ///   AS SELECT reads its column types from them first).
@@ -118,6 +120,14 @@ struct InsertExecution {
             throw SQLError(.analysis, "should specify all key columns when insert to primary key table")
         }
         let mergeCondition = try mergeCondition(insert, table: table, partial: partial, targets: targets)
+        if cursor == nil, case .select(let select) = insert.source,
+            let files = try FilesInsert.plan(
+                select, table: table, targets: targets, partial: partial, engine: engine, session: session)
+        {
+            return try files.run(
+                into: table, transaction: transaction, transactions: transactions, engine: engine, session: session,
+                mergeCondition: mergeCondition.map { schema.columns[$0].name }, errorLogURL: errorLogURL)
+        }
         let batches = try sourceBatches(insert, rows: cursor, targets: targets, schema: schema)
         defer { batches.close() }
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)

@@ -143,7 +143,8 @@ package struct SQLPipeTaskRunner: PipeTaskRunner {
                     "SET \(name) = '\(value.replacingOccurrences(of: "'", with: "''"))'", session: &session)
             }
             let outcome = try InsertExecution(
-                engine: executor.engine, transactions: executor.transactions, session: session
+                engine: executor.engine, transactions: executor.transactions, session: session,
+                errorLogURL: executor.errorLogURL
             )
             .run(insert)
             return outcome.rows

@@ -275,7 +275,10 @@ package struct SQLExecutor: Sendable {
             case .select(let select): insert.source = .select(try folding.fold(select))
             }
             return .ok(
-                Self.dml(try InsertExecution(engine: engine, transactions: transactions, session: session).run(insert)))
+                Self.dml(
+                    try InsertExecution(
+                        engine: engine, transactions: transactions, session: session, errorLogURL: errorLogURL
+                    ).run(insert)))
         case .delete(let delete):
             return .ok(
                 Self.dml(
@@ -368,8 +371,9 @@ package struct SQLExecutor: Sendable {
         do {
             let insert = InsertStatement(table: name, label: nil, columns: nil, source: .select(folded))
             return Self.dml(
-                try InsertExecution(engine: engine, transactions: transactions, session: session).run(
-                    insert, rows: cursor))
+                try InsertExecution(
+                    engine: engine, transactions: transactions, session: session, errorLogURL: errorLogURL
+                ).run(insert, rows: cursor))
         } catch {
             try? engine.dropTable(database: database, name: name.name, ifExists: true)
             throw error
