@@ -14,13 +14,17 @@ struct PartitionTask: Sendable {
         var action = loop.start
         var source: (any MessageSource)?
         var batch: BatchBuilder?
+        var probes = ProbeSchedule(
+            partitions: partitions, every: runner.manager.options.sourceGraceMilliseconds / 3,
+            now: runner.manager.options.nowMilliseconds())
         while !runner.isStopping {
             switch action {
             case .formBatch(let reassign):
                 do {
                     let current = try source ?? makeSource()
                     source = current
-                    batch = try form(current, reassign: reassign, loadEstimate: loop.loadEstimate)
+                    batch = try form(
+                        current, reassign: reassign, loadEstimate: loop.loadEstimate, probes: &probes)
                     action = loop.handle(batch == nil ? .stopped : .batchClosed)
                 } catch {
                     action = loop.handle(event(for: error, source: source))
@@ -57,7 +61,10 @@ struct PartitionTask: Sendable {
 
     /// Polls until a batch closes; nil when the job is gone or the runner stops. With
     /// `reassign`, first points the consumer at the committed positions.
-    private func form(_ source: any MessageSource, reassign: Bool, loadEstimate: Duration) throws -> BatchBuilder? {
+    /// - Parameter probes: the task's probe schedule, kept across batches.
+    private func form(
+        _ source: any MessageSource, reassign: Bool, loadEstimate: Duration, probes: inout ProbeSchedule
+    ) throws -> BatchBuilder? {
         let manager = runner.manager
         let runtime = runner.runtime
         let definition = runtime.definition
@@ -76,7 +83,6 @@ struct PartitionTask: Sendable {
             framing: try definition.messageFraming(), limits: limits)
         let idleSince = ContinuousClock.now
         var idleNoted = false
-        var probes = ProbeSchedule(partitions: partitions, every: manager.options.sourceGraceMilliseconds / 3)
         while batch.closeReason == nil, !runner.isStopping {
             let wanted = min(10_000, batch.remainingRows)
             let polled = try source.poll(maxMessages: wanted, timeoutMilliseconds: manager.options.pollMilliseconds)
