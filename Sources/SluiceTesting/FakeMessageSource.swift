@@ -17,6 +17,8 @@ package final class FakeTopic: MessageSourceFactory, @unchecked Sendable {
         var refusedCalls = 0
         /// Polls that found nothing new (the consumer is caught up).
         var emptyPolls = 0
+        /// Offset probes sent (each a broker round trip for a real source).
+        var probes = 0
         /// Counts changes a waiting poll cares about (messages, retention, outages).
         var generation = 0
     }
@@ -57,6 +59,10 @@ package final class FakeTopic: MessageSourceFactory, @unchecked Sendable {
     package var refusedCalls: Int { withLock { $0.refusedCalls } }
     /// Polls so far that found nothing new.
     package var emptyPolls: Int { withLock { $0.emptyPolls } }
+    /// Offset probes so far.
+    package var probes: Int { withLock { $0.probes } }
+
+    fileprivate func countProbe() { withLock { $0.probes += 1 } }
 
     /// Appends messages to a partition; returns the offset of the first.
     @discardableResult
@@ -157,7 +163,10 @@ final class FakeSource: MessageSource {
 
     func cachedHighWatermark(partition: Int32) -> Int64? { try? watermarks(partition: partition).high }
 
-    func probe(partition: Int32, timeoutMilliseconds: Int) throws { _ = try watermarks(partition: partition) }
+    func probe(partition: Int32, timeoutMilliseconds: Int) throws {
+        topic.countProbe()
+        _ = try watermarks(partition: partition)
+    }
 
     func assign(_ starts: [Int32: Int64]) throws { cursors = starts }
 

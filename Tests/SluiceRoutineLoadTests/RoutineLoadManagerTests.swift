@@ -161,6 +161,18 @@ import Testing
         #expect(tasks.contains { $0[11] == "TIME" })
     }
 
+    /// A backlog read partition by partition (as a consumer queue of large record batches is)
+    /// loads without probing the partitions not reached yet: a probe is a broker round trip, and
+    /// one per partition per batch made such topics 4× slower.
+    @Test func aBacklogIsReadWithoutProbingPartitionsNotReachedYet() throws {
+        let h = try Harness(partitions: 8)
+        defer { h.manager.shutdown() }
+        h.produce(3_000, from: 0)
+        try h.create(properties: ["max_batch_interval": "5", "desired_concurrent_number": "1"])
+        try h.eventually("24000 rows") { try h.ids().count == 24_000 }
+        #expect(h.topic.probes == 0)
+    }
+
     /// The job's table is dropped: the job is CANCELLED with StarRocks' table-missing reason,
     /// decided by the load's typed error code (not by matching its message).
     @Test func aDroppedTableCancelsTheJob() throws {
