@@ -113,6 +113,25 @@ import Testing
         try f.run("DROP PIPE IF EXISTS p1")
     }
 
+    /// A pipe over Hive-style directories: `columns_from_path` gives each file's directory
+    /// values to its rows (the task's FILES() names the piece's files, each with its own path).
+    @Test(.timeLimit(.minutes(2))) func pipeFilesKeepTheirPathColumns() throws {
+        let f = try Fixture()
+        try f.put("hive/city=bj/a.csv", "10,Ann\n11,Bob\n")
+        try f.put("hive/city=sh/b.csv", "12,Cy\n")
+        try f.run("CREATE TABLE visits (id INT, name VARCHAR(20), city VARCHAR(20)) DUPLICATE KEY(id)")
+        try f.run(
+            "CREATE PIPE ph PROPERTIES(\"AUTO_INGEST\"=\"FALSE\") AS INSERT INTO visits SELECT $1, $2, city FROM "
+                + f.source("hive/*/*.csv", extra: ", \"columns_from_path\"=\"city\""))
+        let done = try Eventually.until(timeout: .seconds(60)) { try f.pipe("ph")["STATE"] == "FINISHED" }
+        let shown = try f.pipe("ph")
+        try #require(done, "\(shown)")
+        #expect(
+            try f.run("SELECT id, name, city FROM visits ORDER BY id") == [
+                ["10", "Ann", "bj"], ["11", "Bob", "bj"], ["12", "Cy", "sh"],
+            ])
+    }
+
     @Test(.timeLimit(.minutes(3))) func continuousPipeLoadsEachVersionOnce() throws {
         let f = try Fixture()
         try f.run(

@@ -33,9 +33,7 @@ struct FilesInsert {
             !partial
         else { return nil }
         let function = try FilesFunction(properties, fileSystem: engine.fileSystem, timeZone: session.timeZone)
-        guard !function.listFilesOnly, function.pathColumns.names.isEmpty, !function.fillMismatchWithNull else {
-            return nil
-        }
+        guard !function.listFilesOnly, !function.fillMismatchWithNull else { return nil }
         let files = try function.files()
         let schema = try function.schema(of: files).map(\.name)
         var picked = [String]()
@@ -50,6 +48,16 @@ struct FilesInsert {
         }
         guard picked.count == targets.count else { return nil }
         let columns = table.schema.columns
+        // `columns_from_path` columns are source fields of their own name (the load fills them per
+        // file): each must be picked, into the table column of that name.
+        let fromPath = function.pathColumns.names
+        let isPath = { (name: String) in fromPath.contains { $0.lowercased() == name.lowercased() } }
+        var pathPicked = 0
+        for (name, target) in zip(picked, targets) where isPath(name) {
+            guard name.lowercased() == columns[target].name.lowercased() else { return nil }
+            pathPicked += 1
+        }
+        guard pathPicked == fromPath.count else { return nil }
         switch function.format {
         case .parquet:
             // Fields are read by name: each must feed the table column of that name.
@@ -59,14 +67,14 @@ struct FilesInsert {
             return FilesInsert(function: function, files: files, fields: picked)
         case .csv:
             // Fields are positions: each picked one is named for its column, the rest skipped.
-            var fields = (0..<schema.count).map { "__sluice_skip_\($0 + 1)" }
-            for (name, target) in zip(picked, targets) {
+            var fields = (0..<(schema.count - fromPath.count)).map { "__sluice_skip_\($0 + 1)" }
+            for (name, target) in zip(picked, targets) where !isPath(name) {
                 guard let position = Int(name.dropFirst()).map({ $0 - 1 }), fields.indices.contains(position),
                     fields[position].hasPrefix("__sluice_skip_")
                 else { return nil }
                 fields[position] = columns[target].name
             }
-            return FilesInsert(function: function, files: files, fields: fields)
+            return FilesInsert(function: function, files: files, fields: fields + fromPath)
         }
     }
 
@@ -80,6 +88,7 @@ struct FilesInsert {
     ) throws -> (written: Int, filtered: Int) {
         var options = LoadOptions()
         options.columns = fields.map { "`\($0)`" }.joined(separator: ", ")
+        options.columnsFromPath = function.pathColumns.names
         options.strictMode = true
         options.maxFilterRatio = session.insertStrict ? 0 : 1
         options.timeZone = session.timeZone
