@@ -30,14 +30,7 @@ package struct FileFeed: Sendable {
         let pathColumns = PathColumns(load.columnsFromPath)
         for file in files {
             try load.setPathValues(pathColumns.values(in: file.path))
-            let codec = compression ?? Self.compression(of: file.path)
-            let decompressor = try codec.map { name throws(LoadError) -> any StreamDecompressor in
-                guard let made = makeStreamDecompressor(name) else {
-                    throw LoadError(
-                        .invalidArgument, "Unknown compression '\(name)': use gzip, deflate, bzip2, lz4 or zstd")
-                }
-                return made
-            }
+            let decompressor = try Self.decompressor(for: file.path, compression: compression)
             var offset = 0
             var pending: Prefetch? = Prefetch(source: source, file: file, offset: 0, length: chunkBytes)
             while let current = pending {
@@ -80,6 +73,16 @@ extension FileFeed {
             return name
         }
         return nil
+    }
+
+    /// The decompressor of a file: `compression` when given, else its extension's; nil for a
+    /// plain file.
+    /// - Throws: ``LoadError`` `.invalidArgument` for an unknown compression name.
+    package static func decompressor(for path: String, compression: String?) throws(LoadError)
+        -> (any StreamDecompressor)?
+    {
+        guard let name = compression ?? self.compression(of: path) else { return nil }
+        return try streamDecompressor(named: name)
     }
 
     /// `path` without a compression extension (`a.csv.gz` → `a.csv`).

@@ -18,4 +18,11 @@ package enum JSONEscaping {
         }
         out.append(34)
     }
+
+    /// `text` as a quoted JSON string literal.
+    package static func quoted(_ text: String) -> String {
+        var out = [UInt8]()
+        appendQuoted(text.utf8, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
 }

@@ -79,6 +79,23 @@ package struct LoadOptions: Sendable {
     package var describeOrigin: (@Sendable ([UInt8]) -> String?)?
 
     package init() {}
+
+    /// The CSV options as the scanner takes them.
+    package var csvFormat: CSVFormat {
+        get {
+            CSVFormat(
+                columnSeparator: columnSeparator, rowDelimiter: rowDelimiter, enclose: enclose, escape: escape,
+                trimSpace: trimSpace, skipHeader: skipHeader)
+        }
+        set {
+            columnSeparator = newValue.columnSeparator
+            rowDelimiter = newValue.rowDelimiter
+            enclose = newValue.enclose
+            escape = newValue.escape
+            trimSpace = newValue.trimSpace
+            skipHeader = newValue.skipHeader
+        }
+    }
 }
 
 extension LoadOptions {

@@ -7,11 +7,7 @@ package enum JSONText {
         JSONEscaping.appendQuoted(text, to: &out)
     }
 
-    package static func string(_ text: String) -> String {
-        var out = [UInt8]()
-        appendString(text.utf8, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
+    package static func string(_ text: String) -> String { JSONEscaping.quoted(text) }
 
     /// Appends row `row` of `column` in the HTTP SQL API's value encoding: integers and floats as
     /// numbers, DECIMAL/DATE/DATETIME/strings as strings, BOOLEAN as 0/1, NULL as `null`.

@@ -29,6 +29,15 @@ package func makeStreamDecompressor(_ name: String) -> (any StreamDecompressor)?
     }
 }
 
+/// The stream decompressor of a compression name.
+/// - Throws: ``LoadError`` `.invalidArgument` for a name no codec has.
+package func streamDecompressor(named name: String) throws(LoadError) -> any StreamDecompressor {
+    guard let made = makeStreamDecompressor(name) else {
+        throw LoadError(.invalidArgument, "Unknown compression '\(name)': use gzip, deflate, bzip2, lz4 or zstd")
+    }
+    return made
+}
+
 /// The output buffer and frame state every decompressor keeps.
 package class DecompressorOutput {
     static let capacity = 1 << 20

@@ -15,6 +15,16 @@ package struct LoadCounters: Sendable, Hashable {
 
     package var loadedRows: Int { totalRows - filteredRows - unselectedRows }
 
+    /// The counters of two loads (or two tables of one) together.
+    package static func + (a: LoadCounters, b: LoadCounters) -> LoadCounters {
+        var sum = a
+        sum.totalRows += b.totalRows
+        sum.filteredRows += b.filteredRows
+        sum.unselectedRows += b.unselectedRows
+        sum.receivedBytes += b.receivedBytes
+        return sum
+    }
+
     /// StarRocks' rule: fail when filtered / (total − unselected) exceeds the ratio.
     package func exceeds(maxFilterRatio: Double) -> Bool {
         let considered = totalRows - unselectedRows

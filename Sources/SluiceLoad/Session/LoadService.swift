@@ -221,17 +221,7 @@ package final class RunningLoad: @unchecked Sendable {
     }
 
     /// Counters so far, over every table of the load.
-    package var counters: LoadCounters {
-        var total = LoadCounters()
-        for session in sessions {
-            let c = session.counters
-            total.totalRows += c.totalRows
-            total.filteredRows += c.filteredRows
-            total.unselectedRows += c.unselectedRows
-            total.receivedBytes += c.receivedBytes
-        }
-        return total
-    }
+    package var counters: LoadCounters { sessions.reduce(LoadCounters()) { $0 + $1.counters } }
 
     /// Ends the current table's rows and sends the rows that follow into `table` with `options`,
     /// in the same transaction: ``finish(_:)`` commits every table's rows at once, under the one

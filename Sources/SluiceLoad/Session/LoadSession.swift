@@ -97,10 +97,7 @@ package final class LoadSession: @unchecked Sendable {
         } catch let error as StorageError {
             throw LoadError(.invalidArgument, error.message)
         }
-        self.scanner = CSVScanner(
-            format: CSVFormat(
-                columnSeparator: options.columnSeparator, rowDelimiter: options.rowDelimiter, enclose: options.enclose,
-                escape: options.escape, trimSpace: options.trimSpace, skipHeader: options.skipHeader))
+        self.scanner = CSVScanner(format: options.csvFormat)
         let fieldTypes = fileFields.map { mapping.directTargets[$0].map { table.schema.columns[$0].type } }
         let fieldNames = fileFields.map { mapping.sourceNames[$0] }
         switch options.format {

@@ -19,7 +19,7 @@ extension InformationSchema {
                 let properties =
                     "{"
                     + pipe.properties.given.sorted { $0.key < $1.key }.map {
-                        "\(PipeExecution.quoted($0.key.uppercased())):\(PipeExecution.quoted($0.value))"
+                        "\(JSONEscaping.quoted($0.key.uppercased())):\(JSONEscaping.quoted($0.value))"
                     }.joined(separator: ",") + "}"
                 return [
                     .text(pipe.database), .number(Int(pipe.id)), .text(pipe.name), .text(properties),

@@ -108,9 +108,7 @@ struct FilesFunction {
             pathColumns = PathColumns(names)
         }
         if let name = values["compression"], !["", "none", "uncompressed"].contains(name.lowercased()) {
-            guard makeStreamDecompressor(name) != nil else {
-                throw SQLError(.analysis, "Unknown compression '\(name)': use gzip, deflate, bzip2, lz4 or zstd")
-            }
+            do { _ = try streamDecompressor(named: name) } catch { throw SQLError(.analysis, error.message) }
             compression = name
         }
         do {
@@ -269,7 +267,7 @@ struct FilesFunction {
                 }
             }
         }
-        let decompressor = self.decompressor(for: file)
+        let decompressor = try self.decompressor(for: file)
         while rows.count < sampleRows && offset < file.size {
             let raw = try read(file, offset: offset, length: chunk)
             guard !raw.isEmpty else { break }
@@ -281,9 +279,12 @@ struct FilesFunction {
     }
 
     /// The decompressor of a CSV file: `compression`, else its extension; nil for plain files.
-    func decompressor(for file: ListedFile) -> (any StreamDecompressor)? {
-        guard let name = compression ?? FileFeed.compression(of: file.path) else { return nil }
-        return makeStreamDecompressor(name)
+    func decompressor(for file: ListedFile) throws -> (any StreamDecompressor)? {
+        do {
+            return try FileFeed.decompressor(for: file.path, compression: compression)
+        } catch {
+            throw SQLError(.analysis, error.message)
+        }
     }
 
     /// `bytes` decompressed (as they are without a decompressor).

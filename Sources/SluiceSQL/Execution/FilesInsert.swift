@@ -95,13 +95,7 @@ struct FilesInsert {
         options.nowMicros = session.nowMicros
         options.mergeCondition = mergeCondition
         options.flushDepth = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let csv = function.csv
-        options.columnSeparator = csv.columnSeparator
-        options.rowDelimiter = csv.rowDelimiter
-        options.enclose = csv.enclose
-        options.escape = csv.escape
-        options.skipHeader = csv.skipHeader
-        options.trimSpace = csv.trimSpace
+        options.csvFormat = function.csv
         let service = LoadService(engine: engine, transactions: transactions)
         let load: RunningLoad
         switch service.open(transaction, table: table.name, options: options) {

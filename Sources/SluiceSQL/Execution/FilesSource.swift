@@ -259,7 +259,7 @@ struct FilesReader {
                 if scanner == nil {
                     pathValues = try function.pathValues(file)
                     scanner = CSVScanner(format: function.csv)
-                    decompressor = function.decompressor(for: file)
+                    decompressor = try function.decompressor(for: file)
                     csvOffset = 0
                 }
                 let raw = try function.read(file, offset: csvOffset, length: 4 << 20)

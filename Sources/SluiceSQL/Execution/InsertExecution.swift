@@ -69,26 +69,33 @@ struct InsertExecution {
         let writer = try engine.makeWriter(table: table, options: options)
         do {
             let rejected = try writer.append(columns, ops: ops)
-            if strict, let first = rejected.first {
-                throw SQLError(
-                    .dataQuality, "Insert has filtered data in strict mode: row \(first.row + 1): \(first.reason)")
-            }
+            if strict, let first = rejected.first { throw Self.refused(first, firstRow: 0) }
             guard rejected.count < (columns.first?.count ?? 0) else {
                 writer.abort()
                 return rejected.count
             }
-            let prepared = try writer.finish()
-            do {
-                try transactions.commit(transaction, write: prepared)
-            } catch {
-                engine.discard(prepared)
-                throw error
-            }
+            try commit(writer, transaction)
             return rejected.count
         } catch {
             writer.abort()
             throw error
         }
+    }
+
+    /// Finishes `writer` and commits its rows under `transaction`; a failed commit removes them.
+    private func commit(_ writer: TableWriter, _ transaction: Transaction) throws {
+        let prepared = try writer.finish()
+        do {
+            try transactions.commit(transaction, write: prepared)
+        } catch {
+            engine.discard(prepared)
+            throw error
+        }
+    }
+
+    /// The strict-mode failure for a row the writer refused (rows numbered from `firstRow`).
+    private static func refused(_ row: RejectedRow, firstRow: Int) -> SQLError {
+        SQLError(.dataQuality, "Insert has filtered data in strict mode: row \(firstRow + row.row + 1): \(row.reason)")
     }
 
     /// Converts the rows batch by batch as the query yields them, writes them through one writer
@@ -153,9 +160,7 @@ struct InsertExecution {
                 if !columns.isEmpty && columns[0].count > 0 {
                     let rejected = try writer.append(columns, ops: nil)
                     if session.insertStrict, let first = rejected.first {
-                        throw SQLError(
-                            .dataQuality,
-                            "Insert has filtered data in strict mode: row \(total + first.row + 1): \(first.reason)")
+                        throw Self.refused(first, firstRow: total)
                     }
                     filtered += rejected.count
                 }
@@ -166,13 +171,7 @@ struct InsertExecution {
                 writer.abort()
                 return (0, filtered)
             }
-            let prepared = try writer.finish()
-            do {
-                try transactions.commit(transaction, write: prepared)
-            } catch {
-                engine.discard(prepared)
-                throw error
-            }
+            try commit(writer, transaction)
             return (total - filtered, filtered)
         } catch {
             writer.abort()

@@ -95,14 +95,7 @@ struct PipeExecution {
     }
 
     static func lastError(_ error: PipeLastError, session: Session) -> String {
-        "{\"errorMessage\":\(quoted(error.message)),\"errorTime\":\"\(time(error.time, session))\"}"
-    }
-
-    /// `text` as a JSON string literal.
-    static func quoted(_ text: String) -> String {
-        var out = [UInt8]()
-        JSONEscaping.appendQuoted(text.utf8, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        "{\"errorMessage\":\(JSONEscaping.quoted(error.message)),\"errorTime\":\"\(time(error.time, session))\"}"
     }
 
     static func time(_ seconds: Int64, _ session: Session) -> String {

@@ -314,17 +314,22 @@ enum SelectParser {
                 select.orderBy.append(.init(expr: expr, descending: descending))
             } while s.acceptSymbol(",")
         }
-        if s.accept("LIMIT") {
-            let first = try s.integer("LIMIT count")
-            if s.acceptSymbol(",") {
-                select.offset = first
-                select.limit = try s.integer("LIMIT count")
-            } else {
-                select.limit = first
-                if s.accept("OFFSET") { select.offset = try s.integer("OFFSET") }
-            }
+        if let (limit, offset) = try limitClause(&s, count: "LIMIT count", offset: "OFFSET") {
+            select.limit = limit
+            select.offset = offset
         }
         return select
+    }
+
+    /// `LIMIT n [OFFSET m]` or `LIMIT m, n` at the stream's position, nil when absent; `count` and
+    /// `offset` name the numbers in syntax errors.
+    static func limitClause(_ s: inout TokenStream, count: String, offset: String) throws(ExprError) -> (
+        limit: Int, offset: Int
+    )? {
+        guard s.accept("LIMIT") else { return nil }
+        let first = try s.integer(count)
+        if s.acceptSymbol(",") { return (try s.integer(count), first) }
+        return (first, s.accept("OFFSET") ? try s.integer(offset) : 0)
     }
 
     static func alias(_ s: inout TokenStream) throws(ExprError) -> String? {

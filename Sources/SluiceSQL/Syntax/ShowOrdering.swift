@@ -18,15 +18,9 @@ package struct ShowOrdering: Sendable {
             ordering.orderBy = try s.identifier("column")
             if s.accept("DESC") { ordering.descending = true } else { _ = s.accept("ASC") }
         }
-        if s.accept("LIMIT") {
-            let first = try s.integer("row count")
-            if s.acceptSymbol(",") {
-                ordering.offset = first
-                ordering.limit = try s.integer("row count")
-            } else {
-                ordering.limit = first
-                if s.accept("OFFSET") { ordering.offset = try s.integer("offset") }
-            }
+        if let (limit, offset) = try SelectParser.limitClause(&s, count: "row count", offset: "offset") {
+            ordering.limit = limit
+            ordering.offset = offset
         }
         return ordering
     }

@@ -102,6 +102,10 @@ package struct CommitRecord: Codable, Sendable, Hashable {
     /// Seconds since the epoch.
     package var commitTime: Int64
 
+    /// Rows and bytes the commit's rowsets add.
+    package var rowCount: Int { rowsets.values.reduce(0) { $0 + $1.rowCount } }
+    package var byteCount: Int { rowsets.values.reduce(0) { $0 + $1.byteCount } }
+
     package init(
         transactionID: Int64, label: String, databaseID: Int64, tableID: Int64, version: Int64,
         rowsets: [Int64: RowsetMeta], deletes: [Int64: [SegmentDeletes]]? = nil, attachment: [UInt8]?,

@@ -142,8 +142,8 @@ package struct MetaState: Codable, Sendable {
             if let first = commits.first, var entry = labels[first.databaseID]?[first.label] {
                 entry.tableID = first.tableID
                 entry.attachment = first.attachment
-                entry.rowCount = commits.reduce(0) { $0 + $1.rowsets.values.reduce(0) { $0 + $1.rowCount } }
-                entry.byteCount = commits.reduce(0) { $0 + $1.rowsets.values.reduce(0) { $0 + $1.byteCount } }
+                entry.rowCount = commits.reduce(0) { $0 + $1.rowCount }
+                entry.byteCount = commits.reduce(0) { $0 + $1.byteCount }
                 labels[first.databaseID]![first.label] = entry
             }
         case .prepare(let transaction):
@@ -259,8 +259,7 @@ package struct MetaState: Codable, Sendable {
         labels[commit.databaseID, default: [:]][commit.label] = LabelEntry(
             transactionID: commit.transactionID, tableID: commit.tableID, commitTime: commit.commitTime,
             attachment: commit.attachment, jobID: commit.source?.jobID,
-            rowCount: commit.rowsets.values.reduce(0) { $0 + $1.rowCount },
-            byteCount: commit.rowsets.values.reduce(0) { $0 + $1.byteCount })
+            rowCount: commit.rowCount, byteCount: commit.byteCount)
     }
 
     /// Forgets committed labels older than `cutoff` (seconds since the epoch).
